@@ -1,0 +1,1 @@
+//! Comparing desired objects with live ones, as Argo CD does.

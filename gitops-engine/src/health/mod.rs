@@ -1,0 +1,1 @@
+//! Health of live objects and of a whole application, as Argo CD judges it.

@@ -1,0 +1,9 @@
+//! The GitOps engine: compares what Git declares with what a cluster runs,
+//! judges the health of live objects, and plans the sync that converges them.
+//!
+//! The [`diff`], [`health`] and [`sync`] modules are pure functions over
+//! `serde_json::Value` objects, following the semantics of Argo CD's engine.
+
+pub mod diff;
+pub mod health;
+pub mod sync;

@@ -1,0 +1,1 @@
+//! Sync planning: phases, hooks, waves, kind order and pruning.

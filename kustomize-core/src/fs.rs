@@ -1,0 +1,287 @@
+//! File access for a build: the [`FileSystem`] trait, its on-disk and in-memory
+//! implementations, and the [`Loader`] that enforces the load restrictor.
+//!
+//! Every byte a build reads comes through a [`Loader`], so the rule "a
+//! kustomization must not read files outside its own root" is enforced in one
+//! place ([`Loader::read_file`]).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+/// A read-only tree of files, as a build sees it.
+///
+/// Paths handed to these methods are absolute and already normalised (no `.`
+/// or `..` components); [`Loader`] takes care of that.
+pub trait FileSystem: Send + Sync {
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Whether `path` names a directory.
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Whether `path` names a regular file.
+    fn is_file(&self, path: &Path) -> bool;
+    /// The entries of a directory, sorted by name.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+    /// The path with every symbolic link resolved. File systems without links
+    /// return the path unchanged if it exists.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+}
+
+/// The local disk.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiskFs;
+
+impl FileSystem for DiskFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut entries = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<Vec<_>>>()?;
+        entries.sort();
+        Ok(entries)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// An in-memory tree of files, for tests and for embedding programs that hold
+/// manifests in memory. Directories exist implicitly as parents of files.
+#[derive(Debug, Default, Clone)]
+pub struct MemFs {
+    files: BTreeMap<PathBuf, Arc<[u8]>>,
+}
+
+impl MemFs {
+    /// An empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file at an absolute path.
+    pub fn add_file(&mut self, path: impl AsRef<Path>, contents: impl AsRef<[u8]>) {
+        let path = normalize(Path::new("/"), path.as_ref());
+        self.files.insert(path, Arc::from(contents.as_ref()));
+    }
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .map(|b| b.to_vec())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path == Path::new("/") || self.files.keys().any(|f| f.starts_with(path) && f != path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut out: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|f| f.strip_prefix(path).ok())
+            .filter_map(|rest| rest.components().next())
+            .map(|c| path.join(c.as_os_str()))
+            .collect();
+        out.dedup();
+        if out.is_empty() && !self.is_dir(path) {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such directory"));
+        }
+        Ok(out)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        if self.is_file(path) || self.is_dir(path) {
+            Ok(path.to_path_buf())
+        } else {
+            Err(io::Error::new(io::ErrorKind::NotFound, "no such file or directory"))
+        }
+    }
+}
+
+/// Joins `rel` onto `base` and removes `.` and `..` components lexically.
+pub fn normalize(base: &Path, rel: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in base.join(rel).components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Which files a kustomization may read, as kustomize's `--load-restrictor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadRestrictor {
+    /// Files must lie inside the directory of the kustomization that names
+    /// them, after resolving symbolic links (`LoadRestrictionsRootOnly`).
+    #[default]
+    RootOnly,
+    /// Any readable file may be loaded (`LoadRestrictionsNone`).
+    None,
+}
+
+impl std::str::FromStr for LoadRestrictor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "LoadRestrictionsRootOnly" | "rootOnly" => Ok(Self::RootOnly),
+            "LoadRestrictionsNone" | "none" => Ok(Self::None),
+            other => Err(format!(
+                "invalid load restrictor {other:?}: expected LoadRestrictionsRootOnly or LoadRestrictionsNone"
+            )),
+        }
+    }
+}
+
+/// Why a [`Loader`] refused or failed to read a file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file lies outside the kustomization root and the restrictor forbids it.
+    #[error(
+        "security; file '{path}' is not in or below '{root}' (use --load-restrictor LoadRestrictionsNone to allow it)"
+    )]
+    OutsideRoot {
+        /// The file that was asked for, after resolving links.
+        path: PathBuf,
+        /// The kustomization root it must stay within.
+        root: PathBuf,
+    },
+    /// Reading failed (missing file, permissions, …).
+    #[error("{path}: {source}")]
+    Io {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+/// Reads files relative to one kustomization directory, enforcing the load
+/// restrictor. Cheap to clone; a loader for a base is made with [`Loader::sub`].
+#[derive(Clone)]
+pub struct Loader {
+    fs: Arc<dyn FileSystem>,
+    root: PathBuf,
+    restrictor: LoadRestrictor,
+}
+
+impl std::fmt::Debug for Loader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loader")
+            .field("root", &self.root)
+            .field("restrictor", &self.restrictor)
+            .finish()
+    }
+}
+
+impl Loader {
+    /// A loader rooted at `root` (absolute, normalised).
+    pub fn new(fs: Arc<dyn FileSystem>, root: PathBuf, restrictor: LoadRestrictor) -> Self {
+        Self { fs, root, restrictor }
+    }
+
+    /// The kustomization directory this loader reads relative to.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The restrictor in force.
+    pub fn restrictor(&self) -> LoadRestrictor {
+        self.restrictor
+    }
+
+    /// The file system underneath.
+    pub fn fs(&self) -> &Arc<dyn FileSystem> {
+        &self.fs
+    }
+
+    /// A loader for another kustomization directory (a base or component),
+    /// with the same file system and restrictor.
+    pub fn sub(&self, root: PathBuf) -> Self {
+        Self { fs: self.fs.clone(), root, restrictor: self.restrictor }
+    }
+
+    /// The absolute, normalised form of a path named in this kustomization.
+    pub fn resolve(&self, rel: &str) -> PathBuf {
+        normalize(&self.root, Path::new(rel))
+    }
+
+    /// Reads a file named (relative to the root) in this kustomization,
+    /// refusing files outside the root under [`LoadRestrictor::RootOnly`].
+    pub fn read_file(&self, rel: &str) -> Result<Vec<u8>, LoadError> {
+        let path = self.resolve(rel);
+        self.check_within_root(&path)?;
+        self.fs.read(&path).map_err(|source| LoadError::Io { path, source })
+    }
+
+    /// Fails if the restrictor forbids reading `path`.
+    pub fn check_within_root(&self, path: &Path) -> Result<(), LoadError> {
+        if self.restrictor == LoadRestrictor::None {
+            return Ok(());
+        }
+        let io_err = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let real = self.fs.canonicalize(path).map_err(io_err)?;
+        let root = self.fs.canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        if real.starts_with(&root) {
+            Ok(())
+        } else {
+            Err(LoadError::OutsideRoot { path: real, root })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem_loader() -> Loader {
+        let mut fs = MemFs::new();
+        fs.add_file("/app/base/a.yaml", "a");
+        fs.add_file("/app/secret.txt", "s");
+        Loader::new(Arc::new(fs), PathBuf::from("/app/base"), LoadRestrictor::RootOnly)
+    }
+
+    #[test]
+    fn reads_inside_root() {
+        assert_eq!(mem_loader().read_file("./a.yaml").unwrap(), b"a");
+    }
+
+    #[test]
+    fn refuses_outside_root() {
+        let err = mem_loader().read_file("../secret.txt").unwrap_err();
+        assert!(matches!(err, LoadError::OutsideRoot { .. }), "{err}");
+    }
+
+    #[test]
+    fn none_allows_outside_root() {
+        let l = mem_loader();
+        let l = Loader::new(l.fs.clone(), l.root.clone(), LoadRestrictor::None);
+        assert_eq!(l.read_file("../secret.txt").unwrap(), b"s");
+    }
+
+    #[test]
+    fn mem_read_dir_lists_children_once() {
+        let mut fs = MemFs::new();
+        fs.add_file("/d/x/1", "");
+        fs.add_file("/d/x/2", "");
+        fs.add_file("/d/y", "");
+        let got = fs.read_dir(Path::new("/d")).unwrap();
+        assert_eq!(got, vec![PathBuf::from("/d/x"), PathBuf::from("/d/y")]);
+    }
+}

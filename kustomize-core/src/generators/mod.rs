@@ -1,0 +1,2 @@
+//! ConfigMap and Secret generators and the content-hash name suffix.
+
