@@ -11,15 +11,36 @@ pub enum Error {
     #[error(transparent)]
     Load(#[from] crate::fs::LoadError),
     /// A file is not valid YAML.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", path.display())]
     Yaml {
         /// The file that failed to parse.
         path: PathBuf,
         /// What is wrong with it.
         source: crate::yaml::YamlError,
     },
+    /// The directory to build does not exist or is not a directory.
+    #[error("must build at directory: '{}' is not a directory", dir.display())]
+    NotADirectory {
+        /// The path given.
+        dir: PathBuf,
+    },
+    /// A directory holds no kustomization file.
+    #[error(
+        "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+        dir.display()
+    )]
+    MissingKustomization {
+        /// The directory searched.
+        dir: PathBuf,
+    },
+    /// A directory holds more than one kustomization file.
+    #[error("Found multiple kustomization files under: {}", dir.display())]
+    MultipleKustomizations {
+        /// The directory searched.
+        dir: PathBuf,
+    },
     /// A kustomization or resource is well-formed YAML but says something invalid.
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", path.display())]
     Invalid {
         /// The file at fault.
         path: PathBuf,

@@ -105,7 +105,10 @@ impl FileSystem for MemFs {
         if self.is_file(path) || self.is_dir(path) {
             Ok(path.to_path_buf())
         } else {
-            Err(io::Error::new(io::ErrorKind::NotFound, "no such file or directory"))
+            Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no such file or directory",
+            ))
         }
     }
 }
@@ -154,7 +157,9 @@ impl std::str::FromStr for LoadRestrictor {
 pub enum LoadError {
     /// The file lies outside the kustomization root and the restrictor forbids it.
     #[error(
-        "security; file '{path}' is not in or below '{root}' (use --load-restrictor LoadRestrictionsNone to allow it)"
+        "security; file '{}' is not in or below '{}' (use --load-restrictor LoadRestrictionsNone to allow it)",
+        path.display(),
+        root.display()
     )]
     OutsideRoot {
         /// The file that was asked for, after resolving links.
@@ -162,8 +167,28 @@ pub enum LoadError {
         /// The kustomization root it must stay within.
         root: PathBuf,
     },
+    /// A base or component is named by an absolute path.
+    #[error("new root '{path}' cannot be absolute")]
+    AbsoluteBase {
+        /// The path as written.
+        path: String,
+    },
+    /// A base or component path is not a directory.
+    #[error("'{}' is not a directory", path.display())]
+    NotADirectory {
+        /// The resolved path.
+        path: PathBuf,
+    },
+    /// A base contains a kustomization that led to it.
+    #[error("cycle detected: candidate root '{}' contains visited root '{}'", candidate.display(), visited.display())]
+    Cycle {
+        /// The base directory.
+        candidate: PathBuf,
+        /// The kustomization root it contains.
+        visited: PathBuf,
+    },
     /// Reading failed (missing file, permissions, …).
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file that could not be read.
         path: PathBuf,
@@ -179,6 +204,8 @@ pub struct Loader {
     fs: Arc<dyn FileSystem>,
     root: PathBuf,
     restrictor: LoadRestrictor,
+    /// Roots of the kustomizations that led here, outermost first.
+    referrers: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -193,7 +220,12 @@ impl std::fmt::Debug for Loader {
 impl Loader {
     /// A loader rooted at `root` (absolute, normalised).
     pub fn new(fs: Arc<dyn FileSystem>, root: PathBuf, restrictor: LoadRestrictor) -> Self {
-        Self { fs, root, restrictor }
+        Self {
+            fs,
+            root,
+            restrictor,
+            referrers: Vec::new(),
+        }
     }
 
     /// The kustomization directory this loader reads relative to.
@@ -211,10 +243,44 @@ impl Loader {
         &self.fs
     }
 
-    /// A loader for another kustomization directory (a base or component),
-    /// with the same file system and restrictor.
-    pub fn sub(&self, root: PathBuf) -> Self {
-        Self { fs: self.fs.clone(), root, restrictor: self.restrictor }
+    /// A loader for a base or component directory named (relative to this
+    /// root) in this kustomization. Bases may lie outside the root, but not
+    /// at or above this root or any root that led here (a cycle).
+    pub fn sub(&self, rel: &str) -> Result<Self, LoadError> {
+        if Path::new(rel).is_absolute() {
+            return Err(LoadError::AbsoluteBase {
+                path: rel.to_owned(),
+            });
+        }
+        let path = self.resolve(rel);
+        if !self.fs.is_dir(&path) {
+            return Err(LoadError::NotADirectory { path });
+        }
+        let root = self
+            .fs
+            .canonicalize(&path)
+            .map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        let mut referrers = self.referrers.clone();
+        referrers.push(
+            self.fs
+                .canonicalize(&self.root)
+                .unwrap_or_else(|_| self.root.clone()),
+        );
+        if let Some(visited) = referrers.iter().find(|r| r.starts_with(&root)) {
+            return Err(LoadError::Cycle {
+                candidate: root,
+                visited: visited.clone(),
+            });
+        }
+        Ok(Self {
+            fs: self.fs.clone(),
+            root,
+            restrictor: self.restrictor,
+            referrers,
+        })
     }
 
     /// The absolute, normalised form of a path named in this kustomization.
@@ -227,7 +293,9 @@ impl Loader {
     pub fn read_file(&self, rel: &str) -> Result<Vec<u8>, LoadError> {
         let path = self.resolve(rel);
         self.check_within_root(&path)?;
-        self.fs.read(&path).map_err(|source| LoadError::Io { path, source })
+        self.fs
+            .read(&path)
+            .map_err(|source| LoadError::Io { path, source })
     }
 
     /// Fails if the restrictor forbids reading `path`.
@@ -235,9 +303,15 @@ impl Loader {
         if self.restrictor == LoadRestrictor::None {
             return Ok(());
         }
-        let io_err = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let io_err = |source| LoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let real = self.fs.canonicalize(path).map_err(io_err)?;
-        let root = self.fs.canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let root = self
+            .fs
+            .canonicalize(&self.root)
+            .unwrap_or_else(|_| self.root.clone());
         if real.starts_with(&root) {
             Ok(())
         } else {
@@ -254,7 +328,11 @@ mod tests {
         let mut fs = MemFs::new();
         fs.add_file("/app/base/a.yaml", "a");
         fs.add_file("/app/secret.txt", "s");
-        Loader::new(Arc::new(fs), PathBuf::from("/app/base"), LoadRestrictor::RootOnly)
+        Loader::new(
+            Arc::new(fs),
+            PathBuf::from("/app/base"),
+            LoadRestrictor::RootOnly,
+        )
     }
 
     #[test]
@@ -273,6 +351,31 @@ mod tests {
         let l = mem_loader();
         let l = Loader::new(l.fs.clone(), l.root.clone(), LoadRestrictor::None);
         assert_eq!(l.read_file("../secret.txt").unwrap(), b"s");
+    }
+
+    #[test]
+    fn sub_loader_refuses_cycles_and_absolute_paths() {
+        let mut fs = MemFs::new();
+        fs.add_file("/app/overlay/k", "");
+        fs.add_file("/app/base/k", "");
+        let l = Loader::new(
+            Arc::new(fs),
+            PathBuf::from("/app/overlay"),
+            LoadRestrictor::RootOnly,
+        );
+        let base = l.sub("../base").unwrap();
+        assert_eq!(base.root(), Path::new("/app/base"));
+        assert!(matches!(
+            base.sub("../overlay"),
+            Err(LoadError::Cycle { .. })
+        ));
+        assert!(matches!(l.sub(".."), Err(LoadError::Cycle { .. })));
+        assert!(matches!(l.sub("."), Err(LoadError::Cycle { .. })));
+        assert!(matches!(l.sub("/abs"), Err(LoadError::AbsoluteBase { .. })));
+        assert!(matches!(
+            l.sub("nope"),
+            Err(LoadError::NotADirectory { .. })
+        ));
     }
 
     #[test]

@@ -1,0 +1,106 @@
+//! Turning the bytes of a resource file into resources, as kustomize does:
+//! empty documents dropped, `kind` and `metadata.name` required, `*List`
+//! documents expanded into their items, null list entries refused.
+
+use crate::resource::Resource;
+use crate::{Error, yaml};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::path::Path;
+
+/// Parses every document of a resource file into resources.
+pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Resource>, Error> {
+    let invalid = |message: String| Error::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| invalid(format!("not UTF-8 text: {e}")))?;
+    let docs = yaml::parse_documents(text).map_err(|source| Error::Yaml {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut queue: VecDeque<Value> = docs.into();
+    let mut out = Vec::new();
+    while let Some(doc) = queue.pop_front() {
+        let mut map = match doc {
+            Value::Null => continue,
+            Value::Object(m) if m.is_empty() => continue,
+            Value::Object(m) => m,
+            other => {
+                return Err(invalid(format!(
+                    "expected a Kubernetes object (a map), found {}",
+                    kind_of(&other)
+                )));
+            }
+        };
+        let kind = map
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        if kind.is_empty() {
+            return Err(invalid("missing kind in object".into()));
+        }
+        if let Some(p) = null_list_entry(&Value::Object(map.clone()), String::new()) {
+            return Err(invalid(format!(
+                "empty item at {p} in object of kind {kind}"
+            )));
+        }
+        if kind.ends_with("List") {
+            match map.remove("items") {
+                None => {}
+                Some(Value::Null) => continue,
+                Some(Value::Array(items)) => {
+                    queue.extend(items);
+                    continue;
+                }
+                Some(other) => {
+                    return Err(invalid(format!(
+                        "expected array in {kind}/items, but found {}",
+                        kind_of(&other)
+                    )));
+                }
+            }
+        } else {
+            let name = map
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Value::as_str);
+            if name.is_none_or(str::is_empty) {
+                return Err(invalid(format!(
+                    "missing metadata.name in object of kind {kind}"
+                )));
+            }
+        }
+        out.push(Resource::new(map));
+    }
+    Ok(out)
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// The path of the first null element of any list, if there is one.
+fn null_list_entry(v: &Value, path: String) -> Option<String> {
+    match v {
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            if item.is_null() {
+                Some(format!("{path}[{i}]"))
+            } else {
+                null_list_entry(item, format!("{path}[{i}]"))
+            }
+        }),
+        Value::Object(m) => m
+            .iter()
+            .find_map(|(k, item)| null_list_entry(item, format!("{path}.{k}"))),
+        _ => None,
+    }
+}

@@ -1,0 +1,81 @@
+//! Building a kustomization directory: the public entry point, the
+//! per-directory accumulation ([`target`]), and the steps that run once at
+//! the top (content hashes, name references, vars, ordering).
+
+mod load;
+mod sort;
+mod steps;
+mod target;
+
+use crate::fs::{FileSystem, LoadRestrictor, Loader};
+use crate::resource::Resource;
+use crate::{Error, yaml};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Options of a build, as `kustomize build` flags.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Which files kustomizations may read (`--load-restrictor`).
+    pub load_restrictor: LoadRestrictor,
+}
+
+/// The result of a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Build {
+    /// The rendered resources, in output order.
+    pub resources: Vec<Resource>,
+    /// Warnings kustomize would print on stderr (deprecated fields, …).
+    pub warnings: Vec<String>,
+}
+
+impl Build {
+    /// The resources as `kubectl kustomize` prints them.
+    pub fn to_yaml(&self) -> String {
+        let docs: Vec<serde_json::Value> = self
+            .resources
+            .iter()
+            .map(|r| serde_json::Value::Object(r.object.clone()))
+            .collect();
+        yaml::to_yaml_string(&docs)
+    }
+}
+
+/// Builds the kustomization in directory `dir` of `fs`.
+pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Result<Build, Error> {
+    let abs = crate::fs::normalize(Path::new("/"), dir);
+    if !fs.is_dir(&abs) {
+        return Err(Error::NotADirectory {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let root = fs
+        .canonicalize(&abs)
+        .map_err(|source| crate::fs::LoadError::Io {
+            path: abs.clone(),
+            source,
+        })?;
+    let loader = Loader::new(fs, root, options.load_restrictor);
+    let mut warnings = Vec::new();
+    let resources = target::build_root(loader, &mut warnings)?;
+    Ok(Build {
+        resources,
+        warnings,
+    })
+}
+
+/// Builds a directory on the local disk (relative paths are taken from the
+/// current directory).
+pub fn build_disk(dir: &Path, options: &BuildOptions) -> Result<Build, Error> {
+    let abs = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|source| crate::fs::LoadError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .join(dir)
+    };
+    build(Arc::new(crate::fs::DiskFs), &abs, options)
+}

@@ -1,0 +1,220 @@
+//! Output order: kustomize's legacy order (by kind, then by id) unless the
+//! kustomization asks for `sortOptions: {order: fifo}`.
+
+use crate::Error;
+use crate::resource::{Gvk, ResId, Resource};
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::path::Path;
+
+/// Kinds printed first, in this order.
+const ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// Kinds printed last, in this order.
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// How to order the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SortOrder {
+    /// The order resources were accumulated in.
+    Fifo,
+    /// By kind (first/last lists), then group/version/kind, then namespace and name.
+    Legacy {
+        first: Vec<String>,
+        last: Vec<String>,
+    },
+}
+
+impl Default for SortOrder {
+    fn default() -> Self {
+        SortOrder::Legacy {
+            first: ORDER_FIRST.iter().map(|s| s.to_string()).collect(),
+            last: ORDER_LAST.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl SortOrder {
+    /// Reads a kustomization's `sortOptions` (absent means legacy).
+    pub(crate) fn from_options(options: Option<&Value>, path: &Path) -> Result<Self, Error> {
+        let invalid = |message: &str| Error::Invalid {
+            path: path.to_path_buf(),
+            message: message.to_owned(),
+        };
+        let Some(options) = options else {
+            return Ok(Self::default());
+        };
+        let order = options.get("order").and_then(Value::as_str).unwrap_or("");
+        let legacy = options.get("legacySortOptions").filter(|v| !v.is_null());
+        match order {
+            "fifo" if legacy.is_some() => Err(invalid(
+                "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'",
+            )),
+            "fifo" => Ok(SortOrder::Fifo),
+            "legacy" => {
+                let list = |key: &str| -> Vec<String> {
+                    legacy
+                        .and_then(|l| l.get(key))
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|s| s.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                if legacy.is_none() {
+                    return Ok(Self::default());
+                }
+                Ok(SortOrder::Legacy {
+                    first: list("orderFirst"),
+                    last: list("orderLast"),
+                })
+            }
+            _ => Err(invalid(
+                "the field 'sortOptions.order' must be one of [fifo, legacy]",
+            )),
+        }
+    }
+
+    /// Returns the resources in this order.
+    pub(crate) fn sort(&self, resources: Vec<Resource>) -> Vec<Resource> {
+        let SortOrder::Legacy { first, last } = self else {
+            return resources;
+        };
+        let rank = |kind: &str| -> i64 {
+            if let Some(i) = first.iter().position(|k| k == kind) {
+                i as i64 - first.len() as i64
+            } else if let Some(i) = last.iter().position(|k| k == kind) {
+                1 + i as i64
+            } else {
+                0
+            }
+        };
+        let mut keyed: Vec<(ResId, Resource)> =
+            resources.into_iter().map(|r| (r.id(), r)).collect();
+        keyed.sort_by(|(a, _), (b, _)| compare(a, b, &rank));
+        keyed.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+fn gvk_key(g: &Gvk) -> String {
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    format!(
+        "{}_{}_{}",
+        or(&g.group, "~G"),
+        or(&g.version, "~V"),
+        or(&g.kind, "~K")
+    )
+}
+
+fn id_key(id: &ResId) -> String {
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    format!(
+        "{}|{}|{}",
+        id.gvk,
+        or(&id.namespace, "~X"),
+        or(&id.name, "~N")
+    )
+}
+
+fn compare(a: &ResId, b: &ResId, rank: &impl Fn(&str) -> i64) -> Ordering {
+    if a.gvk != b.gvk {
+        let (ra, rb) = (rank(&a.gvk.kind), rank(&b.gvk.kind));
+        if ra != rb {
+            return ra.cmp(&rb);
+        }
+        let both_ns = a.gvk.kind == "Namespace" && b.gvk.kind == "Namespace";
+        if both_ns && (a.gvk.group.is_empty() || b.gvk.group.is_empty()) {
+            return gvk_key(&b.gvk).cmp(&gvk_key(&a.gvk));
+        }
+        return gvk_key(&a.gvk).cmp(&gvk_key(&b.gvk));
+    }
+    id_key(a).cmp(&id_key(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn res(kind: &str, api: &str, name: &str) -> Resource {
+        Resource::new(
+            json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}})
+                .as_object()
+                .unwrap()
+                .clone(),
+        )
+    }
+
+    #[test]
+    fn legacy_orders_by_kind_then_name() {
+        let v = vec![
+            res("Deployment", "apps/v1", "b"),
+            res(
+                "ValidatingWebhookConfiguration",
+                "admissionregistration.k8s.io/v1",
+                "w",
+            ),
+            res("Foo", "x.io/v1", "f"),
+            res("Service", "v1", "s"),
+            res("Deployment", "apps/v1", "a"),
+            res("Namespace", "v1", "n"),
+        ];
+        let v = SortOrder::default().sort(v);
+        let names: Vec<_> = v.iter().map(|r| r.name().to_owned()).collect();
+        assert_eq!(names, ["n", "s", "a", "b", "f", "w"]);
+    }
+
+    #[test]
+    fn sort_options_are_validated() {
+        let p = Path::new("k.yaml");
+        assert_eq!(
+            SortOrder::from_options(Some(&json!({"order": "fifo"})), p).unwrap(),
+            SortOrder::Fifo
+        );
+        assert!(SortOrder::from_options(Some(&json!({"order": "x"})), p).is_err());
+        assert!(
+            SortOrder::from_options(Some(&json!({"order": "fifo", "legacySortOptions": {}})), p)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! One kustomization directory and how its resources are accumulated:
+//! resources (files and bases, each base built on its own), generators,
+//! components, then transformers in kustomize's fixed order.
+
+use super::load::resources_from_bytes;
+use super::sort::SortOrder;
+use super::steps::{self, Config};
+use crate::Error;
+use crate::fs::Loader;
+use crate::kustomization::Kustomization;
+use crate::resmap::ResMap;
+use crate::resource::Resource;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// What a kustomization directory contributes: its resources, the field
+/// specs its transformers used (merged upward), and its `vars`.
+#[derive(Debug, Default)]
+pub(crate) struct Accumulator {
+    /// Resources in accumulation order.
+    pub res: ResMap,
+    /// Field specs (builtin defaults plus `configurations` and `crds`).
+    pub config: Config,
+    /// `vars` declared so far.
+    pub vars: Vec<Value>,
+}
+
+/// A loaded kustomization and the loader rooted at its directory.
+pub(crate) struct Target {
+    pub loader: Loader,
+    pub k: Kustomization,
+    /// Path of the kustomization file, for messages.
+    pub file: PathBuf,
+}
+
+impl Target {
+    /// Reads the kustomization of the loader's directory, collecting warnings.
+    pub fn load(loader: Loader, warnings: &mut Vec<String>) -> Result<Self, Error> {
+        let (k, file_name, w) = Kustomization::load(&loader)?;
+        warnings.extend(w);
+        let file = loader.root().join(file_name);
+        Ok(Self { loader, k, file })
+    }
+
+    fn invalid(&self, message: String) -> Error {
+        Error::Invalid {
+            path: self.file.clone(),
+            message,
+        }
+    }
+
+    /// Runs this kustomization on top of `acc` (empty for a kustomization,
+    /// the parent's accumulator for a component).
+    pub fn accumulate(
+        &self,
+        mut acc: Accumulator,
+        warnings: &mut Vec<String>,
+    ) -> Result<Accumulator, Error> {
+        acc = self.accumulate_resources(acc, &self.k.resources, warnings)?;
+        steps::merge_configurations(self, &mut acc)?;
+        steps::run_generators(self, &mut acc, warnings)?;
+        for path in &self.k.components {
+            acc = self.accumulate_component(acc, path, warnings)?;
+        }
+        steps::run_transformers(self, &mut acc, warnings)?;
+        if !self.k.validators.is_empty() {
+            return Err(self.invalid("validators: validator plugins are not supported".into()));
+        }
+        steps::merge_vars(self, &mut acc)?;
+        Ok(acc)
+    }
+
+    /// Adds the resources named in `paths` (files or kustomization directories).
+    pub fn accumulate_resources(
+        &self,
+        mut acc: Accumulator,
+        paths: &[String],
+        warnings: &mut Vec<String>,
+    ) -> Result<Accumulator, Error> {
+        for path in paths {
+            if is_remote(path) {
+                return Err(self.invalid(format!(
+                    "resources: '{path}': remote resources are not supported; vendor them into the repository"
+                )));
+            }
+            let resolved = self.loader.resolve(path);
+            let fs = self.loader.fs();
+            if fs.is_file(&resolved) {
+                let bytes = self.loader.read_file(path)?;
+                let resources = resources_from_bytes(&bytes, &resolved)?;
+                for r in resources {
+                    acc.res.append(r).map_err(|e| {
+                        self.invalid(format!("resources: merging resources from '{path}': {e}"))
+                    })?;
+                }
+            } else if fs.is_dir(&resolved) {
+                let sub = Target::load(self.loader.sub(path)?, warnings)?;
+                if sub.k.is_component() {
+                    return Err(self.invalid(format!(
+                        "resources: '{path}' is a Component; list it under 'components'"
+                    )));
+                }
+                let sub_acc = sub.accumulate(Accumulator::default(), warnings)?;
+                acc.res.append_all(sub_acc.res).map_err(|e| {
+                    self.invalid(format!("resources: merging resources from '{path}': {e}"))
+                })?;
+                acc.config.merge(sub_acc.config);
+                steps::merge_var_list(&mut acc.vars, sub_acc.vars)
+                    .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
+            } else {
+                return Err(self.invalid(format!(
+                    "resources: '{path}' is neither a file nor a directory ({} does not exist)",
+                    resolved.display()
+                )));
+            }
+        }
+        Ok(acc)
+    }
+
+    fn accumulate_component(
+        &self,
+        acc: Accumulator,
+        path: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Accumulator, Error> {
+        let resolved = self.loader.resolve(path);
+        if !self.loader.fs().is_dir(&resolved) {
+            return Err(self.invalid(format!(
+                "components: '{path}' must be a directory holding a Component kustomization"
+            )));
+        }
+        let sub = Target::load(self.loader.sub(path)?, warnings)?;
+        if !sub.k.is_component() {
+            return Err(self.invalid(format!(
+                "components: expected kind 'Component' for path '{}' but got '{}'",
+                sub.loader.root().display(),
+                sub.k.kind
+            )));
+        }
+        sub.accumulate(acc, warnings)
+    }
+}
+
+/// Whether a resource entry names a remote location.
+fn is_remote(path: &str) -> bool {
+    path.contains("://") || path.starts_with("git@") || path.starts_with("github.com/")
+}
+
+/// Builds the root kustomization: accumulation, then the steps kustomize
+/// runs once at the top, then ordering.
+pub(crate) fn build_root(
+    loader: Loader,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Resource>, Error> {
+    let target = Target::load(loader, warnings)?;
+    if target.k.is_component() {
+        return Err(target.invalid(
+            "a Component cannot be built on its own; list it under 'components' of a Kustomization"
+                .into(),
+        ));
+    }
+    let order = SortOrder::from_options(target.k.sort_options.as_ref(), &target.file)?;
+    let mut acc = target.accumulate(Accumulator::default(), warnings)?;
+    steps::finish(&target, &mut acc)?;
+    Ok(order.sort(acc.res.into_resources()))
+}

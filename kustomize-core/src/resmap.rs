@@ -1,0 +1,190 @@
+//! The ordered set of resources a build carries, with kustomize's rules for
+//! adding (ids must be unique), merging generated objects, and finding the
+//! target of a patch.
+
+use crate::resource::{GeneratorBehavior, ResId, Resource};
+use crate::selector::CompiledSelector;
+
+/// Why resources could not be added or found.
+#[derive(Debug, thiserror::Error)]
+pub enum ResMapError {
+    /// Two resources have the same id.
+    #[error("may not add resource with an already registered id: {0}")]
+    Duplicate(ResId),
+    /// A generator with behavior merge/replace found nothing to merge into.
+    #[error("id {0} does not exist; cannot merge or replace")]
+    NothingToMerge(ResId),
+    /// A generator with behavior create clashes with an existing object.
+    #[error("id {0} exists; behavior must be merge or replace")]
+    AlreadyExists(ResId),
+    /// More than one resource could take a generated object.
+    #[error("found multiple objects that could accept merge of {0}")]
+    AmbiguousMerge(ResId),
+    /// No resource has the id.
+    #[error("no matches for Id {0}")]
+    NotFound(ResId),
+    /// Several resources have the id.
+    #[error("multiple matches for Id {0}")]
+    Ambiguous(ResId),
+}
+
+/// Resources in build order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResMap {
+    resources: Vec<Resource>,
+}
+
+impl ResMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The resources, in order.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// The resources, mutable, in order.
+    pub fn resources_mut(&mut self) -> &mut [Resource] {
+        &mut self.resources
+    }
+
+    /// Takes the resources out.
+    pub fn into_resources(self) -> Vec<Resource> {
+        self.resources
+    }
+
+    /// Number of resources.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Adds a resource; its current id must not be taken.
+    pub fn append(&mut self, res: Resource) -> Result<(), ResMapError> {
+        let id = res.id();
+        if self.resources.iter().any(|r| r.id().matches(&id)) {
+            return Err(ResMapError::Duplicate(id));
+        }
+        self.resources.push(res);
+        Ok(())
+    }
+
+    /// Adds every resource of another map.
+    pub fn append_all(&mut self, other: ResMap) -> Result<(), ResMapError> {
+        other.resources.into_iter().try_for_each(|r| self.append(r))
+    }
+
+    /// Replaces the whole list (after a transformer that may drop or reorder).
+    pub fn replace_all(&mut self, resources: Vec<Resource>) {
+        self.resources = resources;
+    }
+
+    /// Indices of resources any of whose ids (previous or current) match `id`.
+    pub fn indices_by_any_id(&self, id: &ResId) -> Vec<usize> {
+        (0..self.resources.len())
+            .filter(|&i| self.resources[i].all_ids().any(|x| x.matches(id)))
+            .collect()
+    }
+
+    /// The one resource any of whose ids match `id`.
+    pub fn index_by_any_id(&self, id: &ResId) -> Result<usize, ResMapError> {
+        match self.indices_by_any_id(id).as_slice() {
+            [one] => Ok(*one),
+            [] => Err(ResMapError::NotFound(id.clone())),
+            _ => Err(ResMapError::Ambiguous(id.clone())),
+        }
+    }
+
+    /// Indices of the resources a selector selects.
+    pub fn select(&self, selector: &CompiledSelector) -> Vec<usize> {
+        (0..self.resources.len())
+            .filter(|&i| selector.selects(&self.resources[i]))
+            .collect()
+    }
+
+    /// Adds a generated resource following its `behavior`: a new object for
+    /// `create`, or merged into / replacing the one object with its id.
+    pub fn absorb(
+        &mut self,
+        res: Resource,
+        merge: impl FnOnce(&Resource, Resource) -> Resource,
+    ) -> Result<(), ResMapError> {
+        let id = res.id();
+        let behavior = res.behavior.unwrap_or_default();
+        match self.indices_by_any_id(&id).as_slice() {
+            [] => match behavior {
+                GeneratorBehavior::Create => self.append(res),
+                _ => Err(ResMapError::NothingToMerge(id)),
+            },
+            [i] => {
+                if behavior == GeneratorBehavior::Create {
+                    return Err(ResMapError::AlreadyExists(id));
+                }
+                let merged = merge(&self.resources[*i], res);
+                self.resources[*i] = merged;
+                Ok(())
+            }
+            _ => Err(ResMapError::AmbiguousMerge(id)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cm(name: &str, ns: Option<&str>) -> Resource {
+        let mut v = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}});
+        if let Some(ns) = ns {
+            v["metadata"]["namespace"] = json!(ns);
+        }
+        Resource::new(v.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused_with_default_namespace_folded() {
+        let mut m = ResMap::new();
+        m.append(cm("a", None)).unwrap();
+        m.append(cm("a", Some("other"))).unwrap();
+        let err = m.append(cm("a", Some("default"))).unwrap_err();
+        assert!(err.to_string().contains("already registered id"), "{err}");
+    }
+
+    #[test]
+    fn finds_by_previous_id() {
+        let mut m = ResMap::new();
+        let mut r = cm("a", None);
+        r.store_previous_id();
+        r.set_name("p-a");
+        m.append(r).unwrap();
+        let id = cm("a", None).id();
+        assert_eq!(m.index_by_any_id(&id).unwrap(), 0);
+    }
+
+    #[test]
+    fn absorb_follows_behavior() {
+        let mut m = ResMap::new();
+        m.append(cm("a", None)).unwrap();
+        let mut g = cm("a", None);
+        g.behavior = Some(GeneratorBehavior::Create);
+        assert!(matches!(
+            m.absorb(g.clone(), |_, n| n),
+            Err(ResMapError::AlreadyExists(_))
+        ));
+        g.behavior = Some(GeneratorBehavior::Merge);
+        m.absorb(g, |_, n| n).unwrap();
+        let mut g = cm("b", None);
+        g.behavior = Some(GeneratorBehavior::Replace);
+        assert!(matches!(
+            m.absorb(g, |_, n| n),
+            Err(ResMapError::NothingToMerge(_))
+        ));
+    }
+}
