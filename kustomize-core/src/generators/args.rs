@@ -1,0 +1,223 @@
+//! The kustomization entries that configure generators: items of
+//! `configMapGenerator` and `secretGenerator`, and `generatorOptions`.
+//!
+//! Field names are kustomize's canonical camelCase ones; unknown fields are
+//! refused, as kustomize refuses them. An explicit `null` reads as the field's
+//! empty value, as kustomize reads it.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+
+use crate::resource::GeneratorBehavior;
+
+/// Deserializes `null` as the type's default, as Go's JSON decoding does for
+/// strings, slices and maps.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+/// `generatorOptions`, or the `options` of one generator entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorOptions {
+    /// Labels added to the generated objects.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations added to the generated objects.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub annotations: BTreeMap<String, String>,
+    /// Whether the content hash is left off the generated names.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub disable_name_suffix_hash: bool,
+    /// Whether `immutable: true` is set on the generated objects.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub immutable: bool,
+}
+
+impl GeneratorOptions {
+    /// Combines one entry's `options` with the kustomization's
+    /// `generatorOptions`: the entry's labels and annotations win over the
+    /// global ones of the same key, and either side can turn on
+    /// `disableNameSuffixHash` and `immutable`.
+    pub fn merged(local: Option<&Self>, global: Option<&Self>) -> Self {
+        let mut out = local.cloned().unwrap_or_default();
+        if let Some(global) = global {
+            for (k, v) in &global.labels {
+                out.labels.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            for (k, v) in &global.annotations {
+                out.annotations
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+            out.disable_name_suffix_hash |= global.disable_name_suffix_hash;
+            out.immutable |= global.immutable;
+        }
+        out
+    }
+}
+
+/// One item of `configMapGenerator` (and the fields a `secretGenerator`
+/// item shares with it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorArgs {
+    /// Name of the generated object, before prefixes, suffixes and hash.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub name: String,
+    /// Namespace of the generated object; empty for none.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub namespace: String,
+    /// `create`, `merge` or `replace`, as written; see [`Self::behavior`].
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub behavior: String,
+    /// `key=value` pairs.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub literals: Vec<String>,
+    /// `path` or `key=path` sources; the value is the file's content.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub files: Vec<String>,
+    /// Paths of `.env` files, one `KEY=value` per line.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub envs: Vec<String>,
+    /// Deprecated single form of `envs`; read after them.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub env: String,
+    /// Options for this entry, combined with the kustomization's
+    /// `generatorOptions` (see [`GeneratorOptions::merged`]).
+    #[serde(default)]
+    pub options: Option<GeneratorOptions>,
+}
+
+impl GeneratorArgs {
+    /// How the generated object combines with an existing one of the same
+    /// id. Kustomize treats any value other than `merge` or `replace`
+    /// (including a misspelt one) as `create`, so this does too.
+    pub fn behavior(&self) -> GeneratorBehavior {
+        match self.behavior.as_str() {
+            "merge" => GeneratorBehavior::Merge,
+            "replace" => GeneratorBehavior::Replace,
+            _ => GeneratorBehavior::Create,
+        }
+    }
+
+    /// The env files to read, in order: `envs`, then the deprecated `env`.
+    pub fn env_sources(&self) -> impl Iterator<Item = &str> {
+        let single = (!self.env.is_empty()).then_some(self.env.as_str());
+        self.envs.iter().map(String::as_str).chain(single)
+    }
+}
+
+/// One item of `configMapGenerator`.
+pub type ConfigMapArgs = GeneratorArgs;
+
+/// One item of `secretGenerator`: the shared generator fields plus the
+/// Secret's `type`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretArgs {
+    /// The fields shared with `configMapGenerator`.
+    pub args: GeneratorArgs,
+    /// The Secret's `type`; empty means `Opaque`.
+    pub secret_type: String,
+}
+
+impl<'de> Deserialize<'de> for SecretArgs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let secret_type = match fields.remove("type") {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s,
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "field `type`: expected a string, found {other}"
+                )));
+            }
+        };
+        let args = GeneratorArgs::deserialize(serde_json::Value::Object(fields))
+            .map_err(D::Error::custom)?;
+        Ok(Self { args, secret_type })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_all_fields() {
+        let a: SecretArgs = serde_json::from_value(json!({
+            "name": "s", "namespace": "ns", "behavior": "merge", "type": "kubernetes.io/tls",
+            "literals": ["a=b"], "files": ["k=f"], "envs": ["x.env"], "env": "y.env",
+            "options": {"labels": {"l": "v"}, "annotations": {"a": "v"},
+                        "disableNameSuffixHash": true, "immutable": true}
+        }))
+        .unwrap();
+        assert_eq!(a.secret_type, "kubernetes.io/tls");
+        assert_eq!(a.args.behavior(), GeneratorBehavior::Merge);
+        assert_eq!(a.args.env_sources().collect::<Vec<_>>(), ["x.env", "y.env"]);
+        let o = a.args.options.unwrap();
+        assert!(o.disable_name_suffix_hash && o.immutable);
+        assert_eq!(o.labels["l"], "v");
+    }
+
+    #[test]
+    fn nulls_read_as_empty() {
+        let a: ConfigMapArgs = serde_json::from_value(json!({
+            "name": "c", "literals": null, "options": null, "behavior": null
+        }))
+        .unwrap();
+        assert!(a.literals.is_empty() && a.options.is_none());
+        assert_eq!(a.behavior(), GeneratorBehavior::Create);
+    }
+
+    #[test]
+    fn unknown_behavior_is_create_as_in_kustomize() {
+        let a: ConfigMapArgs =
+            serde_json::from_value(json!({"name": "c", "behavior": "Merge"})).unwrap();
+        assert_eq!(a.behavior(), GeneratorBehavior::Create);
+    }
+
+    #[test]
+    fn refuses_unknown_fields_and_wrong_types() {
+        let e = serde_json::from_value::<ConfigMapArgs>(json!({"name": "c", "type": "x"}));
+        assert!(e.unwrap_err().to_string().contains("unknown field `type`"));
+        let e = serde_json::from_value::<SecretArgs>(json!({"name": "c", "bogus": 1}));
+        assert!(e.unwrap_err().to_string().contains("unknown field `bogus`"));
+        let e = serde_json::from_value::<SecretArgs>(json!({"name": "c", "type": 1}));
+        assert!(e.unwrap_err().to_string().contains("field `type`"));
+        let e = serde_json::from_value::<GeneratorOptions>(json!({"labels": {"x": true}}));
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn local_options_win_over_global() {
+        let local = GeneratorOptions {
+            labels: [("a".to_owned(), "local".to_owned())].into(),
+            ..Default::default()
+        };
+        let global = GeneratorOptions {
+            labels: [("a", "global"), ("b", "global")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into(),
+            annotations: [("n".to_owned(), "g".to_owned())].into(),
+            disable_name_suffix_hash: true,
+            immutable: true,
+        };
+        let m = GeneratorOptions::merged(Some(&local), Some(&global));
+        assert_eq!(m.labels["a"], "local");
+        assert_eq!(m.labels["b"], "global");
+        assert_eq!(m.annotations["n"], "g");
+        assert!(m.disable_name_suffix_hash && m.immutable);
+        assert_eq!(GeneratorOptions::merged(Some(&local), None), local);
+        assert_eq!(
+            GeneratorOptions::merged(None, None),
+            GeneratorOptions::default()
+        );
+    }
+}
