@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::resource::GeneratorBehavior;
 
 /// Deserializes `null` as the type's default, as Go's JSON decoding does for
-/// strings, slices and maps.
+/// strings and booleans.
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -21,15 +21,35 @@ where
     Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
+/// A list of strings where `null` (for the list or an item) reads as empty.
+fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let items: Option<Vec<Option<String>>> = Option::deserialize(d)?;
+    Ok(items
+        .unwrap_or_default()
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect())
+}
+
+/// A string map where `null` (for the map or a value) reads as empty.
+fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let map: Option<BTreeMap<String, Option<String>>> = Option::deserialize(d)?;
+    Ok(map
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect())
+}
+
 /// `generatorOptions`, or the `options` of one generator entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GeneratorOptions {
     /// Labels added to the generated objects.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "string_map")]
     pub labels: BTreeMap<String, String>,
     /// Annotations added to the generated objects.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "string_map")]
     pub annotations: BTreeMap<String, String>,
     /// Whether the content hash is left off the generated names.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -77,13 +97,13 @@ pub struct GeneratorArgs {
     #[serde(default, deserialize_with = "null_as_default")]
     pub behavior: String,
     /// `key=value` pairs.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "string_list")]
     pub literals: Vec<String>,
     /// `path` or `key=path` sources; the value is the file's content.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "string_list")]
     pub files: Vec<String>,
     /// Paths of `.env` files, one `KEY=value` per line.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "string_list")]
     pub envs: Vec<String>,
     /// Deprecated single form of `envs`; read after them.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -169,10 +189,14 @@ mod tests {
     #[test]
     fn nulls_read_as_empty() {
         let a: ConfigMapArgs = serde_json::from_value(json!({
-            "name": "c", "literals": null, "options": null, "behavior": null
+            "name": "c", "literals": null, "files": [null], "options": null, "behavior": null
         }))
         .unwrap();
         assert!(a.literals.is_empty() && a.options.is_none());
+        assert_eq!(a.files, [""]);
+        let o: GeneratorOptions =
+            serde_json::from_value(json!({"labels": {"x": null}, "annotations": null})).unwrap();
+        assert_eq!(o.labels["x"], "");
         assert_eq!(a.behavior(), GeneratorBehavior::Create);
     }
 

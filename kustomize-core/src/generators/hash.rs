@@ -204,6 +204,19 @@ mod tests {
     }
 
     #[test]
+    fn non_string_data_hashes_as_go_float64() {
+        // A generated ConfigMap patched with non-string data before hashing;
+        // kubectl names it `cm-ckmd858cdd`.
+        let cm: Value = serde_json::from_str(
+            r#"{"kind": "ConfigMap", "metadata": {"name": "cm"}, "data": {"<k>": "&", "a": "b",
+                "big": 12345678901234567890, "f": 1.5, "huge": 1e22, "n": 1, "t": true,
+                "tiny": 0.0000001}}"#,
+        )
+        .unwrap();
+        assert_eq!(hash(cm), "ckmd858cdd");
+    }
+
+    #[test]
     fn other_kinds_are_refused() {
         let err = content_hash(json!({"kind": "Pod"}).as_object().unwrap()).unwrap_err();
         assert!(
