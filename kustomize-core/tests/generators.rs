@@ -83,6 +83,23 @@ fn render(name: &str) -> Vec<Value> {
                 generate_secret(&args, global.as_ref(), &loader).expect("generate"),
             );
         }
+        // Builtin plugin configs listed under `generators:`; the
+        // kustomization's generatorOptions do not apply to them.
+        for config in layer["generators"].as_array().expect("generators list") {
+            let config = config.as_object().expect("plugin config");
+            let generated = match config["kind"].as_str() {
+                Some("ConfigMapGenerator") => {
+                    let args = ConfigMapArgs::from_builtin_config(config).expect("config");
+                    generate_config_map(&args, None, &loader)
+                }
+                Some("SecretGenerator") => {
+                    let args = SecretArgs::from_builtin_config(config).expect("config");
+                    generate_secret(&args, None, &loader)
+                }
+                other => panic!("unexpected plugin kind {other:?}"),
+            };
+            absorb(&mut acc, generated.expect("generate"));
+        }
     }
     let mut out: Vec<Value> = acc
         .into_iter()
@@ -157,4 +174,9 @@ fn merge_and_replace_over_a_base() {
 #[test]
 fn merge_and_replace_in_one_kustomization() {
     check("gen-merge-same");
+}
+
+#[test]
+fn builtin_plugin_configs() {
+    check("gen-builtin");
 }

@@ -164,6 +164,98 @@ impl<'de> Deserialize<'de> for SecretArgs {
     }
 }
 
+/// The fields a builtin generator plugin config shares with a kustomization
+/// entry. `env` is not among them: kustomize ignores it in plugin configs.
+const PLUGIN_ARG_FIELDS: [&str; 7] = [
+    "name",
+    "namespace",
+    "behavior",
+    "literals",
+    "files",
+    "envs",
+    "options",
+];
+
+/// The fields of `options` kustomize reads.
+const OPTION_FIELDS: [&str; 4] = [
+    "labels",
+    "annotations",
+    "disableNameSuffixHash",
+    "immutable",
+];
+
+/// `metadata` of a builtin plugin config: supplies the name and namespace
+/// when the config does not set them at the top level.
+#[derive(Deserialize, Default)]
+struct PluginMetadata {
+    #[serde(default, deserialize_with = "null_as_default")]
+    name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    namespace: String,
+}
+
+/// The known fields of a builtin plugin config (`apiVersion: builtin`), plus
+/// `extra`; kustomize ignores the others there, unlike in a kustomization.
+fn plugin_fields(
+    config: &serde_json::Map<String, serde_json::Value>,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut fields: serde_json::Map<_, _> = config
+        .iter()
+        .filter(|(k, _)| PLUGIN_ARG_FIELDS.contains(&k.as_str()) || extra.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(serde_json::Value::Object(options)) = fields.get_mut("options") {
+        options.retain(|k, _| OPTION_FIELDS.contains(&k.as_str()));
+    }
+    serde_json::Value::Object(fields)
+}
+
+/// Fills an empty name and namespace from the config's `metadata`.
+fn fill_from_metadata(
+    args: &mut GeneratorArgs,
+    config: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), serde_json::Error> {
+    let meta = match config.get("metadata") {
+        Some(m) => PluginMetadata::deserialize(m)?,
+        None => PluginMetadata::default(),
+    };
+    if args.name.is_empty() {
+        args.name = meta.name;
+    }
+    if args.namespace.is_empty() {
+        args.namespace = meta.namespace;
+    }
+    Ok(())
+}
+
+impl GeneratorArgs {
+    /// Reads the config of a builtin `ConfigMapGenerator` plugin (an
+    /// `apiVersion: builtin` object listed under `generators:`): the entry
+    /// fields at the top level, unknown fields ignored, `env` ignored, and
+    /// `metadata.name` / `metadata.namespace` used when `name` / `namespace`
+    /// are not set.
+    pub fn from_builtin_config(
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        let mut args = Self::deserialize(plugin_fields(config, &[]))?;
+        fill_from_metadata(&mut args, config)?;
+        Ok(args)
+    }
+}
+
+impl SecretArgs {
+    /// Reads the config of a builtin `SecretGenerator` plugin, as
+    /// [`GeneratorArgs::from_builtin_config`] (plus `type`).
+    pub fn from_builtin_config(
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        let mut args = Self::deserialize(plugin_fields(config, &["type"]))?;
+        fill_from_metadata(&mut args.args, config)?;
+        Ok(args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +335,29 @@ mod tests {
             GeneratorOptions::merged(None, None),
             GeneratorOptions::default()
         );
+    }
+    #[test]
+    fn builtin_plugin_configs() {
+        let config = json!({"apiVersion": "builtin", "kind": "ConfigMapGenerator",
+            "metadata": {"name": "from-meta", "namespace": "meta-ns", "labels": {"x": "y"}},
+            "unknownField": 1, "envs": ["a.env"], "env": "ignored.env", "behavior": "merge",
+            "options": {"labels": {"l": "v"}, "unknown": true}});
+        let a = GeneratorArgs::from_builtin_config(config.as_object().unwrap()).unwrap();
+        assert_eq!(
+            (a.name.as_str(), a.namespace.as_str()),
+            ("from-meta", "meta-ns")
+        );
+        assert_eq!(a.env_sources().collect::<Vec<_>>(), ["a.env"]);
+        assert_eq!(a.behavior(), GeneratorBehavior::Merge);
+        assert_eq!(a.options.unwrap().labels["l"], "v");
+        let config = json!({"kind": "SecretGenerator", "metadata": {"name": "meta"},
+            "name": "top", "type": "Custom"});
+        let s = SecretArgs::from_builtin_config(config.as_object().unwrap()).unwrap();
+        assert_eq!(
+            (s.args.name.as_str(), s.secret_type.as_str()),
+            ("top", "Custom")
+        );
+        let bad = json!({"literals": "not-a-list"});
+        assert!(GeneratorArgs::from_builtin_config(bad.as_object().unwrap()).is_err());
     }
 }
