@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use kustomize_core::fs::{DiskFs, LoadRestrictor, Loader};
 use kustomize_core::generators::{
-    ConfigMapArgs, GeneratorOptions, SecretArgs, content_hash, generate_config_map,
+    ConfigMapArgs, GeneratorOptions, SecretArgs, add_hash_suffix, generate_config_map,
     generate_secret, merge_generated,
 };
 use kustomize_core::resource::{GeneratorBehavior, Resource};
@@ -104,10 +104,7 @@ fn render(name: &str) -> Vec<Value> {
     let mut out: Vec<Value> = acc
         .into_iter()
         .map(|mut r| {
-            if r.needs_hash {
-                let hashed = format!("{}-{}", r.name(), content_hash(&r.object).expect("hash"));
-                r.rename(&hashed);
-            }
+            add_hash_suffix(&mut r).expect("hash");
             Value::Object(r.object)
         })
         .collect();

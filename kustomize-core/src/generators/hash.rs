@@ -11,6 +11,20 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
 use super::error::GeneratorError;
+use crate::resource::Resource;
+
+/// Appends `-<hash>` to the name of a resource whose
+/// [`Resource::needs_hash`] is set (remembering the previous name), as
+/// kustomize does once, after all of a build's transformations. Resources
+/// that do not need a hash are left alone.
+pub fn add_hash_suffix(resource: &mut Resource) -> Result<(), GeneratorError> {
+    if resource.needs_hash {
+        let hash = content_hash(&resource.object)?;
+        let name = format!("{}-{hash}", resource.name());
+        resource.rename(&name);
+    }
+    Ok(())
+}
 
 /// The hash suffix of a generated ConfigMap or Secret, without the leading
 /// `-`.
@@ -217,6 +231,19 @@ mod tests {
     }
 
     #[test]
+    fn suffix_only_when_needed() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "one"},
+            "data": {"a": "b"}});
+        let mut r = Resource::new(cm.as_object().unwrap().clone());
+        add_hash_suffix(&mut r).unwrap();
+        assert_eq!(r.name(), "one");
+        r.needs_hash = true;
+        add_hash_suffix(&mut r).unwrap();
+        assert_eq!(r.name(), "one-4h2mbtbbt6");
+        assert_eq!(r.original_id().name, "one");
+    }
+
+    #[test]
     fn other_kinds_are_refused() {
         let err = content_hash(json!({"kind": "Pod"}).as_object().unwrap()).unwrap_err();
         assert!(
@@ -236,5 +263,24 @@ mod tests {
             s,
             r#"{"a":[1,2.5,1e+21,1e-7,true,null],"b":"\u003ca\u0026b\u003e\u2028\u0001\b\"\\é"}"#
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn go_strings_decode_back(s in "\\PC*|[\\x00-\\x20<>&\"\\\\\u{2028}\u{2029}]*") {
+            let mut out = String::new();
+            write_go_string(&mut out, &s);
+            let raw_html = out.contains(['<', '>', '&', '\u{2028}', '\u{2029}']);
+            proptest::prop_assert!(!raw_html, "unescaped character in {}", out);
+            proptest::prop_assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s);
+        }
+
+        #[test]
+        fn go_floats_decode_back(f in proptest::num::f64::NORMAL | proptest::num::f64::ZERO) {
+            let mut out = String::new();
+            write_go_float(&mut out, f);
+            proptest::prop_assert_eq!(out.parse::<f64>().unwrap(), f);
+            proptest::prop_assert_eq!(out.contains('e'), f != 0.0 && !(1e-6..1e21).contains(&f.abs()));
+        }
     }
 }

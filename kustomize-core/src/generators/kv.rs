@@ -359,4 +359,17 @@ mod tests {
             "{err}"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn env_parsing_never_panics(content in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = env(&content);
+        }
+
+        #[test]
+        fn literal_round_trip(key in "[^=]+", value in "[^\"']*") {
+            let literal = format!("{key}={value}");
+            proptest::prop_assert_eq!(parse_literal(&literal), Some((key.as_str(), value.as_str())));
+        }
+    }
 }
