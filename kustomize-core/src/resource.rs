@@ -302,12 +302,18 @@ impl Resource {
     /// kustomize decides which of several same-named objects a reference
     /// means. With `allow_empty`, a side with none matches anything.
     pub fn prefixes_suffixes_match(&self, other: &Resource, allow_empty: bool) -> bool {
-        let check = |a: &[String], b: &[String]| {
-            (allow_empty && (a.is_empty() || b.is_empty())) || same_ending(a, b)
-        };
-        check(&self.name_prefixes, &other.name_prefixes)
-            && check(&self.name_suffixes, &other.name_suffixes)
+        affixes_match(
+            (&self.name_prefixes, &self.name_suffixes),
+            (&other.name_prefixes, &other.name_suffixes),
+            allow_empty,
+        )
     }
+}
+
+/// [`Resource::prefixes_suffixes_match`] on `(prefixes, suffixes)` pairs.
+pub fn affixes_match(a: (&[String], &[String]), b: (&[String], &[String]), allow_empty: bool) -> bool {
+    let check = |x: &[String], y: &[String]| (allow_empty && (x.is_empty() || y.is_empty())) || same_ending(x, y);
+    check(a.0, b.0) && check(a.1, b.1)
 }
 
 /// Whether the shorter slice equals the end of the longer one (an empty
