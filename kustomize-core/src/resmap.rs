@@ -20,6 +20,14 @@ pub enum ResMapError {
     /// More than one resource could take a generated object.
     #[error("found multiple objects that could accept merge of {0}")]
     AmbiguousMerge(ResId),
+    /// Merging a generated object into its base's failed.
+    #[error("merging generated {id}: {reason}")]
+    MergeFailed {
+        /// The generated object's id.
+        id: ResId,
+        /// Why.
+        reason: String,
+    },
     /// No resource has the id.
     #[error("no matches for Id {0}")]
     NotFound(ResId),
@@ -109,11 +117,12 @@ impl ResMap {
     }
 
     /// Adds a generated resource following its `behavior`: a new object for
-    /// `create`, or merged into / replacing the one object with its id.
-    pub fn absorb(
+    /// `create`, or merged into / replacing (by `merge`) the one object with
+    /// its id.
+    pub fn absorb<E: std::fmt::Display>(
         &mut self,
         res: Resource,
-        merge: impl FnOnce(&Resource, Resource) -> Resource,
+        merge: impl FnOnce(&mut Resource, Resource) -> Result<(), E>,
     ) -> Result<(), ResMapError> {
         let id = res.id();
         let behavior = res.behavior.unwrap_or_default();
@@ -126,9 +135,10 @@ impl ResMap {
                 if behavior == GeneratorBehavior::Create {
                     return Err(ResMapError::AlreadyExists(id));
                 }
-                let merged = merge(&self.resources[*i], res);
-                self.resources[*i] = merged;
-                Ok(())
+                merge(&mut self.resources[*i], res).map_err(|e| ResMapError::MergeFailed {
+                    id,
+                    reason: e.to_string(),
+                })
             }
             _ => Err(ResMapError::AmbiguousMerge(id)),
         }
@@ -168,6 +178,11 @@ mod tests {
         assert_eq!(m.index_by_any_id(&id).unwrap(), 0);
     }
 
+    fn ok(base: &mut Resource, new: Resource) -> Result<(), String> {
+        *base = new;
+        Ok(())
+    }
+
     #[test]
     fn absorb_follows_behavior() {
         let mut m = ResMap::new();
@@ -175,15 +190,15 @@ mod tests {
         let mut g = cm("a", None);
         g.behavior = Some(GeneratorBehavior::Create);
         assert!(matches!(
-            m.absorb(g.clone(), |_, n| n),
+            m.absorb(g.clone(), |b, n| ok(b, n)),
             Err(ResMapError::AlreadyExists(_))
         ));
         g.behavior = Some(GeneratorBehavior::Merge);
-        m.absorb(g, |_, n| n).unwrap();
+        m.absorb(g, |b, n| ok(b, n)).unwrap();
         let mut g = cm("b", None);
         g.behavior = Some(GeneratorBehavior::Replace);
         assert!(matches!(
-            m.absorb(g, |_, n| n),
+            m.absorb(g, |b, n| ok(b, n)),
             Err(ResMapError::NothingToMerge(_))
         ));
     }

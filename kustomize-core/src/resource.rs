@@ -311,8 +311,14 @@ impl Resource {
 }
 
 /// [`Resource::prefixes_suffixes_match`] on `(prefixes, suffixes)` pairs.
-pub fn affixes_match(a: (&[String], &[String]), b: (&[String], &[String]), allow_empty: bool) -> bool {
-    let check = |x: &[String], y: &[String]| (allow_empty && (x.is_empty() || y.is_empty())) || same_ending(x, y);
+pub fn affixes_match(
+    a: (&[String], &[String]),
+    b: (&[String], &[String]),
+    allow_empty: bool,
+) -> bool {
+    let check = |x: &[String], y: &[String]| {
+        (allow_empty && (x.is_empty() || y.is_empty())) || same_ending(x, y)
+    };
     check(a.0, b.0) && check(a.1, b.1)
 }
 

@@ -21,7 +21,8 @@ pub fn add_hash_suffix(resource: &mut Resource) -> Result<(), GeneratorError> {
     if resource.needs_hash {
         let hash = content_hash(&resource.object)?;
         let name = format!("{}-{hash}", resource.name());
-        resource.rename(&name);
+        resource.store_previous_id();
+        resource.set_name(&name);
     }
     Ok(())
 }
