@@ -8,7 +8,9 @@ pub mod fieldspec;
 pub mod fs;
 pub mod generators;
 pub mod resource;
+pub mod scope;
 pub mod smp;
+pub mod transformers;
 pub mod yaml;
 
 pub use error::Error;
