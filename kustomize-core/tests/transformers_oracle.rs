@@ -99,16 +99,56 @@ fn transform(input: &Value) -> Result<Vec<Resource>, String> {
         replicas::set_replicas(&mut rs, str_of(r, "name"), count, &config.replicas).map_err(e)?;
     }
     for i in k["images"].as_array().into_iter().flatten() {
-        let rule = images::ImageRule {
-            name: str_of(i, "name"),
-            new_name: str_of(i, "newName"),
-            new_tag: str_of(i, "newTag"),
-            digest: str_of(i, "digest"),
-            tag_suffix: str_of(i, "tagSuffix"),
-        };
-        images::set_images(&mut rs, &rule, &config.images).map_err(e)?;
+        images::set_images(&mut rs, &image_rule(i), &config.images).map_err(e)?;
+    }
+    for t in input["transformers"].as_array().into_iter().flatten() {
+        run_plugin(&mut rs, t)?;
     }
     Ok(rs)
+}
+
+fn image_rule(i: &Value) -> images::ImageRule<'_> {
+    images::ImageRule {
+        name: str_of(i, "name"),
+        new_name: str_of(i, "newName"),
+        new_tag: str_of(i, "newTag"),
+        digest: str_of(i, "digest"),
+        tag_suffix: str_of(i, "tagSuffix"),
+    }
+}
+
+/// A builtin transformer plugin config from `transformers:`; its own
+/// `fieldSpecs` replace the configuration's lists.
+fn run_plugin(rs: &mut [Resource], t: &Value) -> Result<(), String> {
+    let specs: Vec<FieldSpec> =
+        serde_json::from_value(t.get("fieldSpecs").cloned().unwrap_or(Value::Array(vec![])))
+            .map_err(|e| e.to_string())?;
+    let result = match str_of(t, "kind") {
+        "NamespaceTransformer" => {
+            let subjects = namespace::SubjectMode::parse(str_of(t, "setRoleBindingSubjects"))
+                .ok_or("bad setRoleBindingSubjects")?;
+            let unset_only = t.get("unsetOnly").and_then(Value::as_bool).unwrap_or(false);
+            let options = namespace::NamespaceOptions {
+                unset_only,
+                subjects,
+            };
+            namespace::set_namespace(rs, str_of(&t["metadata"], "namespace"), &specs, options)
+        }
+        "PrefixSuffixTransformer" => name_affix::add_name_prefix(rs, str_of(t, "prefix"), &specs)
+            .and_then(|()| name_affix::add_name_suffix(rs, str_of(t, "suffix"), &specs)),
+        "LabelTransformer" => labels::add_labels(rs, &string_map(&t["labels"]), &specs),
+        "AnnotationsTransformer" => {
+            annotations::add_annotations(rs, &string_map(&t["annotations"]), &specs)
+        }
+        "ImageTagTransformer" => images::set_images(rs, &image_rule(&t["imageTag"]), &specs),
+        "ReplicaCountTransformer" => {
+            let r = &t["replica"];
+            let count = r["count"].as_i64().ok_or("count")?;
+            replicas::set_replicas(rs, str_of(r, "name"), count, &specs)
+        }
+        other => return Err(format!("unsupported plugin kind {other}")),
+    };
+    result.map_err(|e| e.to_string())
 }
 
 /// Objects keyed and sorted by kind, name and namespace (kustomize sorts
@@ -189,4 +229,6 @@ fixtures! {
     replicas_after_prefix => "xf-replicas",
     replicas_without_target => "xf-replicas-missing",
     custom_configuration => "xf-custom-config",
+    namespace_plugin_options => "xf-plugin-namespace",
+    plugins_with_own_field_specs => "xf-plugin-misc",
 }
