@@ -115,13 +115,11 @@ pub fn set_images(
         if r.object.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition") {
             continue;
         }
-        let object = r.id().to_string();
         walk_container_lists(&mut r.object, &mut update).map_err(|reason| {
-            TransformError::Field(crate::fieldspec::FieldSpecError::Field {
-                path: "**/containers".to_owned(),
-                object,
+            TransformError::ContainerImage {
+                object: r.id().to_string(),
                 reason,
-            })
+            }
         })?;
         apply_all(specs, &mut r.object, CreateKind::Nothing, &mut update)?;
     }
@@ -143,7 +141,7 @@ where
         for item in items {
             match item {
                 Value::Object(c) => {
-                    if let Some(image) = c.get_mut("image").filter(|i| !i.is_null()) {
+                    if let Some(image) = c.get_mut("image") {
                         update(image)?;
                     }
                 }
@@ -271,5 +269,33 @@ mod tests {
             rs[1].object["spec"]["deep"][0]["containers"],
             json!([{"image": "a:2"}, {"name": "n"}])
         );
+    }
+
+    #[test]
+    fn malformed_container_lists_are_errors() {
+        let rule = ImageRule {
+            name: "a",
+            new_tag: "2",
+            ..Default::default()
+        };
+        let specs = &TransformerConfig::builtin().images;
+        let mut rs = vec![res(
+            json!({"apiVersion": "x/v1", "kind": "Foo", "spec": {"containers": ["a"]}}),
+        )];
+        let err = set_images(&mut rs, &rule, specs).unwrap_err();
+        assert!(
+            matches!(err, TransformError::ContainerImage { .. }),
+            "{err}"
+        );
+        let mut rs = vec![res(
+            json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": {"a": 1}}]}}),
+        )];
+        assert!(set_images(&mut rs, &rule, specs).is_err());
+        // A null image reads as empty and matches nothing.
+        let mut rs = vec![res(
+            json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": null}]}}),
+        )];
+        set_images(&mut rs, &rule, specs).unwrap();
+        assert_eq!(rs[0].object["spec"]["containers"][0]["image"], Value::Null);
     }
 }

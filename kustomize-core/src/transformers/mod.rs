@@ -39,6 +39,15 @@ pub enum TransformError {
         /// What is wrong.
         reason: String,
     },
+    /// An image in a `containers` or `initContainers` list could not be
+    /// rewritten (the list holds a non-map, or the image is not a scalar).
+    #[error("updating container images of {object}: {reason}")]
+    ContainerImage {
+        /// The object's id.
+        object: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An `images` entry's name is not a valid regular expression.
     #[error("images: name '{name}' is not a valid pattern: {reason}")]
     ImageName {
