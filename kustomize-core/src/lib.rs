@@ -14,6 +14,7 @@ pub mod resource;
 pub mod scope;
 pub mod selector;
 pub mod smp;
+pub mod transformers;
 pub mod yaml;
 
 pub use build::{Build, BuildOptions, build, build_disk};
