@@ -18,7 +18,7 @@ fn node_limit(input_len: usize) -> usize {
     input_len.saturating_mul(10).max(1_000_000)
 }
 
-/// Parses every document of `src`; `single` stops after the first one.
+/// Parses the documents of `src`; `single` stops after the first one.
 pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
@@ -261,6 +261,8 @@ impl Loader {
         tag: Option<&Tag>,
         mark: &Marker,
     ) -> Result<Scalar, YamlError> {
+        // The non-specific tag `!` leaves resolution to the scalar's style.
+        let tag = tag.filter(|t| format!("{}{}", t.handle, t.suffix) != "!");
         let Some(tag) = tag else {
             return Ok(if style == ScalarStyle::Plain && text == "<<" {
                 Scalar::Merge

@@ -12,6 +12,7 @@ mod keysort;
 mod load;
 mod number;
 mod resolve;
+mod split;
 
 use resolve::Schema;
 use serde_json::Value;
@@ -44,12 +45,23 @@ impl fmt::Display for YamlError {
 
 /// Parses a stream of YAML documents as kustomize (kyaml, on go-yaml v3) reads resource files.
 ///
-/// Empty and null documents are skipped. Plain `yes`/`on`/`y` stay strings,
+/// Like kyaml, the file is first cut at lines starting with `---` (text
+/// after the dashes must be a comment) and only the first document of each
+/// piece is read; empty and null documents are skipped. Plain `yes`/`on`/`y` stay strings,
 /// timestamps become the strings Go's JSON encoder prints for them, keys must
 /// be strings, duplicate keys are an error, and values JSON cannot hold
 /// (`.inf`, `.nan`) are errors, as they are for kustomize.
 pub fn parse_documents(src: &str) -> Result<Vec<Value>, YamlError> {
-    load::load(src, Schema::V3, false)
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let mut docs = Vec::new();
+    for piece in split::split_documents(src)? {
+        let parsed = load::load(&piece.text, Schema::V3, true).map_err(|mut e| {
+            e.line = e.line.map(|l| l + piece.line_offset);
+            e
+        })?;
+        docs.extend(parsed);
+    }
+    Ok(docs)
 }
 
 /// Parses exactly one document (a kustomization file); empty input gives Value::Null.
