@@ -6,7 +6,7 @@
 //! Candidates are indexed by their previous names, so the work grows with the
 //! number of references, not with referrers × resources.
 
-use crate::fieldspec::path::{CreateKind, apply};
+use crate::fieldspec::{CreateKind, apply};
 use crate::fieldspec::{FieldSpec, TransformerConfig};
 use crate::resource::{Gvk, ResId, Resource, affixes_match};
 use serde_json::{Map, Value};

@@ -1,27 +1,98 @@
 //! YAML parsing (as kustomize/kyaml reads it) and emitting (as `kubectl kustomize` prints it).
+//!
+//! Reading follows go-yaml's scalar resolution: resources with go-yaml v3
+//! rules (kyaml), kustomization files with go-yaml v2 rules (sigs.k8s.io/yaml).
+//! Aliases and merge keys are expanded, with a bound on the expanded size and
+//! on nesting depth. Printing reproduces kustomize 5.5's output path: the
+//! resource becomes JSON and go-yaml v2 prints it (sorted keys, 2-space
+//! indent, YAML 1.1 quoting, folding at 80 columns).
 
-/// A YAML document that could not be parsed (placeholder shape; the parser
-/// fills in position details).
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+mod emit;
+mod keysort;
+mod load;
+mod number;
+mod resolve;
+mod split;
+
+use resolve::Schema;
+use serde_json::Value;
+use std::fmt;
+
+pub use load::MAX_DEPTH;
+
+/// A YAML document that could not be parsed or converted to JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct YamlError {
     /// What is wrong.
     pub message: String,
+    /// 1-based line of the problem, when known.
+    pub line: Option<usize>,
+    /// 1-based column of the problem, when known.
+    pub column: Option<usize>,
 }
 
-/// Temporary stand-in until the parser lands (replaced on merge).
-pub fn parse_document(src: &str) -> Result<serde_json::Value, YamlError> {
-    parse_documents(src).map(|mut d| d.pop().unwrap_or(serde_json::Value::Null))
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "yaml: line {line}, column {column}: {}", self.message)
+            }
+            (Some(line), None) => write!(f, "yaml: line {line}: {}", self.message),
+            _ => write!(f, "yaml: {}", self.message),
+        }
+    }
 }
 
-/// Temporary stand-in until the parser lands (replaced on merge).
-pub fn parse_documents(_src: &str) -> Result<Vec<serde_json::Value>, YamlError> {
-    Err(YamlError {
-        message: "YAML parser not merged yet".into(),
-    })
+/// Parses a stream of YAML documents as kustomize (kyaml, on go-yaml v3) reads resource files.
+///
+/// Like kyaml, the file is first cut at lines starting with `---` (text
+/// after the dashes must be a comment) and only the first document of each
+/// piece is read; empty and null documents are skipped. Plain `yes`/`on`/`y` stay strings,
+/// timestamps become the strings Go's JSON encoder prints for them, keys must
+/// be strings, duplicate keys are an error, and values JSON cannot hold
+/// (`.inf`, `.nan`) are errors, as they are for kustomize.
+pub fn parse_documents(src: &str) -> Result<Vec<Value>, YamlError> {
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let mut docs = Vec::new();
+    for piece in split::split_documents(src)? {
+        let parsed = load::load(&piece.text, Schema::V3, true).map_err(|mut e| {
+            e.line = e.line.map(|l| l + piece.line_offset);
+            e
+        })?;
+        docs.extend(parsed);
+    }
+    Ok(docs)
 }
 
-/// Temporary stand-in until the emitter lands (replaced on merge).
-pub fn to_yaml_string(_docs: &[serde_json::Value]) -> String {
-    String::new()
+/// Parses exactly one document (a kustomization file); empty input gives Value::Null.
+///
+/// Uses sigs.k8s.io/yaml's rules (go-yaml v2): plain `yes`/`no`/`on`/`off`/`y`/`n`
+/// are booleans, timestamps stay strings, numeric and boolean keys become
+/// their string form, and a repeated key keeps its last value. Only the first
+/// document of a stream is read.
+pub fn parse_document(src: &str) -> Result<Value, YamlError> {
+    Ok(load::load(src, Schema::V2, true)?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Null))
 }
+
+/// Appends one document exactly as `kubectl kustomize` prints a resource (no leading `---`).
+pub fn emit_document(doc: &Value, out: &mut String) {
+    emit::emit(doc, out);
+}
+
+/// All documents joined by "---\n", as `kubectl kustomize` prints a build; empty slice gives "".
+pub fn to_yaml_string(docs: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        emit_document(doc, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,613 @@
+//! Prints a document the way `kubectl kustomize` does: the resource goes
+//! through JSON and is printed by go-yaml v2 (block style, 2-space indent,
+//! sequences not indented under their key, keys sorted, lines folded at 80).
+
+use super::keysort::sort_keys;
+use super::number::format_number;
+use super::resolve::is_plain_safe_string;
+use serde_json::Value;
+
+/// Column after which go-yaml v2 folds long scalars.
+const BEST_WIDTH: usize = 80;
+/// go-yaml v2's indentation step.
+const BEST_INDENT: isize = 2;
+/// Longest key (in bytes) printed as a simple `key: value` pair.
+const MAX_SIMPLE_KEY_LEN: usize = 128;
+
+/// Appends `doc` to `out` as go-yaml v2 prints it.
+pub(crate) fn emit(doc: &Value, out: &mut String) {
+    let mut e = Emitter {
+        out,
+        column: 0,
+        indent: -1,
+        indents: Vec::new(),
+        whitespace: true,
+        indention: true,
+    };
+    e.node(doc, Context::ROOT);
+    // Document end: finish the last line.
+    e.write_indent();
+}
+
+/// Where a node sits, as libyaml's emitter tracks it.
+#[derive(Clone, Copy)]
+struct Context {
+    mapping: bool,
+    simple_key: bool,
+}
+
+impl Context {
+    const ROOT: Context = Context {
+        mapping: false,
+        simple_key: false,
+    };
+    const SEQUENCE: Context = Context::ROOT;
+    const MAPPING_VALUE: Context = Context {
+        mapping: true,
+        simple_key: false,
+    };
+    const SIMPLE_KEY: Context = Context {
+        mapping: true,
+        simple_key: true,
+    };
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+}
+
+struct Emitter<'a> {
+    out: &'a mut String,
+    column: usize,
+    indent: isize,
+    indents: Vec<isize>,
+    whitespace: bool,
+    indention: bool,
+}
+
+impl Emitter<'_> {
+    fn node(&mut self, value: &Value, ctx: Context) {
+        match value {
+            Value::Null => self.scalar("null", Style::Plain, ctx),
+            Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
+            Value::Number(n) => self.scalar(&format_number(n), Style::Plain, ctx),
+            Value::String(s) => self.string(&fold_nel(s), ctx),
+            Value::Array(items) if items.is_empty() => self.empty_flow("[", "]"),
+            Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
+            Value::Array(items) => self.block_sequence(items, ctx),
+            Value::Object(map) => {
+                let mut entries: Vec<(String, &Value)> =
+                    map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
+                sort_keys(&mut entries, |(k, _)| k.as_str());
+                self.block_mapping(&entries);
+            }
+        }
+    }
+
+    fn string(&mut self, s: &str, ctx: Context) {
+        let style = if s.contains('\n') {
+            Style::Literal
+        } else if is_plain_safe_string(s) {
+            Style::Plain
+        } else {
+            Style::DoubleQuoted
+        };
+        self.scalar(s, style, ctx);
+    }
+
+    fn empty_flow(&mut self, open: &str, close: &str) {
+        self.write_indicator(open, true, true, false);
+        self.write_indicator(close, false, false, false);
+    }
+
+    fn block_sequence(&mut self, items: &[Value], ctx: Context) {
+        self.increase_indent(false, ctx.mapping && !self.indention);
+        for item in items {
+            self.write_indent();
+            self.write_indicator("-", true, false, true);
+            self.node(item, Context::SEQUENCE);
+        }
+        self.pop_indent();
+    }
+
+    fn block_mapping(&mut self, entries: &[(String, &Value)]) {
+        self.increase_indent(false, false);
+        for (key, value) in entries {
+            self.write_indent();
+            let analysis = Analysis::of(key);
+            if !analysis.multiline && key.len() <= MAX_SIMPLE_KEY_LEN {
+                self.string(key, Context::SIMPLE_KEY);
+                self.write_indicator(":", false, false, false);
+            } else {
+                self.write_indicator("?", true, false, true);
+                self.string(key, Context::MAPPING_VALUE);
+                self.write_indent();
+                self.write_indicator(":", true, false, true);
+            }
+            self.node(value, Context::MAPPING_VALUE);
+        }
+        self.pop_indent();
+    }
+
+    fn scalar(&mut self, value: &str, requested: Style, ctx: Context) {
+        let a = Analysis::of(value);
+        let mut style = requested;
+        if ctx.simple_key && a.multiline {
+            style = Style::DoubleQuoted;
+        }
+        if style == Style::Plain && (!a.block_plain_allowed || (value.is_empty() && ctx.simple_key))
+        {
+            style = Style::SingleQuoted;
+        }
+        if style == Style::SingleQuoted && !a.single_quoted_allowed {
+            style = Style::DoubleQuoted;
+        }
+        if style == Style::Literal && (!a.block_allowed || ctx.simple_key) {
+            style = Style::DoubleQuoted;
+        }
+        self.increase_indent(true, false);
+        let allow_breaks = !ctx.simple_key;
+        match style {
+            Style::Plain => self.write_plain(value, allow_breaks),
+            Style::SingleQuoted => self.write_single_quoted(value, allow_breaks),
+            Style::DoubleQuoted => self.write_double_quoted(value, allow_breaks),
+            Style::Literal => self.write_literal(value),
+        }
+        self.pop_indent();
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { BEST_INDENT } else { 0 };
+        } else if !indentless {
+            self.indent += BEST_INDENT;
+        }
+    }
+
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().unwrap_or(-1);
+    }
+
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    /// libyaml's `write_break`: a line feed starts a new line; other break
+    /// characters are copied and also reset the column.
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.put(c);
+            self.column = 0;
+        }
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indicator(
+        &mut self,
+        indicator: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        for c in indicator.chars() {
+            self.put(c);
+        }
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn write_plain(&mut self, value: &str, allow_breaks: bool) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = value.chars().collect();
+        let mut spaces = false;
+        let mut breaks = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                let next_is_space = chars.get(i + 1) == Some(&' ');
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_is_space {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        let chars: Vec<(usize, char)> = value.char_indices().collect();
+        let mut spaces = false;
+        let mut breaks = false;
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            if c == ' ' {
+                let next_is_space = chars.get(k + 1).map(|&(_, n)| n) == Some(' ');
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i < value.len() - 1
+                    && !next_is_space
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("\"", true, false, false);
+        // go-yaml's BOM test looks at the start of the value for every
+        // character, so a value starting with a BOM is escaped throughout.
+        let starts_with_bom = value.starts_with('\u{feff}');
+        let chars: Vec<(usize, char)> = value.char_indices().collect();
+        let mut spaces = false;
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            if !is_printable(c) || starts_with_bom || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                self.write_escape(c);
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i < value.len() - 1
+                {
+                    self.write_indent();
+                    if chars.get(k + 1).map(|&(_, n)| n) == Some(' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_escape(&mut self, c: char) {
+        let short = match c {
+            '\0' => Some('0'),
+            '\u{7}' => Some('a'),
+            '\u{8}' => Some('b'),
+            '\t' => Some('t'),
+            '\n' => Some('n'),
+            '\u{b}' => Some('v'),
+            '\u{c}' => Some('f'),
+            '\r' => Some('r'),
+            '\u{1b}' => Some('e'),
+            '"' => Some('"'),
+            '\\' => Some('\\'),
+            '\u{85}' => Some('N'),
+            '\u{a0}' => Some('_'),
+            '\u{2028}' => Some('L'),
+            '\u{2029}' => Some('P'),
+            _ => None,
+        };
+        if let Some(s) = short {
+            self.put(s);
+            return;
+        }
+        let v = u32::from(c);
+        let (prefix, width) = if v <= 0xFF {
+            ('x', 2)
+        } else if v <= 0xFFFF {
+            ('u', 4)
+        } else {
+            ('U', 8)
+        };
+        self.put(prefix);
+        for k in (0..width).rev() {
+            let digit = (v >> (4 * k)) & 0xF;
+            self.put(char::from_digit(digit, 16).map_or('0', |d| d.to_ascii_uppercase()));
+        }
+    }
+
+    fn write_literal(&mut self, value: &str) {
+        self.write_indicator("|", true, false, false);
+        self.write_block_hints(value);
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for c in value.chars() {
+            if is_break(c) {
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+
+    fn write_block_hints(&mut self, value: &str) {
+        let mut chars = value.chars();
+        if matches!(value.chars().next(), Some(c) if c == ' ' || is_break(c)) {
+            self.write_indicator("2", false, false, false);
+        }
+        let last = chars.next_back();
+        let chomp = match last {
+            None => Some("-"),
+            Some(c) if !is_break(c) => Some("-"),
+            Some(_) => match chars.next_back() {
+                None => Some("+"),
+                Some(c) if is_break(c) => Some("+"),
+                Some(_) => None,
+            },
+        };
+        if let Some(hint) = chomp {
+            self.write_indicator(hint, false, false, false);
+        }
+    }
+}
+
+/// libyaml's line break characters.
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// go-yaml v2's `is_printable` (note: it rejects every character outside
+/// the Basic Multilingual Plane, so emoji are escaped).
+fn is_printable(c: char) -> bool {
+    matches!(c, '\n' | ' '..='~' | '\u{a0}'..='\u{d7ff}')
+        || (('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}')
+}
+
+/// What libyaml's `analyze_scalar` learns about a value (block context).
+struct Analysis {
+    multiline: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+impl Analysis {
+    fn of(value: &str) -> Analysis {
+        if value.is_empty() {
+            return Analysis {
+                multiline: false,
+                block_plain_allowed: true,
+                single_quoted_allowed: true,
+                block_allowed: false,
+            };
+        }
+        let mut block_indicators = value.starts_with("---") || value.starts_with("...");
+        let (mut line_breaks, mut special_characters) = (false, false);
+        let (mut leading_space, mut leading_break) = (false, false);
+        let (mut trailing_space, mut trailing_break) = (false, false);
+        let (mut break_space, mut space_break) = (false, false);
+        let (mut previous_space, mut previous_break) = (false, false);
+        let mut preceded_by_whitespace = true;
+        let chars: Vec<char> = value.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            let next = chars.get(i + 1).copied();
+            let followed_by_whitespace = next.is_none_or(is_blank);
+            let last = i + 1 == chars.len();
+            if i == 0 {
+                match c {
+                    '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''
+                    | '"' | '%' | '@' | '`' => block_indicators = true,
+                    '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    ':' if followed_by_whitespace => block_indicators = true,
+                    '#' if preceded_by_whitespace => block_indicators = true,
+                    _ => {}
+                }
+            }
+            if !is_printable(c) {
+                special_characters = true;
+            }
+            if c == ' ' {
+                leading_space |= i == 0;
+                trailing_space |= last;
+                break_space |= previous_break;
+                previous_space = true;
+                previous_break = false;
+            } else if is_break(c) {
+                line_breaks = true;
+                leading_break |= i == 0;
+                trailing_break |= last;
+                space_break |= previous_space;
+                previous_space = false;
+                previous_break = true;
+            } else {
+                previous_space = false;
+                previous_break = false;
+            }
+            preceded_by_whitespace = is_blank(c) || is_break(c) || c == '\0';
+        }
+        let mut a = Analysis {
+            multiline: line_breaks,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+        if leading_space || leading_break || trailing_space || trailing_break {
+            a.block_plain_allowed = false;
+        }
+        if trailing_space {
+            a.block_allowed = false;
+        }
+        if break_space {
+            a.block_plain_allowed = false;
+            a.single_quoted_allowed = false;
+        }
+        if space_break || special_characters {
+            a.block_plain_allowed = false;
+            a.single_quoted_allowed = false;
+            a.block_allowed = false;
+        }
+        if line_breaks || block_indicators {
+            a.block_plain_allowed = false;
+        }
+        a
+    }
+}
+
+/// libyaml's `is_blank`: a space or a tab.
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// The JSON text of a resource carries U+0085 (NEL) raw, and go-yaml v2
+/// reads it inside a double-quoted scalar as a line break to fold: a run of
+/// spaces around one NEL becomes one space, and around `n` NELs `n - 1` line
+/// feeds.
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let mut nels = 0usize;
+    let flush = |out: &mut String, run: &mut String, nels: &mut usize| {
+        match *nels {
+            0 => out.push_str(run),
+            1 => out.push(' '),
+            n => (1..n).for_each(|_| out.push('\n')),
+        }
+        run.clear();
+        *nels = 0;
+    };
+    for c in s.chars() {
+        match c {
+            ' ' => run.push(c),
+            '\u{85}' => nels += 1,
+            _ => {
+                flush(&mut out, &mut run, &mut nels);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut out, &mut run, &mut nels);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn emit_str(v: &Value) -> String {
+        let mut out = String::new();
+        emit(v, &mut out);
+        out
+    }
+
+    #[test]
+    fn nested_collections() {
+        let v = json!({"b": [[1, [2, 3]], [], {}], "a": {"x": [{"p": 1, "q": []}]}});
+        assert_eq!(
+            emit_str(&v),
+            "a:\n  x:\n  - p: 1\n    q: []\nb:\n- - 1\n  - - 2\n    - 3\n- []\n- {}\n"
+        );
+    }
+
+    #[test]
+    fn scalar_styles() {
+        let v = json!({"s": ["yes", "a: b", "-x", "tab\tx", "", " lead", "a\nb\n", "a  \nb"]});
+        assert_eq!(
+            emit_str(&v),
+            "s:\n- \"yes\"\n- 'a: b'\n- -x\n- \"tab\\tx\"\n- \"\"\n- ' lead'\n- |\n  a\n  b\n- \"a  \\nb\"\n"
+        );
+    }
+
+    #[test]
+    fn nel_folds_like_a_json_round_trip() {
+        assert_eq!(fold_nel("a \u{85} b\u{85}\u{85}c"), "a b\nc");
+        assert_eq!(fold_nel("plain"), "plain");
+    }
+
+    #[test]
+    fn empty_and_root_values() {
+        assert_eq!(emit_str(&json!({})), "{}\n");
+        assert_eq!(emit_str(&json!(null)), "null\n");
+        assert_eq!(emit_str(&json!({"": 1})), "\"\": 1\n");
+    }
+}

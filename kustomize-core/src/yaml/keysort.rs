@@ -1,0 +1,138 @@
+//! The order in which go-yaml v2 prints map keys: a "natural" order where
+//! letters sort before other characters and digit runs compare by value.
+
+fn is_letter(c: char) -> bool {
+    // Go's unicode.IsLetter (categories L*); `is_alphabetic` is the closest std test.
+    c.is_alphabetic()
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
+}
+
+/// go-yaml v2's `keyList.Less` for two string keys.
+pub(crate) fn key_less(a: &str, b: &str) -> bool {
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    for i in 0..ar.len().min(br.len()) {
+        if ar[i] == br[i] {
+            continue;
+        }
+        let al = is_letter(ar[i]);
+        let bl = is_letter(br[i]);
+        if al && bl {
+            return ar[i] < br[i];
+        }
+        if al || bl {
+            return bl;
+        }
+        let (mut an, mut bn) = (0i64, 0i64);
+        if ar[i] == '0' || br[i] == '0' {
+            for &c in ar[..i].iter().rev() {
+                if !is_digit(c) {
+                    break;
+                }
+                if c != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let digit_value = |c: char| i64::from(u32::from(c).wrapping_sub(u32::from('0')));
+        let mut ai = i;
+        while ai < ar.len() && is_digit(ar[ai]) {
+            an = an.wrapping_mul(10).wrapping_add(digit_value(ar[ai]));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && is_digit(br[bi]) {
+            bn = bn.wrapping_mul(10).wrapping_add(digit_value(br[bi]));
+            bi += 1;
+        }
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ar[i] < br[i];
+    }
+    ar.len() < br.len()
+}
+
+/// Sorts `keys` by [`key_less`] with a merge sort, which stays well-defined
+/// when the comparison is not transitive. go-yaml's comparison is not for
+/// some keys ("10" < "1a" < "2" < "10"); since Go maps iterate in random
+/// order, `kubectl kustomize` itself prints such key sets in varying orders.
+pub(crate) fn sort_keys<T>(keys: &mut Vec<T>, key: impl Fn(&T) -> &str) {
+    let items = std::mem::take(keys);
+    *keys = merge_sort(items, &|x: &T, y: &T| key_less(key(x), key(y)));
+}
+
+fn merge_sort<T>(mut items: Vec<T>, less: &dyn Fn(&T, &T) -> bool) -> Vec<T> {
+    if items.len() <= 1 {
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let left = merge_sort(items, less);
+    let right = merge_sort(right, less);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut left = left.into_iter().peekable();
+    let mut right = right.into_iter().peekable();
+    loop {
+        let take_right = match (left.peek(), right.peek()) {
+            (Some(l), Some(r)) => less(r, l),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => break,
+        };
+        let next = if take_right {
+            right.next()
+        } else {
+            left.next()
+        };
+        out.extend(next);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    fn order(a: &str, b: &str) -> Ordering {
+        if key_less(a, b) {
+            Ordering::Less
+        } else if key_less(b, a) {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        }
+    }
+
+    #[test]
+    fn oracle_order() {
+        // The order `kubectl kustomize` printed for these keys (a transitive
+        // subset of tests/fixtures/yaml-keys).
+        let expected = [
+            "", " x", "-1", "_", "1", "2", "10", "A", "Z", "a", "a b", "a1", "a2", "a10", "y", "é",
+        ];
+        let mut keys: Vec<String> = expected.iter().rev().map(|s| s.to_string()).collect();
+        sort_keys(&mut keys, |s| s.as_str());
+        assert_eq!(keys, expected);
+        let mut many: Vec<String> = (0..40).rev().map(|i| format!("k{i}")).collect();
+        sort_keys(&mut many, |s| s.as_str());
+        assert_eq!(many[..3], ["k0", "k1", "k2"]);
+        assert_eq!(many[39], "k39");
+    }
+
+    #[test]
+    fn leading_zeros() {
+        assert_eq!(order("a1", "a01"), Ordering::Less);
+        assert_eq!(order("a10", "a010"), Ordering::Less);
+        // Digit runs longer than i64 wrap as in Go instead of overflowing.
+        assert_eq!(order("x99999999999999999999999", "x1"), Ordering::Greater);
+    }
+}
