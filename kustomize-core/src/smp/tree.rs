@@ -1,0 +1,191 @@
+//! A mutable node graph over a JSON value, so the merge can share and edit
+//! nodes in place the way kyaml's walker does with YAML node pointers.
+
+use serde_json::{Map, Value};
+
+/// Index of a node in a [`Tree`].
+pub(super) type Id = usize;
+
+/// One node: a map (fields in order), a sequence, a scalar, or null.
+#[derive(Debug, Clone)]
+pub(super) enum Node {
+    /// A mapping; keys are unique.
+    Map(Vec<(String, Id)>),
+    /// A sequence.
+    Seq(Vec<Id>),
+    /// A string, number or boolean.
+    Scalar(Value),
+    /// An explicit null; `keep` marks a null that survives being set on a field.
+    Null {
+        /// Set on nulls the target already had, which the merge preserves.
+        keep: bool,
+    },
+}
+
+/// The shape of a node, as kyaml's node kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Map,
+    Seq,
+    Scalar,
+    Null,
+}
+
+impl Kind {
+    /// The name kyaml prints for the kind.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Kind::Map => "MappingNode",
+            Kind::Seq => "SequenceNode",
+            Kind::Scalar | Kind::Null => "ScalarNode",
+        }
+    }
+}
+
+/// An arena of nodes; ids stay valid for the tree's life.
+#[derive(Debug, Default)]
+pub(super) struct Tree {
+    nodes: Vec<Node>,
+}
+
+impl Tree {
+    /// Copies `value` into the tree and returns the id of its root.
+    pub(super) fn add(&mut self, value: &Value) -> Id {
+        let node = match value {
+            Value::Null => Node::Null { keep: false },
+            Value::Object(map) => {
+                let fields = map.iter().map(|(k, v)| (k.clone(), self.add(v))).collect();
+                Node::Map(fields)
+            }
+            Value::Array(items) => Node::Seq(items.iter().map(|v| self.add(v)).collect()),
+            scalar => Node::Scalar(scalar.clone()),
+        };
+        self.push(node)
+    }
+
+    /// Adds a node and returns its id.
+    pub(super) fn push(&mut self, node: Node) -> Id {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// Builds the JSON value of the subtree at `id`.
+    pub(super) fn to_value(&self, id: Id) -> Value {
+        match &self.nodes[id] {
+            Node::Null { .. } => Value::Null,
+            Node::Scalar(v) => v.clone(),
+            Node::Seq(items) => Value::Array(items.iter().map(|&i| self.to_value(i)).collect()),
+            Node::Map(fields) => {
+                let map: Map<String, Value> = fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.to_value(*v)))
+                    .collect();
+                Value::Object(map)
+            }
+        }
+    }
+
+    /// The node at `id`, mutably.
+    pub(super) fn node_mut(&mut self, id: Id) -> &mut Node {
+        &mut self.nodes[id]
+    }
+
+    /// The kind of the node at `id`.
+    pub(super) fn kind(&self, id: Id) -> Kind {
+        match self.nodes[id] {
+            Node::Map(_) => Kind::Map,
+            Node::Seq(_) => Kind::Seq,
+            Node::Scalar(_) => Kind::Scalar,
+            Node::Null { .. } => Kind::Null,
+        }
+    }
+
+    /// True when `id` is absent or an explicit null (kyaml's `IsMissingOrNull`).
+    pub(super) fn missing_or_null(&self, id: Option<Id>) -> bool {
+        id.is_none_or(|i| self.kind(i) == Kind::Null)
+    }
+
+    /// True when `id` is present and an explicit null.
+    pub(super) fn is_null(&self, id: Option<Id>) -> bool {
+        id.is_some_and(|i| self.kind(i) == Kind::Null)
+    }
+
+    /// True when `id` is absent, null, or an empty map (kyaml's `IsEmptyMap`).
+    pub(super) fn missing_or_empty_map(&self, id: Option<Id>) -> bool {
+        match id {
+            None => true,
+            Some(i) => match &self.nodes[i] {
+                Node::Null { .. } => true,
+                Node::Map(fields) => fields.is_empty(),
+                _ => false,
+            },
+        }
+    }
+
+    /// True when the node is null, an empty map or an empty sequence.
+    pub(super) fn is_null_or_empty(&self, id: Id) -> bool {
+        match &self.nodes[id] {
+            Node::Null { .. } => true,
+            Node::Map(f) => f.is_empty(),
+            Node::Seq(s) => s.is_empty(),
+            Node::Scalar(_) => false,
+        }
+    }
+
+    /// The scalar text of a node as YAML holds it; empty for maps and sequences.
+    pub(super) fn text(&self, id: Id) -> String {
+        match &self.nodes[id] {
+            Node::Scalar(Value::String(s)) => s.clone(),
+            Node::Scalar(v) => v.to_string(),
+            Node::Null { .. } => "null".to_owned(),
+            Node::Map(_) | Node::Seq(_) => String::new(),
+        }
+    }
+
+    /// The value of field `name` when `id` is a map holding it.
+    pub(super) fn field(&self, id: Id, name: &str) -> Option<Id> {
+        match &self.nodes[id] {
+            Node::Map(fields) => fields.iter().find(|(k, _)| k == name).map(|&(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Field names of a map, in order; empty for other kinds.
+    pub(super) fn field_names(&self, id: Id) -> Vec<String> {
+        match &self.nodes[id] {
+            Node::Map(fields) => fields.iter().map(|(k, _)| k.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The elements of a sequence; empty for other kinds.
+    pub(super) fn items(&self, id: Id) -> Vec<Id> {
+        match &self.nodes[id] {
+            Node::Seq(items) => items.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Removes field `name` from a map.
+    pub(super) fn clear_field(&mut self, id: Id, name: &str) {
+        if let Node::Map(fields) = &mut self.nodes[id] {
+            fields.retain(|(k, _)| k != name);
+        }
+    }
+
+    /// Sets field `name` as kyaml's `FieldSetter`: an absent value or a null not
+    /// marked to keep removes the field; an existing field is replaced in place;
+    /// a new one is appended.
+    pub(super) fn set_field(&mut self, id: Id, name: &str, value: Option<Id>) {
+        let value = match value {
+            Some(v) if !matches!(self.nodes[v], Node::Null { keep: false }) => v,
+            _ => return self.clear_field(id, name),
+        };
+        if let Node::Map(fields) = &mut self.nodes[id] {
+            match fields.iter_mut().find(|(k, _)| k == name) {
+                Some(slot) => slot.1 = value,
+                None => fields.push((name.to_owned(), value)),
+            }
+        }
+    }
+}
