@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::health::object::{at, find_condition, int_at, int_or_zero, name, str_at};
+use crate::health::object::{at, conditions, find_condition, int_at, int_or_zero, name, str_at};
 use crate::health::status::HealthStatus;
 
 /// `metadata.generation` is ahead of `status.observedGeneration`.
@@ -22,9 +22,8 @@ pub fn deployment(obj: &Value) -> HealthStatus {
         );
     }
     let status = |field: &str| int_or_zero(obj, &["status", field]);
-    let conditions = crate::health::object::conditions(obj);
     let updated = status("updatedReplicas");
-    if find_condition(conditions, "Progressing")
+    if find_condition(conditions(obj), "Progressing")
         .is_some_and(|c| str_at(c, &["reason"]) == "ProgressDeadlineExceeded")
     {
         return HealthStatus::degraded(format!(
@@ -141,9 +140,8 @@ pub fn replica_set(obj: &Value) -> HealthStatus {
             "Waiting for rollout to finish: observed replica set generation less than desired generation",
         );
     }
-    let conditions = crate::health::object::conditions(obj);
-    if let Some(failure) =
-        find_condition(conditions, "ReplicaFailure").filter(|c| str_at(c, &["status"]) == "True")
+    if let Some(failure) = find_condition(conditions(obj), "ReplicaFailure")
+        .filter(|c| str_at(c, &["status"]) == "True")
     {
         return HealthStatus::degraded(str_at(failure, &["message"]));
     }
@@ -190,16 +188,8 @@ mod tests {
         let rs = json!({"status": {"conditions": [{"type": "ReplicaFailure", "status": "True",
             "message": "pods \"x\" is forbidden"}]}});
         assert_eq!(
-            rs_status(&rs),
-            (
-                HealthStatusCode::Degraded,
-                "pods \"x\" is forbidden".to_string()
-            )
+            replica_set(&rs),
+            HealthStatus::degraded("pods \"x\" is forbidden")
         );
-    }
-
-    fn rs_status(rs: &Value) -> (HealthStatusCode, String) {
-        let h = replica_set(rs);
-        (h.status, h.message)
     }
 }

@@ -155,11 +155,21 @@ impl Predicate {
 impl FieldTest {
     fn holds(&self, value: Option<&Value>) -> bool {
         match self {
-            FieldTest::Equals(expected) => value == Some(expected),
-            FieldTest::In(options) => value.is_some_and(|v| options.contains(v)),
+            FieldTest::Equals(expected) => value.is_some_and(|v| same_value(v, expected)),
+            FieldTest::In(options) => {
+                value.is_some_and(|v| options.iter().any(|o| same_value(v, o)))
+            }
             FieldTest::Exists(wanted) => value.is_some_and(|v| !v.is_null()) == *wanted,
             FieldTest::Empty(wanted) => is_empty(value) == *wanted,
         }
+    }
+}
+
+/// JSON equality, except that numbers compare by value (`1` equals `1.0`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        _ => a == b,
     }
 }
 
@@ -318,4 +328,59 @@ fn compile_condition(spec: ConditionSpec) -> Result<ConditionMatch, String> {
         reason: spec.reason.map(spec::OneOrMany::into_vec),
         last: spec.last,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one_rule(checks: &str) -> DeclarativeRule {
+        let text = format!("rules:\n  - group: g\n    kind: K\n    checks:\n{checks}");
+        parse_rules("t", &text).unwrap().remove(0)
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        let rule =
+            one_rule("      - when: {field: spec.n, in: [1, 2.5]}\n        status: Healthy\n");
+        assert!(rule.evaluate(&json!({"spec": {"n": 1.0}})).is_some());
+        assert!(rule.evaluate(&json!({"spec": {"n": 2.5}})).is_some());
+        assert!(rule.evaluate(&json!({"spec": {"n": "1"}})).is_none());
+    }
+
+    #[test]
+    fn last_picks_the_last_condition_of_its_type_before_testing_status() {
+        let rule = one_rule(
+            "      - when: {condition: {type: A, last: true, status: \"False\"}}\n        status: Degraded\n        message: '{{ condition.reason }}'\n",
+        );
+        let conds = |a: &str, b: &str| {
+            json!({"status": {"conditions": [
+                {"type": "A", "status": a, "reason": "first"},
+                {"type": "B", "status": "False"},
+                {"type": "A", "status": b, "reason": "second"}]}})
+        };
+        assert_eq!(
+            rule.evaluate(&conds("True", "False")),
+            Some(HealthStatus::degraded("second"))
+        );
+        assert_eq!(rule.evaluate(&conds("False", "True")), None);
+    }
+
+    #[test]
+    fn exists_and_empty_treat_null_as_absent() {
+        let rule = one_rule(
+            "      - when: {field: status, exists: false}\n        status: Progressing\n      - when: {field: status.list, empty: true}\n        status: Unknown\n",
+        );
+        let code = |obj: Value| rule.evaluate(&obj).map(|h| h.status);
+        assert_eq!(
+            code(json!({"status": null})),
+            Some(HealthStatusCode::Progressing)
+        );
+        assert_eq!(
+            code(json!({"status": {"list": []}})),
+            Some(HealthStatusCode::Unknown)
+        );
+        assert_eq!(code(json!({"status": {"list": [1]}})), None);
+    }
 }

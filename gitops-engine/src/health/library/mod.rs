@@ -9,15 +9,13 @@ mod rollout;
 use crate::health::declarative::parse_rules;
 use crate::health::matcher::KindMatcher;
 use crate::health::rules::Rule;
+use crate::health::status::HealthStatus;
+use serde_json::Value;
 
 /// The shipped declarative rules.
 const RULES_YAML: &str = include_str!("rules.yaml");
 
-fn native(
-    group: &str,
-    kinds: &[&str],
-    check: fn(&serde_json::Value) -> Option<crate::health::HealthStatus>,
-) -> Rule {
+fn native(group: &str, kinds: &[&str], check: fn(&Value) -> Option<HealthStatus>) -> Rule {
     let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
     let matcher = KindMatcher::new(&[group.to_string()], &kinds)
         .expect("shipped matchers use valid literal names");
@@ -41,4 +39,85 @@ pub(crate) fn rules() -> Vec<Rule> {
         .expect("the shipped rules.yaml is valid (checked by tests)");
     rules.extend(declarative.into_iter().map(Rule::declarative));
     rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn judge(obj: Value) -> Option<HealthStatus> {
+        crate::health::HealthRules::builtin().custom_health(&obj)
+    }
+
+    #[test]
+    fn shipped_rules_parse() {
+        assert!(parse_rules("rules.yaml", RULES_YAML).unwrap().len() >= 14);
+        assert!(rules().len() >= 19);
+    }
+
+    #[test]
+    fn cronjob_last_run_failed() {
+        let cj = json!({"apiVersion": "batch/v1", "kind": "CronJob", "spec": {},
+            "status": {"lastScheduleTime": "2025-07-30T13:46:00Z", "lastSuccessfulTime": "2025-07-30T13:44:19Z"}});
+        assert_eq!(
+            judge(cj),
+            Some(HealthStatus::degraded(
+                "CronJob has not completed its last execution successfully"
+            ))
+        );
+        let pending = json!({"apiVersion": "batch/v1", "kind": "CronJob", "spec": {}});
+        assert_eq!(
+            judge(pending),
+            Some(HealthStatus::progressing("Waiting for CronJob"))
+        );
+    }
+
+    #[test]
+    fn rollout_waits_for_new_generation_then_replicas() {
+        let mut ro = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"generation": 2}, "spec": {"replicas": 3},
+            "status": {"observedGeneration": "1", "replicas": 3, "updatedReplicas": 1, "availableReplicas": 3}});
+        assert_eq!(
+            judge(ro.clone()),
+            Some(HealthStatus::progressing(
+                "Waiting for rollout spec update to be observed"
+            ))
+        );
+        ro["status"]["observedGeneration"] = json!(2);
+        assert_eq!(
+            judge(ro),
+            Some(HealthStatus::progressing(
+                "Waiting for roll out to finish: More replicas need to be updated"
+            ))
+        );
+    }
+
+    #[test]
+    fn flux_suspend_and_ready_reason() {
+        let mut ks = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "spec": {}, "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed"}]}});
+        assert_eq!(
+            judge(ks.clone()),
+            Some(HealthStatus::degraded("BuildFailed"))
+        );
+        ks["spec"]["suspend"] = json!(true);
+        assert_eq!(
+            judge(ks),
+            Some(HealthStatus::suspended("Reconciliation is suspended"))
+        );
+    }
+
+    #[test]
+    fn route_conditions_of_older_generations_are_ignored() {
+        let route = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+            "metadata": {"generation": 3},
+            "status": {"parents": [{"parentRef": {"name": "gw"}, "conditions": [
+                {"type": "Accepted", "status": "False", "observedGeneration": 2, "message": "old"},
+                {"type": "ResolvedRefs", "status": "False", "observedGeneration": 3, "message": "no backend"}]}]}});
+        assert_eq!(
+            judge(route),
+            Some(HealthStatus::degraded("Parent gw: no backend"))
+        );
+    }
 }
