@@ -11,6 +11,7 @@ use crate::health::matcher::KindMatcher;
 use crate::health::rules::Rule;
 use crate::health::status::HealthStatus;
 use serde_json::Value;
+use std::sync::LazyLock;
 
 /// The shipped declarative rules.
 const RULES_YAML: &str = include_str!("rules.yaml");
@@ -22,8 +23,8 @@ fn native(group: &str, kinds: &[&str], check: fn(&Value) -> Option<HealthStatus>
     Rule::native(matcher, check)
 }
 
-/// Every shipped rule, Rust rules first.
-pub(crate) fn rules() -> Vec<Rule> {
+/// Every shipped rule, Rust rules first; built once per process.
+static SHIPPED: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     let mut rules = vec![
         native("argoproj.io", &["Rollout"], rollout::rollout),
         native("batch", &["CronJob"], cronjob::cron_job),
@@ -39,6 +40,11 @@ pub(crate) fn rules() -> Vec<Rule> {
         .expect("the shipped rules.yaml is valid (checked by tests)");
     rules.extend(declarative.into_iter().map(Rule::declarative));
     rules
+});
+
+/// Every shipped rule, Rust rules first.
+pub(crate) fn rules() -> Vec<Rule> {
+    SHIPPED.clone()
 }
 
 #[cfg(test)]
@@ -118,6 +124,57 @@ mod tests {
         assert_eq!(
             judge(route),
             Some(HealthStatus::degraded("Parent gw: no backend"))
+        );
+    }
+
+    #[test]
+    fn crossplane_managed_resources_and_packages() {
+        let managed = |conditions: Value| {
+            json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket",
+                "status": {"conditions": conditions}})
+        };
+        let synced_ok = json!({"type": "Synced", "status": "True", "reason": "ReconcileSuccess"});
+        assert_eq!(
+            judge(managed(
+                json!([{"type": "Ready", "status": "True", "reason": "Available"}, synced_ok])
+            )),
+            Some(HealthStatus::healthy("Resource is available for use"))
+        );
+        assert_eq!(
+            judge(managed(
+                json!([{"type": "Ready", "status": "False", "reason": "Creating"}, synced_ok])
+            )),
+            Some(HealthStatus::progressing("Creating"))
+        );
+        assert_eq!(
+            judge(managed(
+                json!([{"type": "Synced", "status": "False", "reason": "ReconcileError",
+                "message": "cannot create bucket"}])
+            )),
+            Some(HealthStatus::degraded("cannot create bucket"))
+        );
+        assert_eq!(
+            judge(managed(
+                json!([{"type": "Synced", "status": "False", "reason": "ReconcilePaused"}])
+            )),
+            Some(HealthStatus::suspended("Reconciliation is paused"))
+        );
+        // Kinds without Ready/Synced (e.g. Compositions) have no health.
+        let composition =
+            json!({"apiVersion": "apiextensions.crossplane.io/v1", "kind": "Composition"});
+        assert_eq!(judge(composition), None);
+
+        let provider = |healthy: &str| {
+            json!({"apiVersion": "pkg.crossplane.io/v1", "kind": "Provider", "status": {"conditions": [
+                {"type": "Installed", "status": "True"}, {"type": "Healthy", "status": healthy, "reason": "UnhealthyPackageRevision"}]}})
+        };
+        assert_eq!(
+            judge(provider("True")),
+            Some(HealthStatus::healthy("Package is installed and healthy"))
+        );
+        assert_eq!(
+            judge(provider("False")),
+            Some(HealthStatus::degraded("UnhealthyPackageRevision"))
         );
     }
 }
