@@ -5,6 +5,7 @@ mod hpa;
 mod job;
 mod network;
 mod pod;
+mod typed;
 mod workloads;
 
 use serde_json::Value;
@@ -19,43 +20,60 @@ fn unsupported(label: &str, obj: &Value) -> HealthStatus {
     HealthStatus::unknown(format!("unsupported {label} GVK: {}", gvk_string(obj)))
 }
 
-/// Applies `rule` when the object's version is one of `versions`, else reports the
-/// GVK as unsupported.
+/// Applies `rule` when the object's version is one of `versions` and the fields it
+/// reads have the right types; otherwise `Unknown` saying why.
 fn versioned(
     obj: &Value,
     versions: &[&str],
-    label: &str,
+    (label, fields): (&str, &[typed::Field]),
     rule: fn(&Value) -> HealthStatus,
 ) -> HealthStatus {
-    if versions.contains(&group_version(obj).1) {
-        rule(obj)
-    } else {
-        unsupported(label, obj)
+    if !versions.contains(&group_version(obj).1) {
+        return unsupported(label, obj);
     }
+    typed::check(obj, label, fields).unwrap_or_else(|| rule(obj))
 }
+
+const V1: &[&str] = &["v1"];
 
 /// The built-in health of `obj`, or `None` when the engine has no rule for its kind.
 pub fn health(obj: &Value) -> Option<HealthStatus> {
     let (group, version) = group_version(obj);
     let kind = kind(obj);
     Some(match (group, kind) {
-        ("apps", "Deployment") => versioned(obj, &["v1"], kind, workloads::deployment),
-        ("apps", "StatefulSet") => versioned(obj, &["v1"], kind, workloads::stateful_set),
-        ("apps", "ReplicaSet") => versioned(obj, &["v1"], kind, workloads::replica_set),
-        ("apps", "DaemonSet") => versioned(obj, &["v1"], kind, workloads::daemon_set),
+        ("apps", "Deployment") => {
+            versioned(obj, V1, (kind, typed::DEPLOYMENT), workloads::deployment)
+        }
+        ("apps", "StatefulSet") => versioned(
+            obj,
+            V1,
+            (kind, typed::STATEFUL_SET),
+            workloads::stateful_set,
+        ),
+        ("apps", "ReplicaSet") => {
+            versioned(obj, V1, (kind, typed::REPLICA_SET), workloads::replica_set)
+        }
+        ("apps", "DaemonSet") => {
+            versioned(obj, V1, (kind, typed::DAEMON_SET), workloads::daemon_set)
+        }
         ("extensions" | "networking.k8s.io", "Ingress") => network::ingress(obj),
         ("argoproj.io", "Workflow") => argo::workflow(obj),
         ("apiregistration.k8s.io", "APIService") => {
-            versioned(obj, &["v1", "v1beta1"], kind, network::api_service)
+            let fields = (kind, typed::CONDITIONS_ONLY);
+            versioned(obj, &["v1", "v1beta1"], fields, network::api_service)
         }
-        ("", "Service") => versioned(obj, &["v1"], kind, network::service),
-        ("", "PersistentVolumeClaim") => {
-            versioned(obj, &["v1"], kind, network::persistent_volume_claim)
-        }
-        ("", "Pod") => versioned(obj, &["v1"], kind, pod::pod),
-        ("batch", "Job") => versioned(obj, &["v1"], kind, job::job),
+        ("", "Service") => versioned(obj, V1, (kind, typed::SERVICE), network::service),
+        ("", "PersistentVolumeClaim") => versioned(
+            obj,
+            V1,
+            (kind, typed::PVC),
+            network::persistent_volume_claim,
+        ),
+        ("", "Pod") => versioned(obj, V1, (kind, typed::POD), pod::pod),
+        ("batch", "Job") => versioned(obj, V1, (kind, typed::CONDITIONS_ONLY), job::job),
         ("autoscaling", "HorizontalPodAutoscaler") => match version {
-            "v1" | "v2" => hpa::hpa(obj, version),
+            "v1" | "v2" => typed::check(obj, kind, typed::CONDITIONS_ONLY)
+                .unwrap_or_else(|| hpa::hpa(obj, version)),
             _ => unsupported("HPA", obj),
         },
         _ => return None,
@@ -76,6 +94,23 @@ mod tests {
             Some(HealthStatus::unknown(
                 "unsupported Deployment GVK: apps/v1beta2, Kind=Deployment"
             ))
+        );
+    }
+
+    #[test]
+    fn wrongly_typed_fields_are_unknown() {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": "3"}});
+        assert_eq!(
+            health(&d),
+            Some(HealthStatus::unknown(
+                "failed to convert unstructured Deployment to typed: spec.replicas: expected an integer, got a string"
+            ))
+        );
+        let p = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"restartPolicy": null},
+            "status": {"phase": "Running", "containerStatuses": {}}});
+        assert_eq!(
+            health(&p).map(|h| h.status),
+            Some(HealthStatusCode::Unknown)
         );
     }
 
