@@ -108,3 +108,54 @@ fn hooks_and_ignore_annotation_are_excluded() {
     )));
     assert!(!excluded_from_aggregate(&json!({"metadata": {}})));
 }
+
+#[test]
+fn assess_builds_entries_from_desired_and_live_objects() {
+    use gitops_engine::health::HealthRules;
+    let rules = HealthRules::builtin();
+    let desired = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "prod"}, "spec": {"replicas": 2}});
+    let missing = ResourceHealth::assess(Some(&desired), None, &rules).unwrap();
+    assert_eq!(
+        (
+            missing.group.as_str(),
+            missing.kind.as_str(),
+            missing.namespace.as_str(),
+            missing.name.as_str()
+        ),
+        ("apps", "Deployment", "prod", "web")
+    );
+    assert!(!missing.live);
+    assert_eq!(missing.health.as_ref().map(|h| h.status), Some(Missing));
+
+    let mut live = desired.clone();
+    live["status"] = json!({"replicas": 2, "updatedReplicas": 2, "availableReplicas": 1});
+    let progressing = ResourceHealth::assess(Some(&desired), Some(&live), &rules).unwrap();
+    assert_eq!(
+        progressing.health,
+        Some(HealthStatus::progressing(
+            "Waiting for rollout to finish: 1 of 2 updated replicas are available..."
+        ))
+    );
+    assert!(!progressing.excluded);
+    assert_eq!(
+        aggregate(&[missing, progressing]),
+        HealthStatus::progressing("Caused by apps/Deployment:prod/web")
+    );
+
+    let mut skipped = desired.clone();
+    skipped["metadata"]["annotations"] = json!({"argocd.argoproj.io/hook": "Skip"});
+    assert!(
+        ResourceHealth::assess(Some(&skipped), None, &rules)
+            .unwrap()
+            .excluded
+    );
+    let mut hook = live.clone();
+    hook["metadata"]["annotations"] = json!({"argocd.argoproj.io/hook": "PostSync"});
+    assert!(
+        ResourceHealth::assess(None, Some(&hook), &rules)
+            .unwrap()
+            .excluded
+    );
+    assert!(ResourceHealth::assess(None, None, &rules).is_none());
+}

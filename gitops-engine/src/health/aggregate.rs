@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{annotation, is_hook};
+use crate::health::object::{annotation, group_version, is_hook, is_skipped, kind, name, str_at};
+use crate::health::rules::HealthRules;
 use crate::health::status::{HealthStatus, HealthStatusCode};
 
 /// How many causes the aggregate message names before summarising the rest.
@@ -30,6 +31,34 @@ pub struct ResourceHealth {
 }
 
 impl ResourceHealth {
+    /// Assesses one managed resource from its desired (Git) and live (cluster)
+    /// objects: identity from whichever exists (live first), health by [`health`]
+    /// (`Missing` when there is no live object), and exclusion for `Skip` hooks on the
+    /// desired side and [`excluded_from_aggregate`] on the live side. Returns `None`
+    /// when both are absent. Callers still exclude the Application object itself.
+    ///
+    /// [`health`]: crate::health::health
+    pub fn assess(
+        desired: Option<&Value>,
+        live: Option<&Value>,
+        rules: &HealthRules,
+    ) -> Option<ResourceHealth> {
+        let obj = live.or(desired)?;
+        let health = match live {
+            Some(live) => crate::health::health(live, rules),
+            None => Some(HealthStatus::new(HealthStatusCode::Missing, "")),
+        };
+        Some(ResourceHealth {
+            group: group_version(obj).0.to_string(),
+            kind: kind(obj).to_string(),
+            namespace: str_at(obj, &["metadata", "namespace"]).to_string(),
+            name: name(obj).to_string(),
+            live: live.is_some(),
+            health,
+            excluded: desired.is_some_and(is_skipped) || live.is_some_and(excluded_from_aggregate),
+        })
+    }
+
     fn is_child_application(&self) -> bool {
         self.group == "argoproj.io" && self.kind == "Application"
     }

@@ -93,8 +93,8 @@ pub fn gvk_string(obj: &Value) -> String {
 /// Whether the object is a sync hook: it carries `argocd.argoproj.io/hook` (any
 /// value except one listing `Skip`) or `helm.sh/hook` (except `crd-install`).
 pub fn is_hook(obj: &Value) -> bool {
-    if let Some(hooks) = annotation(obj, "argocd.argoproj.io/hook") {
-        return !hooks.split(',').any(|h| h.trim() == "Skip");
+    if annotation(obj, "argocd.argoproj.io/hook").is_some() {
+        return !is_skipped(obj);
     }
     annotation(obj, "helm.sh/hook").is_some_and(|hooks| {
         hooks
@@ -102,6 +102,12 @@ pub fn is_hook(obj: &Value) -> bool {
             .map(str::trim)
             .any(|h| !h.is_empty() && h != "crd-install")
     })
+}
+
+/// Whether the object's `argocd.argoproj.io/hook` annotation lists `Skip`.
+pub fn is_skipped(obj: &Value) -> bool {
+    annotation(obj, "argocd.argoproj.io/hook")
+        .is_some_and(|hooks| hooks.split(',').any(|h| h.trim() == "Skip"))
 }
 
 #[cfg(test)]
