@@ -13,21 +13,30 @@ pub struct KindMatcher {
     kinds: Vec<Regex>,
 }
 
-fn glob(pattern: &str) -> Result<Regex, String> {
+/// Why a [`KindMatcher`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidMatcher(String);
+
+fn glob(pattern: &str) -> Result<Regex, InvalidMatcher> {
     let body: Vec<String> = pattern.split('*').map(regex::escape).collect();
     Regex::new(&format!("^{}$", body.join(".*")))
-        .map_err(|e| format!("invalid pattern `{pattern}`: {e}"))
+        .map_err(|e| InvalidMatcher(format!("invalid pattern `{pattern}`: {e}")))
 }
 
 impl KindMatcher {
     /// A matcher for the given group and kind patterns; both lists must be non-empty
     /// and kinds must not be empty strings.
-    pub fn new(groups: &[String], kinds: &[String]) -> Result<KindMatcher, String> {
+    pub fn new(groups: &[String], kinds: &[String]) -> Result<KindMatcher, InvalidMatcher> {
         if groups.is_empty() {
-            return Err("`group` must name at least one group (\"\" is the core group)".into());
+            return Err(InvalidMatcher(
+                "`group` must name at least one group (\"\" is the core group)".into(),
+            ));
         }
         if kinds.is_empty() || kinds.iter().any(String::is_empty) {
-            return Err("`kind` must name at least one non-empty kind".into());
+            return Err(InvalidMatcher(
+                "`kind` must name at least one non-empty kind".into(),
+            ));
         }
         Ok(KindMatcher {
             groups: groups.iter().map(|g| glob(g)).collect::<Result<_, _>>()?,

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 pub use aggregate::{ResourceHealth, aggregate, excluded_from_aggregate};
 pub use declarative::RuleError;
-pub use matcher::KindMatcher;
+pub use matcher::{InvalidMatcher, KindMatcher};
 pub use rules::{HealthCheck, HealthRules};
 pub use status::{HealthStatus, HealthStatusCode, UnknownHealthStatus};
 

@@ -231,7 +231,8 @@ pub fn parse_rules(source_name: &str, text: &str) -> Result<Vec<DeclarativeRule>
 }
 
 fn compile_rule(rule: RuleSpec) -> Result<DeclarativeRule, String> {
-    let matcher = KindMatcher::new(&rule.group.into_vec(), &rule.kind.into_vec())?;
+    let matcher = KindMatcher::new(&rule.group.into_vec(), &rule.kind.into_vec())
+        .map_err(|e| e.to_string())?;
     if rule.checks.is_empty() {
         return Err("`checks` must not be empty".to_string());
     }
