@@ -32,27 +32,9 @@ fn is_healthy(condition: &Value) -> bool {
     ) && str_at(condition, &["status"]) == "True"
 }
 
-/// Health of an HPA; `version` is `v1` or `v2` (the caller rejects others).
-pub fn hpa(obj: &Value, version: &str) -> HealthStatus {
-    let parsed;
-    let conditions: &[Value] = if version == "v1" {
-        match annotation(obj, V1_CONDITIONS_ANNOTATION) {
-            None => &[],
-            Some(text) => match serde_json::from_str::<Vec<Value>>(text) {
-                Ok(list) => {
-                    parsed = list;
-                    &parsed
-                }
-                Err(err) => {
-                    return HealthStatus::unknown(format!(
-                        "cannot parse annotation {V1_CONDITIONS_ANNOTATION}: {err}"
-                    ));
-                }
-            },
-        }
-    } else {
-        conditions(obj)
-    };
+/// Health from a list of HPA conditions: any degrading one first, then any healthy
+/// one, else waiting.
+fn judge(conditions: &[Value]) -> HealthStatus {
     if let Some(c) = conditions.iter().find(|c| is_degrading(c)) {
         return HealthStatus::degraded(str_at(c, &["message"]));
     }
@@ -60,6 +42,23 @@ pub fn hpa(obj: &Value, version: &str) -> HealthStatus {
         return HealthStatus::healthy(str_at(c, &["message"]));
     }
     HealthStatus::progressing("Waiting to Autoscale")
+}
+
+/// Health of an HPA; `version` is `v1` or `v2` (the caller rejects others). `v1`
+/// objects carry their conditions as JSON in an annotation.
+pub fn hpa(obj: &Value, version: &str) -> HealthStatus {
+    if version != "v1" {
+        return judge(conditions(obj));
+    }
+    match annotation(obj, V1_CONDITIONS_ANNOTATION) {
+        None => judge(&[]),
+        Some(text) => match serde_json::from_str::<Vec<Value>>(text) {
+            Ok(list) => judge(&list),
+            Err(err) => HealthStatus::unknown(format!(
+                "cannot parse annotation {V1_CONDITIONS_ANNOTATION}: {err}"
+            )),
+        },
+    }
 }
 
 #[cfg(test)]
