@@ -112,6 +112,9 @@ mod tests {
             judge(ks),
             Some(HealthStatus::suspended("Reconciliation is suspended"))
         );
+        let alert =
+            json!({"apiVersion": "notification.toolkit.fluxcd.io/v1beta3", "kind": "Alert"});
+        assert_eq!(judge(alert), None);
     }
 
     #[test]
