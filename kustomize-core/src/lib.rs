@@ -7,6 +7,7 @@ pub mod error;
 pub mod fieldspec;
 pub mod fs;
 pub mod generators;
+pub mod json6902;
 pub mod resource;
 pub mod smp;
 pub mod yaml;
