@@ -51,7 +51,10 @@ fn shared_corpus_patch_cases() {
         match run_case(case) {
             Outcome::Pass => passed.push(name),
             Outcome::Fail(why) => failed.push(format!("{name}: {why}")),
-            Outcome::Skip(_) => skipped += 1,
+            Outcome::Skip(why) => {
+                eprintln!("  skip {name}: {why}");
+                skipped += 1;
+            }
         }
     }
     eprintln!(
