@@ -3,6 +3,9 @@
 //! patch transformers pick targets and restore ids, and compares the result
 //! with the oracle's output.
 
+// Shared by several test binaries, each of which uses part of it.
+#![allow(dead_code)]
+
 use kustomize_core::json6902;
 use kustomize_core::smp::{self, Schema};
 use serde_json::Value;
