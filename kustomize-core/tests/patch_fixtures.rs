@@ -1,4 +1,4 @@
-//! Patch fixtures (tests/fixtures/smp-*): inputs written for this crate, with
+//! Patch fixtures (tests/fixtures/smp-* and json6902-*): inputs written for this crate, with
 //! `kubectl kustomize`'s output converted to `case.json` by
 //! tools/gen_patch_fixtures.sh. Each is rebuilt with this crate's SMP and
 //! JSON 6902 code and must match.

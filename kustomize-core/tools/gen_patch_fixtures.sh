@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the oracle expectations of the patch fixtures
-# (kustomize-core/tests/fixtures/smp-*): runs `kubectl kustomize` (Kustomize
+# (kustomize-core/tests/fixtures/smp-* and json6902-*): runs `kubectl kustomize` (Kustomize
 # 5.5.0) on each fixture's input/, writes its output to expected.yaml (or its
 # stderr to expected.err when it fails), and converts the case to case.json
 # with patch_case_json.py, which the Rust tests read.
@@ -8,7 +8,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures="$here/../tests/fixtures"
-[ $# -gt 0 ] || set -- "$fixtures"/smp-*
+[ $# -gt 0 ] || set -- "$fixtures"/smp-* "$fixtures"/json6902-*
 for dir in "$@"; do
     rm -f "$dir/expected.yaml" "$dir/expected.err"
     if kubectl kustomize "$dir/input" >"$dir/expected.yaml" 2>"$dir/stderr.tmp"; then
