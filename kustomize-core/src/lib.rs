@@ -8,6 +8,7 @@ pub mod error;
 pub mod fieldspec;
 pub mod fs;
 pub mod generators;
+pub mod json6902;
 pub mod kustomization;
 pub mod nameref;
 pub mod resmap;

@@ -64,18 +64,6 @@ pub enum SmpError {
         /// The value found.
         value: String,
     },
-    /// The patch gives a scalar where the target has a map or list.
-    #[error(
-        "strategic merge patch: field {path}: no implemented strategic merge patch strategy for {kind} ('{value}')"
-    )]
-    DirectiveOnScalar {
-        /// Dotted field path.
-        path: String,
-        /// `scalar` or `!!null`.
-        kind: &'static str,
-        /// The scalar's text.
-        value: String,
-    },
     /// A custom OpenAPI document is not usable.
     #[error("invalid OpenAPI schema: {0}")]
     InvalidSchema(String),

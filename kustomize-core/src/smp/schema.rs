@@ -82,7 +82,8 @@ static PLAIN: Def = Def {
 /// A set of OpenAPI definitions indexed by group/version/kind: either the
 /// built-in Kubernetes v1.21.2 table or a custom document from a
 /// kustomization's `openapi: path:` field (which replaces the built-in one, as
-/// in Kustomize 5.5).
+/// in Kustomize 5.5). `Schema::default()` knows no types: every list is
+/// replaced.
 #[derive(Debug, Default)]
 pub struct Schema {
     definitions: HashMap<String, Def>,

@@ -173,15 +173,9 @@ impl<'a> Walker<'a> {
                 self.element_setter(id, None, &[DIRECTIVE.to_owned()], &[text])?;
                 Ok(directive)
             }
-            kind @ (Kind::Scalar | Kind::Null) => Err(SmpError::DirectiveOnScalar {
-                path: self.path_string(),
-                kind: if kind == Kind::Null {
-                    "!!null"
-                } else {
-                    "scalar"
-                },
-                value: self.tree.text(id),
-            }),
+            // kyaml reports an error here, but the walk only asks about a
+            // scalar or null patch where it ignores the answer.
+            Kind::Scalar | Kind::Null => Ok(Directive::Unknown),
         }
     }
 
