@@ -1,1 +1,31 @@
 //! Sync planning: phases, hooks, waves, kind order and pruning.
+//!
+//! [`plan`] turns desired objects, live objects and options into a [`SyncPlan`]: ordered
+//! [`SyncTask`]s that are plain data. [`next_step`] then decides, from the results
+//! recorded so far and the observed health, what the operation does next. The
+//! [`tracking`] module stamps rendered objects and attributes live objects to apps.
+//! Semantics follow Argo CD (see `notes/gitops-engine.md` §2 and §4).
+
+mod error;
+pub mod hooks;
+pub mod object;
+pub mod options;
+mod ordering;
+mod plan;
+mod progress;
+mod task;
+mod text;
+pub mod tracking;
+pub mod waves;
+
+pub use error::SyncError;
+pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
+pub use object::ResourceKey;
+pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};
+pub use plan::{ApiResource, InvalidTask, OperationSettings, PlanInput, SyncPlan, plan};
+pub use progress::{
+    Decision, Health, HealthCode, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult,
+    next_step,
+};
+pub use task::{HookTask, Operation, PruneAction, SyncTask, TaskRole};
+pub use tracking::{Membership, TrackingConfig, TrackingId, TrackingMethod};
