@@ -200,7 +200,9 @@ pub fn stamp(
         TrackingMethod::Label => Some(app_instance.to_owned()),
         TrackingMethod::AnnotationAndLabel => Some(truncated_label_value(app_instance)),
     };
-    if let (Some(value), Some(labels)) = (label_value, metadata_map_mut(obj, "labels")) {
+    if let Some(value) = label_value
+        && let Some(labels) = metadata_map_mut(obj, "labels")
+    {
         labels.insert(config.instance_label_key.clone(), Value::String(value));
     }
 }
