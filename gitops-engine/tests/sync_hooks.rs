@@ -28,9 +28,17 @@ fn hook_annotation_lists_phases_trimmed_and_deduplicated() {
     assert_eq!(phases(&[(HOOK, "PreSync")]), Some(vec![SyncPhase::PreSync]));
     assert_eq!(
         phases(&[(HOOK, " PostSync, PreSync ,,PreSync,SyncFail,Sync")]),
-        Some(vec![SyncPhase::PreSync, SyncPhase::Sync, SyncPhase::PostSync, SyncPhase::SyncFail])
+        Some(vec![
+            SyncPhase::PreSync,
+            SyncPhase::Sync,
+            SyncPhase::PostSync,
+            SyncPhase::SyncFail
+        ])
     );
-    let plan = must_plan(&input(vec![job("j", &[(HOOK, "PreSync,PostSync,PreSync")])], vec![]));
+    let plan = must_plan(&input(
+        vec![job("j", &[(HOOK, "PreSync,PostSync,PreSync")])],
+        vec![],
+    ));
     assert_eq!(order(&plan), ["PreSync/0 Job/j", "PostSync/0 Job/j"]);
     assert!(plan.tasks.iter().all(|t| t.role == TaskRole::Hook));
 }
@@ -39,10 +47,19 @@ fn hook_annotation_lists_phases_trimmed_and_deduplicated() {
 // contains no recognised type ("garbage") are dropped entirely."
 #[test]
 fn garbage_hook_annotation_drops_object() {
-    assert_eq!(classify(&job("j", &[(HOOK, "presync")])), HookClass::Ignored);
-    assert_eq!(classify(&job("j", &[(HOOK, "garbage")])), HookClass::Ignored);
+    assert_eq!(
+        classify(&job("j", &[(HOOK, "presync")])),
+        HookClass::Ignored
+    );
+    assert_eq!(
+        classify(&job("j", &[(HOOK, "garbage")])),
+        HookClass::Ignored
+    );
     assert_eq!(classify(&job("j", &[(HOOK, "")])), HookClass::Ignored);
-    let plan = must_plan(&input(vec![job("j", &[(HOOK, "garbage")]), cm("c", &[])], vec![]));
+    let plan = must_plan(&input(
+        vec![job("j", &[(HOOK, "garbage")]), cm("c", &[])],
+        vec![],
+    ));
     assert_eq!(order(&plan), ["Sync/0 ConfigMap/c"]);
 }
 
@@ -52,23 +69,41 @@ fn garbage_hook_annotation_drops_object() {
 fn skip_hook_makes_no_task_and_keeps_live_paired() {
     let skipped = cm("skipped", &[(HOOK, "Skip")]);
     assert_eq!(classify(&skipped), HookClass::Skip);
-    let plan = must_plan(&input(vec![skipped.clone()], vec![tracked(&cm("skipped", &[]))]));
+    let plan = must_plan(&input(
+        vec![skipped.clone()],
+        vec![tracked(&cm("skipped", &[]))],
+    ));
     assert!(plan.tasks.is_empty(), "{plan}");
 }
 
 // A Skip listed together with a phase is a hook of that phase (only `Skip` alone skips).
 #[test]
 fn skip_with_another_type_is_a_hook() {
-    assert_eq!(phases(&[(HOOK, "Skip,PreSync")]), Some(vec![SyncPhase::PreSync]));
+    assert_eq!(
+        phases(&[(HOOK, "Skip,PreSync")]),
+        Some(vec![SyncPhase::PreSync])
+    );
 }
 
 // §2.2: helm.sh/hook pre-install, pre-upgrade → PreSync; post-install, post-upgrade → PostSync.
 #[test]
 fn helm_hooks_map_to_phases() {
-    assert_eq!(phases(&[(HELM_HOOK, "pre-install")]), Some(vec![SyncPhase::PreSync]));
-    assert_eq!(phases(&[(HELM_HOOK, "pre-upgrade")]), Some(vec![SyncPhase::PreSync]));
-    assert_eq!(phases(&[(HELM_HOOK, "post-install")]), Some(vec![SyncPhase::PostSync]));
-    assert_eq!(phases(&[(HELM_HOOK, "post-upgrade")]), Some(vec![SyncPhase::PostSync]));
+    assert_eq!(
+        phases(&[(HELM_HOOK, "pre-install")]),
+        Some(vec![SyncPhase::PreSync])
+    );
+    assert_eq!(
+        phases(&[(HELM_HOOK, "pre-upgrade")]),
+        Some(vec![SyncPhase::PreSync])
+    );
+    assert_eq!(
+        phases(&[(HELM_HOOK, "post-install")]),
+        Some(vec![SyncPhase::PostSync])
+    );
+    assert_eq!(
+        phases(&[(HELM_HOOK, "post-upgrade")]),
+        Some(vec![SyncPhase::PostSync])
+    );
     assert_eq!(
         phases(&[(HELM_HOOK, "pre-install,post-upgrade,pre-rollback")]),
         Some(vec![SyncPhase::PreSync, SyncPhase::PostSync])
@@ -78,8 +113,14 @@ fn helm_hooks_map_to_phases() {
 // §2.2: "crd-install is not a hook".
 #[test]
 fn helm_crd_install_is_not_a_hook() {
-    assert_eq!(classify(&job("j", &[(HELM_HOOK, "crd-install")])), HookClass::Resource);
-    let plan = must_plan(&input(vec![job("j", &[(HELM_HOOK, "crd-install")])], vec![]));
+    assert_eq!(
+        classify(&job("j", &[(HELM_HOOK, "crd-install")])),
+        HookClass::Resource
+    );
+    let plan = must_plan(&input(
+        vec![job("j", &[(HELM_HOOK, "crd-install")])],
+        vec![],
+    ));
     assert_eq!(plan.tasks[0].role, TaskRole::Resource);
 }
 
@@ -87,9 +128,18 @@ fn helm_crd_install_is_not_a_hook() {
 // ignored hook (dropped entirely)".
 #[test]
 fn helm_hook_without_known_type_is_dropped() {
-    assert_eq!(classify(&job("j", &[(HELM_HOOK, "test-success")])), HookClass::Ignored);
-    assert_eq!(classify(&job("j", &[(HELM_HOOK, "pre-rollback")])), HookClass::Ignored);
-    let plan = must_plan(&input(vec![job("j", &[(HELM_HOOK, "test-success")])], vec![]));
+    assert_eq!(
+        classify(&job("j", &[(HELM_HOOK, "test-success")])),
+        HookClass::Ignored
+    );
+    assert_eq!(
+        classify(&job("j", &[(HELM_HOOK, "pre-rollback")])),
+        HookClass::Ignored
+    );
+    let plan = must_plan(&input(
+        vec![job("j", &[(HELM_HOOK, "test-success")])],
+        vec![],
+    ));
     assert!(plan.tasks.is_empty());
 }
 
@@ -97,13 +147,22 @@ fn helm_hook_without_known_type_is_dropped() {
 // valid Argo CD hook type, as upstream falls back to Helm types when none is valid).
 #[test]
 fn argo_hook_annotation_takes_precedence_over_helm() {
-    assert_eq!(phases(&[(HOOK, "PostSync"), (HELM_HOOK, "pre-install")]), Some(vec![SyncPhase::PostSync]));
+    assert_eq!(
+        phases(&[(HOOK, "PostSync"), (HELM_HOOK, "pre-install")]),
+        Some(vec![SyncPhase::PostSync])
+    );
 }
 
 // §2.2: "helm.sh/hook-weight is used as the wave when argocd.argoproj.io/sync-wave is absent".
 #[test]
 fn helm_hook_weight_is_the_wave() {
-    let plan = must_plan(&input(vec![job("j", &[(HELM_HOOK, "pre-install"), ("helm.sh/hook-weight", "-4")])], vec![]));
+    let plan = must_plan(&input(
+        vec![job(
+            "j",
+            &[(HELM_HOOK, "pre-install"), ("helm.sh/hook-weight", "-4")],
+        )],
+        vec![],
+    ));
     assert_eq!(order(&plan), ["PreSync/-4 Job/j"]);
 }
 
@@ -112,17 +171,39 @@ fn helm_hook_weight_is_the_wave() {
 #[test]
 fn delete_policies_default_combined_and_unknown_ignored() {
     let set = |p: &[HookDeletePolicy]| p.iter().copied().collect::<BTreeSet<_>>();
-    assert_eq!(delete_policies(&job("j", &[])), set(&[HookDeletePolicy::BeforeHookCreation]));
-    assert_eq!(delete_policies(&job("j", &[(POLICY, "Bogus")])), set(&[HookDeletePolicy::BeforeHookCreation]));
+    assert_eq!(
+        delete_policies(&job("j", &[])),
+        set(&[HookDeletePolicy::BeforeHookCreation])
+    );
+    assert_eq!(
+        delete_policies(&job("j", &[(POLICY, "Bogus")])),
+        set(&[HookDeletePolicy::BeforeHookCreation])
+    );
     assert_eq!(
         delete_policies(&job("j", &[(POLICY, "HookSucceeded, HookFailed")])),
-        set(&[HookDeletePolicy::HookSucceeded, HookDeletePolicy::HookFailed])
+        set(&[
+            HookDeletePolicy::HookSucceeded,
+            HookDeletePolicy::HookFailed
+        ])
     );
     assert_eq!(
-        delete_policies(&job("j", &[(POLICY, "HookFailed"), (HELM_POLICY, "hook-succeeded,before-hook-creation")])),
-        set(&[HookDeletePolicy::HookFailed, HookDeletePolicy::HookSucceeded, HookDeletePolicy::BeforeHookCreation])
+        delete_policies(&job(
+            "j",
+            &[
+                (POLICY, "HookFailed"),
+                (HELM_POLICY, "hook-succeeded,before-hook-creation")
+            ]
+        )),
+        set(&[
+            HookDeletePolicy::HookFailed,
+            HookDeletePolicy::HookSucceeded,
+            HookDeletePolicy::BeforeHookCreation
+        ])
     );
-    assert_eq!(delete_policies(&job("j", &[(HELM_POLICY, "hook-failed")])), set(&[HookDeletePolicy::HookFailed]));
+    assert_eq!(
+        delete_policies(&job("j", &[(HELM_POLICY, "hook-failed")])),
+        set(&[HookDeletePolicy::HookFailed])
+    );
 }
 
 // §2.2: "generateName + lowercase("<rev7>-<phase>-<unix start time>") where <rev7> is the
@@ -130,12 +211,26 @@ fn delete_policies_default_combined_and_unknown_ignored() {
 #[test]
 fn generate_name_hook_named_from_revision_phase_and_start_time() {
     assert_eq!(
-        generated_hook_name("migrate-", "ABCDEF0123456789", SyncPhase::PreSync, 1_700_000_000),
+        generated_hook_name(
+            "migrate-",
+            "ABCDEF0123456789",
+            SyncPhase::PreSync,
+            1_700_000_000
+        ),
         "migrate-abcdef0-presync-1700000000"
     );
-    assert_eq!(generated_hook_name("m-", "abcdefg", SyncPhase::PostSync, 5), "m-abcdefg-postsync-5");
-    assert_eq!(generated_hook_name("m-", "abcdefgh", SyncPhase::Sync, 5), "m-abcdefg-sync-5");
-    assert_eq!(generated_hook_name("m-", "1.2.3", SyncPhase::SyncFail, 0), "m-1.2.3-syncfail-0");
+    assert_eq!(
+        generated_hook_name("m-", "abcdefg", SyncPhase::PostSync, 5),
+        "m-abcdefg-postsync-5"
+    );
+    assert_eq!(
+        generated_hook_name("m-", "abcdefgh", SyncPhase::Sync, 5),
+        "m-abcdefg-sync-5"
+    );
+    assert_eq!(
+        generated_hook_name("m-", "1.2.3", SyncPhase::SyncFail, 0),
+        "m-1.2.3-syncfail-0"
+    );
 }
 
 // §2.2: each phase of a generateName hook gets its own name; the task target carries it.
@@ -147,9 +242,22 @@ fn generate_name_hook_tasks_are_named_per_phase() {
     meta.insert("generateName".into(), "migrate-".into());
     let plan = must_plan(&input(vec![hook], vec![]));
     let names: Vec<&str> = plan.tasks.iter().map(|t| t.key.name.as_str()).collect();
-    assert_eq!(names, ["migrate-0123456-presync-1700000000", "migrate-0123456-postsync-1700000000"]);
-    assert_eq!(plan.tasks[0].target.as_ref().unwrap()["metadata"]["name"], "migrate-0123456-presync-1700000000");
-    assert!(plan.tasks.iter().all(|t| t.hook.as_ref().unwrap().generated_name));
+    assert_eq!(
+        names,
+        [
+            "migrate-0123456-presync-1700000000",
+            "migrate-0123456-postsync-1700000000"
+        ]
+    );
+    assert_eq!(
+        plan.tasks[0].target.as_ref().unwrap()["metadata"]["name"],
+        "migrate-0123456-presync-1700000000"
+    );
+    assert!(
+        plan.tasks
+            .iter()
+            .all(|t| t.hook.as_ref().unwrap().generated_name)
+    );
 }
 
 // §2.2: hooks get the finalizer argocd.argoproj.io/hook-finalizer (once), and an empty
@@ -161,16 +269,25 @@ fn hook_target_gets_finalizer_and_destination_namespace() {
     let plan = must_plan(&input(vec![hook, job("k", &[(HOOK, "Sync")])], vec![]));
     let target = plan.tasks[0].target.as_ref().unwrap();
     assert_eq!(target["metadata"]["namespace"], NS);
-    assert_eq!(target["metadata"]["finalizers"], serde_json::json!(["other", HOOK_FINALIZER]));
+    assert_eq!(
+        target["metadata"]["finalizers"],
+        serde_json::json!(["other", HOOK_FINALIZER])
+    );
     let target = plan.tasks[1].target.as_ref().unwrap();
-    assert_eq!(target["metadata"]["finalizers"], serde_json::json!([HOOK_FINALIZER]));
+    assert_eq!(
+        target["metadata"]["finalizers"],
+        serde_json::json!([HOOK_FINALIZER])
+    );
 }
 
 // §2.5 step 3 / §2.8: an existing instance (same name) of a hook with BeforeHookCreation
 // is deleted before the hook is created again; other policies do not delete it.
 #[test]
 fn hook_with_live_instance_is_deleted_before_creation() {
-    let live = vec![job("again", &[(HOOK, "PreSync")]), job("keep", &[(HOOK, "PreSync")])];
+    let live = vec![
+        job("again", &[(HOOK, "PreSync")]),
+        job("keep", &[(HOOK, "PreSync")]),
+    ];
     let desired = vec![
         job("again", &[(HOOK, "PreSync")]),
         job("keep", &[(HOOK, "PreSync"), (POLICY, "HookSucceeded")]),
@@ -180,11 +297,21 @@ fn hook_with_live_instance_is_deleted_before_creation() {
     let flags: Vec<(String, bool, bool)> = plan
         .tasks
         .iter()
-        .map(|t| (t.key.name.clone(), t.live_exists, t.hook.as_ref().unwrap().delete_before_creation))
+        .map(|t| {
+            (
+                t.key.name.clone(),
+                t.live_exists,
+                t.hook.as_ref().unwrap().delete_before_creation,
+            )
+        })
         .collect();
     assert_eq!(
         flags,
-        [("again".into(), true, true), ("keep".into(), true, false), ("new".into(), false, false)]
+        [
+            ("again".into(), true, true),
+            ("keep".into(), true, false),
+            ("new".into(), false, false)
+        ]
     );
 }
 
@@ -209,6 +336,12 @@ fn live_hooks_are_never_pruned() {
 // resources) but belong to Application deletion, so a sync makes no task for them.
 #[test]
 fn deletion_hooks_make_no_sync_task() {
-    assert!(matches!(classify(&job("j", &[(HOOK, "PreDelete")])), HookClass::Hook(h) if h.phases.is_empty()));
-    assert!(must_plan(&input(vec![job("j", &[(HOOK, "PostDelete")])], vec![])).tasks.is_empty());
+    assert!(
+        matches!(classify(&job("j", &[(HOOK, "PreDelete")])), HookClass::Hook(h) if h.phases.is_empty())
+    );
+    assert!(
+        must_plan(&input(vec![job("j", &[(HOOK, "PostDelete")])], vec![]))
+            .tasks
+            .is_empty()
+    );
 }

@@ -5,7 +5,8 @@ mod sync_support;
 
 use gitops_engine::sync::options::{annotation_items, has_annotation_option};
 use gitops_engine::sync::{
-    ApiResource, Operation, PlanInput, PropagationPolicy, PruneMode, SyncError, SyncOptions, SyncPhase, TaskRole,
+    ApiResource, Operation, PlanInput, PropagationPolicy, PruneMode, SyncError, SyncOptions,
+    SyncPhase, TaskRole,
 };
 use serde_json::json;
 use sync_support::*;
@@ -18,7 +19,11 @@ fn with_options(mut input: PlanInput, options: &[&str]) -> PlanInput {
 }
 
 fn apply(server_side: bool, force: bool, validate: bool) -> Operation {
-    Operation::Apply { server_side, force, validate }
+    Operation::Apply {
+        server_side,
+        force,
+        validate,
+    }
 }
 
 // §0: app-level syncOptions "matched by exact string equality without trimming".
@@ -35,7 +40,10 @@ fn app_option_list_parsed() {
     let defaults = SyncOptions::default();
     assert_eq!(SyncOptions::from_list::<&str>(&[]), defaults);
     assert!(defaults.validate && defaults.client_side_apply_migration);
-    assert_eq!(defaults.prune_propagation_policy, PropagationPolicy::Foreground);
+    assert_eq!(
+        defaults.prune_propagation_policy,
+        PropagationPolicy::Foreground
+    );
     let all = SyncOptions::from_list(&[
         "Prune=confirm",
         "PruneLast=true",
@@ -74,11 +82,18 @@ fn app_option_list_parsed() {
 // whitespace, empty items are dropped, duplicates collapse"; matching is case-sensitive.
 #[test]
 fn annotation_options_trimmed_deduplicated_case_sensitive() {
-    let o = cm("c", &[(OPTS, " Replace=true , ,Validate=false,Replace=true")]);
+    let o = cm(
+        "c",
+        &[(OPTS, " Replace=true , ,Validate=false,Replace=true")],
+    );
     let items: Vec<String> = annotation_items(&o, OPTS).into_iter().collect();
     assert_eq!(items, ["Replace=true", "Validate=false"]);
     assert!(has_annotation_option(&o, OPTS, "Validate=false"));
-    assert!(!has_annotation_option(&cm("c", &[(OPTS, "validate=false")]), OPTS, "Validate=false"));
+    assert!(!has_annotation_option(
+        &cm("c", &[(OPTS, "validate=false")]),
+        OPTS,
+        "Validate=false"
+    ));
 }
 
 // §2.5: client-side apply by default, strict validation unless Validate=false.
@@ -93,11 +108,17 @@ fn default_operation_is_client_side_apply() {
 #[test]
 fn server_side_apply_app_level_per_resource_opt_in_and_opt_out() {
     let desired = vec![cm("a", &[]), cm("b", &[(OPTS, "ServerSideApply=false")])];
-    let plan = must_plan(&with_options(input(desired.clone(), vec![]), &["ServerSideApply=true"]));
+    let plan = must_plan(&with_options(
+        input(desired.clone(), vec![]),
+        &["ServerSideApply=true"],
+    ));
     let ops: Vec<Operation> = plan.tasks.iter().map(|t| t.operation).collect();
     assert_eq!(ops, [apply(true, false, true), apply(false, false, true)]);
 
-    let plan = must_plan(&input(vec![cm("a", &[(OPTS, "ServerSideApply=true")])], vec![]));
+    let plan = must_plan(&input(
+        vec![cm("a", &[(OPTS, "ServerSideApply=true")])],
+        vec![],
+    ));
     assert_eq!(plan.tasks[0].operation, apply(true, false, true));
 }
 
@@ -105,25 +126,49 @@ fn server_side_apply_app_level_per_resource_opt_in_and_opt_out() {
 // Replace takes precedence over server-side apply."
 #[test]
 fn replace_creates_when_live_absent_and_replaces_when_present() {
-    let desired = vec![cm("new", &[(OPTS, "Replace=true")]), cm("old", &[(OPTS, "Replace=true,ServerSideApply=true")])];
+    let desired = vec![
+        cm("new", &[(OPTS, "Replace=true")]),
+        cm("old", &[(OPTS, "Replace=true,ServerSideApply=true")]),
+    ];
     let plan = must_plan(&input(desired, vec![cm("old", &[])]));
     let ops: Vec<Operation> = plan.tasks.iter().map(|t| t.operation).collect();
-    assert_eq!(ops, [Operation::Create { validate: true }, Operation::Replace { force: false }]);
+    assert_eq!(
+        ops,
+        [
+            Operation::Create { validate: true },
+            Operation::Replace { force: false }
+        ]
+    );
 }
 
 // §2.5: "except CRDs and Namespaces which get an update (PUT with live's resourceVersion)".
 #[test]
 fn replace_on_live_crd_and_namespace_is_an_update() {
-    let crd = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "w.example.com", &[]);
+    let crd = obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        "w.example.com",
+        &[],
+    );
     let ns = obj("v1", "Namespace", None, "team", &[]);
-    let plan = must_plan(&with_options(input(vec![crd.clone(), ns.clone()], vec![crd, ns]), &["Replace=true"]));
-    assert!(plan.tasks.iter().all(|t| t.operation == Operation::Update), "{plan}");
+    let plan = must_plan(&with_options(
+        input(vec![crd.clone(), ns.clone()], vec![crd, ns]),
+        &["Replace=true"],
+    ));
+    assert!(
+        plan.tasks.iter().all(|t| t.operation == Operation::Update),
+        "{plan}"
+    );
 }
 
 // §2.5 / §6: v3 "honours Replace/Force on the live object too".
 #[test]
 fn replace_and_force_honoured_on_live_object() {
-    let plan = must_plan(&input(vec![cm("c", &[])], vec![cm("c", &[(OPTS, "Replace=true,Force=true")])]));
+    let plan = must_plan(&input(
+        vec![cm("c", &[])],
+        vec![cm("c", &[(OPTS, "Replace=true,Force=true")])],
+    ));
     assert_eq!(plan.tasks[0].operation, Operation::Replace { force: true });
 }
 
@@ -134,7 +179,10 @@ fn force_from_annotation_or_request() {
     assert_eq!(plan.tasks[0].operation, apply(false, true, true));
     let mut input = input(vec![cm("c", &[])], vec![]);
     input.operation.force = true;
-    assert_eq!(must_plan(&input).tasks[0].operation, apply(false, true, true));
+    assert_eq!(
+        must_plan(&input).tasks[0].operation,
+        apply(false, true, true)
+    );
 }
 
 // §2.5: "strict field validation unless Validate=false app-wide or on the object".
@@ -142,20 +190,46 @@ fn force_from_annotation_or_request() {
 fn validate_false_app_wide_or_on_object() {
     let plan = must_plan(&input(vec![cm("c", &[(OPTS, "Validate=false")])], vec![]));
     assert_eq!(plan.tasks[0].operation, apply(false, false, false));
-    let plan = must_plan(&with_options(input(vec![cm("c", &[(OPTS, "Replace=true")])], vec![]), &["Validate=false"]));
-    assert_eq!(plan.tasks[0].operation, Operation::Create { validate: false });
+    let plan = must_plan(&with_options(
+        input(vec![cm("c", &[(OPTS, "Replace=true")])], vec![]),
+        &["Validate=false"],
+    ));
+    assert_eq!(
+        plan.tasks[0].operation,
+        Operation::Create { validate: false }
+    );
 }
 
 // §2.4 step 2 and 8 / §2.9: ApplyOutOfSyncOnly applies only modified resources; "hooks
 // and missing/extra always run"; resources without a diff result are applied.
 #[test]
 fn apply_out_of_sync_only_skips_unmodified_resources() {
-    let desired = vec![cm("same", &[]), cm("changed", &[]), cm("missing", &[]), cm("no-diff", &[]), job("hook", &[("argocd.argoproj.io/hook", "Sync")])];
-    let live = vec![cm("same", &[]), cm("changed", &[]), cm("no-diff", &[]), job("hook", &[])];
+    let desired = vec![
+        cm("same", &[]),
+        cm("changed", &[]),
+        cm("missing", &[]),
+        cm("no-diff", &[]),
+        job("hook", &[("argocd.argoproj.io/hook", "Sync")]),
+    ];
+    let live = vec![
+        cm("same", &[]),
+        cm("changed", &[]),
+        cm("no-diff", &[]),
+        job("hook", &[]),
+    ];
     let mut input = with_options(input(desired, live), &["ApplyOutOfSyncOnly=true"]);
-    input.modified.insert(gitops_engine::sync::ResourceKey::new("", "ConfigMap", NS, "same"), false);
-    input.modified.insert(gitops_engine::sync::ResourceKey::new("", "ConfigMap", NS, "changed"), true);
-    input.modified.insert(gitops_engine::sync::ResourceKey::new("batch", "Job", NS, "hook"), false);
+    input.modified.insert(
+        gitops_engine::sync::ResourceKey::new("", "ConfigMap", NS, "same"),
+        false,
+    );
+    input.modified.insert(
+        gitops_engine::sync::ResourceKey::new("", "ConfigMap", NS, "changed"),
+        true,
+    );
+    input.modified.insert(
+        gitops_engine::sync::ResourceKey::new("batch", "Job", NS, "hook"),
+        false,
+    );
     let plan = must_plan(&input);
     let skipped: Vec<(&str, bool, bool)> = plan
         .tasks
@@ -164,11 +238,22 @@ fn apply_out_of_sync_only_skips_unmodified_resources() {
         .collect();
     assert_eq!(
         skipped,
-        [("changed", false, true), ("missing", false, true), ("no-diff", false, true), ("same", true, false), ("hook", false, true)]
+        [
+            ("changed", false, true),
+            ("missing", false, true),
+            ("no-diff", false, true),
+            ("same", true, false),
+            ("hook", false, true)
+        ]
     );
     // Without the option nothing is skipped.
     input.options = SyncOptions::default();
-    assert!(must_plan(&input).tasks.iter().all(|t| !t.skip_unmodified && t.dry_run));
+    assert!(
+        must_plan(&input)
+            .tasks
+            .iter()
+            .all(|t| !t.skip_unmodified && t.dry_run)
+    );
 }
 
 // §2.9 CreateNamespace: "create the destination namespace as a PreSync task before the
@@ -178,21 +263,41 @@ fn create_namespace_adds_presync_namespace_task() {
     let mut input = with_options(input(vec![cm("c", &[])], vec![]), &["CreateNamespace=true"]);
     let plan = must_plan(&input);
     let ns = &plan.tasks[0];
-    assert_eq!((ns.phase, ns.role, ns.key.to_string()), (SyncPhase::PreSync, TaskRole::ManagedNamespace, "/Namespace//default".into()));
-    assert_eq!(ns.target.as_ref().unwrap(), &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}));
-    assert!(!ns.dry_run, "created for real before the dry-run (§2.4 step 2)");
+    assert_eq!(
+        (ns.phase, ns.role, ns.key.to_string()),
+        (
+            SyncPhase::PreSync,
+            TaskRole::ManagedNamespace,
+            "/Namespace//default".into()
+        )
+    );
+    assert_eq!(
+        ns.target.as_ref().unwrap(),
+        &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+    );
+    assert!(
+        !ns.dry_run,
+        "created for real before the dry-run (§2.4 step 2)"
+    );
 
     // Existing namespace without managed metadata: nothing to do.
     input.destination_namespace_exists = true;
     assert_eq!(order(&must_plan(&input)), ["Sync/0 ConfigMap/c"]);
 
     // Managed metadata: applied server-side to the existing namespace.
-    input.managed_namespace_metadata = Some(json!({"labels": {"team": "a"}, "annotations": {"note": "x"}}));
+    input.managed_namespace_metadata =
+        Some(json!({"labels": {"team": "a"}, "annotations": {"note": "x"}}));
     let plan = must_plan(&input);
     let ns = &plan.tasks[0];
     assert_eq!(ns.operation, apply(true, false, true));
-    assert_eq!(ns.target.as_ref().unwrap()["metadata"]["labels"], json!({"team": "a"}));
-    assert_eq!(ns.target.as_ref().unwrap()["metadata"]["annotations"], json!({"note": "x"}));
+    assert_eq!(
+        ns.target.as_ref().unwrap()["metadata"]["labels"],
+        json!({"team": "a"})
+    );
+    assert_eq!(
+        ns.target.as_ref().unwrap()["metadata"]["annotations"],
+        json!({"note": "x"})
+    );
     assert!(ns.live_exists && ns.dry_run);
 }
 
@@ -201,16 +306,30 @@ fn create_namespace_adds_presync_namespace_task() {
 #[test]
 fn create_namespace_not_added_when_namespace_is_declared() {
     let desired = vec![obj("v1", "Namespace", None, NS, &[]), cm("c", &[])];
-    let plan = must_plan(&with_options(input(desired, vec![]), &["CreateNamespace=true"]));
-    assert_eq!(order(&plan), ["Sync/0 Namespace/default", "Sync/0 ConfigMap/c"]);
+    let plan = must_plan(&with_options(
+        input(desired, vec![]),
+        &["CreateNamespace=true"],
+    ));
+    assert_eq!(
+        order(&plan),
+        ["Sync/0 Namespace/default", "Sync/0 ConfigMap/c"]
+    );
     assert_eq!(plan.tasks[0].role, TaskRole::Resource);
     assert!(!plan.tasks[0].dry_run);
 }
 
 fn discovery(input: &mut PlanInput) {
     input.api_resources = Some(vec![
-        ApiResource { group: String::new(), kind: "ConfigMap".into(), namespaced: true },
-        ApiResource { group: "apiextensions.k8s.io".into(), kind: "CustomResourceDefinition".into(), namespaced: false },
+        ApiResource {
+            group: String::new(),
+            kind: "ConfigMap".into(),
+            namespaced: true,
+        },
+        ApiResource {
+            group: "apiextensions.k8s.io".into(),
+            kind: "CustomResourceDefinition".into(),
+            namespaced: false,
+        },
     ]);
 }
 
@@ -224,31 +343,58 @@ fn skip_dry_run_on_missing_resource() {
     discovery(&mut plain);
     let plan = must_plan(&plain);
     assert_eq!(plan.invalid.len(), 1);
-    assert_eq!(plan.invalid[0].result_key, "example.com/Widget/default/w:Sync");
+    assert_eq!(
+        plan.invalid[0].result_key,
+        "example.com/Widget/default/w:Sync"
+    );
 
-    let mut annotated = input(vec![widget(&[(OPTS, "SkipDryRunOnMissingResource=true")])], vec![]);
+    let mut annotated = input(
+        vec![widget(&[(OPTS, "SkipDryRunOnMissingResource=true")])],
+        vec![],
+    );
     discovery(&mut annotated);
     let plan = must_plan(&annotated);
     assert!(plan.invalid.is_empty() && plan.tasks[0].skip_dry_run && !plan.tasks[0].dry_run);
 
-    let mut app_wide = with_options(input(vec![widget(&[])], vec![]), &["SkipDryRunOnMissingResource=true"]);
+    let mut app_wide = with_options(
+        input(vec![widget(&[])], vec![]),
+        &["SkipDryRunOnMissingResource=true"],
+    );
     discovery(&mut app_wide);
     assert!(must_plan(&app_wide).tasks[0].skip_dry_run);
 
-    let mut crd = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "widgets.example.com", &[]);
+    let mut crd = obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        "widgets.example.com",
+        &[],
+    );
     crd["spec"] = json!({"group": "example.com", "names": {"kind": "Widget"}});
     let mut with_crd = input(vec![crd, widget(&[])], vec![]);
     discovery(&mut with_crd);
     let plan = must_plan(&with_crd);
     assert!(plan.invalid.is_empty(), "{plan}");
-    assert!(plan.tasks.iter().find(|t| t.key.kind == "Widget").unwrap().skip_dry_run);
+    assert!(
+        plan.tasks
+            .iter()
+            .find(|t| t.key.kind == "Widget")
+            .unwrap()
+            .skip_dry_run
+    );
 }
 
 // §2.1 step 3: cluster-scoped kinds (known by discovery) are looked up with an empty
 // namespace; with unknown scope both are tried.
 #[test]
 fn cluster_scoped_desired_pairs_with_live_without_namespace() {
-    let crd = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "w.example.com", &[]);
+    let crd = obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        "w.example.com",
+        &[],
+    );
     let mut known = input(vec![crd.clone()], vec![crd.clone()]);
     discovery(&mut known);
     let plan = must_plan(&known);
@@ -266,20 +412,35 @@ fn cluster_scoped_desired_pairs_with_live_without_namespace() {
 fn shared_resource_warning_and_fail_on_shared_resource() {
     let input = input(vec![cm("c", &[])], vec![tracked_by("other", &cm("c", &[]))]);
     let plan = must_plan(&input);
-    assert_eq!(plan.warnings, ["SharedResourceWarning: ConfigMap/c is part of applications my-app and other"]);
+    assert_eq!(
+        plan.warnings,
+        ["SharedResourceWarning: ConfigMap/c is part of applications my-app and other"]
+    );
     let input = with_options(input, &["FailOnSharedResource=true"]);
     let err = gitops_engine::sync::plan(&input).unwrap_err();
-    assert_eq!(err, SyncError::SharedResource("ConfigMap/c is part of applications my-app and other".into()));
-    assert_eq!(err.to_string(), "Shared resource found: ConfigMap/c is part of applications my-app and other");
+    assert_eq!(
+        err,
+        SyncError::SharedResource("ConfigMap/c is part of applications my-app and other".into())
+    );
+    assert_eq!(
+        err.to_string(),
+        "Shared resource found: ConfigMap/c is part of applications my-app and other"
+    );
 }
 
 // §1.6 item 5: "if Git yields the same key twice, the last one wins and the app gets a
 // RepeatedResourceWarning condition".
 #[test]
 fn repeated_desired_resource_last_wins_with_warning() {
-    let plan = must_plan(&input(vec![cm("c", &[("v", "1")]), cm("c", &[("v", "2")])], vec![]));
+    let plan = must_plan(&input(
+        vec![cm("c", &[("v", "1")]), cm("c", &[("v", "2")])],
+        vec![],
+    ));
     assert_eq!(plan.tasks.len(), 1);
-    assert_eq!(plan.tasks[0].target.as_ref().unwrap()["metadata"]["annotations"]["v"], "2");
+    assert_eq!(
+        plan.tasks[0].target.as_ref().unwrap()["metadata"]["annotations"]["v"],
+        "2"
+    );
     assert_eq!(plan.warnings.len(), 1);
     assert!(plan.warnings[0].starts_with("RepeatedResourceWarning"));
 }
@@ -288,10 +449,23 @@ fn repeated_desired_resource_last_wins_with_warning() {
 // apply, even cluster-scoped ones".
 #[test]
 fn desired_without_namespace_gets_destination_namespace() {
-    let desired = vec![obj("v1", "ConfigMap", None, "c", &[]), obj("rbac.authorization.k8s.io/v1", "ClusterRole", None, "r", &[])];
+    let desired = vec![
+        obj("v1", "ConfigMap", None, "c", &[]),
+        obj(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            None,
+            "r",
+            &[],
+        ),
+    ];
     let plan = must_plan(&input(desired, vec![]));
     for task in &plan.tasks {
-        assert_eq!(task.target.as_ref().unwrap()["metadata"]["namespace"], NS, "{task}");
+        assert_eq!(
+            task.target.as_ref().unwrap()["metadata"]["namespace"],
+            NS,
+            "{task}"
+        );
     }
 }
 
@@ -300,8 +474,22 @@ fn desired_without_namespace_gets_destination_namespace() {
 fn malformed_input_is_a_typed_error() {
     let err = gitops_engine::sync::plan(&input(vec![json!("text")], vec![])).unwrap_err();
     assert_eq!(err.to_string(), "desired #0: not a JSON object");
-    let err = gitops_engine::sync::plan(&input(vec![json!({"apiVersion": "v1", "metadata": {"name": "x"}})], vec![])).unwrap_err();
-    assert_eq!(err.to_string(), "desired #0: field `kind` is missing or not a string");
-    let err = gitops_engine::sync::plan(&input(vec![], vec![json!({"kind": "ConfigMap", "metadata": {}})])).unwrap_err();
-    assert_eq!(err.to_string(), "live #0: field `metadata.name` is missing or not a string");
+    let err = gitops_engine::sync::plan(&input(
+        vec![json!({"apiVersion": "v1", "metadata": {"name": "x"}})],
+        vec![],
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "desired #0: field `kind` is missing or not a string"
+    );
+    let err = gitops_engine::sync::plan(&input(
+        vec![],
+        vec![json!({"kind": "ConfigMap", "metadata": {}})],
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "live #0: field `metadata.name` is missing or not a string"
+    );
 }

@@ -30,7 +30,10 @@ fn wave_invalid_value_falls_back_to_helm_weight_then_zero() {
         );
     }
     // A valid sync-wave wins over the helm weight.
-    assert_eq!(sync_wave(&cm("a", &[(WAVE, "2"), ("helm.sh/hook-weight", "7")])), 2);
+    assert_eq!(
+        sync_wave(&cm("a", &[(WAVE, "2"), ("helm.sh/hook-weight", "7")])),
+        2
+    );
     // An invalid helm weight gives 0.
     assert_eq!(sync_wave(&cm("a", &[("helm.sh/hook-weight", "x")])), 0);
 }
@@ -66,13 +69,41 @@ fn tasks_sorted_by_phase_then_wave_then_kind_then_name() {
 
 /// The 35 kinds of §2.3 item 3, in the spec's order.
 const SPEC_KIND_ORDER: [&str; 35] = [
-    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
-    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
-    "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
-    "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList",
-    "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController",
-    "ReplicaSet", "Deployment", "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob",
-    "IngressClass", "Ingress", "APIService",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
 ];
 
 // §2.3 item 3: the kind list, "any kind not listed (custom resources) sorts after all of them".
@@ -82,9 +113,23 @@ fn kind_order_follows_argo_list_and_unknown_kinds_go_last() {
     let mut desired: Vec<_> = SPEC_KIND_ORDER
         .iter()
         .enumerate()
-        .map(|(i, kind)| obj("example.com/v1", kind, Some("other"), &format!("n{:02}", 99 - i), &[]))
+        .map(|(i, kind)| {
+            obj(
+                "example.com/v1",
+                kind,
+                Some("other"),
+                &format!("n{:02}", 99 - i),
+                &[],
+            )
+        })
         .collect();
-    desired.push(obj("example.com/v1", "Widget", Some("other"), "a-widget", &[]));
+    desired.push(obj(
+        "example.com/v1",
+        "Widget",
+        Some("other"),
+        "a-widget",
+        &[],
+    ));
     desired.reverse();
     let plan = must_plan(&input(desired, vec![]));
     let kinds: Vec<&str> = plan.tasks.iter().map(|t| t.key.kind.as_str()).collect();
@@ -103,7 +148,15 @@ fn kind_order_ignores_group() {
         obj("v1", "Service", Some(NS), "y", &[]),
     ];
     let plan = must_plan(&input(desired, vec![]));
-    assert_eq!(order(&plan), ["Sync/0 Service/y", "Sync/0 Service/z", "Sync/0 Ingress/a", "Sync/0 Ingress/b"]);
+    assert_eq!(
+        order(&plan),
+        [
+            "Sync/0 Service/y",
+            "Sync/0 Service/z",
+            "Sync/0 Ingress/a",
+            "Sync/0 Ingress/b"
+        ]
+    );
 }
 
 // §2.3 item 4: name in byte order; ties (same name, other namespace/group) get a defined
@@ -118,7 +171,15 @@ fn ties_broken_by_name_then_full_key() {
     ];
     let plan = must_plan(&input(desired, vec![]));
     let keys: Vec<String> = plan.tasks.iter().map(|t| t.key.to_string()).collect();
-    assert_eq!(keys, ["/ConfigMap/default/B", "/ConfigMap/default/a", "/ConfigMap/aa/same", "/ConfigMap/zz/same"]);
+    assert_eq!(
+        keys,
+        [
+            "/ConfigMap/default/B",
+            "/ConfigMap/default/a",
+            "/ConfigMap/aa/same",
+            "/ConfigMap/zz/same"
+        ]
+    );
 }
 
 // §2.3: "A task creating core Namespace X is moved to just before the first task whose
@@ -134,7 +195,12 @@ fn namespace_task_hoisted_before_first_task_in_it() {
     let plan = must_plan(&input(desired, vec![]));
     assert_eq!(
         order(&plan),
-        ["Sync/0 ConfigMap/elsewhere", "Sync/2 Namespace/team", "Sync/2 ConfigMap/cfg", "Sync/3 Secret/sec"]
+        [
+            "Sync/0 ConfigMap/elsewhere",
+            "Sync/2 Namespace/team",
+            "Sync/2 ConfigMap/cfg",
+            "Sync/3 Secret/sec"
+        ]
     );
 }
 
@@ -143,10 +209,19 @@ fn namespace_task_hoisted_before_first_task_in_it() {
 fn namespace_task_takes_phase_of_first_dependant_hook() {
     let desired = vec![
         obj("v1", "Namespace", None, "team", &[]),
-        obj("batch/v1", "Job", Some("team"), "migrate", &[(HOOK, "PreSync"), (WAVE, "-2")]),
+        obj(
+            "batch/v1",
+            "Job",
+            Some("team"),
+            "migrate",
+            &[(HOOK, "PreSync"), (WAVE, "-2")],
+        ),
     ];
     let plan = must_plan(&input(desired, vec![]));
-    assert_eq!(order(&plan), ["PreSync/-2 Namespace/team", "PreSync/-2 Job/migrate"]);
+    assert_eq!(
+        order(&plan),
+        ["PreSync/-2 Namespace/team", "PreSync/-2 Job/migrate"]
+    );
 }
 
 // §2.3: a Namespace already sorted before its dependants keeps its own wave.
@@ -157,14 +232,23 @@ fn namespace_already_first_keeps_its_wave() {
         obj("v1", "ConfigMap", Some("team"), "cfg", &[(WAVE, "2")]),
     ];
     let plan = must_plan(&input(desired, vec![]));
-    assert_eq!(order(&plan), ["Sync/-1 Namespace/team", "Sync/2 ConfigMap/cfg"]);
+    assert_eq!(
+        order(&plan),
+        ["Sync/-1 Namespace/team", "Sync/2 ConfigMap/cfg"]
+    );
 }
 
 // §2.3: "A task creating a CRD for group G kind K is moved before the first task whose
 // object is G/K, taking its phase and wave."
 #[test]
 fn crd_task_hoisted_before_first_custom_resource() {
-    let mut crd = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "widgets.example.com", &[(WAVE, "3")]);
+    let mut crd = obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        "widgets.example.com",
+        &[(WAVE, "3")],
+    );
     crd["spec"] = json!({"group": "example.com", "names": {"kind": "Widget"}});
     let desired = vec![
         crd,
@@ -174,15 +258,31 @@ fn crd_task_hoisted_before_first_custom_resource() {
     let plan = must_plan(&input(desired, vec![]));
     assert_eq!(
         order(&plan),
-        ["Sync/0 ConfigMap/first", "Sync/1 CustomResourceDefinition/widgets.example.com", "Sync/1 Widget/w"]
+        [
+            "Sync/0 ConfigMap/first",
+            "Sync/1 CustomResourceDefinition/widgets.example.com",
+            "Sync/1 Widget/w"
+        ]
     );
 }
 
 // §2.3: a CRD without spec.group / spec.names.kind defines nothing and is not moved.
 #[test]
 fn crd_without_definition_is_not_hoisted() {
-    let crd = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "broken", &[(WAVE, "3")]);
-    let desired = vec![crd, obj("example.com/v1", "Widget", Some(NS), "w", &[(WAVE, "1")])];
+    let crd = obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        "broken",
+        &[(WAVE, "3")],
+    );
+    let desired = vec![
+        crd,
+        obj("example.com/v1", "Widget", Some(NS), "w", &[(WAVE, "1")]),
+    ];
     let plan = must_plan(&input(desired, vec![]));
-    assert_eq!(order(&plan), ["Sync/1 Widget/w", "Sync/3 CustomResourceDefinition/broken"]);
+    assert_eq!(
+        order(&plan),
+        ["Sync/1 Widget/w", "Sync/3 CustomResourceDefinition/broken"]
+    );
 }

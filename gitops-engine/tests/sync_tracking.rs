@@ -4,7 +4,8 @@
 mod sync_support;
 
 use gitops_engine::sync::tracking::{
-    INSTALLATION_ID_ANNOTATION, TRACKING_ID_ANNOTATION, instance_name, membership, stamp, truncated_label_value,
+    INSTALLATION_ID_ANNOTATION, TRACKING_ID_ANNOTATION, instance_name, membership, stamp,
+    truncated_label_value,
 };
 use gitops_engine::sync::{Membership, SyncError, TrackingConfig, TrackingId, TrackingMethod};
 use serde_json::json;
@@ -13,7 +14,10 @@ use sync_support::*;
 const LABEL: &str = "app.kubernetes.io/instance";
 
 fn config(method: TrackingMethod) -> TrackingConfig {
-    TrackingConfig { method, ..TrackingConfig::default() }
+    TrackingConfig {
+        method,
+        ..TrackingConfig::default()
+    }
 }
 
 fn stamped(o: &serde_json::Value, app: &str, method: TrackingMethod) -> serde_json::Value {
@@ -26,16 +30,28 @@ fn stamped(o: &serde_json::Value, app: &str, method: TrackingMethod) -> serde_js
 // (my-app:/ConfigMap:default/cfg)".
 #[test]
 fn tracking_id_format() {
-    assert_eq!(TrackingId::for_object("my-app", &cm("cfg", &[]), NS).to_string(), "my-app:/ConfigMap:default/cfg");
+    assert_eq!(
+        TrackingId::for_object("my-app", &cm("cfg", &[]), NS).to_string(),
+        "my-app:/ConfigMap:default/cfg"
+    );
     let d = obj("apps/v1", "Deployment", Some("prod"), "web", &[]);
-    assert_eq!(TrackingId::for_object("my-app", &d, NS).to_string(), "my-app:apps/Deployment:prod/web");
+    assert_eq!(
+        TrackingId::for_object("my-app", &d, NS).to_string(),
+        "my-app:apps/Deployment:prod/web"
+    );
 }
 
 // §4.1: "namespace is the object's namespace or, if empty (cluster-scoped), the app's
 // destination namespace".
 #[test]
 fn tracking_id_of_cluster_scoped_object_uses_destination_namespace() {
-    let role = obj("rbac.authorization.k8s.io/v1", "ClusterRole", None, "admin", &[]);
+    let role = obj(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        None,
+        "admin",
+        &[],
+    );
     assert_eq!(
         TrackingId::for_object("a", &role, "dest").to_string(),
         "a:rbac.authorization.k8s.io/ClusterRole:dest/admin"
@@ -46,25 +62,63 @@ fn tracking_id_of_cluster_scoped_object_uses_destination_namespace() {
 // and last parts must each split into exactly two on `/`."
 #[test]
 fn tracking_id_parse() {
-    let id = TrackingId::parse("app:rbac.authorization.k8s.io/ClusterRole:ns/system:controller:x").unwrap();
+    let id = TrackingId::parse("app:rbac.authorization.k8s.io/ClusterRole:ns/system:controller:x")
+        .unwrap();
     assert_eq!(
-        (id.app_instance.as_str(), id.group.as_str(), id.kind.as_str(), id.namespace.as_str(), id.name.as_str()),
-        ("app", "rbac.authorization.k8s.io", "ClusterRole", "ns", "system:controller:x")
+        (
+            id.app_instance.as_str(),
+            id.group.as_str(),
+            id.kind.as_str(),
+            id.namespace.as_str(),
+            id.name.as_str()
+        ),
+        (
+            "app",
+            "rbac.authorization.k8s.io",
+            "ClusterRole",
+            "ns",
+            "system:controller:x"
+        )
     );
     let core = TrackingId::parse("my-app:/ConfigMap:default/cfg").unwrap();
     assert_eq!((core.group.as_str(), core.kind.as_str()), ("", "ConfigMap"));
-    for bad in ["my-app", "my-app:/ConfigMap", "my-app:ConfigMap:default/cfg", "my-app:a/b/c:ns/n", "my-app:/ConfigMap:default"] {
-        assert!(matches!(TrackingId::parse(bad), Err(SyncError::InvalidTrackingId { .. })), "{bad}");
+    for bad in [
+        "my-app",
+        "my-app:/ConfigMap",
+        "my-app:ConfigMap:default/cfg",
+        "my-app:a/b/c:ns/n",
+        "my-app:/ConfigMap:default",
+    ] {
+        assert!(
+            matches!(
+                TrackingId::parse(bad),
+                Err(SyncError::InvalidTrackingId { .. })
+            ),
+            "{bad}"
+        );
     }
 }
 
 // §4.1: tracking method names.
 #[test]
 fn tracking_method_names() {
-    assert_eq!("annotation".parse::<TrackingMethod>().unwrap(), TrackingMethod::Annotation);
-    assert_eq!("label".parse::<TrackingMethod>().unwrap(), TrackingMethod::Label);
-    assert_eq!("annotation+label".parse::<TrackingMethod>().unwrap(), TrackingMethod::AnnotationAndLabel);
-    assert_eq!(TrackingMethod::default(), TrackingMethod::Annotation, "default since Argo CD 3.0");
+    assert_eq!(
+        "annotation".parse::<TrackingMethod>().unwrap(),
+        TrackingMethod::Annotation
+    );
+    assert_eq!(
+        "label".parse::<TrackingMethod>().unwrap(),
+        TrackingMethod::Label
+    );
+    assert_eq!(
+        "annotation+label".parse::<TrackingMethod>().unwrap(),
+        TrackingMethod::AnnotationAndLabel
+    );
+    assert_eq!(
+        TrackingMethod::default(),
+        TrackingMethod::Annotation,
+        "default since Argo CD 3.0"
+    );
     assert!("Annotation".parse::<TrackingMethod>().is_err());
 }
 
@@ -73,14 +127,20 @@ fn tracking_method_names() {
 #[test]
 fn instance_name_outside_control_plane_namespace() {
     assert_eq!(instance_name("guestbook", "argocd", "argocd"), "guestbook");
-    assert_eq!(instance_name("guestbook", "team-a", "argocd"), "team-a_guestbook");
+    assert_eq!(
+        instance_name("guestbook", "team-a", "argocd"),
+        "team-a_guestbook"
+    );
 }
 
 // §4.1 annotation method: the tracking-id annotation only.
 #[test]
 fn stamp_annotation_method() {
     let o = stamped(&cm("cfg", &[]), "my-app", TrackingMethod::Annotation);
-    assert_eq!(o["metadata"]["annotations"], json!({TRACKING_ID_ANNOTATION: "my-app:/ConfigMap:default/cfg"}));
+    assert_eq!(
+        o["metadata"]["annotations"],
+        json!({TRACKING_ID_ANNOTATION: "my-app:/ConfigMap:default/cfg"})
+    );
     assert!(o["metadata"].get("labels").is_none());
 }
 
@@ -100,7 +160,10 @@ fn stamp_annotation_and_label_truncates_label() {
     let app = format!("{}-_.{}", "b".repeat(60), "tail");
     let o = stamped(&cm("cfg", &[]), &app, TrackingMethod::AnnotationAndLabel);
     assert_eq!(o["metadata"]["labels"][LABEL], "b".repeat(60));
-    assert_eq!(o["metadata"]["annotations"][TRACKING_ID_ANNOTATION], format!("{app}:/ConfigMap:default/cfg"));
+    assert_eq!(
+        o["metadata"]["annotations"][TRACKING_ID_ANNOTATION],
+        format!("{app}:/ConfigMap:default/cfg")
+    );
     assert_eq!(truncated_label_value("short-app"), "short-app");
 }
 
@@ -108,22 +171,43 @@ fn stamp_annotation_and_label_truncates_label() {
 // CustomResourceDefinitions".
 #[test]
 fn stamp_skips_crds() {
-    let crd = obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "w.example.com", &[]);
+    let crd = obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        None,
+        "w.example.com",
+        &[],
+    );
     assert_eq!(stamped(&crd, "a", TrackingMethod::AnnotationAndLabel), crd);
 }
 
 // §4.1: an installation ID is written, and objects of another installation are not ours.
 #[test]
 fn installation_id_written_and_checked() {
-    let cfg = TrackingConfig { installation_id: Some("inst-1".into()), ..TrackingConfig::default() };
+    let cfg = TrackingConfig {
+        installation_id: Some("inst-1".into()),
+        ..TrackingConfig::default()
+    };
     let mut o = cm("c", &[]);
     stamp(&mut o, "my-app", &cfg, NS);
-    assert_eq!(o["metadata"]["annotations"][INSTALLATION_ID_ANNOTATION], "inst-1");
+    assert_eq!(
+        o["metadata"]["annotations"][INSTALLATION_ID_ANNOTATION],
+        "inst-1"
+    );
     assert_eq!(membership(&o, None, "my-app", &cfg), Membership::Member);
-    let other = TrackingConfig { installation_id: Some("inst-2".into()), ..TrackingConfig::default() };
-    assert_eq!(membership(&o, None, "my-app", &other), Membership::Untracked);
+    let other = TrackingConfig {
+        installation_id: Some("inst-2".into()),
+        ..TrackingConfig::default()
+    };
+    assert_eq!(
+        membership(&o, None, "my-app", &other),
+        Membership::Untracked
+    );
     // Without the annotation the object is not this installation's either.
-    assert_eq!(membership(&tracked(&cm("c", &[])), None, "my-app", &cfg), Membership::Untracked);
+    assert_eq!(
+        membership(&tracked(&cm("c", &[])), None, "my-app", &cfg),
+        Membership::Untracked
+    );
 }
 
 // §4.1 rule 1: a member names this instance and has no ownerReferences; rule 4: another
@@ -135,14 +219,35 @@ fn membership_by_method() {
     let both = config(TrackingMethod::AnnotationAndLabel);
     let by_annotation = stamped(&cm("c", &[]), "my-app", TrackingMethod::Annotation);
     let by_label = stamped(&cm("c", &[]), "my-app", TrackingMethod::Label);
-    assert_eq!(membership(&by_annotation, None, "my-app", &ann), Membership::Member);
-    assert_eq!(membership(&by_annotation, None, "other", &ann), Membership::OtherApp("my-app".into()));
-    assert_eq!(membership(&by_label, None, "my-app", &lab), Membership::Member);
-    assert_eq!(membership(&by_label, None, "my-app", &ann), Membership::Untracked);
-    assert_eq!(membership(&by_annotation, None, "my-app", &lab), Membership::Untracked);
+    assert_eq!(
+        membership(&by_annotation, None, "my-app", &ann),
+        Membership::Member
+    );
+    assert_eq!(
+        membership(&by_annotation, None, "other", &ann),
+        Membership::OtherApp("my-app".into())
+    );
+    assert_eq!(
+        membership(&by_label, None, "my-app", &lab),
+        Membership::Member
+    );
+    assert_eq!(
+        membership(&by_label, None, "my-app", &ann),
+        Membership::Untracked
+    );
+    assert_eq!(
+        membership(&by_annotation, None, "my-app", &lab),
+        Membership::Untracked
+    );
     // annotation+label: "annotation decides".
-    assert_eq!(membership(&by_label, None, "my-app", &both), Membership::Untracked);
-    assert_eq!(membership(&by_annotation, None, "my-app", &both), Membership::Member);
+    assert_eq!(
+        membership(&by_label, None, "my-app", &both),
+        Membership::Untracked
+    );
+    assert_eq!(
+        membership(&by_annotation, None, "my-app", &both),
+        Membership::Member
+    );
 
     let mut child = by_annotation.clone();
     child["metadata"]["ownerReferences"] = json!([{"kind": "ReplicaSet", "name": "x", "uid": "u"}]);
@@ -160,21 +265,48 @@ fn membership_requires_self_referencing_tracking_id() {
         o["metadata"]["annotations"] = json!({TRACKING_ID_ANNOTATION: id});
         o
     };
-    let pod = with_id(obj("v1", "Pod", Some(NS), "web-123", &[]), "my-app:apps/Deployment:default/web");
-    assert_eq!(membership(&pod, None, "my-app", &ann), Membership::NotSelfReferencing);
+    let pod = with_id(
+        obj("v1", "Pod", Some(NS), "web-123", &[]),
+        "my-app:apps/Deployment:default/web",
+    );
+    assert_eq!(
+        membership(&pod, None, "my-app", &ann),
+        Membership::NotSelfReferencing
+    );
     let wrong_ns = with_id(cm("c", &[]), "my-app:/ConfigMap:elsewhere/c");
-    assert_eq!(membership(&wrong_ns, None, "my-app", &ann), Membership::NotSelfReferencing);
-    let cluster = with_id(obj("v1", "Namespace", None, "team", &[]), "my-app:/Namespace:anything/team");
-    assert_eq!(membership(&cluster, None, "my-app", &ann), Membership::Member);
+    assert_eq!(
+        membership(&wrong_ns, None, "my-app", &ann),
+        Membership::NotSelfReferencing
+    );
+    let cluster = with_id(
+        obj("v1", "Namespace", None, "team", &[]),
+        "my-app:/Namespace:anything/team",
+    );
+    assert_eq!(
+        membership(&cluster, None, "my-app", &ann),
+        Membership::Member
+    );
     // Ingress moved API group: live seen as extensions, tracking-id written for networking.k8s.io.
-    let live = with_id(obj("extensions/v1beta1", "Ingress", Some(NS), "web", &[]), "my-app:networking.k8s.io/Ingress:default/web");
+    let live = with_id(
+        obj("extensions/v1beta1", "Ingress", Some(NS), "web", &[]),
+        "my-app:networking.k8s.io/Ingress:default/web",
+    );
     let desired = obj("networking.k8s.io/v1", "Ingress", Some(NS), "web", &[]);
-    assert_eq!(membership(&live, None, "my-app", &ann), Membership::NotSelfReferencing);
-    assert_eq!(membership(&live, Some(&desired), "my-app", &ann), Membership::Member);
+    assert_eq!(
+        membership(&live, None, "my-app", &ann),
+        Membership::NotSelfReferencing
+    );
+    assert_eq!(
+        membership(&live, Some(&desired), "my-app", &ann),
+        Membership::Member
+    );
     // Label tracking has no tracking-id, so no self-reference check.
     let mut labelled = pod.clone();
     labelled["metadata"]["labels"] = json!({LABEL: "my-app"});
-    assert_eq!(membership(&labelled, None, "my-app", &config(TrackingMethod::Label)), Membership::Member);
+    assert_eq!(
+        membership(&labelled, None, "my-app", &config(TrackingMethod::Label)),
+        Membership::Member
+    );
 }
 
 // The planner uses the configured tracking method to find prune candidates (§2.6).
@@ -182,7 +314,10 @@ fn membership_requires_self_referencing_tracking_id() {
 fn plan_prunes_by_configured_tracking_method() {
     let by_label = stamped(&cm("old", &[]), APP, TrackingMethod::Label);
     let mut input = input(vec![], vec![by_label]);
-    assert!(must_plan(&input).tasks.is_empty(), "annotation tracking ignores the label");
+    assert!(
+        must_plan(&input).tasks.is_empty(),
+        "annotation tracking ignores the label"
+    );
     input.tracking = config(TrackingMethod::Label);
     assert_eq!(order(&must_plan(&input)), ["Sync/0 ConfigMap/old"]);
 }

@@ -66,8 +66,9 @@ pub struct PlanInput {
     pub operation: OperationSettings,
     /// Tracking settings used to decide which extraneous live objects are the app's.
     pub tracking: TrackingConfig,
-    /// Kinds known to the API server; `None` when discovery is not available (scopes are
-    /// then unknown and no task is rejected for an unknown kind).
+    /// Kinds known to the API server; `None` when discovery is not available (then only
+    /// built-in cluster-scoped kinds have a known scope, and no task is rejected for an
+    /// unknown kind).
     pub api_resources: Option<Vec<ApiResource>>,
     /// The destination namespace exists (for `CreateNamespace=true`).
     pub destination_namespace_exists: bool,
@@ -132,10 +133,15 @@ impl Scopes {
         }))
     }
 
-    /// `Some(namespaced)` when known.
+    /// `Some(namespaced)` when known: from discovery, or without discovery for the
+    /// built-in cluster-scoped kinds.
     fn namespaced(&self, group: &str, kind: &str) -> Option<bool> {
-        let map = self.0.as_ref()?;
-        map.get(&(group.to_owned(), kind.to_owned())).copied()
+        match &self.0 {
+            Some(map) => map.get(&(group.to_owned(), kind.to_owned())).copied(),
+            None => object::CLUSTER_SCOPED_BUILTINS
+                .contains(&(group, kind))
+                .then_some(false),
+        }
     }
 
     fn is_known(&self, group: &str, kind: &str) -> bool {

@@ -11,14 +11,23 @@ pub const APP: &str = "my-app";
 pub const NS: &str = "default";
 
 /// An object with optional namespace and annotations.
-pub fn obj(api_version: &str, kind: &str, namespace: Option<&str>, name: &str, annotations: &[(&str, &str)]) -> Value {
+pub fn obj(
+    api_version: &str,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+    annotations: &[(&str, &str)],
+) -> Value {
     let mut metadata = Map::new();
     metadata.insert("name".into(), json!(name));
     if let Some(ns) = namespace {
         metadata.insert("namespace".into(), json!(ns));
     }
     if !annotations.is_empty() {
-        let map: Map<String, Value> = annotations.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        let map: Map<String, Value> = annotations
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
         metadata.insert("annotations".into(), Value::Object(map));
     }
     json!({"apiVersion": api_version, "kind": kind, "metadata": metadata})
@@ -83,5 +92,7 @@ pub fn order(plan: &SyncPlan) -> Vec<String> {
 
 /// The tracking-id annotation of an object.
 pub fn tracking_id(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/annotations")?.get(TRACKING_ID_ANNOTATION)?.as_str()
+    obj.pointer("/metadata/annotations")?
+        .get(TRACKING_ID_ANNOTATION)?
+        .as_str()
 }
