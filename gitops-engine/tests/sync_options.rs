@@ -70,12 +70,69 @@ fn app_option_list_parsed() {
         server_side_apply: true,
         client_side_apply_migration: false,
         replace: true,
-        force: true,
         create_namespace: true,
         respect_ignore_differences: true,
         fail_on_shared_resource: true,
     };
     assert_eq!(all, expected);
+}
+
+// §2.9 (v3): the app-wide prune default is the value of the first `Prune=` item; the
+// propagation policy checks background, then foreground, then orphan; `Force=true` comes
+// from the sync request or annotations, not from the app-level list.
+#[test]
+fn app_option_values_first_prune_item_and_policy_priority() {
+    assert_eq!(
+        SyncOptions::from_list(&["Prune=confirm", "Prune=false"]).prune,
+        PruneMode::Confirm
+    );
+    assert_eq!(
+        SyncOptions::from_list(&["Prune=true", "Prune=false"]).prune,
+        PruneMode::Allow
+    );
+    let policy = |items: &[&str]| SyncOptions::from_list(items).prune_propagation_policy;
+    assert_eq!(
+        policy(&[
+            "PrunePropagationPolicy=orphan",
+            "PrunePropagationPolicy=background"
+        ]),
+        PropagationPolicy::Background
+    );
+    assert_eq!(
+        policy(&[
+            "PrunePropagationPolicy=orphan",
+            "PrunePropagationPolicy=foreground"
+        ]),
+        PropagationPolicy::Foreground
+    );
+    assert_eq!(
+        policy(&["PrunePropagationPolicy=bogus"]),
+        PropagationPolicy::Foreground
+    );
+    let plan = must_plan(&with_options(
+        input(vec![cm("c", &[])], vec![]),
+        &["Force=true"],
+    ));
+    assert_eq!(plan.tasks[0].operation, apply(false, false, true));
+}
+
+// §2.9 (v3): on the live object the first `Prune=` item decides; any value other than
+// `false`/`confirm` allows pruning.
+#[test]
+fn annotation_prune_value_first_item_wins() {
+    let opts = SyncOptions::from_list(&["Prune=false"]);
+    assert_eq!(
+        opts.prune_mode_for(&cm("c", &[(OPTS, "Prune=confirm,Prune=false")])),
+        PruneMode::Confirm
+    );
+    assert_eq!(
+        opts.prune_mode_for(&cm("c", &[(OPTS, "Prune=yes")])),
+        PruneMode::Allow
+    );
+    assert_eq!(
+        opts.prune_mode_for(&cm("c", &[(OPTS, "Replace=true")])),
+        PruneMode::Disabled
+    );
 }
 
 // §0: annotation lists are comma-separated; "each item is trimmed of surrounding
@@ -296,7 +353,7 @@ fn create_namespace_adds_presync_namespace_task() {
     );
     assert_eq!(
         ns.target.as_ref().unwrap()["metadata"]["annotations"],
-        json!({"note": "x"})
+        json!({"note": "x", OPTS: "ServerSideApply=true"})
     );
     assert!(ns.live_exists && ns.dry_run);
 }

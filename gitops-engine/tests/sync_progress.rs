@@ -384,8 +384,8 @@ fn postsync_runs_after_sync_is_healthy() {
     }
 }
 
-// §2.5 step 2: "nothing is pruned, the wave returns pending and the message is "Waiting for
-// pruning confirmation of <apiVersion>/<kind>/<name>[ and N more resources]"".
+// §2.5 step 2: nothing is pruned and the wave is pending; the message takes the v3 format
+// of §6: "waiting for pruning confirmation of <group>/<kind>/<name>[ and N more resources]".
 #[test]
 fn prune_confirmation_blocks_the_wave() {
     let opts = "argocd.argoproj.io/sync-options";
@@ -397,7 +397,7 @@ fn prune_confirmation_blocks_the_wave() {
     let plan = must_plan(&input);
     assert_eq!(
         message_of(&step(&plan, &progress(&[], &[]))),
-        "Waiting for pruning confirmation of v1/ConfigMap/old-a and 1 more resources"
+        "waiting for pruning confirmation of /ConfigMap/old-a and 1 more resources"
     );
     input.operation.prune_confirmed = true;
     let plan = must_plan(&input);
@@ -624,7 +624,7 @@ fn sync_fail_hooks_start_when_the_operation_fails() {
 }
 
 // §2.2: "Any such failure fails the operation with "one or more synchronization tasks are
-// not valid" before anything is applied."
+// not valid" before anything is applied"; §6: v3 appends the root causes.
 #[test]
 fn invalid_tasks_fail_before_anything_runs() {
     let mut input = input(
@@ -635,7 +635,7 @@ fn invalid_tasks_fail_before_anything_runs() {
     let plan = must_plan(&input);
     assert_eq!(
         message_of(&step(&plan, &Progress::default())),
-        "one or more synchronization tasks are not valid"
+        "one or more synchronization tasks are not valid: the server could not find the requested resource example.com/Widget"
     );
 }
 
@@ -671,5 +671,98 @@ fn single_step_sync_does_not_wait_for_running_resources() {
     assert_eq!(
         wave_of(&step(&plan, &p)).1,
         [vec!["apps/Deployment/default/b:Sync".to_owned()]]
+    );
+}
+
+// §6 (v3): "fails running tasks whose live object disappeared ("Resource … is missing, it
+// might have been deleted")".
+#[test]
+fn running_task_whose_live_object_disappeared_fails() {
+    let plan = must_plan(&input(
+        vec![deploy("web", &[]), cm("late", &[(WAVE, "1")])],
+        vec![],
+    ));
+    let p = progress(
+        &[("apps/Deployment/default/web:Sync", synced_running())],
+        &[],
+    );
+    let decision = next_step(&plan, &p);
+    assert_eq!(
+        decision.updates["apps/Deployment/default/web:Sync"],
+        result(
+            ResultCode::SyncFailed,
+            TaskPhase::Error,
+            "Resource apps/Deployment/web is missing, it might have been deleted"
+        )
+    );
+    let mut after = p.clone();
+    after.results.extend(decision.updates);
+    match step(&plan, &after) {
+        Step::Failed { message, .. } => assert_eq!(
+            message,
+            "one or more synchronization tasks completed unsuccessfully, reason: Resource apps/Deployment/web is missing, it might have been deleted"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+// §6 (v3) running message: hooks are named first ("completion of hook"), counted with
+// the resources.
+#[test]
+fn running_message_names_hooks_first() {
+    let plan = must_plan(&input(
+        vec![
+            deploy("web", &[]),
+            job("smoke", &[(HOOK, "Sync")]),
+            cm("late", &[(WAVE, "1")]),
+        ],
+        vec![],
+    ));
+    let p = progress(
+        &[
+            ("apps/Deployment/default/web:Sync", synced_running()),
+            ("batch/Job/default/smoke:Sync", synced_running()),
+        ],
+        &[
+            (
+                key("apps", "Deployment", "web"),
+                healthy(HealthCode::Progressing, ""),
+            ),
+            (
+                key("batch", "Job", "smoke"),
+                healthy(HealthCode::Progressing, ""),
+            ),
+        ],
+    );
+    assert_eq!(
+        message_of(&step(&plan, &p)),
+        "waiting for completion of hook batch/Job/smoke and 1 more resources"
+    );
+}
+
+// §2.7: when SyncFail hooks complete with failures the message gets "\none or more SyncFail
+// hooks failed[, reason: …]".
+#[test]
+fn failed_sync_fail_hooks_are_reported() {
+    let plan = must_plan(&input(
+        vec![cm("c", &[]), job("notify", &[(HOOK, "SyncFail")])],
+        vec![],
+    ));
+    let p = progress(
+        &[
+            (
+                "/ConfigMap/default/c:Sync",
+                result(ResultCode::SyncFailed, TaskPhase::Failed, "boom"),
+            ),
+            (
+                "batch/Job/default/notify:SyncFail",
+                result(ResultCode::SyncFailed, TaskPhase::Failed, "no notify"),
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(
+        message_of(&step(&plan, &p)),
+        "one or more synchronization tasks completed unsuccessfully, reason: boom\none or more SyncFail hooks failed, reason: no notify"
     );
 }

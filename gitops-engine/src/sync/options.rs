@@ -1,7 +1,6 @@
 //! Sync options: the Application's `spec.syncPolicy.syncOptions` list, the per-resource
 //! `argocd.argoproj.io/sync-options` annotation, and how the two combine (spec §0, §2.9).
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -12,23 +11,37 @@ use super::object::annotation;
 /// Per-resource sync options annotation (comma-separated).
 pub const SYNC_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/sync-options";
 
-/// The items of a comma-separated annotation: trimmed, empty items dropped, duplicates
-/// collapsed. An absent annotation yields no items.
-pub fn annotation_items(obj: &Value, key: &str) -> BTreeSet<String> {
-    annotation(obj, key)
-        .map(|text| {
-            text.split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
+/// The items of a comma-separated annotation in order: trimmed, empty items dropped,
+/// duplicates collapsed. An absent annotation yields no items.
+pub fn annotation_items(obj: &Value, key: &str) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for item in annotation(obj, key)
         .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+    {
+        if !item.is_empty() && !items.iter().any(|i| i == item) {
+            items.push(item.to_owned());
+        }
+    }
+    items
 }
 
 /// Whether one item of a comma-separated annotation equals `option` exactly.
 pub fn has_annotation_option(obj: &Value, key: &str, option: &str) -> bool {
-    annotation_items(obj, key).contains(option)
+    annotation_items(obj, key).iter().any(|i| i == option)
+}
+
+/// The value of the first `Prune=<value>` item as a prune mode: `false` disables pruning,
+/// `confirm` requires confirmation, any other value allows it.
+fn prune_mode_of<'a>(mut items: impl Iterator<Item = &'a str>) -> Option<PruneMode> {
+    items
+        .find_map(|i| i.strip_prefix("Prune="))
+        .map(|value| match value {
+            "false" => PruneMode::Disabled,
+            "confirm" => PruneMode::Confirm,
+            _ => PruneMode::Allow,
+        })
 }
 
 /// Whether the object's `argocd.argoproj.io/sync-options` contain `option`.
@@ -73,11 +86,11 @@ pub enum PruneMode {
 /// Application-level sync options (`spec.syncPolicy.syncOptions`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncOptions {
-    /// `Prune=false` / `Prune=confirm` as the app-wide default (v3).
+    /// The first `Prune=<value>` item, the app-wide default (v3): `false`, `confirm`.
     pub prune: PruneMode,
     /// `PruneLast=true`.
     pub prune_last: bool,
-    /// `PrunePropagationPolicy=foreground|background|orphan` (last one listed wins).
+    /// `PrunePropagationPolicy=background|foreground|orphan` (checked in that order).
     pub prune_propagation_policy: PropagationPolicy,
     /// False with `Validate=false`.
     pub validate: bool,
@@ -91,8 +104,6 @@ pub struct SyncOptions {
     pub client_side_apply_migration: bool,
     /// `Replace=true`.
     pub replace: bool,
-    /// `Force=true` (also set by the sync request's force flag).
-    pub force: bool,
     /// `CreateNamespace=true`.
     pub create_namespace: bool,
     /// `RespectIgnoreDifferences=true`.
@@ -113,7 +124,6 @@ impl Default for SyncOptions {
             server_side_apply: false,
             client_side_apply_migration: true,
             replace: false,
-            force: false,
             create_namespace: false,
             respect_ignore_differences: false,
             fail_on_shared_resource: false,
@@ -126,23 +136,16 @@ impl SyncOptions {
     /// (no trimming); unknown items are ignored, as Argo CD does.
     pub fn from_list<S: AsRef<str>>(items: &[S]) -> Self {
         let has = |option: &str| items.iter().any(|i| i.as_ref() == option);
-        let prune = if has("Prune=false") {
-            PruneMode::Disabled
-        } else if has("Prune=confirm") {
-            PruneMode::Confirm
+        let prune = prune_mode_of(items.iter().map(AsRef::as_ref)).unwrap_or_default();
+        let prune_propagation_policy = if has("PrunePropagationPolicy=background") {
+            PropagationPolicy::Background
+        } else if has("PrunePropagationPolicy=foreground") {
+            PropagationPolicy::Foreground
+        } else if has("PrunePropagationPolicy=orphan") {
+            PropagationPolicy::Orphan
         } else {
-            PruneMode::Allow
+            PropagationPolicy::Foreground
         };
-        let prune_propagation_policy = items
-            .iter()
-            .filter_map(|i| match i.as_ref() {
-                "PrunePropagationPolicy=foreground" => Some(PropagationPolicy::Foreground),
-                "PrunePropagationPolicy=background" => Some(PropagationPolicy::Background),
-                "PrunePropagationPolicy=orphan" => Some(PropagationPolicy::Orphan),
-                _ => None,
-            })
-            .last()
-            .unwrap_or_default();
         Self {
             prune,
             prune_last: has("PruneLast=true"),
@@ -153,26 +156,17 @@ impl SyncOptions {
             server_side_apply: has("ServerSideApply=true"),
             client_side_apply_migration: !has("ClientSideApplyMigration=false"),
             replace: has("Replace=true"),
-            force: has("Force=true"),
             create_namespace: has("CreateNamespace=true"),
             respect_ignore_differences: has("RespectIgnoreDifferences=true"),
             fail_on_shared_resource: has("FailOnSharedResource=true"),
         }
     }
 
-    /// The prune mode of one extraneous live object: its own `Prune=false`,
-    /// `Prune=confirm` or `Prune=true` annotation wins over the app-wide default.
+    /// The prune mode of one extraneous live object: the first `Prune=<value>` item of its
+    /// annotation wins over the app-wide default.
     pub fn prune_mode_for(&self, live: &Value) -> PruneMode {
         let items = annotation_items(live, SYNC_OPTIONS_ANNOTATION);
-        if items.contains("Prune=false") {
-            PruneMode::Disabled
-        } else if items.contains("Prune=confirm") {
-            PruneMode::Confirm
-        } else if items.contains("Prune=true") {
-            PruneMode::Allow
-        } else {
-            self.prune
-        }
+        prune_mode_of(items.iter().map(String::as_str)).unwrap_or(self.prune)
     }
 
     /// `PruneLast=true` app-wide or on the live object.
@@ -186,15 +180,20 @@ impl SyncOptions {
             || has_sync_option(desired, "SkipDryRunOnMissingResource=true")
     }
 
-    /// The apply settings of one resource, combining app-wide options with the desired
-    /// object's annotation (and, for `Replace`/`Force`, the live object's, as v3 does).
-    pub fn apply_for(&self, desired: &Value, live: Option<&Value>) -> ApplySettings {
+    /// The apply settings of one resource, combining app-wide options and the sync
+    /// request's force flag with the desired object's annotation (and, for `Replace` and
+    /// `Force`, the live object's, as v3 does).
+    pub fn apply_for(
+        &self,
+        desired: &Value,
+        live: Option<&Value>,
+        force_requested: bool,
+    ) -> ApplySettings {
         let on_desired = |option: &str| has_sync_option(Some(desired), option);
+        let on_either = |option: &str| on_desired(option) || has_sync_option(live, option);
         ApplySettings {
-            replace: self.replace
-                || on_desired("Replace=true")
-                || has_sync_option(live, "Replace=true"),
-            force: self.force || on_desired("Force=true") || has_sync_option(live, "Force=true"),
+            replace: self.replace || on_either("Replace=true"),
+            force: force_requested || on_either("Force=true"),
             server_side: !on_desired("ServerSideApply=false")
                 && (self.server_side_apply || on_desired("ServerSideApply=true")),
             validate: self.validate && !on_desired("Validate=false"),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::SyncError;
 use super::hooks::{self, HOOK_FINALIZER, HookClass, HookDeletePolicy, SyncPhase};
 use super::object::{self, ResourceKey};
-use super::options::{PruneMode, SyncOptions};
+use super::options::{PruneMode, SYNC_OPTIONS_ANNOTATION, SyncOptions};
 use super::ordering;
 use super::task::{HookTask, Operation, PruneAction, SyncTask, TaskRole};
 use super::tracking::{self, Membership, TrackingConfig};
@@ -370,9 +370,9 @@ fn apply_task(
     live: Option<&Value>,
     hook: Option<HookTask>,
 ) -> SyncTask {
-    let mut options = input.options.clone();
-    options.force |= input.operation.force;
-    let settings = options.apply_for(&target, live);
+    let settings = input
+        .options
+        .apply_for(&target, live, input.operation.force);
     let operation = match (settings.replace, live) {
         (false, _) => Operation::Apply {
             server_side: settings.server_side,
@@ -513,7 +513,8 @@ fn add_hook_finalizer(obj: &mut Value) {
 }
 
 /// With `CreateNamespace=true`: a `PreSync` task creating the destination namespace when no
-/// desired object is that Namespace, and it is missing or has managed metadata to apply.
+/// desired object is that Namespace, and it is missing or has managed metadata to apply
+/// (labels and annotations set, server-side apply requested by annotation).
 fn managed_namespace_task(
     input: &PlanInput,
     resources: &BTreeMap<ResourceKey, Desired>,
@@ -536,15 +537,25 @@ fn managed_namespace_task(
     let mut target = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
     if let Some(meta) = &input.managed_namespace_metadata {
         for field in ["labels", "annotations"] {
-            if let Some(values) = meta.get(field).and_then(Value::as_object)
-                && let Some(map) = object::metadata_map_mut(&mut target, field)
-            {
-                map.extend(values.clone());
+            if let Some(map) = object::metadata_map_mut(&mut target, field) {
+                map.extend(
+                    meta.get(field)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
             }
+        }
+        // Managed metadata is applied server-side so other labels and annotations survive.
+        if let Some(annotations) = object::metadata_map_mut(&mut target, "annotations") {
+            annotations.insert(
+                SYNC_OPTIONS_ANNOTATION.to_owned(),
+                json!("ServerSideApply=true"),
+            );
         }
     }
     let live = input.destination_namespace_exists.then(|| json!({}));
-    let mut task = apply_task(
+    Some(apply_task(
         input,
         ResourceKey::new("", "Namespace", "", ns),
         SyncPhase::PreSync,
@@ -552,11 +563,7 @@ fn managed_namespace_task(
         target,
         live.as_ref(),
         None,
-    );
-    if let Operation::Apply { server_side, .. } = &mut task.operation {
-        *server_side |= input.managed_namespace_metadata.is_some();
-    }
-    Some(task)
+    ))
 }
 
 /// With discovery: a task whose kind the API server does not know skips the dry-run when

@@ -175,11 +175,13 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         },
     };
     if !plan.invalid.is_empty() {
-        decision.step = failed(
-            "one or more synchronization tasks are not valid".to_owned(),
-            vec![],
-            vec![],
+        let reasons: BTreeSet<&str> = plan.invalid.iter().map(|i| i.message.as_str()).collect();
+        let reasons: Vec<&str> = reasons.into_iter().collect();
+        let message = format!(
+            "one or more synchronization tasks are not valid: {}",
+            reasons.join("; ")
         );
+        decision.step = failed(message, vec![], vec![]);
         return decision;
     }
     if progress.results.is_empty() && !progress.dry_run_done {
@@ -216,8 +218,19 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         .filter(|t| (multi_step || t.is_hook()) && phase_of(t) == Some(TaskPhase::Running))
         .collect();
     if !running.is_empty() {
+        for task in running.iter().filter(|t| !live_exists(t)) {
+            let missing = TaskResult {
+                status: Some(ResultCode::SyncFailed),
+                phase: Some(TaskPhase::Error),
+                message: format!(
+                    "Resource {}/{}/{} is missing, it might have been deleted",
+                    task.key.group, task.key.kind, task.key.name
+                ),
+            };
+            decision.updates.insert(task.result_key(), missing);
+        }
         decision.step = Step::Wait {
-            message: waiting_message(&running, false),
+            message: running_message(&running, false),
         };
         return decision;
     }
@@ -231,7 +244,7 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         .collect();
     if !deleting.is_empty() {
         decision.step = Step::Wait {
-            message: waiting_message(&deleting, true),
+            message: running_message(&deleting, true),
         };
         return decision;
     }
@@ -262,16 +275,11 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         .any(|t| phase_of(t).is_some_and(|p| p.completed() && p != TaskPhase::Succeeded))
     {
         let base = "one or more synchronization tasks completed unsuccessfully";
-        let message = with_reasons(base, &others, &results);
-        let pending_sync_fail: Vec<String> = sync_fail
-            .iter()
-            .filter(|t| !phase_of(t).is_some_and(TaskPhase::completed))
-            .map(|t| t.result_key())
-            .collect();
-        decision.step = failed(
-            message,
+        decision.step = sync_fail_phase(
+            with_reasons(base, &others, &results),
+            &sync_fail,
+            &results,
             hooks_to_delete(HookDeletePolicy::HookFailed),
-            pending_sync_fail,
         );
         return decision;
     }
@@ -296,20 +304,18 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         .partition(|t| (t.phase, t.wave) == (phase, wave));
     let completes_operation = later.is_empty() && !wave_tasks.iter().any(|t| t.is_hook());
 
-    let awaiting: Vec<&SyncTask> = wave_tasks
+    if wave_tasks
         .iter()
-        .copied()
-        .filter(|t| t.is_prune() && t.awaiting_prune_confirmation)
-        .collect();
-    if let Some(first_awaiting) = awaiting.first() {
-        let mut message = format!(
-            "Waiting for pruning confirmation of {}/{}/{}",
-            first_awaiting.api_version, first_awaiting.key.kind, first_awaiting.key.name
-        );
-        if awaiting.len() > 1 {
-            message.push_str(&format!(" and {} more resources", awaiting.len() - 1));
-        }
-        decision.step = Step::Wait { message };
+        .any(|t| t.is_prune() && t.awaiting_prune_confirmation)
+    {
+        let blocked: Vec<&SyncTask> = wave_tasks
+            .iter()
+            .copied()
+            .filter(|t| t.is_prune() || deletes_before_creation(t))
+            .collect();
+        decision.step = Step::Wait {
+            message: running_message(&blocked, true),
+        };
         return decision;
     }
 
@@ -317,7 +323,7 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         wave_tasks.into_iter().partition(|t| t.is_prune());
     let delete_before_creation = create
         .iter()
-        .filter(|t| t.hook.as_ref().is_some_and(|h| h.delete_before_creation))
+        .filter(|t| deletes_before_creation(t))
         .map(|t| t.result_key())
         .collect();
     let mut apply: Vec<Vec<String>> = Vec::new();
@@ -341,6 +347,10 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         apply,
     };
     decision
+}
+
+fn deletes_before_creation(task: &SyncTask) -> bool {
+    task.hook.as_ref().is_some_and(|h| h.delete_before_creation)
 }
 
 fn failed(message: String, delete_hooks: Vec<String>, run_sync_fail_hooks: Vec<String>) -> Step {
@@ -399,25 +409,80 @@ fn refresh(task: &SyncTask, old: &TaskResult, live: &LiveState) -> TaskResult {
     }
 }
 
-/// `waiting for <what> <group>/<kind>/<name>[ and N more <hooks|resources>]`.
-fn waiting_message(tasks: &[&SyncTask], deletion: bool) -> String {
-    let Some(first) = tasks.first() else {
+/// The message of a `Running` operation (v3 format):
+/// `waiting for <reason> <group>/<kind>/<name>[ and N more <resources|hooks>]`, where the
+/// reason is `completion of hook` when hooks are among the tasks, else `healthy state of`;
+/// `deletion of[ hook]` for pending deletions; and `pruning confirmation of` (naming the
+/// prunes awaiting it) whenever some task awaits prune confirmation.
+fn running_message(tasks: &[&SyncTask], deletion: bool) -> String {
+    let (hooks, resources): (Vec<&SyncTask>, Vec<&SyncTask>) =
+        tasks.iter().partition(|t| t.is_hook());
+    let Some(mut first) = hooks.first().or(resources.first()).copied() else {
         return String::new();
     };
-    let (what, more) = match (deletion, first.is_hook()) {
-        (true, true) => ("deletion of", "hooks"),
-        (true, false) => ("deletion of", "resources"),
-        (false, true) => ("completion of hook", "hooks"),
-        (false, false) => ("healthy state of", "resources"),
+    let mut reason = match (deletion, hooks.is_empty()) {
+        (false, false) => "completion of hook",
+        (false, true) => "healthy state of",
+        (true, false) => "deletion of hook",
+        (true, true) => "deletion of",
     };
+    let task_type = if resources.is_empty() {
+        "hooks"
+    } else {
+        "resources"
+    };
+    let mut more = tasks.len() - 1;
+    let awaiting: Vec<&SyncTask> = tasks
+        .iter()
+        .copied()
+        .filter(|t| t.is_prune() && t.awaiting_prune_confirmation)
+        .collect();
+    if let Some(prune) = awaiting.first() {
+        reason = "pruning confirmation of";
+        first = prune;
+        more = awaiting.len() - 1;
+    }
     let mut message = format!(
-        "waiting for {what} {}/{}/{}",
+        "waiting for {reason} {}/{}/{}",
         first.key.group, first.key.kind, first.key.name
     );
-    if tasks.len() > 1 {
-        message.push_str(&format!(" and {} more {more}", tasks.len() - 1));
+    if more > 0 {
+        message.push_str(&format!(" and {more} more {task_type}"));
     }
     message
+}
+
+/// The operation failed: without `SyncFail` hooks, or when all of them have completed
+/// (then naming those that failed), it is over; otherwise the pending ones are started.
+fn sync_fail_phase(
+    message: String,
+    sync_fail: &[&SyncTask],
+    results: &BTreeMap<String, TaskResult>,
+    delete_hooks: Vec<String>,
+) -> Step {
+    let result_of = |t: &SyncTask| results.get(&t.result_key());
+    let phase_of = |t: &SyncTask| result_of(t).and_then(|r| r.phase);
+    if sync_fail
+        .iter()
+        .all(|t| phase_of(t).is_some_and(TaskPhase::completed))
+    {
+        let hooks_failed = sync_fail
+            .iter()
+            .any(|t| result_of(t).is_some_and(|r| r.status == Some(ResultCode::SyncFailed)));
+        let message = if hooks_failed {
+            let detail = with_reasons("one or more SyncFail hooks failed", sync_fail, results);
+            format!("{message}\n{detail}")
+        } else {
+            message
+        };
+        return failed(message, delete_hooks, vec![]);
+    }
+    let pending = sync_fail
+        .iter()
+        .filter(|t| phase_of(t).is_none())
+        .map(|t| t.result_key())
+        .collect();
+    failed(message, delete_hooks, pending)
 }
 
 /// `<base>, reason: <distinct messages of SyncFailed tasks joined by ",">`.
@@ -431,9 +496,7 @@ fn with_reasons(base: &str, tasks: &[&SyncTask], results: &BTreeMap<String, Task
     if reasons.is_empty() {
         base.to_owned()
     } else {
-        format!(
-            "{base}, reason: {}",
-            reasons.into_iter().collect::<Vec<_>>().join(",")
-        )
+        let reasons: Vec<&str> = reasons.into_iter().collect();
+        format!("{base}, reason: {}", reasons.join(","))
     }
 }
