@@ -165,6 +165,8 @@ fn stamp_annotation_and_label_truncates_label() {
         format!("{app}:/ConfigMap:default/cfg")
     );
     assert_eq!(truncated_label_value("short-app"), "short-app");
+    // Values of 63 characters or fewer are never altered.
+    assert_eq!(truncated_label_value("ends-with-dash-"), "ends-with-dash-");
 }
 
 // §4.1: "The tracking metadata is injected into every rendered object except
@@ -202,6 +204,14 @@ fn installation_id_written_and_checked() {
     assert_eq!(
         membership(&o, None, "my-app", &other),
         Membership::Untracked
+    );
+    // Stamping without an installation ID removes a stale one.
+    let mut restamped = o.clone();
+    stamp(&mut restamped, "my-app", &TrackingConfig::default(), NS);
+    assert!(
+        restamped["metadata"]["annotations"]
+            .get(INSTALLATION_ID_ANNOTATION)
+            .is_none()
     );
     // Without the annotation the object is not this installation's either.
     assert_eq!(
@@ -286,10 +296,12 @@ fn membership_requires_self_referencing_tracking_id() {
         membership(&cluster, None, "my-app", &ann),
         Membership::Member
     );
-    // Ingress moved API group: live seen as extensions, tracking-id written for networking.k8s.io.
+    // Ingress moved API group: the tracking-id was written for `extensions`, the live
+    // object is read in the desired object's version (`networking.k8s.io`). Alone it fails
+    // the check; paired with the desired object, the desired identity is used.
     let live = with_id(
-        obj("extensions/v1beta1", "Ingress", Some(NS), "web", &[]),
-        "my-app:networking.k8s.io/Ingress:default/web",
+        obj("networking.k8s.io/v1", "Ingress", Some(NS), "web", &[]),
+        "my-app:extensions/Ingress:default/web",
     );
     let desired = obj("networking.k8s.io/v1", "Ingress", Some(NS), "web", &[]);
     assert_eq!(
@@ -299,6 +311,12 @@ fn membership_requires_self_referencing_tracking_id() {
     assert_eq!(
         membership(&live, Some(&desired), "my-app", &ann),
         Membership::Member
+    );
+    // Paired with a desired object of another identity it is not self-referencing.
+    let other = obj("v1", "Service", Some(NS), "web", &[]);
+    assert_eq!(
+        membership(&live, Some(&other), "my-app", &ann),
+        Membership::NotSelfReferencing
     );
     // Label tracking has no tracking-id, so no self-reference check.
     let mut labelled = pod.clone();

@@ -166,14 +166,20 @@ impl fmt::Display for TrackingId {
     }
 }
 
-/// A label value cut to 63 characters, then stripped of trailing non-alphanumerics.
+/// A label value longer than 63 characters cut to 63, then stripped of trailing
+/// non-alphanumerics; shorter values are kept as they are.
 pub fn truncated_label_value(value: &str) -> String {
+    if value.chars().count() <= LABEL_VALUE_MAX {
+        return value.to_owned();
+    }
     let cut: String = value.chars().take(LABEL_VALUE_MAX).collect();
     cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
         .to_owned()
 }
 
-/// Writes the app's tracking metadata onto a rendered object (never onto CRDs).
+/// Writes the app's tracking metadata onto a rendered object (never onto CRDs). In the
+/// annotation modes an installation-id annotation is set to this installation's ID, or
+/// removed when it has none.
 pub fn stamp(
     obj: &mut Value,
     app_instance: &str,
@@ -187,12 +193,13 @@ pub fn stamp(
         let id = TrackingId::for_object(app_instance, obj, destination_namespace).to_string();
         if let Some(annotations) = metadata_map_mut(obj, "annotations") {
             annotations.insert(TRACKING_ID_ANNOTATION.to_owned(), Value::String(id));
-            if let Some(installation) = &config.installation_id {
-                annotations.insert(
+            match &config.installation_id {
+                Some(installation) => annotations.insert(
                     INSTALLATION_ID_ANNOTATION.to_owned(),
                     Value::String(installation.clone()),
-                );
-            }
+                ),
+                None => annotations.remove(INSTALLATION_ID_ANNOTATION),
+            };
         }
     }
     let label_value = match config.method {
@@ -235,13 +242,13 @@ pub enum Membership {
     OtherApp(String),
     /// Has ownerReferences: a child of some other object, never a member itself.
     Owned,
-    /// Annotation tracking names this app but refers to another object (copied by a
-    /// controller onto a child): ignored, never pruned.
+    /// Annotation tracking names this app but the object is not the one it refers to
+    /// (copied by a controller onto a child): ignored, never pruned.
     NotSelfReferencing,
 }
 
-/// Decides whether `live` belongs to app `app_instance`. When a desired object with the same
-/// key exists its identity is used for the self-reference check.
+/// Decides whether `live` belongs to app `app_instance`. When a desired object is paired
+/// with it, the desired object's identity is used for the self-reference check.
 pub fn membership(
     live: &Value,
     desired: Option<&Value>,
@@ -259,17 +266,23 @@ pub fn membership(
     }
 }
 
-/// Whether the tracking-id of `live` names the object itself (group, kind, name equal;
-/// namespace equal or the object cluster-scoped).
+/// The self-reference check: with a desired object, the live object must have its
+/// identity (live objects are expected in the desired object's API version); otherwise the
+/// live object's tracking-id must name the object itself. Namespaces must be equal unless
+/// the live object is cluster-scoped. Objects without a parseable tracking-id pass.
 fn self_referencing(live: &Value, desired: Option<&Value>) -> bool {
-    let Some(id) = annotation(live, TRACKING_ID_ANNOTATION).and_then(|v| TrackingId::parse(v).ok())
-    else {
-        return false;
+    let reference = match desired {
+        Some(desired) => ResourceKey::of(desired),
+        None => {
+            match annotation(live, TRACKING_ID_ANNOTATION).and_then(|v| TrackingId::parse(v).ok()) {
+                Some(id) => ResourceKey::new(&id.group, &id.kind, &id.namespace, &id.name),
+                None => return true,
+            }
+        }
     };
-    let identity = ResourceKey::of(desired.unwrap_or(live));
-    let live_namespace = object::namespace(live).unwrap_or_default();
-    id.group == identity.group
-        && id.kind == identity.kind
-        && id.name == identity.name
-        && (live_namespace.is_empty() || id.namespace == live_namespace)
+    let identity = ResourceKey::of(live);
+    (identity.namespace.is_empty() || identity.namespace == reference.namespace)
+        && identity.name == reference.name
+        && identity.group == reference.group
+        && identity.kind == reference.kind
 }
