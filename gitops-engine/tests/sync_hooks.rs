@@ -345,3 +345,36 @@ fn deletion_hooks_make_no_sync_task() {
             .is_empty()
     );
 }
+
+// §2.2: hooks are skipped "when hooks are disabled for the operation (Argo CD: …, or a
+// selective sync of named resources)"; only the named resources take part.
+#[test]
+fn selective_sync_runs_named_resources_without_hooks() {
+    use gitops_engine::sync::SelectedResource;
+    let desired = vec![cm("a", &[]), cm("b", &[]), job("pre", &[(HOOK, "PreSync")])];
+    let live = vec![tracked(&cm("old", &[])), tracked(&cm("older", &[]))];
+    let mut input = input(desired, live);
+    input.operation.resources = vec![
+        SelectedResource {
+            kind: "ConfigMap".into(),
+            name: "b".into(),
+            ..SelectedResource::default()
+        },
+        SelectedResource {
+            kind: "ConfigMap".into(),
+            name: "old".into(),
+            namespace: NS.into(),
+            ..SelectedResource::default()
+        },
+        SelectedResource {
+            kind: "ConfigMap".into(),
+            name: "older".into(),
+            namespace: "elsewhere".into(),
+            ..SelectedResource::default()
+        },
+    ];
+    assert_eq!(
+        order(&must_plan(&input)),
+        ["Sync/0 ConfigMap/b", "Sync/0 ConfigMap/old"]
+    );
+}

@@ -766,3 +766,73 @@ fn failed_sync_fail_hooks_are_reported() {
         "one or more synchronization tasks completed unsuccessfully, reason: boom\none or more SyncFail hooks failed, reason: no notify"
     );
 }
+
+// §2.7 / §6 (v3): "Terminate: for every hook that is still running, remove its finalizer
+// and delete it; record its final phase; operation Failed "Operation terminated"".
+#[test]
+fn terminate_deletes_running_hooks_and_records_results() {
+    use gitops_engine::sync::terminate;
+    let desired = vec![
+        job("slow", &[(HOOK, "PreSync")]),
+        job("done", &[(HOOK, "PreSync")]),
+        job("gone", &[(HOOK, "PreSync")]),
+        job("finished", &[(HOOK, "PreSync"), (POLICY, "HookFailed")]),
+        cm("c", &[]),
+    ];
+    let plan = must_plan(&input(desired, vec![]));
+    let p = progress(
+        &[
+            ("batch/Job/default/slow:PreSync", synced_running()),
+            ("batch/Job/default/gone:PreSync", synced_running()),
+            ("batch/Job/default/finished:PreSync", synced_running()),
+            (
+                "batch/Job/default/done:PreSync",
+                result(ResultCode::Synced, TaskPhase::Succeeded, "ok"),
+            ),
+        ],
+        &[
+            (
+                key("batch", "Job", "slow"),
+                healthy(HealthCode::Progressing, "running"),
+            ),
+            (
+                key("batch", "Job", "finished"),
+                healthy(HealthCode::Healthy, "complete"),
+            ),
+            (
+                key("batch", "Job", "done"),
+                healthy(HealthCode::Healthy, ""),
+            ),
+        ],
+    );
+    let t = terminate(&plan, &p);
+    assert_eq!(t.message, "Operation terminated");
+    assert_eq!(
+        t.delete_hooks,
+        [
+            "batch/Job/default/finished:PreSync",
+            "batch/Job/default/slow:PreSync"
+        ]
+    );
+    assert_eq!(
+        t.remove_hook_finalizers,
+        [
+            "batch/Job/default/done:PreSync",
+            "batch/Job/default/finished:PreSync",
+            "batch/Job/default/slow:PreSync"
+        ]
+    );
+    assert_eq!(
+        t.updates["batch/Job/default/slow:PreSync"],
+        result(ResultCode::Synced, TaskPhase::Failed, "Terminated")
+    );
+    assert_eq!(
+        t.updates["batch/Job/default/gone:PreSync"],
+        result(ResultCode::Synced, TaskPhase::Succeeded, "Terminated")
+    );
+    assert_eq!(
+        t.updates["batch/Job/default/finished:PreSync"],
+        result(ResultCode::Synced, TaskPhase::Succeeded, "complete")
+    );
+    assert_eq!(t.updates.len(), 3);
+}

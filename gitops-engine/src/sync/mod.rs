@@ -22,10 +22,12 @@ pub use error::SyncError;
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;
 pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};
-pub use plan::{ApiResource, InvalidTask, OperationSettings, PlanInput, SyncPlan, plan};
+pub use plan::{
+    ApiResource, InvalidTask, OperationSettings, PlanInput, SelectedResource, SyncPlan, plan,
+};
 pub use progress::{
     Decision, Health, HealthCode, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult,
-    next_step,
+    Termination, next_step, terminate,
 };
 pub use task::{HookTask, Operation, PruneAction, SyncTask, TaskRole};
 pub use tracking::{Membership, TrackingConfig, TrackingId, TrackingMethod};

@@ -44,6 +44,44 @@ pub struct OperationSettings {
     pub revision: String,
     /// The operation's start time in UTC seconds (names generated hooks).
     pub started_at_unix: i64,
+    /// Selective sync: only these resources take part (empty: all of them). Hooks do not
+    /// run in a selective sync.
+    pub resources: Vec<SelectedResource>,
+}
+
+impl OperationSettings {
+    /// Whether the resource with `key` takes part in the operation.
+    pub fn selects(&self, key: &ResourceKey) -> bool {
+        self.resources.is_empty() || self.resources.iter().any(|r| r.matches(key))
+    }
+
+    /// Whether hooks run: not when disabled, nor in a selective sync.
+    pub fn runs_hooks(&self) -> bool {
+        !self.skip_hooks && self.resources.is_empty()
+    }
+}
+
+/// A resource named in a selective sync request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectedResource {
+    /// API group (empty for core).
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace; empty matches any.
+    pub namespace: String,
+}
+
+impl SelectedResource {
+    /// Group, kind and name equal, and the namespace equal unless left empty.
+    pub fn matches(&self, key: &ResourceKey) -> bool {
+        self.group == key.group
+            && self.kind == key.kind
+            && self.name == key.name
+            && (self.namespace.is_empty() || self.namespace == key.namespace)
+    }
 }
 
 /// Everything sync planning depends on.
@@ -167,7 +205,7 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, SyncError> {
         if let Some(live_obj) = &live_obj {
             check_shared(input, live_obj, &mut warnings)?;
         }
-        if desired.class == HookClass::Resource {
+        if desired.class == HookClass::Resource && input.operation.selects(key) {
             let target = with_namespace(&desired.obj, &input.destination_namespace);
             tasks.push(apply_task(
                 input,
@@ -180,12 +218,12 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, SyncError> {
             ));
         }
     }
-    for (key, live_obj) in &unpaired {
+    for (key, live_obj) in unpaired.iter().filter(|(k, _)| input.operation.selects(k)) {
         if let Some(task) = prune_task(input, key, live_obj) {
             tasks.push(task);
         }
     }
-    if !input.operation.skip_hooks {
+    if input.operation.runs_hooks() {
         for (obj, hook) in &hook_objs {
             tasks.extend(hook_tasks(input, obj, hook, &live));
         }

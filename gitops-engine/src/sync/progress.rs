@@ -349,6 +349,73 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
     decision
 }
 
+/// What terminating an operation does (user request or sync timeout).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Termination {
+    /// Final results of the hooks that were running.
+    pub updates: BTreeMap<String, TaskResult>,
+    /// Hooks whose hook finalizer is to be removed (completed and running ones).
+    pub remove_hook_finalizers: Vec<String>,
+    /// Running hooks to delete: still running, or carrying `HookFailed`.
+    pub delete_hooks: Vec<String>,
+    /// The operation message (phase `Failed`).
+    pub message: String,
+}
+
+/// Terminates the operation (v3): every running hook loses its finalizer; one whose
+/// object is gone is recorded `Succeeded` "Terminated"; one still running (or with
+/// `HookFailed`) is deleted; a hook whose health says it completed keeps that result,
+/// the others become `Failed` "Terminated".
+pub fn terminate(plan: &SyncPlan, progress: &Progress) -> Termination {
+    let mut termination = Termination {
+        updates: BTreeMap::new(),
+        remove_hook_finalizers: Vec::new(),
+        delete_hooks: Vec::new(),
+        message: "Operation terminated".to_owned(),
+    };
+    for task in plan.tasks.iter().filter(|t| t.is_hook()) {
+        let key = task.result_key();
+        let Some(result) = progress.results.get(&key) else {
+            continue;
+        };
+        let live = progress.live.get(&task.key);
+        match result.phase {
+            Some(phase) if phase.completed() && live.is_some() => {
+                termination.remove_hook_finalizers.push(key);
+            }
+            Some(TaskPhase::Running) => {
+                let Some(live) = live else {
+                    let terminated = TaskResult {
+                        phase: Some(TaskPhase::Succeeded),
+                        message: "Terminated".to_owned(),
+                        ..result.clone()
+                    };
+                    termination.updates.insert(key, terminated);
+                    continue;
+                };
+                termination.remove_hook_finalizers.push(key.clone());
+                let observed = refresh(task, result, live);
+                let still_running = observed.phase == Some(TaskPhase::Running);
+                if still_running || task.has_delete_policy(HookDeletePolicy::HookFailed) {
+                    termination.delete_hooks.push(key.clone());
+                }
+                let last = if still_running {
+                    TaskResult {
+                        phase: Some(TaskPhase::Failed),
+                        message: "Terminated".to_owned(),
+                        ..result.clone()
+                    }
+                } else {
+                    observed
+                };
+                termination.updates.insert(key, last);
+            }
+            _ => {}
+        }
+    }
+    termination
+}
+
 fn deletes_before_creation(task: &SyncTask) -> bool {
     task.hook.as_ref().is_some_and(|h| h.delete_before_creation)
 }
