@@ -23,6 +23,7 @@ fn apply(server_side: bool, force: bool, validate: bool) -> Operation {
         server_side,
         force,
         validate,
+        migrate_client_side: false,
     }
 }
 
@@ -548,5 +549,58 @@ fn malformed_input_is_a_typed_error() {
     assert_eq!(
         err.to_string(),
         "live #0: field `metadata.name` is missing or not a string"
+    );
+}
+
+// §2.5 / §6 (v3): "Before a real server-side apply, if live has managedFields from the
+// client-side manager (kubectl-client-side-apply), migrate ownership … only for entries with
+// operation Update. Disabled by ClientSideApplyMigration=false"; the manager is overridable
+// per app (§0).
+#[test]
+fn client_side_apply_migration_before_server_side_apply() {
+    let mut live = cm("c", &[]);
+    live["metadata"]["managedFields"] = json!([
+        {"manager": "kubectl-client-side-apply", "operation": "Update"},
+        {"manager": "argocd-controller", "operation": "Apply"}
+    ]);
+    let migrated = Operation::Apply {
+        server_side: true,
+        force: false,
+        validate: true,
+        migrate_client_side: true,
+    };
+    let ssa = with_options(
+        input(vec![cm("c", &[])], vec![live.clone()]),
+        &["ServerSideApply=true"],
+    );
+    assert_eq!(must_plan(&ssa).tasks[0].operation, migrated);
+    // Client-side apply: nothing to migrate.
+    assert_eq!(
+        must_plan(&input(vec![cm("c", &[])], vec![live.clone()])).tasks[0].operation,
+        apply(false, false, true)
+    );
+    // Disabled by option.
+    let off = with_options(
+        input(vec![cm("c", &[])], vec![live.clone()]),
+        &["ServerSideApply=true", "ClientSideApplyMigration=false"],
+    );
+    assert_eq!(must_plan(&off).tasks[0].operation, apply(true, false, true));
+    // Another manager configured: the kubectl entry no longer counts.
+    let mut other = ssa.clone();
+    other.client_side_apply_migration_manager = Some("my-tool".into());
+    assert_eq!(
+        must_plan(&other).tasks[0].operation,
+        apply(true, false, true)
+    );
+    // `Apply` entries of the manager are already server-side.
+    live["metadata"]["managedFields"] =
+        json!([{"manager": "kubectl-client-side-apply", "operation": "Apply"}]);
+    let applied = with_options(
+        input(vec![cm("c", &[])], vec![live]),
+        &["ServerSideApply=true"],
+    );
+    assert_eq!(
+        must_plan(&applied).tasks[0].operation,
+        apply(true, false, true)
     );
 }

@@ -23,7 +23,8 @@ pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;
 pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};
 pub use plan::{
-    ApiResource, InvalidTask, OperationSettings, PlanInput, SelectedResource, SyncPlan, plan,
+    ApiResource, CLIENT_SIDE_APPLY_MANAGER, InvalidTask, OperationSettings, PlanInput,
+    SelectedResource, SyncPlan, plan,
 };
 pub use progress::{
     Decision, Health, HealthCode, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult,

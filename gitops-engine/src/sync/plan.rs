@@ -112,6 +112,34 @@ pub struct PlanInput {
     pub destination_namespace_exists: bool,
     /// `spec.syncPolicy.managedNamespaceMetadata` (`labels`, `annotations`).
     pub managed_namespace_metadata: Option<Value>,
+    /// The app's `argocd.argoproj.io/client-side-apply-migration-manager` annotation;
+    /// `kubectl-client-side-apply` when `None`.
+    pub client_side_apply_migration_manager: Option<String>,
+}
+
+/// Default manager of client-side applies, whose fields migrate to server-side apply.
+pub const CLIENT_SIDE_APPLY_MANAGER: &str = "kubectl-client-side-apply";
+
+impl PlanInput {
+    fn client_side_apply_manager(&self) -> &str {
+        self.client_side_apply_migration_manager
+            .as_deref()
+            .unwrap_or(CLIENT_SIDE_APPLY_MANAGER)
+    }
+}
+
+/// Whether `live` has a managedFields entry of `manager` with operation `Update` (v3).
+fn has_client_side_fields(live: &Value, manager: &str) -> bool {
+    !manager.is_empty()
+        && live
+            .pointer("/metadata/managedFields")
+            .and_then(Value::as_array)
+            .is_some_and(|entries| {
+                entries.iter().any(|e| {
+                    e.get("manager").and_then(Value::as_str) == Some(manager)
+                        && e.get("operation").and_then(Value::as_str) == Some("Update")
+                })
+            })
 }
 
 /// A task that failed validation; the operation fails before anything is applied.
@@ -416,6 +444,10 @@ fn apply_task(
             server_side: settings.server_side,
             force: settings.force,
             validate: settings.validate,
+            migrate_client_side: settings.server_side
+                && input.options.client_side_apply_migration
+                && live
+                    .is_some_and(|l| has_client_side_fields(l, input.client_side_apply_manager())),
         },
         (true, None) => Operation::Create {
             validate: settings.validate,

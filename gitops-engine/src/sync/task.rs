@@ -33,6 +33,9 @@ pub enum Operation {
         force: bool,
         /// Strict field validation.
         validate: bool,
+        /// Before a server-side apply, move field ownership from the client-side apply
+        /// manager (its `Update` managedFields entries) to `argocd-controller`.
+        migrate_client_side: bool,
     },
     /// `Replace=true` and no live object: `kubectl create`.
     Create {

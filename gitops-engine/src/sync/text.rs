@@ -12,9 +12,11 @@ impl fmt::Display for Operation {
                 server_side,
                 force,
                 validate,
+                migrate_client_side,
             } => {
                 f.write_str("apply")?;
                 flag(f, *server_side, " server-side")?;
+                flag(f, *migrate_client_side, " migrate-client-side")?;
                 flag(f, *force, " force")?;
                 flag(f, !validate, " no-validate")
             }
