@@ -322,3 +322,75 @@ fn live_duplicates_sharing_uid_keep_the_desired_key() {
     assert_eq!(plan.tasks.len(), 1, "{plan}");
     assert!(plan.tasks[0].live_exists && !plan.tasks[0].is_prune());
 }
+
+fn pod(name: &str, wave: &str, extra: &[(&str, &str)]) -> serde_json::Value {
+    let mut annotations = vec![(WAVE, wave)];
+    annotations.extend_from_slice(extra);
+    obj("v1", "Pod", Some(NS), name, &annotations)
+}
+
+fn waves(plan: &gitops_engine::sync::SyncPlan) -> Vec<(String, i64)> {
+    let mut waves: Vec<(String, i64)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.key.name.clone(), t.wave))
+        .collect();
+    waves.sort();
+    waves
+}
+
+// §2.3 mirroring and PruneLast on mixed plans; the cases and expected waves are those of
+// the upstream table `TestWaveReorderingOfPruneTasks` (argo-cd gitops-engine sync tests).
+#[test]
+fn prune_wave_reordering_mixed_cases() {
+    // mixedTasks: prune waves {1, 3, 4, 5} become {5, 4, 3, 1}; applies keep theirs.
+    let desired = vec![
+        obj("v1", "Namespace", None, "ns", &[(WAVE, "-1")]),
+        pod("pod-2", "3", &[]),
+        pod("pod-6", "5", &[]),
+    ];
+    let live = vec![
+        tracked(&obj("v1", "Namespace", None, "ns", &[(WAVE, "-1")])),
+        tracked(&pod("pod-1", "1", &[])),
+        tracked(&pod("pod-3", "3", &[])),
+        tracked(&pod("pod-4", "3", &[])),
+        tracked(&pod("pod-5", "4", &[])),
+        tracked(&pod("pod-6", "5", &[])),
+        tracked(&pod("pod-7", "5", &[])),
+    ];
+    let expected: Vec<(String, i64)> = [
+        ("ns", -1),
+        ("pod-1", 5),
+        ("pod-2", 3),
+        ("pod-3", 4),
+        ("pod-4", 4),
+        ("pod-5", 3),
+        ("pod-6", 5),
+        ("pod-7", 1),
+    ]
+    .iter()
+    .map(|(n, w)| ((*n).to_owned(), *w))
+    .collect();
+    assert_eq!(waves(&must_plan(&input(desired, live))), expected);
+
+    // pruneLastIndividualResources: only pod-2 carries PruneLast=true.
+    let desired = vec![obj("v1", "Namespace", None, "ns", &[(WAVE, "0")])];
+    let live = vec![
+        tracked(&obj("v1", "Namespace", None, "ns", &[(WAVE, "0")])),
+        tracked(&pod("pod-1", "1", &[])),
+        tracked(&pod("pod-2", "2", &[(OPTS, "PruneLast=true")])),
+        tracked(&pod("pod-3", "3", &[])),
+        tracked(&pod("pod-4", "4", &[])),
+    ];
+    let expected: Vec<(String, i64)> = [
+        ("ns", 0),
+        ("pod-1", 4),
+        ("pod-2", 5),
+        ("pod-3", 2),
+        ("pod-4", 1),
+    ]
+    .iter()
+    .map(|(n, w)| ((*n).to_owned(), *w))
+    .collect();
+    assert_eq!(waves(&must_plan(&input(desired, live))), expected);
+}

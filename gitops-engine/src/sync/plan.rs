@@ -187,6 +187,11 @@ struct Desired {
     class: HookClass,
 }
 
+/// Desired plain resources (and `Skip` objects) by key.
+type Resources = BTreeMap<ResourceKey, Desired>;
+/// Desired hooks with their classification.
+type HookObjects = Vec<(Value, hooks::Hook)>;
+
 /// Scope lookup from discovery.
 struct Scopes(Option<BTreeMap<(String, String), bool>>);
 
@@ -290,12 +295,11 @@ fn scope_unknown(scopes: &Scopes, key: &ResourceKey) -> bool {
 
 /// Validates desired objects, drops ignored hooks, keys resources (last duplicate wins)
 /// and returns hooks with their phases.
-#[allow(clippy::type_complexity)]
 fn split_desired(
     input: &PlanInput,
     scopes: &Scopes,
     warnings: &mut Vec<String>,
-) -> Result<(BTreeMap<ResourceKey, Desired>, Vec<(Value, hooks::Hook)>), SyncError> {
+) -> Result<(Resources, HookObjects), SyncError> {
     let mut resources = BTreeMap::new();
     let mut hook_objs = Vec::new();
     for (index, obj) in input.desired.iter().enumerate() {
@@ -361,7 +365,7 @@ fn desired_key(obj: &Value, scopes: &Scopes, destination_namespace: &str) -> Res
 /// through two API groups) the one whose key is desired is kept, else the first.
 fn index_live(
     live: &[Value],
-    resources: &BTreeMap<ResourceKey, Desired>,
+    resources: &Resources,
 ) -> Result<BTreeMap<ResourceKey, Value>, SyncError> {
     let mut by_uid: BTreeMap<&str, ResourceKey> = BTreeMap::new();
     let mut index = BTreeMap::new();
@@ -587,8 +591,8 @@ fn add_hook_finalizer(obj: &mut Value) {
 /// (labels and annotations set, server-side apply requested by annotation).
 fn managed_namespace_task(
     input: &PlanInput,
-    resources: &BTreeMap<ResourceKey, Desired>,
-    hook_objs: &[(Value, hooks::Hook)],
+    resources: &Resources,
+    hook_objs: &HookObjects,
 ) -> Option<SyncTask> {
     let ns = input.destination_namespace.as_str();
     if !input.options.create_namespace || ns.is_empty() {
@@ -642,7 +646,7 @@ fn managed_namespace_task(
 fn validate_kinds(
     input: &PlanInput,
     scopes: &Scopes,
-    resources: &BTreeMap<ResourceKey, Desired>,
+    resources: &Resources,
     tasks: &mut [SyncTask],
 ) -> Vec<InvalidTask> {
     let defined: BTreeSet<(String, String)> = resources
