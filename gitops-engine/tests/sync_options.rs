@@ -604,3 +604,42 @@ fn client_side_apply_migration_before_server_side_apply() {
         apply(true, false, true)
     );
 }
+
+// Never panic on user input: odd shapes are read as absent or rejected with a typed error.
+#[test]
+fn odd_object_shapes_do_not_panic() {
+    let odd = json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": 7, "annotations": {
+            "argocd.argoproj.io/sync-wave": 5,
+            "argocd.argoproj.io/hook": null,
+            OPTS: ["Replace=true"]
+        }, "labels": "x", "finalizers": "y", "ownerReferences": {}}
+    });
+    let plan = must_plan(&input(vec![odd.clone()], vec![odd.clone()]));
+    assert_eq!(order(&plan), ["Sync/0 ConfigMap/c"]);
+    assert_eq!(plan.tasks[0].operation, apply(false, false, true));
+    let mut stamped = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": "broken"});
+    gitops_engine::sync::tracking::stamp(
+        &mut stamped,
+        APP,
+        &gitops_engine::sync::TrackingConfig::default(),
+        NS,
+    );
+    assert_eq!(
+        stamped["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"],
+        "my-app:/ConfigMap:default/"
+    );
+    let err = gitops_engine::sync::plan(&input(
+        vec![json!({"kind": "ConfigMap", "metadata": "broken"})],
+        vec![],
+    ));
+    assert!(matches!(
+        err,
+        Err(SyncError::MissingField {
+            field: "metadata.name",
+            ..
+        })
+    ));
+}

@@ -286,3 +286,37 @@ fn crd_without_definition_is_not_hoisted() {
         ["Sync/1 Widget/w", "Sync/3 CustomResourceDefinition/broken"]
     );
 }
+
+// §2.3 hoisting with two namespaces and a PreSync hook in each; the expected order and the
+// hoisted phase/wave are those of upstream `TestSyncTasksSort_NamespaceAndObjectInNamespace`.
+#[test]
+fn namespaces_hoisted_before_their_hooks_in_presync() {
+    let desired = vec![
+        obj(
+            "batch/v1",
+            "Job",
+            Some("ns1"),
+            "hook1",
+            &[(HOOK, "PreSync")],
+        ),
+        obj(
+            "batch/v1",
+            "Job",
+            Some("ns2"),
+            "hook2",
+            &[(HOOK, "PreSync")],
+        ),
+        obj("v1", "Namespace", None, "ns1", &[(WAVE, "1")]),
+        obj("v1", "Namespace", None, "ns2", &[(WAVE, "2")]),
+    ];
+    let plan = must_plan(&input(desired, vec![]));
+    assert_eq!(
+        order(&plan),
+        [
+            "PreSync/0 Namespace/ns1",
+            "PreSync/0 Job/hook1",
+            "PreSync/0 Namespace/ns2",
+            "PreSync/0 Job/hook2"
+        ]
+    );
+}

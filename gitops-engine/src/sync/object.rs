@@ -164,12 +164,6 @@ pub fn has_owner_references(obj: &Value) -> bool {
         .is_some_and(|refs| !refs.is_empty())
 }
 
-/// Whether `metadata.deletionTimestamp` is set.
-pub fn is_being_deleted(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionTimestamp")
-        .is_some_and(|v| !v.is_null())
-}
-
 /// Whether the object is a CustomResourceDefinition.
 pub fn is_crd(obj: &Value) -> bool {
     kind(obj) == Some(CRD_KIND) && group_of(obj) == CRD_GROUP

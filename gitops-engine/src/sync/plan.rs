@@ -457,7 +457,7 @@ fn apply_task(
             validate: settings.validate,
         },
         (true, Some(_))
-            if object::is_crd(&target) || object::kind(&target) == Some("Namespace") =>
+            if object::is_crd(&target) || object::kind(&target) == Some(object::NAMESPACE_KIND) =>
         {
             Operation::Update
         }
@@ -631,7 +631,7 @@ fn managed_namespace_task(
     let live = input.destination_namespace_exists.then(|| json!({}));
     Some(apply_task(
         input,
-        ResourceKey::new("", "Namespace", "", ns),
+        ResourceKey::new("", object::NAMESPACE_KIND, "", ns),
         SyncPhase::PreSync,
         TaskRole::ManagedNamespace,
         target,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::hooks::{HookDeletePolicy, SyncPhase};
-use super::object::ResourceKey;
+use super::object::{self, ResourceKey};
 use super::plan::SyncPlan;
 use super::task::SyncTask;
 
@@ -432,7 +432,7 @@ fn dry_run_step(plan: &SyncPlan) -> Step {
     let namespace_task = plan.tasks.iter().find(|t| {
         !t.live_exists
             && t.key.group.is_empty()
-            && t.key.kind == "Namespace"
+            && t.key.kind == object::NAMESPACE_KIND
             && t.key.name == plan.destination_namespace
     });
     Step::DryRun {
