@@ -36,6 +36,9 @@ pub enum SyncError {
         "unknown resource tracking method `{0}` (expected annotation, label or annotation+label)"
     )]
     UnknownTrackingMethod(String),
+    /// A retry backoff duration is neither an integer nor a Go duration.
+    #[error("unable to parse {0} as a duration")]
+    InvalidDuration(String),
     /// A live object is tracked by another application and the app sets `FailOnSharedResource=true`.
     #[error("Shared resource found: {0}")]
     SharedResource(String),

@@ -13,6 +13,7 @@ pub mod options;
 mod ordering;
 mod plan;
 mod progress;
+pub mod retry;
 mod task;
 mod text;
 pub mod tracking;
