@@ -3,8 +3,10 @@
 //! [`plan`] turns desired objects, live objects and options into a [`SyncPlan`]: ordered
 //! [`SyncTask`]s that are plain data. [`next_step`] then decides, from the results
 //! recorded so far and the observed health, what the operation does next. The
-//! [`tracking`] module stamps rendered objects and attributes live objects to apps.
-//! Semantics follow Argo CD (see `notes/gitops-engine.md` §2 and §4).
+//! [`tracking`] module stamps rendered objects and attributes live objects to apps;
+//! [`terminate`] and the [`retry`] module cover terminated and failed operations.
+//! Semantics follow Argo CD's engine as vendored in argo-cd ("v3"; see
+//! `notes/gitops-engine.md` §2, §4 and §6).
 
 mod error;
 pub mod hooks;
