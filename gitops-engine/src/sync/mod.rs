@@ -1,1 +1,37 @@
 //! Sync planning: phases, hooks, waves, kind order and pruning.
+//!
+//! [`plan`] turns desired objects, live objects and options into a [`SyncPlan`]: ordered
+//! [`SyncTask`]s that are plain data. [`next_step`] then decides, from the results
+//! recorded so far and the observed health, what the operation does next. The
+//! [`tracking`] module stamps rendered objects and attributes live objects to apps;
+//! [`terminate`] and the [`retry`] module cover terminated and failed operations.
+//! Semantics follow Argo CD's engine as vendored in argo-cd ("v3"; see
+//! `notes/gitops-engine.md` §2, §4 and §6).
+
+mod error;
+pub mod hooks;
+pub mod object;
+pub mod options;
+mod ordering;
+mod plan;
+mod progress;
+pub mod retry;
+mod task;
+mod text;
+pub mod tracking;
+pub mod waves;
+
+pub use error::SyncError;
+pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
+pub use object::ResourceKey;
+pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};
+pub use plan::{
+    ApiResource, CLIENT_SIDE_APPLY_MANAGER, InvalidTask, OperationSettings, PlanInput,
+    SelectedResource, SyncPlan, plan,
+};
+pub use progress::{
+    Decision, Health, HealthCode, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult,
+    Termination, next_step, terminate,
+};
+pub use task::{HookTask, Operation, PruneAction, SyncTask, TaskRole};
+pub use tracking::{Membership, TrackingConfig, TrackingId, TrackingMethod};

@@ -1,0 +1,220 @@
+//! Read access to the metadata of Kubernetes objects held as JSON, and the
+//! resource key that identifies them (spec §0).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Identity of a resource: `(group, kind, namespace, name)`; the version is not part of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ResourceKey {
+    /// API group; empty for the core group.
+    pub group: String,
+    /// Kind, e.g. `Deployment`.
+    pub kind: String,
+    /// Namespace; empty for cluster-scoped objects.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl ResourceKey {
+    /// Builds a key from its four parts.
+    pub fn new(group: &str, kind: &str, namespace: &str, name: &str) -> Self {
+        Self {
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The key of an object as it stands (missing fields read as empty strings).
+    pub fn of(obj: &Value) -> Self {
+        Self::new(
+            group_of(obj),
+            kind(obj).unwrap_or_default(),
+            namespace(obj).unwrap_or_default(),
+            name(obj).unwrap_or_default(),
+        )
+    }
+
+    /// The same key in another namespace.
+    pub fn with_namespace(&self, namespace: &str) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Printed as `group/kind/namespace/name`, e.g. `/Namespace//default`.
+impl fmt::Display for ResourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.group, self.kind, self.namespace, self.name
+        )
+    }
+}
+
+/// Built-in cluster-scoped kinds `(group, kind)`, used for scoping when discovery is not
+/// available.
+pub const CLUSTER_SCOPED_BUILTINS: [(&str, &str); 23] = [
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("policy", "PodSecurityPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+];
+
+/// Core `Namespace` kind.
+pub(crate) const NAMESPACE_KIND: &str = "Namespace";
+/// Kind of CustomResourceDefinitions.
+pub(crate) const CRD_KIND: &str = "CustomResourceDefinition";
+/// Group of CustomResourceDefinitions.
+pub(crate) const CRD_GROUP: &str = "apiextensions.k8s.io";
+
+fn str_at<'a>(obj: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(obj, |v, segment| v.get(segment))?
+        .as_str()
+}
+
+/// `apiVersion`.
+pub fn api_version(obj: &Value) -> Option<&str> {
+    str_at(obj, &["apiVersion"])
+}
+
+/// The API group named by `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
+pub fn group_of(obj: &Value) -> &str {
+    api_version(obj)
+        .and_then(|v| v.rsplit_once('/'))
+        .map_or("", |(group, _)| group)
+}
+
+/// `kind`.
+pub fn kind(obj: &Value) -> Option<&str> {
+    str_at(obj, &["kind"])
+}
+
+/// `metadata.name` (absent or empty reads as `None`).
+pub fn name(obj: &Value) -> Option<&str> {
+    str_at(obj, &["metadata", "name"]).filter(|s| !s.is_empty())
+}
+
+/// `metadata.generateName` (absent or empty reads as `None`).
+pub fn generate_name(obj: &Value) -> Option<&str> {
+    str_at(obj, &["metadata", "generateName"]).filter(|s| !s.is_empty())
+}
+
+/// `metadata.namespace` (absent or empty reads as `None`).
+pub fn namespace(obj: &Value) -> Option<&str> {
+    str_at(obj, &["metadata", "namespace"]).filter(|s| !s.is_empty())
+}
+
+/// `metadata.uid` (absent or empty reads as `None`).
+pub fn uid(obj: &Value) -> Option<&str> {
+    str_at(obj, &["metadata", "uid"]).filter(|s| !s.is_empty())
+}
+
+/// The value of annotation `key`.
+pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
+/// The value of label `key`.
+pub fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get("labels")?.get(key)?.as_str()
+}
+
+/// Whether `metadata.ownerReferences` is a non-empty list.
+pub fn has_owner_references(obj: &Value) -> bool {
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| !refs.is_empty())
+}
+
+/// Whether the object is a CustomResourceDefinition.
+pub fn is_crd(obj: &Value) -> bool {
+    kind(obj) == Some(CRD_KIND) && group_of(obj) == CRD_GROUP
+}
+
+/// Whether the object is a core `Namespace`.
+pub fn is_namespace(obj: &Value) -> bool {
+    kind(obj) == Some(NAMESPACE_KIND) && group_of(obj).is_empty()
+}
+
+/// For a CRD, the `group/Kind` it defines (`spec.group`, `spec.names.kind`).
+pub fn crd_defines(obj: &Value) -> Option<(String, String)> {
+    if !is_crd(obj) {
+        return None;
+    }
+    let group = str_at(obj, &["spec", "group"])?;
+    let kind = str_at(obj, &["spec", "names", "kind"])?;
+    Some((group.to_owned(), kind.to_owned()))
+}
+
+/// Mutable access to `metadata`, creating it when absent or not an object.
+fn metadata_mut(obj: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
+    let metadata = obj
+        .as_object_mut()?
+        .entry("metadata")
+        .or_insert_with(empty_map);
+    if !metadata.is_object() {
+        *metadata = empty_map();
+    }
+    metadata.as_object_mut()
+}
+
+/// Mutable access to `metadata.<field>` as a map, creating it when absent or not an object.
+pub(crate) fn metadata_map_mut<'a>(
+    obj: &'a mut Value,
+    field: &str,
+) -> Option<&'a mut serde_json::Map<String, Value>> {
+    let map = metadata_mut(obj)?.entry(field).or_insert_with(empty_map);
+    if !map.is_object() {
+        *map = empty_map();
+    }
+    map.as_object_mut()
+}
+
+/// Sets `metadata.<field>` to a string value.
+pub(crate) fn set_metadata_str(obj: &mut Value, field: &str, value: &str) {
+    if let Some(meta) = metadata_mut(obj) {
+        meta.insert(field.to_owned(), Value::String(value.to_owned()));
+    }
+}
+
+fn empty_map() -> Value {
+    Value::Object(serde_json::Map::new())
+}
