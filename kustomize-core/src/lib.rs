@@ -11,12 +11,14 @@ pub mod generators;
 pub mod json6902;
 pub mod kustomization;
 pub mod nameref;
+pub mod replacements;
 pub mod resmap;
 pub mod resource;
 pub mod scope;
 pub mod selector;
 pub mod smp;
 pub mod transformers;
+pub mod vars;
 pub mod yaml;
 
 pub use build::{Build, BuildOptions, build, build_disk};

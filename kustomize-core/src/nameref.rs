@@ -16,12 +16,14 @@ use std::collections::HashMap;
 #[derive(Debug, thiserror::Error)]
 pub enum NameRefError {
     /// Several renamed objects could be the one a field names.
-    #[error("updating name reference in '{path}' field of '{referrer}': found multiple possible referrals: {candidates}")]
+    #[error(
+        "updating name reference in '{path}' field of '{referrer}': found multiple possible referrals: {candidates}"
+    )]
     Ambiguous {
         /// The referring field.
         path: String,
-        /// The referring object.
-        referrer: ResId,
+        /// The referring object's id.
+        referrer: String,
         /// The ids of the candidates.
         candidates: String,
     },
@@ -30,8 +32,8 @@ pub enum NameRefError {
     Field {
         /// The referring field.
         path: String,
-        /// The referring object.
-        referrer: ResId,
+        /// The referring object's id.
+        referrer: String,
         /// What went wrong.
         reason: String,
     },
@@ -51,7 +53,10 @@ struct Candidate {
 }
 
 /// Rewrites every name reference in `resources` per `config.name_reference`.
-pub fn fix_name_references(resources: &mut [Resource], config: &TransformerConfig) -> Result<(), NameRefError> {
+pub fn fix_name_references(
+    resources: &mut [Resource],
+    config: &TransformerConfig,
+) -> Result<(), NameRefError> {
     let candidates: Vec<Candidate> = resources
         .iter()
         .map(|r| {
@@ -81,14 +86,22 @@ pub fn fix_name_references(resources: &mut [Resource], config: &TransformerConfi
     if by_previous_name.is_empty() {
         return Ok(());
     }
-    let index = Index { candidates: &candidates, by_previous_name };
+    let index = Index {
+        candidates: &candidates,
+        by_previous_name,
+    };
     let mut referrals: Vec<(usize, ResId)> = Vec::new();
     for (ri, referrer) in resources.iter_mut().enumerate() {
         let original_gvk = referrer.original_id().gvk;
         let ctx = Referrer::new(referrer, &candidates[ri]);
         for backref in &config.name_reference {
             let target = backref.gvk();
-            for spec in backref.referrers.0.iter().filter(|s| original_gvk.is_selected_by(&s.gvk())) {
+            for spec in backref
+                .referrers
+                .0
+                .iter()
+                .filter(|s| original_gvk.is_selected_by(&s.gvk()))
+            {
                 let found = index.fix_field(&ctx, &mut referrer.object, spec, &target)?;
                 referrals.extend(found.into_iter().map(|c| (c, ctx.id.clone())));
             }
@@ -121,7 +134,11 @@ impl Referrer {
                 .into_iter()
                 .flatten()
                 .filter(|s| s.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
-                .filter_map(|s| s.get("namespace").and_then(Value::as_str).map(str::to_owned))
+                .filter_map(|s| {
+                    s.get("namespace")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
                 .collect()
         } else {
             Vec::new()
@@ -149,11 +166,15 @@ impl Referrer {
         self.cluster_scoped
             || c.cluster_scoped
             || c.current.effective_namespace() == self.effective_ns
-            || self.role_binding_namespaces.iter().any(|ns| *ns == c.namespace)
+            || self.role_binding_namespaces.contains(&c.namespace)
     }
 
     fn affixes_match(&self, c: &Candidate, allow_empty: bool) -> bool {
-        affixes_match((&self.prefixes, &self.suffixes), (&c.prefixes, &c.suffixes), allow_empty)
+        affixes_match(
+            (&self.prefixes, &self.suffixes),
+            (&c.prefixes, &c.suffixes),
+            allow_empty,
+        )
     }
 }
 
@@ -173,7 +194,12 @@ impl Index<'_> {
     ) -> Result<Vec<usize>, NameRefError> {
         // The spec has already been matched against the referrer's original
         // kind; walk it on whatever the object's kind is now.
-        let walk_spec = FieldSpec { group: String::new(), version: String::new(), kind: String::new(), ..spec.clone() };
+        let walk_spec = FieldSpec {
+            group: String::new(),
+            version: String::new(),
+            kind: String::new(),
+            ..spec.clone()
+        };
         let mut found = Vec::new();
         let mut ambiguous: Option<String> = None;
         let role_ref_only = spec.path.ends_with("roleRef/name");
@@ -181,7 +207,9 @@ impl Index<'_> {
             let mut on_one = |node: &mut Value| -> Result<(), Selection> {
                 match node {
                     Value::Null => Ok(()),
-                    Value::Object(map) => self.set_mapping(referrer, map, target, role_ref_only, &mut found),
+                    Value::Object(map) => {
+                        self.set_mapping(referrer, map, target, role_ref_only, &mut found)
+                    }
                     Value::Array(_) => Err(Selection::Invalid(format!(
                         "{node} is expected to be either a string or a map of string"
                     ))),
@@ -202,11 +230,15 @@ impl Index<'_> {
         };
         let result = apply(&walk_spec, object, CreateKind::Nothing, &mut set);
         if let Some(candidates) = ambiguous {
-            return Err(NameRefError::Ambiguous { path: spec.path.clone(), referrer: referrer.id.clone(), candidates });
+            return Err(NameRefError::Ambiguous {
+                path: spec.path.clone(),
+                referrer: referrer.id.to_string(),
+                candidates,
+            });
         }
         result.map_err(|e| NameRefError::Field {
             path: spec.path.clone(),
-            referrer: referrer.id.clone(),
+            referrer: referrer.id.to_string(),
             reason: e.to_string(),
         })?;
         Ok(found)
@@ -224,8 +256,16 @@ impl Index<'_> {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let pool = self.by_previous_name.get(old.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        let pool: Vec<usize> = pool.iter().copied().filter(|&c| referrer.could_reference(&self.candidates[c])).collect();
+        let pool = self
+            .by_previous_name
+            .get(old.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let pool: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&c| referrer.could_reference(&self.candidates[c]))
+            .collect();
         let Some(c) = self.select(referrer, &old, pool, target, role_ref_only, false)? else {
             return Ok(());
         };
@@ -245,7 +285,9 @@ impl Index<'_> {
         found: &mut Vec<usize>,
     ) -> Result<(), Selection> {
         let Some(name) = map.get("name") else {
-            return Err(Selection::Invalid("path config error; no 'name' field in node".into()));
+            return Err(Selection::Invalid(
+                "path config error; no 'name' field in node".into(),
+            ));
         };
         let old = match name {
             Value::String(s) => s.clone(),
@@ -265,8 +307,12 @@ impl Index<'_> {
             Some(ns) => {
                 let ns = ns.as_str().unwrap_or_default();
                 let namespaced = |c: &usize| !self.candidates[*c].cluster_scoped;
-                let by_original: Vec<usize> =
-                    pool.iter().copied().filter(namespaced).filter(|&c| self.candidates[c].original_ns == ns).collect();
+                let by_original: Vec<usize> = pool
+                    .iter()
+                    .copied()
+                    .filter(namespaced)
+                    .filter(|&c| self.candidates[c].original_ns == ns)
+                    .collect();
                 if by_original.is_empty() {
                     pool.iter()
                         .copied()
@@ -305,12 +351,23 @@ impl Index<'_> {
         compare_namespaces: bool,
     ) -> Result<Option<usize>, Selection> {
         let cands = self.candidates;
-        let role_ref = if role_ref_only { referrer.role_ref.as_ref() } else { None };
+        let role_ref = if role_ref_only {
+            referrer.role_ref.as_ref()
+        } else {
+            None
+        };
         let mut pool: Vec<usize> = pool
             .into_iter()
             .filter(|&c| cands[c].previous.iter().any(|id| id.name == old))
-            .filter(|&c| cands[c].previous.iter().any(|id| id.gvk.is_selected_by(target)))
-            .filter(|&c| role_ref.is_none_or(|g| cands[c].previous.iter().any(|id| id.gvk.is_selected_by(g))))
+            .filter(|&c| {
+                cands[c]
+                    .previous
+                    .iter()
+                    .any(|id| id.gvk.is_selected_by(target))
+            })
+            .filter(|&c| {
+                role_ref.is_none_or(|g| cands[c].previous.iter().any(|id| id.gvk.is_selected_by(g)))
+            })
             .filter(|&c| {
                 referrer.cluster_scoped
                     || cands[c].cluster_scoped
@@ -331,12 +388,14 @@ impl Index<'_> {
             _ => {
                 let first = &cands[pool[0]];
                 let identical = pool.iter().all(|&c| {
-                    cands[c].name == first.name && (!compare_namespaces || cands[c].namespace == first.namespace)
+                    cands[c].name == first.name
+                        && (!compare_namespaces || cands[c].namespace == first.namespace)
                 });
                 if identical {
                     Ok(Some(pool[0]))
                 } else {
-                    let ids: Vec<String> = pool.iter().map(|&c| cands[c].current.to_string()).collect();
+                    let ids: Vec<String> =
+                        pool.iter().map(|&c| cands[c].current.to_string()).collect();
                     Err(Selection::Ambiguous(ids.join(", ")))
                 }
             }

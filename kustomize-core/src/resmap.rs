@@ -10,30 +10,30 @@ use crate::selector::CompiledSelector;
 pub enum ResMapError {
     /// Two resources have the same id.
     #[error("may not add resource with an already registered id: {0}")]
-    Duplicate(ResId),
+    Duplicate(Box<ResId>),
     /// A generator with behavior merge/replace found nothing to merge into.
     #[error("id {0} does not exist; cannot merge or replace")]
-    NothingToMerge(ResId),
+    NothingToMerge(Box<ResId>),
     /// A generator with behavior create clashes with an existing object.
     #[error("id {0} exists; behavior must be merge or replace")]
-    AlreadyExists(ResId),
+    AlreadyExists(Box<ResId>),
     /// More than one resource could take a generated object.
     #[error("found multiple objects that could accept merge of {0}")]
-    AmbiguousMerge(ResId),
+    AmbiguousMerge(Box<ResId>),
     /// Merging a generated object into its base's failed.
     #[error("merging generated {id}: {reason}")]
     MergeFailed {
         /// The generated object's id.
-        id: ResId,
+        id: Box<ResId>,
         /// Why.
         reason: String,
     },
     /// No resource has the id.
     #[error("no matches for Id {0}")]
-    NotFound(ResId),
+    NotFound(Box<ResId>),
     /// Several resources have the id.
     #[error("multiple matches for Id {0}")]
-    Ambiguous(ResId),
+    Ambiguous(Box<ResId>),
 }
 
 /// Resources in build order.
@@ -77,7 +77,7 @@ impl ResMap {
     pub fn append(&mut self, res: Resource) -> Result<(), ResMapError> {
         let id = res.id();
         if self.resources.iter().any(|r| r.id().matches(&id)) {
-            return Err(ResMapError::Duplicate(id));
+            return Err(ResMapError::Duplicate(Box::new(id)));
         }
         self.resources.push(res);
         Ok(())
@@ -104,8 +104,8 @@ impl ResMap {
     pub fn index_by_any_id(&self, id: &ResId) -> Result<usize, ResMapError> {
         match self.indices_by_any_id(id).as_slice() {
             [one] => Ok(*one),
-            [] => Err(ResMapError::NotFound(id.clone())),
-            _ => Err(ResMapError::Ambiguous(id.clone())),
+            [] => Err(ResMapError::NotFound(Box::new(id.clone()))),
+            _ => Err(ResMapError::Ambiguous(Box::new(id.clone()))),
         }
     }
 
@@ -129,18 +129,18 @@ impl ResMap {
         match self.indices_by_any_id(&id).as_slice() {
             [] => match behavior {
                 GeneratorBehavior::Create => self.append(res),
-                _ => Err(ResMapError::NothingToMerge(id)),
+                _ => Err(ResMapError::NothingToMerge(Box::new(id))),
             },
             [i] => {
                 if behavior == GeneratorBehavior::Create {
-                    return Err(ResMapError::AlreadyExists(id));
+                    return Err(ResMapError::AlreadyExists(Box::new(id)));
                 }
                 merge(&mut self.resources[*i], res).map_err(|e| ResMapError::MergeFailed {
-                    id,
+                    id: Box::new(id),
                     reason: e.to_string(),
                 })
             }
-            _ => Err(ResMapError::AmbiguousMerge(id)),
+            _ => Err(ResMapError::AmbiguousMerge(Box::new(id))),
         }
     }
 }
@@ -190,15 +190,15 @@ mod tests {
         let mut g = cm("a", None);
         g.behavior = Some(GeneratorBehavior::Create);
         assert!(matches!(
-            m.absorb(g.clone(), |b, n| ok(b, n)),
+            m.absorb(g.clone(), ok),
             Err(ResMapError::AlreadyExists(_))
         ));
         g.behavior = Some(GeneratorBehavior::Merge);
-        m.absorb(g, |b, n| ok(b, n)).unwrap();
+        m.absorb(g, ok).unwrap();
         let mut g = cm("b", None);
         g.behavior = Some(GeneratorBehavior::Replace);
         assert!(matches!(
-            m.absorb(g, |b, n| ok(b, n)),
+            m.absorb(g, ok),
             Err(ResMapError::NothingToMerge(_))
         ));
     }

@@ -3,6 +3,8 @@
 //! the top (content hashes, name references, vars, ordering).
 
 mod load;
+mod patch;
+mod plugins;
 mod sort;
 mod steps;
 mod target;
@@ -56,11 +58,11 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
             source,
         })?;
     let loader = Loader::new(fs, root, options.load_restrictor);
-    let mut warnings = Vec::new();
-    let resources = target::build_root(loader, &mut warnings)?;
+    let mut ctx = target::Context::default();
+    let resources = target::build_root(loader, &mut ctx)?;
     Ok(Build {
         resources,
-        warnings,
+        warnings: ctx.warnings,
     })
 }
 

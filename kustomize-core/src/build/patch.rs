@@ -25,13 +25,21 @@ impl Target {
     fn patch_text(&self, entry: &Patch, field: &str) -> Result<(String, String), Error> {
         let inline = entry.patch.trim();
         match (inline.is_empty(), entry.path.is_empty()) {
-            (true, true) => Err(self.invalid_field(field, "must specify one of patch and path".into())),
-            (false, false) => Err(self.invalid_field(field, "patch and path can't be set at the same time".into())),
+            (true, true) => {
+                Err(self.invalid_field(field, "must specify one of patch and path".into()))
+            }
+            (false, false) => {
+                Err(self
+                    .invalid_field(field, "patch and path can't be set at the same time".into()))
+            }
             (false, true) => Ok((inline.to_owned(), format!("[patch: {inline:?}]"))),
             (true, false) => {
                 let bytes = self.loader.read_file(&entry.path)?;
                 let text = String::from_utf8(bytes).map_err(|_| {
-                    self.invalid_field(field, format!("patch file '{}' is not UTF-8 text", entry.path))
+                    self.invalid_field(
+                        field,
+                        format!("patch file '{}' is not UTF-8 text", entry.path),
+                    )
                 })?;
                 Ok((text, format!("[path: {:?}]", entry.path)))
             }
@@ -39,7 +47,10 @@ impl Target {
     }
 
     pub(crate) fn invalid_field(&self, field: &str, message: String) -> Error {
-        Error::Invalid { path: self.file.clone(), message: format!("{field}: {message}") }
+        Error::Invalid {
+            path: self.file.clone(),
+            message: format!("{field}: {message}"),
+        }
     }
 
     fn parse_patch(&self, text: &str, source: &str, field: &str) -> Result<Parsed, Error> {
@@ -60,7 +71,13 @@ impl Target {
     }
 
     /// Applies one `patches` (or `patchesJson6902`) entry.
-    pub(crate) fn apply_patch(&self, acc: &mut Accumulator, entry: &Patch, schema: &Schema, field: &str) -> Result<(), Error> {
+    pub(crate) fn apply_patch(
+        &self,
+        acc: &mut Accumulator,
+        entry: &Patch,
+        schema: &Schema,
+        field: &str,
+    ) -> Result<(), Error> {
         let (text, source) = self.patch_text(entry, field)?;
         let target = entry
             .target
@@ -71,8 +88,16 @@ impl Target {
             .map(|s| s.compile())
             .transpose()
             .map_err(|e| self.invalid_field(field, format!("target: {e}")))?;
-        let allow_name = entry.options.get("allowNameChange").copied().unwrap_or(false);
-        let allow_kind = entry.options.get("allowKindChange").copied().unwrap_or(false);
+        let allow_name = entry
+            .options
+            .get("allowNameChange")
+            .copied()
+            .unwrap_or(false);
+        let allow_kind = entry
+            .options
+            .get("allowKindChange")
+            .copied()
+            .unwrap_or(false);
         match self.parse_patch(&text, &source, field)? {
             Parsed::Strategic(mut patches) => {
                 for p in &mut patches {
@@ -93,7 +118,10 @@ impl Target {
                     None => patches.iter().try_for_each(|patch| {
                         let id = patch.original_id();
                         let i = acc.res.index_by_any_id(&id).map_err(|e| {
-                            self.invalid_field(field, format!("no resource matches strategic merge patch \"{id}\": {e}"))
+                            self.invalid_field(
+                                field,
+                                format!("no resource matches strategic merge patch \"{id}\": {e}"),
+                            )
                         })?;
                         apply_strategic_to(&mut acc.res, &[i], patch, schema)
                             .map_err(|e| self.invalid_field(field, format!("{source}: {e}")))
@@ -102,7 +130,10 @@ impl Target {
             }
             Parsed::Json(ops) => {
                 let Some(selector) = target else {
-                    return Err(self.invalid_field(field, format!("must specify a target for JSON patch {source}")));
+                    return Err(self.invalid_field(
+                        field,
+                        format!("must specify a target for JSON patch {source}"),
+                    ));
                 };
                 for i in acc.res.select(&selector) {
                     let res = &mut acc.res.resources_mut()[i];
@@ -120,9 +151,15 @@ impl Target {
     }
 
     /// Applies the `patchesStrategicMerge` entries (inline documents or files).
-    pub(crate) fn apply_patches_strategic_merge(&self, acc: &mut Accumulator, schema: &Schema) -> Result<(), Error> {
+    pub(crate) fn apply_patches_strategic_merge(
+        &self,
+        acc: &mut Accumulator,
+        schema: &Schema,
+    ) -> Result<(), Error> {
         match &self.k.patches_strategic_merge {
-            Some(entries) => self.apply_strategic_merge_entries(acc, entries, schema, "patchesStrategicMerge"),
+            Some(entries) => {
+                self.apply_strategic_merge_entries(acc, entries, schema, "patchesStrategicMerge")
+            }
             None => Ok(()),
         }
     }
@@ -148,14 +185,21 @@ impl Target {
             }
         }
         if patches.is_empty() {
-            return Err(self.invalid_field(field, format!("patch appears to be empty; files={entries:?}")));
+            return Err(self.invalid_field(
+                field,
+                format!("patch appears to be empty; files={entries:?}"),
+            ));
         }
         for patch in &patches {
             let id = patch.original_id();
             let i = acc.res.index_by_any_id(&id).map_err(|e| {
-                self.invalid_field(field, format!("{e}; failed to find unique target for patch {id}"))
+                self.invalid_field(
+                    field,
+                    format!("{e}; failed to find unique target for patch {id}"),
+                )
             })?;
-            apply_strategic_to(&mut acc.res, &[i], patch, schema).map_err(|e| self.invalid_field(field, e.to_string()))?;
+            apply_strategic_to(&mut acc.res, &[i], patch, schema)
+                .map_err(|e| self.invalid_field(field, e.to_string()))?;
         }
         Ok(())
     }
@@ -165,7 +209,9 @@ impl Target {
 /// (only comments) parses as no operations, as kustomize's decoder allows.
 fn parse_json_ops(text: &str) -> Option<Value> {
     let value = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text).ok().or_else(|| yaml::parse_document(text).ok())?
+        serde_json::from_str(text)
+            .ok()
+            .or_else(|| yaml::parse_document(text).ok())?
     } else {
         yaml::parse_document(text).ok()?
     };
@@ -179,11 +225,20 @@ fn parse_json_ops(text: &str) -> Option<Value> {
 /// Applies a strategic merge patch to the resources at `indices`, keeping
 /// their name, kind and namespace unless the patch allows changing them, and
 /// dropping those the patch deletes.
-fn apply_strategic_to(res: &mut ResMap, indices: &[usize], patch: &Resource, schema: &Schema) -> Result<(), smp::SmpError> {
+fn apply_strategic_to(
+    res: &mut ResMap,
+    indices: &[usize],
+    patch: &Resource,
+    schema: &Schema,
+) -> Result<(), smp::SmpError> {
     let mut deleted = Vec::new();
     for &i in indices {
         let r = &mut res.resources_mut()[i];
-        let (name, namespace, kind) = (r.name().to_owned(), r.namespace().to_owned(), r.kind().to_owned());
+        let (name, namespace, kind) = (
+            r.name().to_owned(),
+            r.namespace().to_owned(),
+            r.kind().to_owned(),
+        );
         let mut patch_obj = patch.object.clone();
         if let Some(v) = r.object.get("apiVersion") {
             patch_obj.insert("apiVersion".into(), v.clone());

@@ -1,49 +1,255 @@
-//! The build steps that call into the transformer and generator modules.
-//! (Wiring in progress: filled in as those modules land.)
+//! The build steps that configure and run generators and transformers from
+//! a kustomization's fields, in kustomize's fixed order.
 
-use super::target::{Accumulator, Target};
+use super::target::{Accumulator, Context, Target};
 use crate::Error;
+use crate::fieldspec::TransformerConfig;
+use crate::generators::{self, ConfigMapArgs, GeneratorOptions, SecretArgs};
+use crate::resource::Resource;
+use crate::smp::Schema;
+use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
+use crate::{nameref, yaml};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Field specs in force for a kustomization.
-#[derive(Debug, Default)]
-pub(crate) struct Config;
+pub(crate) type Config = TransformerConfig;
 
-impl Config {
-    /// Merges another kustomization's field specs into these.
-    pub fn merge(&mut self, _other: Config) {}
+impl Target {
+    fn typed<T: DeserializeOwned>(&self, field: &str, value: &Value) -> Result<T, Error> {
+        serde_json::from_value(value.clone()).map_err(|e| self.invalid_field(field, e.to_string()))
+    }
+
+    /// Reads a YAML file named in this kustomization as one document.
+    fn read_yaml(&self, rel: &str) -> Result<Value, Error> {
+        let bytes = self.loader.read_file(rel)?;
+        let path = self.loader.resolve(rel);
+        let text = std::str::from_utf8(&bytes).map_err(|_| Error::Invalid {
+            path: path.clone(),
+            message: "not UTF-8 text".into(),
+        })?;
+        yaml::parse_document(text).map_err(|source| Error::Yaml { path, source })
+    }
 }
 
-pub(crate) fn merge_configurations(_t: &Target, _acc: &mut Accumulator) -> Result<(), Error> {
+/// Merges the builtin field specs and this kustomization's `configurations`
+/// into the accumulator's.
+pub(crate) fn merge_configurations(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
+    let mut config = TransformerConfig::builtin().clone();
+    for path in &t.k.configurations {
+        let value = t.read_yaml(path)?;
+        let file = TransformerConfig::from_value(value)
+            .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
+        config = config
+            .merge(&file)
+            .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
+    }
+    acc.config = acc
+        .config
+        .merge(&config)
+        .map_err(|e| t.invalid_field("configurations", e.to_string()))?;
     Ok(())
 }
 
+/// Adds a generated object, merging it into or replacing an existing one
+/// when its `behavior` says so.
+fn absorb(t: &Target, acc: &mut Accumulator, res: Resource, field: &str) -> Result<(), Error> {
+    acc.res
+        .absorb(res, generators::merge_generated)
+        .map_err(|e| t.invalid_field(field, e.to_string()))
+}
+
+/// Runs `configMapGenerator`, `secretGenerator` and the `generators` configs.
 pub(crate) fn run_generators(
-    _t: &Target,
-    _acc: &mut Accumulator,
-    _w: &mut Vec<String>,
+    t: &Target,
+    acc: &mut Accumulator,
+    ctx: &mut Context,
 ) -> Result<(), Error> {
+    let global: Option<GeneratorOptions> =
+        t.k.generator_options
+            .as_ref()
+            .map(|v| t.typed("generatorOptions", v))
+            .transpose()?;
+    for entry in &t.k.config_map_generator {
+        let args: ConfigMapArgs = t.typed("configMapGenerator", entry)?;
+        let res = generators::generate_config_map(&args, global.as_ref(), &t.loader)
+            .map_err(|e| t.invalid_field("configMapGenerator", e.to_string()))?;
+        absorb(t, acc, res, "configMapGenerator")?;
+    }
+    for entry in &t.k.secret_generator {
+        let args: SecretArgs = t.typed("secretGenerator", entry)?;
+        let res = generators::generate_secret(&args, global.as_ref(), &t.loader)
+            .map_err(|e| t.invalid_field("secretGenerator", e.to_string()))?;
+        absorb(t, acc, res, "secretGenerator")?;
+    }
+    for config in t.plugin_configs(&t.k.generators, "generators", ctx)? {
+        t.run_generator_config(acc, &config)?;
+    }
     Ok(())
 }
 
+/// Runs the builtin transformers a kustomization's fields configure, then
+/// the `transformers` configs.
 pub(crate) fn run_transformers(
-    _t: &Target,
-    _acc: &mut Accumulator,
-    _w: &mut Vec<String>,
+    t: &Target,
+    acc: &mut Accumulator,
+    ctx: &mut Context,
 ) -> Result<(), Error> {
+    let custom = ctx.custom_schema();
+    let schema = custom.as_deref().unwrap_or(Schema::builtin());
+    let k = &t.k;
+    t.apply_patches_strategic_merge(acc, schema)?;
+    for entry in &k.patches {
+        t.apply_patch(acc, entry, schema, "patches")?;
+    }
+    if !k.namespace.is_empty() {
+        let specs = acc.config.namespace.0.clone();
+        namespace::set_namespace(
+            acc.res.resources_mut(),
+            &k.namespace,
+            &specs,
+            Default::default(),
+        )
+        .map_err(|e| t.invalid_field("namespace", e.to_string()))?;
+    }
+    if !k.name_prefix.is_empty() {
+        name_affix::add_name_prefix(
+            acc.res.resources_mut(),
+            &k.name_prefix,
+            &acc.config.name_prefix.0,
+        )
+        .map_err(|e| t.invalid_field("namePrefix", e.to_string()))?;
+    }
+    if !k.name_suffix.is_empty() {
+        name_affix::add_name_suffix(
+            acc.res.resources_mut(),
+            &k.name_suffix,
+            &acc.config.name_suffix.0,
+        )
+        .map_err(|e| t.invalid_field("nameSuffix", e.to_string()))?;
+    }
+    for label in &k.labels {
+        let fields: Vec<crate::fieldspec::FieldSpec> =
+            t.typed("labels", &Value::Array(label.fields.clone()))?;
+        let specs = labels::entry_specs(
+            &fields,
+            label.include_selectors,
+            label.include_templates,
+            &acc.config,
+        )
+        .map_err(|e| t.invalid_field("labels", e.to_string()))?;
+        labels::add_labels(acc.res.resources_mut(), &label.pairs, &specs.0)
+            .map_err(|e| t.invalid_field("labels", e.to_string()))?;
+    }
+    if let Some(common) = &k.common_labels {
+        labels::add_labels(acc.res.resources_mut(), common, &acc.config.common_labels.0)
+            .map_err(|e| t.invalid_field("commonLabels", e.to_string()))?;
+    }
+    if let Some(common) = &k.common_annotations {
+        annotations::add_annotations(
+            acc.res.resources_mut(),
+            common,
+            &acc.config.common_annotations.0,
+        )
+        .map_err(|e| t.invalid_field("commonAnnotations", e.to_string()))?;
+    }
+    for entry in k.patches_json6902.iter().flatten() {
+        t.apply_patch(acc, entry, schema, "patchesJson6902")?;
+    }
+    for r in &k.replicas {
+        replicas::set_replicas(
+            acc.res.resources_mut(),
+            &r.name,
+            r.count,
+            &acc.config.replicas.0,
+        )
+        .map_err(|e| t.invalid_field("replicas", e.to_string()))?;
+    }
+    for image in &k.images {
+        let rule = images::ImageRule {
+            name: &image.name,
+            new_name: &image.new_name,
+            new_tag: &image.new_tag,
+            digest: &image.digest,
+            tag_suffix: &image.tag_suffix,
+        };
+        images::set_images(acc.res.resources_mut(), &rule, &acc.config.images.0)
+            .map_err(|e| t.invalid_field("images", e.to_string()))?;
+    }
+    if !k.replacements.is_empty() {
+        let list = t.replacement_list(&k.replacements)?;
+        crate::replacements::apply_replacements(acc.res.resources_mut(), &list)
+            .map_err(|e| t.invalid_field("replacements", e.to_string()))?;
+    }
+    for config in t.plugin_configs(&k.transformers, "transformers", ctx)? {
+        t.run_transformer_config(acc, &config, schema)?;
+    }
     Ok(())
 }
 
-pub(crate) fn merge_vars(_t: &Target, _acc: &mut Accumulator) -> Result<(), Error> {
+impl Target {
+    /// The `replacements` entries, with `path:` entries read from their files.
+    pub(crate) fn replacement_list(&self, entries: &[Value]) -> Result<Vec<Value>, Error> {
+        let mut out = Vec::new();
+        for entry in entries {
+            match entry.get("path").and_then(Value::as_str) {
+                Some(path) => match self.read_yaml(path)? {
+                    Value::Array(items) => out.extend(items),
+                    Value::Null => {}
+                    one => out.push(one),
+                },
+                None => out.push(entry.clone()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Binds this kustomization's `vars` to the resources they name and adds
+/// them to the accumulator's list.
+pub(crate) fn merge_vars(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
+    let Some(vars) = &t.k.vars else { return Ok(()) };
+    let vars = crate::vars::parse_vars(vars).map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    crate::vars::bind_vars(acc.res.resources_mut(), &vars)
+        .map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    merge_var_list(&mut acc.vars, vars).map_err(|e| t.invalid_field("vars", e))
+}
+
+/// Adds vars from a base, refusing two with one name.
+pub(crate) fn merge_var_list(
+    into: &mut Vec<crate::vars::Var>,
+    more: Vec<crate::vars::Var>,
+) -> Result<(), String> {
+    for v in more {
+        if into.iter().any(|x| x.name == v.name) {
+            return Err(format!("var '{}' already encountered", v.name));
+        }
+        into.push(v);
+    }
     Ok(())
 }
 
-pub(crate) fn merge_var_list(into: &mut Vec<Value>, more: Vec<Value>) -> Result<(), String> {
-    into.extend(more);
-    Ok(())
-}
-
-pub(crate) fn finish(_t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
+/// The steps kustomize runs once, at the top: content-hash suffixes, name
+/// references, vars, and dropping local-only objects.
+pub(crate) fn finish(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
+    for r in acc.res.resources_mut() {
+        generators::add_hash_suffix(r).map_err(|e| Error::Invalid {
+            path: t.file.clone(),
+            message: e.to_string(),
+        })?;
+    }
+    nameref::fix_name_references(acc.res.resources_mut(), &acc.config).map_err(|e| {
+        Error::Invalid {
+            path: t.file.clone(),
+            message: e.to_string(),
+        }
+    })?;
+    crate::vars::resolve_vars(
+        acc.res.resources_mut(),
+        &acc.vars,
+        &acc.config.var_reference.0,
+    )
+    .map_err(|e| t.invalid_field("vars", e.to_string()))?;
     let kept: Vec<_> = std::mem::take(&mut acc.res)
         .into_resources()
         .into_iter()

@@ -10,8 +10,9 @@ use crate::fs::Loader;
 use crate::kustomization::Kustomization;
 use crate::resmap::ResMap;
 use crate::resource::Resource;
-use serde_json::Value;
+use crate::smp::Schema;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What a kustomization directory contributes: its resources, the field
 /// specs its transformers used (merged upward), and its `vars`.
@@ -22,8 +23,72 @@ pub(crate) struct Accumulator {
     /// Field specs (builtin defaults plus `configurations` and `crds`).
     pub config: Config,
     /// `vars` declared so far.
-    pub vars: Vec<Value>,
+    pub vars: Vec<crate::vars::Var>,
 }
+
+/// State shared by every kustomization of one build.
+#[derive(Default)]
+pub(crate) struct Context {
+    /// Warnings to print (deprecated fields).
+    pub warnings: Vec<String>,
+    /// The custom OpenAPI schema in force, if any. Like kustomize's global
+    /// schema, the first kustomization reached (the root first, then in
+    /// accumulation order) whose `openapi` field names a schema sets it.
+    schema: Option<Arc<Schema>>,
+    schema_chosen: bool,
+}
+
+impl Context {
+    /// The custom schema strategic merge patches use, if one was chosen
+    /// (otherwise they use [`Schema::builtin`]).
+    pub fn custom_schema(&self) -> Option<Arc<Schema>> {
+        self.schema.clone()
+    }
+
+    /// Applies a kustomization's `openapi` field, unless a schema was chosen already.
+    fn choose_schema(&mut self, t: &Target) -> Result<(), Error> {
+        let Some(openapi) = &t.k.openapi else {
+            return Ok(());
+        };
+        let version = openapi.get("version");
+        let path = openapi.get("path");
+        if self.schema_chosen || (version.is_none() && path.is_none()) {
+            return Ok(());
+        }
+        if let Some(path) = path {
+            let bytes = t.loader.read_file(path)?;
+            if version.is_some() {
+                return Err(t.invalid_field(
+                    "openapi",
+                    "builtin version and custom schema provided, cannot use both".into(),
+                ));
+            }
+            let file = t.loader.resolve(path);
+            let text = String::from_utf8(bytes).map_err(|_| Error::Invalid {
+                path: file.clone(),
+                message: "not UTF-8 text".into(),
+            })?;
+            let doc = crate::yaml::parse_document(&text).map_err(|source| Error::Yaml {
+                path: file.clone(),
+                source,
+            })?;
+            let schema = Schema::with_custom(&doc).map_err(|e| Error::Invalid {
+                path: file,
+                message: e.to_string(),
+            })?;
+            self.schema = Some(Arc::new(schema));
+        } else if version.is_some_and(|v| v != BUILTIN_OPENAPI_VERSION) {
+            return Err(t.invalid_field("openapi", format!(
+                "the specified OpenAPI version is not built in (only {BUILTIN_OPENAPI_VERSION} is)"
+            )));
+        }
+        self.schema_chosen = true;
+        Ok(())
+    }
+}
+
+/// The Kubernetes version of the builtin schema (kustomize 5.5's default).
+const BUILTIN_OPENAPI_VERSION: &str = "v1.21.2";
 
 /// A loaded kustomization and the loader rooted at its directory.
 pub(crate) struct Target {
@@ -35,11 +100,13 @@ pub(crate) struct Target {
 
 impl Target {
     /// Reads the kustomization of the loader's directory, collecting warnings.
-    pub fn load(loader: Loader, warnings: &mut Vec<String>) -> Result<Self, Error> {
+    pub fn load(loader: Loader, ctx: &mut Context) -> Result<Self, Error> {
         let (k, file_name, w) = Kustomization::load(&loader)?;
-        warnings.extend(w);
+        ctx.warnings.extend(w);
         let file = loader.root().join(file_name);
-        Ok(Self { loader, k, file })
+        let target = Self { loader, k, file };
+        ctx.choose_schema(&target)?;
+        Ok(target)
     }
 
     fn invalid(&self, message: String) -> Error {
@@ -54,15 +121,15 @@ impl Target {
     pub fn accumulate(
         &self,
         mut acc: Accumulator,
-        warnings: &mut Vec<String>,
+        ctx: &mut Context,
     ) -> Result<Accumulator, Error> {
-        acc = self.accumulate_resources(acc, &self.k.resources, warnings)?;
+        acc = self.accumulate_resources(acc, &self.k.resources, ctx)?;
         steps::merge_configurations(self, &mut acc)?;
-        steps::run_generators(self, &mut acc, warnings)?;
+        steps::run_generators(self, &mut acc, ctx)?;
         for path in &self.k.components {
-            acc = self.accumulate_component(acc, path, warnings)?;
+            acc = self.accumulate_component(acc, path, ctx)?;
         }
-        steps::run_transformers(self, &mut acc, warnings)?;
+        steps::run_transformers(self, &mut acc, ctx)?;
         if !self.k.validators.is_empty() {
             return Err(self.invalid("validators: validator plugins are not supported".into()));
         }
@@ -75,7 +142,7 @@ impl Target {
         &self,
         mut acc: Accumulator,
         paths: &[String],
-        warnings: &mut Vec<String>,
+        ctx: &mut Context,
     ) -> Result<Accumulator, Error> {
         for path in paths {
             if is_remote(path) {
@@ -94,17 +161,20 @@ impl Target {
                     })?;
                 }
             } else if fs.is_dir(&resolved) {
-                let sub = Target::load(self.loader.sub(path)?, warnings)?;
+                let sub = Target::load(self.loader.sub(path)?, ctx)?;
                 if sub.k.is_component() {
                     return Err(self.invalid(format!(
                         "resources: '{path}' is a Component; list it under 'components'"
                     )));
                 }
-                let sub_acc = sub.accumulate(Accumulator::default(), warnings)?;
+                let sub_acc = sub.accumulate(Accumulator::default(), ctx)?;
                 acc.res.append_all(sub_acc.res).map_err(|e| {
                     self.invalid(format!("resources: merging resources from '{path}': {e}"))
                 })?;
-                acc.config.merge(sub_acc.config);
+                acc.config = acc
+                    .config
+                    .merge(&sub_acc.config)
+                    .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
                 steps::merge_var_list(&mut acc.vars, sub_acc.vars)
                     .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
             } else {
@@ -121,7 +191,7 @@ impl Target {
         &self,
         acc: Accumulator,
         path: &str,
-        warnings: &mut Vec<String>,
+        ctx: &mut Context,
     ) -> Result<Accumulator, Error> {
         let resolved = self.loader.resolve(path);
         if !self.loader.fs().is_dir(&resolved) {
@@ -129,7 +199,7 @@ impl Target {
                 "components: '{path}' must be a directory holding a Component kustomization"
             )));
         }
-        let sub = Target::load(self.loader.sub(path)?, warnings)?;
+        let sub = Target::load(self.loader.sub(path)?, ctx)?;
         if !sub.k.is_component() {
             return Err(self.invalid(format!(
                 "components: expected kind 'Component' for path '{}' but got '{}'",
@@ -137,7 +207,7 @@ impl Target {
                 sub.k.kind
             )));
         }
-        sub.accumulate(acc, warnings)
+        sub.accumulate(acc, ctx)
     }
 }
 
@@ -148,11 +218,8 @@ fn is_remote(path: &str) -> bool {
 
 /// Builds the root kustomization: accumulation, then the steps kustomize
 /// runs once at the top, then ordering.
-pub(crate) fn build_root(
-    loader: Loader,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<Resource>, Error> {
-    let target = Target::load(loader, warnings)?;
+pub(crate) fn build_root(loader: Loader, ctx: &mut Context) -> Result<Vec<Resource>, Error> {
+    let target = Target::load(loader, ctx)?;
     if target.k.is_component() {
         return Err(target.invalid(
             "a Component cannot be built on its own; list it under 'components' of a Kustomization"
@@ -160,7 +227,7 @@ pub(crate) fn build_root(
         ));
     }
     let order = SortOrder::from_options(target.k.sort_options.as_ref(), &target.file)?;
-    let mut acc = target.accumulate(Accumulator::default(), warnings)?;
+    let mut acc = target.accumulate(Accumulator::default(), ctx)?;
     steps::finish(&target, &mut acc)?;
     Ok(order.sort(acc.res.into_resources()))
 }

@@ -1,0 +1,230 @@
+//! Builtin generator and transformer configs listed under `generators:` and
+//! `transformers:` (`apiVersion: builtin`), given inline, as files, or as
+//! kustomization directories whose output is the configs.
+
+use super::load::resources_from_bytes;
+use super::target::{Accumulator, Context, Target};
+use crate::Error;
+use crate::fieldspec::FieldSpec;
+use crate::generators::{self, ConfigMapArgs, SecretArgs};
+use crate::kustomization::{Image, Patch, Replica, StringMap};
+use crate::resource::Resource;
+use crate::smp::Schema;
+use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The fields the builtin transformer configs share.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct TransformerArgs {
+    field_specs: Vec<FieldSpec>,
+    prefix: String,
+    suffix: String,
+    labels: StringMap,
+    annotations: StringMap,
+    metadata: Option<Value>,
+    unset_only: bool,
+    set_role_binding_subjects: String,
+    image_tag: Image,
+    replica: Replica,
+    target: Option<Value>,
+    path: String,
+    patch: String,
+    json_op: String,
+    paths: Vec<String>,
+    patches: String,
+    options: indexmap::IndexMap<String, bool>,
+    replacements: Vec<Value>,
+}
+
+impl Target {
+    /// Loads the plugin configs named in `generators:` or `transformers:`.
+    pub(crate) fn plugin_configs(
+        &self,
+        entries: &[String],
+        field: &str,
+        ctx: &mut Context,
+    ) -> Result<Vec<Resource>, Error> {
+        let mut out = Vec::new();
+        for entry in entries {
+            if let Ok(inline) = resources_from_bytes(entry.as_bytes(), &self.file)
+                && !inline.is_empty()
+            {
+                out.extend(inline);
+                continue;
+            }
+            let acc = self.accumulate_resources(
+                Accumulator::default(),
+                std::slice::from_ref(entry),
+                ctx,
+            )?;
+            out.extend(acc.res.into_resources());
+        }
+        for config in &out {
+            let api = config
+                .object
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if api != "builtin" {
+                return Err(self.invalid_field(
+                    field,
+                    format!(
+                        "{}: external plugins are not supported (only apiVersion: builtin configs are)",
+                        config.id()
+                    ),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs one builtin generator config.
+    pub(crate) fn run_generator_config(
+        &self,
+        acc: &mut Accumulator,
+        config: &Resource,
+    ) -> Result<(), Error> {
+        const FIELD: &str = "generators";
+        let mut body = Value::Object(config.object.clone());
+        for key in ["apiVersion", "kind"] {
+            body.as_object_mut().map(|m| m.remove(key));
+        }
+        if let Some(md) = body.as_object_mut().and_then(|m| m.remove("metadata")) {
+            // The generated object's name and namespace come from the config's metadata.
+            for key in ["name", "namespace"] {
+                if let Some(v) = md.get(key) {
+                    body[key] = v.clone();
+                }
+            }
+        }
+        let res = match config.kind() {
+            "ConfigMapGenerator" => {
+                let args: ConfigMapArgs = serde_json::from_value(body)
+                    .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
+                generators::generate_config_map(&args, None, &self.loader)
+            }
+            "SecretGenerator" => {
+                let args: SecretArgs = serde_json::from_value(body)
+                    .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
+                generators::generate_secret(&args, None, &self.loader)
+            }
+            other => {
+                return Err(self.invalid_field(
+                    FIELD,
+                    format!("builtin generator '{other}' is not supported"),
+                ));
+            }
+        }
+        .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
+        acc.res
+            .absorb(res, generators::merge_generated)
+            .map_err(|e| self.invalid_field(FIELD, e.to_string()))
+    }
+
+    /// Runs one builtin transformer config.
+    pub(crate) fn run_transformer_config(
+        &self,
+        acc: &mut Accumulator,
+        config: &Resource,
+        schema: &Schema,
+    ) -> Result<(), Error> {
+        const FIELD: &str = "transformers";
+        let kind = config.kind();
+        let err = |e: &dyn std::fmt::Display| self.invalid_field(FIELD, format!("{kind}: {e}"));
+        let args: TransformerArgs =
+            serde_json::from_value(Value::Object(config.object.clone())).map_err(|e| err(&e))?;
+        let res = acc.res.resources_mut();
+        match kind {
+            "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
+                if !args.prefix.is_empty() {
+                    name_affix::add_name_prefix(res, &args.prefix, &args.field_specs)
+                        .map_err(|e| err(&e))?;
+                }
+                if !args.suffix.is_empty() {
+                    let res = acc.res.resources_mut();
+                    name_affix::add_name_suffix(res, &args.suffix, &args.field_specs)
+                        .map_err(|e| err(&e))?;
+                }
+            }
+            "LabelTransformer" => {
+                labels::add_labels(res, &args.labels, &args.field_specs).map_err(|e| err(&e))?
+            }
+            "AnnotationsTransformer" => {
+                annotations::add_annotations(res, &args.annotations, &args.field_specs)
+                    .map_err(|e| err(&e))?
+            }
+            "NamespaceTransformer" => {
+                let ns = args
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get("namespace"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let subjects = namespace::SubjectMode::parse(&args.set_role_binding_subjects)
+                    .ok_or_else(|| {
+                        err(&format!(
+                            "invalid setRoleBindingSubjects {:?}",
+                            args.set_role_binding_subjects
+                        ))
+                    })?;
+                let options = namespace::NamespaceOptions {
+                    unset_only: args.unset_only,
+                    subjects,
+                };
+                namespace::set_namespace(res, ns, &args.field_specs, options)
+                    .map_err(|e| err(&e))?
+            }
+            "ImageTagTransformer" => {
+                let i = &args.image_tag;
+                let rule = images::ImageRule {
+                    name: &i.name,
+                    new_name: &i.new_name,
+                    new_tag: &i.new_tag,
+                    digest: &i.digest,
+                    tag_suffix: &i.tag_suffix,
+                };
+                images::set_images(res, &rule, &args.field_specs).map_err(|e| err(&e))?
+            }
+            "ReplicaCountTransformer" => replicas::set_replicas(
+                res,
+                &args.replica.name,
+                args.replica.count,
+                &args.field_specs,
+            )
+            .map_err(|e| err(&e))?,
+            "PatchTransformer" | "PatchJson6902Transformer" => {
+                let patch = Patch {
+                    path: args.path,
+                    patch: if kind == "PatchTransformer" {
+                        args.patch
+                    } else {
+                        args.json_op
+                    },
+                    target: args.target,
+                    options: args.options,
+                };
+                self.apply_patch(acc, &patch, schema, FIELD)?
+            }
+            "PatchStrategicMergeTransformer" => {
+                let mut entries = args.paths;
+                if !args.patches.is_empty() {
+                    entries.push(args.patches);
+                }
+                self.apply_strategic_merge_entries(acc, &entries, schema, FIELD)?
+            }
+            "ReplacementTransformer" => {
+                let list = self.replacement_list(&args.replacements)?;
+                crate::replacements::apply_replacements(res, &list).map_err(|e| err(&e))?
+            }
+            other => {
+                return Err(self.invalid_field(
+                    FIELD,
+                    format!("builtin transformer '{other}' is not supported"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
