@@ -294,6 +294,16 @@ fn errors_name_the_field() {
             value: "frob".into()
         })
     );
+    let nested = deployment(json!({"containers": [{"name": "a", "env": {"name": "X"}}]}));
+    let with_env = deployment(json!({"containers": [{"name": "a", "env": [{"name": "Y"}]}]}));
+    assert_eq!(
+        merge(&with_env, &nested, Schema::builtin()),
+        Err(SmpError::WrongKind {
+            path: "spec.template.spec.containers[name=a].env".into(),
+            expected: "SequenceNode",
+            found: "MappingNode"
+        })
+    );
     let message = merge(&target, &bad_kind, Schema::builtin())
         .unwrap_err()
         .to_string();
