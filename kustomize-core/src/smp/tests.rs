@@ -294,6 +294,16 @@ fn errors_name_the_field() {
             value: "frob".into()
         })
     );
+    let nested = deployment(json!({"containers": [{"name": "a", "env": {"name": "X"}}]}));
+    let with_env = deployment(json!({"containers": [{"name": "a", "env": [{"name": "Y"}]}]}));
+    assert_eq!(
+        merge(&with_env, &nested, Schema::builtin()),
+        Err(SmpError::WrongKind {
+            path: "spec.template.spec.containers[name=a].env".into(),
+            expected: "SequenceNode",
+            found: "MappingNode"
+        })
+    );
     let message = merge(&target, &bad_kind, Schema::builtin())
         .unwrap_err()
         .to_string();
@@ -389,4 +399,25 @@ fn invalid_custom_schemas_are_rejected() {
         );
     }
     assert!(Schema::with_custom(&json!({"swagger": "2.0"})).is_ok());
+}
+
+#[test]
+fn scalars_in_a_list_of_keyed_maps_empty_it() {
+    let target = deployment(json!({"containers": [{"name": "a"}]}));
+    let patch = deployment(json!({"containers": ["x"]}));
+    assert_eq!(pod_spec(&apply(&target, &patch))["containers"], json!([]));
+}
+
+#[test]
+fn maps_in_a_list_of_scalars_are_an_error() {
+    let target = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
+    let patch = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "finalizers": [{"a": 1}]}});
+    assert_eq!(
+        merge(&target, &patch, Schema::builtin()),
+        Err(SmpError::WrongKind {
+            path: "metadata.finalizers (list element)".into(),
+            expected: "ScalarNode",
+            found: "MappingNode"
+        })
+    );
 }

@@ -194,9 +194,15 @@ impl<'a> Walker<'a> {
     /// The current field path, dotted.
     pub(super) fn path_string(&self) -> String {
         if self.path.is_empty() {
-            "(root)".to_owned()
-        } else {
-            self.path.join(".")
+            return "(root)".to_owned();
         }
+        let mut out = String::new();
+        for part in &self.path {
+            if !out.is_empty() && !part.starts_with('[') {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+        out
     }
 }
