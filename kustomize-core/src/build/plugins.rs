@@ -14,14 +14,19 @@ use crate::transformers::{annotations, images, labels, name_affix, namespace, re
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The fields the builtin transformer configs share.
+/// The fields the builtin transformer configs share. Plugin configs are read
+/// as kustomize reads them (go-yaml): unknown fields are ignored and scalar
+/// map values are taken as text.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct TransformerArgs {
+    #[serde(deserialize_with = "lenient_field_specs")]
     field_specs: Vec<FieldSpec>,
     prefix: String,
     suffix: String,
+    #[serde(deserialize_with = "lenient_string_map")]
     labels: StringMap,
+    #[serde(deserialize_with = "lenient_string_map")]
     annotations: StringMap,
     metadata: Option<Value>,
     unset_only: bool,
@@ -36,6 +41,37 @@ struct TransformerArgs {
     patches: String,
     options: indexmap::IndexMap<String, bool>,
     replacements: Vec<Value>,
+}
+
+/// A string map whose scalar values may be numbers or booleans.
+fn lenient_string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
+    let map = Option::<indexmap::IndexMap<String, Value>>::deserialize(d)?.unwrap_or_default();
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
+}
+
+/// Field specs with unknown keys ignored.
+fn lenient_field_specs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<FieldSpec>, D::Error> {
+    const KNOWN: [&str; 5] = ["group", "version", "kind", "path", "create"];
+    let items = Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default();
+    items
+        .into_iter()
+        .map(|mut item| {
+            if let Value::Object(m) = &mut item {
+                m.retain(|k, _| KNOWN.contains(&k.as_str()));
+            }
+            serde_json::from_value(item).map_err(serde::de::Error::custom)
+        })
+        .collect()
 }
 
 impl Target {
@@ -87,27 +123,15 @@ impl Target {
         config: &Resource,
     ) -> Result<(), Error> {
         const FIELD: &str = "generators";
-        let mut body = Value::Object(config.object.clone());
-        for key in ["apiVersion", "kind"] {
-            body.as_object_mut().map(|m| m.remove(key));
-        }
-        if let Some(md) = body.as_object_mut().and_then(|m| m.remove("metadata")) {
-            // The generated object's name and namespace come from the config's metadata.
-            for key in ["name", "namespace"] {
-                if let Some(v) = md.get(key) {
-                    body[key] = v.clone();
-                }
-            }
-        }
+        let bad =
+            |e: serde_json::Error| self.invalid_field(FIELD, format!("{}: {e}", config.kind()));
         let res = match config.kind() {
             "ConfigMapGenerator" => {
-                let args: ConfigMapArgs = serde_json::from_value(body)
-                    .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
+                let args = ConfigMapArgs::from_builtin_config(&config.object).map_err(bad)?;
                 generators::generate_config_map(&args, None, &self.loader)
             }
             "SecretGenerator" => {
-                let args: SecretArgs = serde_json::from_value(body)
-                    .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
+                let args = SecretArgs::from_builtin_config(&config.object).map_err(bad)?;
                 generators::generate_secret(&args, None, &self.loader)
             }
             other => {

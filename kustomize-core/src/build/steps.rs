@@ -262,3 +262,37 @@ pub(crate) fn finish(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
     acc.res.replace_all(kept);
     Ok(())
 }
+
+/// The label `buildMetadata: [managedByLabel]` adds; kubectl's embedded
+/// kustomize reports its version as `(devel)`.
+const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-(devel)");
+
+/// The last touches of a build: the managed-by label when asked for, and
+/// annotation values as text (kustomize rewrites every annotation map as a
+/// string map when it strips its internal annotations).
+pub(crate) fn apply_build_metadata(build_metadata: &[String], resources: &mut [Resource]) {
+    let managed_by = build_metadata.iter().any(|o| o == "managedByLabel");
+    for r in resources {
+        if managed_by {
+            let mut labels = r.metadata_map("labels");
+            labels.insert(MANAGED_BY.0.into(), Value::String(MANAGED_BY.1.into()));
+            r.set_metadata_map("labels", labels);
+        }
+        let Some(Value::Object(annotations)) = r
+            .object
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        else {
+            continue;
+        };
+        for v in annotations.values_mut() {
+            let text = match v {
+                Value::String(_) => continue,
+                Value::Null | Value::Object(_) | Value::Array(_) => String::new(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+            };
+            *v = Value::String(text);
+        }
+    }
+}

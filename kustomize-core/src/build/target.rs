@@ -220,14 +220,10 @@ fn is_remote(path: &str) -> bool {
 /// runs once at the top, then ordering.
 pub(crate) fn build_root(loader: Loader, ctx: &mut Context) -> Result<Vec<Resource>, Error> {
     let target = Target::load(loader, ctx)?;
-    if target.k.is_component() {
-        return Err(target.invalid(
-            "a Component cannot be built on its own; list it under 'components' of a Kustomization"
-                .into(),
-        ));
-    }
     let order = SortOrder::from_options(target.k.sort_options.as_ref(), &target.file)?;
     let mut acc = target.accumulate(Accumulator::default(), ctx)?;
     steps::finish(&target, &mut acc)?;
-    Ok(order.sort(acc.res.into_resources()))
+    let mut resources = order.sort(acc.res.into_resources());
+    steps::apply_build_metadata(&target.k.build_metadata, &mut resources);
+    Ok(resources)
 }
