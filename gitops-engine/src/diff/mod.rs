@@ -1,1 +1,278 @@
 //! Comparing desired objects with live ones, as Argo CD does.
+//!
+//! [`diff`] predicts what the live object would look like after applying the
+//! desired one and reports whether that differs from the live object, after
+//! both went through the same normalisation:
+//!
+//! 1. Argo CD's `managedFieldsManagers` (fields owned by trusted managers
+//!    are dropped from both sides where they differ).
+//! 2. Remarshal (canonical numbers; for built-in kinds, empty lists and maps
+//!    the typed encoder omits are dropped) and normalisation
+//!    (`creationTimestamp`, Secret `stringData`, RBAC rules, Endpoints order).
+//! 3. The `ignoreDifferences` normaliser (JSON pointers, jq paths) and the
+//!    optional `/status` ignore.
+//! 4. A three-way merge from the last-applied configuration (or two-way from
+//!    desired when live has none), then API defaults on both sides.
+//!
+//! [`server_side_diff`] computes the same result from a server-side apply
+//! dry-run response. Secret values are masked with [`hide_secret_data`];
+//! [`unified_diff`] renders a result for people.
+
+mod defaults;
+mod ignore;
+pub mod jq;
+mod kinds;
+mod location;
+mod managed_fields;
+mod merge;
+mod normalize;
+mod render;
+mod secrets;
+mod server_side;
+mod ssa;
+
+use serde_json::Value;
+use thiserror::Error;
+
+pub use ignore::IgnoreDifference;
+pub use render::{to_yaml, unified_diff};
+pub use secrets::hide_secret_data;
+pub use server_side::{DEFAULT_MANAGER, server_side_diff};
+
+use ignore::IgnoreNormalizer;
+use kinds::TypeInfo;
+use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
+
+/// The annotation `kubectl apply` stores the applied configuration in.
+pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Which objects have their `/status` ignored (Argo CD's
+/// `resource.compareoptions` `ignoreResourceStatusField`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IgnoreStatus {
+    /// Compare status like any other field (the bare engine's behaviour).
+    #[default]
+    None,
+    /// Ignore the status of CustomResourceDefinitions only.
+    Crd,
+    /// Ignore the status of every object (Argo CD's default).
+    All,
+}
+
+/// Options of a diff.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Treat the `rules` of aggregated Roles/ClusterRoles as unset.
+    pub ignore_aggregated_roles: bool,
+    /// Argo CD `ignoreDifferences` entries.
+    pub ignore_differences: Vec<IgnoreDifference>,
+    /// Whether `/status` is ignored.
+    pub ignore_status: IgnoreStatus,
+    /// For [`server_side_diff`]: keep fields that mutating webhooks added
+    /// (`IncludeMutationWebhook=true`).
+    pub include_mutation_webhook: bool,
+    /// For [`server_side_diff`]: the field manager of the apply
+    /// (`argocd-controller` when empty).
+    pub manager: String,
+}
+
+/// The outcome of comparing one desired/live pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffResult {
+    /// Whether applying desired would change the live object.
+    pub modified: bool,
+    /// The live object after normalisation (`null` when there is none).
+    pub normalized_live: Value,
+    /// The live object as it would be after applying desired (`null` when
+    /// desired is absent).
+    pub predicted_live: Value,
+}
+
+/// Why a diff could not be computed.
+#[derive(Debug, Error)]
+pub enum DiffError {
+    /// Neither a desired nor a live object was given.
+    #[error("nothing to compare: both the desired and the live object are missing")]
+    NothingToCompare,
+    /// The desired and live lists differ in length.
+    #[error("cannot diff lists of different lengths: {desired} desired vs {live} live objects")]
+    LengthMismatch {
+        /// Number of desired objects.
+        desired: usize,
+        /// Number of live objects.
+        live: usize,
+    },
+    /// An `ignoreDifferences` jq expression does not parse.
+    #[error("ignoreDifferences: invalid jqPathExpression `{expression}`: {source}")]
+    InvalidJqPath {
+        /// The expression as given.
+        expression: String,
+        /// What is wrong with it.
+        source: jq::JqParseError,
+    },
+    /// The server-side apply dry-run response cannot be used.
+    #[error("server-side diff of {resource}: {message}")]
+    ServerSideDiff {
+        /// `kind/name` of the object.
+        resource: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The normalisations shared by all diff paths, compiled once per call.
+struct Normalizer {
+    engine: NormalizeOptions,
+    user: IgnoreNormalizer,
+}
+
+impl Normalizer {
+    fn new(opts: &DiffOptions) -> Result<Self, DiffError> {
+        let mut entries = opts.ignore_differences.clone();
+        let status = |group: &str, kind: &str| IgnoreDifference {
+            group: group.into(),
+            kind: kind.into(),
+            json_pointers: vec!["/status".into()],
+            ..IgnoreDifference::default()
+        };
+        match opts.ignore_status {
+            IgnoreStatus::None => {}
+            IgnoreStatus::Crd => {
+                entries.push(status("apiextensions.k8s.io", "CustomResourceDefinition"))
+            }
+            IgnoreStatus::All => entries.push(status("*", "*")),
+        }
+        Ok(Normalizer {
+            engine: NormalizeOptions {
+                ignore_aggregated_roles: opts.ignore_aggregated_roles,
+            },
+            user: IgnoreNormalizer::new(&entries)?,
+        })
+    }
+
+    /// Remarshal and engine normalisation, optionally the user normaliser.
+    fn prepare(&self, obj: &Value, with_user: bool) -> Value {
+        let mut obj = obj.clone();
+        remarshal(&mut obj);
+        normalize(&mut obj, self.engine);
+        if with_user {
+            self.user.normalize(&mut obj);
+        }
+        obj
+    }
+}
+
+/// Compares `desired` with `live`. See the module documentation for the
+/// steps. Desired absent: not modified (extraneous objects are the caller's
+/// business); live absent: modified; both absent: an error.
+pub fn diff(
+    desired: Option<&Value>,
+    live: Option<&Value>,
+    opts: &DiffOptions,
+) -> Result<DiffResult, DiffError> {
+    let normalizer = Normalizer::new(opts)?;
+    let (desired, live) = match one_side_missing(&normalizer, desired, live)? {
+        Ok(result) => return Ok(result),
+        Err((d, l)) => (d.clone(), l.clone()),
+    };
+    let (desired, live) = trusted_managers_normalized(desired, live, opts);
+    let desired = normalizer.prepare(&desired, true);
+    let live = normalizer.prepare(&live, true);
+    let original = last_applied(&live)
+        .map(|mut applied| {
+            canonicalize_numbers(&mut applied);
+            normalize(&mut applied, normalizer.engine);
+            normalizer.user.normalize(&mut applied);
+            applied
+        })
+        .unwrap_or_else(|| desired.clone());
+    Ok(compare_after_merge(&original, &desired, live))
+}
+
+/// The result when one side is absent (`Ok(Ok(result))`), the error when
+/// both are, or both objects (`Ok(Err(pair))`).
+#[allow(clippy::type_complexity)]
+fn one_side_missing<'a>(
+    normalizer: &Normalizer,
+    desired: Option<&'a Value>,
+    live: Option<&'a Value>,
+) -> Result<Result<DiffResult, (&'a Value, &'a Value)>, DiffError> {
+    match (desired, live) {
+        (None, None) => Err(DiffError::NothingToCompare),
+        (None, Some(live)) => Ok(Ok(DiffResult {
+            modified: false,
+            normalized_live: normalizer.prepare(live, true),
+            predicted_live: Value::Null,
+        })),
+        (Some(desired), None) => Ok(Ok(DiffResult {
+            modified: true,
+            normalized_live: Value::Null,
+            predicted_live: normalizer.prepare(desired, true),
+        })),
+        (Some(d), Some(l)) => Ok(Err((d, l))),
+    }
+}
+
+/// Diffs lists pairwise; `modified` is true when any pair is modified.
+pub fn diff_list(
+    desired: &[Option<Value>],
+    live: &[Option<Value>],
+    opts: &DiffOptions,
+) -> Result<(bool, Vec<DiffResult>), DiffError> {
+    if desired.len() != live.len() {
+        return Err(DiffError::LengthMismatch {
+            desired: desired.len(),
+            live: live.len(),
+        });
+    }
+    let results = desired
+        .iter()
+        .zip(live)
+        .map(|(d, l)| diff(d.as_ref(), l.as_ref(), opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((results.iter().any(|r| r.modified), results))
+}
+
+/// Applies Argo CD's `managedFieldsManagers` rule for the entries matching
+/// live.
+fn trusted_managers_normalized(
+    mut desired: Value,
+    mut live: Value,
+    opts: &DiffOptions,
+) -> (Value, Value) {
+    let managers: Vec<String> = opts
+        .ignore_differences
+        .iter()
+        .filter(|e| e.matches(&live))
+        .flat_map(|e| e.managed_fields_managers.iter().cloned())
+        .collect();
+    if !managers.is_empty() {
+        managed_fields::remove_trusted_fields(&mut desired, &mut live, &managers);
+    }
+    (desired, live)
+}
+
+/// The parsed last-applied configuration of `live`, when it is a JSON object.
+fn last_applied(live: &Value) -> Option<Value> {
+    let text = live
+        .pointer("/metadata/annotations")?
+        .get(LAST_APPLIED_ANNOTATION)?
+        .as_str()?;
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .filter(Value::is_object)
+}
+
+/// Merges, defaults both sides and compares.
+fn compare_after_merge(original: &Value, desired: &Value, mut live: Value) -> DiffResult {
+    let mut predicted = merge::three_way_merge(original, desired, &live);
+    if TypeInfo::of(desired).is_built_in() {
+        defaults::apply_defaults(&mut predicted);
+        defaults::apply_defaults(&mut live);
+    }
+    DiffResult {
+        modified: predicted != live,
+        normalized_live: live,
+        predicted_live: predicted,
+    }
+}
