@@ -57,6 +57,7 @@ fn options(case: &Value) -> DiffOptions {
         ignore_differences: ignore,
         include_mutation_webhook: !o["ignoreMutationWebhook"].as_bool().unwrap_or(true),
         manager: o["manager"].as_str().unwrap_or("").to_string(),
+        server_side_apply: o["mode"] == "structured-merge-diff",
         ..DiffOptions::default()
     }
 }
@@ -146,6 +147,50 @@ fn run_checks(name: &str, r: &DiffResult) -> Vec<String> {
             );
         }
         "nil-live" => check(n.is_null(), "normalizedLive is null"),
+        "smd-deployment-defaults" => {
+            check(
+                containers(p).as_array().map(Vec::len) == Some(1),
+                "predicted has one container",
+            );
+            let resources = at(p, "/spec/template/spec/containers/0/resources");
+            let zero = |v: &Value| v.is_null() || v == "0";
+            check(
+                ["requests", "limits"].iter().all(|kind| {
+                    ["cpu", "memory", "storage"]
+                        .iter()
+                        .all(|r| zero(&resources[*kind][*r]))
+                }),
+                "requests/limits cpu, memory, storage are zero",
+            );
+            check(
+                at(p, "/spec/strategy/rollingUpdate/maxSurge") == "25%",
+                "maxSurge is the string 25%",
+            );
+            check(
+                at(p, "/spec/template/spec/dnsPolicy") == "ClusterFirst",
+                "dnsPolicy ClusterFirst",
+            );
+        }
+        "smd-service-apply-defaults" => {
+            check(
+                at(p, "/spec/internalTrafficPolicy") == "Cluster"
+                    && at(n, "/spec/internalTrafficPolicy") == "Cluster",
+                "internalTrafficPolicy Cluster in both",
+            );
+            check(la(n) && la(p), "no last-applied annotation");
+        }
+        "smd-service-multiple-ports" => check(
+            at(p, "/spec/ports").as_array().map(Vec::len) == Some(5),
+            "predicted has 5 ports",
+        ),
+        "smd-service-remove-list-entries" => check(
+            at(p, "/spec/ports").as_array().map(Vec::len) == Some(2),
+            "predicted has 2 ports",
+        ),
+        "smd-service-remove-previously-applied-field" => check(
+            at(p, "/spec/type") == "ClusterIP",
+            "predicted type ClusterIP",
+        ),
         "ssd-deployment-composite-key-ports" => {
             check(
                 containers(p).as_array().map(Vec::len) == Some(2),

@@ -30,6 +30,7 @@ mod render;
 mod secrets;
 mod server_side;
 mod ssa;
+mod structured;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -45,6 +46,9 @@ use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
 
 /// The annotation `kubectl apply` stores the applied configuration in.
 pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The annotation carrying per-resource sync options.
+pub const SYNC_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/sync-options";
 
 /// Which objects have their `/status` ignored (Argo CD's
 /// `resource.compareoptions` `ignoreResourceStatusField`).
@@ -71,9 +75,25 @@ pub struct DiffOptions {
     /// For [`server_side_diff`]: keep fields that mutating webhooks added
     /// (`IncludeMutationWebhook=true`).
     pub include_mutation_webhook: bool,
-    /// For [`server_side_diff`]: the field manager of the apply
-    /// (`argocd-controller` when empty).
+    /// The field manager of server-side applies (`argocd-controller` when
+    /// empty).
     pub manager: String,
+    /// The application syncs with server-side apply (`ServerSideApply=true`
+    /// in its sync options): predict with the structured merge. A desired
+    /// object annotated `argocd.argoproj.io/sync-options: ServerSideApply=true`
+    /// takes this path too.
+    pub server_side_apply: bool,
+}
+
+impl DiffOptions {
+    /// The field manager, `argocd-controller` unless set.
+    pub fn manager(&self) -> &str {
+        if self.manager.is_empty() {
+            DEFAULT_MANAGER
+        } else {
+            &self.manager
+        }
+    }
 }
 
 /// The outcome of comparing one desired/live pair.
@@ -178,6 +198,14 @@ pub fn diff(
     let (desired, live) = trusted_managers_normalized(desired, live, opts);
     let desired = normalizer.prepare(&desired, true);
     let live = normalizer.prepare(&live, true);
+    if opts.server_side_apply || wants_server_side_apply(&desired) {
+        let (predicted, live) = structured::structured_merge(&desired, &live, opts.manager());
+        return Ok(DiffResult {
+            modified: predicted != live,
+            normalized_live: live,
+            predicted_live: predicted,
+        });
+    }
     let original = last_applied(&live)
         .map(|mut applied| {
             canonicalize_numbers(&mut applied);
@@ -250,6 +278,14 @@ fn trusted_managers_normalized(
         managed_fields::remove_trusted_fields(&mut desired, &mut live, &managers);
     }
     (desired, live)
+}
+
+/// Whether `obj`'s sync options contain `ServerSideApply=true`.
+fn wants_server_side_apply(obj: &Value) -> bool {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(SYNC_OPTIONS_ANNOTATION))
+        .and_then(Value::as_str)
+        .is_some_and(|opts| opts.split(',').any(|o| o.trim() == "ServerSideApply=true"))
 }
 
 /// The parsed last-applied configuration of `live`, when it is a JSON object.

@@ -40,12 +40,7 @@ pub fn server_side_diff(
     let mut predicted = if opts.include_mutation_webhook {
         dry_run.clone()
     } else {
-        let manager = if opts.manager.is_empty() {
-            DEFAULT_MANAGER
-        } else {
-            opts.manager.as_str()
-        };
-        remove_webhook_mutation(dry_run, &live, manager)?
+        remove_webhook_mutation(dry_run, &live, opts.manager())?
     };
     predicted = normalizer.prepare(&predicted, true);
     let mut live = normalizer.prepare(&live, true);
