@@ -72,7 +72,7 @@ fn at<'a>(v: &'a Value, pointer: &str) -> &'a Value {
 /// The `checks` of a case, as code. Returns the failed check descriptions.
 fn run_checks(name: &str, r: &DiffResult) -> Vec<String> {
     let (n, p) = (&r.normalized_live, &r.predicted_live);
-    let text = unified_diff(n, p);
+    let text = unified_diff(n, p, &[]);
     let containers = |v: &Value| at(v, "/spec/template/spec/containers").clone();
     let port_numbers = |v: &Value| -> Vec<Value> {
         at(v, "/spec/template/spec/containers/0/ports")
@@ -353,7 +353,7 @@ fn diff_corpus_cases() {
             failures.push(format!(
                 "{name}: {}\n{}",
                 problems.join("; "),
-                unified_diff(&result.normalized_live, &result.predicted_live)
+                unified_diff(&result.normalized_live, &result.predicted_live, &[])
             ));
         }
     }

@@ -26,6 +26,7 @@ mod location;
 mod managed_fields;
 mod merge;
 mod normalize;
+mod quantity;
 mod render;
 mod secrets;
 mod server_side;
@@ -239,6 +240,22 @@ fn one_side_missing<'a>(
         })),
         (Some(d), Some(l)) => Ok(Err((d, l))),
     }
+}
+
+/// [`diff`] computed on masked copies (see [`hide_secret_data`]) so that no
+/// Secret value or hidden annotation appears in the returned objects;
+/// `modified` is that of the unmasked comparison.
+pub fn diff_masked(
+    desired: Option<&Value>,
+    live: Option<&Value>,
+    opts: &DiffOptions,
+    hide_annotations: &[String],
+) -> Result<DiffResult, DiffError> {
+    let modified = diff(desired, live, opts)?.modified;
+    let (desired, live) = hide_secret_data(desired, live, hide_annotations);
+    let mut masked = diff(desired.as_ref(), live.as_ref(), opts)?;
+    masked.modified = modified;
+    Ok(masked)
 }
 
 /// Diffs lists pairwise; `modified` is true when any pair is modified.

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use super::kinds::TypeInfo;
+use super::quantity;
 
 /// Top-level fields that some built-in type declares. A built-in object with
 /// any other top-level field would fail a strict typed decode, in which case
@@ -88,6 +89,71 @@ pub(crate) fn remarshal(obj: &mut Value) {
         drop_empty_lists(obj);
         drop_empty_maps(obj);
         drop_null_timestamps(obj);
+        canonicalize_quantities(obj, &ty);
+    }
+}
+
+/// Quantity maps: container and claim `resources.requests`/`limits`,
+/// ResourceQuota `spec.hard`, PersistentVolume `spec.capacity`, LimitRange
+/// limit items and pod `overhead`.
+fn canonicalize_quantities(v: &mut Value, ty: &TypeInfo) {
+    fn quantity_map(m: &mut Map<String, Value>) {
+        for q in m.values_mut() {
+            let text = match q {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if let Some(c) = quantity::canonical(&text) {
+                *q = Value::String(c);
+            }
+        }
+    }
+    fn walk(v: &mut Value, parent: Option<&str>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m.iter_mut() {
+                    let is_quantities = matches!(
+                        (parent, k.as_str()),
+                        (Some("resources"), "requests" | "limits")
+                    ) || k == "overhead";
+                    match child {
+                        Value::Object(q) if is_quantities => quantity_map(q),
+                        _ => walk(child, Some(k)),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, parent)),
+            _ => {}
+        }
+    }
+    walk(v, None);
+    let spec_maps: &[&str] = match (ty.group.as_str(), ty.kind.as_str()) {
+        ("", "ResourceQuota") => &["hard"],
+        ("", "PersistentVolume") => &["capacity"],
+        _ => &[],
+    };
+    for key in spec_maps {
+        if let Some(Value::Object(m)) = v.get_mut("spec").and_then(|s| s.get_mut(*key)) {
+            quantity_map(m);
+        }
+    }
+    if ty.is("", "LimitRange")
+        && let Some(Value::Array(limits)) = v.pointer_mut("/spec/limits")
+    {
+        for item in limits.iter_mut().filter_map(Value::as_object_mut) {
+            for key in [
+                "max",
+                "min",
+                "default",
+                "defaultRequest",
+                "maxLimitRequestRatio",
+            ] {
+                if let Some(Value::Object(m)) = item.get_mut(key) {
+                    quantity_map(m);
+                }
+            }
+        }
     }
 }
 
@@ -358,6 +424,26 @@ mod tests {
         normalize(&mut b, NormalizeOptions::default());
         assert_eq!(a, b);
         assert_eq!(a["subsets"][0]["ports"][0]["protocol"], "TCP");
+    }
+
+    #[test]
+    fn remarshal_canonicalizes_quantities() {
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"containers": [
+            {"name": "a", "resources": {"requests": {"cpu": 0.2, "memory": "1.5Gi"}, "limits": {"cpu": "1000m", "odd": "lots"}}}]}}}});
+        remarshal(&mut d);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["resources"],
+            json!({"requests": {"cpu": "200m", "memory": "1536Mi"}, "limits": {"cpu": "1", "odd": "lots"}})
+        );
+        let mut quota = json!({"apiVersion": "v1", "kind": "ResourceQuota", "spec": {"hard": {"pods": 10, "requests.cpu": "0.5"}}});
+        remarshal(&mut quota);
+        assert_eq!(
+            quota["spec"]["hard"],
+            json!({"pods": "10", "requests.cpu": "500m"})
+        );
+        let mut cr = json!({"apiVersion": "foo.io/v1", "kind": "Foo", "spec": {"resources": {"requests": {"cpu": 0.2}}}});
+        remarshal(&mut cr);
+        assert_eq!(cr["spec"]["resources"]["requests"]["cpu"], 0.2);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde_json::Value;
 use similar::TextDiff;
 
 use super::normalize::sorted_keys;
+use super::secrets::hide_secret_data;
 
 /// Renders `value` as block-style YAML with sorted keys (the layout
 /// `kubectl` and Argo CD print: list items at their key's indentation).
@@ -154,16 +155,22 @@ fn plain_or_quoted(s: &str) -> String {
 
 /// A unified diff (3 lines of context) from the YAML of `normalized_live`
 /// to the YAML of `predicted_live`, headed `live` / `desired`; empty when
-/// they render the same. A `null` side renders as no lines.
-pub fn unified_diff(normalized_live: &Value, predicted_live: &Value) -> String {
-    let render = |v: &Value| {
-        if v.is_null() {
-            String::new()
-        } else {
-            to_yaml(v)
-        }
-    };
-    let (old, new) = (render(normalized_live), render(predicted_live));
+/// they render the same. A `null` side renders as no lines. Secret values
+/// and the annotations named in `hide_annotations` are masked first (see
+/// [`hide_secret_data`]), so equal values still show as equal.
+pub fn unified_diff(
+    normalized_live: &Value,
+    predicted_live: &Value,
+    hide_annotations: &[String],
+) -> String {
+    let present = |v: &Value| (!v.is_null()).then(|| v.clone());
+    let (predicted, live) = hide_secret_data(
+        present(predicted_live).as_ref(),
+        present(normalized_live).as_ref(),
+        hide_annotations,
+    );
+    let render = |v: Option<Value>| v.map(|v| to_yaml(&v)).unwrap_or_default();
+    let (old, new) = (render(live), render(predicted));
     if old == new {
         return String::new();
     }
@@ -198,8 +205,25 @@ mod tests {
 
     #[test]
     fn diff_marks_changed_lines() {
-        let d = unified_diff(&json!({"a": 1, "b": 2}), &json!({"a": 1, "b": 3}));
+        let d = unified_diff(&json!({"a": 1, "b": 2}), &json!({"a": 1, "b": 3}), &[]);
         assert!(d.contains("-b: 2\n") && d.contains("+b: 3\n"), "{d}");
-        assert!(unified_diff(&json!({"a": 1}), &json!({"a": 1})).is_empty());
+        assert!(unified_diff(&json!({"a": 1}), &json!({"a": 1}), &[]).is_empty());
+        let created = unified_diff(&Value::Null, &json!({"a": 1}), &[]);
+        assert!(created.contains("+a: 1"), "{created}");
+    }
+
+    #[test]
+    fn secret_values_are_masked_consistently() {
+        let secret = |v: &str| json!({"apiVersion": "v1", "kind": "Secret", "data": {"same": "YQ==", "changed": v}});
+        let d = unified_diff(&secret("Yg=="), &secret("Yw=="), &[]);
+        assert!(
+            !d.contains("YQ==") && !d.contains("Yg==") && !d.contains("Yw=="),
+            "{d}"
+        );
+        assert!(
+            d.contains("-  changed: ++++++++++++\n") && d.contains("+  changed: ++++++++\n"),
+            "{d}"
+        );
+        assert!(unified_diff(&secret("Yg=="), &secret("Yg=="), &[]).is_empty());
     }
 }
