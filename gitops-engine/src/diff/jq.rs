@@ -2,14 +2,15 @@
 //! `jqPathExpressions` of `ignoreDifferences` (each expression `E` is run as
 //! `del(E)` on the object).
 //!
-//! Supported grammar (whitespace allowed between tokens):
+//! Supported grammar (whitespace is allowed around `|`, operators and
+//! parentheses):
 //!
 //! ```text
 //! expr    := term ('|' term)*
-//! term    := 'select(' cond ')' | path
-//! path    := '.' | ( '.' name | '."' text '"' | '[' ']' | '[' int ']' | '["' text '"]' | '?' )+
-//! cond    := expr ( ('==' | '!=') literal | '|' func )?
-//! func    := ('startswith' | 'endswith' | 'contains' | 'test') '(' string ')' | 'has(' string ')'
+//! term    := 'select(' cond ')' steps | '.' (name | string)? steps
+//! steps   := ( '.' name | '.' string | '[' ']' | '[' int ']' | '[' string ']' | '?' )*
+//! cond    := expr ( ('==' | '!=') literal | '|' func )? | func
+//! func    := ('startswith' | 'endswith' | 'contains' | 'test' | 'has') '(' string ')'
 //! literal := string | number | true | false | null
 //! ```
 //!
@@ -256,38 +257,42 @@ impl Parser<'_> {
             let cond = self.cond()?;
             self.expect(")")?;
             terms.push(Term::Select(Box::new(cond)));
-            return Ok(());
+            // `select(...).field` continues with steps.
+            return self.steps(terms, false);
         }
         self.expect(".")?;
-        let mut any = false;
         // `.name` or `."text"` directly after the leading dot.
-        if let Some(name) = self.field_name()? {
-            terms.push(Term::Step {
-                step: Step::Field(name),
-                optional: false,
-            });
-            any = true;
-        }
+        let named = match self.field_name()? {
+            Some(name) => {
+                terms.push(Term::Step {
+                    step: Step::Field(name),
+                    optional: false,
+                });
+                true
+            }
+            None => false,
+        };
+        self.steps(terms, named)
+    }
+
+    /// Steps after the start of a term: `.name`, `."text"`, `[...]`, `?`.
+    /// `any` tells whether a step was already pushed (for `?`).
+    fn steps(&mut self, terms: &mut Vec<Term>, mut any: bool) -> Result<(), JqParseError> {
         loop {
-            let before = self.pos;
             if self.rest().starts_with('?') {
                 self.pos += 1;
                 match terms.last_mut() {
                     Some(Term::Step { optional, .. }) if any => *optional = true,
                     _ => return Err(self.error("`?` must follow a step")),
                 }
-                continue;
-            }
-            if self.rest().starts_with('[') {
+            } else if self.rest().starts_with('[') {
                 self.pos += 1;
                 terms.push(Term::Step {
                     step: self.bracket()?,
                     optional: false,
                 });
                 any = true;
-                continue;
-            }
-            if self.rest().starts_with('.') {
+            } else if self.rest().starts_with('.') {
                 self.pos += 1;
                 match self.field_name()? {
                     Some(name) => {
@@ -296,13 +301,11 @@ impl Parser<'_> {
                             optional: false,
                         });
                         any = true;
-                        continue;
                     }
-                    None if self.rest().starts_with('[') => continue,
+                    None if self.rest().starts_with('[') => {}
                     None => return Err(self.error("expected a field name after `.`")),
                 }
-            }
-            if self.pos == before {
+            } else {
                 return Ok(());
             }
         }
@@ -373,6 +376,14 @@ impl Parser<'_> {
     }
 
     fn cond(&mut self) -> Result<Cond, JqParseError> {
+        self.skip_ws();
+        if !self.rest().starts_with('.') {
+            let func = self.func()?;
+            return Ok(Cond::Func {
+                lhs: JqPath { terms: Vec::new() },
+                func,
+            });
+        }
         let lhs = self.expr()?;
         if self.eat("==") {
             return Ok(Cond::Compare {
@@ -503,7 +514,19 @@ mod tests {
             del(".c[] | select(.i == 2)", doc.clone()),
             json!({"c": [{"name": "istio-proxy", "i": 1}]})
         );
-        assert_eq!(del(".c[] | select(.i)", doc), json!({"c": []}));
+        assert_eq!(del(".c[] | select(.i)", doc.clone()), json!({"c": []}));
+        assert_eq!(
+            del(".c[] | select(has(\"i\"))", doc.clone()),
+            json!({"c": []})
+        );
+        assert_eq!(
+            del(".c[] | select(.name == \"app\").i", doc.clone()),
+            json!({"c": [{"name": "istio-proxy", "i": 1}, {"name": "app"}]})
+        );
+        assert_eq!(
+            del(".c[]|select(.name|endswith(\"proxy\"))|.i", doc),
+            json!({"c": [{"name": "istio-proxy"}, {"name": "app", "i": 2}]})
+        );
     }
 
     #[test]
@@ -515,6 +538,9 @@ mod tests {
     #[test]
     fn parse_errors() {
         for bad in [
+            ".a | select(.b == 1)?",
+            ".c[] | select(has(\"i\") and false)",
+            ".a.",
             "",
             "spec",
             ".a[",

@@ -42,7 +42,6 @@ pub use secrets::hide_secret_data;
 pub use server_side::{DEFAULT_MANAGER, server_side_diff};
 
 use ignore::IgnoreNormalizer;
-use kinds::TypeInfo;
 use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
 
 /// The annotation `kubectl apply` stores the applied configuration in.
@@ -192,9 +191,9 @@ pub fn diff(
     opts: &DiffOptions,
 ) -> Result<DiffResult, DiffError> {
     let normalizer = Normalizer::new(opts)?;
-    let (desired, live) = match one_side_missing(&normalizer, desired, live)? {
-        Ok(result) => return Ok(result),
-        Err((d, l)) => (d.clone(), l.clone()),
+    let (desired, live) = match Sides::of(&normalizer, desired, live)? {
+        Sides::Decided(result) => return Ok(result),
+        Sides::Both(d, l) => (d.clone(), l.clone()),
     };
     let (desired, live) = trusted_managers_normalized(desired, live, opts);
     let desired = normalizer.prepare(&desired, true);
@@ -218,27 +217,35 @@ pub fn diff(
     Ok(compare_after_merge(&original, &desired, live))
 }
 
-/// The result when one side is absent (`Ok(Ok(result))`), the error when
-/// both are, or both objects (`Ok(Err(pair))`).
-#[allow(clippy::type_complexity)]
-fn one_side_missing<'a>(
-    normalizer: &Normalizer,
-    desired: Option<&'a Value>,
-    live: Option<&'a Value>,
-) -> Result<Result<DiffResult, (&'a Value, &'a Value)>, DiffError> {
-    match (desired, live) {
-        (None, None) => Err(DiffError::NothingToCompare),
-        (None, Some(live)) => Ok(Ok(DiffResult {
-            modified: false,
-            normalized_live: normalizer.prepare(live, true),
-            predicted_live: Value::Null,
-        })),
-        (Some(desired), None) => Ok(Ok(DiffResult {
-            modified: true,
-            normalized_live: Value::Null,
-            predicted_live: normalizer.prepare(desired, true),
-        })),
-        (Some(d), Some(l)) => Ok(Err((d, l))),
+/// What the presence of the two sides decides.
+enum Sides<'a> {
+    /// One side is absent: the result follows without comparing.
+    Decided(DiffResult),
+    /// Both sides are present.
+    Both(&'a Value, &'a Value),
+}
+
+impl<'a> Sides<'a> {
+    /// Desired absent: not modified; live absent: modified; both: an error.
+    fn of(
+        normalizer: &Normalizer,
+        desired: Option<&'a Value>,
+        live: Option<&'a Value>,
+    ) -> Result<Self, DiffError> {
+        match (desired, live) {
+            (None, None) => Err(DiffError::NothingToCompare),
+            (None, Some(live)) => Ok(Sides::Decided(DiffResult {
+                modified: false,
+                normalized_live: normalizer.prepare(live, true),
+                predicted_live: Value::Null,
+            })),
+            (Some(desired), None) => Ok(Sides::Decided(DiffResult {
+                modified: true,
+                normalized_live: Value::Null,
+                predicted_live: normalizer.prepare(desired, true),
+            })),
+            (Some(d), Some(l)) => Ok(Sides::Both(d, l)),
+        }
     }
 }
 
@@ -319,10 +326,8 @@ fn last_applied(live: &Value) -> Option<Value> {
 /// Merges, defaults both sides and compares.
 fn compare_after_merge(original: &Value, desired: &Value, mut live: Value) -> DiffResult {
     let mut predicted = merge::three_way_merge(original, desired, &live);
-    if TypeInfo::of(desired).is_built_in() {
-        defaults::apply_defaults(&mut predicted);
-        defaults::apply_defaults(&mut live);
-    }
+    defaults::apply_defaults(&mut predicted);
+    defaults::apply_defaults(&mut live);
     DiffResult {
         modified: predicted != live,
         normalized_live: live,

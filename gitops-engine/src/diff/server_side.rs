@@ -7,9 +7,7 @@ use serde_json::Value;
 use super::kinds::meta_str;
 use super::managed_fields::{FieldSet, owned_by};
 use super::ssa::{ListKinds, keep_owned, merge, remove_dropped};
-use super::{
-    DiffError, DiffOptions, DiffResult, LAST_APPLIED_ANNOTATION, Normalizer, one_side_missing,
-};
+use super::{DiffError, DiffOptions, DiffResult, LAST_APPLIED_ANNOTATION, Normalizer, Sides};
 
 /// The field manager Argo CD applies with.
 pub const DEFAULT_MANAGER: &str = "argocd-controller";
@@ -32,9 +30,9 @@ pub fn server_side_diff(
     opts: &DiffOptions,
 ) -> Result<DiffResult, DiffError> {
     let normalizer = Normalizer::new(opts)?;
-    let (_, live) = match one_side_missing(&normalizer, desired, live)? {
-        Ok(result) => return Ok(result),
-        Err(pair) => pair,
+    let live = match Sides::of(&normalizer, desired, live)? {
+        Sides::Decided(result) => return Ok(result),
+        Sides::Both(_, live) => live,
     };
     let live = normalizer.prepare(live, false);
     let mut predicted = if opts.include_mutation_webhook {
