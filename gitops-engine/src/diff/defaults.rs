@@ -6,8 +6,11 @@
 //! Covered: pod templates (pod, containers, probes, ports, volumes, env
 //! field refs) in Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 //! ReplicationController, Job and CronJob; Deployment, StatefulSet,
-//! DaemonSet and Job specs; Service; Secret; admission webhook
-//! configurations. Only absent (or null) fields are set.
+//! DaemonSet, Job, CronJob and HorizontalPodAutoscaler specs; Pod requests
+//! from limits; Service; Secret; PersistentVolume(Claim); NetworkPolicy;
+//! (Cluster)RoleBinding subjects; StorageClass; admission webhook
+//! configurations. Workload defaults are those of `apps/v1` for every
+//! version. Only absent (or null) fields are set.
 
 use serde_json::{Map, Value, json};
 
@@ -24,10 +27,22 @@ pub(crate) fn apply_defaults(obj: &mut Value) {
         return;
     };
     match (ty.group.as_str(), ty.kind.as_str()) {
-        ("", "Pod") => with_map(root, "spec", pod_spec),
+        ("", "Pod") => with_map(root, "spec", |s| {
+            pod_spec(s);
+            for key in ["containers", "initContainers"] {
+                for_each_map(s, key, requests_from_limits);
+            }
+        }),
         ("", "Service") => with_map(root, "spec", service_spec),
         ("", "Secret") => set(root, "type", json!("Opaque")),
-        ("", "ReplicationController") => {
+        ("", "PersistentVolumeClaim") => with_map(root, "spec", |s| {
+            set(s, "volumeMode", json!("Filesystem"));
+        }),
+        ("", "PersistentVolume") => with_map(root, "spec", |s| {
+            set(s, "persistentVolumeReclaimPolicy", json!("Retain"));
+            set(s, "volumeMode", json!("Filesystem"));
+        }),
+        ("", "ReplicationController") | ("apps" | "extensions", "ReplicaSet") => {
             with_map(root, "spec", |s| {
                 set(s, "replicas", json!(1));
                 template(s);
@@ -36,20 +51,40 @@ pub(crate) fn apply_defaults(obj: &mut Value) {
         ("apps" | "extensions", "Deployment") => with_map(root, "spec", deployment_spec),
         ("apps", "StatefulSet") => with_map(root, "spec", statefulset_spec),
         ("apps" | "extensions", "DaemonSet") => with_map(root, "spec", daemonset_spec),
-        ("apps" | "extensions", "ReplicaSet") => {
-            with_map(root, "spec", |s| {
-                set(s, "replicas", json!(1));
-                template(s);
-            });
-        }
         ("batch", "Job") => with_map(root, "spec", job_spec),
         ("batch", "CronJob") => with_map(root, "spec", |s| {
             set(s, "concurrencyPolicy", json!("Allow"));
             set(s, "suspend", json!(false));
             set(s, "successfulJobsHistoryLimit", json!(3));
             set(s, "failedJobsHistoryLimit", json!(1));
-            with_map(s, "jobTemplate", |jt| with_map(jt, "spec", job_spec));
+            with_map(s, "jobTemplate", |jt| with_map(jt, "spec", template));
         }),
+        ("autoscaling", "HorizontalPodAutoscaler") => with_map(root, "spec", |s| {
+            set(s, "minReplicas", json!(1));
+        }),
+        ("networking.k8s.io" | "extensions", "NetworkPolicy") => with_map(root, "spec", |s| {
+            let mut types = vec![json!("Ingress")];
+            if s.get("egress")
+                .and_then(Value::as_array)
+                .is_some_and(|e| !e.is_empty())
+            {
+                types.push(json!("Egress"));
+            }
+            set(s, "policyTypes", Value::Array(types));
+        }),
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            for_each_map(root, "subjects", |subject| {
+                let group = match subject.get("kind").and_then(Value::as_str) {
+                    Some("User" | "Group") => "rbac.authorization.k8s.io",
+                    _ => "",
+                };
+                set(subject, "apiGroup", json!(group));
+            });
+        }
+        ("storage.k8s.io", "StorageClass") => {
+            set(root, "reclaimPolicy", json!("Delete"));
+            set(root, "volumeBindingMode", json!("Immediate"));
+        }
         (
             "admissionregistration.k8s.io",
             kind @ ("MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"),
@@ -141,11 +176,29 @@ fn daemonset_spec(s: &mut Map<String, Value>) {
 
 fn job_spec(s: &mut Map<String, Value>) {
     set(s, "backoffLimit", json!(6));
-    set(s, "completions", json!(1));
+    let unset = |s: &Map<String, Value>, k: &str| s.get(k).is_none_or(Value::is_null);
+    if unset(s, "completions") && unset(s, "parallelism") {
+        set(s, "completions", json!(1));
+    }
     set(s, "parallelism", json!(1));
     set(s, "completionMode", json!("NonIndexed"));
     set(s, "suspend", json!(false));
     template(s);
+}
+
+/// A Pod's container requests default to its limits.
+fn requests_from_limits(c: &mut Map<String, Value>) {
+    with_map(c, "resources", |r| {
+        let Some(Value::Object(limits)) = r.get("limits").cloned() else {
+            return;
+        };
+        set(r, "requests", json!({}));
+        with_map(r, "requests", |req| {
+            for (name, limit) in limits {
+                set(req, &name, limit);
+            }
+        });
+    });
 }
 
 fn pod_spec(s: &mut Map<String, Value>) {
@@ -199,6 +252,7 @@ fn volume(v: &mut Map<String, Value>) {
     for source in ["configMap", "secret", "downwardAPI", "projected"] {
         with_map(v, source, |s| set(s, "defaultMode", json!(420)));
     }
+    with_map(v, "hostPath", |h| set(h, "type", json!("")));
 }
 
 fn service_spec(s: &mut Map<String, Value>) {
@@ -214,6 +268,16 @@ fn service_spec(s: &mut Map<String, Value>) {
     }
     if ty == "NodePort" || ty == "LoadBalancer" {
         set(s, "externalTrafficPolicy", json!("Cluster"));
+    }
+    if ty == "LoadBalancer" {
+        set(s, "allocateLoadBalancerNodePorts", json!(true));
+    }
+    if s.get("sessionAffinity").and_then(Value::as_str) == Some("ClientIP") {
+        set(s, "sessionAffinityConfig", json!({}));
+        with_map(s, "sessionAffinityConfig", |c| {
+            set(c, "clientIP", json!({}));
+            with_map(c, "clientIP", |ip| set(ip, "timeoutSeconds", json!(10800)));
+        });
     }
     for_each_map(s, "ports", |p| {
         set(p, "protocol", json!("TCP"));
@@ -286,6 +350,60 @@ mod tests {
             json!({"ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}],
             "type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster"})
         );
+    }
+
+    #[test]
+    fn job_completions_only_when_parallelism_unset() {
+        let mut j = json!({"apiVersion": "batch/v1", "kind": "Job", "spec": {"parallelism": 3}});
+        apply_defaults(&mut j);
+        assert_eq!(j["spec"].get("completions"), None);
+        assert_eq!(j["spec"]["parallelism"], 3);
+        let mut k = json!({"apiVersion": "batch/v1", "kind": "Job", "spec": {}});
+        apply_defaults(&mut k);
+        assert_eq!(
+            (
+                k["spec"]["completions"].clone(),
+                k["spec"]["parallelism"].clone()
+            ),
+            (json!(1), json!(1))
+        );
+    }
+
+    #[test]
+    fn cron_job_defaults_its_pod_template_only() {
+        let mut c = json!({"apiVersion": "batch/v1", "kind": "CronJob", "spec": {"jobTemplate": {"spec": {
+            "template": {"spec": {"containers": [{"name": "a", "image": "x:1"}]}}}}}});
+        apply_defaults(&mut c);
+        let job = &c["spec"]["jobTemplate"]["spec"];
+        assert_eq!(job.get("backoffLimit"), None);
+        assert_eq!(job["template"]["spec"]["restartPolicy"], "Always");
+        assert_eq!(c["spec"]["concurrencyPolicy"], "Allow");
+    }
+
+    #[test]
+    fn pod_requests_default_to_limits() {
+        let mut p = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [
+            {"name": "a", "image": "x:1", "resources": {"limits": {"cpu": "1"}, "requests": {"memory": "1Gi"}}}]}});
+        apply_defaults(&mut p);
+        assert_eq!(
+            p["spec"]["containers"][0]["resources"]["requests"],
+            json!({"memory": "1Gi", "cpu": "1"})
+        );
+    }
+
+    #[test]
+    fn binding_subjects_and_network_policy() {
+        let mut b = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "subjects": [
+            {"kind": "User", "name": "u"}, {"kind": "ServiceAccount", "name": "s", "namespace": "n"}]});
+        apply_defaults(&mut b);
+        assert_eq!(b["subjects"][0]["apiGroup"], "rbac.authorization.k8s.io");
+        assert_eq!(b["subjects"][1]["apiGroup"], "");
+        let mut np = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "spec": {"egress": [{}]}});
+        apply_defaults(&mut np);
+        assert_eq!(np["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+        let mut ingress_only = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "spec": {"egress": []}});
+        apply_defaults(&mut ingress_only);
+        assert_eq!(ingress_only["spec"]["policyTypes"], json!(["Ingress"]));
     }
 
     #[test]
