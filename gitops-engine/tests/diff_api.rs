@@ -172,3 +172,45 @@ fn server_side_diff_needs_managed_fields() {
         server_side_diff(Some(&obj), None, &Value::Null, &DiffOptions::default()).unwrap();
     assert!(created.modified && created.normalized_live.is_null());
 }
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    let odd = [
+        json!("text"),
+        json!([1, 2]),
+        json!(null),
+        json!({"kind": "Secret", "apiVersion": "v1", "data": "not-a-map", "stringData": ["x"]}),
+        json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"annotations": {"kubectl.kubernetes.io/last-applied-configuration": 5}}}),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": "oops", "spec": {"template": {"spec": {"containers": [1, {"name": 2}]}}}}),
+        json!({"apiVersion": "v1", "kind": "Endpoints", "subsets": [null, {"ports": [3, {"protocol": 5}]}]}),
+        json!({"apiVersion": "v1", "kind": "Service", "spec": {"ports": "x", "type": 7}}),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"spec\":[1]}"},
+                "managedFields": [{"manager": "m", "fieldsV1": {"f:spec": {"k:{bad": {}, "i:x": {}}}}]},
+            "spec": {"template": {"spec": {"containers": [{"name": "a"}, {"name": "a"}]}}}}),
+    ];
+    let opts = DiffOptions {
+        ignore_differences: vec![IgnoreDifference {
+            group: "*".into(),
+            kind: "*".into(),
+            json_pointers: vec!["/spec/0".into(), "not-a-pointer".into()],
+            jq_path_expressions: vec![".spec[]?.name".into()],
+            managed_fields_managers: vec!["m".into()],
+            ..IgnoreDifference::default()
+        }],
+        ..DiffOptions::default()
+    };
+    for a in &odd {
+        for b in &odd {
+            let _ = diff(Some(a), Some(b), &opts);
+            let _ = diff_masked(Some(a), Some(b), &opts, &["x".to_string()]);
+            let _ = server_side_diff(Some(a), Some(b), b, &opts);
+            let _ = gitops_engine::diff::unified_diff(a, b, &[]);
+            let ssa = DiffOptions {
+                server_side_apply: true,
+                ..opts.clone()
+            };
+            let _ = diff(Some(a), Some(b), &ssa);
+        }
+    }
+}
