@@ -214,3 +214,25 @@ fn odd_inputs_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn annotation_tracking_ignores_legacy_instance_label() {
+    use gitops_engine::diff::{AnnotationTracking, DEFAULT_INSTANCE_LABEL, TRACKING_ID_ANNOTATION};
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "c", "annotations": {TRACKING_ID_ANNOTATION: "app:/ConfigMap:n/c"}}, "data": {"a": "1"}});
+    let live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "c", "labels": {DEFAULT_INSTANCE_LABEL: "app"},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"labels\":{\"app.kubernetes.io/instance\":\"app\"}},\"data\":{\"a\":\"1\"}}"}},
+        "data": {"a": "1"}});
+    assert!(
+        diff(Some(&desired), Some(&live), &DiffOptions::default())
+            .unwrap()
+            .modified
+    );
+    let opts = DiffOptions {
+        tracking: Some(AnnotationTracking::default()),
+        ..DiffOptions::default()
+    };
+    assert!(!diff(Some(&desired), Some(&live), &opts).unwrap().modified);
+}

@@ -4,7 +4,8 @@
 //! desired one and reports whether that differs from the live object, after
 //! both went through the same normalisation:
 //!
-//! 1. Argo CD's `managedFieldsManagers` (fields owned by trusted managers
+//! 1. Argo CD's pre-diff normalisation: tracking metadata (with annotation
+//!    tracking) and `managedFieldsManagers` (fields owned by trusted managers
 //!    are dropped from both sides where they differ).
 //! 2. Remarshal (canonical numbers; for built-in kinds, empty lists and maps
 //!    the typed encoder omits are dropped) and normalisation
@@ -32,6 +33,7 @@ mod secrets;
 mod server_side;
 mod ssa;
 mod structured;
+mod tracking;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -40,6 +42,7 @@ pub use ignore::IgnoreDifference;
 pub use render::{to_yaml, unified_diff};
 pub use secrets::hide_secret_data;
 pub use server_side::{DEFAULT_MANAGER, server_side_diff};
+pub use tracking::{AnnotationTracking, DEFAULT_INSTANCE_LABEL, TRACKING_ID_ANNOTATION};
 
 use ignore::IgnoreNormalizer;
 use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
@@ -83,6 +86,9 @@ pub struct DiffOptions {
     /// object annotated `argocd.argoproj.io/sync-options: ServerSideApply=true`
     /// takes this path too.
     pub server_side_apply: bool,
+    /// Annotation-based tracking (`annotation` or `annotation+label`):
+    /// normalise the instance label and tracking-id of live objects.
+    pub tracking: Option<AnnotationTracking>,
 }
 
 impl DiffOptions {
@@ -195,6 +201,10 @@ pub fn diff(
         Sides::Decided(result) => return Ok(result),
         Sides::Both(d, l) => (d.clone(), l.clone()),
     };
+    let mut live = live;
+    if let Some(tracking) = &opts.tracking {
+        tracking.normalize(&desired, &mut live);
+    }
     let (desired, live) = trusted_managers_normalized(desired, live, opts);
     let desired = normalizer.prepare(&desired, true);
     let live = normalizer.prepare(&live, true);
