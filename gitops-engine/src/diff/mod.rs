@@ -7,17 +7,30 @@
 //! 1. Argo CD's pre-diff normalisation: tracking metadata (with annotation
 //!    tracking) and `managedFieldsManagers` (fields owned by trusted managers
 //!    are dropped from both sides where they differ).
-//! 2. Remarshal (canonical numbers; for built-in kinds, empty lists and maps
-//!    the typed encoder omits are dropped) and normalisation
-//!    (`creationTimestamp`, Secret `stringData`, RBAC rules, Endpoints order).
-//! 3. The `ignoreDifferences` normaliser (JSON pointers, jq paths) and the
-//!    optional `/status` ignore.
-//! 4. A three-way merge from the last-applied configuration (or two-way from
-//!    desired when live has none), then API defaults on both sides.
+//! 2. Remarshal (canonical numbers and resource quantities; for built-in
+//!    kinds, empty lists and maps and null timestamps the typed encoder omits
+//!    are dropped) and normalisation (`creationTimestamp`, Secret
+//!    `stringData`, RBAC rules, Endpoints order).
+//! 3. The `ignoreDifferences` normaliser (JSON pointers, [`jq`] paths) and
+//!    the optional `/status` ignore.
+//! 4. The prediction:
+//!    - with server-side apply ([`DiffOptions::server_side_apply`] or the
+//!      object's `ServerSideApply=true` sync option), a structured merge
+//!      that honours the manager's previously applied fields;
+//!    - otherwise a three-way merge from the last-applied configuration (or
+//!      two-way from desired when live has none) — strategic-merge semantics
+//!      for built-in kinds, JSON-merge semantics for custom resources — then
+//!      API defaults on both sides.
 //!
-//! [`server_side_diff`] computes the same result from a server-side apply
-//! dry-run response. Secret values are masked with [`hide_secret_data`];
-//! [`unified_diff`] renders a result for people.
+//! [`server_side_diff`] computes the result from a server-side apply
+//! dry-run response instead (the caller performs the dry run). Secret values
+//! are masked with [`hide_secret_data`] / [`diff_masked`]; [`unified_diff`]
+//! renders a result for people.
+//!
+//! Without the cluster's OpenAPI schema, built-in types are known through
+//! tables: strategic merge keys of the common list fields, API defaults of
+//! the common kinds, and (for server-side apply) list keys read from the
+//! objects' `managedFields`.
 
 mod defaults;
 mod ignore;
