@@ -60,6 +60,14 @@ fn strip_applied_metadata(obj: &mut Value) {
     }
 }
 
+/// Maps with the `retainKeys` patch strategy: when applying changes them,
+/// keys the applied map does not have are cleared (Deployment `strategy`,
+/// pod volumes).
+fn retains_keys(ty: &TypeInfo, path: &[String]) -> bool {
+    let deployment_strategy = ty.kind == "Deployment" && path == ["spec", "strategy"];
+    deployment_strategy || path.last().is_some_and(|last| last == "volumes")
+}
+
 /// `value` with null map entries removed, recursively (what applying a patch
 /// that adds `value` to an absent key produces).
 fn strip_nulls(value: &Value) -> Value {
@@ -98,7 +106,14 @@ impl Merger<'_> {
     fn merge(&self, path: &mut Vec<String>, o: Option<&Value>, d: &Value, l: &Value) -> Value {
         match (d, l) {
             (Value::Object(dm), Value::Object(lm)) => {
-                Value::Object(self.merge_map(path, o.and_then(Value::as_object), dm, lm))
+                let mut merged = self.merge_map(path, o.and_then(Value::as_object), dm, lm);
+                if self.semantics == Semantics::Strategic
+                    && retains_keys(self.ty, path)
+                    && merged != *lm
+                {
+                    merged.retain(|k, _| dm.contains_key(k));
+                }
+                Value::Object(merged)
             }
             (Value::Array(da), Value::Array(la)) => self.merge_list(path, o, da, la),
             _ if d == l => l.clone(),
@@ -305,6 +320,23 @@ mod tests {
             three_way_merge(&changed, &changed, &l)["spec"]["items"],
             json!([{"a": 2}])
         );
+    }
+
+    #[test]
+    fn retain_keys_clears_replaced_alternatives() {
+        let dep = |strategy: Value| json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"strategy": strategy}});
+        let live = dep(json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}));
+        let recreate = dep(json!({"type": "Recreate"}));
+        assert_eq!(
+            three_way_merge(&recreate, &recreate, &live)["spec"]["strategy"],
+            json!({"type": "Recreate"})
+        );
+        let same = dep(json!({"type": "RollingUpdate"}));
+        assert_eq!(three_way_merge(&same, &same, &live), live);
+        let vol = |v: Value| json!({"apiVersion": "v1", "kind": "Pod", "spec": {"volumes": [v]}});
+        let live = vol(json!({"name": "v", "emptyDir": {}}));
+        let desired = vol(json!({"name": "v", "configMap": {"name": "c"}}));
+        assert_eq!(three_way_merge(&desired, &desired, &live), desired);
     }
 
     #[test]
