@@ -32,6 +32,22 @@ pub struct IgnoreDifference {
 }
 
 impl IgnoreDifference {
+    /// An entry for the `argocd-cm` key
+    /// `resource.customizations.ignoreDifferences.<suffix>`, with `suffix`
+    /// `all` (every resource), `<group>_<kind>` or `<kind>` (core group);
+    /// its fields still need to be filled from the key's value.
+    pub fn for_customization_key(suffix: &str) -> Self {
+        let (group, kind) = match suffix {
+            "all" => ("*", "*"),
+            _ => suffix.split_once('_').unwrap_or(("", suffix)),
+        };
+        IgnoreDifference {
+            group: group.into(),
+            kind: kind.into(),
+            ..IgnoreDifference::default()
+        }
+    }
+
     /// Whether this entry applies to `obj`.
     pub fn matches(&self, obj: &Value) -> bool {
         let ty = TypeInfo::of(obj);
@@ -152,6 +168,24 @@ mod tests {
         assert!(!e("", "Deployment", "", "").matches(&obj));
         assert!(!e("apps", "Deployment", "y", "").matches(&obj));
         assert!(!e("apps", "Deployment", "", "other").matches(&obj));
+    }
+
+    #[test]
+    fn customization_keys() {
+        let gk = |s: &str| {
+            let e = IgnoreDifference::for_customization_key(s);
+            (e.group, e.kind)
+        };
+        assert_eq!(gk("all"), ("*".to_string(), "*".to_string()));
+        assert_eq!(
+            gk("apps_Deployment"),
+            ("apps".to_string(), "Deployment".to_string())
+        );
+        assert_eq!(
+            gk("admissionregistration.k8s.io_MutatingWebhookConfiguration").1,
+            "MutatingWebhookConfiguration"
+        );
+        assert_eq!(gk("Service"), (String::new(), "Service".to_string()));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use super::normalize::{NormalizeOptions, normalize, remarshal, sorted_keys};
 /// The mask that replaces a whole value that cannot be masked field by field.
 const WHOLE_MASK: &str = "++++++++";
 
-/// Masks `target` and `live` (either may be absent): every Secret `data`
-/// value, and every annotation named in `hide_annotations`, becomes a run of
+/// Masks the Secrets `target` and `live` (either may be absent; objects of
+/// other kinds are returned unchanged): every `data` value, and every
+/// annotation named in `hide_annotations`, becomes a run of
 /// `+` — per key, the first distinct value seen (in the order target, live,
 /// live's last-applied, target's last-applied) gets 8, the next 12, and so
 /// on, so equal values get equal masks. Secrets are normalised first
@@ -24,6 +25,10 @@ pub fn hide_secret_data(
     live: Option<&Value>,
     hide_annotations: &[String],
 ) -> (Option<Value>, Option<Value>) {
+    let is_secret = |o: &&Value| TypeInfo::of(o).is("", "Secret");
+    if target.filter(is_secret).is_none() && live.filter(is_secret).is_none() {
+        return (target.cloned(), live.cloned());
+    }
     let mut target = target.map(prepare);
     let mut live = live.map(prepare);
     let hide_whole = hide_annotations
@@ -152,9 +157,9 @@ mod tests {
     }
 
     #[test]
-    fn non_secrets_keep_data() {
-        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "x"}});
-        let (t, _) = hide_secret_data(Some(&cm), None, &[]);
+    fn non_secrets_are_unchanged() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"annotations": {"token": "t"}}, "data": {"a": "x"}});
+        let (t, _) = hide_secret_data(Some(&cm), None, &["token".to_string()]);
         assert_eq!(t.unwrap(), cm);
     }
 
