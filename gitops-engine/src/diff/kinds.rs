@@ -80,10 +80,26 @@ pub(crate) fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// How the items of a strategic-merge list are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MergeKey {
+    /// Items are maps matched by this field.
+    Field(&'static str),
+    /// Items are scalars matched by value (a set).
+    Value,
+}
+
 /// The strategic-merge key of the list at `path` (field names from the root,
 /// list indices omitted) in an object of type `ty`, or `None` when the list
 /// is replaced atomically. Covers the merge keys of the common built-in types.
-pub(crate) fn merge_key(ty: &TypeInfo, path: &[String]) -> Option<&'static str> {
+pub(crate) fn merge_key(ty: &TypeInfo, path: &[String]) -> Option<MergeKey> {
+    if path == ["metadata", "finalizers"] {
+        return Some(MergeKey::Value);
+    }
+    merge_key_field(ty, path).map(MergeKey::Field)
+}
+
+fn merge_key_field(ty: &TypeInfo, path: &[String]) -> Option<&'static str> {
     let last = path.last()?.as_str();
     let parent = path.len().checked_sub(2).map(|i| path[i].as_str());
     let in_container = matches!(
@@ -133,12 +149,19 @@ mod tests {
         let dep = TypeInfo::of(&json!({"apiVersion": "apps/v1", "kind": "Deployment"}));
         let svc = TypeInfo::of(&json!({"apiVersion": "v1", "kind": "Service"}));
         let c = ["spec", "template", "spec", "containers"];
-        assert_eq!(merge_key(&dep, &path(&c)), Some("name"));
+        assert_eq!(merge_key(&dep, &path(&c)), Some(MergeKey::Field("name")));
         assert_eq!(
             merge_key(&dep, &path(&[&c[..], &["ports"]].concat())),
-            Some("containerPort")
+            Some(MergeKey::Field("containerPort"))
         );
-        assert_eq!(merge_key(&svc, &path(&["spec", "ports"])), Some("port"));
+        assert_eq!(
+            merge_key(&svc, &path(&["spec", "ports"])),
+            Some(MergeKey::Field("port"))
+        );
+        assert_eq!(
+            merge_key(&svc, &path(&["metadata", "finalizers"])),
+            Some(MergeKey::Value)
+        );
         assert_eq!(
             merge_key(&dep, &path(&["spec", "template", "spec", "tolerations"])),
             None

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::kinds::{TypeInfo, merge_key};
+use super::kinds::{MergeKey, TypeInfo, merge_key};
 
 /// Which patch semantics the merge emulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,20 +193,24 @@ impl Merger<'_> {
             && path[1] == "volumeClaimTemplates"
     }
 
-    /// Merges a list element-wise by `key`. `None` when an element lacks the
-    /// key or keys repeat (then the list is treated atomically).
+    /// Merges a list element-wise by `key` (set lists by value). `None` when
+    /// an element lacks the key or keys repeat (then the list is treated
+    /// atomically).
     fn merge_keyed_list(
         &self,
         path: &mut Vec<String>,
         o: Option<&Vec<Value>>,
         d: &[Value],
         l: &[Value],
-        key: &str,
+        key: MergeKey,
     ) -> Option<Vec<Value>> {
         let keys_of = |items: &[Value]| -> Option<Vec<Value>> {
             let keys: Vec<Value> = items
                 .iter()
-                .map(|i| i.get(key).cloned())
+                .map(|i| match key {
+                    MergeKey::Field(field) => i.get(field).cloned(),
+                    MergeKey::Value => Some(i.clone()),
+                })
                 .collect::<Option<_>>()?;
             let unique: HashSet<String> = keys.iter().map(Value::to_string).collect();
             (unique.len() == keys.len()).then_some(keys)
@@ -227,32 +231,28 @@ impl Merger<'_> {
                 None => strip_nulls(&d[di]),
             }
         };
-        // Desired elements in desired order; each is emitted at the slot of
-        // the next live element it shares a key with, new ones right after
-        // the preceding desired element; live-only elements keep their place.
-        let mut out = Vec::new();
-        let mut next_desired = 0;
-        let emit_until_shared = |out: &mut Vec<Value>, next: &mut usize, path: &mut Vec<String>| {
-            while *next < d.len() && find(&l_keys, &d_keys[*next]).is_none() {
-                out.push(merge_elem(path, *next));
-                *next += 1;
+        // As the API server orders a patched list: desired elements (in
+        // desired order) and the remaining live-only elements (in live
+        // order) are interleaved; a live-only element goes first when it
+        // stood before the desired element in live.
+        let live_only: Vec<usize> = (0..l.len())
+            .filter(|&li| {
+                find(&d_keys, &l_keys[li]).is_none() && find(&o_keys, &l_keys[li]).is_none()
+            })
+            .collect();
+        let mut out = Vec::with_capacity(live_only.len() + d.len());
+        let (mut i, mut j) = (0, 0);
+        while i < live_only.len() || j < d.len() {
+            let take_live = j >= d.len()
+                || (i < live_only.len()
+                    && find(&l_keys, &d_keys[j]).is_some_and(|dj| live_only[i] < dj));
+            if take_live {
+                out.push(l[live_only[i]].clone());
+                i += 1;
+            } else {
+                out.push(merge_elem(path, j));
+                j += 1;
             }
-        };
-        emit_until_shared(&mut out, &mut next_desired, path);
-        for (li, lk) in l_keys.iter().enumerate() {
-            if find(&d_keys, lk).is_some() {
-                if next_desired < d.len() {
-                    out.push(merge_elem(path, next_desired));
-                    next_desired += 1;
-                    emit_until_shared(&mut out, &mut next_desired, path);
-                }
-            } else if find(&o_keys, lk).is_none() {
-                out.push(l[li].clone());
-            }
-        }
-        while next_desired < d.len() {
-            out.push(merge_elem(path, next_desired));
-            next_desired += 1;
         }
         Some(out)
     }
@@ -320,6 +320,40 @@ mod tests {
             three_way_merge(&changed, &changed, &l)["spec"]["items"],
             json!([{"a": 2}])
         );
+    }
+
+    #[test]
+    fn finalizers_merge_as_a_set() {
+        let cm = |f: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"finalizers": f}});
+        let o = cm(json!(["a", "old"]));
+        let d = cm(json!(["a", "new"]));
+        let l = cm(json!(["a", "old", "controller"]));
+        assert_eq!(
+            three_way_merge(&o, &d, &l)["metadata"]["finalizers"],
+            json!(["a", "new", "controller"])
+        );
+    }
+
+    #[test]
+    fn list_order_follows_the_api_server() {
+        let env = |names: &[&str]| {
+            let env: Vec<Value> = names.iter().map(|n| json!({"name": n})).collect();
+            deployment(json!([{"name": "c", "env": env}]))
+        };
+        let order = |o: &Value, d: &Value, l: &Value| -> Vec<String> {
+            three_way_merge(o, d, l)["spec"]["template"]["spec"]["containers"][0]["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let d = env(&["C", "A"]);
+        assert_eq!(order(&d, &d, &env(&["A", "X", "C"])), ["X", "C", "A"]);
+        let d = env(&["A", "B", "C"]);
+        assert_eq!(order(&d, &d, &env(&["X", "A", "C"])), ["X", "A", "B", "C"]);
+        let d = env(&["A"]);
+        assert_eq!(order(&d, &d, &env(&["V", "A"])), ["V", "A"]);
     }
 
     #[test]
