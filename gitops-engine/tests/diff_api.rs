@@ -2,7 +2,7 @@
 
 use gitops_engine::diff::{
     DiffError, DiffOptions, IgnoreDifference, IgnoreStatus, diff, diff_list, diff_masked,
-    server_side_diff,
+    dry_run_input, server_side_diff,
 };
 use serde_json::{Value, json};
 
@@ -235,4 +235,21 @@ fn annotation_tracking_ignores_legacy_instance_label() {
         ..DiffOptions::default()
     };
     assert!(!diff(Some(&desired), Some(&live), &opts).unwrap().modified);
+}
+
+#[test]
+fn dry_run_input_keeps_ignored_fields() {
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "creationTimestamp": null},
+        "stringData": {"a": "b"}, "data": {"c": "ZA=="}});
+    let opts = DiffOptions {
+        ignore_differences: vec![IgnoreDifference {
+            kind: "Secret".into(),
+            json_pointers: vec!["/data/c".into()],
+            ..IgnoreDifference::default()
+        }],
+        ..DiffOptions::default()
+    };
+    let input = dry_run_input(&secret, &opts).unwrap();
+    assert_eq!(input["data"], json!({"c": "ZA==", "a": "Yg=="}));
+    assert_eq!(input["metadata"], json!({"name": "s"}));
 }

@@ -54,7 +54,7 @@ use thiserror::Error;
 pub use ignore::IgnoreDifference;
 pub use render::{to_yaml, unified_diff};
 pub use secrets::hide_secret_data;
-pub use server_side::{DEFAULT_MANAGER, server_side_diff};
+pub use server_side::{DEFAULT_MANAGER, dry_run_input, server_side_diff};
 pub use tracking::{AnnotationTracking, DEFAULT_INSTANCE_LABEL, TRACKING_ID_ANNOTATION};
 
 use ignore::IgnoreNormalizer;

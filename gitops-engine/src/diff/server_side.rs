@@ -52,6 +52,13 @@ pub fn server_side_diff(
     })
 }
 
+/// The object to send in the server-side apply dry-run for `desired`: the
+/// diff pre-pass without the `ignoreDifferences` normaliser, so ignored
+/// fields still reach the API server.
+pub fn dry_run_input(desired: &Value, opts: &DiffOptions) -> Result<Value, DiffError> {
+    Ok(Normalizer::new(opts)?.prepare(desired, false))
+}
+
 fn strip_server_fields(obj: &mut Value) {
     let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
