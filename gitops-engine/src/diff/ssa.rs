@@ -90,7 +90,9 @@ fn names_item(element: &PathElement, kind: &ListKind, item: &Value) -> bool {
 
 /// `value` reduced to the fields `owned` covers. Key fields of items in
 /// lists with a composite key are kept even when not owned, so items keep
-/// their identity. Maps emptied by the reduction are dropped.
+/// their identity. Maps emptied by the reduction are dropped. A field owned
+/// as a leaf keeps its whole value: without the schema, atomic maps (label
+/// selectors) cannot be told apart from granular ones.
 pub(crate) fn keep_owned(
     value: &Value,
     owned: &FieldSet,
