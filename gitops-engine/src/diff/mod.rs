@@ -11,8 +11,8 @@
 //!    kinds, empty lists and maps and null timestamps the typed encoder omits
 //!    are dropped) and normalisation (`creationTimestamp`, Secret
 //!    `stringData`, RBAC rules, Endpoints order).
-//! 3. The `ignoreDifferences` normaliser (JSON pointers, [`jq`] paths) and
-//!    the optional `/status` ignore.
+//! 3. The `ignoreDifferences` normaliser (JSON pointers, [`jq`] paths), the
+//!    optional `/status` ignore and the known-type fields.
 //! 4. The prediction:
 //!    - with server-side apply ([`DiffOptions::server_side_apply`] or the
 //!      object's `ServerSideApply=true` sync option), a structured merge
@@ -36,6 +36,7 @@ mod defaults;
 mod ignore;
 pub mod jq;
 mod kinds;
+mod known_types;
 mod location;
 mod managed_fields;
 mod merge;
@@ -52,12 +53,14 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use ignore::IgnoreDifference;
+pub use known_types::KnownTypeField;
 pub use render::{to_yaml, unified_diff};
 pub use secrets::hide_secret_data;
 pub use server_side::{DEFAULT_MANAGER, dry_run_input, server_side_diff};
 pub use tracking::{AnnotationTracking, DEFAULT_INSTANCE_LABEL, TRACKING_ID_ANNOTATION};
 
 use ignore::IgnoreNormalizer;
+use known_types::KnownTypes;
 use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
 
 /// The annotation `kubectl apply` stores the applied configuration in.
@@ -86,6 +89,10 @@ pub struct DiffOptions {
     pub ignore_aggregated_roles: bool,
     /// Argo CD `ignoreDifferences` entries.
     pub ignore_differences: Vec<IgnoreDifference>,
+    /// Fields of custom resources that hold built-in types
+    /// (`resource.customizations.knownTypeFields`); an Argo Rollout's pod
+    /// template is always one.
+    pub known_type_fields: Vec<KnownTypeField>,
     /// Whether `/status` is ignored.
     pub ignore_status: IgnoreStatus,
     /// For [`server_side_diff`]: keep fields that mutating webhooks added
@@ -149,6 +156,14 @@ pub enum DiffError {
         /// What is wrong with it.
         source: jq::JqParseError,
     },
+    /// A `knownTypeFields` entry names a type that is not supported.
+    #[error("knownTypeFields of {resource}: unsupported type `{type_name}`")]
+    UnknownKnownType {
+        /// `group/kind` of the declaration.
+        resource: String,
+        /// The type as given.
+        type_name: String,
+    },
     /// The server-side apply dry-run response cannot be used.
     #[error("server-side diff of {resource}: {message}")]
     ServerSideDiff {
@@ -163,6 +178,7 @@ pub enum DiffError {
 struct Normalizer {
     engine: NormalizeOptions,
     user: IgnoreNormalizer,
+    known_types: KnownTypes,
 }
 
 impl Normalizer {
@@ -186,6 +202,7 @@ impl Normalizer {
                 ignore_aggregated_roles: opts.ignore_aggregated_roles,
             },
             user: IgnoreNormalizer::new(&entries)?,
+            known_types: KnownTypes::new(&opts.known_type_fields)?,
         })
     }
 
@@ -195,9 +212,15 @@ impl Normalizer {
         remarshal(&mut obj);
         normalize(&mut obj, self.engine);
         if with_user {
-            self.user.normalize(&mut obj);
+            self.user_normalize(&mut obj);
         }
         obj
+    }
+
+    /// Argo CD's normalisers: ignoreDifferences, then known types.
+    fn user_normalize(&self, obj: &mut Value) {
+        self.user.normalize(obj);
+        self.known_types.normalize(obj);
     }
 }
 
@@ -233,7 +256,7 @@ pub fn diff(
         .map(|mut applied| {
             canonicalize_numbers(&mut applied);
             normalize(&mut applied, normalizer.engine);
-            normalizer.user.normalize(&mut applied);
+            normalizer.user_normalize(&mut applied);
             applied
         })
         .unwrap_or_else(|| desired.clone());

@@ -77,7 +77,9 @@ pub(crate) struct NormalizeOptions {
 }
 
 /// Remarshal: canonical numbers everywhere; for built-in kinds that would
-/// decode strictly, also drop empty lists the typed encoder omits.
+/// decode strictly, also the typed round trip of [`remarshal_struct`] plus
+/// the kind-specific parts (empty label/annotation/data maps, quantity maps
+/// of ResourceQuota, PersistentVolume and LimitRange).
 pub(crate) fn remarshal(obj: &mut Value) {
     canonicalize_numbers(obj);
     let ty = TypeInfo::of(obj);
@@ -86,48 +88,63 @@ pub(crate) fn remarshal(obj: &mut Value) {
             .all(|k| KNOWN_TOP_LEVEL_FIELDS.contains(&k.as_str()))
     });
     if ty.is_built_in() && decodes {
-        drop_empty_lists(obj);
+        remarshal_struct(obj);
         drop_empty_maps(obj);
-        drop_null_timestamps(obj);
-        canonicalize_quantities(obj, &ty);
+        canonicalize_kind_quantities(obj, &ty);
     }
 }
 
-/// Quantity maps: container and claim `resources.requests`/`limits`,
-/// ResourceQuota `spec.hard`, PersistentVolume `spec.capacity`, LimitRange
-/// limit items and pod `overhead`.
-fn canonicalize_quantities(v: &mut Value, ty: &TypeInfo) {
-    fn quantity_map(m: &mut Map<String, Value>) {
-        for q in m.values_mut() {
-            let text = match q {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => continue,
-            };
-            if let Some(c) = quantity::canonical(&text) {
-                *q = Value::String(c);
-            }
-        }
+/// The effect of a typed round trip on a built-in struct value: canonical
+/// numbers, empty lists and null timestamps dropped, resource quantities
+/// (`resources.requests`/`limits`, `overhead`) canonical.
+pub(crate) fn remarshal_struct(v: &mut Value) {
+    canonicalize_numbers(v);
+    drop_empty_lists(v);
+    drop_null_timestamps(v);
+    canonicalize_resource_quantities(v, None);
+}
+
+/// A quantity value in canonical form; values that are not quantities stay.
+pub(crate) fn canonicalize_quantity(q: &mut Value) {
+    let text = match q {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return,
+    };
+    if let Some(c) = quantity::canonical(&text) {
+        *q = Value::String(c);
     }
-    fn walk(v: &mut Value, parent: Option<&str>) {
-        match v {
-            Value::Object(m) => {
-                for (k, child) in m.iter_mut() {
-                    let is_quantities = matches!(
-                        (parent, k.as_str()),
-                        (Some("resources"), "requests" | "limits")
-                    ) || k == "overhead";
-                    match child {
-                        Value::Object(q) if is_quantities => quantity_map(q),
-                        _ => walk(child, Some(k)),
-                    }
+}
+
+fn canonicalize_quantity_map(m: &mut Map<String, Value>) {
+    m.values_mut().for_each(canonicalize_quantity);
+}
+
+/// Container and claim `resources.requests`/`limits` and pod `overhead`.
+fn canonicalize_resource_quantities(v: &mut Value, parent: Option<&str>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                let is_quantities = matches!(
+                    (parent, k.as_str()),
+                    (Some("resources"), "requests" | "limits")
+                ) || k == "overhead";
+                match child {
+                    Value::Object(q) if is_quantities => canonicalize_quantity_map(q),
+                    _ => canonicalize_resource_quantities(child, Some(k)),
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, parent)),
-            _ => {}
         }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| canonicalize_resource_quantities(i, parent)),
+        _ => {}
     }
-    walk(v, None);
+}
+
+/// ResourceQuota `spec.hard`, PersistentVolume `spec.capacity` and
+/// LimitRange limit items.
+fn canonicalize_kind_quantities(v: &mut Value, ty: &TypeInfo) {
     let spec_maps: &[&str] = match (ty.group.as_str(), ty.kind.as_str()) {
         ("", "ResourceQuota") => &["hard"],
         ("", "PersistentVolume") => &["capacity"],
@@ -135,7 +152,7 @@ fn canonicalize_quantities(v: &mut Value, ty: &TypeInfo) {
     };
     for key in spec_maps {
         if let Some(Value::Object(m)) = v.get_mut("spec").and_then(|s| s.get_mut(*key)) {
-            quantity_map(m);
+            canonicalize_quantity_map(m);
         }
     }
     if ty.is("", "LimitRange")
@@ -150,7 +167,7 @@ fn canonicalize_quantities(v: &mut Value, ty: &TypeInfo) {
                 "maxLimitRequestRatio",
             ] {
                 if let Some(Value::Object(m)) = item.get_mut(key) {
-                    quantity_map(m);
+                    canonicalize_quantity_map(m);
                 }
             }
         }
