@@ -11,6 +11,7 @@ pub mod generators;
 pub mod json6902;
 pub mod kustomization;
 pub mod nameref;
+pub mod origin;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;
