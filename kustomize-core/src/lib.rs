@@ -9,6 +9,7 @@ pub mod fieldspec;
 pub mod fs;
 pub mod generators;
 pub mod kustomization;
+pub mod replacements;
 pub mod resmap;
 pub mod resource;
 pub mod scope;
