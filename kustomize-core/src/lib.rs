@@ -15,6 +15,7 @@ pub mod resource;
 pub mod scope;
 pub mod selector;
 pub mod smp;
+pub mod vars;
 pub mod yaml;
 
 pub use build::{Build, BuildOptions, build, build_disk};

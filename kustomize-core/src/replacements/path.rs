@@ -46,25 +46,33 @@ pub enum PathError {
     Regex(String),
 }
 
+/// Splits on `delimiter` except where a backslash escapes it (the backslash
+/// is dropped); a leading delimiter is ignored. This is kustomize's path
+/// splitter, used with `/` for field specs and `.` for field paths.
+pub fn split_escaped(path: &str, delimiter: char) -> Vec<String> {
+    let mut raw: Vec<&str> = path.split(delimiter).collect();
+    if raw.len() > 1 && raw[0].is_empty() {
+        raw.remove(0);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for part in raw {
+        match out.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push(delimiter);
+                last.push_str(part);
+            }
+            _ => out.push(part.to_owned()),
+        }
+    }
+    out
+}
+
 /// Splits a field path into parts as kyaml's smarter path splitter does:
 /// on `.`, except after a backslash, keeping `[k=v]` parts whole and
 /// turning `[a.b]` into the key `a.b`.
 pub fn split_path(path: &str) -> Vec<String> {
-    let mut raw: Vec<&str> = path.split('.').collect();
-    if raw.len() > 1 && raw[0].is_empty() {
-        raw.remove(0);
-    }
-    let mut escaped: Vec<String> = Vec::new();
-    for part in raw {
-        match escaped.last_mut() {
-            Some(last) if last.ends_with('\\') => {
-                last.pop();
-                last.push('.');
-                last.push_str(part);
-            }
-            _ => escaped.push(part.to_owned()),
-        }
-    }
+    let escaped = split_escaped(path, '.');
     let mut out = Vec::new();
     let mut i = 0;
     while i < escaped.len() {

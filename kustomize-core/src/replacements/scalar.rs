@@ -115,7 +115,7 @@ fn is_yaml_float(s: &str) -> bool {
 
 /// A float as kustomize prints it: integral values become integers (its
 /// output passes through JSON, which drops the fraction).
-fn float_value(f: f64) -> Value {
+pub fn float_value(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 1e15 {
         Value::Number(Number::from(f as i64))
     } else {
