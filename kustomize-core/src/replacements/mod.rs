@@ -33,6 +33,9 @@ pub enum ReplacementError {
     /// An entry has both `path` and inline content.
     #[error("cannot specify both path and inline replacement")]
     PathAndInline,
+    /// A replacement file holds neither a map nor a list.
+    #[error("unsupported replacement type encountered within replacement path: {0}")]
+    UnsupportedFile(&'static str),
     /// An entry still names a file (the caller loads those).
     #[error("replacement file '{0}' was not loaded")]
     UnloadedPath(String),
@@ -90,6 +93,21 @@ pub enum ReplacementError {
     /// A target scalar cannot hold the copied text.
     #[error(transparent)]
     TagMismatch(#[from] TagMismatch),
+}
+
+/// The entries a replacement file (named by a `path:` entry) holds: one
+/// replacement (a map) or a list of them. `doc` is the parsed file, `Null`
+/// when it is empty.
+pub fn file_entries(doc: Value) -> Result<Vec<Value>, ReplacementError> {
+    match doc {
+        Value::Array(items) => Ok(items),
+        Value::Object(_) => Ok(vec![doc]),
+        // Go's reflect kinds of what its YAML decoder returns.
+        Value::Null => Err(ReplacementError::UnsupportedFile("invalid")),
+        Value::String(_) => Err(ReplacementError::UnsupportedFile("string")),
+        Value::Bool(_) => Err(ReplacementError::UnsupportedFile("bool")),
+        Value::Number(_) => Err(ReplacementError::UnsupportedFile("float64")),
+    }
 }
 
 /// Applies `replacements:` entries (already loaded: entries naming a file
@@ -469,6 +487,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ReplacementError::TagMismatch(_)));
+    }
+
+    #[test]
+    fn replacement_files_hold_a_map_or_a_list() {
+        assert_eq!(file_entries(json!({"source": {}})).unwrap().len(), 1);
+        assert_eq!(file_entries(json!([{}, {}])).unwrap().len(), 2);
+        let err = file_entries(json!("x")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unsupported replacement type encountered within replacement path: string"
+        );
     }
 
     #[test]
