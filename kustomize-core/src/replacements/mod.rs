@@ -309,7 +309,7 @@ fn set_field(
     options: Option<&FieldOptions>,
     value: &Value,
 ) -> Result<(), ReplacementError> {
-    let Some(target) = path::get_mut(object, &loc.steps) else {
+    let Some(target) = path::get_mut(object, &loc.steps).filter(|_| !loc.detached) else {
         return Ok(());
     };
     let target_tag = scalar::tag_of(target);

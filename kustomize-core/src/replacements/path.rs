@@ -244,6 +244,9 @@ pub struct Location {
     pub steps: Vec<Step>,
     /// Whether the node is a freshly created, untyped scalar.
     pub created_scalar: bool,
+    /// Whether the node was created under a `null` and so is not part of
+    /// the object (kyaml attaches it where its printer never looks).
+    pub detached: bool,
 }
 
 /// Follows `steps` from `root`.
@@ -300,11 +303,28 @@ fn walk(
         found.push(Location {
             steps: here.clone(),
             created_scalar: created && !node.is_object() && !node.is_array(),
+            detached: false,
         });
         return Ok(());
     };
     let rest = &parts[1..];
-    if let Some(idx) = atoi(part).and_then(|i| usize::try_from(i).ok()) {
+    let index = atoi(part).and_then(|i| usize::try_from(i).ok());
+    if node.is_null() && create.is_some() && part != "*" {
+        // kyaml creates below a null node without making it a map or list,
+        // so what it creates never shows.
+        let mut scratch = if index.is_some() || is_list_index(part) {
+            Value::Array(Vec::new())
+        } else {
+            Value::Object(Map::new())
+        };
+        let before = found.len();
+        walk(&mut scratch, parts, create, created, here, found)?;
+        for loc in &mut found[before..] {
+            loc.detached = true;
+        }
+        return Ok(());
+    }
+    if let Some(idx) = index {
         walk_index(node, idx, rest, create, here, found)
     } else if is_list_index(part) {
         walk_matching(node, part, rest, create, here, found)
@@ -331,14 +351,11 @@ fn walk_index(
 ) -> Result<(), PathError> {
     let len = elements(node)?.len();
     let mut created = false;
-    if let Some(leaf) = create.filter(|_| len == idx) {
-        if node.is_null() {
-            *node = Value::Array(Vec::new());
-        }
-        if let Value::Array(items) = node {
-            items.push(new_node(part_kind(rest.first(), leaf)));
-            created = true;
-        }
+    if let Some(leaf) = create.filter(|_| len == idx)
+        && let Value::Array(items) = node
+    {
+        items.push(new_node(part_kind(rest.first(), leaf)));
+        created = true;
     }
     let len = elements(node)?.len();
     if len < idx + 1 {
@@ -376,6 +393,7 @@ fn walk_matching(
                 found.push(Location {
                     steps: here.clone(),
                     created_scalar: false,
+                    detached: false,
                 });
             }
         } else if elem
@@ -404,9 +422,6 @@ fn walk_matching(
     } else {
         re.is_match(&match_text(&elem[name]))
     };
-    if node.is_null() {
-        *node = Value::Array(Vec::new());
-    }
     if let Value::Array(items) = node {
         items.push(elem);
     }
@@ -427,10 +442,7 @@ fn walk_field(
     found: &mut Vec<Location>,
 ) -> Result<(), PathError> {
     if node.is_null() {
-        if create.is_none() {
-            return Ok(());
-        }
-        *node = Value::Object(Map::new());
+        return Ok(());
     }
     let Value::Object(map) = node else {
         return Err(wrong_kind("MappingNode", node));
@@ -554,6 +566,20 @@ mod tests {
         );
         let err = locate(&mut v, &parts("spec.x.3"), Some(CreateKind::Scalar)).unwrap_err();
         assert_eq!(err, PathError::IndexOutOfRange { index: 3, len: 1 });
+    }
+
+    #[test]
+    fn creating_below_null_leaves_the_object_alone() {
+        let mut v = json!({"data": null, "l": null});
+        let before = v.clone();
+        for p in ["data.x", "l.0", "l.[name=q].v"] {
+            let found = locate(&mut v, &parts(p), Some(CreateKind::Scalar)).unwrap();
+            assert_eq!(found.len(), 1, "{p}");
+            assert!(found[0].detached, "{p}");
+        }
+        assert_eq!(v, before);
+        let err = locate(&mut v, &parts("l.2"), Some(CreateKind::Scalar)).unwrap_err();
+        assert_eq!(err, PathError::IndexOutOfRange { index: 2, len: 0 });
     }
 
     #[test]
