@@ -47,7 +47,26 @@ fn render(dir: &Path) -> Result<Vec<Value>, String> {
         .into_iter()
         .map(|r| Value::Object(r.object))
         .map(stringify_annotations)
+        .map(whole_floats_as_ints)
         .collect())
+}
+
+/// Kustomize prints through JSON, so `2.0` comes out as `2` (the printer's
+/// job, not the transformers').
+fn whole_floats_as_ints(v: Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_floats_as_ints).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, whole_floats_as_ints(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Kustomize rewrites `metadata.annotations` as strings when it removes its

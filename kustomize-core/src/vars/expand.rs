@@ -14,10 +14,15 @@ pub enum Expanded {
     Text(String),
 }
 
-/// A var's value printed inside a longer string.
+/// A var's value printed inside a longer string (Go's `%v`: whole floats
+/// print without a fraction).
 fn print(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -85,6 +90,7 @@ mod tests {
             "A" => Some(json!("alpha")),
             "N" => Some(json!(8080)),
             "F" => Some(json!(1.5)),
+            "W" => Some(json!(2.0)),
             "B" => Some(json!(true)),
             _ => None,
         })
@@ -104,7 +110,7 @@ mod tests {
     #[test]
     fn partial_references_print_the_value() {
         assert_eq!(run("x$(N)y$(A)"), text("x8080yalpha"));
-        assert_eq!(run("$(F)/$(B)"), text("1.5/true"));
+        assert_eq!(run("$(F)/$(B)/$(W)"), text("1.5/true/2"));
     }
 
     #[test]

@@ -289,6 +289,9 @@ fn var_value(res: &Resource, var: &Var) -> Result<Value, VarError> {
         .collect();
     let object = Value::Object(res.object.clone());
     match lookup(&object, &parts) {
+        // kustomize reads a null field as its text (`null` as written
+        // mostly; an empty value would read as "").
+        Ok(Some(Value::Null)) => Ok(Value::String("null".into())),
         Ok(Some(v)) => Ok(v.clone()),
         _ => Err(VarError::FieldNotFound(var.to_string())),
     }
