@@ -4,6 +4,13 @@
 //! Objects are selected by exact group, version, kind, name and namespace,
 //! matching any of an object's ids (current or earlier, so original names
 //! work). Paths use kyaml's syntax (see [`path`]).
+//!
+//! A scalar target keeps its type and takes the source's text, so `"80"`
+//! into an integer field gives `80` and `80` into a string field gives
+//! `"80"`; created fields take the type their text reads as. A text the
+//! target's type cannot hold (`abc` into an integer, anything but null into
+//! `null`) fails with the message kustomize prints when it writes the
+//! output; kustomize fails only then, this fails at once.
 
 pub mod path;
 pub mod scalar;

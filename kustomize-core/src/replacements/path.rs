@@ -148,6 +148,7 @@ fn match_text(v: &Value) -> String {
         Value::Object(_) | Value::Array(_) => crate::yaml::to_yaml_string(std::slice::from_ref(v))
             .trim()
             .to_owned(),
+        Value::Null => "null".to_owned(),
         other => scalar::text(other),
     }
 }
