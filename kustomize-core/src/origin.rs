@@ -37,7 +37,10 @@ pub struct Origin {
 impl Origin {
     /// An origin for a resource read from `path`.
     pub fn file(path: String) -> Self {
-        Self { path, ..Self::default() }
+        Self {
+            path,
+            ..Self::default()
+        }
     }
 
     /// An origin for a builtin plugin configured in `configured_in`.
@@ -117,7 +120,11 @@ pub fn join_clean(dir: &str, rel: &str) -> String {
             other => parts.push(other),
         }
     }
-    if parts.is_empty() { ".".into() } else { parts.join("/") }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +142,10 @@ mod tests {
 
     #[test]
     fn formats_like_kustomize() {
-        assert_eq!(Origin::file("service.yaml".into()).to_annotation(), "path: service.yaml\n");
+        assert_eq!(
+            Origin::file("service.yaml".into()).to_annotation(),
+            "path: service.yaml\n"
+        );
         let o = Origin::builtin("kustomization.yaml".into(), "PrefixTransformer");
         assert_eq!(
             o.to_annotation(),

@@ -8,6 +8,8 @@ use crate::generators::{self, ConfigMapArgs, GeneratorOptions, SecretArgs};
 use crate::resource::Resource;
 use crate::smp::Schema;
 use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
+use crate::vars::Var;
+use crate::vars::specs::VarReferenceSpec;
 use crate::{nameref, yaml};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -193,11 +195,13 @@ impl Target {
         let mut out = Vec::new();
         for entry in entries {
             match entry.get("path").and_then(Value::as_str) {
-                Some(path) => match self.read_yaml(path)? {
-                    Value::Array(items) => out.extend(items),
-                    Value::Null => {}
-                    one => out.push(one),
-                },
+                Some(path) => {
+                    let doc = self.read_yaml(path)?;
+                    let items = crate::replacements::file_entries(doc).map_err(|e| {
+                        self.invalid_field("replacements", format!("'{path}': {e}"))
+                    })?;
+                    out.extend(items);
+                }
                 None => out.push(entry.clone()),
             }
         }
@@ -206,27 +210,13 @@ impl Target {
 }
 
 /// Binds this kustomization's `vars` to the resources they name and adds
-/// them to the accumulator's list.
+/// them to the accumulator's set.
 pub(crate) fn merge_vars(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
     let Some(vars) = &t.k.vars else { return Ok(()) };
-    let vars = crate::vars::parse_vars(vars).map_err(|e| t.invalid_field("vars", e.to_string()))?;
-    crate::vars::bind_vars(acc.res.resources_mut(), &vars)
-        .map_err(|e| t.invalid_field("vars", e.to_string()))?;
-    merge_var_list(&mut acc.vars, vars).map_err(|e| t.invalid_field("vars", e))
-}
-
-/// Adds vars from a base, refusing two with one name.
-pub(crate) fn merge_var_list(
-    into: &mut Vec<crate::vars::Var>,
-    more: Vec<crate::vars::Var>,
-) -> Result<(), String> {
-    for v in more {
-        if into.iter().any(|x| x.name == v.name) {
-            return Err(format!("var '{}' already encountered", v.name));
-        }
-        into.push(v);
-    }
-    Ok(())
+    let vars = Var::parse_list(vars).map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    acc.vars
+        .merge_vars(acc.res.resources_mut(), &vars)
+        .map_err(|e| t.invalid_field("vars", e.to_string()))
 }
 
 /// The steps kustomize runs once, at the top: content-hash suffixes, name
@@ -244,12 +234,18 @@ pub(crate) fn finish(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
             message: e.to_string(),
         }
     })?;
-    crate::vars::resolve_vars(
-        acc.res.resources_mut(),
-        &acc.vars,
-        &acc.config.var_reference.0,
-    )
-    .map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    let specs: Vec<VarReferenceSpec> = acc
+        .config
+        .var_reference
+        .0
+        .iter()
+        .map(|s| VarReferenceSpec {
+            gvk: s.gvk(),
+            path: s.path.clone(),
+        })
+        .collect();
+    crate::vars::resolve_vars(acc.res.resources_mut(), &acc.vars, &specs)
+        .map_err(|e| t.invalid_field("vars", e.to_string()))?;
     let kept: Vec<_> = std::mem::take(&mut acc.res)
         .into_resources()
         .into_iter()

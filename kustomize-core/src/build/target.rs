@@ -23,7 +23,7 @@ pub(crate) struct Accumulator {
     /// Field specs (builtin defaults plus `configurations` and `crds`).
     pub config: Config,
     /// `vars` declared so far.
-    pub vars: Vec<crate::vars::Var>,
+    pub vars: crate::vars::VarSet,
 }
 
 /// State shared by every kustomization of one build.
@@ -175,7 +175,8 @@ impl Target {
                     .config
                     .merge(&sub_acc.config)
                     .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
-                steps::merge_var_list(&mut acc.vars, sub_acc.vars)
+                acc.vars
+                    .merge_set(&sub_acc.vars)
                     .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
             } else {
                 return Err(self.invalid(format!(
