@@ -159,6 +159,10 @@ pub struct Resource {
     pub allow_name_change: bool,
     /// From a patch: whether it may change the target's kind.
     pub allow_kind_change: bool,
+    /// Where the resource came from, when the build tracks origins.
+    pub origin: Option<crate::origin::Origin>,
+    /// The transformers that ran over it, when the build tracks origins.
+    pub transformations: Vec<crate::origin::Origin>,
 }
 
 impl Resource {
@@ -175,6 +179,8 @@ impl Resource {
             var_names: Vec::new(),
             allow_name_change: false,
             allow_kind_change: false,
+            origin: None,
+            transformations: Vec::new(),
         }
     }
 

@@ -3,11 +3,12 @@
 //! kustomization directories whose output is the configs.
 
 use super::load::resources_from_bytes;
-use super::target::{Accumulator, Context, Target};
+use super::target::{Accumulator, Context, Target, record_on_all};
 use crate::Error;
 use crate::fieldspec::FieldSpec;
 use crate::generators::{self, ConfigMapArgs, SecretArgs};
 use crate::kustomization::{Image, Patch, Replica, StringMap};
+use crate::origin::{ConfiguredBy, Origin, join_clean};
 use crate::resource::Resource;
 use crate::smp::Schema;
 use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
@@ -87,7 +88,14 @@ impl Target {
             if let Ok(inline) = resources_from_bytes(entry.as_bytes(), &self.file)
                 && !inline.is_empty()
             {
-                out.extend(inline);
+                let origin = self
+                    .origin_dir
+                    .as_deref()
+                    .map(|d| Origin::file(join_clean(d, &self.file_name)));
+                out.extend(inline.into_iter().map(|mut r| {
+                    r.origin.clone_from(&origin);
+                    r
+                }));
                 continue;
             }
             let acc = self.accumulate_resources(
@@ -142,9 +150,7 @@ impl Target {
             }
         }
         .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
-        acc.res
-            .absorb(res, generators::merge_generated)
-            .map_err(|e| self.invalid_field(FIELD, e.to_string()))
+        super::steps::absorb(self, acc, res, plugin_origin(config), FIELD)
     }
 
     /// Runs one builtin transformer config.
@@ -249,6 +255,33 @@ impl Target {
                 ));
             }
         }
+        if let Some(origin) = plugin_origin(config) {
+            record_on_all(acc, &origin);
+        }
         Ok(())
     }
+}
+
+/// The origin of what a plugin config generates or transforms: configured
+/// in the config's own file, by the config. None when origins are not tracked.
+fn plugin_origin(config: &Resource) -> Option<Origin> {
+    let origin = config.origin.as_ref()?;
+    let s = |k: &str| {
+        config
+            .object
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Some(Origin {
+        configured_in: origin.path.clone(),
+        configured_by: Some(ConfiguredBy {
+            api_version: s("apiVersion"),
+            kind: s("kind"),
+            name: config.name().to_owned(),
+            namespace: config.namespace().to_owned(),
+        }),
+        ..Origin::default()
+    })
 }

@@ -5,6 +5,8 @@ use super::target::{Accumulator, Context, Target};
 use crate::Error;
 use crate::fieldspec::TransformerConfig;
 use crate::generators::{self, ConfigMapArgs, GeneratorOptions, SecretArgs};
+use crate::origin::{Origin, TRANSFORMATIONS_ANNOTATION, transformations_annotation};
+use crate::resource::GeneratorBehavior;
 use crate::resource::Resource;
 use crate::smp::Schema;
 use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
@@ -54,10 +56,28 @@ pub(crate) fn merge_configurations(t: &Target, acc: &mut Accumulator) -> Result<
 }
 
 /// Adds a generated object, merging it into or replacing an existing one
-/// when its `behavior` says so.
-fn absorb(t: &Target, acc: &mut Accumulator, res: Resource, field: &str) -> Result<(), Error> {
+/// when its `behavior` says so. An object without an origin takes the
+/// generator's; a merged object keeps its base's, a replacing one its own.
+pub(crate) fn absorb(
+    t: &Target,
+    acc: &mut Accumulator,
+    mut res: Resource,
+    origin: Option<Origin>,
+    field: &str,
+) -> Result<(), Error> {
+    if res.origin.is_none() {
+        res.origin = origin;
+    }
+    let replaces = res.behavior == Some(GeneratorBehavior::Replace);
     acc.res
-        .absorb(res, generators::merge_generated)
+        .absorb(res, |base: &mut Resource, new: Resource| {
+            let new_origin = new.origin.clone();
+            generators::merge_generated(base, new)?;
+            if replaces {
+                base.origin = new_origin;
+            }
+            Ok::<(), generators::GeneratorError>(())
+        })
         .map_err(|e| t.invalid_field(field, e.to_string()))
 }
 
@@ -76,13 +96,15 @@ pub(crate) fn run_generators(
         let args: ConfigMapArgs = t.typed("configMapGenerator", entry)?;
         let res = generators::generate_config_map(&args, global.as_ref(), &t.loader)
             .map_err(|e| t.invalid_field("configMapGenerator", e.to_string()))?;
-        absorb(t, acc, res, "configMapGenerator")?;
+        let origin = t.builtin_origin("ConfigMapGenerator");
+        absorb(t, acc, res, origin, "configMapGenerator")?;
     }
     for entry in &t.k.secret_generator {
         let args: SecretArgs = t.typed("secretGenerator", entry)?;
         let res = generators::generate_secret(&args, global.as_ref(), &t.loader)
             .map_err(|e| t.invalid_field("secretGenerator", e.to_string()))?;
-        absorb(t, acc, res, "secretGenerator")?;
+        let origin = t.builtin_origin("SecretGenerator");
+        absorb(t, acc, res, origin, "secretGenerator")?;
     }
     for config in t.plugin_configs(&t.k.generators, "generators", ctx)? {
         t.run_generator_config(acc, &config)?;
@@ -100,9 +122,13 @@ pub(crate) fn run_transformers(
     let custom = ctx.custom_schema();
     let schema = custom.as_deref().unwrap_or(Schema::builtin());
     let k = &t.k;
-    t.apply_patches_strategic_merge(acc, schema)?;
+    if k.patches_strategic_merge.is_some() {
+        t.apply_patches_strategic_merge(acc, schema)?;
+        t.record_transformer(acc, "PatchStrategicMergeTransformer");
+    }
     for entry in &k.patches {
         t.apply_patch(acc, entry, schema, "patches")?;
+        t.record_transformer(acc, "PatchTransformer");
     }
     if !k.namespace.is_empty() {
         let specs = acc.config.namespace.0.clone();
@@ -113,6 +139,7 @@ pub(crate) fn run_transformers(
             Default::default(),
         )
         .map_err(|e| t.invalid_field("namespace", e.to_string()))?;
+        t.record_transformer(acc, "NamespaceTransformer");
     }
     if !k.name_prefix.is_empty() {
         name_affix::add_name_prefix(
@@ -121,6 +148,7 @@ pub(crate) fn run_transformers(
             &acc.config.name_prefix.0,
         )
         .map_err(|e| t.invalid_field("namePrefix", e.to_string()))?;
+        t.record_transformer(acc, "PrefixTransformer");
     }
     if !k.name_suffix.is_empty() {
         name_affix::add_name_suffix(
@@ -129,6 +157,7 @@ pub(crate) fn run_transformers(
             &acc.config.name_suffix.0,
         )
         .map_err(|e| t.invalid_field("nameSuffix", e.to_string()))?;
+        t.record_transformer(acc, "SuffixTransformer");
     }
     for label in &k.labels {
         let fields: Vec<crate::fieldspec::FieldSpec> =
@@ -142,10 +171,15 @@ pub(crate) fn run_transformers(
         .map_err(|e| t.invalid_field("labels", e.to_string()))?;
         labels::add_labels(acc.res.resources_mut(), &label.pairs, &specs.0)
             .map_err(|e| t.invalid_field("labels", e.to_string()))?;
+        t.record_transformer(acc, "LabelTransformer");
     }
     if let Some(common) = &k.common_labels {
         labels::add_labels(acc.res.resources_mut(), common, &acc.config.common_labels.0)
             .map_err(|e| t.invalid_field("commonLabels", e.to_string()))?;
+    }
+    if !k.labels.is_empty() || k.common_labels.as_ref().is_some_and(|c| !c.is_empty()) {
+        // Kustomize always adds a (possibly empty) commonLabels transformer.
+        t.record_transformer(acc, "LabelTransformer");
     }
     if let Some(common) = &k.common_annotations {
         annotations::add_annotations(
@@ -154,9 +188,11 @@ pub(crate) fn run_transformers(
             &acc.config.common_annotations.0,
         )
         .map_err(|e| t.invalid_field("commonAnnotations", e.to_string()))?;
+        t.record_transformer(acc, "AnnotationsTransformer");
     }
     for entry in k.patches_json6902.iter().flatten() {
         t.apply_patch(acc, entry, schema, "patchesJson6902")?;
+        t.record_transformer(acc, "PatchJson6902Transformer");
     }
     for r in &k.replicas {
         replicas::set_replicas(
@@ -166,6 +202,7 @@ pub(crate) fn run_transformers(
             &acc.config.replicas.0,
         )
         .map_err(|e| t.invalid_field("replicas", e.to_string()))?;
+        t.record_transformer(acc, "ReplicaCountTransformer");
     }
     for image in &k.images {
         let rule = images::ImageRule {
@@ -177,11 +214,13 @@ pub(crate) fn run_transformers(
         };
         images::set_images(acc.res.resources_mut(), &rule, &acc.config.images.0)
             .map_err(|e| t.invalid_field("images", e.to_string()))?;
+        t.record_transformer(acc, "ImageTagTransformer");
     }
     if !k.replacements.is_empty() {
         let list = t.replacement_list(&k.replacements)?;
         crate::replacements::apply_replacements(acc.res.resources_mut(), &list)
             .map_err(|e| t.invalid_field("replacements", e.to_string()))?;
+        t.record_transformer(acc, "ReplacementTransformer");
     }
     for config in t.plugin_configs(&k.transformers, "transformers", ctx)? {
         t.run_transformer_config(acc, &config, schema)?;
@@ -267,8 +306,30 @@ const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-(de
 /// annotation values as text (kustomize rewrites every annotation map as a
 /// string map when it strips its internal annotations).
 pub(crate) fn apply_build_metadata(build_metadata: &[String], resources: &mut [Resource]) {
-    let managed_by = build_metadata.iter().any(|o| o == "managedByLabel");
+    let enabled = |o: &str| build_metadata.iter().any(|x| x == o);
+    let managed_by = enabled("managedByLabel");
+    let (origins, transformations) = (
+        enabled("originAnnotations"),
+        enabled("transformerAnnotations"),
+    );
     for r in resources {
+        let mut provenance = Vec::new();
+        if let Some(o) = r.origin.as_ref().filter(|_| origins) {
+            provenance.push((crate::origin::ORIGIN_ANNOTATION, o.to_annotation()));
+        }
+        if transformations && !r.transformations.is_empty() {
+            provenance.push((
+                TRANSFORMATIONS_ANNOTATION,
+                transformations_annotation(&r.transformations),
+            ));
+        }
+        if !provenance.is_empty() {
+            let mut annotations = r.metadata_map("annotations");
+            for (k, v) in provenance {
+                annotations.insert(k.into(), Value::String(v));
+            }
+            r.set_metadata_map("annotations", annotations);
+        }
         if managed_by {
             let mut labels = r.metadata_map("labels");
             labels.insert(MANAGED_BY.0.into(), Value::String(MANAGED_BY.1.into()));

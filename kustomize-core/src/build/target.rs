@@ -8,6 +8,7 @@ use super::steps::{self, Config};
 use crate::Error;
 use crate::fs::Loader;
 use crate::kustomization::Kustomization;
+use crate::origin::{Origin, join_clean};
 use crate::resmap::ResMap;
 use crate::resource::Resource;
 use crate::smp::Schema;
@@ -96,6 +97,10 @@ pub(crate) struct Target {
     pub k: Kustomization,
     /// Path of the kustomization file, for messages.
     pub file: PathBuf,
+    /// Name of the kustomization file (`kustomization.yaml`, …).
+    pub file_name: String,
+    /// When the build tracks origins: this directory relative to the root.
+    pub origin_dir: Option<String>,
 }
 
 impl Target {
@@ -103,10 +108,37 @@ impl Target {
     pub fn load(loader: Loader, ctx: &mut Context) -> Result<Self, Error> {
         let (k, file_name, w) = Kustomization::load(&loader)?;
         ctx.warnings.extend(w);
-        let file = loader.root().join(file_name);
-        let target = Self { loader, k, file };
+        let file = loader.root().join(&file_name);
+        let target = Self {
+            loader,
+            k,
+            file,
+            file_name,
+            origin_dir: None,
+        };
         ctx.choose_schema(&target)?;
         Ok(target)
+    }
+
+    /// Loads the base or component at `path` (relative to this root).
+    fn load_sub(&self, path: &str, ctx: &mut Context) -> Result<Target, Error> {
+        let mut sub = Target::load(self.loader.sub(path)?, ctx)?;
+        sub.origin_dir = self.origin_dir.as_deref().map(|d| join_clean(d, path));
+        Ok(sub)
+    }
+
+    /// The origin of something configured in this kustomization file.
+    pub fn builtin_origin(&self, kind: &str) -> Option<Origin> {
+        let dir = self.origin_dir.as_deref()?;
+        Some(Origin::builtin(join_clean(dir, &self.file_name), kind))
+    }
+
+    /// Records that a builtin transformer of this kustomization ran over
+    /// every resource (kustomize's transformer annotations).
+    pub fn record_transformer(&self, acc: &mut Accumulator, kind: &str) {
+        if let Some(origin) = self.builtin_origin(kind) {
+            record_on_all(acc, &origin);
+        }
     }
 
     fn invalid(&self, message: String) -> Error {
@@ -155,13 +187,18 @@ impl Target {
             if fs.is_file(&resolved) {
                 let bytes = self.loader.read_file(path)?;
                 let resources = resources_from_bytes(&bytes, &resolved)?;
-                for r in resources {
+                let origin = self
+                    .origin_dir
+                    .as_deref()
+                    .map(|d| Origin::file(join_clean(d, path)));
+                for mut r in resources {
+                    r.origin.clone_from(&origin);
                     acc.res.append(r).map_err(|e| {
                         self.invalid(format!("resources: merging resources from '{path}': {e}"))
                     })?;
                 }
             } else if fs.is_dir(&resolved) {
-                let sub = Target::load(self.loader.sub(path)?, ctx)?;
+                let sub = self.load_sub(path, ctx)?;
                 if sub.k.is_component() {
                     return Err(self.invalid(format!(
                         "resources: '{path}' is a Component; list it under 'components'"
@@ -200,7 +237,7 @@ impl Target {
                 "components: '{path}' must be a directory holding a Component kustomization"
             )));
         }
-        let sub = Target::load(self.loader.sub(path)?, ctx)?;
+        let sub = self.load_sub(path, ctx)?;
         if !sub.k.is_component() {
             return Err(self.invalid(format!(
                 "components: expected kind 'Component' for path '{}' but got '{}'",
@@ -212,6 +249,18 @@ impl Target {
     }
 }
 
+/// Records a transformer's origin on every resource: as its origin if it
+/// has none, else in its list of transformations.
+pub(crate) fn record_on_all(acc: &mut Accumulator, origin: &Origin) {
+    for r in acc.res.resources_mut() {
+        if r.origin.is_none() {
+            r.origin = Some(origin.clone());
+        } else {
+            r.transformations.push(origin.clone());
+        }
+    }
+}
+
 /// Whether a resource entry names a remote location.
 fn is_remote(path: &str) -> bool {
     path.contains("://") || path.starts_with("git@") || path.starts_with("github.com/")
@@ -220,7 +269,10 @@ fn is_remote(path: &str) -> bool {
 /// Builds the root kustomization: accumulation, then the steps kustomize
 /// runs once at the top, then ordering.
 pub(crate) fn build_root(loader: Loader, ctx: &mut Context) -> Result<Vec<Resource>, Error> {
-    let target = Target::load(loader, ctx)?;
+    let mut target = Target::load(loader, ctx)?;
+    if !target.k.build_metadata.is_empty() {
+        target.origin_dir = Some(String::new());
+    }
     let order = SortOrder::from_options(target.k.sort_options.as_ref(), &target.file)?;
     let mut acc = target.accumulate(Accumulator::default(), ctx)?;
     steps::finish(&target, &mut acc)?;
