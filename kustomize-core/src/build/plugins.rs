@@ -142,6 +142,11 @@ impl Target {
                 let args = SecretArgs::from_builtin_config(&config.object).map_err(bad)?;
                 generators::generate_secret(&args, None, &self.loader)
             }
+            "IAMPolicyGenerator" => {
+                let sa = gke_service_account(&config.object)
+                    .map_err(|m| self.invalid_field(FIELD, format!("IAMPolicyGenerator: {m}")))?;
+                return super::steps::absorb(self, acc, sa, plugin_origin(config), FIELD);
+            }
             other => {
                 return Err(self.invalid_field(
                     FIELD,
@@ -284,4 +289,37 @@ fn plugin_origin(config: &Resource) -> Option<Origin> {
         }),
         ..Origin::default()
     })
+}
+
+/// The ServiceAccount an `IAMPolicyGenerator` config (cloud `gke`) makes:
+/// bound to a Google service account by Workload Identity's annotation.
+fn gke_service_account(config: &serde_json::Map<String, Value>) -> Result<Resource, String> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_owned();
+    let cloud = text(config.get("cloud"));
+    if cloud != "gke" {
+        return Err(format!("cloud provider {cloud} not supported yet"));
+    }
+    let k8s = config.get("kubernetesService");
+    let gsa = config.get("serviceAccount");
+    let field = |parent: Option<&Value>, key: &str| text(parent.and_then(|p| p.get(key)));
+    let annotation = format!(
+        "{}@{}.iam.gserviceaccount.com",
+        field(gsa, "name"),
+        field(gsa, "projectId")
+    );
+    let mut metadata = serde_json::Map::new();
+    metadata.insert(
+        "annotations".into(),
+        serde_json::json!({ "iam.gke.io/gcp-service-account": annotation }),
+    );
+    metadata.insert("name".into(), Value::String(field(k8s, "name")));
+    let namespace = field(k8s, "namespace");
+    if !namespace.is_empty() {
+        metadata.insert("namespace".into(), Value::String(namespace));
+    }
+    let mut object = serde_json::Map::new();
+    object.insert("apiVersion".into(), "v1".into());
+    object.insert("kind".into(), "ServiceAccount".into());
+    object.insert("metadata".into(), Value::Object(metadata));
+    Ok(Resource::new(object))
 }
