@@ -2,6 +2,7 @@
 //! per-directory accumulation ([`target`]), and the steps that run once at
 //! the top (content hashes, name references, vars, ordering).
 
+mod crds;
 mod load;
 mod patch;
 mod plugins;

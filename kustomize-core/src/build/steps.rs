@@ -52,6 +52,13 @@ pub(crate) fn merge_configurations(t: &Target, acc: &mut Accumulator) -> Result<
         .config
         .merge(&config)
         .map_err(|e| t.invalid_field("configurations", e.to_string()))?;
+    if !t.k.crds.is_empty() {
+        let crds = t.config_from_crds()?;
+        acc.config = acc
+            .config
+            .merge(&crds)
+            .map_err(|e| t.invalid_field("crds", e.to_string()))?;
+    }
     Ok(())
 }
 
