@@ -12,6 +12,9 @@ use std::collections::HashMap;
 /// Deepest nesting of collections accepted.
 pub const MAX_DEPTH: usize = 1000;
 
+/// Longest key, JSON-encoded with its quotes, that go-yaml v2 accepts.
+const MAX_JSON_KEY_LEN: usize = 1024;
+
 /// Most nodes a document stream may expand to through aliases: ten per
 /// input byte, and at least a million.
 fn node_limit(input_len: usize) -> usize {
@@ -21,7 +24,10 @@ fn node_limit(input_len: usize) -> usize {
 /// Parses the documents of `src`; `single` stops after the first one.
 pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-    let mut parser = Parser::new_from_str(src);
+    // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
+    // follows YAML 1.2, where it is content.
+    let src = src.replace('\u{85}', "\n");
+    let mut parser = Parser::new_from_str(&src);
     let mut loader = Loader {
         schema,
         stack: Vec::new(),
@@ -85,6 +91,8 @@ struct Anchored {
 enum Key {
     Name(String),
     Merge,
+    /// A quoted or `!!str`-tagged `<<`: kyaml drops the pair.
+    Dropped,
 }
 
 enum Frame {
@@ -337,6 +345,31 @@ impl Loader {
         Ok(s.to_string())
     }
 
+    /// go-yaml v2 reads kustomize's JSON back; a key longer than its
+    /// 1024-character simple-key limit there, or holding a NEL (a line
+    /// break to it), makes the build fail.
+    fn checked_key(&self, s: &str, mark: &Marker) -> Result<String, YamlError> {
+        let encoded_len: usize = 2 + s
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' | '\n' | '\r' | '\t' => 2,
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
+                c if c < ' ' => 6,
+                _ => 1,
+            })
+            .sum::<usize>();
+        if encoded_len > MAX_JSON_KEY_LEN || s.contains('\u{85}') {
+            return Err(at(
+                mark,
+                format!(
+                    "mapping key {s:?} cannot be printed: kustomize's YAML printer fails on keys \
+                     over {MAX_JSON_KEY_LEN} JSON characters or holding U+0085"
+                ),
+            ));
+        }
+        self.checked(s, mark)
+    }
+
     fn key(&self, node: Node, mark: &Marker) -> Result<Key, YamlError> {
         let Some(scalar) = node.scalar else {
             return Err(at(
@@ -356,6 +389,8 @@ impl Loader {
         };
         Ok(match (self.schema, &scalar) {
             (_, Scalar::Merge) => Key::Merge,
+            (Schema::V3, Scalar::Str(s)) if s == "<<" => Key::Dropped,
+            (Schema::V3, Scalar::Str(s)) => Key::Name(self.checked_key(s, mark)?),
             (_, Scalar::Str(s)) => Key::Name(self.checked(s, mark)?),
             (Schema::V3, _) => return Err(not_string()),
             (Schema::V2, Scalar::Timestamp { text, .. }) => Key::Name(text.clone()),
@@ -412,6 +447,7 @@ impl Loader {
             return Ok(());
         };
         match pending {
+            Key::Dropped => {}
             Key::Name(name) => {
                 map.insert(name, node.value);
             }

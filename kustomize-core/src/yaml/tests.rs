@@ -68,6 +68,39 @@ fn v2_merge_keys_apply_in_order() {
 }
 
 #[test]
+fn kyaml_merge_key_quirks() {
+    // Only a plain `<<` merges; a quoted or `!!str` one is dropped with its value.
+    assert_eq!(one("m: {\"<<\": {b: 2}, a: 1}\n")["m"], json!({"a": 1}));
+    assert_eq!(one("m: {!!str <<: {b: 2}, a: 1}\n")["m"], json!({"a": 1}));
+    assert_eq!(
+        one("m: {<<: {a: 2, b: 2}, a: 1}\n")["m"],
+        json!({"a": 1, "b": 2})
+    );
+    assert_eq!(one("l: [<<]\nv: <<\n"), json!({"l": ["<<"], "v": "<<"}));
+    assert!(parse_documents("m: {<<: {b: 2}, <<: {c: 3}}\n").is_err());
+    assert!(parse_documents("m: {<<: [{b: 2}, [1]]}\n").is_err());
+    // In kustomization files a quoted `<<` is an ordinary key.
+    assert_eq!(parse_document("\"<<\": 1\n").unwrap(), json!({"<<": 1}));
+}
+
+#[test]
+fn raw_nel_is_a_line_break() {
+    assert_eq!(one("a: 'x\u{85}\n  y'\n"), json!({"a": "x\ny"}));
+    assert_eq!(one("a: 1\u{85}b: 2\n"), json!({"a": 1, "b": 2}));
+    // An escaped NEL is content.
+    assert_eq!(one("a: \"x\\Ny\"\n"), json!({"a": "x\u{85}y"}));
+}
+
+#[test]
+fn keys_kustomize_cannot_print_are_errors() {
+    let ok = format!("{}: 1\n", "k".repeat(1022));
+    assert!(parse_documents(&ok).is_ok());
+    let long = format!("{}: 1\n", "k".repeat(1023));
+    assert!(err(&long).message.contains("cannot be printed"));
+    assert!(err("\"a\\Nb\": 1\n").message.contains("cannot be printed"));
+}
+
+#[test]
 fn documents_empty_and_comment_only_are_skipped() {
     assert_eq!(parse_documents("").unwrap(), Vec::<Value>::new());
     assert_eq!(
