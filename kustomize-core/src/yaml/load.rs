@@ -29,6 +29,7 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>
     let src = src.replace('\u{85}', "\n");
     let mut parser = Parser::new_from_str(&src);
     let mut loader = Loader {
+        source: SourceChars::new(&src),
         schema,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -100,11 +101,14 @@ enum Frame {
         items: Vec<Value>,
         anchor: usize,
         first_node: usize,
+        flow: bool,
     },
     Mapping {
         map: Map<String, Value>,
         anchor: usize,
         first_node: usize,
+        /// Inside a flow collection (`{…}`, `[…]`).
+        flow: bool,
         key: Option<Key>,
         /// Source text of each key so far and its line (v3 duplicate check).
         seen: HashMap<String, usize>,
@@ -113,7 +117,40 @@ enum Frame {
     },
 }
 
-struct Loader {
+/// Random access to the source by character index (parser positions count
+/// characters).
+enum SourceChars<'a> {
+    Ascii(&'a [u8]),
+    Unicode(Vec<char>),
+}
+
+impl<'a> SourceChars<'a> {
+    fn new(src: &'a str) -> Self {
+        if src.is_ascii() {
+            SourceChars::Ascii(src.as_bytes())
+        } else {
+            SourceChars::Unicode(src.chars().collect())
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<char> {
+        match self {
+            SourceChars::Ascii(bytes) => bytes.get(index).map(|&b| char::from(b)),
+            SourceChars::Unicode(chars) => chars.get(index).copied(),
+        }
+    }
+
+    /// Whether a collection event ending at `end` opened with `{` or `[`.
+    fn opens_flow(&self, end: &Marker) -> bool {
+        end.index()
+            .checked_sub(1)
+            .and_then(|i| self.get(i))
+            .is_some_and(|c| c == '{' || c == '[')
+    }
+}
+
+struct Loader<'a> {
+    source: SourceChars<'a>,
     schema: Schema,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
@@ -122,13 +159,17 @@ struct Loader {
     root: Option<Node>,
 }
 
-impl Loader {
+impl Loader<'_> {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
         let mark = &span.start;
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
-                let scalar = self.scalar(&text, style, tag.as_deref(), mark)?;
+                let scalar = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
+                    Scalar::Str(String::new())
+                } else {
+                    self.scalar(&text, style, tag.as_deref(), mark)?
+                };
                 let value = self.scalar_value(&scalar, mark)?;
                 if anchor > 0 {
                     self.anchors.insert(
@@ -163,19 +204,23 @@ impl Loader {
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(mark)?;
+                let flow = self.in_flow() || self.source.opens_flow(&span.end);
                 self.stack.push(Frame::Sequence {
                     items: Vec::new(),
                     anchor,
                     first_node: self.nodes - 1,
+                    flow,
                 });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
                 self.open(mark)?;
+                let flow = self.in_flow() || self.source.opens_flow(&span.end);
                 self.stack.push(Frame::Mapping {
                     map: Map::new(),
                     anchor,
                     first_node: self.nodes - 1,
+                    flow,
                     key: None,
                     seen: HashMap::new(),
                     merges: Vec::new(),
@@ -188,6 +233,7 @@ impl Loader {
                         items,
                         anchor,
                         first_node,
+                        ..
                     }) => (Value::Array(items), anchor, first_node),
                     Some(Frame::Mapping {
                         mut map,
@@ -230,6 +276,30 @@ impl Loader {
             | Event::DocumentStart(_)
             | Event::DocumentEnd => Ok(()),
         }
+    }
+
+    fn in_flow(&self) -> bool {
+        match self.stack.last() {
+            Some(Frame::Sequence { flow, .. } | Frame::Mapping { flow, .. }) => *flow,
+            None => false,
+        }
+    }
+
+    /// kyaml reads a missing value in a flow mapping (`{a}`, `{a: }`) as an
+    /// empty string, not null.
+    fn is_missing_flow_value(&self, text: &str, style: ScalarStyle, tag: Option<&Tag>) -> bool {
+        self.schema == Schema::V3
+            && text.is_empty()
+            && style == ScalarStyle::Plain
+            && tag.is_none()
+            && matches!(
+                self.stack.last(),
+                Some(Frame::Mapping {
+                    flow: true,
+                    key: Some(_),
+                    ..
+                })
+            )
     }
 
     fn count(&mut self, nodes: usize, mark: &Marker) -> Result<(), YamlError> {

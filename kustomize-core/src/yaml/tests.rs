@@ -101,6 +101,15 @@ fn keys_kustomize_cannot_print_are_errors() {
 }
 
 #[test]
+fn missing_values_in_flow_mappings_are_empty_strings() {
+    let v = one("a: {x}\nb: {x: }\nc: [x: ]\nd:\n  ? x\ne: {x: ~}\nf:\n");
+    assert_eq!(
+        v,
+        json!({"a": {"x": ""}, "b": {"x": ""}, "c": [{"x": ""}], "d": {"x": null}, "e": {"x": null}, "f": null})
+    );
+}
+
+#[test]
 fn documents_empty_and_comment_only_are_skipped() {
     assert_eq!(parse_documents("").unwrap(), Vec::<Value>::new());
     assert_eq!(
@@ -222,20 +231,12 @@ fn to_yaml_string_joins_documents() {
     );
 }
 
-/// Values as they look after a JSON round trip: floats that are integral
-/// print as integers, so compare numbers by value.
+/// Values compared as after kustomize's JSON round trip: integral floats
+/// print as integers and large ones keep only their shortest digits, so
+/// numbers compare by their `f64` value.
 fn normalize(v: &Value) -> Value {
     match v {
-        Value::Number(n) if n.is_f64() => {
-            let f = n.as_f64().unwrap_or_default();
-            if f.fract() == 0.0 && (-9.2e18..9.2e18).contains(&f) {
-                json!(f as i64)
-            } else if f.fract() == 0.0 && (0.0..1.8e19).contains(&f) {
-                json!(f as u64)
-            } else {
-                v.clone()
-            }
-        }
+        Value::Number(n) => json!(n.as_f64()),
         Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
         Value::Object(map) => {
             Value::Object(map.iter().map(|(k, v)| (k.clone(), normalize(v))).collect())
