@@ -425,7 +425,7 @@ impl Emitter<'_> {
 }
 
 /// libyaml's line break characters.
-fn is_break(c: char) -> bool {
+pub(crate) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -437,15 +437,16 @@ fn is_printable(c: char) -> bool {
 }
 
 /// What libyaml's `analyze_scalar` learns about a value (block context).
-struct Analysis {
+pub(crate) struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
-    block_allowed: bool,
+    /// Whether a literal or folded block scalar can hold the value.
+    pub(crate) block_allowed: bool,
 }
 
 impl Analysis {
-    fn of(value: &str) -> Analysis {
+    pub(crate) fn of(value: &str) -> Analysis {
         if value.is_empty() {
             return Analysis {
                 multiline: false,

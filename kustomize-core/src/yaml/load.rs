@@ -2,11 +2,13 @@
 //! expands aliases and merge keys, and enforces the size and depth bounds.
 
 use super::YamlError;
+use super::folded::kyaml_folded_round_trip;
 use super::number::format_go_g32;
 use super::resolve::{Scalar, Schema, resolve_plain};
 use base64::Engine as _;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Deepest nesting of collections accepted.
@@ -26,10 +28,49 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
     // follows YAML 1.2, where it is content.
-    let src = src.replace('\u{85}', "\n");
-    let mut parser = Parser::new_from_str(&src);
+    let mut src = src.replace('\u{85}', "\n");
+    let mut tab_fixes = 0;
+    loop {
+        match load_once(&src, schema, single) {
+            Err(Failure::TabAfterColon(byte)) if tab_fixes < MAX_TAB_FIXES => {
+                // go-yaml accepts a tab after `:`; this parser does not when
+                // a plain scalar follows. The tab only separates, so a space
+                // means the same.
+                src.replace_range(byte..byte + 1, " ");
+                tab_fixes += 1;
+            }
+            Err(Failure::TabAfterColon(_)) => {
+                return Err(YamlError {
+                    message: "too many tabs after `:`".into(),
+                    line: None,
+                    column: None,
+                });
+            }
+            Err(Failure::Yaml(e)) => return Err(e),
+            Ok(docs) => return Ok(docs),
+        }
+    }
+}
+
+/// Most tab separators [`load`] rewrites before giving up.
+const MAX_TAB_FIXES: usize = 64;
+
+enum Failure {
+    Yaml(YamlError),
+    /// The parser refused a tab (at this byte offset) after a `:`.
+    TabAfterColon(usize),
+}
+
+impl From<YamlError> for Failure {
+    fn from(e: YamlError) -> Self {
+        Failure::Yaml(e)
+    }
+}
+
+fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Failure> {
+    let mut parser = Parser::new_from_str(src);
     let mut loader = Loader {
-        source: SourceChars::new(&src),
+        source: SourceChars::new(src),
         schema,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -39,7 +80,21 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>
     };
     let mut docs = Vec::new();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(scan_error)?;
+        let (event, span) = next.map_err(|e| {
+            // The parser reports the position at or just after the tab.
+            let index = e.marker().index().saturating_sub(1);
+            let tab_at = src
+                .char_indices()
+                .skip(index)
+                .take(2)
+                .find(|&(_, c)| c == '\t');
+            match tab_at {
+                Some((byte, _)) if e.info().contains("':' must be followed by") => {
+                    Failure::TabAfterColon(byte)
+                }
+                _ => Failure::Yaml(scan_error(e)),
+            }
+        })?;
         match event {
             Event::DocumentStart(_) => {
                 loader.anchors.clear();
@@ -165,6 +220,15 @@ impl Loader<'_> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
+                if style == ScalarStyle::DoubleQuoted {
+                    self.check_escapes(&span)?;
+                }
+                let text = match style {
+                    ScalarStyle::Folded if self.schema == Schema::V3 => {
+                        Cow::Owned(kyaml_folded_round_trip(&text))
+                    }
+                    _ => text,
+                };
                 let scalar = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
                     Scalar::Str(String::new())
                 } else {
@@ -276,6 +340,36 @@ impl Loader<'_> {
             | Event::DocumentStart(_)
             | Event::DocumentEnd => Ok(()),
         }
+    }
+
+    /// go-yaml knows fewer escapes than YAML 1.2 (no `\/`, no `\<TAB>`
+    /// beyond its own list): reject the ones it rejects.
+    fn check_escapes(&self, span: &Span) -> Result<(), YamlError> {
+        let mut i = span.start.index();
+        while self.source.get(i).is_some_and(|c| c != '"') && i < span.end.index() {
+            i += 1;
+        }
+        i += 1;
+        while i < span.end.index() {
+            match self.source.get(i) {
+                Some('"') | None => break,
+                Some('\\') => {
+                    let known = self
+                        .source
+                        .get(i + 1)
+                        .is_some_and(|c| "0abt\tnvfre \"'\\N_LPxuU\n\r".contains(c));
+                    if !known {
+                        return Err(at(
+                            &span.start,
+                            "found unknown escape character while parsing a quoted scalar".into(),
+                        ));
+                    }
+                    i += 2;
+                }
+                Some(_) => i += 1,
+            }
+        }
+        Ok(())
     }
 
     fn in_flow(&self) -> bool {

@@ -8,6 +8,7 @@
 //! indent, YAML 1.1 quoting, folding at 80 columns).
 
 mod emit;
+mod folded;
 mod keysort;
 mod load;
 mod number;

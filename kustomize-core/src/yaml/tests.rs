@@ -110,6 +110,17 @@ fn missing_values_in_flow_mappings_are_empty_strings() {
 }
 
 #[test]
+fn go_yaml_lexical_rules() {
+    // A tab may separate `:` from a plain value.
+    assert_eq!(one("a:\t1\nb:\tx y\n"), json!({"a": 1, "b": "x y"}));
+    assert_eq!(one("a: \"x\\ty\"\n"), json!({"a": "x\ty"}));
+    // go-yaml does not know YAML 1.2's `\/` escape.
+    assert!(err("a: \"\\/\"\n").message.contains("unknown escape"));
+    // Folded scalars take kyaml's round trip through go-yaml's printer.
+    assert_eq!(one("a: >+\n  x\n\n"), json!({"a": "x\n\n\n"}));
+}
+
+#[test]
 fn documents_empty_and_comment_only_are_skipped() {
     assert_eq!(parse_documents("").unwrap(), Vec::<Value>::new());
     assert_eq!(
