@@ -47,7 +47,7 @@ fn print_folded(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     // go-yaml tests the characters after the *first* run of breaks of the value.
     let first_after_breaks = chars.iter().copied().find(|&c| !is_break(c));
-    let extra_break = !first_after_breaks.is_none_or(|c| is_blank(c));
+    let extra_break = !first_after_breaks.is_none_or(is_blank);
     let mut out = String::with_capacity(value.len() + 8);
     let mut breaks = true;
     let mut leading_spaces = true;
