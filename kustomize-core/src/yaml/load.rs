@@ -2,20 +2,17 @@
 //! expands aliases and merge keys, and enforces the size and depth bounds.
 
 use super::YamlError;
+use super::convert::{self, Key};
 use super::folded::kyaml_folded_round_trip;
-use super::number::format_go_g32;
-use super::resolve::{Scalar, Schema, resolve_plain};
-use base64::Engine as _;
+use super::resolve::{Scalar, Schema};
+use super::source::SourceChars;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Deepest nesting of collections accepted.
 pub const MAX_DEPTH: usize = 1000;
-
-/// Longest key, JSON-encoded with its quotes, that go-yaml v2 accepts.
-const MAX_JSON_KEY_LEN: usize = 1024;
 
 /// Most nodes a document stream may expand to through aliases: ten per
 /// input byte, and at least a million.
@@ -144,13 +141,6 @@ struct Anchored {
     nodes: usize,
 }
 
-enum Key {
-    Name(String),
-    Merge,
-    /// A quoted or `!!str`-tagged `<<`: kyaml drops the pair.
-    Dropped,
-}
-
 enum Frame {
     Sequence {
         items: Vec<Value>,
@@ -172,38 +162,6 @@ enum Frame {
     },
 }
 
-/// Random access to the source by character index (parser positions count
-/// characters).
-enum SourceChars<'a> {
-    Ascii(&'a [u8]),
-    Unicode(Vec<char>),
-}
-
-impl<'a> SourceChars<'a> {
-    fn new(src: &'a str) -> Self {
-        if src.is_ascii() {
-            SourceChars::Ascii(src.as_bytes())
-        } else {
-            SourceChars::Unicode(src.chars().collect())
-        }
-    }
-
-    fn get(&self, index: usize) -> Option<char> {
-        match self {
-            SourceChars::Ascii(bytes) => bytes.get(index).map(|&b| char::from(b)),
-            SourceChars::Unicode(chars) => chars.get(index).copied(),
-        }
-    }
-
-    /// Whether a collection event ending at `end` opened with `{` or `[`.
-    fn opens_flow(&self, end: &Marker) -> bool {
-        end.index()
-            .checked_sub(1)
-            .and_then(|i| self.get(i))
-            .is_some_and(|c| c == '{' || c == '[')
-    }
-}
-
 struct Loader<'a> {
     source: SourceChars<'a>,
     schema: Schema,
@@ -221,7 +179,9 @@ impl Loader<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
                 if style == ScalarStyle::DoubleQuoted {
-                    self.check_escapes(&span)?;
+                    self.source
+                        .check_escapes(&span)
+                        .map_err(|m| at(&span.start, m.into()))?;
                 }
                 let text = match style {
                     ScalarStyle::Folded if self.schema == Schema::V3 => {
@@ -232,9 +192,10 @@ impl Loader<'_> {
                 let scalar = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
                     Scalar::Str(String::new())
                 } else {
-                    self.scalar(&text, style, tag.as_deref(), mark)?
+                    convert::scalar(&text, style, tag.as_deref(), self.schema)
+                        .map_err(|m| at(mark, m))?
                 };
-                let value = self.scalar_value(&scalar, mark)?;
+                let value = convert::scalar_value(&scalar, self.schema).map_err(|m| at(mark, m))?;
                 if anchor > 0 {
                     self.anchors.insert(
                         anchor,
@@ -342,36 +303,6 @@ impl Loader<'_> {
         }
     }
 
-    /// go-yaml knows fewer escapes than YAML 1.2 (no `\/`, no `\<TAB>`
-    /// beyond its own list): reject the ones it rejects.
-    fn check_escapes(&self, span: &Span) -> Result<(), YamlError> {
-        let mut i = span.start.index();
-        while self.source.get(i).is_some_and(|c| c != '"') && i < span.end.index() {
-            i += 1;
-        }
-        i += 1;
-        while i < span.end.index() {
-            match self.source.get(i) {
-                Some('"') | None => break,
-                Some('\\') => {
-                    let known = self
-                        .source
-                        .get(i + 1)
-                        .is_some_and(|c| "0abt\tnvfre \"'\\N_LPxuU\n\r".contains(c));
-                    if !known {
-                        return Err(at(
-                            &span.start,
-                            "found unknown escape character while parsing a quoted scalar".into(),
-                        ));
-                    }
-                    i += 2;
-                }
-                Some(_) => i += 1,
-            }
-        }
-        Ok(())
-    }
-
     fn in_flow(&self) -> bool {
         match self.stack.last() {
             Some(Frame::Sequence { flow, .. } | Frame::Mapping { flow, .. }) => *flow,
@@ -426,150 +357,6 @@ impl Loader<'_> {
         self.count(1, mark)
     }
 
-    fn scalar(
-        &self,
-        text: &str,
-        style: ScalarStyle,
-        tag: Option<&Tag>,
-        mark: &Marker,
-    ) -> Result<Scalar, YamlError> {
-        // The non-specific tag `!` leaves resolution to the scalar's style.
-        let tag = tag.filter(|t| format!("{}{}", t.handle, t.suffix) != "!");
-        let Some(tag) = tag else {
-            return Ok(if style == ScalarStyle::Plain && text == "<<" {
-                Scalar::Merge
-            } else if style == ScalarStyle::Plain {
-                resolve_plain(text, self.schema, None)
-            } else {
-                Scalar::Str(text.to_string())
-            });
-        };
-        let full = format!("{}{}", tag.handle, tag.suffix);
-        let Some(name) = full.strip_prefix("tag:yaml.org,2002:") else {
-            // Local and unknown tags do not change a scalar: it stays a string.
-            return Ok(Scalar::Str(text.to_string()));
-        };
-        match name {
-            "str" => Ok(Scalar::Str(text.to_string())),
-            "merge" => Ok(Scalar::Merge),
-            "binary" => {
-                let compact: String = text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .map(|bytes| Scalar::Str(String::from_utf8_lossy(&bytes).into_owned()))
-                    .map_err(|_| at(mark, "!!binary value contains invalid base64 data".into()))
-            }
-            "int" | "float" | "bool" | "null" | "timestamp" => {
-                let resolved = resolve_plain(text, self.schema, Some(name));
-                match (&resolved, name) {
-                    (r, n) if r.tag_name() == n => Ok(resolved),
-                    (Scalar::Int(i), "float") => Ok(Scalar::Float(*i as f64)),
-                    (Scalar::Uint(u), "float") => Ok(Scalar::Float(*u as f64)),
-                    (r, n) => Err(at(
-                        mark,
-                        format!("cannot decode !!{} `{text}` as a !!{n}", r.tag_name()),
-                    )),
-                }
-            }
-            _ => Ok(Scalar::Str(text.to_string())),
-        }
-    }
-
-    fn scalar_value(&self, scalar: &Scalar, mark: &Marker) -> Result<Value, YamlError> {
-        Ok(match scalar {
-            Scalar::Null => Value::Null,
-            Scalar::Bool(b) => Value::Bool(*b),
-            Scalar::Int(i) => Value::Number((*i).into()),
-            Scalar::Uint(u) => Value::Number((*u).into()),
-            Scalar::Float(f) => Value::Number(Number::from_f64(*f).ok_or_else(|| {
-                at(
-                    mark,
-                    format!("unsupported value {f}: infinity and NaN cannot be converted to JSON"),
-                )
-            })?),
-            Scalar::Str(s) => Value::String(self.checked(s, mark)?),
-            Scalar::Timestamp { text, rfc3339 } => Value::String(match self.schema {
-                Schema::V3 => rfc3339.clone(),
-                Schema::V2 => text.clone(),
-            }),
-            Scalar::Merge => Value::String("<<".into()),
-        })
-    }
-
-    /// Resource strings travel through JSON into go-yaml v2, whose reader
-    /// rejects raw control characters that JSON leaves unescaped.
-    fn checked(&self, s: &str, mark: &Marker) -> Result<String, YamlError> {
-        let bad = |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
-        if self.schema == Schema::V3 && s.chars().any(bad) {
-            return Err(at(
-                mark,
-                format!("control characters are not allowed (in {s:?})"),
-            ));
-        }
-        Ok(s.to_string())
-    }
-
-    /// go-yaml v2 reads kustomize's JSON back; a key longer than its
-    /// 1024-character simple-key limit there, or holding a NEL (a line
-    /// break to it), makes the build fail.
-    fn checked_key(&self, s: &str, mark: &Marker) -> Result<String, YamlError> {
-        let encoded_len: usize = 2 + s
-            .chars()
-            .map(|c| match c {
-                '"' | '\\' | '\n' | '\r' | '\t' => 2,
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
-                c if c < ' ' => 6,
-                _ => 1,
-            })
-            .sum::<usize>();
-        if encoded_len > MAX_JSON_KEY_LEN || s.contains('\u{85}') {
-            return Err(at(
-                mark,
-                format!(
-                    "mapping key {s:?} cannot be printed: kustomize's YAML printer fails on keys \
-                     over {MAX_JSON_KEY_LEN} JSON characters or holding U+0085"
-                ),
-            ));
-        }
-        self.checked(s, mark)
-    }
-
-    fn key(&self, node: Node, mark: &Marker) -> Result<Key, YamlError> {
-        let Some(scalar) = node.scalar else {
-            return Err(at(
-                mark,
-                "invalid map key: a collection cannot be a key".into(),
-            ));
-        };
-        let raw = node.raw.unwrap_or_default();
-        let not_string = || {
-            at(
-                mark,
-                format!(
-                    "mapping key `{raw}` is a {}, not a string; it cannot be converted to JSON",
-                    scalar.tag_name()
-                ),
-            )
-        };
-        Ok(match (self.schema, &scalar) {
-            (_, Scalar::Merge) => Key::Merge,
-            (Schema::V3, Scalar::Str(s)) if s == "<<" => Key::Dropped,
-            (Schema::V3, Scalar::Str(s)) => Key::Name(self.checked_key(s, mark)?),
-            (_, Scalar::Str(s)) => Key::Name(self.checked(s, mark)?),
-            (Schema::V3, _) => return Err(not_string()),
-            (Schema::V2, Scalar::Timestamp { text, .. }) => Key::Name(text.clone()),
-            (Schema::V2, Scalar::Int(i)) => Key::Name(i.to_string()),
-            (Schema::V2, Scalar::Bool(b)) => Key::Name(b.to_string()),
-            (Schema::V2, Scalar::Float(f)) => Key::Name(match format_go_g32(*f).as_str() {
-                "+Inf" => ".inf".into(),
-                "-Inf" => "-.inf".into(),
-                "NaN" => ".nan".into(),
-                s => s.into(),
-            }),
-            (Schema::V2, Scalar::Null | Scalar::Uint(_)) => return Err(not_string()),
-        })
-    }
-
     /// Attaches a finished node to the enclosing collection or the document.
     fn deliver(&mut self, node: Node, mark: &Marker) -> Result<(), YamlError> {
         let schema = self.schema;
@@ -586,7 +373,8 @@ impl Loader<'_> {
         };
         let Some(pending) = pending else {
             let raw = node.raw.clone();
-            let key = self.key(node, mark)?;
+            let key = convert::key(node.scalar, node.raw.as_deref(), self.schema)
+                .map_err(|m| at(mark, m))?;
             let Some(Frame::Mapping {
                 key: slot, seen, ..
             }) = self.stack.last_mut()

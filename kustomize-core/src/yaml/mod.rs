@@ -7,12 +7,14 @@
 //! resource becomes JSON and go-yaml v2 prints it (sorted keys, 2-space
 //! indent, YAML 1.1 quoting, folding at 80 columns).
 
+mod convert;
 mod emit;
 mod folded;
 mod keysort;
 mod load;
 mod number;
 mod resolve;
+mod source;
 mod split;
 
 use resolve::Schema;
