@@ -4,6 +4,7 @@
 use super::YamlError;
 use super::convert::{self, Key};
 use super::folded::kyaml_folded_round_trip;
+use super::leniency::{MAX_REWRITES, rewrite_for};
 use super::resolve::{Scalar, Schema};
 use super::source::SourceChars;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
@@ -26,36 +27,26 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>
     // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
     // follows YAML 1.2, where it is content.
     let mut src = src.replace('\u{85}', "\n");
-    let mut tab_fixes = 0;
+    let mut rewrites = 0;
     loop {
         match load_once(&src, schema, single) {
-            Err(Failure::TabAfterColon(byte)) if tab_fixes < MAX_TAB_FIXES => {
-                // go-yaml accepts a tab after `:`; this parser does not when
-                // a plain scalar follows. The tab only separates, so a space
-                // means the same.
-                src.replace_range(byte..byte + 1, " ");
-                tab_fixes += 1;
-            }
-            Err(Failure::TabAfterColon(_)) => {
-                return Err(YamlError {
-                    message: "too many tabs after `:`".into(),
-                    line: None,
-                    column: None,
-                });
-            }
-            Err(Failure::Yaml(e)) => return Err(e),
             Ok(docs) => return Ok(docs),
+            Err(Failure::Yaml(e)) => return Err(e),
+            Err(Failure::Scan(e)) => match rewrite_for(&src, &e) {
+                Some((range, text)) if rewrites < MAX_REWRITES => {
+                    src.replace_range(range, &text);
+                    rewrites += 1;
+                }
+                _ => return Err(scan_error(e)),
+            },
         }
     }
 }
 
-/// Most tab separators [`load`] rewrites before giving up.
-const MAX_TAB_FIXES: usize = 64;
-
 enum Failure {
     Yaml(YamlError),
-    /// The parser refused a tab (at this byte offset) after a `:`.
-    TabAfterColon(usize),
+    /// The parser stopped; the input may still be one go-yaml accepts.
+    Scan(ScanError),
 }
 
 impl From<YamlError> for Failure {
@@ -77,21 +68,7 @@ fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Fail
     };
     let mut docs = Vec::new();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| {
-            // The parser reports the position at or just after the tab.
-            let index = e.marker().index().saturating_sub(1);
-            let tab_at = src
-                .char_indices()
-                .skip(index)
-                .take(2)
-                .find(|&(_, c)| c == '\t');
-            match tab_at {
-                Some((byte, _)) if e.info().contains("':' must be followed by") => {
-                    Failure::TabAfterColon(byte)
-                }
-                _ => Failure::Yaml(scan_error(e)),
-            }
-        })?;
+        let (event, span) = next.map_err(Failure::Scan)?;
         match event {
             Event::DocumentStart(_) => {
                 loader.anchors.clear();

@@ -11,6 +11,7 @@ mod convert;
 mod emit;
 mod folded;
 mod keysort;
+mod leniency;
 mod load;
 mod number;
 mod resolve;

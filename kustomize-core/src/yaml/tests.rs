@@ -114,8 +114,14 @@ fn go_yaml_lexical_rules() {
     // A tab may separate `:` from a plain value.
     assert_eq!(one("a:\t1\nb:\tx y\n"), json!({"a": 1, "b": "x y"}));
     assert_eq!(one("a: \"x\\ty\"\n"), json!({"a": "x\ty"}));
-    // go-yaml does not know YAML 1.2's `\/` escape.
+    // go-yaml knows `\'` but not YAML 1.2's `\/`.
+    assert_eq!(one("a: \"it\\'s \\'q\\'\"\n"), json!({"a": "it's 'q'"}));
     assert!(err("a: \"\\/\"\n").message.contains("unknown escape"));
+    // go-yaml does not check the indentation of quoted continuation lines.
+    assert_eq!(
+        one("spec:\n  key: \"a long\nstring\"\n  k: 'single\n\nquote'\n"),
+        json!({"spec": {"key": "a long string", "k": "single\nquote"}})
+    );
     // Folded scalars take kyaml's round trip through go-yaml's printer.
     assert_eq!(one("a: >+\n  x\n\n"), json!({"a": "x\n\n\n"}));
 }
