@@ -120,10 +120,15 @@ fn checked_key(s: &str, schema: Schema) -> Result<String, String> {
 }
 
 /// What a mapping key means; `raw` is its source text.
+///
+/// kyaml decodes a resource's top level into a Go `map[string]interface{}`,
+/// so there (`at_root`) a number, boolean or timestamp key becomes its
+/// source text; deeper down it cannot be converted to JSON.
 pub(crate) fn key(
     scalar: Option<Scalar>,
     raw: Option<&str>,
     schema: Schema,
+    at_root: bool,
 ) -> Result<Key, String> {
     let Some(scalar) = scalar else {
         return Err(String::from(
@@ -142,6 +147,8 @@ pub(crate) fn key(
         (Schema::V3, Scalar::Str(s)) if s == "<<" => Key::Dropped,
         (Schema::V3, Scalar::Str(s)) => Key::Name(checked_key(s, schema)?),
         (_, Scalar::Str(s)) => Key::Name(checked(s, schema)?),
+        (Schema::V3, Scalar::Null) => return Err(not_string()),
+        (Schema::V3, _) if at_root && !raw.is_empty() => Key::Name(checked_key(raw, schema)?),
         (Schema::V3, _) => return Err(not_string()),
         (Schema::V2, Scalar::Timestamp { text, .. }) => Key::Name(text.clone()),
         (Schema::V2, Scalar::Int(i)) => Key::Name(i.to_string()),

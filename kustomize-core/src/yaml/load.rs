@@ -350,7 +350,8 @@ impl Loader<'_> {
         };
         let Some(pending) = pending else {
             let raw = node.raw.clone();
-            let key = convert::key(node.scalar, node.raw.as_deref(), self.schema)
+            let at_root = self.stack.len() == 1;
+            let key = convert::key(node.scalar, node.raw.as_deref(), self.schema, at_root)
                 .map_err(|m| at(mark, m))?;
             let Some(Frame::Mapping {
                 key: slot, seen, ..

@@ -167,9 +167,19 @@ fn values_json_cannot_hold_are_errors() {
             .message
             .contains("cannot be converted to JSON")
     );
-    assert!(err("1: x\n").message.contains("not a string"));
-    assert!(err("true: x\n").message.contains("not a string"));
-    assert!(err("2001-12-14: x\n").message.contains("not a string"));
+    assert!(err("a:\n  1: x\n").message.contains("not a string"));
+    assert!(err("a:\n  true: x\n").message.contains("not a string"));
+    assert!(
+        err("a:\n  2001-12-14: x\n")
+            .message
+            .contains("not a string")
+    );
+    assert!(err("~: x\n").message.contains("not a string"));
+    // At the top level kyaml decodes into a string-keyed map: keys keep their text.
+    assert_eq!(
+        one("1: x\ntrue: y\n0x1F: z\n2001-12-14: d\n1.50: f\n"),
+        json!({"1": "x", "true": "y", "0x1F": "z", "2001-12-14": "d", "1.50": "f"})
+    );
     assert!(err("[a]: x\n").message.contains("invalid map key"));
     assert!(
         err("a: \"x\\x7fy\"\n")
