@@ -124,6 +124,8 @@ enum Frame {
         anchor: usize,
         first_node: usize,
         flow: bool,
+        /// Inside a pair kyaml drops: nothing here reaches JSON.
+        discarded: bool,
     },
     Mapping {
         map: Map<String, Value>,
@@ -131,6 +133,8 @@ enum Frame {
         first_node: usize,
         /// Inside a flow collection (`{…}`, `[…]`).
         flow: bool,
+        /// Inside a pair kyaml drops: nothing here reaches JSON.
+        discarded: bool,
         key: Option<Key>,
         /// Source text of each key so far and its line (v3 duplicate check).
         seen: HashMap<String, usize>,
@@ -166,13 +170,21 @@ impl Loader<'_> {
                     }
                     _ => text,
                 };
-                let scalar = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
-                    Scalar::Str(String::new())
+                let converted = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
+                    Ok(Scalar::Str(String::new()))
                 } else {
                     convert::scalar(&text, style, tag.as_deref(), self.schema)
-                        .map_err(|m| at(mark, m))?
+                }
+                .and_then(|scalar| {
+                    let value = convert::scalar_value(&scalar, self.schema)?;
+                    Ok((scalar, value))
+                });
+                let (scalar, value) = match converted {
+                    Ok(typed) => typed,
+                    // kyaml drops the pair before converting it: no error.
+                    Err(_) if self.discarding() => (Scalar::Null, Value::Null),
+                    Err(m) => return Err(at(mark, m)),
                 };
-                let value = convert::scalar_value(&scalar, self.schema).map_err(|m| at(mark, m))?;
                 if anchor > 0 {
                     self.anchors.insert(
                         anchor,
@@ -207,22 +219,26 @@ impl Loader<'_> {
             Event::SequenceStart(anchor, _) => {
                 self.open(mark)?;
                 let flow = self.in_flow() || self.source.opens_flow(&span.end);
+                let discarded = self.discarding();
                 self.stack.push(Frame::Sequence {
                     items: Vec::new(),
                     anchor,
                     first_node: self.nodes - 1,
                     flow,
+                    discarded,
                 });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
                 self.open(mark)?;
                 let flow = self.in_flow() || self.source.opens_flow(&span.end);
+                let discarded = self.discarding();
                 self.stack.push(Frame::Mapping {
                     map: Map::new(),
                     anchor,
                     first_node: self.nodes - 1,
                     flow,
+                    discarded,
                     key: None,
                     seen: HashMap::new(),
                     merges: Vec::new(),
@@ -277,6 +293,17 @@ impl Loader<'_> {
             | Event::Nothing
             | Event::DocumentStart(_)
             | Event::DocumentEnd => Ok(()),
+        }
+    }
+
+    /// Whether the next node lands in a pair kyaml drops (a quoted `<<`).
+    fn discarding(&self) -> bool {
+        match self.stack.last() {
+            Some(Frame::Sequence { discarded, .. }) => *discarded,
+            Some(Frame::Mapping { discarded, key, .. }) => {
+                *discarded || matches!(key, Some(Key::Dropped))
+            }
+            None => false,
         }
     }
 
@@ -348,11 +375,15 @@ impl Loader<'_> {
             }
             Some(Frame::Mapping { key, .. }) => key.take(),
         };
+        let discarded = self.discarding();
         let Some(pending) = pending else {
             let raw = node.raw.clone();
             let at_root = self.stack.len() == 1;
-            let key = convert::key(node.scalar, node.raw.as_deref(), self.schema, at_root)
-                .map_err(|m| at(mark, m))?;
+            let key = match convert::key(node.scalar, node.raw.as_deref(), self.schema, at_root) {
+                Ok(key) => key,
+                Err(_) if discarded => Key::Dropped,
+                Err(m) => return Err(at(mark, m)),
+            };
             let Some(Frame::Mapping {
                 key: slot, seen, ..
             }) = self.stack.last_mut()
@@ -360,6 +391,7 @@ impl Loader<'_> {
                 return Ok(());
             };
             if schema == Schema::V3
+                && !discarded
                 && let Some(raw) = raw
             {
                 if let Some(first) = seen.get(&raw) {
@@ -382,12 +414,15 @@ impl Loader<'_> {
                 map.insert(name, node.value);
             }
             Key::Merge => {
-                let sources = merge_sources(node.value).ok_or_else(|| {
-                    at(
+                let Some(sources) = merge_sources(node.value) else {
+                    if discarded {
+                        return Ok(());
+                    }
+                    return Err(at(
                         mark,
                         "map merge requires map or sequence of maps as the value".into(),
-                    )
-                })?;
+                    ));
+                };
                 match schema {
                     Schema::V3 => merges.extend(sources),
                     // go-yaml v2 merges in place, later sources first, so

@@ -79,6 +79,11 @@ fn kyaml_merge_key_quirks() {
     assert_eq!(one("l: [<<]\nv: <<\n"), json!({"l": ["<<"], "v": "<<"}));
     assert!(parse_documents("m: {<<: {b: 2}, <<: {c: 3}}\n").is_err());
     assert!(parse_documents("m: {<<: [{b: 2}, [1]]}\n").is_err());
+    // Nothing under a dropped pair is converted, so nothing there fails.
+    assert_eq!(
+        one("m:\n  '<<':\n    a: .inf\n    1: x\n    d: 1\n    d: 2\n    e: !!int x\n  b: 1\n")["m"],
+        json!({"b": 1})
+    );
     // In kustomization files a quoted `<<` is an ordinary key.
     assert_eq!(parse_document("\"<<\": 1\n").unwrap(), json!({"<<": 1}));
 }
