@@ -138,6 +138,10 @@ enum Frame {
         key: Option<Key>,
         /// Source text of each key so far and its line (v3 duplicate check).
         seen: HashMap<String, usize>,
+        /// `<<` keys met so far (kyaml consumes the first; see [`Loader::merge_key`]).
+        merge_keys: usize,
+        /// Whether a plain `<<` merged into this mapping already.
+        merged: bool,
         /// Merge sources in precedence order (v3 applies them at the end).
         merges: Vec<Map<String, Value>>,
     },
@@ -241,6 +245,8 @@ impl Loader<'_> {
                     discarded,
                     key: None,
                     seen: HashMap::new(),
+                    merge_keys: 0,
+                    merged: false,
                     merges: Vec::new(),
                 });
                 Ok(())
@@ -361,6 +367,30 @@ impl Loader<'_> {
         self.count(1, mark)
     }
 
+    /// kyaml's handling of `<<` keys in a resource mapping: the first one is
+    /// taken out before decoding (merged when plain, dropped when quoted or
+    /// `!!str`); later quoted ones are ordinary keys, and a second plain one
+    /// is an error.
+    fn merge_key(&mut self, key: Key, mark: &Marker) -> Result<Key, YamlError> {
+        let Some(Frame::Mapping {
+            merge_keys, merged, ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(key);
+        };
+        *merge_keys += 1;
+        let first = *merge_keys == 1;
+        match key {
+            Key::Merge if *merged => Err(at(mark, "duplicate merge key".into())),
+            Key::Merge => {
+                *merged = true;
+                Ok(Key::Merge)
+            }
+            Key::Dropped if first => Ok(Key::Dropped),
+            _ => Ok(Key::Name("<<".into())),
+        }
+    }
+
     /// Attaches a finished node to the enclosing collection or the document.
     fn deliver(&mut self, node: Node, mark: &Marker) -> Result<(), YamlError> {
         let schema = self.schema;
@@ -384,6 +414,10 @@ impl Loader<'_> {
                 Err(_) if discarded => Key::Dropped,
                 Err(m) => return Err(at(mark, m)),
             };
+            let key = match (schema, key) {
+                (Schema::V3, key @ (Key::Merge | Key::Dropped)) => self.merge_key(key, mark)?,
+                (_, key) => key,
+            };
             let Some(Frame::Mapping {
                 key: slot, seen, ..
             }) = self.stack.last_mut()
@@ -392,6 +426,7 @@ impl Loader<'_> {
             };
             if schema == Schema::V3
                 && !discarded
+                && matches!(key, Key::Name(_))
                 && let Some(raw) = raw
             {
                 if let Some(first) = seen.get(&raw) {

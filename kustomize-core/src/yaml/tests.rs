@@ -78,6 +78,17 @@ fn kyaml_merge_key_quirks() {
     );
     assert_eq!(one("l: [<<]\nv: <<\n"), json!({"l": ["<<"], "v": "<<"}));
     assert!(parse_documents("m: {<<: {b: 2}, <<: {c: 3}}\n").is_err());
+    // Only the first `<<` of a mapping is taken out; later quoted ones stay.
+    assert_eq!(
+        one("m: {\"<<\": 1, \"<<\": 2, y: 2}\n")["m"],
+        json!({"<<": 2, "y": 2})
+    );
+    assert_eq!(
+        one("m: {<<: {a: 1}, \"<<\": 2}\n")["m"],
+        json!({"<<": 2, "a": 1})
+    );
+    assert_eq!(one("m: {\"<<\": 2, <<: {a: 1}}\n")["m"], json!({"a": 1}));
+    assert!(parse_documents("m: {\"<<\": 1, \"<<\": 2, \"<<\": 3}\n").is_err());
     assert!(parse_documents("m: {<<: [{b: 2}, [1]]}\n").is_err());
     // Nothing under a dropped pair is converted, so nothing there fails.
     assert_eq!(
