@@ -60,6 +60,22 @@ fn kustomization_files_use_go_yaml_v2_resolution() {
 }
 
 #[test]
+fn kustomization_scalars_skip_kyaml_quirks() {
+    // Values as `kubectl kustomize` printed them from commonAnnotations.
+    let src = "a:\n  keep: >+\n    x\n\n  more: >-\n    folded\n    text\n\n    para\n      more indented\n    back\n  quoted: \"it\\x27s\"\n  tab:\t\"t\"\n  nel: \"a\u{85}b\"\n";
+    assert_eq!(
+        parse_document(src).unwrap()["a"],
+        json!({
+            "keep": "x\n\n",
+            "more": "folded text\npara\n  more indented\nback",
+            "quoted": "it's",
+            "tab": "t",
+            "nel": "a b",
+        })
+    );
+}
+
+#[test]
 fn v2_merge_keys_apply_in_order() {
     let v = parse_document("base: &b {x: 1, z: 1}\nm: {x: 0, <<: *b}\n").unwrap();
     assert_eq!(v["m"], json!({"x": 1, "z": 1}));
