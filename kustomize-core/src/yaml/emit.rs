@@ -60,12 +60,18 @@ enum Style {
     Literal,
 }
 
+/// libyaml's emitter state, for the block-style subset go-yaml v2 uses here.
 struct Emitter<'a> {
     out: &'a mut String,
+    /// Characters written on the current line.
     column: usize,
+    /// Current indentation (-1 before the root node).
     indent: isize,
+    /// Enclosing indentations.
     indents: Vec<isize>,
+    /// Whether the last character written was white space.
     whitespace: bool,
+    /// Whether only indentation (and indicators like `- `) is on the line.
     indention: bool,
 }
 
