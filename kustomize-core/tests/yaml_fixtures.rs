@@ -98,3 +98,63 @@ fn conformance_outputs_are_fixed_points() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every YAML file of a conformance case that `kubectl kustomize` builds
+/// must parse: kustomization files with the kustomization rules, the rest
+/// as resources.
+#[test]
+fn conformance_inputs_parse() {
+    let cases =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kustomize/cases");
+    let Ok(entries) = fs::read_dir(&cases) else {
+        eprintln!("skipping: {} is absent", cases.display());
+        return;
+    };
+    let mut files = Vec::new();
+    for case in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if case.join("expected.yaml").is_file() {
+            collect_yaml_files(&case.join("input"), &mut files);
+        }
+    }
+    let mut failures = Vec::new();
+    for path in &files {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let is_kustomization = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("kustomization."));
+        let result = if is_kustomization {
+            parse_document(&text).map(|_| ())
+        } else {
+            parse_documents(&text).map(|_| ())
+        };
+        if let Err(e) = result {
+            failures.push(format!("{}: {e}", path.display()));
+        }
+    }
+    eprintln!(
+        "parsed {} conformance input files, {} failed",
+        files.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if path.is_dir() {
+            collect_yaml_files(&path, out);
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            out.push(path);
+        }
+    }
+}

@@ -60,12 +60,18 @@ enum Style {
     Literal,
 }
 
+/// libyaml's emitter state, for the block-style subset go-yaml v2 uses here.
 struct Emitter<'a> {
     out: &'a mut String,
+    /// Characters written on the current line.
     column: usize,
+    /// Current indentation (-1 before the root node).
     indent: isize,
+    /// Enclosing indentations.
     indents: Vec<isize>,
+    /// Whether the last character written was white space.
     whitespace: bool,
+    /// Whether only indentation (and indicators like `- `) is on the line.
     indention: bool,
 }
 
@@ -425,7 +431,7 @@ impl Emitter<'_> {
 }
 
 /// libyaml's line break characters.
-fn is_break(c: char) -> bool {
+pub(crate) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -437,15 +443,16 @@ fn is_printable(c: char) -> bool {
 }
 
 /// What libyaml's `analyze_scalar` learns about a value (block context).
-struct Analysis {
+pub(crate) struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
-    block_allowed: bool,
+    /// Whether a literal or folded block scalar can hold the value.
+    pub(crate) block_allowed: bool,
 }
 
 impl Analysis {
-    fn of(value: &str) -> Analysis {
+    pub(crate) fn of(value: &str) -> Analysis {
         if value.is_empty() {
             return Analysis {
                 multiline: false,

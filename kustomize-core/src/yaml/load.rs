@@ -2,11 +2,14 @@
 //! expands aliases and merge keys, and enforces the size and depth bounds.
 
 use super::YamlError;
-use super::number::format_go_g32;
-use super::resolve::{Scalar, Schema, resolve_plain};
-use base64::Engine as _;
+use super::convert::{self, Key};
+use super::folded::kyaml_folded_round_trip;
+use super::leniency::{MAX_REWRITES, rewrite_for};
+use super::resolve::{Scalar, Schema};
+use super::source::SourceChars;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Deepest nesting of collections accepted.
@@ -21,8 +24,41 @@ fn node_limit(input_len: usize) -> usize {
 /// Parses the documents of `src`; `single` stops after the first one.
 pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
+    // follows YAML 1.2, where it is content.
+    let mut src = src.replace('\u{85}', "\n");
+    let mut rewrites = 0;
+    loop {
+        match load_once(&src, schema, single) {
+            Ok(docs) => return Ok(docs),
+            Err(Failure::Yaml(e)) => return Err(e),
+            Err(Failure::Scan(e)) => match rewrite_for(&src, &e) {
+                Some((range, text)) if rewrites < MAX_REWRITES => {
+                    src.replace_range(range, &text);
+                    rewrites += 1;
+                }
+                _ => return Err(scan_error(e)),
+            },
+        }
+    }
+}
+
+enum Failure {
+    Yaml(YamlError),
+    /// The parser stopped; the input may still be one go-yaml accepts.
+    Scan(ScanError),
+}
+
+impl From<YamlError> for Failure {
+    fn from(e: YamlError) -> Self {
+        Failure::Yaml(e)
+    }
+}
+
+fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Failure> {
     let mut parser = Parser::new_from_str(src);
     let mut loader = Loader {
+        source: SourceChars::new(src),
         schema,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -32,7 +68,7 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>
     };
     let mut docs = Vec::new();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(scan_error)?;
+        let (event, span) = next.map_err(Failure::Scan)?;
         match event {
             Event::DocumentStart(_) => {
                 loader.anchors.clear();
@@ -82,30 +118,37 @@ struct Anchored {
     nodes: usize,
 }
 
-enum Key {
-    Name(String),
-    Merge,
-}
-
 enum Frame {
     Sequence {
         items: Vec<Value>,
         anchor: usize,
         first_node: usize,
+        flow: bool,
+        /// Inside a pair kyaml drops: nothing here reaches JSON.
+        discarded: bool,
     },
     Mapping {
         map: Map<String, Value>,
         anchor: usize,
         first_node: usize,
+        /// Inside a flow collection (`{…}`, `[…]`).
+        flow: bool,
+        /// Inside a pair kyaml drops: nothing here reaches JSON.
+        discarded: bool,
         key: Option<Key>,
         /// Source text of each key so far and its line (v3 duplicate check).
         seen: HashMap<String, usize>,
+        /// `<<` keys met so far (kyaml consumes the first; see [`Loader::merge_key`]).
+        merge_keys: usize,
+        /// Whether a plain `<<` merged into this mapping already.
+        merged: bool,
         /// Merge sources in precedence order (v3 applies them at the end).
         merges: Vec<Map<String, Value>>,
     },
 }
 
-struct Loader {
+struct Loader<'a> {
+    source: SourceChars<'a>,
     schema: Schema,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
@@ -114,14 +157,38 @@ struct Loader {
     root: Option<Node>,
 }
 
-impl Loader {
+impl Loader<'_> {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
         let mark = &span.start;
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
-                let scalar = self.scalar(&text, style, tag.as_deref(), mark)?;
-                let value = self.scalar_value(&scalar, mark)?;
+                if style == ScalarStyle::DoubleQuoted {
+                    self.source
+                        .check_escapes(&span)
+                        .map_err(|m| at(&span.start, m.into()))?;
+                }
+                let text = match style {
+                    ScalarStyle::Folded if self.schema == Schema::V3 => {
+                        Cow::Owned(kyaml_folded_round_trip(&text))
+                    }
+                    _ => text,
+                };
+                let converted = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
+                    Ok(Scalar::Str(String::new()))
+                } else {
+                    convert::scalar(&text, style, tag.as_deref(), self.schema)
+                }
+                .and_then(|scalar| {
+                    let value = convert::scalar_value(&scalar, self.schema)?;
+                    Ok((scalar, value))
+                });
+                let (scalar, value) = match converted {
+                    Ok(typed) => typed,
+                    // kyaml drops the pair before converting it: no error.
+                    Err(_) if self.discarding() => (Scalar::Null, Value::Null),
+                    Err(m) => return Err(at(mark, m)),
+                };
                 if anchor > 0 {
                     self.anchors.insert(
                         anchor,
@@ -155,21 +222,31 @@ impl Loader {
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(mark)?;
+                let flow = self.in_flow() || self.source.opens_flow(&span.end);
+                let discarded = self.discarding();
                 self.stack.push(Frame::Sequence {
                     items: Vec::new(),
                     anchor,
                     first_node: self.nodes - 1,
+                    flow,
+                    discarded,
                 });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
                 self.open(mark)?;
+                let flow = self.in_flow() || self.source.opens_flow(&span.end);
+                let discarded = self.discarding();
                 self.stack.push(Frame::Mapping {
                     map: Map::new(),
                     anchor,
                     first_node: self.nodes - 1,
+                    flow,
+                    discarded,
                     key: None,
                     seen: HashMap::new(),
+                    merge_keys: 0,
+                    merged: false,
                     merges: Vec::new(),
                 });
                 Ok(())
@@ -180,6 +257,7 @@ impl Loader {
                         items,
                         anchor,
                         first_node,
+                        ..
                     }) => (Value::Array(items), anchor, first_node),
                     Some(Frame::Mapping {
                         mut map,
@@ -224,6 +302,41 @@ impl Loader {
         }
     }
 
+    /// Whether the next node lands in a pair kyaml drops (a quoted `<<`).
+    fn discarding(&self) -> bool {
+        match self.stack.last() {
+            Some(Frame::Sequence { discarded, .. }) => *discarded,
+            Some(Frame::Mapping { discarded, key, .. }) => {
+                *discarded || matches!(key, Some(Key::Dropped))
+            }
+            None => false,
+        }
+    }
+
+    fn in_flow(&self) -> bool {
+        match self.stack.last() {
+            Some(Frame::Sequence { flow, .. } | Frame::Mapping { flow, .. }) => *flow,
+            None => false,
+        }
+    }
+
+    /// kyaml reads a missing value in a flow mapping (`{a}`, `{a: }`) as an
+    /// empty string, not null.
+    fn is_missing_flow_value(&self, text: &str, style: ScalarStyle, tag: Option<&Tag>) -> bool {
+        self.schema == Schema::V3
+            && text.is_empty()
+            && style == ScalarStyle::Plain
+            && tag.is_none()
+            && matches!(
+                self.stack.last(),
+                Some(Frame::Mapping {
+                    flow: true,
+                    key: Some(_),
+                    ..
+                })
+            )
+    }
+
     fn count(&mut self, nodes: usize, mark: &Marker) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(nodes);
         if self.nodes > self.limit {
@@ -254,121 +367,28 @@ impl Loader {
         self.count(1, mark)
     }
 
-    fn scalar(
-        &self,
-        text: &str,
-        style: ScalarStyle,
-        tag: Option<&Tag>,
-        mark: &Marker,
-    ) -> Result<Scalar, YamlError> {
-        // The non-specific tag `!` leaves resolution to the scalar's style.
-        let tag = tag.filter(|t| format!("{}{}", t.handle, t.suffix) != "!");
-        let Some(tag) = tag else {
-            return Ok(if style == ScalarStyle::Plain && text == "<<" {
-                Scalar::Merge
-            } else if style == ScalarStyle::Plain {
-                resolve_plain(text, self.schema, None)
-            } else {
-                Scalar::Str(text.to_string())
-            });
+    /// kyaml's handling of `<<` keys in a resource mapping: the first one is
+    /// taken out before decoding (merged when plain, dropped when quoted or
+    /// `!!str`); later quoted ones are ordinary keys, and a second plain one
+    /// is an error.
+    fn merge_key(&mut self, key: Key, mark: &Marker) -> Result<Key, YamlError> {
+        let Some(Frame::Mapping {
+            merge_keys, merged, ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(key);
         };
-        let full = format!("{}{}", tag.handle, tag.suffix);
-        let Some(name) = full.strip_prefix("tag:yaml.org,2002:") else {
-            // Local and unknown tags do not change a scalar: it stays a string.
-            return Ok(Scalar::Str(text.to_string()));
-        };
-        match name {
-            "str" => Ok(Scalar::Str(text.to_string())),
-            "merge" => Ok(Scalar::Merge),
-            "binary" => {
-                let compact: String = text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .map(|bytes| Scalar::Str(String::from_utf8_lossy(&bytes).into_owned()))
-                    .map_err(|_| at(mark, "!!binary value contains invalid base64 data".into()))
+        *merge_keys += 1;
+        let first = *merge_keys == 1;
+        match key {
+            Key::Merge if *merged => Err(at(mark, "duplicate merge key".into())),
+            Key::Merge => {
+                *merged = true;
+                Ok(Key::Merge)
             }
-            "int" | "float" | "bool" | "null" | "timestamp" => {
-                let resolved = resolve_plain(text, self.schema, Some(name));
-                match (&resolved, name) {
-                    (r, n) if r.tag_name() == n => Ok(resolved),
-                    (Scalar::Int(i), "float") => Ok(Scalar::Float(*i as f64)),
-                    (Scalar::Uint(u), "float") => Ok(Scalar::Float(*u as f64)),
-                    (r, n) => Err(at(
-                        mark,
-                        format!("cannot decode !!{} `{text}` as a !!{n}", r.tag_name()),
-                    )),
-                }
-            }
-            _ => Ok(Scalar::Str(text.to_string())),
+            Key::Dropped if first => Ok(Key::Dropped),
+            _ => Ok(Key::Name("<<".into())),
         }
-    }
-
-    fn scalar_value(&self, scalar: &Scalar, mark: &Marker) -> Result<Value, YamlError> {
-        Ok(match scalar {
-            Scalar::Null => Value::Null,
-            Scalar::Bool(b) => Value::Bool(*b),
-            Scalar::Int(i) => Value::Number((*i).into()),
-            Scalar::Uint(u) => Value::Number((*u).into()),
-            Scalar::Float(f) => Value::Number(Number::from_f64(*f).ok_or_else(|| {
-                at(
-                    mark,
-                    format!("unsupported value {f}: infinity and NaN cannot be converted to JSON"),
-                )
-            })?),
-            Scalar::Str(s) => Value::String(self.checked(s, mark)?),
-            Scalar::Timestamp { text, rfc3339 } => Value::String(match self.schema {
-                Schema::V3 => rfc3339.clone(),
-                Schema::V2 => text.clone(),
-            }),
-            Scalar::Merge => Value::String("<<".into()),
-        })
-    }
-
-    /// Resource strings travel through JSON into go-yaml v2, whose reader
-    /// rejects raw control characters that JSON leaves unescaped.
-    fn checked(&self, s: &str, mark: &Marker) -> Result<String, YamlError> {
-        let bad = |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
-        if self.schema == Schema::V3 && s.chars().any(bad) {
-            return Err(at(
-                mark,
-                format!("control characters are not allowed (in {s:?})"),
-            ));
-        }
-        Ok(s.to_string())
-    }
-
-    fn key(&self, node: Node, mark: &Marker) -> Result<Key, YamlError> {
-        let Some(scalar) = node.scalar else {
-            return Err(at(
-                mark,
-                "invalid map key: a collection cannot be a key".into(),
-            ));
-        };
-        let raw = node.raw.unwrap_or_default();
-        let not_string = || {
-            at(
-                mark,
-                format!(
-                    "mapping key `{raw}` is a {}, not a string; it cannot be converted to JSON",
-                    scalar.tag_name()
-                ),
-            )
-        };
-        Ok(match (self.schema, &scalar) {
-            (_, Scalar::Merge) => Key::Merge,
-            (_, Scalar::Str(s)) => Key::Name(self.checked(s, mark)?),
-            (Schema::V3, _) => return Err(not_string()),
-            (Schema::V2, Scalar::Timestamp { text, .. }) => Key::Name(text.clone()),
-            (Schema::V2, Scalar::Int(i)) => Key::Name(i.to_string()),
-            (Schema::V2, Scalar::Bool(b)) => Key::Name(b.to_string()),
-            (Schema::V2, Scalar::Float(f)) => Key::Name(match format_go_g32(*f).as_str() {
-                "+Inf" => ".inf".into(),
-                "-Inf" => "-.inf".into(),
-                "NaN" => ".nan".into(),
-                s => s.into(),
-            }),
-            (Schema::V2, Scalar::Null | Scalar::Uint(_)) => return Err(not_string()),
-        })
     }
 
     /// Attaches a finished node to the enclosing collection or the document.
@@ -385,9 +405,19 @@ impl Loader {
             }
             Some(Frame::Mapping { key, .. }) => key.take(),
         };
+        let discarded = self.discarding();
         let Some(pending) = pending else {
             let raw = node.raw.clone();
-            let key = self.key(node, mark)?;
+            let at_root = self.stack.len() == 1;
+            let key = match convert::key(node.scalar, node.raw.as_deref(), self.schema, at_root) {
+                Ok(key) => key,
+                Err(_) if discarded => Key::Dropped,
+                Err(m) => return Err(at(mark, m)),
+            };
+            let key = match (schema, key) {
+                (Schema::V3, key @ (Key::Merge | Key::Dropped)) => self.merge_key(key, mark)?,
+                (_, key) => key,
+            };
             let Some(Frame::Mapping {
                 key: slot, seen, ..
             }) = self.stack.last_mut()
@@ -395,6 +425,8 @@ impl Loader {
                 return Ok(());
             };
             if schema == Schema::V3
+                && !discarded
+                && matches!(key, Key::Name(_))
                 && let Some(raw) = raw
             {
                 if let Some(first) = seen.get(&raw) {
@@ -412,16 +444,20 @@ impl Loader {
             return Ok(());
         };
         match pending {
+            Key::Dropped => {}
             Key::Name(name) => {
                 map.insert(name, node.value);
             }
             Key::Merge => {
-                let sources = merge_sources(node.value).ok_or_else(|| {
-                    at(
+                let Some(sources) = merge_sources(node.value) else {
+                    if discarded {
+                        return Ok(());
+                    }
+                    return Err(at(
                         mark,
                         "map merge requires map or sequence of maps as the value".into(),
-                    )
-                })?;
+                    ));
+                };
                 match schema {
                     Schema::V3 => merges.extend(sources),
                     // go-yaml v2 merges in place, later sources first, so

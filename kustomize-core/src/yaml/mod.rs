@@ -6,12 +6,24 @@
 //! on nesting depth. Printing reproduces kustomize 5.5's output path: the
 //! resource becomes JSON and go-yaml v2 prints it (sorted keys, 2-space
 //! indent, YAML 1.1 quoting, folding at 80 columns).
+//!
+//! The parser underneath (saphyr-parser) follows YAML 1.2; where go-yaml
+//! reads input differently, this module bridges the gap: raw NEL is a line
+//! break, a tab may follow `:`, `\'` is an escape, quoted continuation lines
+//! need no indentation, `\/` is not an escape. Known remaining differences:
+//! raw U+2028/U+2029 are content here but line breaks to go-yaml; flow
+//! collections nest at most 255 deep here (go-yaml: 10000); a tab opening the
+//! first line of a block scalar is accepted here and rejected by go-yaml.
 
+mod convert;
 mod emit;
+mod folded;
 mod keysort;
+mod leniency;
 mod load;
 mod number;
 mod resolve;
+mod source;
 mod split;
 
 use resolve::Schema;

@@ -225,12 +225,14 @@ pub(crate) fn format_number(n: &Number) -> String {
     }
     let f = n.as_f64().unwrap_or(0.0);
     if f.fract() == 0.0 && f.abs() < 1e21 {
-        // encoding/json prints integral floats below 1e21 without a point.
-        if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
-            return (f as i64).to_string();
+        // encoding/json prints integral floats below 1e21 as their shortest
+        // digits padded with zeros ('f' format), e.g. 9223372036854776000.
+        let text = format_go_f_integral(f);
+        if let Ok(i) = text.parse::<i64>() {
+            return i.to_string();
         }
-        if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
-            return (f as u64).to_string();
+        if let Ok(u) = text.parse::<u64>() {
+            return u.to_string();
         }
     }
     match format_go_g(f).as_str() {
@@ -239,6 +241,23 @@ pub(crate) fn format_number(n: &Number) -> String {
         "NaN" => ".nan".into(),
         s => s.into(),
     }
+}
+
+/// Go's `strconv.FormatFloat(f, 'f', -1, 64)` for an integral, finite `f`.
+fn format_go_f_integral(f: f64) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let (digits, point) = shortest_digits(f);
+    let mut out = String::new();
+    if f < 0.0 {
+        out.push('-');
+    }
+    out.push_str(&digits);
+    for _ in digits.len()..point.max(0) as usize {
+        out.push('0');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -292,6 +311,11 @@ mod tests {
         assert_eq!(f(1.0), "1");
         assert_eq!(f(-0.0), "0");
         assert_eq!(f(1e19), "10000000000000000000");
+        // Shortest digits padded with zeros, as the oracle prints them.
+        assert_eq!(f(9223372036854775808.0), "9223372036854776000");
+        assert_eq!(f(-9223372036854775808.0), "-9.223372036854776e+18");
+        assert_eq!(f(4611686018427387904.0), "4611686018427388000");
+        assert_eq!(f(9007199254740993.0), "9007199254740992");
         assert_eq!(f(1e20), "1e+20");
         assert_eq!(f(1e21), "1e+21");
         assert_eq!(f(1e-7), "1e-07");
