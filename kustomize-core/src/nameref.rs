@@ -62,7 +62,7 @@ pub fn fix_name_references(
         .map(|r| {
             let current = r.id();
             Candidate {
-                original_ns: r.original_id().effective_namespace(),
+                original_ns: r.original_id().effective_namespace().to_owned(),
                 cluster_scoped: current.gvk.is_cluster_scoped(),
                 is_service_account: current.gvk.kind == "ServiceAccount",
                 previous: r.previous_ids.clone(),
@@ -151,7 +151,7 @@ impl Referrer {
             })
         });
         Self {
-            effective_ns: id.effective_namespace(),
+            effective_ns: id.effective_namespace().to_owned(),
             cluster_scoped: me.cluster_scoped,
             role_binding_namespaces,
             role_ref,

@@ -4,6 +4,7 @@
 
 use crate::resource::{GeneratorBehavior, ResId, Resource};
 use crate::selector::CompiledSelector;
+use std::collections::HashSet;
 
 /// Why resources could not be added or found.
 #[derive(Debug, thiserror::Error)]
@@ -37,9 +38,26 @@ pub enum ResMapError {
 }
 
 /// Resources in build order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct ResMap {
     resources: Vec<Resource>,
+    /// Keys of the current ids, so that adding is not a scan; `None` after
+    /// the resources were handed out for mutation (rebuilt on next use).
+    current_ids: Option<HashSet<String>>,
+}
+
+/// The key of kustomize's id equality: group, version, kind, name and
+/// effective namespace.
+fn id_key(id: &ResId) -> String {
+    let g = &id.gvk;
+    [
+        g.group.as_str(),
+        &g.version,
+        &g.kind,
+        &id.name,
+        id.effective_namespace(),
+    ]
+    .join("\u{0}")
 }
 
 impl ResMap {
@@ -55,6 +73,7 @@ impl ResMap {
 
     /// The resources, mutable, in order.
     pub fn resources_mut(&mut self) -> &mut [Resource] {
+        self.current_ids = None;
         &mut self.resources
     }
 
@@ -76,7 +95,11 @@ impl ResMap {
     /// Adds a resource; its current id must not be taken.
     pub fn append(&mut self, res: Resource) -> Result<(), ResMapError> {
         let id = res.id();
-        if self.resources.iter().any(|r| r.id().matches(&id)) {
+        let resources = &self.resources;
+        let ids = self
+            .current_ids
+            .get_or_insert_with(|| resources.iter().map(|r| id_key(&r.id())).collect());
+        if !ids.insert(id_key(&id)) {
             return Err(ResMapError::Duplicate(Box::new(id)));
         }
         self.resources.push(res);
@@ -91,6 +114,7 @@ impl ResMap {
     /// Replaces the whole list (after a transformer that may drop or reorder).
     pub fn replace_all(&mut self, resources: Vec<Resource>) {
         self.resources = resources;
+        self.current_ids = None;
     }
 
     /// Indices of resources any of whose ids (previous or current) match `id`.
@@ -135,6 +159,7 @@ impl ResMap {
                 if behavior == GeneratorBehavior::Create {
                     return Err(ResMapError::AlreadyExists(Box::new(id)));
                 }
+                self.current_ids = None;
                 merge(&mut self.resources[*i], res).map_err(|e| ResMapError::MergeFailed {
                     id: Box::new(id),
                     reason: e.to_string(),

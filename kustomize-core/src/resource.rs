@@ -43,7 +43,7 @@ impl Gvk {
 impl Gvk {
     /// Whether this is a built-in cluster-scoped kind.
     pub fn is_cluster_scoped(&self) -> bool {
-        crate::scope::is_cluster_scoped(&self.api_version(), &self.kind)
+        crate::scope::is_cluster_scoped(&self.group, &self.version, &self.kind)
     }
 
     /// Whether this matches a selector whose empty parts match anything.
@@ -85,13 +85,13 @@ pub struct ResId {
 impl ResId {
     /// The namespace used for comparisons: `default` when unset, and a
     /// marker that equals no real namespace for cluster-scoped kinds.
-    pub fn effective_namespace(&self) -> String {
+    pub fn effective_namespace(&self) -> &str {
         if self.gvk.is_cluster_scoped() {
-            "_non_namespaceable_".to_owned()
+            "_non_namespaceable_"
         } else if self.namespace.is_empty() {
-            "default".to_owned()
+            "default"
         } else {
-            self.namespace.clone()
+            &self.namespace
         }
     }
 
@@ -240,7 +240,7 @@ impl Resource {
     /// Remembers the current id as a previous one (before a rename).
     pub fn store_previous_id(&mut self) {
         let id = self.id();
-        let namespace = id.effective_namespace();
+        let namespace = id.effective_namespace().to_owned();
         let gvk = id.gvk;
         self.previous_ids.push(ResId {
             gvk,

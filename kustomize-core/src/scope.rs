@@ -57,9 +57,35 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("v1", "PersistentVolume"),
 ];
 
-/// Whether objects of this `apiVersion` and `kind` are cluster-scoped.
-pub fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
-    CLUSTER_SCOPED
-        .iter()
-        .any(|&(v, k)| v == api_version && k == kind)
+/// Whether objects of this group, version and kind are cluster-scoped.
+pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
+    CLUSTER_SCOPED.iter().any(|&(api_version, k)| {
+        k == kind
+            && match api_version.split_once('/') {
+                Some((g, v)) => g == group && v == version,
+                None => group.is_empty() && api_version == version,
+            }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_cluster_scoped;
+
+    #[test]
+    fn matches_group_version_and_kind() {
+        assert!(is_cluster_scoped("", "v1", "Namespace"));
+        assert!(is_cluster_scoped(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "ClusterRole"
+        ));
+        assert!(!is_cluster_scoped(
+            "rbac.authorization.k8s.io",
+            "v2",
+            "ClusterRole"
+        ));
+        assert!(!is_cluster_scoped("", "v1", "ConfigMap"));
+        assert!(!is_cluster_scoped("x.io", "v1", "Namespace"));
+    }
 }

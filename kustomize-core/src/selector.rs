@@ -96,8 +96,8 @@ impl CompiledSelector {
     pub fn selects(&self, res: &Resource) -> bool {
         let cur = res.id();
         let org = res.original_id();
-        if !(matches(&self.namespace, &org.effective_namespace())
-            || matches(&self.namespace, &cur.effective_namespace()))
+        if !(matches(&self.namespace, org.effective_namespace())
+            || matches(&self.namespace, cur.effective_namespace()))
         {
             return false;
         }

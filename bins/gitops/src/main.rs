@@ -41,9 +41,9 @@ fn main() -> ExitCode {
                     for w in &build.warnings {
                         eprintln!("{w}");
                     }
-                    let mut out = std::io::stdout().lock();
-                    if out
-                        .write_all(build.to_yaml().as_bytes())
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    if build
+                        .write_yaml(&mut out)
                         .and_then(|_| out.flush())
                         .is_err()
                     {

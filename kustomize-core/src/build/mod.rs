@@ -35,12 +35,33 @@ pub struct Build {
 impl Build {
     /// The resources as `kubectl kustomize` prints them.
     pub fn to_yaml(&self) -> String {
-        let docs: Vec<serde_json::Value> = self
-            .resources
-            .iter()
-            .map(|r| serde_json::Value::Object(r.object.clone()))
-            .collect();
-        yaml::to_yaml_string(&docs)
+        let mut out = String::new();
+        self.for_each_document(|doc| {
+            out.push_str(doc);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+        out
+    }
+
+    /// Writes the resources as `kubectl kustomize` prints them, one
+    /// document at a time (no copy of the whole output is held).
+    pub fn write_yaml(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.for_each_document(|doc| w.write_all(doc.as_bytes()))
+    }
+
+    /// Calls `f` with each document's text, `---` separators included.
+    fn for_each_document<E>(&self, mut f: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+        let mut buf = String::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            buf.clear();
+            if i > 0 {
+                buf.push_str("---\n");
+            }
+            yaml::emit_document(&serde_json::Value::Object(r.object.clone()), &mut buf);
+            f(&buf)?;
+        }
+        Ok(())
     }
 }
 

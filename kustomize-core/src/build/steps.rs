@@ -3,7 +3,7 @@
 
 use super::target::{Accumulator, Context, Target};
 use crate::Error;
-use crate::fieldspec::TransformerConfig;
+use crate::fieldspec::{FieldSpecError, TransformerConfig};
 use crate::generators::{self, ConfigMapArgs, GeneratorOptions, SecretArgs};
 use crate::origin::{Origin, TRANSFORMATIONS_ANNOTATION, transformations_annotation};
 use crate::resource::GeneratorBehavior;
@@ -15,9 +15,32 @@ use crate::vars::specs::VarReferenceSpec;
 use crate::{nameref, yaml};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
 
-/// Field specs in force for a kustomization.
-pub(crate) type Config = TransformerConfig;
+/// Field specs in force for a kustomization, shared: most kustomizations
+/// use exactly the builtin configuration, and copying it for each of
+/// thousands of directories would dominate a large build.
+pub(crate) type Config = Arc<TransformerConfig>;
+
+/// The builtin configuration, shared.
+fn builtin_config() -> Config {
+    static BUILTIN: OnceLock<Config> = OnceLock::new();
+    BUILTIN
+        .get_or_init(|| Arc::new(TransformerConfig::builtin().clone()))
+        .clone()
+}
+
+/// `a` merged with `b`, without copying when one adds nothing to the other.
+pub(crate) fn merge_config(a: &Config, b: &Config) -> Result<Config, FieldSpecError> {
+    let empty = |c: &Config| **c == TransformerConfig::default();
+    if Arc::ptr_eq(a, b) || empty(b) {
+        Ok(a.clone())
+    } else if empty(a) {
+        Ok(b.clone())
+    } else {
+        Ok(Arc::new(a.merge(b)?))
+    }
+}
 
 impl Target {
     fn typed<T: DeserializeOwned>(&self, field: &str, value: &Value) -> Result<T, Error> {
@@ -39,25 +62,20 @@ impl Target {
 /// Merges the builtin field specs and this kustomization's `configurations`
 /// into the accumulator's.
 pub(crate) fn merge_configurations(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
-    let mut config = TransformerConfig::builtin().clone();
+    let mut config = builtin_config();
     for path in &t.k.configurations {
         let value = t.read_yaml(path)?;
         let file = TransformerConfig::from_value(value)
             .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
-        config = config
-            .merge(&file)
+        config = merge_config(&config, &Arc::new(file))
             .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
     }
-    acc.config = acc
-        .config
-        .merge(&config)
+    acc.config = merge_config(&acc.config, &config)
         .map_err(|e| t.invalid_field("configurations", e.to_string()))?;
     if !t.k.crds.is_empty() {
-        let crds = t.config_from_crds()?;
-        acc.config = acc
-            .config
-            .merge(&crds)
-            .map_err(|e| t.invalid_field("crds", e.to_string()))?;
+        let crds = Arc::new(t.config_from_crds()?);
+        acc.config =
+            merge_config(&acc.config, &crds).map_err(|e| t.invalid_field("crds", e.to_string()))?;
     }
     Ok(())
 }

@@ -208,9 +208,7 @@ impl Target {
                 acc.res.append_all(sub_acc.res).map_err(|e| {
                     self.invalid(format!("resources: merging resources from '{path}': {e}"))
                 })?;
-                acc.config = acc
-                    .config
-                    .merge(&sub_acc.config)
+                acc.config = steps::merge_config(&acc.config, &sub_acc.config)
                     .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
                 acc.vars
                     .merge_set(&sub_acc.vars)
