@@ -50,7 +50,7 @@ pub enum Json6902Error {
 /// to `doc`. On error `doc` is left unchanged.
 pub fn apply(doc: &mut Value, patch: &Value) -> Result<(), Json6902Error> {
     let ops = patch.as_array().ok_or(Json6902Error::NotAList {
-        found: kind_name(patch),
+        found: crate::value_kind::describe(patch),
     })?;
     let mut work = doc.clone();
     for (index, op) in ops.iter().enumerate() {
@@ -259,17 +259,6 @@ fn same(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         _ => a == b,
-    }
-}
-
-fn kind_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod fieldspec;
 pub mod fs;
 pub mod generators;
 pub mod json6902;
+pub mod kind_order;
 pub mod kustomization;
 pub mod nameref;
 pub mod origin;
@@ -19,6 +20,7 @@ pub mod scope;
 pub mod selector;
 pub mod smp;
 pub mod transformers;
+pub mod value_kind;
 pub mod vars;
 pub mod yaml;
 

@@ -3,9 +3,10 @@
 //! only resources and replacements or vars, its data as JSON
 //! (`repl_vars_fixtures.py` writes it), and the oracle's output or error.
 
+use kustomize_core::fieldspec::TransformerConfig;
 use kustomize_core::replacements::apply_replacements;
 use kustomize_core::resource::Resource;
-use kustomize_core::vars::{Var, VarSet, default_var_reference_specs, resolve_vars};
+use kustomize_core::vars::{Var, VarSet, resolve_vars};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,8 +41,12 @@ fn render(dir: &Path) -> Result<Vec<Value>, String> {
         let mut set = VarSet::new();
         set.merge_vars(&mut resources, &vars)
             .map_err(|e| e.to_string())?;
-        resolve_vars(&mut resources, &set, &default_var_reference_specs())
-            .map_err(|e| e.to_string())?;
+        resolve_vars(
+            &mut resources,
+            &set,
+            &TransformerConfig::builtin().var_reference.0,
+        )
+        .map_err(|e| e.to_string())?;
     }
     Ok(resources
         .into_iter()

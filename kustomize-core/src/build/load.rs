@@ -29,7 +29,7 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
             other => {
                 return Err(invalid(format!(
                     "expected a Kubernetes object (a map), found {}",
-                    kind_of(&other)
+                    crate::value_kind::describe(&other)
                 )));
             }
         };
@@ -57,7 +57,7 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
                 Some(other) => {
                     return Err(invalid(format!(
                         "expected array in {kind}/items, but found {}",
-                        kind_of(&other)
+                        crate::value_kind::describe(&other)
                     )));
                 }
             }
@@ -75,17 +75,6 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         out.push(Resource::new(map));
     }
     Ok(out)
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
 }
 
 /// The path of the first null element of any list, if there is one.

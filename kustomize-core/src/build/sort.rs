@@ -2,42 +2,11 @@
 //! kustomization asks for `sortOptions: {order: fifo}`.
 
 use crate::Error;
-use crate::resource::{Gvk, ResId, Resource};
+use crate::kind_order::{self, ORDER_FIRST, ORDER_LAST, gvk_key};
+use crate::resource::{ResId, Resource};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::path::Path;
-
-/// Kinds printed first, in this order.
-const ORDER_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-
-/// Kinds printed last, in this order.
-const ORDER_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
 
 /// How to order the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,15 +77,7 @@ impl SortOrder {
         let SortOrder::Legacy { first, last } = self else {
             return resources;
         };
-        let rank = |kind: &str| -> i64 {
-            if let Some(i) = first.iter().position(|k| k == kind) {
-                i as i64 - first.len() as i64
-            } else if let Some(i) = last.iter().position(|k| k == kind) {
-                1 + i as i64
-            } else {
-                0
-            }
-        };
+        let rank = |kind: &str| kind_order::rank(kind, first, last);
         let mut keyed: Vec<(ResId, Resource)> =
             resources.into_iter().map(|r| (r.id(), r)).collect();
         keyed.sort_by(|(a, _), (b, _)| compare(a, b, &rank));
@@ -124,24 +85,8 @@ impl SortOrder {
     }
 }
 
-fn gvk_key(g: &Gvk) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
-    format!(
-        "{}_{}_{}",
-        or(&g.group, "~G"),
-        or(&g.version, "~V"),
-        or(&g.kind, "~K")
-    )
-}
-
 fn id_key(id: &ResId) -> String {
-    let or = |s: &str, d: &str| {
+    let or = |s: &str, d: &'static str| {
         if s.is_empty() {
             d.to_owned()
         } else {

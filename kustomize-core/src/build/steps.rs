@@ -11,7 +11,6 @@ use crate::resource::Resource;
 use crate::smp::Schema;
 use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
 use crate::vars::Var;
-use crate::vars::specs::VarReferenceSpec;
 use crate::{nameref, yaml};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -298,18 +297,12 @@ pub(crate) fn finish(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
             message: e.to_string(),
         }
     })?;
-    let specs: Vec<VarReferenceSpec> = acc
-        .config
-        .var_reference
-        .0
-        .iter()
-        .map(|s| VarReferenceSpec {
-            gvk: s.gvk(),
-            path: s.path.clone(),
-        })
-        .collect();
-    crate::vars::resolve_vars(acc.res.resources_mut(), &acc.vars, &specs)
-        .map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    crate::vars::resolve_vars(
+        acc.res.resources_mut(),
+        &acc.vars,
+        &acc.config.var_reference.0,
+    )
+    .map_err(|e| t.invalid_field("vars", e.to_string()))?;
     let kept: Vec<_> = std::mem::take(&mut acc.res)
         .into_resources()
         .into_iter()

@@ -16,7 +16,6 @@ pub use path::{CreateKind, apply, apply_all, node_kind, split_path};
 
 use crate::resource::Gvk;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::cmp::Ordering;
 
 /// One place a transformer reads or writes: a slash-separated path in the
 /// objects of the selected kinds. The serialized form is kustomize's
@@ -161,68 +160,7 @@ impl FieldSpecs {
     }
 }
 
-/// Kinds kustomize orders first, and last, when it sorts by kind.
-const ORDER_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-const ORDER_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
-
-/// Kustomize's ordering of group/version/kind triples: the well-known kinds
-/// of `ORDER_FIRST` first and the webhook configurations last, then by
-/// `group_version_kind` with `~G`, `~V`, `~K` standing for empty parts.
-pub fn gvk_order(a: &Gvk, b: &Gvk) -> Ordering {
-    fn rank(kind: &str) -> isize {
-        if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
-            i as isize - ORDER_FIRST.len() as isize
-        } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
-            i as isize + 1
-        } else {
-            0
-        }
-    }
-    fn key(g: &Gvk) -> String {
-        let or = |s: &str, d: &str| {
-            if s.is_empty() {
-                d.to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
-        format!(
-            "{}_{}_{}",
-            or(&g.group, "~G"),
-            or(&g.version, "~V"),
-            or(&g.kind, "~K")
-        )
-    }
-    rank(&a.kind)
-        .cmp(&rank(&b.kind))
-        .then_with(|| key(a).cmp(&key(b)))
-}
+pub use crate::kind_order::gvk_order;
 
 /// Errors from field specs: merging lists, or walking an object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,15 +11,14 @@
 pub mod expand;
 pub mod specs;
 
+use crate::fieldspec::FieldSpec;
 use crate::replacements::path::{lookup, split_path};
 use crate::replacements::spec::{SpecError, object_field, string_field};
 use crate::resource::{Gvk, ResId, Resource};
 use serde_json::Value;
-use specs::{VarReferenceSpec, WalkError, expand_at};
+use specs::{WalkError, expand_at};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-
-pub use specs::default_var_reference_specs;
 
 /// The field a var reads when none is named.
 pub const DEFAULT_FIELD_PATH: &str = "metadata.name";
@@ -321,7 +320,7 @@ fn split_slice_index(part: String) -> Vec<String> {
 pub fn resolve_vars(
     resources: &mut [Resource],
     vars: &VarSet,
-    var_reference_specs: &[VarReferenceSpec],
+    var_reference_specs: &[FieldSpec],
 ) -> Result<Vec<String>, VarError> {
     let mut values = BTreeMap::new();
     for var in vars.vars() {
@@ -348,7 +347,7 @@ pub fn resolve_vars(
         let mut object = Value::Object(std::mem::take(&mut res.object));
         let result = var_reference_specs
             .iter()
-            .filter(|spec| gvk.is_selected_by(&spec.gvk))
+            .filter(|spec| spec.selects(&gvk))
             .try_for_each(|spec| {
                 expand_at(&mut object, spec, &mut lookup).map_err(|source| VarError::Expand {
                     path: spec.path.clone(),
@@ -445,7 +444,14 @@ mod tests {
         let mut set = VarSet::new();
         set.merge_vars(&mut rs, &vars).unwrap();
         assert_eq!(rs[0].var_names, ["NAME", "PORT"]);
-        let unused = resolve_vars(&mut rs, &set, &default_var_reference_specs()).unwrap();
+        let unused = resolve_vars(
+            &mut rs,
+            &set,
+            &crate::fieldspec::TransformerConfig::builtin()
+                .var_reference
+                .0,
+        )
+        .unwrap();
         assert_eq!(unused, ["UNUSED"]);
         assert_eq!(
             rs[1].object["spec"]["containers"][0]["args"],
@@ -465,7 +471,14 @@ mod tests {
         )
         .unwrap();
         assert!(rs[0].var_names.is_empty());
-        let err = resolve_vars(&mut rs, &set, &default_var_reference_specs()).unwrap_err();
+        let err = resolve_vars(
+            &mut rs,
+            &set,
+            &crate::fieldspec::TransformerConfig::builtin()
+                .var_reference
+                .0,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "var '{A Pod.[noVer].[noGrp] {metadata.name}}' cannot be mapped to a field in the set of known resources"
@@ -511,7 +524,14 @@ mod tests {
             "fieldref": {"fieldPath": "spec.nothing"}}),
         );
         set.merge_vars(&mut rs, &[v]).unwrap();
-        let err = resolve_vars(&mut rs, &set, &default_var_reference_specs()).unwrap_err();
+        let err = resolve_vars(
+            &mut rs,
+            &set,
+            &crate::fieldspec::TransformerConfig::builtin()
+                .var_reference
+                .0,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "field specified in var '{A Pod.v1.[noGrp] {spec.nothing}}' not found in corresponding resource"

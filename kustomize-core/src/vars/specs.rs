@@ -2,98 +2,10 @@
 //! `varReference` field specs, and walking an object along one.
 
 use super::expand::{Expanded, expand};
+use crate::fieldspec::FieldSpec;
 use crate::replacements::path::split_escaped;
 use crate::replacements::scalar::float_value;
-use crate::resource::Gvk;
 use serde_json::Value;
-
-/// A field spec: the kinds it applies to (empty parts match anything) and a
-/// `/`-separated path; lists along the path are walked element by element.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VarReferenceSpec {
-    /// Group, version and kind the spec applies to.
-    pub gvk: Gvk,
-    /// The path, e.g. `spec/template/spec/containers/args`.
-    pub path: String,
-}
-
-/// Paths in pod templates, relative to the pod spec.
-const POD_PATHS: [&str; 8] = [
-    "containers/args",
-    "containers/command",
-    "containers/env/value",
-    "containers/volumeMounts/mountPath",
-    "initContainers/args",
-    "initContainers/command",
-    "initContainers/env/value",
-    "initContainers/volumeMounts/mountPath",
-];
-
-/// Kustomize 5.5's default `varReference` field specs, in its order.
-pub fn default_var_reference_specs() -> Vec<VarReferenceSpec> {
-    let mut out = Vec::new();
-    let mut add = |kind: &str, path: String| {
-        out.push(VarReferenceSpec {
-            gvk: Gvk {
-                kind: kind.to_owned(),
-                ..Gvk::default()
-            },
-            path,
-        });
-    };
-    let workloads = [
-        ("CronJob", "spec/jobTemplate/spec/template/spec/"),
-        ("DaemonSet", "spec/template/spec/"),
-        ("Deployment", "spec/template/spec/"),
-    ];
-    for (kind, prefix) in workloads {
-        for p in POD_PATHS {
-            add(kind, format!("{prefix}{p}"));
-        }
-        // Kustomize lists CronJob's NFS path without `spec/` after `template`.
-        let nfs = if kind == "CronJob" {
-            "spec/jobTemplate/spec/template/volumes/nfs/server".to_owned()
-        } else {
-            format!("{prefix}volumes/nfs/server")
-        };
-        add(kind, nfs);
-    }
-    add("Deployment", "spec/template/metadata/annotations".into());
-    add("Ingress", "spec/rules/host".into());
-    add("Ingress", "spec/tls/hosts".into());
-    add("Ingress", "spec/tls/secretName".into());
-    for (kind, prefix, nfs) in [
-        (
-            "Job",
-            "spec/template/spec/",
-            "spec/template/spec/volumes/nfs/server",
-        ),
-        ("Pod", "spec/", "spec/volumes/nfs/server"),
-        (
-            "ReplicaSet",
-            "spec/template/spec/",
-            "spec/template/spec/volumes/nfs/server",
-        ),
-    ] {
-        for p in POD_PATHS {
-            add(kind, format!("{prefix}{p}"));
-        }
-        add(kind, nfs.into());
-    }
-    add("Service", "spec/ports/port".into());
-    add("Service", "spec/ports/targetPort".into());
-    for p in POD_PATHS {
-        add("StatefulSet", format!("spec/template/spec/{p}"));
-    }
-    add(
-        "StatefulSet",
-        "spec/volumeClaimTemplates/spec/nfs/server".into(),
-    );
-    add("PersistentVolume", "spec/nfs/server".into());
-    add("", "metadata/labels".into());
-    add("", "metadata/annotations".into());
-    out
-}
 
 /// Why a field could not be expanded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,7 +34,7 @@ pub enum WalkError {
 /// for [`expand`].
 pub fn expand_at(
     object: &mut Value,
-    spec: &VarReferenceSpec,
+    spec: &FieldSpec,
     lookup: &mut dyn FnMut(&str) -> Option<Value>,
 ) -> Result<(), WalkError> {
     walk(object, &split_escaped(&spec.path, '/'), lookup)
@@ -205,26 +117,8 @@ mod tests {
         }
     }
 
-    fn spec(kind: &str, path: &str) -> VarReferenceSpec {
-        VarReferenceSpec {
-            gvk: Gvk {
-                kind: kind.into(),
-                ..Gvk::default()
-            },
-            path: path.into(),
-        }
-    }
-
-    #[test]
-    fn defaults_cover_kustomize_list() {
-        let specs = default_var_reference_specs();
-        assert_eq!(specs.len(), 72);
-        assert!(specs.contains(&spec("Service", "spec/ports/targetPort")));
-        assert!(specs.contains(&spec(
-            "CronJob",
-            "spec/jobTemplate/spec/template/volumes/nfs/server"
-        )));
-        assert_eq!(specs.last(), Some(&spec("", "metadata/annotations")));
+    fn spec(kind: &str, path: &str) -> FieldSpec {
+        FieldSpec::new(path).kind(kind)
     }
 
     #[test]
