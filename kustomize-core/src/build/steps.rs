@@ -29,16 +29,24 @@ fn builtin_config() -> Config {
         .clone()
 }
 
-/// `a` merged with `b`, without copying when one adds nothing to the other.
+/// `a` merged with `b`, without copying when the result is known. Merging
+/// into an empty configuration is not a plain copy (kustomize drops specs
+/// that an earlier, more specific one "selects"), so that case is computed
+/// too, and cached for the builtin configuration.
 pub(crate) fn merge_config(a: &Config, b: &Config) -> Result<Config, FieldSpecError> {
+    static BUILTIN_ACCUMULATED: OnceLock<Config> = OnceLock::new();
     let empty = |c: &Config| **c == TransformerConfig::default();
     if Arc::ptr_eq(a, b) || empty(b) {
-        Ok(a.clone())
-    } else if empty(a) {
-        Ok(b.clone())
-    } else {
-        Ok(Arc::new(a.merge(b)?))
+        return Ok(a.clone());
     }
+    if empty(a) && Arc::ptr_eq(b, &builtin_config()) {
+        if let Some(c) = BUILTIN_ACCUMULATED.get() {
+            return Ok(c.clone());
+        }
+        let merged = Arc::new(a.merge(b)?);
+        return Ok(BUILTIN_ACCUMULATED.get_or_init(|| merged).clone());
+    }
+    Ok(Arc::new(a.merge(b)?))
 }
 
 impl Target {
