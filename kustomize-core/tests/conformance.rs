@@ -7,7 +7,18 @@ use kustomize_core::fs::LoadRestrictor;
 use kustomize_core::{BuildOptions, build_disk};
 use std::path::{Path, PathBuf};
 
-/// Fraction of cases that must pass; raise it as conformance improves.
+/// Cases known not to match, with the reason.
+const KNOWN_FAILURES: &[(&str, &str)] = &[
+    (
+        "examples__valueAdd__2",
+        "the ValueAddTransformer builtin plugin is not implemented",
+    ),
+    (
+        "multiplepatch_test__TestSinglePatchWithMultiplePatchDeleteDirectives",
+        "kubectl 5.5 panics (nil pointer) on two $patch: delete documents in one patch; \
+         we render the result newer kustomize releases give",
+    ),
+];
 
 fn cases_dir() -> Option<PathBuf> {
     let dir =
