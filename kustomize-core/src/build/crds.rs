@@ -20,7 +20,7 @@ impl Target {
     pub(crate) fn config_from_crds(&self) -> Result<TransformerConfig, Error> {
         let mut config = TransformerConfig::default();
         for path in &self.k.crds {
-            let bytes = self.loader.read_file(path)?;
+            let bytes = self.read_file(path, "crds")?;
             let file = self.loader.resolve(path);
             let invalid = |message: String| Error::Invalid {
                 path: file.clone(),

@@ -34,7 +34,7 @@ impl Target {
             }
             (false, true) => Ok((inline.to_owned(), format!("[patch: {inline:?}]"))),
             (true, false) => {
-                let bytes = self.loader.read_file(&entry.path)?;
+                let bytes = self.read_file(&entry.path, field)?;
                 let text = String::from_utf8(bytes).map_err(|_| {
                     self.invalid_field(
                         field,
@@ -178,7 +178,7 @@ impl Target {
             match resources_from_bytes(entry.as_bytes(), &self.file) {
                 Ok(docs) if !docs.is_empty() => patches.extend(docs),
                 _ => {
-                    let bytes = self.loader.read_file(entry)?;
+                    let bytes = self.read_file(entry, field)?;
                     let path = self.loader.resolve(entry);
                     patches.extend(resources_from_bytes(&bytes, &path)?);
                 }

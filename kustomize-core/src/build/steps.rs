@@ -55,8 +55,8 @@ impl Target {
     }
 
     /// Reads a YAML file named in this kustomization as one document.
-    fn read_yaml(&self, rel: &str) -> Result<Value, Error> {
-        let bytes = self.loader.read_file(rel)?;
+    fn read_yaml(&self, rel: &str, field: &str) -> Result<Value, Error> {
+        let bytes = self.read_file(rel, field)?;
         let path = self.loader.resolve(rel);
         let text = std::str::from_utf8(&bytes).map_err(|_| Error::Invalid {
             path: path.clone(),
@@ -71,7 +71,7 @@ impl Target {
 pub(crate) fn merge_configurations(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
     let mut config = builtin_config();
     for path in &t.k.configurations {
-        let value = t.read_yaml(path)?;
+        let value = t.read_yaml(path, "configurations")?;
         let file = TransformerConfig::from_value(value)
             .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
         config = merge_config(&config, &Arc::new(file))
@@ -267,7 +267,7 @@ impl Target {
         for entry in entries {
             match entry.get("path").and_then(Value::as_str) {
                 Some(path) => {
-                    let doc = self.read_yaml(path)?;
+                    let doc = self.read_yaml(path, "replacements")?;
                     let items = crate::replacements::file_entries(doc).map_err(|e| {
                         self.invalid_field("replacements", format!("'{path}': {e}"))
                     })?;

@@ -57,7 +57,7 @@ impl Context {
             return Ok(());
         }
         if let Some(path) = path {
-            let bytes = t.loader.read_file(path)?;
+            let bytes = t.read_file(path, "openapi")?;
             if version.is_some() {
                 return Err(t.invalid_field(
                     "openapi",
@@ -141,6 +141,14 @@ impl Target {
         }
     }
 
+    /// Reads a file named in field `field` of this kustomization; a refusal
+    /// or failure names the kustomization and the field.
+    pub fn read_file(&self, rel: &str, field: &str) -> Result<Vec<u8>, Error> {
+        self.loader
+            .read_file(rel)
+            .map_err(|e| self.invalid_field(field, e.to_string()))
+    }
+
     fn invalid(&self, message: String) -> Error {
         Error::Invalid {
             path: self.file.clone(),
@@ -185,7 +193,7 @@ impl Target {
             let resolved = self.loader.resolve(path);
             let fs = self.loader.fs();
             if fs.is_file(&resolved) {
-                let bytes = self.loader.read_file(path)?;
+                let bytes = self.read_file(path, "resources")?;
                 let resources = resources_from_bytes(&bytes, &resolved)?;
                 let origin = self
                     .origin_dir
