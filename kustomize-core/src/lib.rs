@@ -2,6 +2,21 @@
 //!
 //! Files are read through a [`fs::FileSystem`], so a tree can come from disk,
 //! memory, or a Git commit; nothing here does network or process I/O.
+//!
+//! ```
+//! use std::{path::Path, sync::Arc};
+//! use kustomize_core::{BuildOptions, build, fs::MemFs};
+//!
+//! let mut fs = MemFs::new();
+//! fs.add_file("/app/kustomization.yaml", "namePrefix: dev-\nresources: [cm.yaml]\n");
+//! fs.add_file("/app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  debug: \"true\"\n");
+//! let out = build(Arc::new(fs), Path::new("/app"), &BuildOptions::default())?;
+//! assert_eq!(
+//!     out.to_yaml(),
+//!     "apiVersion: v1\ndata:\n  debug: \"true\"\nkind: ConfigMap\nmetadata:\n  name: dev-settings\n"
+//! );
+//! # Ok::<(), kustomize_core::Error>(())
+//! ```
 
 pub mod build;
 pub mod error;
