@@ -14,7 +14,7 @@ use crate::vars::Var;
 use crate::{nameref, yaml};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Field specs in force for a kustomization, shared: most kustomizations
 /// use exactly the builtin configuration, and copying it for each of
@@ -29,24 +29,36 @@ fn builtin_config() -> Config {
         .clone()
 }
 
-/// `a` merged with `b`, without copying when the result is known. Merging
-/// into an empty configuration is not a plain copy (kustomize drops specs
-/// that an earlier, more specific one "selects"), so that case is computed
-/// too, and cached for the builtin configuration.
+/// `a` merged with `b`. Kustomize merges configurations at every level of
+/// a tree, and nearly all of them are the builtin one; the results are
+/// memoized (by identity of the shared inputs), so a tree of thousands of
+/// kustomizations merges a handful of times. Merging is not a plain union
+/// (kustomize drops specs that an earlier, more specific one "selects"),
+/// so every distinct pair is computed, never assumed.
 pub(crate) fn merge_config(a: &Config, b: &Config) -> Result<Config, FieldSpecError> {
-    static BUILTIN_ACCUMULATED: OnceLock<Config> = OnceLock::new();
+    type Memo = Vec<(Config, Config, Config)>;
+    const MEMO_CAPACITY: usize = 64;
+    static MEMO: Mutex<Memo> = Mutex::new(Vec::new());
     let empty = |c: &Config| **c == TransformerConfig::default();
     if Arc::ptr_eq(a, b) || empty(b) {
         return Ok(a.clone());
     }
-    if empty(a) && Arc::ptr_eq(b, &builtin_config()) {
-        if let Some(c) = BUILTIN_ACCUMULATED.get() {
-            return Ok(c.clone());
-        }
-        let merged = Arc::new(a.merge(b)?);
-        return Ok(BUILTIN_ACCUMULATED.get_or_init(|| merged).clone());
+    let lookup = |memo: &Memo| {
+        memo.iter()
+            .find(|(x, y, _)| Arc::ptr_eq(x, a) && Arc::ptr_eq(y, b))
+            .map(|(_, _, r)| r.clone())
+    };
+    if let Some(hit) = lookup(&MEMO.lock().unwrap_or_else(|p| p.into_inner())) {
+        return Ok(hit);
     }
-    Ok(Arc::new(a.merge(b)?))
+    let merged = Arc::new(a.merge(b)?);
+    let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
+    if memo.len() >= MEMO_CAPACITY {
+        memo.remove(0);
+    }
+    // The memo keeps its inputs alive, so their addresses stay unique.
+    memo.push((a.clone(), b.clone(), merged.clone()));
+    Ok(merged)
 }
 
 impl Target {
