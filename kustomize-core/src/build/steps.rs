@@ -21,6 +21,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// thousands of directories would dominate a large build.
 pub(crate) type Config = Arc<TransformerConfig>;
 
+/// The empty configuration, shared.
+pub(crate) fn empty_config() -> Config {
+    static EMPTY: OnceLock<Config> = OnceLock::new();
+    EMPTY
+        .get_or_init(|| Arc::new(TransformerConfig::default()))
+        .clone()
+}
+
 /// The builtin configuration, shared.
 fn builtin_config() -> Config {
     static BUILTIN: OnceLock<Config> = OnceLock::new();

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// What a kustomization directory contributes: its resources, the field
 /// specs its transformers used (merged upward), and its `vars`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Accumulator {
     /// Resources in accumulation order.
     pub res: ResMap,
@@ -25,6 +25,18 @@ pub(crate) struct Accumulator {
     pub config: Config,
     /// `vars` declared so far.
     pub vars: crate::vars::VarSet,
+}
+
+impl Default for Accumulator {
+    /// An empty accumulator; its (empty) config is one shared value, so
+    /// that config merges can be memoized.
+    fn default() -> Self {
+        Self {
+            res: ResMap::default(),
+            config: steps::empty_config(),
+            vars: Default::default(),
+        }
+    }
 }
 
 /// State shared by every kustomization of one build.

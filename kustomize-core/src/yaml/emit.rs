@@ -6,6 +6,7 @@ use super::keysort::sort_keys;
 use super::number::format_number;
 use super::resolve::is_plain_safe_string;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Column after which go-yaml v2 folds long scalars.
 const BEST_WIDTH: usize = 80;
@@ -86,9 +87,9 @@ impl Emitter<'_> {
             Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
             Value::Array(items) => self.block_sequence(items, ctx),
             Value::Object(map) => {
-                let mut entries: Vec<(String, &Value)> =
+                let mut entries: Vec<(Cow<'_, str>, &Value)> =
                     map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
-                sort_keys(&mut entries, |(k, _)| k.as_str());
+                sort_keys(&mut entries, |(k, _)| k);
                 self.block_mapping(&entries);
             }
         }
@@ -120,7 +121,7 @@ impl Emitter<'_> {
         self.pop_indent();
     }
 
-    fn block_mapping(&mut self, entries: &[(String, &Value)]) {
+    fn block_mapping(&mut self, entries: &[(Cow<'_, str>, &Value)]) {
         self.increase_indent(false, false);
         for (key, value) in entries {
             self.write_indent();
@@ -546,9 +547,9 @@ fn is_blank(c: char) -> bool {
 /// reads it inside a double-quoted scalar as a line break to fold: a run of
 /// spaces around one NEL becomes one space, and around `n` NELs `n - 1` line
 /// feeds.
-fn fold_nel(s: &str) -> String {
+fn fold_nel(s: &str) -> Cow<'_, str> {
     if !s.contains('\u{85}') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
@@ -573,7 +574,7 @@ fn fold_nel(s: &str) -> String {
         }
     }
     flush(&mut out, &mut run, &mut nels);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

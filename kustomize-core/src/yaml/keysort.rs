@@ -12,23 +12,36 @@ fn is_digit(c: char) -> bool {
 
 /// go-yaml v2's `keyList.Less` for two string keys.
 pub(crate) fn key_less(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        // Nearly every key: compare the bytes, without collecting chars.
+        return less(a.as_bytes(), b.as_bytes());
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    for i in 0..ar.len().min(br.len()) {
-        if ar[i] == br[i] {
+    less(&ar, &br)
+}
+
+/// [`key_less`] over slices of characters (the bytes of ASCII text, or chars).
+fn less<T: Copy + Into<char>>(a: &[T], b: &[T]) -> bool {
+    let ar = |i: usize| -> char { a[i].into() };
+    let br = |i: usize| -> char { b[i].into() };
+    for i in 0..a.len().min(b.len()) {
+        let (ac, bc) = (ar(i), br(i));
+        if ac == bc {
             continue;
         }
-        let al = is_letter(ar[i]);
-        let bl = is_letter(br[i]);
+        let al = is_letter(ac);
+        let bl = is_letter(bc);
         if al && bl {
-            return ar[i] < br[i];
+            return ac < bc;
         }
         if al || bl {
             return bl;
         }
         let (mut an, mut bn) = (0i64, 0i64);
-        if ar[i] == '0' || br[i] == '0' {
-            for &c in ar[..i].iter().rev() {
+        if ac == '0' || bc == '0' {
+            for j in (0..i).rev() {
+                let c = ar(j);
                 if !is_digit(c) {
                     break;
                 }
@@ -41,13 +54,13 @@ pub(crate) fn key_less(a: &str, b: &str) -> bool {
         }
         let digit_value = |c: char| i64::from(u32::from(c).wrapping_sub(u32::from('0')));
         let mut ai = i;
-        while ai < ar.len() && is_digit(ar[ai]) {
-            an = an.wrapping_mul(10).wrapping_add(digit_value(ar[ai]));
+        while ai < a.len() && is_digit(ar(ai)) {
+            an = an.wrapping_mul(10).wrapping_add(digit_value(ar(ai)));
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && is_digit(br[bi]) {
-            bn = bn.wrapping_mul(10).wrapping_add(digit_value(br[bi]));
+        while bi < b.len() && is_digit(br(bi)) {
+            bn = bn.wrapping_mul(10).wrapping_add(digit_value(br(bi)));
             bi += 1;
         }
         if an != bn {
@@ -56,9 +69,9 @@ pub(crate) fn key_less(a: &str, b: &str) -> bool {
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return ac < bc;
     }
-    ar.len() < br.len()
+    a.len() < b.len()
 }
 
 /// Sorts `keys` by [`key_less`] with a merge sort, which stays well-defined
