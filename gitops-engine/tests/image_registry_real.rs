@@ -1,0 +1,465 @@
+//! The registry client and `check` against a real registry: Debian's
+//! `docker-registry` (CNCF distribution 2.8) started on 127.0.0.1 with a
+//! temporary config and storage. Images are pushed over plain HTTP: blobs,
+//! one manifest per tag with chosen `created` dates, and a multi-arch list.
+//! Skipped (with a note on stderr) when `/usr/bin/docker-registry` is absent.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gitops_engine::image::registry::{
+    RegistryClient, RegistryConfig, RegistryError, sha256_digest,
+};
+use gitops_engine::image::{ImageRef, ImageSettings, ImageSpec, Platform, check};
+use serde_json::json;
+
+const BINARY: &str = "/usr/bin/docker-registry";
+/// Bound on every test, so a hang fails instead of blocking CI.
+const TEST_LIMIT: Duration = Duration::from_secs(60);
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// A `docker-registry serve` child process; killed (by its own handle) on drop.
+struct Registry {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// Starts the registry, or `None` when the binary is not installed.
+    async fn start(test: &str) -> Option<Self> {
+        if !Path::new(BINARY).exists() {
+            eprintln!("SKIP {test}: {BINARY} not installed (apt-get install docker-registry)");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .expect("write config");
+        let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
+        let child = Command::new(BINARY)
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn docker-registry");
+        let registry = Self {
+            child,
+            addr,
+            _dir: dir,
+        };
+        registry.wait_ready().await;
+        Some(registry)
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let http = reqwest::Client::new();
+        while Instant::now() < deadline {
+            if let Ok(r) = http.get(format!("{}/v2/", self.url())).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("docker-registry on {} not ready within 15s", self.addr);
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn client(&self) -> RegistryClient {
+        let mut config = RegistryConfig::new(self.url());
+        config.timeout = Duration::from_secs(10);
+        config.requests_per_second = None;
+        RegistryClient::new(config).expect("client")
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Pushes images over the registry API, as a client like `docker push` would.
+struct Pusher {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Pusher {
+    fn new(registry: &Registry) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: registry.url(),
+        }
+    }
+
+    async fn blob(&self, repo: &str, bytes: Vec<u8>) -> (String, usize) {
+        let digest = sha256_digest(&bytes);
+        let size = bytes.len();
+        let started = self
+            .http
+            .post(format!("{}/v2/{repo}/blobs/uploads/", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), 202, "start upload");
+        let location = started.headers()["location"].to_str().unwrap().to_owned();
+        let location = if location.starts_with("http") {
+            location
+        } else {
+            format!("{}{location}", self.base)
+        };
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let done = self
+            .http
+            .put(format!("{location}{sep}digest={digest}"))
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 201, "finish upload");
+        (digest, size)
+    }
+
+    async fn manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        body: &serde_json::Value,
+    ) -> String {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let response = self
+            .http
+            .put(format!("{}/v2/{repo}/manifests/{reference}", self.base))
+            .header("content-type", media_type)
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "put manifest {repo}:{reference}");
+        let digest = response.headers()["docker-content-digest"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(digest, sha256_digest(&bytes));
+        digest
+    }
+
+    /// Pushes a single-platform image (config + one layer + manifest) under
+    /// `tag`, or untagged (by digest) when `tag` is `None`; returns the
+    /// manifest digest and size.
+    async fn image(
+        &self,
+        repo: &str,
+        tag: Option<&str>,
+        created: &str,
+        arch: &str,
+    ) -> (String, usize) {
+        let label = format!("{repo}:{tag:?}:{created}:{arch}");
+        let (layer, layer_size) = self
+            .blob(repo, format!("layer of {label}").into_bytes())
+            .await;
+        let config = json!({
+            "architecture": arch, "os": "linux", "created": created,
+            "config": {"Labels": {"ref": label}},
+            "rootfs": {"type": "layers", "diff_ids": [layer]},
+        });
+        let (config_digest, config_size) =
+            self.blob(repo, serde_json::to_vec(&config).unwrap()).await;
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": config_size, "digest": config_digest},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": layer_size, "digest": layer}],
+        });
+        let bytes = serde_json::to_vec(&manifest).unwrap();
+        let reference = tag.map_or_else(|| sha256_digest(&bytes), str::to_owned);
+        (
+            self.manifest(repo, &reference, DOCKER_MANIFEST, &manifest)
+                .await,
+            bytes.len(),
+        )
+    }
+
+    /// Pushes a manifest list of per-architecture images; returns its digest.
+    async fn multi_arch(&self, repo: &str, tag: &str, images: &[(&str, &str)]) -> String {
+        let mut entries = Vec::new();
+        for (arch, created) in images {
+            let (digest, size) = self.image(repo, None, created, arch).await;
+            entries.push(json!({
+                "mediaType": DOCKER_MANIFEST, "digest": digest, "size": size,
+                "platform": {"architecture": arch, "os": "linux"},
+            }));
+        }
+        let list = json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": entries});
+        self.manifest(repo, tag, DOCKER_LIST, &list).await
+    }
+}
+
+/// `demo/app` tags and their creation dates. `multi` is a list whose arm64
+/// image is the newest build overall; its per-arch images are untagged.
+async fn seed(pusher: &Pusher) -> String {
+    for (tag, created) in [
+        ("1.0.0", "2024-01-01T00:00:00Z"),
+        ("1.1.0", "2024-03-01T00:00:00Z"),
+        ("1.2.0", "2024-02-01T00:00:00.123456789Z"),
+        ("2.0.0-rc1", "2024-04-01T00:00:00+02:00"),
+        ("latest", "2024-01-15T00:00:00Z"),
+    ] {
+        pusher.image("demo/app", Some(tag), created, "amd64").await;
+    }
+    pusher
+        .multi_arch(
+            "demo/app",
+            "multi",
+            &[
+                ("amd64", "2024-05-01T00:00:00Z"),
+                ("arm64", "2024-06-01T00:00:00Z"),
+            ],
+        )
+        .await
+}
+
+fn spec(entry: &str, strategy: &str, settings: ImageSettings) -> ImageSpec {
+    let settings = ImageSettings {
+        update_strategy: Some(strategy.to_owned()),
+        ..settings
+    };
+    ImageSpec::parse(entry, &settings).expect("valid spec")
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn tags_digests_and_platform_metadata() {
+    let Some(registry) = Registry::start("tags_digests_and_platform_metadata").await else {
+        return;
+    };
+    tokio::time::timeout(TEST_LIMIT, async {
+        let pusher = Pusher::new(&registry);
+        let multi = seed(&pusher).await;
+        let client = registry.client();
+
+        assert_eq!(client.ping().await.unwrap(), None);
+        let mut tags = client.list_tags("demo/app").await.unwrap();
+        tags.sort();
+        assert_eq!(
+            tags,
+            ["1.0.0", "1.1.0", "1.2.0", "2.0.0-rc1", "latest", "multi"]
+        );
+
+        let (pushed, _) = pusher
+            .image("demo/app", Some("1.3.0"), "2024-07-01T00:00:00Z", "amd64")
+            .await;
+        assert_eq!(
+            client.manifest_digest("demo/app", "1.3.0").await.unwrap(),
+            pushed
+        );
+        assert_eq!(
+            client.manifest_digest("demo/app", "multi").await.unwrap(),
+            multi
+        );
+        assert_eq!(
+            client.manifest("demo/app", &multi).await.unwrap().digest,
+            multi
+        );
+
+        let arm: Platform = "linux/arm64".parse().unwrap();
+        let amd: Platform = "linux/amd64".parse().unwrap();
+        let info = client
+            .tag_info("demo/app", "multi", std::slice::from_ref(&arm))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(info.digest, multi);
+        assert_eq!(info.platforms, [arm]);
+        assert_eq!(
+            info.created.unwrap().to_string(),
+            "2024-06-01 0:00:00.0 +00:00:00"
+        );
+        let info = client
+            .tag_info("demo/app", "multi", std::slice::from_ref(&amd))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            info.created.unwrap().to_string(),
+            "2024-05-01 0:00:00.0 +00:00:00"
+        );
+        let both = client
+            .tag_info("demo/app", "multi", &[])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(both.platforms.len(), 2);
+        assert_eq!(
+            both.created,
+            Some(
+                info.created
+                    .unwrap()
+                    .replace_month(time::Month::June)
+                    .unwrap()
+            )
+        );
+        let s390x: Platform = "linux/s390x".parse().unwrap();
+        assert_eq!(
+            client
+                .tag_info("demo/app", "multi", std::slice::from_ref(&s390x))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            client
+                .tag_info("demo/app", "1.0.0", &[s390x])
+                .await
+                .unwrap(),
+            None
+        );
+        let single = client
+            .tag_info("demo/app", "1.2.0", &[amd])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(single.created.unwrap().nanosecond(), 123_456_789);
+
+        match client.list_tags("demo/nothing").await.unwrap_err() {
+            RegistryError::NotFound { code, .. } => assert_eq!(code, "NAME_UNKNOWN"),
+            other => panic!("expected NotFound, got {other}"),
+        }
+        match client.manifest("demo/app", "nope").await.unwrap_err() {
+            RegistryError::NotFound { code, .. } => assert_eq!(code, "MANIFEST_UNKNOWN"),
+            other => panic!("expected NotFound, got {other}"),
+        }
+        assert!(matches!(
+            client
+                .manifest_digest("demo/app", "nope")
+                .await
+                .unwrap_err(),
+            RegistryError::NotFound { .. }
+        ));
+    })
+    .await
+    .expect("test finished in time");
+}
+
+#[tokio::test]
+async fn check_picks_per_strategy() {
+    let Some(registry) = Registry::start("check_picks_per_strategy").await else {
+        return;
+    };
+    tokio::time::timeout(TEST_LIMIT, async {
+        let pusher = Pusher::new(&registry);
+        seed(&pusher).await;
+        let client = registry.client();
+        let image = |s: &str| ImageRef::parse(&format!("{}/demo/app:{s}", registry.addr)).unwrap();
+        let entry = |c: &str| format!("app={}/demo/app{c}", registry.addr);
+        let new_tag = |u: Option<gitops_engine::image::Update>| u.and_then(|u| u.to.tag);
+
+        // semver
+        let pick = |constraint: &'static str, current: &'static str| {
+            let s = spec(&entry(constraint), "semver", ImageSettings::default());
+            let current = image(current);
+            let client = &client;
+            async move { new_tag(check(&s, &current, client).await.unwrap()) }
+        };
+        assert_eq!(pick("", "1.0.0").await.as_deref(), Some("1.2.0"));
+        assert_eq!(pick(":~1.1", "1.0.0").await.as_deref(), Some("1.1.0"));
+        assert_eq!(pick(":2.x-0", "1.0.0").await.as_deref(), Some("2.0.0-rc1"));
+        assert_eq!(pick(":^1.0", "1.2.0").await, None);
+        assert_eq!(pick(":>=3.0", "1.2.0").await, None);
+
+        // newest-build: the arm64 image of `multi` is the newest build...
+        let newest = spec(&entry(""), "newest-build", ImageSettings::default());
+        let update = check(&newest, &image("1.0.0"), &client)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(update.alias.as_deref(), Some("app"));
+        assert_eq!(update.from, image("1.0.0"));
+        assert_eq!(update.to, image("multi"));
+        // ...and for amd64 alone its amd64 image (2024-05-01) still is.
+        let amd = ImageSettings {
+            platforms: strings(&["linux/amd64"]),
+            ..ImageSettings::default()
+        };
+        let amd_only = spec(&entry(""), "newest-build", amd.clone());
+        assert_eq!(
+            new_tag(check(&amd_only, &image("1.0.0"), &client).await.unwrap()).as_deref(),
+            Some("multi")
+        );
+        let filtered = ImageSettings {
+            ignore_tags: strings(&["multi*"]),
+            allow_tags: Some("regexp:^[0-9]".into()),
+            ..amd
+        };
+        let filtered = spec(&entry(""), "newest-build", filtered);
+        assert_eq!(
+            new_tag(check(&filtered, &image("1.0.0"), &client).await.unwrap()).as_deref(),
+            Some("2.0.0-rc1")
+        );
+        assert_eq!(
+            check(&filtered, &image("2.0.0-rc1"), &client)
+                .await
+                .unwrap(),
+            None
+        );
+
+        // alphabetical
+        let alpha = ImageSettings {
+            allow_tags: Some("regexp:^1\\.".into()),
+            ..ImageSettings::default()
+        };
+        let alpha = spec(&entry(""), "alphabetical", alpha);
+        assert_eq!(
+            new_tag(check(&alpha, &image("1.0.0"), &client).await.unwrap()).as_deref(),
+            Some("1.2.0")
+        );
+
+        // digest: follows `latest` as it is re-pushed.
+        let watch = spec(&entry(":latest"), "digest", ImageSettings::default());
+        let first = check(&watch, &image("latest"), &client)
+            .await
+            .unwrap()
+            .unwrap();
+        let first_digest = first.to.digest.clone().unwrap();
+        assert_eq!(first.to.tag.as_deref(), Some("latest"));
+        assert_eq!(
+            first_digest,
+            client.manifest_digest("demo/app", "latest").await.unwrap()
+        );
+        assert_eq!(check(&watch, &first.to, &client).await.unwrap(), None);
+        let (repushed, _) = pusher
+            .image("demo/app", Some("latest"), "2024-08-01T00:00:00Z", "amd64")
+            .await;
+        let second = check(&watch, &first.to, &client).await.unwrap().unwrap();
+        assert_eq!(second.to.digest.as_deref(), Some(repushed.as_str()));
+        assert_ne!(repushed, first_digest);
+    })
+    .await
+    .expect("test finished in time");
+}
