@@ -2,18 +2,31 @@
 //! `docker-registry` (CNCF distribution 2.8) started on 127.0.0.1 with a
 //! temporary config and storage. Images are pushed over plain HTTP: blobs,
 //! one manifest per tag with chosen `created` dates, and a multi-arch list.
+//! Bearer token auth runs against a token server in the test that signs
+//! ES256 JWTs, which the registry verifies with a generated certificate.
 //! Skipped (with a note on stderr) when `/usr/bin/docker-registry` is absent.
+
+mod support;
 
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use gitops_engine::image::registry::{
-    RegistryClient, RegistryConfig, RegistryError, sha256_digest,
+    Challenge, Credentials, RegistryClient, RegistryConfig, RegistryError, sha256_digest,
 };
 use gitops_engine::image::{ImageRef, ImageSettings, ImageSpec, Platform, check};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::json;
+use support::{MockServer, response};
 
 const BINARY: &str = "/usr/bin/docker-registry";
 /// Bound on every test, so a hang fails instead of blocking CI.
@@ -29,8 +42,14 @@ struct Registry {
 }
 
 impl Registry {
-    /// Starts the registry, or `None` when the binary is not installed.
+    /// Starts an anonymous registry, or `None` when the binary is not installed.
     async fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, |_| String::new()).await
+    }
+
+    /// Starts a registry whose config ends with the YAML `extra` returns;
+    /// `extra` may write files into the registry's temporary directory.
+    async fn start_with(test: &str, extra: impl FnOnce(&Path) -> String) -> Option<Self> {
         if !Path::new(BINARY).exists() {
             eprintln!("SKIP {test}: {BINARY} not installed (apt-get install docker-registry)");
             return None;
@@ -45,8 +64,9 @@ impl Registry {
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
-                dir.path().join("data").display()
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{}",
+                dir.path().join("data").display(),
+                extra(dir.path()),
             ),
         )
         .expect("write config");
@@ -72,7 +92,7 @@ impl Registry {
         let http = reqwest::Client::new();
         while Instant::now() < deadline {
             if let Ok(r) = http.get(format!("{}/v2/", self.url())).send().await
-                && r.status().is_success()
+                && matches!(r.status().as_u16(), 200 | 401)
             {
                 return;
             }
@@ -104,6 +124,7 @@ impl Drop for Registry {
 struct Pusher {
     http: reqwest::Client,
     base: String,
+    token: Option<String>,
 }
 
 impl Pusher {
@@ -111,6 +132,15 @@ impl Pusher {
         Self {
             http: reqwest::Client::new(),
             base: registry.url(),
+            token: None,
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, url);
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
         }
     }
 
@@ -118,8 +148,10 @@ impl Pusher {
         let digest = sha256_digest(&bytes);
         let size = bytes.len();
         let started = self
-            .http
-            .post(format!("{}/v2/{repo}/blobs/uploads/", self.base))
+            .request(
+                reqwest::Method::POST,
+                format!("{}/v2/{repo}/blobs/uploads/", self.base),
+            )
             .send()
             .await
             .unwrap();
@@ -132,8 +164,10 @@ impl Pusher {
         };
         let sep = if location.contains('?') { '&' } else { '?' };
         let done = self
-            .http
-            .put(format!("{location}{sep}digest={digest}"))
+            .request(
+                reqwest::Method::PUT,
+                format!("{location}{sep}digest={digest}"),
+            )
             .header("content-type", "application/octet-stream")
             .body(bytes)
             .send()
@@ -152,8 +186,10 @@ impl Pusher {
     ) -> String {
         let bytes = serde_json::to_vec(body).unwrap();
         let response = self
-            .http
-            .put(format!("{}/v2/{repo}/manifests/{reference}", self.base))
+            .request(
+                reqwest::Method::PUT,
+                format!("{}/v2/{repo}/manifests/{reference}", self.base),
+            )
             .header("content-type", media_type)
             .body(bytes.clone())
             .send()
@@ -459,6 +495,197 @@ async fn check_picks_per_strategy() {
         let second = check(&watch, &first.to, &client).await.unwrap().unwrap();
         assert_eq!(second.to.digest.as_deref(), Some(repushed.as_str()));
         assert_ne!(repushed, first_digest);
+    })
+    .await
+    .expect("test finished in time");
+}
+
+/// A token server's signing side: an ES256 key and a self-signed certificate
+/// the registry trusts (`rootcertbundle`).
+struct TokenIssuer {
+    signer: EcdsaKeyPair,
+    rng: SystemRandom,
+    certificate_der: Vec<u8>,
+    certificate_pem: String,
+}
+
+const SERVICE: &str = "test-registry";
+const ISSUER: &str = "test-issuer";
+const USER: &str = "tester";
+const PASSWORD: &str = "s3cret";
+
+impl TokenIssuer {
+    fn new() -> Self {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let signer =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+                .unwrap();
+        let key = rcgen::KeyPair::try_from(pkcs8.as_ref()).unwrap();
+        let certificate = rcgen::CertificateParams::new(Vec::<String>::new())
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        Self {
+            signer,
+            rng,
+            certificate_der: certificate.der().to_vec(),
+            certificate_pem: certificate.pem(),
+        }
+    }
+
+    /// A signed JWT granting `actions` on repository `name`.
+    fn token(&self, name: &str, actions: &[&str]) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let header =
+            json!({"typ": "JWT", "alg": "ES256", "x5c": [STANDARD.encode(&self.certificate_der)]});
+        let claims = json!({
+            "iss": ISSUER, "sub": USER, "aud": SERVICE,
+            "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{name}-{now}"),
+            "access": [{"type": "repository", "name": name, "actions": actions}],
+        });
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = self.signer.sign(&self.rng, input.as_bytes()).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+    }
+
+    /// The token endpoint: requires Basic `USER:PASSWORD`, grants what the
+    /// `scope` parameter asks for.
+    fn respond(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+        let expected = format!("Basic {}", STANDARD.encode(format!("{USER}:{PASSWORD}")));
+        let authorized = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            == Some(&expected);
+        let url = reqwest::Url::parse(&format!("http://token{}", req.uri())).unwrap();
+        let param = |key: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        };
+        if !authorized || param("service").as_deref() != Some(SERVICE) {
+            return response(401, &[], r#"{"details":"bad credentials or service"}"#);
+        }
+        let scope = param("scope").unwrap_or_default();
+        let mut parts = scope.splitn(3, ':');
+        let (Some("repository"), Some(name), Some(actions)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return response(400, &[], "bad scope");
+        };
+        let token = self.token(name, &actions.split(',').collect::<Vec<_>>());
+        response(
+            200,
+            &[],
+            &json!({"token": token, "expires_in": 300}).to_string(),
+        )
+    }
+}
+
+/// Scopes the token server was asked for, decoded, in order.
+fn requested_scopes(server: &MockServer) -> Vec<String> {
+    server
+        .requests()
+        .iter()
+        .filter_map(|target| {
+            let url = reqwest::Url::parse(&format!("http://token{target}")).ok()?;
+            url.query_pairs()
+                .find(|(k, _)| k == "scope")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bearer_token_auth_end_to_end() {
+    let issuer = Arc::new(TokenIssuer::new());
+    let signing = Arc::clone(&issuer);
+    let token_server = MockServer::start(Arc::new(move |req: &Request<Incoming>| {
+        signing.respond(req)
+    }))
+    .await;
+    let realm = format!("{}/token", token_server.url());
+    let Some(registry) = Registry::start_with("bearer_token_auth_end_to_end", |dir| {
+        let bundle = dir.join("token.crt");
+        std::fs::write(&bundle, &issuer.certificate_pem).unwrap();
+        format!(
+            "auth:\n  token:\n    realm: {realm}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+            bundle.display()
+        )
+    })
+    .await
+    else {
+        return;
+    };
+    tokio::time::timeout(TEST_LIMIT, async {
+        // Without credentials the token server refuses, and so the registry does.
+        let err = registry.client().list_tags("demo/app").await.unwrap_err();
+        assert!(matches!(err, RegistryError::Token { .. }), "{err}");
+
+        let mut pusher = Pusher::new(&registry);
+        pusher.token = Some(issuer.token("demo/app", &["pull", "push"]));
+        pusher
+            .image("demo/app", Some("1.0.0"), "2024-01-01T00:00:00Z", "amd64")
+            .await;
+        let (newest, _) = pusher
+            .image("demo/app", Some("1.1.0"), "2024-02-01T00:00:00Z", "amd64")
+            .await;
+
+        let mut config = RegistryConfig::new(registry.url());
+        config.credentials = Credentials::Basic {
+            username: USER.into(),
+            password: PASSWORD.into(),
+        };
+        config.requests_per_second = None;
+        let client = RegistryClient::new(config).unwrap();
+        assert_eq!(
+            client.ping().await.unwrap(),
+            Some(Challenge::Bearer {
+                realm: realm.clone(),
+                service: Some(SERVICE.into()),
+                scope: None,
+                error: None
+            })
+        );
+        let asked_before = requested_scopes(&token_server).len();
+        let mut tags = client.list_tags("demo/app").await.unwrap();
+        tags.sort();
+        assert_eq!(tags, ["1.0.0", "1.1.0"]);
+        assert_eq!(
+            client.manifest_digest("demo/app", "1.1.0").await.unwrap(),
+            newest
+        );
+        let spec = spec(
+            &format!("{}/demo/app:^1.0", registry.addr),
+            "semver",
+            ImageSettings::default(),
+        );
+        let current = ImageRef::parse(&format!("{}/demo/app:1.0.0", registry.addr)).unwrap();
+        let update = check(&spec, &current, &client).await.unwrap().unwrap();
+        assert_eq!(update.to.tag.as_deref(), Some("1.1.0"));
+        // One token served every request for the repository.
+        assert_eq!(
+            requested_scopes(&token_server)[asked_before..],
+            ["repository:demo/app:pull"]
+        );
+
+        // Another repository needs its own token; with it the registry answers 404.
+        match client.list_tags("demo/other").await.unwrap_err() {
+            RegistryError::NotFound { code, .. } => assert_eq!(code, "NAME_UNKNOWN"),
+            other => panic!("expected NotFound, got {other}"),
+        }
+        assert_eq!(
+            requested_scopes(&token_server).last().unwrap(),
+            "repository:demo/other:pull"
+        );
     })
     .await
     .expect("test finished in time");
