@@ -124,7 +124,8 @@ impl Drop for Registry {
 struct Pusher {
     http: reqwest::Client,
     base: String,
-    token: Option<String>,
+    /// `Authorization` header value for every request.
+    authorization: Option<String>,
 }
 
 impl Pusher {
@@ -132,14 +133,14 @@ impl Pusher {
         Self {
             http: reqwest::Client::new(),
             base: registry.url(),
-            token: None,
+            authorization: None,
         }
     }
 
     fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
         let request = self.http.request(method, url);
-        match &self.token {
-            Some(token) => request.bearer_auth(token),
+        match &self.authorization {
+            Some(value) => request.header("authorization", value),
             None => request,
         }
     }
@@ -631,7 +632,10 @@ async fn bearer_token_auth_end_to_end() {
         assert!(matches!(err, RegistryError::Token { .. }), "{err}");
 
         let mut pusher = Pusher::new(&registry);
-        pusher.token = Some(issuer.token("demo/app", &["pull", "push"]));
+        pusher.authorization = Some(format!(
+            "Bearer {}",
+            issuer.token("demo/app", &["pull", "push"])
+        ));
         pusher
             .image("demo/app", Some("1.0.0"), "2024-01-01T00:00:00Z", "amd64")
             .await;
@@ -686,6 +690,73 @@ async fn bearer_token_auth_end_to_end() {
             requested_scopes(&token_server).last().unwrap(),
             "repository:demo/other:pull"
         );
+    })
+    .await
+    .expect("test finished in time");
+}
+
+/// bcrypt (cost 4) of the password `pw`, made with libxcrypt's `crypt()`.
+const HTPASSWD: &str = "u:$2b$04$pS.vC81oYfO5prCbEw29re0NcsU6Kn/56BwKxdWMKOXKqB6ZnzGVO\n";
+
+#[tokio::test]
+async fn basic_auth_with_credentials_from_a_pull_secret() {
+    let Some(registry) =
+        Registry::start_with("basic_auth_with_credentials_from_a_pull_secret", |dir| {
+            let path = dir.join("htpasswd");
+            std::fs::write(&path, HTPASSWD).unwrap();
+            format!(
+                "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
+                path.display()
+            )
+        })
+        .await
+    else {
+        return;
+    };
+    tokio::time::timeout(TEST_LIMIT, async {
+        let mut pusher = Pusher::new(&registry);
+        pusher.authorization = Some(format!("Basic {}", STANDARD.encode("u:pw")));
+        pusher
+            .image("team/api", Some("v1.0.0"), "2024-01-01T00:00:00Z", "amd64")
+            .await;
+        pusher
+            .image("team/api", Some("v1.4.2"), "2024-02-01T00:00:00Z", "amd64")
+            .await;
+
+        let client_with = |credentials: Credentials| {
+            let mut config = RegistryConfig::new(registry.url());
+            config.credentials = credentials;
+            config.requests_per_second = None;
+            RegistryClient::new(config).unwrap()
+        };
+        let err = registry.client().list_tags("team/api").await.unwrap_err();
+        assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
+        let wrong = client_with(Credentials::Basic {
+            username: "u".into(),
+            password: "nope".into(),
+        });
+        let err = wrong.list_tags("team/api").await.unwrap_err();
+        assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
+
+        let docker_config =
+            json!({"auths": {registry.addr.clone(): {"auth": STANDARD.encode("u:pw")}}});
+        let secret = json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+            "metadata": {"name": "regcred", "namespace": "apps"},
+            "data": {".dockerconfigjson": STANDARD.encode(docker_config.to_string())},
+        });
+        let client = client_with(Credentials::from_secret(&secret, &registry.addr).unwrap());
+        let mut tags = client.list_tags("team/api").await.unwrap();
+        tags.sort();
+        assert_eq!(tags, ["v1.0.0", "v1.4.2"]);
+        let spec = spec(
+            &format!("{}/team/api:~1.4", registry.addr),
+            "semver",
+            ImageSettings::default(),
+        );
+        let current = ImageRef::parse(&format!("{}/team/api:v1.0.0", registry.addr)).unwrap();
+        let update = check(&spec, &current, &client).await.unwrap().unwrap();
+        assert_eq!(update.to.tag.as_deref(), Some("v1.4.2"));
     })
     .await
     .expect("test finished in time");

@@ -196,6 +196,97 @@ impl Credentials {
     }
 }
 
+/// Where a `pull-secret` / `pullSecret` setting says credentials come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullSecretRef {
+    /// `pullsecret:<namespace>/<name>`: a dockerconfigjson Secret.
+    PullSecret {
+        /// Secret namespace.
+        namespace: String,
+        /// Secret name.
+        name: String,
+    },
+    /// `secret:<namespace>/<name>#<field>`: a Secret field holding `user:password`.
+    SecretField {
+        /// Secret namespace.
+        namespace: String,
+        /// Secret name.
+        name: String,
+        /// Key in the Secret's data.
+        field: String,
+    },
+    /// `env:<VAR>`: an environment variable holding `user:password`.
+    Env(String),
+    /// `ext:<absolute path>`: a script printing `user:password`.
+    External(String),
+}
+
+/// Why a `pull-secret` setting is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("pull-secret {value:?}: {problem}")]
+pub struct PullSecretError {
+    /// The setting.
+    pub value: String,
+    /// What is wrong.
+    pub problem: &'static str,
+}
+
+impl PullSecretRef {
+    /// Parses `pullsecret:<ns>/<name>`, `secret:<ns>/<name>#<field>`,
+    /// `env:<VAR>` or `ext:<absolute path>`.
+    pub fn parse(value: &str) -> Result<Self, PullSecretError> {
+        let error = |problem| PullSecretError {
+            value: value.to_owned(),
+            problem,
+        };
+        let (kind, rest) = value
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| error("expected <kind>:<reference>"))?;
+        let namespaced = |text: &str| match text.split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Ok((ns.to_owned(), name.to_owned()))
+            }
+            _ => Err(error("expected <namespace>/<name>")),
+        };
+        match kind {
+            "pullsecret" => {
+                namespaced(rest).map(|(namespace, name)| Self::PullSecret { namespace, name })
+            }
+            "secret" => {
+                let (secret, field) = rest
+                    .split_once('#')
+                    .ok_or_else(|| error("expected <namespace>/<name>#<field>"))?;
+                if field.is_empty() {
+                    return Err(error("empty field after #"));
+                }
+                let (namespace, name) = namespaced(secret)?;
+                Ok(Self::SecretField {
+                    namespace,
+                    name,
+                    field: field.to_owned(),
+                })
+            }
+            "env" if !rest.is_empty() => Ok(Self::Env(rest.to_owned())),
+            "env" => Err(error("empty variable name")),
+            "ext" if rest.starts_with('/') => Ok(Self::External(rest.to_owned())),
+            "ext" => Err(error("script path must be absolute")),
+            _ => Err(error("kind must be pullsecret, secret, env or ext")),
+        }
+    }
+
+    /// Namespace of the referenced Secret (`None` for `env:` and `ext:`);
+    /// callers must reject Secrets outside the application's namespace.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Self::PullSecret { namespace, .. } | Self::SecretField { namespace, .. } => {
+                Some(namespace)
+            }
+            Self::Env(_) | Self::External(_) => None,
+        }
+    }
+}
+
 /// The host part of a config key or registry name: no scheme, no path.
 fn config_host(key: &str) -> String {
     let key = key.trim();
@@ -293,5 +384,48 @@ mod tests {
             format!("{:?}", basic("a", "secret")),
             "Basic { username: \"a\", password: <redacted> }"
         );
+    }
+
+    #[test]
+    fn pull_secret_references() {
+        assert_eq!(
+            PullSecretRef::parse("pullsecret:apps/regcred"),
+            Ok(PullSecretRef::PullSecret {
+                namespace: "apps".into(),
+                name: "regcred".into()
+            })
+        );
+        let field = PullSecretRef::parse("secret:apps/creds#token").unwrap();
+        assert_eq!(
+            field,
+            PullSecretRef::SecretField {
+                namespace: "apps".into(),
+                name: "creds".into(),
+                field: "token".into()
+            }
+        );
+        assert_eq!(field.namespace(), Some("apps"));
+        assert_eq!(
+            PullSecretRef::parse("env:REG_CREDS"),
+            Ok(PullSecretRef::Env("REG_CREDS".into()))
+        );
+        assert_eq!(
+            PullSecretRef::parse("ext:/bin/creds.sh"),
+            Ok(PullSecretRef::External("/bin/creds.sh".into()))
+        );
+        assert_eq!(PullSecretRef::parse("env:X").unwrap().namespace(), None);
+        for bad in [
+            "regcred",
+            "pullsecret:regcred",
+            "secret:apps/creds",
+            "secret:apps/creds#",
+            "ext:creds.sh",
+            "env:",
+            "vault:x/y",
+            "pullsecret:a/b/c",
+        ] {
+            let err = PullSecretRef::parse(bad).unwrap_err();
+            assert_eq!(err.value, bad);
+        }
     }
 }

@@ -15,7 +15,7 @@ pub mod ratelimit;
 
 pub use auth::Challenge;
 pub use client::{FetchedManifest, RegistryClient, RegistryConfig, TagInfo, sha256_digest};
-pub use credentials::{Credentials, CredentialsError};
+pub use credentials::{Credentials, CredentialsError, PullSecretError, PullSecretRef};
 pub use error::RegistryError;
 pub use manifest::{Descriptor, ImageConfig, Manifest};
 pub use ratelimit::{RateLimiter, RetryPolicy};
