@@ -8,14 +8,18 @@
 
 pub mod auth;
 pub mod client;
+pub mod content;
 pub mod credentials;
 pub mod error;
 pub mod manifest;
 pub mod ratelimit;
+pub mod response;
 
 pub use auth::Challenge;
-pub use client::{FetchedManifest, RegistryClient, RegistryConfig, TagInfo, sha256_digest};
+pub use client::{RegistryClient, RegistryConfig};
+pub use content::{FetchedManifest, TagInfo};
 pub use credentials::{Credentials, CredentialsError, PullSecretError, PullSecretRef};
 pub use error::RegistryError;
 pub use manifest::{Descriptor, ImageConfig, Manifest};
 pub use ratelimit::{RateLimiter, RetryPolicy};
+pub use response::sha256_digest;
