@@ -14,11 +14,12 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// A limiter for `per_second` requests per second; `None`, zero, negative
-    /// or non-finite values mean unlimited.
+    /// or non-finite values mean unlimited; rates below one request per hour
+    /// are raised to it.
     pub fn new(per_second: Option<f64>) -> Self {
         let interval = per_second
             .filter(|r| r.is_finite() && *r > 0.0)
-            .map(|r| Duration::from_secs_f64(1.0 / r));
+            .map(|r| Duration::from_secs_f64((1.0 / r).min(3600.0)));
         Self {
             interval,
             next_slot: Mutex::new(Instant::now()),
@@ -134,6 +135,11 @@ mod tests {
             limiter.acquire().await;
         }
         assert_eq!(start.elapsed(), Duration::from_secs(1));
+        let slowest = RateLimiter::new(Some(1e-300));
+        let start = Instant::now();
+        slowest.acquire().await;
+        slowest.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3600));
         let unlimited = RateLimiter::new(Some(0.0));
         let start = Instant::now();
         for _ in 0..5 {
