@@ -1,9 +1,15 @@
 //! `check`: ask the registry whether an image has a newer version per its spec.
 
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
 use super::reference::ImageRef;
 use super::registry::{RegistryClient, RegistryError};
 use super::spec::ImageSpec;
 use super::strategy::{Strategy, pick_alphabetical, pick_newest_build, pick_semver};
+
+/// Tags whose metadata `newest-build` fetches at the same time (requests
+/// are still paced by the registry's rate limit).
+const METADATA_CONCURRENCY: usize = 8;
 
 /// A proposed image change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +39,8 @@ pub struct CheckError {
 ///
 /// * `semver` / `alphabetical`: list tags, filter, pick; compare tags.
 /// * `newest-build`: additionally read each remaining tag's manifest and
-///   config (only images for the spec's platforms count); tags without a
-///   creation date are skipped.
+///   config, several tags at a time (only images for the spec's platforms
+///   count); tags without a creation date are skipped.
 /// * `digest`: `HEAD` the watched tag; an update when the digest differs from
 ///   the current one.
 pub async fn check(
@@ -68,16 +74,18 @@ pub async fn check(
                 Strategy::Semver { constraint } => pick_semver(tags, constraint.as_ref()),
                 Strategy::Alphabetical => pick_alphabetical(tags),
                 _ => {
-                    let mut dated = Vec::new();
-                    for tag in tags {
-                        let info = registry
-                            .tag_info(repository, tag, &spec.platforms)
-                            .await
-                            .map_err(wrap)?;
-                        if let Some(created) = info.and_then(|i| i.created) {
-                            dated.push((tag, created));
-                        }
-                    }
+                    let infos: Vec<_> = stream::iter(tags)
+                        .map(|tag| async move {
+                            let info = registry.tag_info(repository, tag, &spec.platforms).await?;
+                            Ok::<_, RegistryError>((tag, info))
+                        })
+                        .buffered(METADATA_CONCURRENCY)
+                        .try_collect()
+                        .await
+                        .map_err(wrap)?;
+                    let dated = infos
+                        .into_iter()
+                        .filter_map(|(tag, info)| Some((tag, info?.created?)));
                     pick_newest_build(dated)
                 }
             };
