@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use gitops_engine::image::registry::{
-    Challenge, Credentials, RegistryClient, RegistryConfig, RegistryError, sha256_digest,
+    Challenge, Credentials, Manifest, RegistryClient, RegistryConfig, RegistryError, sha256_digest,
 };
 use gitops_engine::image::{ImageRef, ImageSettings, ImageSpec, Platform, check};
 use http_body_util::Full;
@@ -31,8 +31,28 @@ use support::{MockServer, response};
 const BINARY: &str = "/usr/bin/docker-registry";
 /// Bound on every test, so a hang fails instead of blocking CI.
 const TEST_LIMIT: Duration = Duration::from_secs(60);
-const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// Media types of one manifest schema.
+struct Schema {
+    manifest: &'static str,
+    index: &'static str,
+    config: &'static str,
+    layer: &'static str,
+}
+
+const DOCKER: Schema = Schema {
+    manifest: "application/vnd.docker.distribution.manifest.v2+json",
+    index: "application/vnd.docker.distribution.manifest.list.v2+json",
+    config: "application/vnd.docker.container.image.v1+json",
+    layer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+};
+
+const OCI: Schema = Schema {
+    manifest: "application/vnd.oci.image.manifest.v1+json",
+    index: "application/vnd.oci.image.index.v1+json",
+    config: "application/vnd.oci.image.config.v1+json",
+    layer: "application/vnd.oci.image.layer.v1.tar+gzip",
+};
 
 /// A `docker-registry serve` child process; killed (by its own handle) on drop.
 struct Registry {
@@ -126,6 +146,8 @@ struct Pusher {
     base: String,
     /// `Authorization` header value for every request.
     authorization: Option<String>,
+    /// Media types of the manifests pushed.
+    schema: &'static Schema,
 }
 
 impl Pusher {
@@ -134,6 +156,7 @@ impl Pusher {
             http: reqwest::Client::new(),
             base: registry.url(),
             authorization: None,
+            schema: &DOCKER,
         }
     }
 
@@ -227,31 +250,32 @@ impl Pusher {
         let (config_digest, config_size) =
             self.blob(repo, serde_json::to_vec(&config).unwrap()).await;
         let manifest = json!({
-            "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
-            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": config_size, "digest": config_digest},
-            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": layer_size, "digest": layer}],
+            "schemaVersion": 2, "mediaType": self.schema.manifest,
+            "config": {"mediaType": self.schema.config, "size": config_size, "digest": config_digest},
+            "layers": [{"mediaType": self.schema.layer, "size": layer_size, "digest": layer}],
         });
         let bytes = serde_json::to_vec(&manifest).unwrap();
         let reference = tag.map_or_else(|| sha256_digest(&bytes), str::to_owned);
         (
-            self.manifest(repo, &reference, DOCKER_MANIFEST, &manifest)
+            self.manifest(repo, &reference, self.schema.manifest, &manifest)
                 .await,
             bytes.len(),
         )
     }
 
-    /// Pushes a manifest list of per-architecture images; returns its digest.
+    /// Pushes an index (manifest list) of per-architecture images; returns its digest.
     async fn multi_arch(&self, repo: &str, tag: &str, images: &[(&str, &str)]) -> String {
         let mut entries = Vec::new();
         for (arch, created) in images {
             let (digest, size) = self.image(repo, None, created, arch).await;
             entries.push(json!({
-                "mediaType": DOCKER_MANIFEST, "digest": digest, "size": size,
+                "mediaType": self.schema.manifest, "digest": digest, "size": size,
                 "platform": {"architecture": arch, "os": "linux"},
             }));
         }
-        let list = json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": entries});
-        self.manifest(repo, tag, DOCKER_LIST, &list).await
+        let list =
+            json!({"schemaVersion": 2, "mediaType": self.schema.index, "manifests": entries});
+        self.manifest(repo, tag, self.schema.index, &list).await
     }
 }
 
@@ -297,7 +321,7 @@ async fn tags_digests_and_platform_metadata() {
         return;
     };
     tokio::time::timeout(TEST_LIMIT, async {
-        let pusher = Pusher::new(&registry);
+        let mut pusher = Pusher::new(&registry);
         let multi = seed(&pusher).await;
         let client = registry.client();
 
@@ -383,6 +407,44 @@ async fn tags_digests_and_platform_metadata() {
             .unwrap()
             .unwrap();
         assert_eq!(single.created.unwrap().nanosecond(), 123_456_789);
+
+        // The same through the OCI schema: index and image manifests.
+        pusher.schema = &OCI;
+        let oci_index = pusher
+            .multi_arch(
+                "demo/oci",
+                "v1",
+                &[
+                    ("amd64", "2024-07-01T00:00:00Z"),
+                    ("arm64", "2024-08-01T00:00:00Z"),
+                ],
+            )
+            .await;
+        let fetched = client.manifest("demo/oci", "v1").await.unwrap();
+        assert_eq!(fetched.digest, oci_index);
+        assert!(
+            matches!(fetched.manifest, Manifest::Index { ref manifests } if manifests.len() == 2)
+        );
+        let amd: Platform = "linux/amd64".parse().unwrap();
+        let info = client
+            .tag_info("demo/oci", "v1", &[amd])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            info.created.unwrap().to_string(),
+            "2024-07-01 0:00:00.0 +00:00:00"
+        );
+        let (single, _) = pusher
+            .image("demo/oci", Some("single"), "2024-09-01T00:00:00Z", "arm64")
+            .await;
+        let fetched = client.manifest("demo/oci", "single").await.unwrap();
+        assert_eq!(fetched.digest, single);
+        assert!(matches!(fetched.manifest, Manifest::Image { .. }));
+        assert_eq!(
+            client.manifest_digest("demo/oci", "single").await.unwrap(),
+            single
+        );
 
         match client.list_tags("demo/nothing").await.unwrap_err() {
             RegistryError::NotFound { code, .. } => assert_eq!(code, "NAME_UNKNOWN"),
