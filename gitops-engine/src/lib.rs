@@ -6,4 +6,5 @@
 
 pub mod diff;
 pub mod health;
+pub mod image;
 pub mod sync;
