@@ -4,6 +4,7 @@
 //! memory, or a Git commit; nothing here does network or process I/O.
 
 pub mod build;
+pub mod edit;
 pub mod error;
 pub mod fieldspec;
 pub mod fs;
