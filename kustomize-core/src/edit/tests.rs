@@ -260,6 +260,59 @@ fn empty_values_are_filled() {
 }
 
 #[test]
+fn new_fields_go_in_output_order_under_the_entry() {
+    check(
+        "images:\n- name: a # x\n  # note\nnamespace: prod\n",
+        &[&format!("a=reg/a:v1@{D}")],
+        &format!(
+            "images:\n- name: a # x\n  newName: reg/a\n  newTag: v1\n  digest: {D}\n  # note\nnamespace: prod\n"
+        ),
+    );
+    check(
+        "images:\r\n- digest: sha256:0\r\n  name: a\r\n",
+        &["a=reg/a:*"],
+        "images:\r\n- name: a\r\n  newName: reg/a\r\n",
+    );
+    check(
+        "images:\n- name: a",
+        &["a:v1"],
+        "images:\n- name: a\n  newTag: v1",
+    );
+}
+
+#[test]
+fn every_entry_of_the_name_is_edited() {
+    check(
+        "images:\n- name: a\n  newTag: v1\n- name: a\n  newTag: v0\n",
+        &["a:v2"],
+        "images:\n- name: a\n  newTag: v2\n- name: a\n  newTag: v2\n",
+    );
+}
+
+#[test]
+fn document_markers_bom_and_multibyte_text_are_kept() {
+    check(
+        "\u{feff}---\n# überall ✓\nimages:\n- name: \"ä\" # ✓\n  newTag: v1\n",
+        &["ä:v2"],
+        "\u{feff}---\n# überall ✓\nimages:\n- name: \"ä\" # ✓\n  newTag: v2\n",
+    );
+    let got = set_image(
+        "images:\n- name: a\n  newTag: v1\n---\nimages:\n- name: a\n  newTag: v1\n",
+        &ImageEdit::parse("a:v2").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        "images:\n- name: a\n  newTag: v2\n---\nimages:\n- name: a\n  newTag: v1\n"
+    );
+    check_from_empty(
+        "---\n",
+        &["a:v1"],
+        "---\nimages:\n- name: a\n  newTag: v1\n",
+    );
+}
+
+#[test]
 fn unchanged_values_leave_the_text_alone() {
     let text = "images:\n- name: a   # x\n  newTag: \"v1\"\n";
     assert_eq!(
@@ -331,7 +384,7 @@ fn filler() -> impl Strategy<Value = String> {
         prop_oneof![
             Just("# a comment\n".to_owned()),
             Just("\n".to_owned()),
-            "[a-z]{1,8}".prop_map(|k| format!("namePrefix{k}: {k}-\n")),
+            "[a-z]{1,8}".prop_map(|k| format!("# {k}: {k}-\n")),
             Just("resources:\n- a.yaml\n  # indented comment\n- b.yaml\n".to_owned()),
             Just("labels:\n  - pairs: {app: web}\n".to_owned()),
         ],
@@ -351,10 +404,6 @@ proptest! {
         pick in any::<prop::sample::Index>(),
         new_tag in "[a-z0-9][a-z0-9._-]{0,10}",
     ) {
-        // Unknown top-level fields are harmless to the editor; keep the
-        // kustomization valid by naming them after known ones only in `filler`.
-        let before = before.replace("namePrefix", "#");
-        let after = after.replace("namePrefix", "#");
         let pad = " ".repeat(dash);
         let inner = " ".repeat(dash + 1 + gap);
         let mut block = String::from("images:\n");
@@ -378,7 +427,7 @@ proptest! {
 
     #[test]
     fn any_edit_gives_kustomizes_data(
-        tags in prop::collection::vec(("[a-c]", "[a-z0-9]{1,4}"), 0..4),
+        entries in prop::collection::btree_map("[a-c]", ("[a-z0-9]{1,4}", any::<bool>()), 0..4),
         arg in prop_oneof![
             "[a-d]:[a-z0-9.]{1,5}",
             "[a-d]@sha256:[0-9a-f]{6}",
@@ -389,24 +438,31 @@ proptest! {
             "[a-d]=\\*@sha256:[0-9a-f]{4}",
         ],
         flow in any::<bool>(),
+        crlf in any::<bool>(),
     ) {
-        let mut seen = std::collections::BTreeSet::new();
-        let entries: Vec<String> = tags
-            .into_iter()
-            .filter(|(n, _)| seen.insert(n.clone()))
-            .map(|(n, t)| format!("{{name: {n}, newName: r/{n}, newTag: x{t}}}"))
-            .collect();
-        let text = if flow {
-            format!("images: [{}]\n", entries.join(", "))
+        let flow_entry = |n: &str, t: &str| format!("{{name: {n}, newName: r/{n}, newTag: x{t}}}");
+        let text = if entries.is_empty() {
+            "kind: Kustomization\n".to_owned()
+        } else if flow {
+            let items: Vec<String> = entries.iter().map(|(n, (t, _))| flow_entry(n, t)).collect();
+            format!("images: [{}]\n", items.join(", "))
         } else {
-            entries.iter().map(|e| format!("- {e}\n")).collect::<String>()
-                .replace("- {", "images_marker- {")
-                .replacen("images_marker", "images:\n", 1)
-                .replace("images_marker", "")
+            let items: String = entries
+                .iter()
+                .map(|(n, (t, block))| if *block {
+                    format!("- newTag: x{t}\n  name: {n}\n  newName: r/{n}\n")
+                } else {
+                    format!("- {}\n", flow_entry(n, t))
+                })
+                .collect();
+            format!("images:\n{items}")
         };
-        let text = if text.is_empty() { "kind: Kustomization\n".to_owned() } else { text };
+        let text = if crlf { text.replace('\n', "\r\n") } else { text };
         let e = ImageEdit::parse(&arg).unwrap();
         let out = set_image(&text, &e).unwrap();
         prop_assert_eq!(images(&out), kustomize_model(&images(&text), &[e]));
+        let breaks = out.matches('\n').count();
+        let crlf_breaks = out.matches("\r\n").count();
+        prop_assert_eq!(crlf_breaks, if crlf { breaks } else { 0 });
     }
 }
