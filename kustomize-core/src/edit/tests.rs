@@ -130,6 +130,11 @@ fn numeric_tags_are_quoted_and_single_quotes_kept() {
         &["a:1234", "b:3.2e2"],
         "images:\n- name: a\n  newTag: \"1234\"\n- name: b\n  newTag: '3.2e2'\n",
     );
+    check(
+        "images:\n- name: a\n  newTag: !!str 12 # pinned\n",
+        &["a:13"],
+        "images:\n- name: a\n  newTag: \"13\" # pinned\n",
+    );
 }
 
 #[test]
@@ -423,6 +428,33 @@ proptest! {
             prop_assert_eq!(new_lines[n], format!("{inner}newTag: \"{new_tag}\" # c{i}"));
         }
         prop_assert_eq!(images(&out), kustomize_model(&images(&text), &[e]));
+    }
+
+    #[test]
+    fn argocd_source_merges_like_argo_cd(
+        list in prop::collection::vec("[a-c](=[a-z]{1,3})?(:[0-9]{1,2})?(@sha256:[0-9a-f]{2})?", 0..4),
+        image in "[a-d](=[a-z]{1,3})?(:[0-9]{1,2})?(@sha256:[0-9a-f]{2})?",
+        flow in any::<bool>(),
+    ) {
+        let text = if flow {
+            format!("kustomize:\n  images: [{}]\n", list.join(", "))
+        } else if list.is_empty() {
+            "kustomize:\n".to_owned()
+        } else {
+            let items: String = list.iter().map(|i| format!("    - {i} # old\n")).collect();
+            format!("# override\nkustomize:\n  images:\n{items}")
+        };
+        let out = set_argocd_source_image(&text, &image).unwrap();
+        // Argo CD's MergeImage: replace the first match, else append.
+        let delim = ["=", ":", "@"].into_iter().find(|d| image.contains(d)).unwrap_or(":");
+        let head = |s: &str| s.split(delim).next().unwrap_or_default().to_owned();
+        let mut want = list.clone();
+        match want.iter().position(|i| head(i) == head(&image)) {
+            Some(p) => want[p] = image.clone(),
+            None => want.push(image.clone()),
+        }
+        let doc = crate::yaml::parse_document(&out).unwrap();
+        prop_assert_eq!(&doc["kustomize"]["images"], &serde_json::json!(want));
     }
 
     #[test]

@@ -168,12 +168,12 @@ impl Open {
 fn scalar_end(text: &str, start: usize, span_end: usize, style: ScalarStyle) -> usize {
     let raw = &text[start..span_end];
     let len = match style {
-        ScalarStyle::SingleQuoted => closing(raw, |rest| match rest.find('\'') {
+        ScalarStyle::SingleQuoted => closing(raw, '\'', |rest| match rest.find('\'') {
             Some(i) if rest[i + 1..].starts_with('\'') => (i + 2, false),
             Some(i) => (i + 1, true),
             None => (rest.len(), true),
         }),
-        ScalarStyle::DoubleQuoted => closing(raw, |rest| match rest.find(['"', '\\']) {
+        ScalarStyle::DoubleQuoted => closing(raw, '"', |rest| match rest.find(['"', '\\']) {
             Some(i) if rest[i..].starts_with('\\') => (
                 i + 1 + rest[i + 1..].chars().next().map_or(0, char::len_utf8),
                 false,
@@ -205,10 +205,11 @@ fn scalar_end(text: &str, start: usize, span_end: usize, style: ScalarStyle) -> 
     trim_end(text, start, start + len)
 }
 
-/// The length of a quoted scalar's text: `step` reads past one piece of
-/// the rest and says whether it closed the quotes.
-fn closing(raw: &str, step: impl Fn(&str) -> (usize, bool)) -> usize {
-    let mut at = 1;
+/// The length of a quoted scalar's text (with any tag or anchor before the
+/// opening `quote`): `step` reads past one piece of the rest and says
+/// whether it closed the quotes.
+fn closing(raw: &str, quote: char, step: impl Fn(&str) -> (usize, bool)) -> usize {
+    let mut at = raw.find(quote).map_or(raw.len(), |i| i + 1);
     while at < raw.len() {
         let (advance, done) = step(&raw[at..]);
         at += advance;
@@ -275,6 +276,18 @@ mod tests {
         let (_, flow) = root.get_ci("flow").unwrap();
         assert_eq!(text_of(src, flow), "[a, {b: c}]");
         assert!(matches!(flow.kind, Kind::Seq { flow: true, .. }));
+    }
+
+    #[test]
+    fn scalar_ends_exclude_comments_and_include_tags() {
+        let src =
+            "a: !!str \"v\\\"1\" # c\nb: &x 'it''s' # d\nc: !!str 12 # e\nd: |\n  x\n\n  y\n# f\n";
+        let root = parse(src).unwrap().unwrap();
+        let value = |k| text_of(src, root.get_ci(k).unwrap().1);
+        assert_eq!(value("a"), "!!str \"v\\\"1\"");
+        assert_eq!(value("b"), "&x 'it''s'");
+        assert_eq!(value("c"), "!!str 12");
+        assert_eq!(value("d"), "x\n\n  y");
     }
 
     #[test]
