@@ -7,6 +7,7 @@
 //! `api/internal/image/image.go` (`Split`).
 
 use super::EditError;
+use std::fmt;
 
 /// What an edit does to one of an image entry's optional fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +103,28 @@ impl ImageEdit {
     }
 }
 
+/// The argument form of the edit, which [`ImageEdit::parse`] reads back:
+/// `name:tag@digest` when the name allows it, else `name=newName:tag@digest`
+/// (with an empty new name when the edit clears it). This is also the
+/// string form Argo CD keeps in `kustomize.images`.
+impl fmt::Display for ImageEdit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let part = |edit: &FieldEdit, sep: &str| match edit {
+            FieldEdit::Clear => String::new(),
+            FieldEdit::Set(v) => format!("{sep}{v}"),
+            FieldEdit::Preserve => format!("{sep}*"),
+        };
+        let new_name = part(&self.new_name, "");
+        let suffix = part(&self.new_tag, ":") + &part(&self.digest, "@");
+        let plain_name = split_image(&self.name) == (self.name.as_str(), None, None);
+        if new_name.is_empty() && !suffix.is_empty() && plain_name {
+            write!(f, "{}{suffix}", self.name)
+        } else {
+            write!(f, "{}={new_name}{suffix}", self.name)
+        }
+    }
+}
+
 /// The optional fields of an `images` entry that `set image` writes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageFields {
@@ -137,6 +160,7 @@ pub fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn set(v: &str) -> FieldEdit {
         FieldEdit::Set(v.into())
@@ -238,6 +262,48 @@ mod tests {
         assert_eq!(split_image("a@sha256:x"), ("a", None, Some("sha256:x")));
         assert_eq!(split_image("h:1/a:t@d"), ("h:1/a", Some("t"), Some("d")));
         assert_eq!(split_image("/a:t"), ("/a", Some("t"), None));
+    }
+
+    #[test]
+    fn display_is_the_argument_form() {
+        for arg in [
+            "a:v1",
+            "a=reg/a:v1@sha256:x",
+            "a=*:v1",
+            "a@sha256:x",
+            "a=b",
+            "a=",
+        ] {
+            assert_eq!(ImageEdit::parse(arg).unwrap().to_string(), arg);
+        }
+        let e = edit("h:1", Clear, set("v"), Clear);
+        assert_eq!(e.to_string(), "h:1=:v");
+        assert_eq!(ImageEdit::parse(&e.to_string()).unwrap(), e);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn display_round_trips(
+            name in "[a-z:/@.]{1,8}",
+            fields in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(None),
+                    proptest::strategy::Just(Some("*".to_owned())),
+                    "[a-z0-9.]{1,5}".prop_map(Some),
+                ],
+                3,
+            ),
+        ) {
+            let field = |f: &Option<String>| f.as_deref().map_or(Clear, FieldEdit::from_part);
+            let new_name = match &fields[0] {
+                // a new name must not itself hold a tag or digest
+                Some(v) if split_image(v) == (v.as_str(), None, None) => field(&fields[0]),
+                _ => Clear,
+            };
+            let e = edit(&name, new_name, field(&fields[1]), field(&fields[2]));
+            let parsed = ImageEdit::parse(&e.to_string());
+            proptest::prop_assert_eq!(parsed.as_ref().ok(), Some(&e), "{}", e);
+        }
     }
 
     #[test]
