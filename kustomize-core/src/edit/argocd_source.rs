@@ -44,7 +44,7 @@ pub fn set_argocd_source_image(text: &str, image: &str) -> Result<String, EditEr
         }
     };
     let out = match splice {
-        Some(splice) => text::apply(text, vec![splice]),
+        Some(splice) => text::apply(text, vec![splice])?,
         None => {
             let mut out = text.to_owned();
             if !out.is_empty() && !out.ends_with('\n') {
@@ -54,8 +54,7 @@ pub fn set_argocd_source_image(text: &str, image: &str) -> Result<String, EditEr
             out
         }
     };
-    parse_document(&out).map_err(EditError::Broken)?;
-    Ok(out)
+    text::check_parses(out)
 }
 
 fn set_in_root(

@@ -37,8 +37,7 @@ pub fn set_images(text: &str, edits: &[ImageEdit]) -> Result<String, EditError> 
         if edits[i + 1..].iter().any(|later| later.name == edit.name) {
             continue;
         }
-        out = set_one(&out, edit)?;
-        parse_document(&out).map_err(EditError::Broken)?;
+        out = text::check_parses(set_one(&out, edit)?)?;
     }
     Ok(out)
 }
@@ -68,7 +67,7 @@ fn set_one(text: &str, edit: &ImageEdit) -> Result<String, EditError> {
         let images = root.get_ci("images");
         splices.push(add_entry(text, eol, &root, pairs, images, edit)?);
     }
-    Ok(text::apply(text, splices))
+    text::apply(text, splices)
 }
 
 /// Edits the entries of `seq` named `edit.name`; whether there was one.

@@ -61,9 +61,10 @@ pub enum EditError {
         /// The construct in the way.
         construct: &'static str,
     },
-    /// The edited text failed to parse; this is a bug in the editor.
-    #[error("internal error: the edited text is not valid YAML ({0})")]
-    Broken(crate::yaml::YamlError),
+    /// The editor went wrong (its edits overlap or their result does not
+    /// parse); this is a bug in the editor, and no text is returned.
+    #[error("internal error: {0}")]
+    Broken(String),
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Byte-range edits of a text and the line facts they need.
 
+use super::EditError;
 use crate::yaml::parse_document;
 use saphyr_parser::ScalarStyle;
 use serde_json::{Value, json};
@@ -23,18 +24,35 @@ impl Splice {
     }
 }
 
-/// Applies non-overlapping splices; insertions at one offset keep their order.
-pub(crate) fn apply(text: &str, mut splices: Vec<Splice>) -> String {
+/// Applies splices; insertions at one offset keep their order. Overlapping
+/// splices are an editor bug, reported as [`EditError::Broken`].
+pub(crate) fn apply(text: &str, mut splices: Vec<Splice>) -> Result<String, EditError> {
     splices.sort_by_key(|s| (s.start, s.end));
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
     for s in splices {
+        if s.start < at || s.end < s.start {
+            return Err(EditError::Broken(format!(
+                "overlapping edits at bytes {}..{}",
+                s.start, s.end
+            )));
+        }
         out.push_str(&text[at..s.start]);
         out.push_str(&s.with);
         at = s.end;
     }
     out.push_str(&text[at..]);
-    out
+    Ok(out)
+}
+
+/// Checks that an edited text still parses.
+pub(crate) fn check_parses(out: String) -> Result<String, EditError> {
+    match parse_document(&out) {
+        Ok(_) => Ok(out),
+        Err(e) => Err(EditError::Broken(format!(
+            "the edited text is not valid YAML ({e})"
+        ))),
+    }
 }
 
 /// The line break the text uses: `\r\n` when its first line ends so.
@@ -167,7 +185,23 @@ mod tests {
                 },
             ],
         );
-        assert_eq!(s, "adXYef");
+        assert_eq!(s.unwrap(), "adXYef");
+        let overlap = vec![
+            Splice {
+                start: 1,
+                end: 3,
+                with: String::new(),
+            },
+            Splice {
+                start: 2,
+                end: 4,
+                with: String::new(),
+            },
+        ];
+        assert!(matches!(
+            apply("abcdef", overlap),
+            Err(EditError::Broken(_))
+        ));
     }
 
     #[test]
