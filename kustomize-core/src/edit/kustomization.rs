@@ -258,14 +258,14 @@ impl<'a> Plan<'a> {
             _ => None,
         };
         let mut ops = Vec::with_capacity(pairs.len());
-        for (i, (k, v)) in pairs.iter().enumerate() {
+        for (k, v) in pairs {
             let key = k.scalar().unwrap_or_default();
-            let later_spelling = pairs[i + 1..]
-                .iter()
-                .any(|(k2, _)| k2.scalar().is_some_and(|s| s.eq_ignore_ascii_case(key)));
+            let shadowed = entry
+                .get_ci(key)
+                .is_some_and(|(read, _)| read.start != k.start);
             let op = match rank(key) {
                 None | Some(0) => Op::Keep,
-                Some(_) if later_spelling => Op::Remove,
+                Some(_) if shadowed => Op::Remove,
                 Some(r) => match wanted(r) {
                     None => Op::Remove,
                     Some(w) if v.scalar() == Some(w.as_str()) && !v.is_null() => Op::Keep,

@@ -398,7 +398,125 @@ fn filler() -> impl Strategy<Value = String> {
     .prop_map(|v| v.concat())
 }
 
+/// One entry of an images list: fields in any order and quoting, first
+/// on the dash line; `(dash column, gap)` picks the layout.
+fn entry() -> impl Strategy<Value = (Vec<String>, bool)> {
+    let field = |k: &'static str, v: &'static [&'static str]| {
+        prop::option::of(prop::sample::select(v.to_vec()).prop_map(move |v| format!("{k}: {v}")))
+    };
+    (
+        prop::sample::select(vec!["a", "b", "'c'"]),
+        field("newName", &["r/x", "\"r/y\"", "'z'"]),
+        field("newTag", &["v1 # c", "\"2\"", "'v3'", ">-\n    v4"]),
+        field("digest", &["sha256:0", "\"sha256:1\""]),
+        field("tagSuffix", &["-s"]),
+        any::<bool>(),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(name, n, t, d, s, flow, rot)| {
+            let mut fields: Vec<String> = [n, t, d, s].into_iter().flatten().collect();
+            fields.push(format!("name: {name}"));
+            let r = rot.index(fields.len());
+            fields.rotate_left(r);
+            (fields, flow)
+        })
+}
+
+/// A kustomization: a few plain fields and an images list in some layout.
+fn kustomization() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["images", "Images", "imageTags"]),
+        prop::collection::vec(entry(), 0..4),
+        0usize..3,
+        1usize..3,
+        any::<bool>(),
+        prop::sample::select(vec![
+            "",
+            "kind: Kustomization\n",
+            "# top\n\nresources:\n  - x.yaml\n",
+        ]),
+        prop::sample::select(vec!["", "namespace: ns\n", "\n# end\n"]),
+    )
+        .prop_map(|(key, entries, dash, gap, flow_list, head, tail)| {
+            let flow_entry = |f: &[String]| {
+                let f: Vec<String> = f
+                    .iter()
+                    .filter(|x| !x.contains('\n') && !x.contains('#'))
+                    .cloned()
+                    .collect();
+                format!("{{{}}}", f.join(", "))
+            };
+            let list = if flow_list {
+                let items: Vec<String> = entries.iter().map(|(f, _)| flow_entry(f)).collect();
+                format!("{key}: [{}]\n", items.join(", "))
+            } else if entries.is_empty() {
+                String::new()
+            } else {
+                let pad = " ".repeat(dash);
+                let inner = " ".repeat(dash + 1 + gap);
+                let mut out = format!("{key}:\n");
+                for (fields, flow) in &entries {
+                    if *flow {
+                        out.push_str(&format!(
+                            "{pad}-{}{}\n",
+                            " ".repeat(gap),
+                            flow_entry(fields)
+                        ));
+                        continue;
+                    }
+                    for (i, f) in fields.iter().enumerate() {
+                        let f = f.replace("\n    ", &format!("\n{inner}  "));
+                        if i == 0 {
+                            out.push_str(&format!("{pad}-{}{f}\n", " ".repeat(gap)));
+                        } else {
+                            out.push_str(&format!("{inner}{f}\n"));
+                        }
+                    }
+                }
+                out
+            };
+            format!("{head}{list}{tail}")
+        })
+}
+
 proptest! {
+    #[test]
+    fn edits_of_random_kustomizations_match_kustomize(
+        text in kustomization(),
+        arg in "[a-c](=([a-z]{1,2}|\\*))?(:([0-9]{1,2}|\\*))?(@(sha256:[0-9]|\\*))?",
+        crlf in any::<bool>(),
+    ) {
+        let text = if crlf { text.replace('\n', "\r\n") } else { text };
+        prop_assert!(Kustomization::parse(text.as_bytes(), Path::new("k")).is_ok(), "{}", text);
+        let Ok(e) = ImageEdit::parse(&arg) else { return Ok(()) };
+        // kustomize merges duplicate names; only compare when names are unique.
+        let k = Kustomization::parse(text.as_bytes(), Path::new("k")).unwrap();
+        let names: Vec<&str> = k.images.iter().chain(&k.image_tags).map(|i| i.name.as_str()).collect();
+        let unique = names.iter().all(|n| names.iter().filter(|m| *m == n).count() == 1);
+        match set_image(&text, &e) {
+            Ok(out) => {
+                if unique {
+                    prop_assert_eq!(images(&out), kustomize_model(&images(&text), &[e]), "{}\n=>\n{}", text, out);
+                }
+            }
+            Err(err) => prop_assert!(!matches!(err, EditError::Broken(_)), "{}\n{}", err, text),
+        }
+    }
+
+    #[test]
+    fn never_panics_on_odd_text(
+        text in "(images|name|newTag|kustomize|[a-z]|[-:\\[\\]{},#'\" \n\t!&*|>~]){0,40}",
+        arg in "[a-z]{1,2}(=[a-z*]{0,2})?(:[a-z0-9*]{0,2})?(@[a-z*]{0,2})?",
+    ) {
+        // Input errors are fine; an internal error is an editor bug.
+        if let Ok(e) = ImageEdit::parse(&arg) {
+            let result = set_image(&text, &e);
+            prop_assert!(!matches!(result, Err(EditError::Broken(_))), "{:?}", result);
+        }
+        let result = set_argocd_source_image(&text, &arg);
+        prop_assert!(!matches!(result, Err(EditError::Broken(_))), "{:?}", result);
+    }
+
     #[test]
     fn only_the_edited_scalar_changes(
         before in filler(),

@@ -49,15 +49,22 @@ impl Node {
             if matches!(v.as_str(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
-    /// The value of the last pair whose scalar key equals `key` ignoring
-    /// ASCII case (Go's JSON decoder keeps the last spelling of a field).
+    /// The pair kustomize reads for field `key`: keys match ignoring ASCII
+    /// case; of several spellings the greatest in byte order wins (the YAML
+    /// becomes JSON with sorted keys, and Go's decoder keeps the last), and
+    /// of repeats of one spelling the last wins. `kubectl kustomize` reads
+    /// `images` over `Images` in either order, and `Images` over `IMAGES`.
     pub fn get_ci(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.kind {
             Kind::Map { pairs, .. } => pairs
                 .iter()
-                .rev()
-                .find(|(k, _)| k.scalar().is_some_and(|s| s.eq_ignore_ascii_case(key)))
-                .map(|(k, v)| (k, v)),
+                .enumerate()
+                .filter_map(|(i, (k, v))| {
+                    let s = k.scalar().filter(|s| s.eq_ignore_ascii_case(key))?;
+                    Some(((s, i), (k, v)))
+                })
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .map(|(_, pair)| pair),
             _ => None,
         }
     }
@@ -288,6 +295,16 @@ mod tests {
         assert_eq!(value("b"), "&x 'it''s'");
         assert_eq!(value("c"), "!!str 12");
         assert_eq!(value("d"), "x\n\n  y");
+    }
+
+    #[test]
+    fn the_field_read_is_the_greatest_spelling_then_the_last_repeat() {
+        let src = "images: 1\nImages: 2\nIMAGES: 3\nimages: 4\nx: 5\n";
+        let root = parse(src).unwrap().unwrap();
+        assert_eq!(root.get_ci("images").unwrap().1.scalar(), Some("4"));
+        let src = "IMAGES: 3\nImages: 2\n";
+        let root = parse(src).unwrap().unwrap();
+        assert_eq!(root.get_ci("images").unwrap().1.scalar(), Some("2"));
     }
 
     #[test]
