@@ -14,10 +14,16 @@
 //! value; a plain value that would read back as a non-string (`"1234"`,
 //! `"yes"`) is double-quoted. Every result is checked to parse again.
 //!
+//! Fields are found as kustomize reads them: names match ignoring ASCII
+//! case, and of several spellings the one kustomize uses is edited (see
+//! `tree::Node::get_ci`); the deprecated `imageTags` list is searched too.
+//!
 //! Deliberate differences from `kustomize edit set image`, which re-emits the
 //! whole file: entries are not re-sorted by name (new ones are appended), and
 //! every entry with the edited name is edited (kustomize merges duplicates
-//! into one). The resulting `images` data otherwise match kustomize's.
+//! into one); an empty image name is an error. Removing the first field of
+//! an entry (on its `- ` line) also removes comment lines between it and the
+//! next kept field. The resulting image data otherwise match kustomize's.
 
 mod arg;
 mod argocd_source;
