@@ -54,7 +54,7 @@ enum SetCommand {
     /// digest keeps the value already in the file.
     Image {
         /// The directory holding kustomization.yaml (or .yml, or Kustomization).
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = ".", value_name = "DIR")]
         kustomization: PathBuf,
         /// The images to set.
         #[arg(required = true, value_name = "IMAGE")]

@@ -62,6 +62,11 @@ fn failures_exit_1_with_a_clear_message() {
         "images: {web: v1}\n"
     );
 
+    std::fs::write(dir.path().join("Kustomization"), "images: []\n").unwrap();
+    let out = gitops(&["edit", "set", "image", "--kustomization", d, "web:v2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("found multiple kustomization files"));
+
     let out = gitops(&["edit", "set", "image", "--kustomization", d, "web"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid image argument \"web\""));
