@@ -19,6 +19,7 @@
 //! ```
 
 pub mod build;
+pub mod edit;
 pub mod error;
 pub mod fieldspec;
 pub mod fs;

@@ -1,10 +1,12 @@
 //! `gitops`: the command-line interface.
 
 use clap::{Parser, Subcommand};
+use kustomize_core::edit::{ImageEdit, set_images};
 use kustomize_core::fs::LoadRestrictor;
+use kustomize_core::kustomization::FILE_NAMES;
 use kustomize_core::{BuildOptions, build_disk};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// GitOps delivery for Kubernetes: render kustomizations, diff and sync applications.
@@ -26,11 +28,59 @@ enum Command {
         #[arg(long, default_value = "LoadRestrictionsRootOnly")]
         load_restrictor: LoadRestrictor,
     },
+    /// Edit a kustomization file in place, keeping its layout and comments.
+    Edit {
+        #[command(subcommand)]
+        command: EditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EditCommand {
+    /// Set a field of the kustomization.
+    Set {
+        #[command(subcommand)]
+        command: SetCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SetCommand {
+    /// Set images' new names, tags or digests, as `kustomize edit set image` does.
+    ///
+    /// Each argument is one of <image>=<newimage>:<newtag>, <image>=<newimage>@<digest>,
+    /// <image>=<newimage>:<newtag>@<digest>, <image>=<newimage>, <image>:<newtag>,
+    /// <image>:<newtag>@<digest> or <image>@<digest>; `*` as the new name, tag or
+    /// digest keeps the value already in the file.
+    Image {
+        /// The directory holding kustomization.yaml (or .yml, or Kustomization).
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        kustomization: PathBuf,
+        /// The images to set.
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Edit {
+            command:
+                EditCommand::Set {
+                    command:
+                        SetCommand::Image {
+                            kustomization,
+                            images,
+                        },
+                },
+        } => match set_image_in_dir(&kustomization, &images) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Build {
             dir,
             load_restrictor,
@@ -58,4 +108,41 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Applies `kustomize edit set image ARGS` to the kustomization file in
+/// `dir`, rewriting it only when its text changes.
+fn set_image_in_dir(dir: &Path, args: &[String]) -> Result<(), String> {
+    let edits = args
+        .iter()
+        .map(|a| ImageEdit::parse(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let found: Vec<PathBuf> = FILE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    let path = match found.as_slice() {
+        [one] => one,
+        [] => {
+            return Err(format!(
+                "unable to find one of {} in directory '{}'",
+                FILE_NAMES.map(|n| format!("'{n}'")).join(", "),
+                dir.display()
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "found multiple kustomization files under: {}",
+                dir.display()
+            ));
+        }
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let edited = set_images(&text, &edits).map_err(|e| format!("{}: {e}", path.display()))?;
+    if edited != text {
+        std::fs::write(path, edited).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }

@@ -1,0 +1,73 @@
+//! `gitops edit set image` edits the kustomization file in place.
+
+use std::process::Command;
+
+fn gitops(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .args(args)
+        .output()
+        .expect("run gitops")
+}
+
+#[test]
+fn edits_the_kustomization_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kustomization.yml");
+    std::fs::write(
+        &file,
+        "# overlay\nimages:\n- name: web # main\n  newTag: v1\n",
+    )
+    .unwrap();
+    let out = gitops(&[
+        "edit",
+        "set",
+        "image",
+        "--kustomization",
+        dir.path().to_str().unwrap(),
+        "web:v2",
+        "db=mirror/postgres:16",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "# overlay\nimages:\n- name: web # main\n  newTag: v2\n- name: db\n  newName: mirror/postgres\n  newTag: \"16\"\n"
+    );
+}
+
+#[test]
+fn failures_exit_1_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = gitops(&["edit", "set", "image", "--kustomization", d, "web:v2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unable to find one of 'kustomization.yaml'")
+    );
+
+    let file = dir.path().join("kustomization.yaml");
+    std::fs::write(&file, "images: {web: v1}\n").unwrap();
+    let out = gitops(&["edit", "set", "image", "--kustomization", d, "web:v2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kustomization.yaml: images: expected a sequence"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "images: {web: v1}\n"
+    );
+
+    std::fs::write(dir.path().join("Kustomization"), "images: []\n").unwrap();
+    let out = gitops(&["edit", "set", "image", "--kustomization", d, "web:v2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("found multiple kustomization files"));
+
+    let out = gitops(&["edit", "set", "image", "--kustomization", d, "web"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid image argument \"web\""));
+}
