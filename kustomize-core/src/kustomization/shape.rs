@@ -186,7 +186,10 @@ pub(crate) const KUSTOMIZATION: Shape = Struct(&[
 pub(crate) fn canonicalize(value: &mut Value, shape: &Shape) -> Result<(), String> {
     match (shape, value) {
         (Struct(fields), Value::Object(map)) => {
-            let old = std::mem::take(map);
+            // Kustomize reads the file through JSON with sorted keys, so of
+            // two spellings of one field the greatest in byte order wins.
+            let mut old: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+            old.sort_by(|a, b| a.0.cmp(&b.0));
             let mut out = Map::with_capacity(old.len());
             for (key, mut v) in old {
                 let (name, inner) = fields
@@ -194,8 +197,11 @@ pub(crate) fn canonicalize(value: &mut Value, shape: &Shape) -> Result<(), Strin
                     .find(|(f, _)| *f == key)
                     .or_else(|| fields.iter().find(|(f, _)| f.eq_ignore_ascii_case(&key)))
                     .ok_or_else(|| key.clone())?;
+                if v.is_null() {
+                    // Go's decoder leaves a field alone when given null.
+                    continue;
+                }
                 canonicalize(&mut v, inner)?;
-                // Go keeps the last of two spellings of one field.
                 out.insert((*name).to_owned(), v);
             }
             *map = out;
@@ -231,6 +237,17 @@ mod tests {
             canonicalize(&mut v, &KUSTOMIZATION).unwrap_err(),
             "includeVolumeClaimTemplates"
         );
+    }
+
+    #[test]
+    fn null_fields_are_absent_and_greatest_spelling_wins() {
+        // A null leaves the field as an earlier spelling set it, as in Go.
+        let mut v = json!({"images": null, "Images": [{"name": "a", "digest": null}]});
+        canonicalize(&mut v, &KUSTOMIZATION).unwrap();
+        assert_eq!(v, json!({"images": [{"name": "a"}]}));
+        let mut v = json!({"images": [{"name": "lower"}], "Images": [{"name": "upper"}]});
+        canonicalize(&mut v, &KUSTOMIZATION).unwrap();
+        assert_eq!(v, json!({"images": [{"name": "lower"}]}));
     }
 
     #[test]
