@@ -29,7 +29,11 @@ fn resolves_branches_tags_shas_and_head() {
     assert_eq!(resolve("feature"), first);
     assert_eq!(resolve("refs/heads/feature"), first);
     assert_eq!(resolve("v1"), first, "lightweight tag");
-    assert_eq!(resolve("v2"), second, "annotated tag is peeled to its commit");
+    assert_eq!(
+        resolve("v2"),
+        second,
+        "annotated tag is peeled to its commit"
+    );
     assert_eq!(resolve("refs/tags/v2"), second);
     assert_eq!(resolve("HEAD"), second);
     assert_eq!(resolve(""), second, "empty revision means HEAD");
@@ -68,14 +72,21 @@ fn fetch_sees_new_commits_and_prunes_deleted_refs() {
     up.git(&["tag", "-d", "v1"]);
     up.git(&["tag", "v3"]);
 
-    assert_eq!(repo.resolve("main").unwrap().to_string(), second, "not fetched yet");
+    assert_eq!(
+        repo.resolve("main").unwrap().to_string(),
+        second,
+        "not fetched yet"
+    );
     repo.fetch().unwrap();
     assert_eq!(repo.resolve("main").unwrap().to_string(), third);
     assert_eq!(repo.resolve("HEAD").unwrap().to_string(), third);
     assert_eq!(repo.resolve("v3").unwrap().to_string(), third);
     for gone in ["feature", "v1"] {
         assert!(
-            matches!(repo.resolve(gone), Err(SourceError::RevisionNotFound { .. })),
+            matches!(
+                repo.resolve(gone),
+                Err(SourceError::RevisionNotFound { .. })
+            ),
             "{gone} should be pruned"
         );
     }
@@ -84,27 +95,46 @@ fn fetch_sees_new_commits_and_prunes_deleted_refs() {
 #[test]
 fn reopening_uses_the_existing_clone() {
     let (up, _, second) = upstream();
-    let path = GitRepo::open_or_clone(&up.url(), &up.cache).unwrap().path().to_path_buf();
+    let path = GitRepo::open_or_clone(&up.url(), &up.cache)
+        .unwrap()
+        .path()
+        .to_path_buf();
     up.write("a.txt", "three\n");
     up.commit("third");
     let again = GitRepo::open_or_clone(&up.url(), &up.cache).unwrap();
     assert_eq!(again.path(), path);
-    assert_eq!(again.resolve("main").unwrap().to_string(), second, "open does not fetch");
+    assert_eq!(
+        again.resolve("main").unwrap().to_string(),
+        second,
+        "open does not fetch"
+    );
     assert!(path.starts_with(&up.cache));
 
     // A plain path to the same upstream is another remote with its own clone.
     let by_path = GitRepo::open_or_clone(up.dir.to_str().unwrap(), &up.cache).unwrap();
     assert_ne!(by_path.path(), path);
-    assert_ne!(by_path.resolve("main").unwrap().to_string(), second, "fresh clone");
+    assert_ne!(
+        by_path.resolve("main").unwrap().to_string(),
+        second,
+        "fresh clone"
+    );
 }
 
 #[test]
 fn missing_revisions_are_typed_errors_naming_url_and_revision() {
     let (up, _, _) = upstream();
     let repo = GitRepo::open_or_clone(&up.url(), &up.cache).unwrap();
-    for rev in ["nope", "deadbeef", "0123456789012345678901234567890123456789", "v1^{tree}x"] {
+    for rev in [
+        "nope",
+        "deadbeef",
+        "0123456789012345678901234567890123456789",
+        "v1^{tree}x",
+    ] {
         let err = repo.resolve(rev).unwrap_err();
-        assert!(matches!(err, SourceError::RevisionNotFound { .. }), "{rev}: {err:?}");
+        assert!(
+            matches!(err, SourceError::RevisionNotFound { .. }),
+            "{rev}: {err:?}"
+        );
         let msg = err.to_string();
         assert!(msg.contains(&up.url()) && msg.contains(rev), "{msg}");
     }
@@ -144,9 +174,20 @@ fn an_empty_remote_clones_but_has_no_head() {
 #[test]
 fn https_needs_the_feature_and_ssh_is_refused() {
     let tmp = tempfile::TempDir::new().unwrap();
-    for url in ["https://example.com/x.git", "ssh://git@example.com/x.git", "git@example.com:x.git"] {
+    for url in [
+        "https://example.com/x.git",
+        "ssh://git@example.com/x.git",
+        "git@example.com:x.git",
+    ] {
         let err = GitRepo::open_or_clone(url, tmp.path()).unwrap_err();
-        assert!(matches!(err, SourceError::UnsupportedTransport { .. }), "{url}: {err:?}");
+        assert!(
+            matches!(err, SourceError::UnsupportedTransport { .. }),
+            "{url}: {err:?}"
+        );
     }
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing cloned");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "nothing cloned"
+    );
 }

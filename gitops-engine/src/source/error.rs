@@ -61,7 +61,9 @@ pub enum SourceError {
         revision: String,
     },
     /// The source path is absolute or climbs out of the repository.
-    #[error("repository '{url}' at {revision}: path '{path}' must be relative and stay inside the repository")]
+    #[error(
+        "repository '{url}' at {revision}: path '{path}' must be relative and stay inside the repository"
+    )]
     InvalidPath {
         /// The repository URL (or local directory).
         url: String,
@@ -90,7 +92,7 @@ pub enum SourceError {
         /// The source path.
         path: String,
         /// The build error.
-        source: kustomize_core::Error,
+        source: Box<kustomize_core::Error>,
     },
     /// A manifest of a plain directory could not be read or parsed.
     #[error("repository '{url}' at {revision}: manifest '{}': {problem}", file.display())]

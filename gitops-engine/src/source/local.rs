@@ -50,13 +50,18 @@ impl LocalDir {
             url: self.root.display().to_string(),
             revision: WORKING_TREE.to_owned(),
         };
-        let (objects, warnings) = render_tree(Arc::new(DiskFs), &self.root, path, options, &origin)?;
+        let (objects, warnings) =
+            render_tree(Arc::new(DiskFs), &self.root, path, options, &origin)?;
         let mut digest = Sha256::new();
         for object in &objects {
             digest.update(object.to_string().as_bytes());
             digest.update(b"\n");
         }
-        let hex: String = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = digest
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(Rendered {
             revision: format!("sha256:{hex}"),
             objects,

@@ -116,9 +116,13 @@ pub(crate) fn render_tree(
             url: origin.url.clone(),
             revision: origin.revision.clone(),
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         })?;
-        let objects = built.resources.into_iter().map(|r| Value::Object(r.object)).collect();
+        let objects = built
+            .resources
+            .into_iter()
+            .map(|r| Value::Object(r.object))
+            .collect();
         return Ok((objects, built.warnings));
     }
     PlainDir {
@@ -203,7 +207,10 @@ impl PlainDir<'_> {
             };
             let is_link = real != real_dir.join(name);
             if is_link && !real.starts_with(self.real_root()?) {
-                return Err(self.problem(&entry, "symbolic link points outside the source root".into()));
+                return Err(self.problem(
+                    &entry,
+                    "symbolic link points outside the source root".into(),
+                ));
             }
             if self.fs.is_dir(&entry) {
                 // Like a file-system walk, linked directories are not entered.
@@ -237,12 +244,15 @@ impl PlainDir<'_> {
             .and_then(|docs| check_documents(file, docs));
         match parsed {
             Ok(docs) => objects.extend(docs),
-            // A file that does not look like a manifest is some other YAML
-            // file (a values file, CI config): skip it, as Argo CD does.
-            Err(problem) if !looks_like_manifest(&text) => warnings.push(format!(
-                "skipping '{}': not a Kubernetes manifest ({problem})",
-                self.relative(file).display()
-            )),
+            // A YAML file that does not look like a manifest is some other
+            // YAML file (a values file, CI config): skip it, as Argo CD does.
+            // A JSON file must be a manifest.
+            Err(problem) if !is_json(file) && !looks_like_manifest(&text) => {
+                warnings.push(format!(
+                    "skipping '{}': not a Kubernetes manifest ({problem})",
+                    self.relative(file).display()
+                ))
+            }
             Err(problem) => return Err(self.problem(file, problem)),
         }
         Ok(())
@@ -279,11 +289,15 @@ fn check_documents(file: &Path, docs: Vec<Value>) -> Result<Vec<Value>, String> 
             }
         ));
     }
-    let is_json = file.extension().is_some_and(|e| e == "json");
-    if is_json && docs.len() > 1 {
+    if is_json(file) && docs.len() > 1 {
         return Err("found multiple objects; a JSON file holds a single object".into());
     }
     Ok(docs)
+}
+
+/// Whether a file is JSON, by its extension.
+fn is_json(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e == "json")
 }
 
 /// Whether text that failed to parse was meant to be a manifest.

@@ -132,7 +132,10 @@ impl GitRepo {
     pub fn resolve(&self, revision: &str) -> Result<Oid, SourceError> {
         let rev = revision.trim();
         let object = if rev.is_empty() || rev == "HEAD" {
-            let head = self.repo.head().map_err(|e| self.revision_error(revision, e))?;
+            let head = self
+                .repo
+                .head()
+                .map_err(|e| self.revision_error(revision, e))?;
             head.peel(ObjectType::Any)
                 .map_err(|e| self.revision_error(revision, e))?
         } else if let Some(reference) = self.find_ref(rev)? {
@@ -176,7 +179,10 @@ impl GitRepo {
 
     /// The object whose id starts with `hex`.
     fn find_by_prefix(&self, revision: &str, hex: &str) -> Result<Oid, SourceError> {
-        let odb = self.repo.odb().map_err(|e| self.revision_error(revision, e))?;
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| self.revision_error(revision, e))?;
         let prefix = Oid::from_str(hex).map_err(|e| self.revision_error(revision, e))?;
         match odb.exists_prefix(prefix, hex.len()) {
             Ok(oid) => Ok(oid),
