@@ -65,6 +65,16 @@ fn kustomization_from_a_commit_equals_the_checked_out_build() {
 }
 
 #[test]
+fn a_local_kustomization_renders_as_kubectl_kustomize_does() {
+    let local = LocalDir::new(monorepo()).unwrap();
+    let rendered = local
+        .render("apps/prod", &RenderOptions::default())
+        .unwrap();
+    let oracle = std::fs::read_to_string(monorepo().join("expected/prod.yaml")).unwrap();
+    assert_eq!(as_yaml(&rendered), oracle);
+}
+
+#[test]
 fn the_load_restrictor_sees_through_links_in_the_tree() {
     let up = Upstream::new();
     up.write(
@@ -140,6 +150,8 @@ fn plain_dir(up: &Upstream) {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: l\n",
     );
     up.symlink("d/linked-dir", "../shared");
+    up.symlink("d/notes.txt", "/etc/hostname");
+    up.symlink("d/dangling.yaml", "gone.yaml");
 }
 
 fn names(rendered: &Rendered) -> Vec<String> {
@@ -159,9 +171,14 @@ fn plain_directories_render_in_path_order() {
 
     let flat = render(&repo, commit, "d", &RenderOptions::default()).unwrap();
     assert_eq!(names(&flat), ["a", "b1", "b2", "c", "l"]);
-    assert_eq!(flat.warnings.len(), 1, "{:?}", flat.warnings);
+    assert_eq!(flat.warnings.len(), 2, "{:?}", flat.warnings);
     assert!(
-        flat.warnings[0].contains("values.yaml"),
+        flat.warnings[0].contains("dangling.yaml"),
+        "{:?}",
+        flat.warnings
+    );
+    assert!(
+        flat.warnings[1].contains("values.yaml"),
         "{:?}",
         flat.warnings
     );
@@ -188,6 +205,15 @@ fn plain_directories_render_in_path_order() {
     assert_eq!(
         local.render("d", &recurse).unwrap().revision,
         from_disk.revision
+    );
+    // Rooted at `d`, the linked manifest lies outside the source.
+    let err = LocalDir::new(up.dir.join("d"))
+        .unwrap()
+        .render(".", &RenderOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, SourceError::Manifest { file, .. } if file == Path::new("linked.yaml")),
+        "{err:?}"
     );
     assert_ne!(
         local

@@ -192,33 +192,35 @@ impl PlainDir<'_> {
             let Some(name) = entry.file_name() else {
                 continue;
             };
-            let real = match self.fs.canonicalize(&entry) {
-                Ok(real) => real,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    if is_manifest_name(&entry) {
-                        warnings.push(format!(
-                            "skipping manifest file '{}': destination of symbolic link is missing",
-                            self.relative(&entry).display()
-                        ));
-                    }
-                    continue;
-                }
-                Err(e) => return Err(self.problem(&entry, e.to_string())),
-            };
-            let is_link = real != real_dir.join(name);
-            if is_link && !real.starts_with(self.real_root()?) {
-                return Err(self.problem(
-                    &entry,
-                    "symbolic link points outside the source root".into(),
-                ));
-            }
             if self.fs.is_dir(&entry) {
                 // Like a file-system walk, linked directories are not entered.
+                let is_link = self
+                    .fs
+                    .canonicalize(&entry)
+                    .is_ok_and(|real| real != real_dir.join(name));
                 if self.recurse && !is_link {
                     self.walk(&entry, objects, warnings)?;
                 }
-            } else if is_manifest_name(&entry) {
-                self.read_manifest(&entry, objects, warnings)?;
+                continue;
+            }
+            if !is_manifest_name(&entry) {
+                continue;
+            }
+            match self.fs.canonicalize(&entry) {
+                Ok(real) if real.starts_with(self.real_root()?) => {
+                    self.read_manifest(&entry, objects, warnings)?;
+                }
+                Ok(_) => {
+                    return Err(self.problem(
+                        &entry,
+                        "symbolic link points outside the source root".into(),
+                    ));
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => warnings.push(format!(
+                    "skipping manifest file '{}': destination of symbolic link is missing",
+                    self.relative(&entry).display()
+                )),
+                Err(e) => return Err(self.problem(&entry, e.to_string())),
             }
         }
         Ok(())
