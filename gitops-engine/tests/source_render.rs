@@ -184,7 +184,10 @@ fn plain_directories_render_in_path_order() {
     );
 
     let recurse = RenderOptions {
-        directory: DirectoryOptions { recurse: true },
+        directory: DirectoryOptions {
+            recurse: true,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let deep = render(&repo, commit, "./d/", &recurse).unwrap();
@@ -329,7 +332,10 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     // Other options are another key; the cache holds two, so the least
     // recently used (the first commit) goes.
     let recurse = RenderOptions {
-        directory: DirectoryOptions { recurse: true },
+        directory: DirectoryOptions {
+            recurse: true,
+            ..Default::default()
+        },
         ..Default::default()
     };
     cache.render(&repo, second, "a", &recurse).unwrap();
@@ -346,4 +352,47 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     assert!(cache.render(&repo, first, "nope", &opts).is_err());
     assert_eq!(cache.stats().misses, 6);
     assert_eq!(cache.len(), 2);
+}
+
+#[test]
+fn include_and_exclude_globs_filter_relative_paths() {
+    let up = Upstream::new();
+    plain_dir(&up);
+    let commit: Oid = up.commit("plain").parse().unwrap();
+    let repo = clone(&up);
+    let with = |include: &str, exclude: &str| {
+        let options = RenderOptions {
+            directory: DirectoryOptions {
+                recurse: true,
+                include: include.to_owned(),
+                exclude: exclude.to_owned(),
+            },
+            ..Default::default()
+        };
+        render(&repo, commit, "d", &options)
+    };
+    // `*` matches across `/`, as in Argo CD's globs.
+    assert_eq!(
+        names(&with("*.yaml", "").unwrap()),
+        ["b1", "b2", "x", "l", "t", "s"]
+    );
+    assert_eq!(
+        names(&with("", "sub/*").unwrap()),
+        ["a", "b1", "b2", "x", "c", "l"]
+    );
+    assert_eq!(names(&with("{a.json,c.yml}", "").unwrap()), ["a", "c"]);
+    // Exclude wins over include.
+    assert_eq!(names(&with("*.yaml", "b*").unwrap()), ["l", "t", "s"]);
+
+    let err = with("[", "").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SourceError::InvalidOption {
+                field: "directory.include",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }

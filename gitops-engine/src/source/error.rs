@@ -60,6 +60,16 @@ pub enum SourceError {
         /// The revision as given.
         revision: String,
     },
+    /// A render option is malformed.
+    #[error("repository '{url}': {field}: {problem}")]
+    InvalidOption {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The option, e.g. `directory.include`.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The source path is absolute or climbs out of the repository.
     #[error(
         "repository '{url}' at {revision}: path '{path}' must be relative and stay inside the repository"

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use git2::Oid;
+use globset::{Glob, GlobMatcher};
 use kustomize_core::fs::{FileSystem, LoadRestrictor};
 use kustomize_core::{BuildOptions, build};
 use serde_json::Value;
@@ -42,6 +43,13 @@ impl Hash for RenderOptions {
 pub struct DirectoryOptions {
     /// Read manifests in subdirectories too (`directory.recurse`).
     pub recurse: bool,
+    /// Only files whose path (relative to the source path) matches this glob
+    /// (`directory.include`; `*` also matches `/`, `{a,b}` lists
+    /// alternatives). Empty means every file.
+    pub include: String,
+    /// Leave out files whose relative path matches this glob
+    /// (`directory.exclude`); it wins over `include`. Empty means none.
+    pub exclude: String,
 }
 
 /// The objects a source path renders to at one revision.
@@ -125,11 +133,15 @@ pub(crate) fn render_tree(
             .collect();
         return Ok((objects, built.warnings));
     }
+    let directory = &options.directory;
     PlainDir {
         fs: fs.as_ref(),
         root,
+        app_dir: &dir,
         origin,
-        recurse: options.directory.recurse,
+        recurse: directory.recurse,
+        include: compile_glob("directory.include", &directory.include, origin)?,
+        exclude: compile_glob("directory.exclude", &directory.exclude, origin)?,
     }
     .render(&dir)
 }
@@ -156,12 +168,36 @@ fn join_inside(root: &Path, path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// The glob of an include or exclude option; `None` when the option is empty.
+/// Like Argo CD's, `*` matches across `/`.
+fn compile_glob(
+    field: &'static str,
+    pattern: &str,
+    origin: &Origin,
+) -> Result<Option<GlobMatcher>, SourceError> {
+    if pattern.is_empty() {
+        return Ok(None);
+    }
+    Glob::new(pattern)
+        .map(|g| Some(g.compile_matcher()))
+        .map_err(|e| SourceError::InvalidOption {
+            url: origin.url.clone(),
+            field,
+            problem: format!("invalid glob '{pattern}': {}", e.kind()),
+        })
+}
+
 /// A walk over a plain directory of manifests.
 struct PlainDir<'a> {
     fs: &'a dyn FileSystem,
+    /// The repository (or local directory) root.
     root: &'a Path,
+    /// The source path being rendered; include and exclude match below it.
+    app_dir: &'a Path,
     origin: &'a Origin,
     recurse: bool,
+    include: Option<GlobMatcher>,
+    exclude: Option<GlobMatcher>,
 }
 
 impl PlainDir<'_> {
@@ -208,7 +244,9 @@ impl PlainDir<'_> {
             }
             match self.fs.canonicalize(&entry) {
                 Ok(real) if real.starts_with(self.real_root()?) => {
-                    self.read_manifest(&entry, objects, warnings)?;
+                    if self.selected(&entry) {
+                        self.read_manifest(&entry, objects, warnings)?;
+                    }
                 }
                 Ok(_) => {
                     return Err(self.problem(
@@ -258,6 +296,14 @@ impl PlainDir<'_> {
             Err(problem) => return Err(self.problem(file, problem)),
         }
         Ok(())
+    }
+
+    /// Whether the include and exclude options let `file` through.
+    fn selected(&self, file: &Path) -> bool {
+        let rel = file.strip_prefix(self.app_dir).unwrap_or(file);
+        let excluded = self.exclude.as_ref().is_some_and(|g| g.is_match(rel));
+        let included = self.include.as_ref().is_none_or(|g| g.is_match(rel));
+        included && !excluded
     }
 
     fn real_root(&self) -> Result<PathBuf, SourceError> {
