@@ -150,6 +150,7 @@ fn plain_dir(up: &Upstream) {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: l\n",
     );
     up.symlink("d/linked-dir", "../shared");
+    up.write("d/list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: li1\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: li2\n");
     up.symlink("d/notes.txt", "/etc/hostname");
     up.symlink("d/dangling.yaml", "gone.yaml");
 }
@@ -170,7 +171,7 @@ fn plain_directories_render_in_path_order() {
     let repo = clone(&up);
 
     let flat = render(&repo, commit, "d", &RenderOptions::default()).unwrap();
-    assert_eq!(names(&flat), ["a", "b1", "b2", "c", "l"]);
+    assert_eq!(names(&flat), ["a", "b1", "b2", "c", "l", "li1", "li2"]);
     assert_eq!(flat.warnings.len(), 2, "{:?}", flat.warnings);
     assert!(
         flat.warnings[0].contains("dangling.yaml"),
@@ -194,7 +195,10 @@ fn plain_directories_render_in_path_order() {
     // Lexical walk order, directories entered where they sort: `b.yaml` <
     // `bb/` < `c.yml`, `sub/deeper/` < `sub/s.yaml`; linked directories are
     // not entered.
-    assert_eq!(names(&deep), ["a", "b1", "b2", "x", "c", "l", "t", "s"]);
+    assert_eq!(
+        names(&deep),
+        ["a", "b1", "b2", "x", "c", "l", "li1", "li2", "t", "s"]
+    );
 
     // The same directory on disk, through the local source.
     let local = LocalDir::new(&up.dir).unwrap();
@@ -374,15 +378,18 @@ fn include_and_exclude_globs_filter_relative_paths() {
     // `*` matches across `/`, as in Argo CD's globs.
     assert_eq!(
         names(&with("*.yaml", "").unwrap()),
-        ["b1", "b2", "x", "l", "t", "s"]
+        ["b1", "b2", "x", "l", "li1", "li2", "t", "s"]
     );
     assert_eq!(
         names(&with("", "sub/*").unwrap()),
-        ["a", "b1", "b2", "x", "c", "l"]
+        ["a", "b1", "b2", "x", "c", "l", "li1", "li2"]
     );
     assert_eq!(names(&with("{a.json,c.yml}", "").unwrap()), ["a", "c"]);
     // Exclude wins over include.
-    assert_eq!(names(&with("*.yaml", "b*").unwrap()), ["l", "t", "s"]);
+    assert_eq!(
+        names(&with("*.yaml", "b*").unwrap()),
+        ["l", "li1", "li2", "t", "s"]
+    );
 
     let err = with("[", "").unwrap_err();
     assert!(

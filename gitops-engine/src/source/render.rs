@@ -131,6 +131,12 @@ pub(crate) fn render_tree(
             .into_iter()
             .map(|r| Value::Object(r.object))
             .collect();
+        let objects = expand_lists(objects).map_err(|problem| SourceError::Manifest {
+            url: origin.url.clone(),
+            revision: origin.revision.clone(),
+            file: dir.strip_prefix(root).unwrap_or(&dir).to_path_buf(),
+            problem,
+        })?;
         return Ok((objects, built.warnings));
     }
     let directory = &options.directory;
@@ -282,7 +288,7 @@ impl PlainDir<'_> {
         let parsed = kustomize_core::yaml::parse_documents(&text)
             .map_err(|e| e.to_string())
             .and_then(|docs| check_documents(file, docs));
-        match parsed {
+        match parsed.and_then(expand_lists) {
             Ok(docs) => objects.extend(docs),
             // A YAML file that does not look like a manifest is some other
             // YAML file (a values file, CI config): skip it, as Argo CD does.
@@ -324,6 +330,32 @@ impl PlainDir<'_> {
             problem,
         }
     }
+}
+
+/// Replaces every list object (one whose `items` is an array, whatever its
+/// kind) by its items and drops lists whose `items` is null, as Argo CD does
+/// with every rendered object.
+fn expand_lists(objects: Vec<Value>) -> Result<Vec<Value>, String> {
+    let mut out = Vec::with_capacity(objects.len());
+    for mut object in objects {
+        let null_list = object.get("items").is_some_and(Value::is_null)
+            && object.get("spec").is_none()
+            && object.get("status").is_none();
+        if null_list {
+            continue;
+        }
+        let Some(Value::Array(items)) = object.get_mut("items") else {
+            out.push(object);
+            continue;
+        };
+        for (i, item) in std::mem::take(items).into_iter().enumerate() {
+            if !item.is_object() {
+                return Err(format!("list item {i} is not an object"));
+            }
+            out.push(item);
+        }
+    }
+    Ok(out)
 }
 
 /// Every document must be an object; a JSON file holds exactly one.
@@ -385,6 +417,28 @@ mod tests {
         assert!(!is_manifest_name(Path::new("/a/x.jsonnet")));
         assert!(!is_manifest_name(Path::new("/a/README.md")));
         assert!(!is_manifest_name(Path::new("/a/yaml")));
+    }
+
+    #[test]
+    fn lists_are_expanded_and_null_lists_dropped() {
+        let objects = vec![
+            serde_json::json!({"kind": "A"}),
+            serde_json::json!({"kind": "ConfigMapList", "items": [{"kind": "B"}, {"kind": "C"}]}),
+            serde_json::json!({"kind": "ConfigMapList", "items": null}),
+            serde_json::json!({"kind": "D", "items": null, "spec": {}}),
+            serde_json::json!({"kind": "E", "items": "not a list"}),
+        ];
+        let kinds: Vec<Value> = expand_lists(objects)
+            .unwrap()
+            .into_iter()
+            .map(|o| o["kind"].clone())
+            .collect();
+        assert_eq!(kinds, ["A", "B", "C", "D", "E"]);
+        let bad = vec![serde_json::json!({"kind": "List", "items": [1]})];
+        assert_eq!(
+            expand_lists(bad).unwrap_err(),
+            "list item 0 is not an object"
+        );
     }
 
     #[test]
