@@ -318,9 +318,10 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     let opts = RenderOptions::default();
 
     let one = cache.render(&repo, first, "a", &opts).unwrap();
-    let again = cache.render(&repo, first, "a", &opts).unwrap();
-    assert!(Arc::ptr_eq(&one, &again));
+    let again = cache.render(&repo, first, "./a/", &opts).unwrap();
+    assert!(Arc::ptr_eq(&one, &again), "same path, written differently");
     assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
+    assert_eq!(cache.stats().trees_indexed, 1);
 
     up.write(
         "a/x.yaml",
@@ -332,6 +333,7 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     let two = cache.render(&repo, second, "a", &opts).unwrap();
     assert_eq!(names(&two), ["y"]);
     assert_eq!((cache.stats().hits, cache.stats().misses), (1, 2));
+    assert_eq!(cache.stats().trees_indexed, 2, "a new commit is a new tree");
 
     // Other options are another key; the cache holds two, so the least
     // recently used (the first commit) goes.
@@ -344,6 +346,11 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     };
     cache.render(&repo, second, "a", &recurse).unwrap();
     assert_eq!(cache.len(), 2);
+    assert_eq!(
+        cache.stats().trees_indexed,
+        2,
+        "the tree of a commit is reused"
+    );
     cache.render(&repo, second, "a", &opts).unwrap();
     assert_eq!(cache.stats().hits, 2);
     let back = cache.render(&repo, first, "a", &opts).unwrap();

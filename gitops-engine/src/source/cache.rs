@@ -2,11 +2,12 @@
 //! so a reconcile loop renders again only when the commit changes.
 
 use std::collections::HashMap;
+use std::path::{Component, Path};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use git2::Oid;
 
-use super::{GitRepo, RenderOptions, Rendered, SourceError, render};
+use super::{GitRepo, GitTreeFs, RenderOptions, Rendered, SourceError, render_commit_tree};
 
 /// What identifies one rendering.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -32,6 +33,8 @@ struct State {
     entries: HashMap<CacheKey, (u64, Arc<Rendered>)>,
     tick: u64,
     stats: CacheStats,
+    /// The tree last rendered from, reused while the commit stays the same.
+    last_tree: Option<Arc<GitTreeFs>>,
 }
 
 /// How often the cache answered from memory.
@@ -41,6 +44,8 @@ pub struct CacheStats {
     pub hits: u64,
     /// Lookups that rendered.
     pub misses: u64,
+    /// Commit trees indexed for those renderings.
+    pub trees_indexed: u64,
 }
 
 impl RenderCache {
@@ -53,7 +58,8 @@ impl RenderCache {
     }
 
     /// The rendering of `path` at `commit` of `repo`, from the cache or
-    /// freshly made with [`render`].
+    /// freshly made as [`super::render`] does. Paths that differ only by `.`
+    /// components or a trailing `/` share an entry.
     pub fn render(
         &self,
         repo: &GitRepo,
@@ -64,7 +70,7 @@ impl RenderCache {
         let key = CacheKey {
             url: repo.url().to_owned(),
             commit,
-            path: path.to_owned(),
+            path: normalize_path(path),
             options: options.clone(),
         };
         {
@@ -79,7 +85,8 @@ impl RenderCache {
             }
             state.stats.misses += 1;
         }
-        let rendered = Arc::new(render(repo, commit, path, options)?);
+        let tree = self.tree(repo, commit)?;
+        let rendered = Arc::new(render_commit_tree(tree, path, options)?);
         if self.capacity > 0 {
             let mut state = self.lock();
             if state.entries.len() >= self.capacity
@@ -96,6 +103,20 @@ impl RenderCache {
             state.entries.insert(key, (tick, rendered.clone()));
         }
         Ok(rendered)
+    }
+
+    /// The indexed tree of `commit`: the last one used if it is the same
+    /// commit of the same repository, else a new one.
+    fn tree(&self, repo: &GitRepo, commit: Oid) -> Result<Arc<GitTreeFs>, SourceError> {
+        let last = self.lock().last_tree.clone();
+        if let Some(tree) = last.filter(|t| t.commit() == commit && t.url() == repo.url()) {
+            return Ok(tree);
+        }
+        let tree = Arc::new(GitTreeFs::new(repo.url(), repo.path(), commit)?);
+        let mut state = self.lock();
+        state.stats.trees_indexed += 1;
+        state.last_tree = Some(tree.clone());
+        Ok(tree)
     }
 
     /// How many renderings are held.
@@ -117,4 +138,14 @@ impl RenderCache {
         // The state stays consistent even if a holder panicked.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `path` without `.` components or a trailing `/`, for the cache key.
+fn normalize_path(path: &str) -> String {
+    let parts: Vec<_> = Path::new(path)
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
 }

@@ -78,12 +78,22 @@ pub fn render(
     path: &str,
     options: &RenderOptions,
 ) -> Result<Rendered, SourceError> {
+    let tree = GitTreeFs::new(repo.url(), repo.path(), commit)?;
+    render_commit_tree(Arc::new(tree), path, options)
+}
+
+/// Renders directory `path` of an indexed commit tree; rendering several
+/// paths of one commit this way indexes the tree once.
+pub fn render_commit_tree(
+    tree: Arc<GitTreeFs>,
+    path: &str,
+    options: &RenderOptions,
+) -> Result<Rendered, SourceError> {
     let origin = Origin {
-        url: repo.url().to_owned(),
-        revision: commit.to_string(),
+        url: tree.url().to_owned(),
+        revision: tree.commit().to_string(),
     };
-    let fs = GitTreeFs::new(repo.url(), repo.path(), commit)?;
-    let (objects, warnings) = render_tree(Arc::new(fs), Path::new("/"), path, options, &origin)?;
+    let (objects, warnings) = render_tree(tree, Path::new("/"), path, options, &origin)?;
     Ok(Rendered {
         revision: origin.revision,
         objects,

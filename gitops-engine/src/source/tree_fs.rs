@@ -36,6 +36,7 @@ enum Entry {
 /// be followed and reads as an error. Submodules, and entries whose names
 /// are not UTF-8, are not part of the tree.
 pub struct GitTreeFs {
+    url: String,
     repo: Mutex<Repository>,
     commit: Oid,
     entries: BTreeMap<PathBuf, Entry>,
@@ -51,8 +52,8 @@ impl std::fmt::Debug for GitTreeFs {
 }
 
 impl GitTreeFs {
-    /// Indexes the tree of `commit` in the repository at `repo_path`.
-    /// `url` only labels errors.
+    /// Indexes the tree of `commit` in the repository at `repo_path`;
+    /// `url` names the repository in errors.
     pub fn new(url: &str, repo_path: &Path, commit: Oid) -> Result<Self, SourceError> {
         let git_err = |operation: &str| {
             let operation = format!("{operation} {commit}");
@@ -65,10 +66,16 @@ impl GitTreeFs {
         let repo = Repository::open(repo_path).map_err(git_err("open repository to read"))?;
         let entries = index_tree(&repo, commit).map_err(git_err("read tree of"))?;
         Ok(Self {
+            url: url.to_owned(),
             repo: Mutex::new(repo),
             commit,
             entries,
         })
+    }
+
+    /// The URL of the repository the commit comes from.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The commit whose tree this is.
