@@ -22,6 +22,9 @@ const REMOTE: &str = "origin";
 ///
 /// Transports: local paths, `file://` and `git://` always; `https://` only
 /// when the crate is built with the `https` feature. SSH is not supported.
+///
+/// Keep one handle per URL and cache directory: clones and fetches of the
+/// same cache through several handles (or processes) are not coordinated.
 pub struct GitRepo {
     url: String,
     path: PathBuf,
