@@ -3,8 +3,10 @@
 //!
 //! The [`diff`], [`health`] and [`sync`] modules are pure functions over
 //! `serde_json::Value` objects, following the semantics of Argo CD's engine.
+//! The [`source`] module fetches and renders what Git (or a local directory) declares.
 
 pub mod diff;
 pub mod health;
 pub mod image;
+pub mod source;
 pub mod sync;

@@ -1,0 +1,119 @@
+//! The error type of the source module.
+
+use std::path::PathBuf;
+
+/// Why a source could not be fetched, resolved or rendered. Every variant
+/// names the repository (or local directory) and, where one is involved, the
+/// revision and path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The URL needs a transport this build does not include.
+    #[error("repository '{url}': {reason}")]
+    UnsupportedTransport {
+        /// The repository URL.
+        url: String,
+        /// Which transport is missing and how to get it.
+        reason: &'static str,
+    },
+    /// The cache directory could not be created or read.
+    #[error("repository '{url}': cache directory '{}': {source}", dir.display())]
+    Cache {
+        /// The repository URL.
+        url: String,
+        /// The directory involved.
+        dir: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A Git operation (open, clone, fetch, object lookup) failed.
+    #[error("repository '{url}': {operation} failed: {}", source.message())]
+    Git {
+        /// The repository URL.
+        url: String,
+        /// What was being done, e.g. `fetch` or `read tree of 1a2b…`.
+        operation: String,
+        /// The libgit2 error.
+        source: git2::Error,
+    },
+    /// No branch, tag or commit matches the revision.
+    #[error("repository '{url}': revision '{revision}' not found (no such branch, tag or commit)")]
+    RevisionNotFound {
+        /// The repository URL.
+        url: String,
+        /// The revision as given.
+        revision: String,
+    },
+    /// A short commit SHA matches more than one object.
+    #[error("repository '{url}': revision '{revision}' is an ambiguous short SHA")]
+    AmbiguousRevision {
+        /// The repository URL.
+        url: String,
+        /// The revision as given.
+        revision: String,
+    },
+    /// The revision names an object that is not (and does not point to) a commit.
+    #[error("repository '{url}': revision '{revision}' does not point to a commit")]
+    NotACommit {
+        /// The repository URL.
+        url: String,
+        /// The revision as given.
+        revision: String,
+    },
+    /// A render option is malformed.
+    #[error("repository '{url}': {field}: {problem}")]
+    InvalidOption {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The option, e.g. `directory.include`.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The source path is absolute or climbs out of the repository.
+    #[error(
+        "repository '{url}' at {revision}: path '{path}' must be relative and stay inside the repository"
+    )]
+    InvalidPath {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The resolved revision.
+        revision: String,
+        /// The path as given.
+        path: String,
+    },
+    /// The source path does not exist or is not a directory.
+    #[error("repository '{url}' at {revision}: path '{path}' is not a directory")]
+    PathNotFound {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The resolved revision.
+        revision: String,
+        /// The path as given.
+        path: String,
+    },
+    /// Building the kustomization failed.
+    #[error("repository '{url}' at {revision}: kustomize build of '{path}': {source}")]
+    Kustomize {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The resolved revision.
+        revision: String,
+        /// The source path.
+        path: String,
+        /// The build error.
+        source: Box<kustomize_core::Error>,
+    },
+    /// A manifest of a plain directory could not be read or parsed.
+    #[error("repository '{url}' at {revision}: manifest '{}': {problem}", file.display())]
+    Manifest {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The resolved revision.
+        revision: String,
+        /// The file, as a path from the repository (or directory) root.
+        file: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+}

@@ -1,0 +1,26 @@
+//! Where desired state comes from: Git repositories (a bare cache clone per
+//! URL, fetched and resolved to commits) and local directories, rendered to
+//! objects with `kustomize_core` or read as plain manifests.
+//!
+//! - [`GitRepo`] clones, fetches and resolves revisions (branch, tag, SHA, `HEAD`).
+//! - [`GitTreeFs`] shows one commit's tree as a `kustomize_core` file system,
+//!   read from Git objects without a checkout.
+//! - [`render`] renders a path of a commit ([`render_commit_tree`] several paths
+//!   of one indexed tree); [`RenderCache`] remembers renderings by commit so an
+//!   unchanged commit is not rendered twice.
+//! - [`LocalDir`] renders from a directory on disk.
+
+mod cache;
+mod error;
+mod local;
+mod render;
+mod repo;
+mod tree_fs;
+
+pub use cache::{CacheStats, RenderCache};
+pub use error::SourceError;
+pub use git2::Oid;
+pub use local::LocalDir;
+pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
+pub use repo::GitRepo;
+pub use tree_fs::GitTreeFs;

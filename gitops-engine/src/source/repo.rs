@@ -1,0 +1,307 @@
+//! A bare cache clone of a remote repository: open or clone, fetch, and
+//! resolve revisions to commits.
+
+use std::path::{Path, PathBuf};
+
+use git2::{AutotagOption, ErrorCode, FetchOptions, FetchPrune, ObjectType, Oid, Repository};
+use sha2::{Digest, Sha256};
+
+use super::SourceError;
+
+/// The refs a cache clone mirrors from its remote.
+const REFSPECS: [&str; 2] = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+
+/// The remote name inside a cache clone.
+const REMOTE: &str = "origin";
+
+/// A bare clone of one remote repository, kept under a cache directory.
+///
+/// Branches and tags are mirrored as local refs (`refs/heads/*`,
+/// `refs/tags/*`), and `HEAD` follows the remote's default branch, so the
+/// clone answers revision questions the way the remote would.
+///
+/// Transports: local paths, `file://` and `git://` always; `https://` only
+/// when the crate is built with the `https` feature. SSH is not supported.
+///
+/// Keep one handle per URL and cache directory: clones and fetches of the
+/// same cache through several handles (or processes) are not coordinated.
+pub struct GitRepo {
+    url: String,
+    path: PathBuf,
+    repo: Repository,
+}
+
+impl std::fmt::Debug for GitRepo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitRepo")
+            .field("url", &self.url)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl GitRepo {
+    /// Opens the cache clone of `url` under `cache_dir`, or makes it (and
+    /// fetches) if there is none yet. Each URL gets its own subdirectory,
+    /// named by a hash of the URL. An existing clone is not fetched again;
+    /// call [`GitRepo::fetch`] for that.
+    pub fn open_or_clone(url: &str, cache_dir: &Path) -> Result<Self, SourceError> {
+        check_transport(url)?;
+        let path = cache_dir.join(cache_key(url));
+        let git_err = |operation: &str| {
+            let operation = format!("{operation} '{}'", path.display());
+            move |source| SourceError::Git {
+                url: url.to_owned(),
+                operation,
+                source,
+            }
+        };
+        if path.join("HEAD").is_file() {
+            let repo = Repository::open_bare(&path).map_err(git_err("open cache clone"))?;
+            return Ok(Self {
+                url: url.to_owned(),
+                path,
+                repo,
+            });
+        }
+        std::fs::create_dir_all(&path).map_err(|source| SourceError::Cache {
+            url: url.to_owned(),
+            dir: path.clone(),
+            source,
+        })?;
+        let repo = Repository::init_bare(&path).map_err(git_err("create cache clone"))?;
+        repo.remote_with_fetch(REMOTE, url, REFSPECS[0])
+            .and_then(|_| repo.remote_add_fetch(REMOTE, REFSPECS[1]))
+            .map_err(git_err("configure remote in"))?;
+        let this = Self {
+            url: url.to_owned(),
+            path,
+            repo,
+        };
+        if let Err(e) = this.fetch() {
+            // Leave no half-made clone behind for the next open to trust.
+            // Removal is best effort: the fetch error is the one to report.
+            let _ = std::fs::remove_dir_all(&this.path);
+            return Err(e);
+        }
+        Ok(this)
+    }
+
+    /// The URL this clone mirrors.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where the bare clone lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying libgit2 repository.
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Fetches all branches and tags, removing refs the remote no longer has,
+    /// and points `HEAD` at the remote's default branch.
+    pub fn fetch(&self) -> Result<(), SourceError> {
+        let git_err = |source| SourceError::Git {
+            url: self.url.clone(),
+            operation: "fetch".to_owned(),
+            source,
+        };
+        let mut remote = self.repo.find_remote(REMOTE).map_err(git_err)?;
+        let mut options = FetchOptions::new();
+        options
+            .prune(FetchPrune::On)
+            .download_tags(AutotagOption::All);
+        remote
+            .fetch(&REFSPECS, Some(&mut options), None)
+            .map_err(git_err)?;
+        // The advertised default branch stays known after the fetch
+        // disconnects; an empty remote has none, and HEAD is left alone.
+        if let Ok(head) = remote.default_branch()
+            && let Ok(head) = head.as_str()
+        {
+            self.repo.set_head(head).map_err(git_err)?;
+        }
+        Ok(())
+    }
+
+    /// Resolves a revision to a commit: `HEAD` (or an empty revision), a
+    /// full ref name, a tag or branch name (tags win over branches of the
+    /// same name, as for `git rev-parse`), or a full or abbreviated
+    /// (at least 4 hex digits) commit SHA. Annotated tags are peeled.
+    pub fn resolve(&self, revision: &str) -> Result<Oid, SourceError> {
+        let rev = revision.trim();
+        let object = if rev.is_empty() || rev == "HEAD" {
+            let head = self
+                .repo
+                .head()
+                .map_err(|e| self.revision_error(revision, e))?;
+            head.peel(ObjectType::Any)
+                .map_err(|e| self.revision_error(revision, e))?
+        } else if let Some(reference) = self.find_ref(rev)? {
+            reference
+                .peel(ObjectType::Any)
+                .map_err(|e| self.revision_error(revision, e))?
+        } else if is_hex_sha(rev) {
+            let oid = self.find_by_prefix(revision, rev)?;
+            self.repo
+                .find_object(oid, None)
+                .map_err(|e| self.revision_error(revision, e))?
+        } else {
+            return Err(self.not_found(revision));
+        };
+        object
+            .peel_to_commit()
+            .map(|c| c.id())
+            .map_err(|_| SourceError::NotACommit {
+                url: self.url.clone(),
+                revision: revision.to_owned(),
+            })
+    }
+
+    /// The reference a symbolic revision names, trying the full name, then
+    /// `refs/tags/`, then `refs/heads/`.
+    fn find_ref(&self, rev: &str) -> Result<Option<git2::Reference<'_>>, SourceError> {
+        let candidates = [
+            rev.to_owned(),
+            format!("refs/tags/{rev}"),
+            format!("refs/heads/{rev}"),
+        ];
+        for name in candidates.iter().filter(|n| n.starts_with("refs/")) {
+            match self.repo.find_reference(name) {
+                Ok(r) => return Ok(Some(r)),
+                Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::InvalidSpec) => {}
+                Err(e) => return Err(self.revision_error(rev, e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The object whose id starts with `hex`.
+    fn find_by_prefix(&self, revision: &str, hex: &str) -> Result<Oid, SourceError> {
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| self.revision_error(revision, e))?;
+        let prefix = Oid::from_str(hex).map_err(|e| self.revision_error(revision, e))?;
+        match odb.exists_prefix(prefix, hex.len()) {
+            Ok(oid) => Ok(oid),
+            Err(e) if e.code() == ErrorCode::Ambiguous => Err(SourceError::AmbiguousRevision {
+                url: self.url.clone(),
+                revision: revision.to_owned(),
+            }),
+            Err(e) => Err(self.revision_error(revision, e)),
+        }
+    }
+
+    fn not_found(&self, revision: &str) -> SourceError {
+        SourceError::RevisionNotFound {
+            url: self.url.clone(),
+            revision: revision.to_owned(),
+        }
+    }
+
+    /// A libgit2 error met while resolving: "not found" kinds become
+    /// [`SourceError::RevisionNotFound`].
+    fn revision_error(&self, revision: &str, source: git2::Error) -> SourceError {
+        match source.code() {
+            ErrorCode::NotFound | ErrorCode::UnbornBranch | ErrorCode::InvalidSpec => {
+                self.not_found(revision)
+            }
+            _ => SourceError::Git {
+                url: self.url.clone(),
+                operation: format!("resolve revision '{revision}'"),
+                source,
+            },
+        }
+    }
+}
+
+/// Whether `rev` looks like a (possibly abbreviated) commit SHA.
+fn is_hex_sha(rev: &str) -> bool {
+    (4..=40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The cache subdirectory name for a URL: a readable tail plus a hash, so
+/// distinct URLs never share a clone.
+fn cache_key(url: &str) -> String {
+    let digest = Sha256::digest(url.as_bytes());
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let tail: String = url
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(40)
+        .collect();
+    format!("{}-{hash}.git", tail.trim_start_matches('.'))
+}
+
+/// Refuses URLs whose transport this build cannot speak, with a clear hint.
+fn check_transport(url: &str) -> Result<(), SourceError> {
+    let reason = if url.starts_with("https://") || url.starts_with("http://") {
+        (!cfg!(feature = "https"))
+            .then_some("http(s) transport needs gitops-engine's `https` feature")
+    } else if url.starts_with("ssh://") || is_scp_like(url) {
+        Some("ssh transport is not supported; use https://, git:// or file://")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(SourceError::UnsupportedTransport {
+            url: url.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `user@host:path`, git's scp-like SSH syntax.
+fn is_scp_like(url: &str) -> bool {
+    !url.contains("://")
+        && url
+            .split_once(':')
+            .is_some_and(|(host, _)| host.contains('@') && !host.contains('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_keys_are_distinct_and_readable() {
+        let a = cache_key("https://github.com/org/app.git");
+        let b = cache_key("https://github.com/other/app.git");
+        assert!(a.starts_with("app-") && a.ends_with(".git"), "{a}");
+        assert_ne!(a, b);
+        assert!(cache_key("/").ends_with(".git"));
+    }
+
+    #[test]
+    fn transports() {
+        assert!(check_transport("file:///tmp/x").is_ok());
+        assert!(check_transport("/tmp/x").is_ok());
+        assert!(check_transport("git://127.0.0.1:9418/x").is_ok());
+        assert!(check_transport("ssh://git@host/x").is_err());
+        assert!(check_transport("git@github.com:org/x.git").is_err());
+        assert_eq!(
+            check_transport("https://host/x").is_ok(),
+            cfg!(feature = "https")
+        );
+    }
+
+    #[test]
+    fn hex_shas() {
+        assert!(is_hex_sha("abcd"));
+        assert!(is_hex_sha(&"a".repeat(40)));
+        assert!(!is_hex_sha("abc"));
+        assert!(!is_hex_sha("main"));
+        assert!(!is_hex_sha(&"a".repeat(41)));
+    }
+}
