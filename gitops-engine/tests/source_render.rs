@@ -99,7 +99,7 @@ fn the_load_restrictor_sees_through_links_in_the_tree() {
         panic!("{err:?}")
     };
     assert!(
-        matches!(&**source, kustomize_core::Error::Load(LoadError::OutsideRoot { path, .. }) if path == Path::new("/secret.yaml")),
+        matches!(&**source, kustomize_core::Error::Read { source: LoadError::OutsideRoot { path, .. }, .. } if path == Path::new("/secret.yaml")),
         "{source:?}"
     );
     // kustomize on the checked-out tree refuses too.

@@ -10,6 +10,17 @@ pub enum Error {
     /// A file could not be read or the load restrictor refused it.
     #[error(transparent)]
     Load(#[from] crate::fs::LoadError),
+    /// A file named in a kustomization field could not be read, or the load
+    /// restrictor refused it.
+    #[error("{}: {field}: {source}", kustomization.display())]
+    Read {
+        /// The kustomization file naming the file.
+        kustomization: PathBuf,
+        /// The field that names it (`resources`, `patches`, …).
+        field: String,
+        /// Why it could not be read.
+        source: crate::fs::LoadError,
+    },
     /// A file is not valid YAML.
     #[error("{}: {source}", path.display())]
     Yaml {

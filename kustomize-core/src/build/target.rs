@@ -156,9 +156,11 @@ impl Target {
     /// Reads a file named in field `field` of this kustomization; a refusal
     /// or failure names the kustomization and the field.
     pub fn read_file(&self, rel: &str, field: &str) -> Result<Vec<u8>, Error> {
-        self.loader
-            .read_file(rel)
-            .map_err(|e| self.invalid_field(field, e.to_string()))
+        self.loader.read_file(rel).map_err(|source| Error::Read {
+            kustomization: self.file.clone(),
+            field: field.to_owned(),
+            source,
+        })
     }
 
     fn invalid(&self, message: String) -> Error {
