@@ -26,6 +26,90 @@ pub fn version() -> Value {
     })
 }
 
+/// `/openapi/v3`: the index of the per-group-version documents.
+pub fn openapi_v3_root(registry: &Registry) -> Value {
+    let mut paths = serde_json::Map::new();
+    let mut add = |gv: String| {
+        let url = format!("/openapi/v3/{gv}?hash={:016x}", registry_hash(registry));
+        paths.insert(gv, json!({"serverRelativeURL": url}));
+    };
+    add("api/v1".to_owned());
+    for (group, versions) in registry.groups() {
+        for v in versions {
+            add(format!("apis/{group}/{v}"));
+        }
+    }
+    json!({"paths": paths})
+}
+
+/// A fingerprint of the served types, so that kubectl's cache of OpenAPI
+/// documents (keyed by the `hash` in their URLs) notices new CRDs.
+fn registry_hash(registry: &Registry) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for t in registry.types() {
+        (&t.group, &t.version, &t.plural, &t.kind, t.namespaced).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// `/openapi/v3/api/v1` or `/openapi/v3/apis/<group>/<version>`: an OpenAPI
+/// 3 document with, per resource type, the object path and its `patch`
+/// operation tagged with `x-kubernetes-group-version-kind` and accepting
+/// `fieldValidation`, and no schemas.
+///
+/// That is what kubectl reads to decide that the server validates fields
+/// itself (so it skips client-side validation, which would need a full
+/// schema); `kubectl apply` then computes strategic merge patches from its
+/// compiled-in types. Field validation is not enforced by the emulator.
+pub fn openapi_v3_group_version(registry: &Registry, group: &str, version: &str) -> Option<Value> {
+    let mut paths = serde_json::Map::new();
+    for t in registry
+        .types()
+        .iter()
+        .filter(|t| t.group == group && t.version == version)
+    {
+        let prefix = if group.is_empty() {
+            "/api/v1".to_owned()
+        } else {
+            format!("/apis/{group}/{version}")
+        };
+        let scope = if t.namespaced {
+            "/namespaces/{namespace}"
+        } else {
+            ""
+        };
+        let gvk = json!({"group": group, "version": version, "kind": t.kind});
+        let param = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": true}});
+        let operation = |verb: &str| {
+            json!({
+                "operationId": format!("{verb}{}", t.kind),
+                "parameters": [param("dryRun"), param("fieldManager"), param("fieldValidation")],
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-action": verb,
+                "x-kubernetes-group-version-kind": gvk,
+            })
+        };
+        paths.insert(
+            format!("{prefix}{scope}/{}/{{name}}", t.plural),
+            json!({"patch": operation("patch"), "put": operation("put")}),
+        );
+        paths.insert(
+            format!("{prefix}{scope}/{}", t.plural),
+            json!({"post": operation("post")}),
+        );
+    }
+    (!paths.is_empty()).then(|| {
+        let (major, minor) = KUBERNETES_VERSION;
+        json!({
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes", "version": format!("v{major}.{minor}.0")},
+            "paths": paths,
+            "components": {"schemas": {}},
+        })
+    })
+}
+
 /// `/api`.
 pub fn core_versions() -> Value {
     json!({

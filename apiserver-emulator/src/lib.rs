@@ -20,8 +20,9 @@
 //! synchronously inside the deleting request; lists return everything in one
 //! page (no `continue`); objects are not validated against schemas; versions
 //! of one group share storage without conversion (only `apiVersion` changes);
-//! there is no authentication, and no OpenAPI document (`/openapi/v2` and
-//! `/openapi/v3` answer `404`, which kubectl tolerates).
+//! there is no authentication; the OpenAPI v3 documents carry paths but no
+//! schemas (see [`discovery::openapi_v3_group_version`]) and `/openapi/v2`
+//! answers `404`, which kubectl tolerates.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -66,6 +66,11 @@ pub async fn dispatch(
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let result = match (segs.as_slice(), method == Method::GET) {
         (["version"], true) => Ok(Json(discovery::version()).into_response()),
+        (["openapi", "v3"], true) => {
+            Ok(Json(discovery::openapi_v3_root(shared.store().registry())).into_response())
+        }
+        (["openapi", "v3", "api", "v1"], true) => openapi(&shared, "", "v1", path),
+        (["openapi", "v3", "apis", group, version], true) => openapi(&shared, group, version, path),
         (["api"], true) => Ok(Json(discovery::core_versions()).into_response()),
         (["apis"], true) => {
             Ok(Json(discovery::group_list(shared.store().registry())).into_response())
@@ -96,6 +101,12 @@ fn resource_list(
     path: &str,
 ) -> Result<Response, ApiError> {
     discovery::resource_list(shared.store().registry(), group, version)
+        .map(|d| Json(d).into_response())
+        .ok_or_else(|| ApiError::no_route(path))
+}
+
+fn openapi(shared: &Shared, group: &str, version: &str, path: &str) -> Result<Response, ApiError> {
+    discovery::openapi_v3_group_version(shared.store().registry(), group, version)
         .map(|d| Json(d).into_response())
         .ok_or_else(|| ApiError::no_route(path))
 }
