@@ -51,7 +51,9 @@ pub fn parse_yaml(body: &[u8]) -> Result<Value, ApiError> {
 /// Strategic merge uses Kustomize's merge with the built-in Kubernetes schema:
 /// lists of built-in types merge by their patch-merge keys, and lists of
 /// types the schema does not know (custom resources) are replaced, as a
-/// merge patch would.
+/// merge patch would. Known difference from the API server: merged list
+/// elements come in Kustomize's order (patch elements first, then the
+/// remaining live ones), where the API server keeps the live order.
 pub fn apply_patch(current: &Value, kind: PatchType, body: &[u8]) -> Result<Value, ApiError> {
     match kind {
         PatchType::Json => {
