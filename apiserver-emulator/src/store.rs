@@ -671,6 +671,7 @@ fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ApiError> {
 fn initial_status(rt: &ResourceType, obj: &mut Value) {
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Namespace") => obj["status"] = json!({"phase": "Active"}),
+        ("", "PersistentVolumeClaim" | "Pod") => obj["status"] = json!({"phase": "Pending"}),
         ("apiextensions.k8s.io", "CustomResourceDefinition") => {
             let versions: Vec<Value> = obj["spec"]["versions"]
                 .as_array()
