@@ -2,8 +2,10 @@
 //! judges the health of live objects, and plans the sync that converges them.
 //!
 //! The [`diff`], [`health`] and [`sync`] modules are pure functions over
-//! `serde_json::Value` objects, following the semantics of Argo CD's engine.
+//! `serde_json::Value` objects, following the semantics of Argo CD's engine;
+//! [`cluster`] reaches a live cluster through `kube::Client`.
 
+pub mod cluster;
 pub mod diff;
 pub mod health;
 pub mod sync;
