@@ -696,3 +696,79 @@ fn initial_status(rt: &ResourceType, obj: &mut Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configmaps(store: &Store) -> ResourceType {
+        store
+            .registry()
+            .by_kind("v1", "ConfigMap")
+            .cloned()
+            .expect("built-in")
+    }
+
+    fn cm(name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}})
+    }
+
+    #[test]
+    fn resource_versions_increase_and_history_expires() {
+        let mut store = Store::new();
+        let rt = configmaps(&store);
+        let start = store.resource_version();
+        let a = store
+            .create(&rt, "default", cm("a"), false)
+            .expect("create");
+        assert_eq!(a["metadata"]["resourceVersion"], (start + 1).to_string());
+        assert_eq!(store.events_since(start).expect("kept").len(), 1);
+        for i in 0..HISTORY {
+            store
+                .create(&rt, "default", cm(&format!("c{i}")), false)
+                .expect("create");
+        }
+        let err = store.events_since(start).expect_err("expired");
+        assert_eq!((err.code, err.reason), (410, "Expired"));
+        let newest = store.resource_version();
+        assert!(store.events_since(newest).expect("current").is_empty());
+    }
+
+    #[test]
+    fn generate_name_and_invalid_names() {
+        let mut store = Store::new();
+        let rt = configmaps(&store);
+        let obj =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "job-"}});
+        let made = store.create(&rt, "default", obj, false).expect("create");
+        let name = made["metadata"]["name"].as_str().unwrap_or("");
+        assert!(name.starts_with("job-") && name.len() == 9, "{name}");
+        let bad = store
+            .create(&rt, "default", cm("Not_Valid"), false)
+            .expect_err("invalid");
+        assert_eq!(bad.code, 422);
+        let wrong_kind =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}});
+        assert_eq!(
+            store
+                .create(&rt, "default", wrong_kind, false)
+                .map_err(|e| e.code),
+            Err(400)
+        );
+    }
+
+    #[test]
+    fn cluster_scoped_objects_drop_the_namespace() {
+        let mut store = Store::new();
+        let rt = store
+            .registry()
+            .by_kind("rbac.authorization.k8s.io/v1", "ClusterRole")
+            .cloned()
+            .expect("built-in");
+        let obj = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                         "metadata": {"name": "r", "namespace": "ignored"}});
+        let made = store.create(&rt, "", obj, false).expect("create");
+        assert!(made["metadata"].get("namespace").is_none());
+        assert!(store.get(&rt, "", "r").is_ok());
+    }
+}

@@ -148,3 +148,28 @@ async fn label_filtered_watch_sees_objects_leave_and_join() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn idle_watch_sends_bookmarks_and_ends_at_its_timeout() {
+    let (emu, client) = start().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let params = WatchParams {
+        bookmarks: true,
+        ..WatchParams::default()
+    }
+    .timeout(2);
+    let mut stream = within(api.watch(&params, "0"))
+        .await
+        .expect("watch")
+        .boxed();
+    match next(&mut stream).await {
+        WatchEvent::Bookmark(b) => assert!(!b.metadata.resource_version.is_empty()),
+        other => panic!("expected a bookmark, got {other:?}"),
+    }
+    let rest: Vec<_> = within(stream.collect::<Vec<_>>()).await;
+    assert!(
+        rest.len() <= 2,
+        "the stream ends after timeoutSeconds: {rest:?}"
+    );
+    emu.shutdown().await;
+}
