@@ -100,6 +100,11 @@ impl ApiError {
         Self::new(422, "Invalid", message).with_details(group, plural, name)
     }
 
+    /// 403: the request is refused (e.g. new objects in a terminating namespace).
+    pub fn forbidden(group: &str, plural: &str, name: &str, message: impl Into<String>) -> Self {
+        Self::new(403, "Forbidden", message).with_details(group, plural, name)
+    }
+
     /// 405: the verb is not supported at this URL.
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::new(405, "MethodNotAllowed", message)

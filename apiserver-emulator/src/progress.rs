@@ -3,7 +3,8 @@
 //! GitOps engine sees workloads go from `Progressing` to `Healthy`.
 //!
 //! Every replica becomes ready at once; Jobs succeed; Pods run; claims bind;
-//! `LoadBalancer` Services and Ingresses get the address `127.0.0.1`.
+//! autoscalers settle at `minReplicas`; `LoadBalancer` Services and Ingresses
+//! get the address `127.0.0.1`.
 
 use serde_json::{Value, json};
 
@@ -111,6 +112,19 @@ pub fn settled_status(obj: &Value) -> Option<Value> {
         }),
         ("v1", "Service") if obj["spec"]["type"] == "LoadBalancer" => {
             json!({"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}})
+        }
+        ("autoscaling/v2", "HorizontalPodAutoscaler") => {
+            let n = obj["spec"]["minReplicas"].as_i64().unwrap_or(1);
+            json!({
+                "observedGeneration": generation,
+                "currentReplicas": n, "desiredReplicas": n,
+                "conditions": [
+                    {"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale",
+                     "message": "recommended size matches current size"},
+                    {"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound",
+                     "message": "the HPA was able to successfully calculate a replica count"},
+                ],
+            })
         }
         ("networking.k8s.io/v1", "Ingress") => {
             json!({"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}})

@@ -235,6 +235,17 @@ impl Store {
         validate_name(rt, &name)?;
         if rt.namespaced {
             self.require_namespace(&ns)?;
+            if self.namespace_terminating(&ns) {
+                return Err(ApiError::forbidden(
+                    &rt.group,
+                    &rt.plural,
+                    &name,
+                    format!(
+                        "{} {name:?} is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                        rt.plural
+                    ),
+                ));
+            }
         }
         let k = key(rt, &ns, &name);
         if self.objects.contains_key(&k) {
@@ -460,6 +471,19 @@ impl Store {
         self.commit(rt, k.clone(), ns, EventType::Modified, false)
     }
 
+    /// Whether a namespace is being deleted.
+    fn namespace_terminating(&self, ns: &str) -> bool {
+        let k: Key = (
+            String::new(),
+            "namespaces".into(),
+            String::new(),
+            ns.to_owned(),
+        );
+        self.objects
+            .get(&k)
+            .is_some_and(|o| !meta_str(o, "deletionTimestamp").is_empty())
+    }
+
     /// Removes a terminating namespace once its last object is gone.
     fn finish_namespace(&mut self, ns: &str) {
         let k: Key = (
@@ -468,11 +492,7 @@ impl Store {
             String::new(),
             ns.to_owned(),
         );
-        let terminating = self
-            .objects
-            .get(&k)
-            .is_some_and(|o| !meta_str(o, "deletionTimestamp").is_empty());
-        if terminating
+        if self.namespace_terminating(ns)
             && !self.objects.keys().any(|(_, _, n, _)| n == ns)
             && let Some(rt) = self.registry.by_kind("v1", "Namespace").cloned()
         {
@@ -754,6 +774,48 @@ mod tests {
                 .create(&rt, "default", wrong_kind, false)
                 .map_err(|e| e.code),
             Err(400)
+        );
+    }
+
+    #[test]
+    fn terminating_namespace_waits_for_finalizers_and_refuses_new_objects() {
+        let mut store = Store::new();
+        let rt = configmaps(&store);
+        let ns_type = store
+            .registry()
+            .by_kind("v1", "Namespace")
+            .cloned()
+            .expect("built-in");
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+        store.create(&ns_type, "", ns, false).expect("namespace");
+        let mut held = cm("held");
+        held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+        store.create(&rt, "team", held, false).expect("held object");
+        store
+            .create(&rt, "team", cm("plain"), false)
+            .expect("plain object");
+        store
+            .delete(&ns_type, "", "team", Propagation::Background, false)
+            .expect("delete");
+        let terminating = store.get(&ns_type, "", "team").expect("still there");
+        assert_eq!(terminating["status"]["phase"], "Terminating");
+        assert_eq!(
+            store.get(&rt, "team", "plain").map_err(|e| e.code),
+            Err(404)
+        );
+        let refused = store
+            .create(&rt, "team", cm("new"), false)
+            .expect_err("refused");
+        assert_eq!(refused.code, 403);
+        let mut release = store.get(&rt, "team", "held").expect("held");
+        release["metadata"]["finalizers"] = json!([]);
+        store
+            .update(&rt, "team", "held", release, false, false)
+            .expect("release");
+        assert_eq!(
+            store.get(&ns_type, "", "team").map_err(|e| e.code),
+            Err(404),
+            "namespace goes with its last object"
         );
     }
 

@@ -192,10 +192,20 @@ async fn list_with_label_and_field_selectors() {
 async fn metadata_only_reads() {
     let (emu, client) = start().await;
     let api: Api<ConfigMap> = Api::namespaced(client, "default");
-    within(api.create(&PostParams::default(), &cm("a", &[("app", "web")]))).await.expect("create");
+    within(api.create(&PostParams::default(), &cm("a", &[("app", "web")])))
+        .await
+        .expect("create");
     let meta = within(api.get_metadata("a")).await.expect("get_metadata");
-    assert_eq!(meta.metadata.labels.and_then(|l| l.get("app").cloned()).as_deref(), Some("web"));
-    let list = within(api.list_metadata(&ListParams::default())).await.expect("list_metadata");
+    assert_eq!(
+        meta.metadata
+            .labels
+            .and_then(|l| l.get("app").cloned())
+            .as_deref(),
+        Some("web")
+    );
+    let list = within(api.list_metadata(&ListParams::default()))
+        .await
+        .expect("list_metadata");
     assert_eq!(list.items.len(), 1);
     emu.shutdown().await;
 }
