@@ -110,6 +110,33 @@ async fn kubectl_get_apply_delete() {
     .await;
     assert!(ok && out.trim() == "configmap/app-config", "{out}\n{err}");
 
+    let deploy = dir.path().join("deploy.yaml");
+    std::fs::write(&deploy, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1\n").expect("write");
+    let deploy = deploy.to_str().expect("utf-8");
+    let (ok, out, err) = kubectl(&url, dir.path(), &["apply", "--server-side", "-f", deploy]).await;
+    assert!(
+        ok && out.contains("deployment.apps/web serverside-applied"),
+        "server-side apply: {out}\n{err}"
+    );
+    let (ok, out, err) = kubectl(
+        &url,
+        dir.path(),
+        &[
+            "rollout",
+            "status",
+            "deployment/web",
+            "-n",
+            "default",
+            "--timeout=20s",
+        ],
+    )
+    .await;
+    assert!(
+        ok && out.contains("successfully rolled out"),
+        "rollout status: {out}\n{err}"
+    );
+    let (ok, out, err) = kubectl(&url, dir.path(), &["delete", "-f", deploy]).await;
+    assert!(ok && out.contains("deleted"), "delete -f: {out}\n{err}");
     let (ok, out, err) = kubectl(
         &url,
         dir.path(),
