@@ -8,7 +8,9 @@
 //! matching is sent as `DELETED` and one that starts matching as `ADDED`.
 //! The stream ends after `timeoutSeconds` (default 30 minutes) or when the
 //! emulator shuts down. With `allowWatchBookmarks=true`, a `BOOKMARK` with the
-//! newest resource version is sent every second the stream is idle.
+//! newest resource version is sent every second the stream is idle. With
+//! `sendInitialEvents=true` (streaming lists), the initial `ADDED` events are
+//! followed by a `BOOKMARK` annotated `k8s.io/initial-events-end`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
@@ -143,6 +145,16 @@ impl WatchState {
     }
 }
 
+/// Marks a bookmark line as the end of the initial events of a streaming
+/// list (`k8s.io/initial-events-end` annotation).
+fn initial_events_end(bookmark: &Bytes) -> Bytes {
+    let mut event: Value = serde_json::from_slice(bookmark).unwrap_or_default();
+    event["object"]["metadata"]["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    let mut text = event.to_string();
+    text.push('\n');
+    Bytes::from(text)
+}
+
 /// Starts a watch of one resource type.
 pub fn watch_response(
     shared: &Arc<Shared>,
@@ -182,11 +194,16 @@ pub fn watch_response(
         shutdown: shared.shutdown.clone(),
         finished: false,
     };
+    let send_initial = params.get("sendInitialEvents").is_some_and(|v| v == "true");
     match from {
         None => {
             for obj in &current {
                 state.known.insert(identity(obj));
                 state.pending.push_back(line("ADDED", obj));
+            }
+            if send_initial {
+                let end = initial_events_end(&state.bookmark());
+                state.pending.push_back(end);
             }
         }
         Some(rv) => {

@@ -173,3 +173,26 @@ async fn idle_watch_sends_bookmarks_and_ends_at_its_timeout() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn reflector_with_streaming_list() {
+    let (emu, client) = start().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    within(api.create(&PostParams::default(), &cm("before", "x")))
+        .await
+        .expect("create");
+    let (reader, writer) = reflector::store();
+    let config = watcher::Config::default().streaming_lists();
+    let stream = reflector(writer, watcher(api.clone(), config)).applied_objects();
+    let task = tokio::spawn(stream.for_each(|_| async {}));
+    within(reader.wait_until_ready())
+        .await
+        .expect("initial events");
+    assert_eq!(names(&reader), ["before"]);
+    within(api.create(&PostParams::default(), &cm("after", "x")))
+        .await
+        .expect("create");
+    eventually(|| async { (names(&reader) == ["after", "before"]).then_some(()) }).await;
+    task.abort();
+    emu.shutdown().await;
+}

@@ -40,6 +40,12 @@ impl KubeCluster {
         }
     }
 
+    /// The underlying client, for watches (kube-runtime reflectors) and
+    /// anything else this interface does not cover.
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
     /// Forgets cached discovery (after CRDs change).
     pub fn invalidate_discovery(&self) {
         self.cache().clear();
