@@ -34,6 +34,7 @@
 //! ```
 
 pub mod apply;
+pub mod directives;
 pub mod discovery;
 pub mod error;
 mod meta;

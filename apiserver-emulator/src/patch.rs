@@ -3,6 +3,7 @@
 use kustomize_core::smp::{self, Schema};
 use serde_json::Value;
 
+use crate::directives::apply_directives;
 use crate::error::ApiError;
 
 /// A patch type the emulator accepts.
@@ -51,9 +52,12 @@ pub fn parse_yaml(body: &[u8]) -> Result<Value, ApiError> {
 /// Strategic merge uses Kustomize's merge with the built-in Kubernetes schema:
 /// lists of built-in types merge by their patch-merge keys, and lists of
 /// types the schema does not know (custom resources) are replaced, as a
-/// merge patch would. Known difference from the API server: merged list
-/// elements come in Kustomize's order (patch elements first, then the
-/// remaining live ones), where the API server keeps the live order.
+/// merge patch would. apimachinery's `$setElementOrder`, `$retainKeys` and
+/// `$deleteFromPrimitiveList` directives are then applied (see
+/// [`crate::directives`]). Known difference from the API server: without
+/// `$setElementOrder`, merged list elements come in Kustomize's order (patch
+/// elements first, then the remaining live ones), where the API server keeps
+/// the live order.
 pub fn apply_patch(current: &Value, kind: PatchType, body: &[u8]) -> Result<Value, ApiError> {
     match kind {
         PatchType::Json => {
@@ -86,7 +90,10 @@ pub fn apply_patch(current: &Value, kind: PatchType, body: &[u8]) -> Result<Valu
 /// Strategic merge of `patch` into `current`.
 pub fn strategic(current: &Value, patch: &Value) -> Result<Value, ApiError> {
     match smp::merge(current, patch, Schema::builtin()) {
-        Ok(Some(merged)) => Ok(merged),
+        Ok(Some(mut merged)) => {
+            apply_directives(patch, &mut merged);
+            Ok(merged)
+        }
         Ok(None) => Err(ApiError::bad_request(
             "a strategic merge patch that deletes the whole object is not supported",
         )),

@@ -135,6 +135,28 @@ async fn kubectl_get_apply_delete() {
         ok && out.contains("successfully rolled out"),
         "rollout status: {out}\n{err}"
     );
+    let changed = std::fs::read_to_string(deploy)
+        .expect("read")
+        .replace("nginx:1", "nginx:2");
+    std::fs::write(deploy, changed).expect("write");
+    let (ok, out, err) = kubectl(&url, dir.path(), &["apply", "-f", deploy]).await;
+    assert!(ok, "client-side apply over server-side apply: {out}\n{err}");
+    let (ok, out, err) = kubectl(
+        &url,
+        dir.path(),
+        &["get", "deploy", "web", "-n", "default", "-o", "json"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let live: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        live["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:2"
+    );
+    assert!(
+        !out.contains("$setElementOrder") && !out.contains("$retainKeys"),
+        "patch directives leaked: {out}"
+    );
     let (ok, out, err) = kubectl(&url, dir.path(), &["delete", "-f", deploy]).await;
     assert!(ok && out.contains("deleted"), "delete -f: {out}\n{err}");
     let (ok, out, err) = kubectl(
