@@ -14,9 +14,13 @@
 //!   `dryRun=All`, `status` subresources, finalizers, owner-reference garbage
 //!   collection (`propagationPolicy`) and namespace deletion;
 //! - simulated controllers ([`progress`]) that, [`EmulatorConfig::status_delay`]
-//!   after a workload is written, give it the status of a finished rollout.
+//!   after a workload is written, give it the status of a finished rollout;
+//! - enough OpenAPI v3 for kubectl 1.32: `get`, `apply` (client- and
+//!   server-side), `rollout status` and `delete` work with an empty
+//!   kubeconfig and `--server http://127.0.0.1:<port>`.
 //!
-//! Approximations: garbage collection and namespace cleanup happen
+//! Approximations: workload controllers only write status (no ReplicaSets or
+//! Pods are created for a Deployment); garbage collection and namespace cleanup happen
 //! synchronously inside the deleting request; lists return everything in one
 //! page (no `continue`); objects are not validated against schemas; versions
 //! of one group share storage without conversion (only `apiVersion` changes);
@@ -24,10 +28,11 @@
 //! schemas (see [`discovery::openapi_v3_group_version`]) and `/openapi/v2`
 //! answers `404`, which kubectl tolerates.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! let emulator = apiserver_emulator::Emulator::start().await?;
-//! println!("serving on {}", emulator.url());
+//! assert!(emulator.url().starts_with("http://127.0.0.1:"));
 //! emulator.shutdown().await;
 //! # Ok(())
 //! # }
