@@ -3,8 +3,10 @@
 //!
 //! The [`diff`], [`health`] and [`sync`] modules are pure functions over
 //! `serde_json::Value` objects, following the semantics of Argo CD's engine.
-//! The [`source`] module fetches and renders what Git (or a local directory) declares.
+//! The [`source`] module fetches and renders what Git (or a local directory)
+//! declares; [`cluster`] reaches a live cluster through `kube::Client`.
 
+pub mod cluster;
 pub mod diff;
 pub mod health;
 pub mod image;

@@ -1,0 +1,156 @@
+//! An in-memory Kubernetes API server for integration tests.
+//!
+//! [`Emulator::start`] serves the real HTTP protocol on `127.0.0.1` (an
+//! ephemeral port, plain HTTP) so that `kube::Client`, kube-runtime
+//! reflectors and `kubectl --server http://…` work against it:
+//!
+//! - discovery (`/version`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`,
+//!   `/apis/<g>/<v>`) for the built-in kinds a GitOps controller manages,
+//!   Argo CD's `Application`/`AppProject`, and custom resources registered
+//!   when their `CustomResourceDefinition` is created;
+//! - get, list (label and field selectors), watch, create, update (`409` on a
+//!   stale `resourceVersion`), patch (JSON, merge, strategic merge and
+//!   server-side apply, see [`apply`]), delete and deletecollection, with
+//!   `dryRun=All`, `status` subresources, finalizers, owner-reference garbage
+//!   collection (`propagationPolicy`) and namespace deletion;
+//! - simulated controllers ([`progress`]) that, [`EmulatorConfig::status_delay`]
+//!   after a workload is written, give it the status of a finished rollout;
+//! - enough OpenAPI v3 for kubectl 1.32: `get`, `apply` (client- and
+//!   server-side), `rollout status` and `delete` work with an empty
+//!   kubeconfig and `--server http://127.0.0.1:<port>`.
+//!
+//! Approximations: workload controllers only write status (no ReplicaSets or
+//! Pods are created for a Deployment); garbage collection and namespace cleanup happen
+//! synchronously inside the deleting request; lists return everything in one
+//! page (no `continue`); objects are not validated against schemas; versions
+//! of one group share storage without conversion (only `apiVersion` changes);
+//! there is no authentication; the OpenAPI v3 documents carry paths but no
+//! schemas (see [`discovery::openapi_v3_group_version`]) and `/openapi/v2`
+//! answers `404`, which kubectl tolerates.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let emulator = apiserver_emulator::Emulator::start().await?;
+//! assert!(emulator.url().starts_with("http://127.0.0.1:"));
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod apply;
+pub mod directives;
+pub mod discovery;
+pub mod error;
+mod meta;
+pub mod patch;
+pub mod progress;
+pub mod registry;
+pub mod selector;
+mod server;
+pub mod store;
+mod watch;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch as signal;
+use tokio::task::JoinHandle;
+
+pub use error::ApiError;
+pub use registry::{Registry, ResourceType};
+pub use store::{Propagation, Store};
+
+/// Behaviour switches of an emulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// Whether simulated controllers write workload status at all.
+    pub simulate_status: bool,
+    /// How long after a write the simulated controllers settle the status.
+    pub status_delay: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            simulate_status: true,
+            status_delay: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Starts emulators.
+#[derive(Debug, Clone, Copy)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts an emulator with the default configuration on `127.0.0.1`, on
+    /// an ephemeral port, in the current tokio runtime.
+    pub async fn start() -> std::io::Result<EmulatorHandle> {
+        Self::start_with(EmulatorConfig::default()).await
+    }
+
+    /// Starts an emulator with the given configuration.
+    pub async fn start_with(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = signal::channel(false);
+        let shared = Arc::new(server::Shared {
+            store: Mutex::new(Store::new()),
+            config,
+            shutdown: stopped.clone(),
+        });
+        let app = axum::Router::new()
+            .fallback(server::dispatch)
+            .with_state(shared);
+        let mut until = stopped;
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                // Either the flag flips or the handle is gone: stop in both cases.
+                let _ = until.wait_for(|stop| *stop).await;
+            });
+            // The listener is ours and already bound; serving only ends on shutdown.
+            let _ = serve.await;
+        });
+        Ok(EmulatorHandle {
+            addr,
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server without waiting.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    stop: signal::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl EmulatorHandle {
+    /// The base URL, `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops serving: ends open watches and waits for the server task.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}

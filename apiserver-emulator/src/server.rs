@@ -1,0 +1,399 @@
+//! HTTP routing: discovery documents and the REST verbs on resource URLs
+//! (`/api/v1/...`, `/apis/<group>/<version>/...`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::EmulatorConfig;
+use crate::apply::{ApplyOptions, server_side_apply};
+use crate::discovery;
+use crate::error::ApiError;
+use crate::patch::{PatchType, apply_patch, parse_json, parse_yaml};
+use crate::progress;
+use crate::registry::ResourceType;
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::store::{Filter, Propagation, Store};
+use crate::watch::watch_response;
+
+/// State shared by all requests.
+#[derive(Debug)]
+pub struct Shared {
+    /// The objects.
+    pub store: Mutex<Store>,
+    /// Behaviour switches.
+    pub config: EmulatorConfig,
+    /// Flips to `true` when the emulator shuts down; ends watches.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    /// The store, even if a panicking request poisoned the lock.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Query parameters.
+type Params = HashMap<String, String>;
+
+/// A resource URL taken apart.
+#[derive(Debug)]
+struct Route {
+    rt: ResourceType,
+    namespace: Option<String>,
+    name: Option<String>,
+    subresource: Option<String>,
+}
+
+/// Answers every request.
+pub async fn dispatch(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().trim_end_matches('/');
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let result = match (segs.as_slice(), method == Method::GET) {
+        (["version"], true) => Ok(Json(discovery::version()).into_response()),
+        (["openapi", "v3"], true) => {
+            Ok(Json(discovery::openapi_v3_root(shared.store().registry())).into_response())
+        }
+        (["openapi", "v3", "api", "v1"], true) => openapi(&shared, "", "v1", path),
+        (["openapi", "v3", "apis", group, version], true) => openapi(&shared, group, version, path),
+        (["api"], true) => Ok(Json(discovery::core_versions()).into_response()),
+        (["apis"], true) => {
+            Ok(Json(discovery::group_list(shared.store().registry())).into_response())
+        }
+        (["api", "v1"], true) => resource_list(&shared, "", "v1", path),
+        (["apis", group], true) => discovery::api_group(shared.store().registry(), group)
+            .map(|d| Json(d).into_response())
+            .ok_or_else(|| ApiError::no_route(path)),
+        (["apis", group, version], true) => resource_list(&shared, group, version, path),
+        (["api", "v1", rest @ ..], _) => {
+            resource(&shared, "", "v1", rest, method, &params, &headers, &body).await
+        }
+        (["apis", group, version, rest @ ..], _) => {
+            resource(
+                &shared, group, version, rest, method, &params, &headers, &body,
+            )
+            .await
+        }
+        _ => Err(ApiError::no_route(path)),
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn resource_list(
+    shared: &Shared,
+    group: &str,
+    version: &str,
+    path: &str,
+) -> Result<Response, ApiError> {
+    discovery::resource_list(shared.store().registry(), group, version)
+        .map(|d| Json(d).into_response())
+        .ok_or_else(|| ApiError::no_route(path))
+}
+
+fn openapi(shared: &Shared, group: &str, version: &str, path: &str) -> Result<Response, ApiError> {
+    discovery::openapi_v3_group_version(shared.store().registry(), group, version)
+        .map(|d| Json(d).into_response())
+        .ok_or_else(|| ApiError::no_route(path))
+}
+
+/// Finds the resource type and object a URL names.
+fn route(
+    store: &Store,
+    group: &str,
+    version: &str,
+    segs: &[&str],
+    path: &str,
+) -> Result<Route, ApiError> {
+    let registry = store.registry();
+    let namespaced = match segs {
+        ["namespaces", ns, plural, rest @ ..] if rest.len() <= 2 => registry
+            .by_plural(group, version, plural)
+            .filter(|t| t.namespaced)
+            .map(|t| (t.clone(), Some((*ns).to_owned()), rest)),
+        _ => None,
+    };
+    let (rt, namespace, rest) = match namespaced {
+        Some(found) => found,
+        None => match segs {
+            [plural, rest @ ..] if rest.len() <= 2 => registry
+                .by_plural(group, version, plural)
+                .map(|t| (t.clone(), None, rest))
+                .ok_or_else(|| ApiError::no_route(path))?,
+            _ => return Err(ApiError::no_route(path)),
+        },
+    };
+    let subresource = rest.get(1).map(|s| (*s).to_owned());
+    if subresource
+        .as_deref()
+        .is_some_and(|s| s != "status" || !rt.status_subresource)
+    {
+        return Err(ApiError::no_route(path));
+    }
+    if rt.namespaced && namespace.is_none() && !rest.is_empty() {
+        return Err(ApiError::no_route(path));
+    }
+    Ok(Route {
+        rt,
+        namespace,
+        name: rest.first().map(|s| (*s).to_owned()),
+        subresource,
+    })
+}
+
+fn flag(params: &Params, name: &str) -> bool {
+    params.get(name).is_some_and(|v| v == "true" || v == "1")
+}
+
+fn dry_run(params: &Params) -> Result<bool, ApiError> {
+    match params.get("dryRun").map(String::as_str) {
+        None | Some("") => Ok(false),
+        Some("All") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "unsupported dryRun value {other:?}: only \"All\""
+        ))),
+    }
+}
+
+fn filter(params: &Params) -> Result<Filter, ApiError> {
+    Ok(Filter {
+        labels: LabelSelector::parse(params.get("labelSelector").map_or("", String::as_str))?,
+        fields: FieldSelector::parse(params.get("fieldSelector").map_or("", String::as_str))?,
+    })
+}
+
+fn json_with(code: StatusCode, v: Value) -> Response {
+    (code, Json(v)).into_response()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn resource(
+    shared: &Arc<Shared>,
+    group: &str,
+    version: &str,
+    segs: &[&str],
+    method: Method,
+    params: &Params,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let path = format!("/{}", segs.join("/"));
+    let r = route(&shared.store(), group, version, segs, &path)?;
+    let ns = r.namespace.clone().unwrap_or_default();
+    let status_only = r.subresource.is_some();
+    match (method.as_str(), r.name.as_deref()) {
+        ("GET", None) if flag(params, "watch") => watch_response(
+            shared,
+            &r.rt,
+            r.namespace.as_deref(),
+            params,
+            filter(params)?,
+        ),
+        ("GET", None) => {
+            let filter = filter(params)?;
+            let store = shared.store();
+            let items = store.list(&r.rt, r.namespace.as_deref(), &filter);
+            Ok(Json(list(&r.rt, items, store.resource_version())).into_response())
+        }
+        ("GET", Some(name)) => Ok(Json(shared.store().get(&r.rt, &ns, name)?).into_response()),
+        ("POST", None) => {
+            let obj = parse_json(body)?;
+            let dry = dry_run(params)?;
+            let created = shared.store().create(&r.rt, &ns, obj, dry)?;
+            if !dry {
+                settle_later(shared, &r.rt, &created);
+            }
+            Ok(json_with(StatusCode::CREATED, created))
+        }
+        ("PUT", Some(name)) => {
+            let obj = parse_json(body)?;
+            let dry = dry_run(params)?;
+            let updated = shared
+                .store()
+                .update(&r.rt, &ns, name, obj, status_only, dry)?;
+            if !dry && !status_only {
+                settle_later(shared, &r.rt, &updated);
+            }
+            Ok(Json(updated).into_response())
+        }
+        ("PATCH", Some(name)) => {
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let kind = PatchType::from_content_type(content_type)?;
+            let dry = dry_run(params)?;
+            let (code, obj) = patch(
+                shared,
+                &r.rt,
+                &ns,
+                name,
+                kind,
+                params,
+                body,
+                status_only,
+                dry,
+            )?;
+            if !dry && !status_only {
+                settle_later(shared, &r.rt, &obj);
+            }
+            Ok(json_with(code, obj))
+        }
+        ("DELETE", Some(name)) => {
+            let (policy, dry) = delete_options(params, body)?;
+            Ok(Json(shared.store().delete(&r.rt, &ns, name, policy, dry)?).into_response())
+        }
+        ("DELETE", None) => {
+            let (policy, dry) = delete_options(params, body)?;
+            let filter = filter(params)?;
+            let mut store = shared.store();
+            let mut deleted = Vec::new();
+            for obj in store.list(&r.rt, r.namespace.as_deref(), &filter) {
+                let ns = obj["metadata"]["namespace"].as_str().unwrap_or("");
+                let name = obj["metadata"]["name"].as_str().unwrap_or("");
+                deleted.push(store.delete(&r.rt, ns, name, policy, dry)?);
+            }
+            Ok(Json(list(&r.rt, deleted, store.resource_version())).into_response())
+        }
+        (m, _) => Err(ApiError::method_not_allowed(format!(
+            "{m} is not supported on {path}"
+        ))),
+    }
+}
+
+/// A `<Kind>List` object.
+fn list(rt: &ResourceType, items: Vec<Value>, rv: u64) -> Value {
+    json!({
+        "apiVersion": rt.api_version(),
+        "kind": format!("{}List", rt.kind),
+        "metadata": {"resourceVersion": rv.to_string()},
+        "items": items,
+    })
+}
+
+/// Applies a patch under the store lock; server-side apply may create.
+#[allow(clippy::too_many_arguments)]
+fn patch(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    kind: PatchType,
+    params: &Params,
+    body: &[u8],
+    status_only: bool,
+    dry: bool,
+) -> Result<(StatusCode, Value), ApiError> {
+    let mut store = shared.store();
+    let current = store.get(rt, ns, name);
+    if kind == PatchType::Apply {
+        let manager = params.get("fieldManager").filter(|m| !m.is_empty()).ok_or_else(|| {
+            ApiError::bad_request("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+        })?;
+        let opts = ApplyOptions {
+            manager: manager.clone(),
+            force: flag(params, "force"),
+        };
+        let mut applied = parse_yaml(body)?;
+        if applied["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| n != name)
+        {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                applied["metadata"]["name"].as_str().unwrap_or("")
+            )));
+        }
+        if !applied["metadata"].is_object() {
+            applied["metadata"] = json!({});
+        }
+        applied["metadata"]["name"] = name.into();
+        return match current {
+            Ok(live) => {
+                let merged = server_side_apply(Some(&live), &applied, &opts)?;
+                Ok((
+                    StatusCode::OK,
+                    store.update(rt, ns, name, merged, status_only, dry)?,
+                ))
+            }
+            Err(e) if e.code == 404 && !status_only => {
+                let obj = server_side_apply(None, &applied, &opts)?;
+                Ok((StatusCode::CREATED, store.create(rt, ns, obj, dry)?))
+            }
+            Err(e) => Err(e),
+        };
+    }
+    let patched = apply_patch(&current?, kind, body)?;
+    Ok((
+        StatusCode::OK,
+        store.update(rt, ns, name, patched, status_only, dry)?,
+    ))
+}
+
+/// `propagationPolicy` and `dryRun` from the query or a `DeleteOptions` body.
+fn delete_options(params: &Params, body: &[u8]) -> Result<(Propagation, bool), ApiError> {
+    let opts = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        parse_json(body)?
+    };
+    let policy = match params
+        .get("propagationPolicy")
+        .map(String::as_str)
+        .or(opts["propagationPolicy"].as_str())
+    {
+        Some(p) => Propagation::parse(p)?,
+        None if flag(params, "orphanDependents") || opts["orphanDependents"] == true => {
+            Propagation::Orphan
+        }
+        None => Propagation::Background,
+    };
+    let body_dry = opts["dryRun"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|v| v == "All"));
+    Ok((policy, dry_run(params)? || body_dry))
+}
+
+/// Schedules the simulated controllers' status write for an object that
+/// needs one.
+fn settle_later(shared: &Arc<Shared>, rt: &ResourceType, obj: &Value) {
+    if !shared.config.simulate_status || progress::settled_status(obj).is_none() {
+        return;
+    }
+    let shared = shared.clone();
+    let rt = rt.clone();
+    let ns = obj["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_owned();
+    let delay = shared.config.status_delay;
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let mut store = shared.store();
+        let Ok(current) = store.get(&rt, &ns, &name) else {
+            return;
+        };
+        if let Some(status) = progress::settled_status(&current) {
+            let mut update = current;
+            update["status"] = status;
+            // The object may have changed since: a conflict means a newer
+            // write scheduled its own settling.
+            let _ = store.update(&rt, &ns, &name, update, true, false);
+        }
+    });
+}

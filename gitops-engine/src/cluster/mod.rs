@@ -1,0 +1,239 @@
+//! Access to a Kubernetes cluster: the [`Cluster`] trait the controller
+//! drives (discovery, get, list, create, replace, apply, delete) and its
+//! implementation over `kube::Client` ([`KubeCluster`]).
+//!
+//! Objects cross this interface as `serde_json::Value` manifests, as in the
+//! rest of the engine.
+
+mod client;
+mod three_way;
+
+use std::fmt;
+use std::future::Future;
+
+use serde_json::Value;
+
+pub use client::KubeCluster;
+pub use three_way::{last_applied_annotated, three_way_merge_patch};
+
+/// Group, version and kind of a type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Gvk {
+    /// API group; empty for the core group.
+    pub group: String,
+    /// API version inside the group.
+    pub version: String,
+    /// Kind.
+    pub kind: String,
+}
+
+impl Gvk {
+    /// Builds a GVK from its parts.
+    pub fn new(group: &str, version: &str, kind: &str) -> Self {
+        Gvk {
+            group: group.to_owned(),
+            version: version.to_owned(),
+            kind: kind.to_owned(),
+        }
+    }
+
+    /// The GVK of a manifest (`apiVersion` and `kind`), if it names both.
+    pub fn of(obj: &Value) -> Option<Self> {
+        let api_version = obj["apiVersion"].as_str().filter(|s| !s.is_empty())?;
+        let kind = obj["kind"].as_str().filter(|s| !s.is_empty())?;
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        Some(Gvk::new(group, version, kind))
+    }
+}
+
+/// Printed as `group/version, Kind=kind` like Kubernetes does.
+impl fmt::Display for Gvk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}, Kind={}", self.group, self.version, self.kind)
+    }
+}
+
+/// How the cluster serves a type (from discovery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceInfo {
+    /// The type.
+    pub gvk: Gvk,
+    /// Plural resource name used in URLs.
+    pub plural: String,
+    /// Whether objects live in namespaces.
+    pub namespaced: bool,
+}
+
+/// One object's address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    /// Its type.
+    pub gvk: Gvk,
+    /// Namespace; empty for cluster-scoped objects.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// The address of a manifest; the namespace is taken as given (empty when
+    /// absent).
+    pub fn of(obj: &Value) -> Result<Self, ClusterError> {
+        let gvk = Gvk::of(obj).ok_or_else(|| {
+            ClusterError::InvalidObject("the object has no apiVersion or kind".to_owned())
+        })?;
+        let name = obj["metadata"]["name"].as_str().unwrap_or("");
+        if name.is_empty() {
+            return Err(ClusterError::InvalidObject(format!(
+                "the {} object has no metadata.name",
+                gvk.kind
+            )));
+        }
+        Ok(ObjectRef {
+            gvk,
+            namespace: obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            name: name.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.gvk, self.namespace, self.name)
+    }
+}
+
+/// What happens to the dependents of a deleted object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// Dependents are deleted before the owner.
+    Foreground,
+    /// The owner is deleted, then its dependents, in the background.
+    #[default]
+    Background,
+    /// Dependents stay, without the owner reference.
+    Orphan,
+}
+
+/// How to apply a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// kubectl-style client-side apply: the manifest is recorded in the
+    /// `kubectl.kubernetes.io/last-applied-configuration` annotation, and an
+    /// existing object is patched with the three-way merge patch between
+    /// the previously applied manifest, this one and the live object.
+    ClientSide,
+    /// Server-side apply as this field manager.
+    ServerSide {
+        /// Field manager name.
+        manager: String,
+        /// Take over fields other managers own.
+        force: bool,
+    },
+}
+
+/// Options of a write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Ask the server to validate and compute the result without storing it.
+    pub dry_run: bool,
+}
+
+/// A failed cluster operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClusterError {
+    /// The cluster does not serve the type.
+    #[error("the server does not serve {0}")]
+    UnknownKind(Gvk),
+    /// The object does not exist.
+    #[error("{0} not found")]
+    NotFound(Box<ObjectRef>),
+    /// The object exists already (create).
+    #[error("{0} already exists")]
+    AlreadyExists(Box<ObjectRef>),
+    /// The write raced another one (stale resourceVersion, apply conflict).
+    #[error("conflict writing {object}: {message}")]
+    Conflict {
+        /// The object written.
+        object: Box<ObjectRef>,
+        /// The server's message.
+        message: String,
+    },
+    /// Any other refusal by the API server.
+    #[error("the API server refused the request ({code} {reason}): {message}")]
+    Api {
+        /// HTTP status code.
+        code: u16,
+        /// `Status.reason`.
+        reason: String,
+        /// `Status.message`.
+        message: String,
+    },
+    /// The manifest cannot be sent as it is.
+    #[error("invalid object: {0}")]
+    InvalidObject(String),
+    /// The request did not get an answer (connection, decoding).
+    #[error("cluster request failed: {0}")]
+    Transport(String),
+}
+
+/// A Kubernetes cluster as the engine uses it. Methods return `Send`
+/// futures, so implementations can be driven from any tokio task.
+pub trait Cluster: Send + Sync {
+    /// How the cluster serves a type; [`ClusterError::UnknownKind`] when it
+    /// does not.
+    fn resource_info(
+        &self,
+        gvk: &Gvk,
+    ) -> impl Future<Output = Result<ResourceInfo, ClusterError>> + Send;
+
+    /// One object, or `None` when it does not exist.
+    fn get(
+        &self,
+        object: &ObjectRef,
+    ) -> impl Future<Output = Result<Option<Value>, ClusterError>> + Send;
+
+    /// The objects of a type in one namespace (or all, with `None`) that
+    /// match a label selector (`""` matches everything).
+    fn list(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        label_selector: &str,
+    ) -> impl Future<Output = Result<Vec<Value>, ClusterError>> + Send;
+
+    /// Creates an object.
+    fn create(
+        &self,
+        obj: &Value,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
+
+    /// Replaces an object (`PUT`); its `metadata.resourceVersion`, when set,
+    /// must be current.
+    fn replace(
+        &self,
+        obj: &Value,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
+
+    /// Creates or updates an object from a manifest.
+    fn apply(
+        &self,
+        obj: &Value,
+        mode: &ApplyMode,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
+
+    /// Deletes an object; `Ok(false)` when it did not exist.
+    fn delete(
+        &self,
+        object: &ObjectRef,
+        propagation: Propagation,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<bool, ClusterError>> + Send;
+}
