@@ -1,0 +1,228 @@
+//! The bodies of the fuzz targets in `fuzz/`, as plain functions so that
+//! `cargo test` can replay the committed seeds through them
+//! (`tests/fuzz_seeds.rs`) and `cargo fuzz` can drive them with generated
+//! input.
+//!
+//! Each body takes raw bytes, ignores input that is not UTF-8, and panics
+//! only when the library breaks a promise: a panic inside the library, or a
+//! property the body checks (named in its documentation).
+
+use kustomize_core::fs::MemFs;
+use kustomize_core::smp::{self, Schema};
+use kustomize_core::{BuildOptions, json6902, yaml};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The body of a fuzz target: takes the fuzzer's bytes, panics on a bug.
+pub type Body = fn(&[u8]);
+
+/// The fuzz targets, by the name of their `fuzz/fuzz_targets/*.rs` file and
+/// their seed directory under `fuzz/seeds/`.
+pub const TARGETS: [(&str, Body); 4] = [
+    ("yaml_roundtrip", yaml_roundtrip),
+    ("kustomization_load", kustomization_load),
+    ("strategic_merge", strategic_merge),
+    ("json6902", json6902),
+];
+
+/// Parse → emit → parse must give the same documents: whatever
+/// [`yaml::parse_documents`] accepts, [`yaml::to_yaml_string`] must print in
+/// a form that reads back unchanged.
+///
+/// "The same" allows what `kubectl kustomize` itself changes, since the
+/// emitter copies it byte for byte: numbers compare by value (a float
+/// prints in Go's JSON form, so `1.0` reads back as the integer `1` and
+/// `-0.0` as `0`), and documents holding a string with U+0085, U+2028 or
+/// U+2029 are skipped (go-yaml prints those line breaks unescaped, so they
+/// read back as other text; see the `yaml-unicode` and `yaml-multiline`
+/// fixtures).
+pub fn yaml_roundtrip(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(docs) = yaml::parse_documents(src) else {
+        return;
+    };
+    if docs.iter().any(has_unicode_line_break) {
+        return;
+    }
+    let printed = yaml::to_yaml_string(&docs);
+    let again = yaml::parse_documents(&printed)
+        .unwrap_or_else(|e| panic!("emitted YAML does not parse ({e}):\n{printed}"));
+    assert!(
+        docs.len() == again.len() && docs.iter().zip(&again).all(|(a, b)| same(a, b)),
+        "round trip changed the documents\nparsed: {docs:?}\nemitted:\n{printed}\nre-parsed: {again:?}"
+    );
+}
+
+/// Whether a key or string value holds a line break go-yaml prints raw.
+fn has_unicode_line_break(value: &Value) -> bool {
+    let breaks = |s: &str| s.contains(['\u{85}', '\u{2028}', '\u{2029}']);
+    match value {
+        Value::String(s) => breaks(s),
+        Value::Array(items) => items.iter().any(has_unicode_line_break),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| breaks(k) || has_unicode_line_break(v)),
+        _ => false,
+    }
+}
+
+/// Equality with numbers compared by value (see [`yaml_roundtrip`]).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x == y || (x.is_f64() || y.is_f64()) && x.as_f64() == y.as_f64()
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The directory the in-memory tree of [`kustomization_load`] is built in.
+const APP_DIR: &str = "/app";
+
+/// Files next to the fuzzed `kustomization.yaml`, so that inputs naming
+/// them reach resources, patches and generators.
+const FIXED_FILES: [(&str, &str); 6] = [
+    ("/app/deployment.yaml", DEPLOYMENT_YAML),
+    (
+        "/app/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  selector:\n    app: web\n  ports:\n  - name: http\n    port: 80\n    targetPort: http\n",
+    ),
+    (
+        "/app/patch.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n",
+    ),
+    ("/app/app.env", "MODE=prod\nLOG_LEVEL=info\n"),
+    (
+        "/app/base/kustomization.yaml",
+        "resources:\n- config.yaml\ncommonLabels:\n  tier: base\n",
+    ),
+    (
+        "/app/base/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base-config\ndata:\n  region: eu\n",
+    ),
+];
+
+/// A Deployment the targets patch and build.
+const DEPLOYMENT_YAML: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - name: http
+          containerPort: 8080
+        env:
+        - name: MODE
+          value: dev
+        volumeMounts:
+        - name: data
+          mountPath: /data
+      - name: sidecar
+        image: busybox
+        args: [sleep, infinity]
+      volumes:
+      - name: data
+        emptyDir: {}
+";
+
+/// The fixed Deployment as a value.
+fn deployment() -> Value {
+    yaml::parse_document(DEPLOYMENT_YAML).expect("the fixed Deployment parses")
+}
+
+/// Builds an in-memory tree whose `kustomization.yaml` is the input (next
+/// to [`FIXED_FILES`]); the build may fail but must not panic, and a
+/// successful build must print.
+pub fn kustomization_load(data: &[u8]) {
+    let mut fs = MemFs::new();
+    for (path, contents) in FIXED_FILES {
+        fs.add_file(path, contents);
+    }
+    fs.add_file("/app/kustomization.yaml", data);
+    if let Ok(build) =
+        kustomize_core::build(Arc::new(fs), Path::new(APP_DIR), &BuildOptions::default())
+    {
+        build.to_yaml();
+    }
+}
+
+/// Strategic merge of two YAML documents (target, then patch; a single
+/// document patches the fixed Deployment) must not panic.
+pub fn strategic_merge(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(mut docs) = yaml::parse_documents(src) else {
+        return;
+    };
+    let (target, patch) = match docs.len() {
+        0 => return,
+        1 => (deployment(), docs.remove(0)),
+        _ => {
+            let patch = docs.remove(1);
+            (docs.remove(0), patch)
+        }
+    };
+    let _ = smp::merge(&target, &patch, Schema::builtin());
+}
+
+/// A JSON 6902 operation list (YAML or JSON) applied to the fixed
+/// Deployment must not panic, and must leave the object unchanged when it
+/// fails, as [`json6902::apply`] promises.
+pub fn json6902(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(ops) = yaml::parse_document(src) else {
+        return;
+    };
+    let original = deployment();
+    let mut doc = original.clone();
+    if let Err(e) = json6902::apply(&mut doc, &ops) {
+        assert_eq!(doc, original, "failed patch ({e}) changed the object");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert!(same(&json!({"a": [1.0, -0.0]}), &json!({"a": [1, 0]})));
+        assert!(!same(&json!({"a": [1.5]}), &json!({"a": [1]})));
+        assert!(!same(&json!({"a": "1"}), &json!({"a": 1})));
+        assert!(!same(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+    }
+
+    #[test]
+    fn unicode_line_breaks_are_found_in_keys_and_values() {
+        assert!(has_unicode_line_break(&json!({"k": ["x\u{2028}y"]})));
+        assert!(has_unicode_line_break(&json!({"k\u{85}": 1})));
+        assert!(!has_unicode_line_break(&json!({"k": "a\nb"})));
+    }
+}
