@@ -13,6 +13,7 @@
 mod cache;
 mod error;
 mod local;
+mod overrides;
 mod render;
 mod repo;
 mod tree_fs;
@@ -21,6 +22,7 @@ pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
 pub use git2::Oid;
 pub use local::LocalDir;
+pub use overrides::{KustomizeOverrides, ReplicaOverride};
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
 pub use repo::GitRepo;
 pub use tree_fs::GitTreeFs;

@@ -39,7 +39,8 @@ impl Hash for RenderOptions {
 }
 
 /// Options for a plain directory of manifests (Argo CD's `spec.source.directory`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DirectoryOptions {
     /// Read manifests in subdirectories too (`directory.recurse`).
     pub recurse: bool,
