@@ -238,6 +238,24 @@ impl Cluster for KubeCluster {
         to_value(applied.map_err(|e| object_error(&object, e))?)
     }
 
+    async fn merge_patch(
+        &self,
+        object: &ObjectRef,
+        patch: &Value,
+        opts: WriteOptions,
+    ) -> Result<Value, ClusterError> {
+        let api = self.api_for(object).await?;
+        let params = PatchParams {
+            dry_run: opts.dry_run,
+            ..Default::default()
+        };
+        let patched = api
+            .patch(&object.name, &params, &Patch::Merge(patch))
+            .await
+            .map_err(|e| object_error(object, e))?;
+        to_value(patched)
+    }
+
     async fn delete(
         &self,
         object: &ObjectRef,

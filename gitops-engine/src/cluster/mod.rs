@@ -229,6 +229,16 @@ pub trait Cluster: Send + Sync {
         opts: WriteOptions,
     ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
 
+    /// Applies a JSON merge patch (RFC 7386) to an existing object, as
+    /// `kubectl patch --type merge` does; a `metadata.resourceVersion` in the
+    /// patch makes the write conditional on it.
+    fn merge_patch(
+        &self,
+        object: &ObjectRef,
+        patch: &Value,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
+
     /// Deletes an object; `Ok(false)` when it did not exist.
     fn delete(
         &self,
