@@ -9,6 +9,7 @@
 //! `notes/gitops-engine.md` §2, §4 and §6).
 
 mod error;
+pub mod execute;
 pub mod hooks;
 pub mod object;
 pub mod options;
@@ -22,6 +23,7 @@ pub mod tracking;
 pub mod waves;
 
 pub use error::SyncError;
+pub use execute::{ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute};
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;
 pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};

@@ -1,0 +1,416 @@
+//! The operation loop: observe, decide with `next_step`, act, until the operation is over.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::apply::{self, error_message, object_ref, propagation};
+use super::observe::{live_state, remove_hook_finalizer};
+use super::result::Results;
+use super::wave::WaveState;
+use super::{ExecuteSettings, OperationPhase, SyncOutcome};
+use crate::cluster::{Cluster, WriteOptions};
+use crate::sync::{
+    Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
+    terminate,
+};
+
+/// Base message of `next_step` when a task completed unsuccessfully.
+const COMPLETED_UNSUCCESSFULLY: &str = "one or more synchronization tasks completed unsuccessfully";
+/// Argo CD's base message when the failure happened while applying a wave.
+const APPLY_FAILED: &str = "one or more objects failed to apply";
+/// Message while a wave has just been run.
+const TASKS_RUNNING: &str = "one or more tasks are running";
+
+/// One operation in progress.
+pub(super) struct Run<'a, C> {
+    pub(super) cluster: &'a C,
+    pub(super) plan: &'a SyncPlan,
+    pub(super) settings: &'a ExecuteSettings,
+    sender: Option<&'a watch::Sender<SyncOutcome>>,
+    /// Tasks by result key.
+    pub(super) tasks: BTreeMap<String, &'a SyncTask>,
+    pub(super) results: Results,
+    dry_run_done: bool,
+    /// Last observed live objects of tasks that have run.
+    live: BTreeMap<ResourceKey, Value>,
+}
+
+impl<'a, C: Cluster> Run<'a, C> {
+    pub(super) fn new(
+        cluster: &'a C,
+        plan: &'a SyncPlan,
+        settings: &'a ExecuteSettings,
+        sender: Option<&'a watch::Sender<SyncOutcome>>,
+    ) -> Self {
+        Run {
+            cluster,
+            plan,
+            settings,
+            sender,
+            tasks: plan.tasks.iter().map(|t| (t.result_key(), t)).collect(),
+            results: Results::default(),
+            dry_run_done: false,
+            live: BTreeMap::new(),
+        }
+    }
+
+    pub(super) async fn execute(mut self) -> SyncOutcome {
+        self.record_invalid_tasks();
+        let deadline = self.settings.timeout.map(|t| (Instant::now() + t, t));
+        loop {
+            if let Some((at, timeout)) = deadline
+                && Instant::now() >= at
+            {
+                return self.time_out(timeout).await;
+            }
+            self.observe().await;
+            let decision = next_step(self.plan, &self.progress());
+            self.apply_updates(&decision.updates);
+            self.remove_hook_finalizers(&decision.remove_hook_finalizers)
+                .await;
+            let pause = match decision.step {
+                Step::DryRun {
+                    create_namespace_first,
+                    tasks,
+                } => {
+                    if let Err(message) = self
+                        .dry_run(create_namespace_first.as_deref(), &tasks)
+                        .await
+                    {
+                        return self.finish(OperationPhase::Failed, message);
+                    }
+                    self.dry_run_done = true;
+                    Duration::ZERO
+                }
+                Step::Wait { message } => {
+                    self.publish(OperationPhase::Running, &message);
+                    self.settings.poll_interval
+                }
+                Step::RunWave {
+                    final_wave,
+                    completes_operation,
+                    prune,
+                    delete_before_creation,
+                    apply,
+                    ..
+                } => {
+                    let state = self.run_wave(&prune, &delete_before_creation, &apply).await;
+                    if state == WaveState::Failed {
+                        match self.wave_failed().await {
+                            Some(outcome) => return outcome,
+                            None => continue,
+                        }
+                    }
+                    if state == WaveState::Done && completes_operation {
+                        return self.wave_completed().await;
+                    }
+                    self.publish(OperationPhase::Running, TASKS_RUNNING);
+                    let delay = if final_wave {
+                        Duration::ZERO
+                    } else {
+                        self.settings.wave_delay
+                    };
+                    match state {
+                        WaveState::Pending => delay.max(self.settings.poll_interval),
+                        _ => delay,
+                    }
+                }
+                Step::Succeeded {
+                    message,
+                    delete_hooks,
+                } => {
+                    self.delete_hooks(&delete_hooks).await;
+                    return self.finish(OperationPhase::Succeeded, message);
+                }
+                Step::Failed {
+                    message,
+                    delete_hooks,
+                    run_sync_fail_hooks,
+                } => match self
+                    .fail(message, &delete_hooks, &run_sync_fail_hooks)
+                    .await
+                {
+                    Some(outcome) => return outcome,
+                    None => Duration::ZERO,
+                },
+            };
+            let wake = Instant::now() + pause;
+            tokio::time::sleep_until(deadline.map_or(wake, |(at, _)| wake.min(at))).await;
+        }
+    }
+
+    /// Tasks the plan rejected get a `SyncFailed` result naming the reason.
+    fn record_invalid_tasks(&mut self) {
+        for invalid in &self.plan.invalid {
+            if let Some(task) = self.tasks.get(&invalid.result_key).copied() {
+                self.results
+                    .set(task, ResultCode::SyncFailed, None, &invalid.message);
+            }
+        }
+    }
+
+    /// What the decision function reads: results, and the state of observed objects.
+    fn progress(&self) -> Progress {
+        let rules = &self.settings.health_rules;
+        Progress {
+            dry_run_done: self.dry_run_done,
+            results: self.results.task_results(),
+            live: self
+                .live
+                .iter()
+                .map(|(key, obj)| (key.clone(), live_state(obj, rules)))
+                .collect(),
+        }
+    }
+
+    /// Reads the live objects the next decision depends on: those of running tasks, of
+    /// pruned ones (still being deleted?) and of hooks that have run. A failed read keeps
+    /// the previous observation.
+    async fn observe(&mut self) {
+        let watched: Vec<&SyncTask> = self
+            .plan
+            .tasks
+            .iter()
+            .filter(|t| {
+                let key = t.result_key();
+                t.is_hook() && self.results.status(&key).is_some()
+                    || self.results.phase(&key) == Some(TaskPhase::Running)
+                    || self.results.status(&key) == Some(ResultCode::Pruned)
+            })
+            .collect();
+        let cluster = self.cluster;
+        let reads = watched.iter().map(|t| async move {
+            let reference = object_ref(t);
+            (&t.key, cluster.get(&reference).await)
+        });
+        for (key, read) in join_all(reads).await {
+            match read {
+                Ok(Some(obj)) => {
+                    self.live.insert(key.clone(), obj);
+                }
+                Ok(None) => {
+                    self.live.remove(key);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn apply_updates(&mut self, updates: &BTreeMap<String, TaskResult>) {
+        for (key, result) in updates {
+            if let Some(task) = self.tasks.get(key).copied() {
+                self.results.update(task, result);
+            }
+        }
+    }
+
+    /// Marks a task's result `Error` with `message`, keeping its status.
+    fn record_error(&mut self, task: &SyncTask, message: String) {
+        let result = TaskResult {
+            status: None,
+            phase: Some(TaskPhase::Error),
+            message,
+        };
+        self.results.update(task, &result);
+    }
+
+    /// Removes the hook finalizer from completed hooks (nothing in a dry-run operation).
+    async fn remove_hook_finalizers(&mut self, keys: &[String]) {
+        if self.plan.dry_run {
+            return;
+        }
+        for key in keys {
+            let Some(task) = self.tasks.get(key).copied() else {
+                continue;
+            };
+            let Some(live) = self.live.get(&task.key) else {
+                continue;
+            };
+            if let Err(e) = remove_hook_finalizer(self.cluster, &object_ref(task), live).await {
+                let message = format!("Failed to remove hook finalizer: {}", error_message(&e));
+                self.record_error(task, message);
+            }
+        }
+    }
+
+    /// Deletes hooks by their delete policy; `false` when a deletion failed (recorded on
+    /// the hook's result).
+    async fn delete_hooks(&mut self, keys: &[String]) -> bool {
+        if self.plan.dry_run {
+            return true;
+        }
+        let policy = propagation(self.settings.hook_deletion_propagation);
+        let mut all_deleted = true;
+        for key in keys {
+            let Some(task) = self.tasks.get(key).copied() else {
+                continue;
+            };
+            let deleted = self
+                .cluster
+                .delete(&object_ref(task), policy, WriteOptions::default())
+                .await;
+            if let Err(e) = deleted {
+                all_deleted = false;
+                let message = format!("failed to delete resource: {}", error_message(&e));
+                self.record_error(task, message);
+            }
+        }
+        all_deleted
+    }
+
+    /// The operation failed: deletes `HookFailed` hooks, then either finishes or starts
+    /// the `SyncFail` hooks (`None`: the operation goes on, waiting for them).
+    async fn fail(
+        &mut self,
+        message: String,
+        delete_hooks: &[String],
+        sync_fail_hooks: &[String],
+    ) -> Option<SyncOutcome> {
+        self.delete_hooks(delete_hooks).await;
+        if sync_fail_hooks.is_empty() {
+            return Some(self.finish(OperationPhase::Failed, message));
+        }
+        let failed = self.apply_group(sync_fail_hooks).await;
+        if failed.is_empty() {
+            self.publish(OperationPhase::Running, &message);
+            return None;
+        }
+        let reasons = failed.join(",");
+        let message = format!("{message}\none or more SyncFail hooks failed, reason: {reasons}");
+        Some(self.finish(OperationPhase::Failed, message))
+    }
+
+    /// A wave failed to apply: the operation fails at once ("one or more objects failed
+    /// to apply"), without waiting for what the wave did apply.
+    async fn wave_failed(&mut self) -> Option<SyncOutcome> {
+        match next_step(self.plan, &self.settled_view()).step {
+            Step::Failed {
+                message,
+                delete_hooks,
+                run_sync_fail_hooks,
+            } => {
+                let message = if run_sync_fail_hooks.is_empty() {
+                    message.replacen(COMPLETED_UNSUCCESSFULLY, APPLY_FAILED, 1)
+                } else {
+                    message
+                };
+                self.fail(message, &delete_hooks, &run_sync_fail_hooks)
+                    .await
+            }
+            _ => None,
+        }
+    }
+
+    /// The last wave applied and nothing else is pending: the operation succeeds without
+    /// waiting for the wave's resources, deleting `HookSucceeded` hooks.
+    async fn wave_completed(&mut self) -> SyncOutcome {
+        if let Step::Succeeded { delete_hooks, .. } =
+            next_step(self.plan, &self.settled_view()).step
+        {
+            self.delete_hooks(&delete_hooks).await;
+        }
+        self.finish(
+            OperationPhase::Succeeded,
+            "successfully synced (all tasks run)".to_owned(),
+        )
+    }
+
+    /// The progress as if the tasks just applied (still `Running`) were done, and their
+    /// objects not observed: what the rest of the operation decides right after a wave,
+    /// as Argo CD does within the same call.
+    fn settled_view(&self) -> Progress {
+        let mut view = self.progress();
+        for task in &self.plan.tasks {
+            if let Some(result) = view.results.get_mut(&task.result_key())
+                && result.phase == Some(TaskPhase::Running)
+            {
+                result.phase = Some(TaskPhase::Succeeded);
+                view.live.remove(&task.key);
+            }
+        }
+        view
+    }
+
+    /// The sync timeout passed: running hooks are terminated and the operation fails.
+    async fn time_out(mut self, timeout: Duration) -> SyncOutcome {
+        self.publish(
+            OperationPhase::Terminating,
+            "operation is terminating due to timeout",
+        );
+        self.observe().await;
+        let termination = terminate(self.plan, &self.progress());
+        self.apply_updates(&termination.updates);
+        self.remove_hook_finalizers(&termination.remove_hook_finalizers)
+            .await;
+        if self.delete_hooks(&termination.delete_hooks).await {
+            let message = format!(
+                "{} (sync timeout of {timeout:?} exceeded)",
+                termination.message
+            );
+            self.finish(OperationPhase::Failed, message)
+        } else {
+            let message = "Operation termination had errors".to_owned();
+            self.finish(OperationPhase::Error, message)
+        }
+    }
+
+    fn outcome(&self, phase: OperationPhase, message: String) -> SyncOutcome {
+        SyncOutcome {
+            phase,
+            message,
+            resources: self.results.resources(),
+        }
+    }
+
+    /// Sends the current state on the progress channel.
+    pub(super) fn publish(&self, phase: OperationPhase, message: &str) {
+        if let Some(sender) = self.sender {
+            sender.send_replace(self.outcome(phase, message.to_owned()));
+        }
+    }
+
+    fn finish(&self, phase: OperationPhase, message: String) -> SyncOutcome {
+        let outcome = self.outcome(phase, message);
+        if let Some(sender) = self.sender {
+            sender.send_replace(outcome.clone());
+        }
+        outcome
+    }
+
+    /// Writes a run of tasks concurrently and records their results; returns the error
+    /// messages of those that failed.
+    pub(super) async fn apply_group(&mut self, keys: &[String]) -> Vec<String> {
+        let dry_run = self.plan.dry_run;
+        let (cluster, poll) = (self.cluster, self.settings.poll_interval);
+        let writes = keys
+            .iter()
+            .filter_map(|k| self.tasks.get(k).copied())
+            .map(|t| async move { (t, apply::write(cluster, t, dry_run, poll).await) });
+        let mut failed = Vec::new();
+        for (task, written) in join_all(writes).await {
+            match written {
+                // No object is created in a dry-run operation: an applied task is done.
+                Ok(message) if dry_run => {
+                    self.results
+                        .record(task, ResultCode::Synced, TaskPhase::Succeeded, &message)
+                }
+                Ok(message) => {
+                    self.results
+                        .record(task, ResultCode::Synced, TaskPhase::Running, &message)
+                }
+                Err(e) => {
+                    let message = error_message(&e);
+                    self.results
+                        .record(task, ResultCode::SyncFailed, TaskPhase::Failed, &message);
+                    failed.push(message);
+                }
+            }
+        }
+        failed
+    }
+}

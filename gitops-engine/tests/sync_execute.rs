@@ -1,0 +1,610 @@
+//! `sync::execute` against the API server emulator: the operation loop of Argo CD's engine
+//! (notes/gitops-engine.md §2.4–§2.8, §2.11) driving `KubeCluster`.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use apiserver_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef};
+use gitops_engine::health::HealthRules;
+use gitops_engine::sync::hooks::HOOK_FINALIZER;
+use gitops_engine::sync::tracking::stamp;
+use gitops_engine::sync::{
+    ApiResource, ExecuteSettings, OperationPhase, OperationSettings, PlanInput, ResourceResult,
+    ResultCode, SyncOptions, SyncOutcome, SyncPhase, SyncPlan, TaskPhase, TrackingConfig, execute,
+    plan,
+};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+const APP: &str = "my-app";
+const NS: &str = "default";
+const HOOK: &str = "argocd.argoproj.io/hook";
+const POLICY: &str = "argocd.argoproj.io/hook-delete-policy";
+const WAVE: &str = "argocd.argoproj.io/sync-wave";
+const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+
+async fn within<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), f)
+        .await
+        .expect("timed out")
+}
+
+async fn cluster_with(config: EmulatorConfig) -> (EmulatorHandle, KubeCluster) {
+    let emu = within(Emulator::start_with(config))
+        .await
+        .expect("emulator");
+    let client =
+        kube::Client::try_from(kube::Config::new(emu.url().parse().expect("url"))).expect("client");
+    (emu, KubeCluster::new(client))
+}
+
+async fn cluster() -> (EmulatorHandle, KubeCluster) {
+    cluster_with(EmulatorConfig::default()).await
+}
+
+fn settings() -> ExecuteSettings {
+    ExecuteSettings {
+        wave_delay: Duration::ZERO,
+        poll_interval: Duration::from_millis(20),
+        timeout: Some(Duration::from_secs(10)),
+        ..ExecuteSettings::new(Arc::new(HealthRules::default()))
+    }
+}
+
+fn with_annotations(mut obj: Value, annotations: &[(&str, &str)]) -> Value {
+    for (k, v) in annotations {
+        obj["metadata"]["annotations"][*k] = json!(v);
+    }
+    obj
+}
+
+fn cm(name: &str, annotations: &[(&str, &str)]) -> Value {
+    with_annotations(
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": name, "namespace": NS}, "data": {"k": "v"}}),
+        annotations,
+    )
+}
+
+fn deploy(name: &str, annotations: &[(&str, &str)]) -> Value {
+    with_annotations(
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": name, "namespace": NS},
+           "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
+                    "template": {"metadata": {"labels": {"app": name}},
+                                 "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}}),
+        annotations,
+    )
+}
+
+fn job(name: &str, annotations: &[(&str, &str)]) -> Value {
+    with_annotations(
+        json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": NS},
+           "spec": {"template": {"spec": {"restartPolicy": "Never",
+                    "containers": [{"name": "m", "image": "busybox"}]}}}}),
+        annotations,
+    )
+}
+
+fn reference(api_version: &str, kind: &str, namespace: &str, name: &str) -> ObjectRef {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    ObjectRef {
+        gvk: Gvk::new(group, version, kind),
+        namespace: namespace.into(),
+        name: name.into(),
+    }
+}
+
+async fn get(c: &KubeCluster, api_version: &str, kind: &str, name: &str) -> Option<Value> {
+    within(c.get(&reference(api_version, kind, NS, name)))
+        .await
+        .expect("get")
+}
+
+/// The plan of a sync of `desired` (stamped with the app's tracking id) against what the
+/// cluster holds of the kinds these tests use.
+async fn plan_sync(
+    c: &KubeCluster,
+    desired: Vec<Value>,
+    options: &[&str],
+    edit: impl FnOnce(&mut PlanInput),
+) -> SyncPlan {
+    let desired = desired
+        .into_iter()
+        .map(|mut obj| {
+            stamp(&mut obj, APP, &TrackingConfig::default(), NS);
+            obj
+        })
+        .collect();
+    let mut live = Vec::new();
+    for (group, version, kind) in [
+        ("", "v1", "ConfigMap"),
+        ("apps", "v1", "Deployment"),
+        ("batch", "v1", "Job"),
+    ] {
+        let gvk = Gvk::new(group, version, kind);
+        live.extend(within(c.list(&gvk, Some(NS), "")).await.expect("list"));
+    }
+    let mut input = PlanInput {
+        app_instance: APP.into(),
+        destination_namespace: NS.into(),
+        desired,
+        live,
+        options: SyncOptions::from_list(options),
+        operation: OperationSettings {
+            prune: true,
+            revision: "0123456789abcdef".into(),
+            started_at_unix: 1_700_000_000,
+            ..OperationSettings::default()
+        },
+        destination_namespace_exists: true,
+        ..PlanInput::default()
+    };
+    edit(&mut input);
+    plan(&input).expect("plan")
+}
+
+async fn sync(c: &KubeCluster, desired: Vec<Value>, options: &[&str]) -> SyncOutcome {
+    let plan = plan_sync(c, desired, options, |_| {}).await;
+    within(execute(c, &plan, &settings(), None)).await
+}
+
+fn result<'a>(outcome: &'a SyncOutcome, kind: &str, name: &str) -> &'a ResourceResult {
+    outcome
+        .resources
+        .iter()
+        .find(|r| r.kind == kind && r.name == name)
+        .unwrap_or_else(|| panic!("no result for {kind}/{name} in {outcome:#?}"))
+}
+
+fn summary(r: &ResourceResult) -> (ResultCode, Option<TaskPhase>, &str) {
+    (r.status, r.hook_phase, r.message.as_str())
+}
+
+fn resource_version(obj: &Value) -> u64 {
+    obj["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|rv| rv.parse().ok())
+        .expect("resourceVersion")
+}
+
+/// Collects every distinct message published on the progress channel.
+fn collect_messages(rx: watch::Receiver<SyncOutcome>) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut rx = rx;
+    tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let message = rx.borrow_and_update().message.clone();
+            let mut seen = sink.lock().expect("lock");
+            if seen.last() != Some(&message) {
+                seen.push(message);
+            }
+        }
+    });
+    seen
+}
+
+// §2.4 "the next wave only starts … once every task of the current wave has become
+// Succeeded"; "The final wave is not waited for"; §2.5 result messages are kubectl's.
+#[tokio::test]
+async fn next_wave_waits_for_health_of_previous_wave() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        status_delay: Duration::from_millis(400),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(
+        &c,
+        vec![deploy("web", &[]), cm("after", &[(WAVE, "1")])],
+        &[],
+        |_| {},
+    )
+    .await;
+    let (tx, rx) = watch::channel(SyncOutcome::default());
+    let messages = collect_messages(rx);
+    let outcome = within(execute(&c, &plan, &settings(), Some(&tx))).await;
+
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(outcome.message, "successfully synced (all tasks run)");
+    // Healthy with no health message: the apply's message stays (§2.11).
+    assert_eq!(
+        summary(result(&outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Succeeded),
+            "deployment.apps/web created"
+        )
+    );
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "after")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Running),
+            "configmap/after created"
+        )
+    );
+    // The ConfigMap was written after the Deployment's status settled.
+    let web_live = get(&c, "apps/v1", "Deployment", "web").await.expect("web");
+    assert_eq!(web_live["status"]["availableReplicas"], 2);
+    let after = get(&c, "v1", "ConfigMap", "after").await.expect("after");
+    assert!(resource_version(&after) > resource_version(&web_live));
+    tokio::task::yield_now().await;
+    drop(tx);
+    let seen = messages.lock().expect("lock").clone();
+    assert!(
+        seen.iter()
+            .any(|m| m == "waiting for healthy state of apps/Deployment/web"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("successfully synced (all tasks run)")
+    );
+    emu.shutdown().await;
+}
+
+// §2.5 "message = kubectl output": created, then unchanged, then configured.
+#[tokio::test]
+async fn client_side_apply_reports_created_unchanged_configured() {
+    let (emu, c) = cluster().await;
+    let first = sync(&c, vec![deploy("web", &[])], &[]).await;
+    assert_eq!(
+        result(&first, "Deployment", "web").message,
+        "deployment.apps/web created"
+    );
+    assert_eq!(first.message, "successfully synced (all tasks run)");
+    let second = sync(&c, vec![deploy("web", &[])], &[]).await;
+    assert_eq!(
+        result(&second, "Deployment", "web").message,
+        "deployment.apps/web unchanged"
+    );
+    let mut changed = deploy("web", &[]);
+    changed["spec"]["replicas"] = json!(3);
+    let third = sync(&c, vec![changed], &[]).await;
+    assert_eq!(
+        result(&third, "Deployment", "web").message,
+        "deployment.apps/web configured"
+    );
+    let live = get(&c, "apps/v1", "Deployment", "web").await.expect("web");
+    assert_eq!(live["spec"]["replicas"], 3);
+    emu.shutdown().await;
+}
+
+// §2.5 "server-side when ServerSideApply=true … manager argocd-controller".
+#[tokio::test]
+async fn server_side_apply_uses_argocd_controller_manager() {
+    let (emu, c) = cluster().await;
+    let outcome = sync(&c, vec![cm("ssa", &[])], &["ServerSideApply=true"]).await;
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "ssa")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Running),
+            "configmap/ssa serverside-applied"
+        )
+    );
+    let live = get(&c, "v1", "ConfigMap", "ssa").await.expect("ssa");
+    let managers: Vec<&str> = live["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields")
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert!(managers.contains(&"argocd-controller"), "{managers:?}");
+    emu.shutdown().await;
+}
+
+// §2.6: extraneous tracked objects are deleted: `Pruned`, "pruned", phase Succeeded.
+#[tokio::test]
+async fn prune_deletes_extraneous_tracked_objects() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("keep", &[]), cm("old", &[])], &[]).await;
+    let outcome = sync(&c, vec![cm("keep", &[])], &[]).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "old")),
+        (ResultCode::Pruned, Some(TaskPhase::Succeeded), "pruned")
+    );
+    assert_eq!(get(&c, "v1", "ConfigMap", "old").await, None);
+    assert!(get(&c, "v1", "ConfigMap", "keep").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.6 "pruning disabled for the operation → PruneSkipped, "ignored (requires pruning)""
+// and "a skipped prune does not fail the sync".
+#[tokio::test]
+async fn prune_skipped_without_prune() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("keep", &[]), cm("old", &[])], &[]).await;
+    let plan = plan_sync(&c, vec![cm("keep", &[])], &[], |i| {
+        i.operation.prune = false
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "old")),
+        (
+            ResultCode::PruneSkipped,
+            Some(TaskPhase::Succeeded),
+            "ignored (requires pruning)"
+        )
+    );
+    assert!(get(&c, "v1", "ConfigMap", "old").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.6 "live object has Prune=false → PruneSkipped, "ignored (no prune)"".
+#[tokio::test]
+async fn prune_false_keeps_the_object() {
+    let (emu, c) = cluster().await;
+    sync(
+        &c,
+        vec![cm("keep", &[]), cm("old", &[(SYNC_OPTIONS, "Prune=false")])],
+        &[],
+    )
+    .await;
+    let outcome = sync(&c, vec![cm("keep", &[])], &[]).await;
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "old")),
+        (
+            ResultCode::PruneSkipped,
+            Some(TaskPhase::Succeeded),
+            "ignored (no prune)"
+        )
+    );
+    assert!(get(&c, "v1", "ConfigMap", "old").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.5 "failure → SyncFailed, Failed, message = the error"; §2.4 step 11 "failed → …
+// fail the operation ("one or more objects failed to apply")" with §2.7's reasons. A kind
+// the server does not serve, tolerated by the dry-run (SkipDryRunOnMissingResource), fails
+// when applied; the other objects of the wave are still applied.
+#[tokio::test]
+async fn failed_apply_is_sync_failed_and_fails_operation() {
+    let (emu, c) = cluster().await;
+    let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": NS,
+                     "annotations": {SYNC_OPTIONS: "SkipDryRunOnMissingResource=true"}}});
+    let plan = plan_sync(&c, vec![cm("fine", &[]), widget], &[], |i| {
+        i.api_resources = Some(vec![ApiResource {
+            group: String::new(),
+            kind: "ConfigMap".into(),
+            namespaced: true,
+        }]);
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    let widget = result(&outcome, "Widget", "w");
+    assert_eq!(
+        (widget.status, widget.hook_phase),
+        (ResultCode::SyncFailed, Some(TaskPhase::Failed))
+    );
+    assert!(widget.message.contains("example.com/v1"), "{widget:?}");
+    assert_eq!(
+        outcome.message,
+        format!(
+            "one or more objects failed to apply, reason: {}",
+            widget.message
+        )
+    );
+    assert_eq!(
+        result(&outcome, "ConfigMap", "fine").status,
+        ResultCode::Synced
+    );
+    assert!(get(&c, "v1", "ConfigMap", "fine").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.4 step 2: "Any failure → phase Failed, message "one or more objects failed to apply
+// (dry run)"; nothing has been applied". The emulator rejects an invalid name (422).
+#[tokio::test]
+async fn dry_run_failure_applies_nothing() {
+    let (emu, c) = cluster().await;
+    let plan = plan_sync(&c, vec![cm("good", &[]), cm("Bad_Name", &[])], &[], |_| {}).await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed);
+    assert_eq!(
+        outcome.message,
+        "one or more objects failed to apply (dry run)"
+    );
+    assert_eq!(outcome.resources.len(), 1, "{outcome:#?}");
+    let bad = result(&outcome, "ConfigMap", "Bad_Name");
+    assert_eq!(
+        (bad.status, bad.hook_phase),
+        (ResultCode::SyncFailed, Some(TaskPhase::Failed))
+    );
+    assert!(
+        bad.message.contains("metadata.name: Invalid value"),
+        "{bad:?}"
+    );
+    assert_eq!(get(&c, "v1", "ConfigMap", "good").await, None);
+    emu.shutdown().await;
+}
+
+// §2.9 CreateNamespace=true: "create the destination namespace as a PreSync task before the
+// dry-run"; objects in it can then be dry-run and applied.
+#[tokio::test]
+async fn create_namespace_creates_destination_first() {
+    let (emu, c) = cluster().await;
+    let desired = vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "inside"}, "data": {"k": "v"}})];
+    let plan = plan_sync(&c, desired, &["CreateNamespace=true"], |i| {
+        i.destination_namespace = "team-a".into();
+        i.destination_namespace_exists = false;
+        i.live.clear();
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    let ns = &outcome.resources[0];
+    assert_eq!(
+        (ns.kind.as_str(), ns.name.as_str(), ns.sync_phase),
+        ("Namespace", "team-a", SyncPhase::PreSync)
+    );
+    assert_eq!(
+        (ns.status, ns.message.as_str()),
+        (ResultCode::Synced, "namespace/team-a created")
+    );
+    let inside = within(c.get(&reference("v1", "ConfigMap", "team-a", "inside")))
+        .await
+        .expect("get");
+    assert!(inside.is_some());
+    emu.shutdown().await;
+}
+
+// §2.2 hooks: a PreSync Job runs to completion before the Sync phase; its result carries
+// hookType PreSync and the Job's health message; HookSucceeded deletes it at the end.
+#[tokio::test]
+async fn presync_hook_job_completes_before_sync() {
+    let (emu, c) = cluster().await;
+    let hook = job("migrate", &[(HOOK, "PreSync"), (POLICY, "HookSucceeded")]);
+    let (tx, rx) = watch::channel(SyncOutcome::default());
+    let messages = collect_messages(rx);
+    let plan = plan_sync(&c, vec![hook, cm("app", &[])], &[], |_| {}).await;
+    let outcome = within(execute(&c, &plan, &settings(), Some(&tx))).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    let names: Vec<&str> = outcome.resources.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["migrate", "app"]);
+    let migrate = result(&outcome, "Job", "migrate");
+    assert_eq!(
+        (
+            migrate.hook_type.as_deref(),
+            migrate.hook_phase,
+            migrate.sync_phase
+        ),
+        (
+            Some("PreSync"),
+            Some(TaskPhase::Succeeded),
+            SyncPhase::PreSync
+        )
+    );
+    assert_eq!(migrate.message, "Reached expected number of succeeded pods");
+    assert_eq!(get(&c, "batch/v1", "Job", "migrate").await, None);
+    tokio::task::yield_now().await;
+    drop(tx);
+    let seen = messages.lock().expect("lock").clone();
+    assert!(
+        seen.iter()
+            .any(|m| m == "waiting for completion of hook batch/Job/migrate"),
+        "{seen:?}"
+    );
+    emu.shutdown().await;
+}
+
+// §2.2 "it is removed once the hook has completed"; §2.8 BeforeHookCreation (the default)
+// leaves the completed hook in place and deletes it before the next run creates it again.
+#[tokio::test]
+async fn completed_hook_loses_finalizer_and_is_recreated_next_sync() {
+    let (emu, c) = cluster().await;
+    let hook = || job("seed", &[(HOOK, "Sync")]);
+    let first = sync(&c, vec![hook()], &[]).await;
+    assert_eq!(first.phase, OperationPhase::Succeeded, "{first:#?}");
+    let live = get(&c, "batch/v1", "Job", "seed").await.expect("kept");
+    let finalizers = live["metadata"]["finalizers"].as_array().cloned();
+    assert!(
+        !finalizers
+            .unwrap_or_default()
+            .iter()
+            .any(|f| f == HOOK_FINALIZER),
+        "{live:#}"
+    );
+    let uid = live["metadata"]["uid"].clone();
+    let second = sync(&c, vec![hook()], &[]).await;
+    assert_eq!(second.phase, OperationPhase::Succeeded, "{second:#?}");
+    let again = get(&c, "batch/v1", "Job", "seed")
+        .await
+        .expect("re-created");
+    assert_ne!(again["metadata"]["uid"], uid, "a new instance");
+    emu.shutdown().await;
+}
+
+// Argo CD's sync timeout terminates the operation: phase Failed, "Operation terminated".
+// The emulator here never settles workload status, so the Deployment stays Progressing.
+#[tokio::test]
+async fn timeout_terminates_operation() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(
+        &c,
+        vec![deploy("stuck", &[]), cm("later", &[(WAVE, "1")])],
+        &[],
+        |_| {},
+    )
+    .await;
+    let settings = ExecuteSettings {
+        timeout: Some(Duration::from_millis(300)),
+        ..settings()
+    };
+    let outcome = within(execute(&c, &plan, &settings, None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert_eq!(
+        outcome.message,
+        "Operation terminated (sync timeout of 300ms exceeded)"
+    );
+    assert_eq!(get(&c, "v1", "ConfigMap", "later").await, None);
+    emu.shutdown().await;
+}
+
+// §2.5 "In an operation that is itself a dry-run, Running is reported as Succeeded";
+// §2.6 "dry-run → Pruned, "pruned (dry run)"". Nothing changes in the cluster.
+#[tokio::test]
+async fn dry_run_operation_changes_nothing() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("old", &[])], &[]).await;
+    let plan = plan_sync(&c, vec![cm("new", &[])], &[], |i| {
+        i.operation.dry_run = true
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "new")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Succeeded),
+            "configmap/new created (dry run)"
+        )
+    );
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "old")),
+        (
+            ResultCode::Pruned,
+            Some(TaskPhase::Succeeded),
+            "pruned (dry run)"
+        )
+    );
+    assert_eq!(get(&c, "v1", "ConfigMap", "new").await, None);
+    assert!(get(&c, "v1", "ConfigMap", "old").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.11: results serialize with Argo CD's field names and values.
+#[tokio::test]
+async fn results_serialize_as_argo_sync_result_resources() {
+    let (emu, c) = cluster().await;
+    let hook = job("migrate", &[(HOOK, "PreSync")]);
+    let outcome = sync(&c, vec![hook, deploy("web", &[])], &[]).await;
+    let json = serde_json::to_value(&outcome.resources).expect("json");
+    assert_eq!(
+        json,
+        json!([
+            {"group": "batch", "version": "v1", "kind": "Job", "namespace": NS, "name": "migrate",
+             "status": "Synced", "message": "Reached expected number of succeeded pods",
+             "hookType": "PreSync", "hookPhase": "Succeeded", "syncPhase": "PreSync",
+             "images": ["busybox"]},
+            {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": NS, "name": "web",
+             "status": "Synced", "message": "deployment.apps/web created",
+             "hookPhase": "Running", "syncPhase": "Sync", "images": ["nginx:1.27"]}
+        ])
+    );
+    emu.shutdown().await;
+}
