@@ -6,6 +6,7 @@
 //! The [`source`] module fetches and renders what Git (or a local directory)
 //! declares; [`cluster`] reaches a live cluster through `kube::Client`.
 
+pub mod app;
 pub mod cluster;
 pub mod diff;
 pub mod health;
