@@ -16,6 +16,7 @@
 //! means the updater's own platform); `digest` uses `HEAD` instead of `GET`;
 //! HTTP 429/503 are retried honouring `Retry-After`.
 
+pub mod annotations;
 pub mod check;
 pub mod constraint;
 pub mod filter;
@@ -24,6 +25,8 @@ pub mod reference;
 pub mod registry;
 pub mod spec;
 pub mod strategy;
+pub mod updater;
+pub mod writeback;
 
 pub use check::{CheckError, Update, check};
 pub use constraint::{Constraint, ConstraintError, TagVersion};

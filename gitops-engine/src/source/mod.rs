@@ -24,7 +24,9 @@ pub use error::SourceError;
 pub use git2::Oid;
 pub use local::LocalDir;
 pub use manager::{Refresh, SourceRequest, Sources};
-pub use overrides::{KustomizeOverrides, ReplicaOverride};
+pub use overrides::{
+    KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
+};
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
 pub use repo::GitRepo;
 pub use tree_fs::GitTreeFs;
