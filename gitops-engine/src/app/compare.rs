@@ -101,15 +101,6 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// The desired resource set is empty (hooks and `Skip` objects do not count).
-    pub fn desired_is_empty(&self) -> bool {
-        !self.resources.iter().any(|r| self.is_desired(r))
-    }
-
-    fn is_desired(&self, r: &ResourceStatus) -> bool {
-        !r.requires_pruning && !r.hook && r.status.is_some()
-    }
-
     /// Writes the comparison into `app.status`: `sync` (status, revision, comparedTo),
     /// `resources`, `health` (transition time kept when the code is unchanged),
     /// `summary.images`, `reconciledAt`, and the comparison conditions (replacing earlier
