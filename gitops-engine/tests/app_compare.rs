@@ -521,3 +521,18 @@ fn the_application_itself_does_not_count_in_its_health() {
     );
     assert_eq!(cmp.health.status, HealthStatusCode::Healthy);
 }
+
+#[test]
+fn status_is_ignored_by_default_as_in_argo_cd() {
+    let app = app(json!({}));
+    let mut desired = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w"}, "spec": {"size": 1}, "status": {"phase": "Planned"}});
+    let mut live = live_of(&desired, "guestbook", "example.com/Widget");
+    live["status"] = json!({"phase": "Running"});
+    let cmp = run(&app, std::slice::from_ref(&desired), &[live.clone()]);
+    assert_eq!(cmp.sync_status, SyncStatusCode::Synced);
+    // A spec change is still a difference.
+    desired["spec"]["size"] = json!(2);
+    let cmp = run(&app, &[desired], &[live]);
+    assert_eq!(cmp.sync_status, SyncStatusCode::OutOfSync);
+}
