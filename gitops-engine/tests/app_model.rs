@@ -97,6 +97,14 @@ spec:
     name: my-deployment
     namespace: my-namespace
   revisionHistoryLimit: 3
+  sourceHydrator:
+    drySource:
+      repoURL: https://github.com/argoproj/argocd-example-apps.git
+      targetRevision: HEAD
+      path: guestbook
+    syncSource:
+      targetBranch: environments/dev
+      path: guestbook
 "#;
 
 const STATUS: &str = r#"
@@ -292,6 +300,10 @@ fn parses_the_documented_spec_fields() {
         ["kube-controller-manager"]
     );
     assert_eq!(app.spec.history_limit(), 3);
+    assert_eq!(
+        app.spec.other["sourceHydrator"]["syncSource"]["targetBranch"],
+        "environments/dev"
+    );
     assert!(app.operation.is_none());
 }
 
