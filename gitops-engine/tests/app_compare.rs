@@ -427,3 +427,112 @@ fn write_status_keeps_the_health_transition_time_while_unchanged() {
             .is_none()
     );
 }
+
+#[test]
+fn a_diff_that_cannot_be_computed_is_a_comparison_error() {
+    // An ignoreDifferences jq expression that does not parse makes every diff fail.
+    let app = app(json!({"ignoreDifferences": [
+        {"kind": "ConfigMap", "jqPathExpressions": [".data[[["]}
+    ]}));
+    let desired = [config_map("cfg", "1")];
+    let live = [live_of(&desired[0], "guestbook", "/ConfigMap")];
+    let cmp = run(&app, &desired, &live);
+    assert_eq!(cmp.sync_status, SyncStatusCode::Unknown);
+    assert_eq!(
+        status_of(&cmp, "ConfigMap", "cfg").status,
+        Some(SyncStatusCode::Unknown)
+    );
+    assert_eq!(cmp.conditions.len(), 1);
+    assert_eq!(cmp.conditions[0].condition_type, "ComparisonError");
+    assert!(
+        cmp.conditions[0]
+            .message
+            .starts_with("Failed to compare desired state to live state"),
+        "{}",
+        cmp.conditions[0].message
+    );
+    assert!(cmp.modified.is_empty());
+}
+
+#[test]
+fn discovery_decides_the_scope_of_custom_resources() {
+    let app = app(json!({}));
+    let cluster_cr =
+        json!({"apiVersion": "example.com/v1", "kind": "Tenant", "metadata": {"name": "acme"}});
+    let namespaced_cr =
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}});
+    let rules = HealthRules::builtin();
+    let settings = settings();
+    let api = [
+        gitops_engine::sync::ApiResource {
+            group: "example.com".into(),
+            kind: "Tenant".into(),
+            namespaced: false,
+        },
+        gitops_engine::sync::ApiResource {
+            group: "example.com".into(),
+            kind: "Widget".into(),
+            namespaced: true,
+        },
+    ];
+    let cmp = compare(&CompareInput {
+        app: &app,
+        revision: "abc123",
+        desired: &[cluster_cr, namespaced_cr],
+        live: &[],
+        health_rules: &rules,
+        settings: &settings,
+        api_resources: Some(&api),
+    });
+    assert_eq!(status_of(&cmp, "Tenant", "acme").namespace, "");
+    assert_eq!(status_of(&cmp, "Widget", "w").namespace, "web");
+}
+
+#[test]
+fn the_application_itself_does_not_count_in_its_health() {
+    // A self-managed app: its own Application object is among its resources.
+    let app = app(json!({}));
+    let mut own = json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "guestbook", "namespace": "argocd"},
+        "spec": {"project": "default"}
+    });
+    let desired = [own.clone()];
+    own["metadata"]["annotations"] =
+        json!({TRACKING: "guestbook:argoproj.io/Application:argocd/guestbook"});
+    own["status"] = json!({"health": {"status": "Degraded"}});
+    let rules = HealthRules::builtin().with_application_health();
+    let settings = settings();
+    let cmp = compare(&CompareInput {
+        app: &app,
+        revision: "abc123",
+        desired: &desired,
+        live: &[own],
+        health_rules: &rules,
+        settings: &settings,
+        api_resources: None,
+    });
+    assert_eq!(
+        status_of(&cmp, "Application", "guestbook")
+            .health
+            .as_ref()
+            .map(|h| h.status),
+        Some(HealthStatusCode::Degraded)
+    );
+    assert_eq!(cmp.health.status, HealthStatusCode::Healthy);
+}
+
+#[test]
+fn status_is_ignored_by_default_as_in_argo_cd() {
+    let app = app(json!({}));
+    let mut desired = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w"}, "spec": {"size": 1}, "status": {"phase": "Planned"}});
+    let mut live = live_of(&desired, "guestbook", "example.com/Widget");
+    live["status"] = json!({"phase": "Running"});
+    let cmp = run(&app, std::slice::from_ref(&desired), &[live.clone()]);
+    assert_eq!(cmp.sync_status, SyncStatusCode::Synced);
+    // A spec change is still a difference.
+    desired["spec"]["size"] = json!(2);
+    let cmp = run(&app, &[desired], &[live]);
+    assert_eq!(cmp.sync_status, SyncStatusCode::OutOfSync);
+}

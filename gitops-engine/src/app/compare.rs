@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::model::{AppHealthStatus, Application, ApplicationCondition, ResourceStatus};
 use super::{SyncStatusCode, conditions};
-use crate::diff::{self, AnnotationTracking, DiffOptions, DiffResult};
+use crate::diff::{self, AnnotationTracking, DiffOptions, DiffResult, IgnoreStatus};
 use crate::health::{self, HealthRules, HealthStatus, ResourceHealth};
 use crate::sync::object::{self, CLUSTER_SCOPED_BUILTINS};
 use crate::sync::options::has_annotation_option;
@@ -22,8 +22,10 @@ use crate::sync::{ApiResource, HookClass, PruneMode, ResourceKey, SyncOptions, h
 /// The annotation carrying per-resource compare options (`IgnoreExtraneous`).
 pub const COMPARE_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/compare-options";
 
-/// Settings of the Argo CD installation that shape every comparison.
-#[derive(Debug, Clone, Default)]
+/// Settings of the Argo CD installation that shape every comparison. The default is
+/// Argo CD's: `/status` ignored on every resource (`ignoreResourceStatusField: all`),
+/// annotation tracking, control-plane namespace `argocd`.
+#[derive(Debug, Clone)]
 pub struct CompareSettings {
     /// System-wide diff settings (`resource.compareoptions`, `knownTypeFields`, system
     /// `ignoreDifferences`); the app's own `ignoreDifferences`, its `ServerSideApply=true`
@@ -36,6 +38,20 @@ pub struct CompareSettings {
     /// Annotations whose values are masked in returned diffs
     /// (`resource.sensitive.mask.annotations`).
     pub hide_annotations: Vec<String>,
+}
+
+impl Default for CompareSettings {
+    fn default() -> Self {
+        CompareSettings {
+            diff: DiffOptions {
+                ignore_status: IgnoreStatus::All,
+                ..DiffOptions::default()
+            },
+            tracking: TrackingConfig::default(),
+            control_plane_namespace: "argocd".into(),
+            hide_annotations: Vec::new(),
+        }
+    }
 }
 
 /// Everything one comparison reads.
@@ -101,15 +117,6 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// The desired resource set is empty (hooks and `Skip` objects do not count).
-    pub fn desired_is_empty(&self) -> bool {
-        !self.resources.iter().any(|r| self.is_desired(r))
-    }
-
-    fn is_desired(&self, r: &ResourceStatus) -> bool {
-        !r.requires_pruning && !r.hook && r.status.is_some()
-    }
-
     /// Writes the comparison into `app.status`: `sync` (status, revision, comparedTo),
     /// `resources`, `health` (transition time kept when the code is unchanged),
     /// `summary.images`, `reconciledAt`, and the comparison conditions (replacing earlier
