@@ -326,3 +326,52 @@ fn watch_error(e: watcher::Error) -> ClusterError {
         other @ watcher::Error::NoResourceVersion => ClusterError::Transport(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cm(name: &str, rv: &str) -> Arc<DynamicObject> {
+        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let mut obj = DynamicObject::new(name, &resource).within("default");
+        obj.metadata.resource_version = Some(rv.to_owned());
+        Arc::new(obj)
+    }
+
+    fn names(objects: &[Arc<DynamicObject>]) -> Vec<String> {
+        let mut names: Vec<String> = objects.iter().map(|o| o.name_any()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_relist_reports_new_changed_and_gone_objects() {
+        let before = [cm("same", "1"), cm("updated", "2"), cm("gone", "3")];
+        let after = [cm("same", "1"), cm("updated", "5"), cm("new", "6")];
+        assert_eq!(
+            names(&relisted(&before, &after)),
+            ["gone", "new", "updated"]
+        );
+        assert_eq!(names(&relisted(&[], &after)), ["new", "same", "updated"]);
+        assert!(relisted(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn manifests_lead_with_the_type() {
+        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let mut obj = DynamicObject::new("x", &resource).within("default");
+        obj.types = None;
+        obj.data = serde_json::json!({"data": {"k": "v"}});
+        let m = manifest(&resource, &obj).expect("manifest");
+        let keys: Vec<&str> = m
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["apiVersion", "kind", "metadata", "data"]);
+        assert_eq!(m["apiVersion"], "v1");
+        assert_eq!(m["kind"], "ConfigMap");
+        assert_eq!(m["data"]["k"], "v");
+    }
+}
