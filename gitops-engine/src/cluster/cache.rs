@@ -12,7 +12,6 @@ use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
-
 use serde_json::{Map, Value};
 use tokio::sync::{OnceCell, broadcast, oneshot};
 
@@ -116,7 +115,10 @@ impl LiveCache {
     /// of them, sorted by namespace and name. The namespace is ignored for
     /// cluster-scoped kinds. Empty when the kind is not watched.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
-        let Some(r) = self.reflected(gvk) else {
+        let Some(cell) = self.cell(gvk) else {
+            return Vec::new();
+        };
+        let Some(r) = cell.get() else {
             return Vec::new();
         };
         let namespace = namespace.filter(|_| r.namespaced);
@@ -139,7 +141,8 @@ impl LiveCache {
     /// One cached object, or `None` when it is not in the cache (absent from
     /// the cluster, or its kind not watched).
     pub fn get(&self, object: &ObjectRef) -> Option<Value> {
-        let r = self.reflected(&object.gvk)?;
+        let cell = self.cell(&object.gvk)?;
+        let r = cell.get()?;
         let mut key = reflector::ObjectRef::new_with(&object.name, r.resource.clone());
         if r.namespaced {
             key = key.within(&object.namespace);
@@ -157,15 +160,10 @@ impl LiveCache {
         self.inner.changes.subscribe()
     }
 
-    /// What a running reflector of a kind needs to answer reads.
-    fn reflected(&self, gvk: &Gvk) -> Option<ReadView> {
-        let kinds = self.inner.kinds();
-        let r = kinds.get(gvk)?.get()?;
-        Some(ReadView {
-            resource: r.resource.clone(),
-            namespaced: r.namespaced,
-            store: r.store.clone(),
-        })
+    /// The cell of a kind, if it was asked for; cloned so that reads do not
+    /// hold the lock while manifests are rendered.
+    fn cell(&self, gvk: &Gvk) -> Option<Arc<OnceCell<Reflected>>> {
+        self.inner.kinds().get(gvk).cloned()
     }
 
     /// Discovers a kind, spawns its reflector and waits for the initial list.
@@ -202,14 +200,6 @@ impl Inner {
     fn kinds(&self) -> MutexGuard<'_, HashMap<Gvk, Arc<OnceCell<Reflected>>>> {
         self.kinds.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// A snapshot of the handles reads need, taken without holding the lock
-/// while manifests are rendered.
-struct ReadView {
-    resource: ApiResource,
-    namespaced: bool,
-    store: Store<DynamicObject>,
 }
 
 /// Runs one kind's watcher: applies its events to the store, announces
