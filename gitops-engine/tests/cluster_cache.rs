@@ -94,6 +94,12 @@ async fn initial_list_then_creates_updates_and_deletes() {
         ]
     );
     assert_eq!(names(&cache.list(&cm_gvk(), Some("kube-system"))).len(), 1);
+    assert_eq!(
+        names(&cache.list(&cm_gvk(), Some(""))),
+        [("default".to_owned(), "a".to_owned())],
+        "an empty namespace is the client's default"
+    );
+    assert!(cache.get(&cm_ref("", "a")).is_some());
     let a = cache.get(&cm_ref("default", "a")).expect("a cached");
     assert_eq!(a["apiVersion"], "v1");
     assert_eq!(a["kind"], "ConfigMap");

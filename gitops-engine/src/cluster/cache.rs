@@ -112,7 +112,8 @@ impl LiveCache {
     }
 
     /// The cached objects of a watched kind, in one namespace or (`None`) all
-    /// of them, sorted by namespace and name. The namespace is ignored for
+    /// of them, sorted by namespace and name. As in [`KubeCluster`], `""`
+    /// means the client's default namespace, and the namespace is ignored for
     /// cluster-scoped kinds. Empty when the kind is not watched.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
         let Some(cell) = self.cell(gvk) else {
@@ -121,7 +122,9 @@ impl LiveCache {
         let Some(r) = cell.get() else {
             return Vec::new();
         };
-        let namespace = namespace.filter(|_| r.namespaced);
+        let namespace = namespace
+            .filter(|_| r.namespaced)
+            .map(|ns| self.namespace_or_default(ns));
         let mut objects: Vec<Arc<DynamicObject>> = r
             .store
             .state()
@@ -139,13 +142,14 @@ impl LiveCache {
     }
 
     /// One cached object, or `None` when it is not in the cache (absent from
-    /// the cluster, or its kind not watched).
+    /// the cluster, or its kind not watched). An empty namespace means the
+    /// client's default namespace for namespaced kinds, as in [`KubeCluster`].
     pub fn get(&self, object: &ObjectRef) -> Option<Value> {
         let cell = self.cell(&object.gvk)?;
         let r = cell.get()?;
         let mut key = reflector::ObjectRef::new_with(&object.name, r.resource.clone());
         if r.namespaced {
-            key = key.within(&object.namespace);
+            key = key.within(self.namespace_or_default(&object.namespace));
         }
         manifest(&r.resource, &*r.store.get(&key)?)
     }
@@ -158,6 +162,15 @@ impl LiveCache {
     /// [`list`](LiveCache::list).
     pub fn subscribe(&self) -> broadcast::Receiver<ObjectRef> {
         self.inner.changes.subscribe()
+    }
+
+    /// `namespace`, or the client's default namespace when it is empty.
+    fn namespace_or_default<'a>(&'a self, namespace: &'a str) -> &'a str {
+        if namespace.is_empty() {
+            self.inner.cluster.client().default_namespace()
+        } else {
+            namespace
+        }
     }
 
     /// The cell of a kind, if it was asked for; cloned so that reads do not
