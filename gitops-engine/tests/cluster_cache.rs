@@ -94,6 +94,12 @@ async fn initial_list_then_creates_updates_and_deletes() {
         ]
     );
     assert_eq!(names(&cache.list(&cm_gvk(), Some("kube-system"))).len(), 1);
+    assert_eq!(
+        names(&cache.list(&cm_gvk(), Some(""))),
+        [("default".to_owned(), "a".to_owned())],
+        "an empty namespace is the client's default"
+    );
+    assert!(cache.get(&cm_ref("", "a")).is_some());
     let a = cache.get(&cm_ref("default", "a")).expect("a cached");
     assert_eq!(a["apiVersion"], "v1");
     assert_eq!(a["kind"], "ConfigMap");
@@ -235,5 +241,86 @@ async fn dropping_the_cache_stops_its_reflectors() {
     })
     .await;
     assert!(closed);
+    emu.shutdown().await;
+}
+
+/// A TCP relay to the emulator whose connections can be cut, and new ones
+/// refused, to make watches fail.
+struct Relay {
+    addr: std::net::SocketAddr,
+    state: std::sync::Arc<std::sync::Mutex<RelayState>>,
+    _accept: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct RelayState {
+    refusing: bool,
+    open: Vec<tokio::task::AbortHandle>,
+}
+
+impl Relay {
+    async fn start(target: std::net::SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind relay");
+        let addr = listener.local_addr().expect("relay address");
+        let state = std::sync::Arc::new(std::sync::Mutex::new(RelayState::default()));
+        let shared = state.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut state = shared.lock().expect("relay state");
+                if state.refusing {
+                    continue; // dropping the socket closes it
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                state.open.push(task.abort_handle());
+            }
+        });
+        Relay {
+            addr,
+            state,
+            _accept: accept,
+        }
+    }
+
+    /// Closes every open connection and refuses new ones (or accepts them again).
+    fn set_down(&self, down: bool) {
+        let mut state = self.state.lock().expect("relay state");
+        state.refusing = down;
+        for task in state.open.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_cache_recovers_from_broken_watches() {
+    let emu = within(Emulator::start()).await.expect("emulator");
+    let direct =
+        kube::Client::try_from(kube::Config::new(emu.url().parse().expect("url"))).expect("client");
+    let c = KubeCluster::new(direct);
+    let relay = Relay::start(emu.addr()).await;
+    let relayed = kube::Client::try_from(kube::Config::new(
+        format!("http://{}", relay.addr).parse().expect("url"),
+    ))
+    .expect("client");
+    let cache = LiveCache::new(relayed);
+    within(cache.watch(&cm_gvk())).await.expect("watch");
+    let mut rx = cache.subscribe();
+
+    relay.set_down(true);
+    create(&c, &cm("default", "while-down", json!({}))).await;
+    // Let the watch notice the cut and fail a reconnection or two.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    relay.set_down(false);
+
+    changed(&mut rx, &cm_ref("default", "while-down")).await;
+    assert!(cache.get(&cm_ref("default", "while-down")).is_some());
+    create(&c, &cm("default", "after", json!({}))).await;
+    changed(&mut rx, &cm_ref("default", "after")).await;
     emu.shutdown().await;
 }

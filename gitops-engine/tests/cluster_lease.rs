@@ -21,9 +21,10 @@ struct Setup {
     cluster: KubeCluster,
     a: LeaderElector,
     b: LeaderElector,
+    c: LeaderElector,
 }
 
-/// Two candidates for one lease lasting `lease_duration`.
+/// Three candidates for one lease lasting `lease_duration`.
 async fn setup(lease_duration: Duration) -> Setup {
     let emu = within(Emulator::start()).await.expect("emulator");
     let client =
@@ -38,7 +39,8 @@ async fn setup(lease_duration: Duration) -> Setup {
     Setup {
         cluster: KubeCluster::new(client.clone()),
         a: LeaderElector::new(client.clone(), config("a")),
-        b: LeaderElector::new(client, config("b")),
+        b: LeaderElector::new(client.clone(), config("b")),
+        c: LeaderElector::new(client, config("c")),
         emu,
     }
 }
@@ -119,6 +121,28 @@ async fn an_expired_lease_is_taken_over() {
     let taken = lease(&s.cluster).await;
     assert_eq!(taken["spec"]["holderIdentity"], "b");
     assert_eq!(taken["spec"]["leaseTransitions"], 1);
+    s.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn racing_takeovers_elect_exactly_one() {
+    let s = setup(Duration::from_secs(1)).await;
+    assert_eq!(round(&s.a).await, Leadership::Leader);
+    assert_eq!(round(&s.b).await, follower("a"));
+    assert_eq!(round(&s.c).await, follower("a"));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Both read the expired lease; the second write carries a stale
+    // resourceVersion and loses.
+    let (b, c) =
+        within(async { tokio::join!(s.b.try_acquire_or_renew(), s.c.try_acquire_or_renew()) })
+            .await;
+    let outcome = (b.expect("b"), c.expect("c"));
+    assert!(
+        outcome == (Leadership::Leader, follower("b"))
+            || outcome == (follower("c"), Leadership::Leader),
+        "{outcome:?}"
+    );
+    assert_eq!(lease(&s.cluster).await["spec"]["leaseTransitions"], 1);
     s.emu.shutdown().await;
 }
 

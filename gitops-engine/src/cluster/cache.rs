@@ -12,7 +12,6 @@ use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
-
 use serde_json::{Map, Value};
 use tokio::sync::{OnceCell, broadcast, oneshot};
 
@@ -113,13 +112,19 @@ impl LiveCache {
     }
 
     /// The cached objects of a watched kind, in one namespace or (`None`) all
-    /// of them, sorted by namespace and name. The namespace is ignored for
+    /// of them, sorted by namespace and name. As in [`KubeCluster`], `""`
+    /// means the client's default namespace, and the namespace is ignored for
     /// cluster-scoped kinds. Empty when the kind is not watched.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
-        let Some(r) = self.reflected(gvk) else {
+        let Some(cell) = self.cell(gvk) else {
             return Vec::new();
         };
-        let namespace = namespace.filter(|_| r.namespaced);
+        let Some(r) = cell.get() else {
+            return Vec::new();
+        };
+        let namespace = namespace
+            .filter(|_| r.namespaced)
+            .map(|ns| self.namespace_or_default(ns));
         let mut objects: Vec<Arc<DynamicObject>> = r
             .store
             .state()
@@ -137,12 +142,14 @@ impl LiveCache {
     }
 
     /// One cached object, or `None` when it is not in the cache (absent from
-    /// the cluster, or its kind not watched).
+    /// the cluster, or its kind not watched). An empty namespace means the
+    /// client's default namespace for namespaced kinds, as in [`KubeCluster`].
     pub fn get(&self, object: &ObjectRef) -> Option<Value> {
-        let r = self.reflected(&object.gvk)?;
+        let cell = self.cell(&object.gvk)?;
+        let r = cell.get()?;
         let mut key = reflector::ObjectRef::new_with(&object.name, r.resource.clone());
         if r.namespaced {
-            key = key.within(&object.namespace);
+            key = key.within(self.namespace_or_default(&object.namespace));
         }
         manifest(&r.resource, &*r.store.get(&key)?)
     }
@@ -157,15 +164,19 @@ impl LiveCache {
         self.inner.changes.subscribe()
     }
 
-    /// What a running reflector of a kind needs to answer reads.
-    fn reflected(&self, gvk: &Gvk) -> Option<ReadView> {
-        let kinds = self.inner.kinds();
-        let r = kinds.get(gvk)?.get()?;
-        Some(ReadView {
-            resource: r.resource.clone(),
-            namespaced: r.namespaced,
-            store: r.store.clone(),
-        })
+    /// `namespace`, or the client's default namespace when it is empty.
+    fn namespace_or_default<'a>(&'a self, namespace: &'a str) -> &'a str {
+        if namespace.is_empty() {
+            self.inner.cluster.client().default_namespace()
+        } else {
+            namespace
+        }
+    }
+
+    /// The cell of a kind, if it was asked for; cloned so that reads do not
+    /// hold the lock while manifests are rendered.
+    fn cell(&self, gvk: &Gvk) -> Option<Arc<OnceCell<Reflected>>> {
+        self.inner.kinds().get(gvk).cloned()
     }
 
     /// Discovers a kind, spawns its reflector and waits for the initial list.
@@ -202,14 +213,6 @@ impl Inner {
     fn kinds(&self) -> MutexGuard<'_, HashMap<Gvk, Arc<OnceCell<Reflected>>>> {
         self.kinds.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// A snapshot of the handles reads need, taken without holding the lock
-/// while manifests are rendered.
-struct ReadView {
-    resource: ApiResource,
-    namespaced: bool,
-    store: Store<DynamicObject>,
 }
 
 /// Runs one kind's watcher: applies its events to the store, announces
@@ -324,5 +327,54 @@ fn watch_error(e: watcher::Error) -> ClusterError {
         | watcher::Error::WatchFailed(e) => request_error(e),
         watcher::Error::WatchError(status) => request_error(kube::Error::Api(status)),
         other @ watcher::Error::NoResourceVersion => ClusterError::Transport(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cm(name: &str, rv: &str) -> Arc<DynamicObject> {
+        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let mut obj = DynamicObject::new(name, &resource).within("default");
+        obj.metadata.resource_version = Some(rv.to_owned());
+        Arc::new(obj)
+    }
+
+    fn names(objects: &[Arc<DynamicObject>]) -> Vec<String> {
+        let mut names: Vec<String> = objects.iter().map(|o| o.name_any()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_relist_reports_new_changed_and_gone_objects() {
+        let before = [cm("same", "1"), cm("updated", "2"), cm("gone", "3")];
+        let after = [cm("same", "1"), cm("updated", "5"), cm("new", "6")];
+        assert_eq!(
+            names(&relisted(&before, &after)),
+            ["gone", "new", "updated"]
+        );
+        assert_eq!(names(&relisted(&[], &after)), ["new", "same", "updated"]);
+        assert!(relisted(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn manifests_lead_with_the_type() {
+        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let mut obj = DynamicObject::new("x", &resource).within("default");
+        obj.types = None;
+        obj.data = serde_json::json!({"data": {"k": "v"}});
+        let m = manifest(&resource, &obj).expect("manifest");
+        let keys: Vec<&str> = m
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["apiVersion", "kind", "metadata", "data"]);
+        assert_eq!(m["apiVersion"], "v1");
+        assert_eq!(m["kind"], "ConfigMap");
+        assert_eq!(m["data"]["k"], "v");
     }
 }

@@ -43,7 +43,7 @@ impl EventType {
 /// Publishes events as one component (`source.component`).
 ///
 /// A repeat of an event — same involved object, type, reason and message —
-/// within the last [`REMEMBERED`] distinct events updates the Event already
+/// within the last 4096 distinct events updates the Event already
 /// created (`count` + 1, new `lastTimestamp`) instead of creating another.
 /// The memory is this value's: another recorder (or a restarted process)
 /// starts new Events. Two concurrent publishes of one new event may create

@@ -39,8 +39,8 @@ pub enum Leadership {
     Leader,
     /// Another candidate holds it.
     Follower {
-        /// Its identity (empty if the lease is free but was just taken by
-        /// a write that raced ours and then released).
+        /// Its identity; empty in the rare case where the write that beat
+        /// ours was already followed by a release.
         holder: String,
     },
 }
