@@ -16,7 +16,6 @@ mod result;
 mod run;
 mod wave;
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,34 +61,9 @@ impl ExecuteSettings {
     }
 }
 
-/// Phase of a sync operation (`status.operationState.phase`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OperationPhase {
-    /// In progress.
-    #[default]
-    Running,
-    /// Being terminated.
-    Terminating,
-    /// Finished unsuccessfully.
-    Failed,
-    /// Finished with an error (e.g. termination had errors).
-    Error,
-    /// Finished successfully.
-    Succeeded,
-}
-
-impl OperationPhase {
-    /// Whether the operation is over (`Failed`, `Error` or `Succeeded`).
-    pub fn is_completed(self) -> bool {
-        matches!(self, Self::Failed | Self::Error | Self::Succeeded)
-    }
-}
-
-impl fmt::Display for OperationPhase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
+/// Phase of a sync operation (`status.operationState.phase`): the same
+/// type as a task's phase, as in Argo CD.
+pub use crate::sync::TaskPhase as OperationPhase;
 
 /// Where an operation stands: its phase and message and the per-resource results.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

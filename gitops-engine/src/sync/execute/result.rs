@@ -14,14 +14,19 @@ use crate::sync::{ResultCode, SyncPhase, SyncTask, TaskPhase, TaskResult};
 #[serde(rename_all = "camelCase")]
 pub struct ResourceResult {
     /// API group; empty for the core group.
+    #[serde(default)]
     pub group: String,
     /// API version inside the group.
+    #[serde(default)]
     pub version: String,
     /// Kind.
+    #[serde(default)]
     pub kind: String,
     /// Namespace; empty for cluster-scoped objects.
+    #[serde(default)]
     pub namespace: String,
     /// `metadata.name`.
+    #[serde(default)]
     pub name: String,
     /// `Synced`, `SyncFailed`, `Pruned` or `PruneSkipped`.
     pub status: ResultCode,
@@ -35,6 +40,7 @@ pub struct ResourceResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hook_phase: Option<TaskPhase>,
     /// Phase of the sync the task ran in.
+    #[serde(default)]
     pub sync_phase: SyncPhase,
     /// Container images of the object written (`spec.containers`,
     /// `spec.template.spec.containers`, `spec.jobTemplate.spec.template.spec.containers`).
