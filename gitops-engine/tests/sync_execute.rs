@@ -103,6 +103,23 @@ async fn get(c: &KubeCluster, api_version: &str, kind: &str, name: &str) -> Opti
         .expect("get")
 }
 
+/// What discovery finds on the emulator, of the kinds these tests use.
+fn served_kinds() -> Vec<ApiResource> {
+    [
+        ("", "Namespace", false),
+        ("", "ConfigMap", true),
+        ("apps", "Deployment", true),
+        ("batch", "Job", true),
+    ]
+    .into_iter()
+    .map(|(group, kind, namespaced)| ApiResource {
+        group: group.into(),
+        kind: kind.into(),
+        namespaced,
+    })
+    .collect()
+}
+
 /// The plan of a sync of `desired` (stamped with the app's tracking id) against what the
 /// cluster holds of the kinds these tests use.
 async fn plan_sync(
@@ -140,6 +157,7 @@ async fn plan_sync(
             ..OperationSettings::default()
         },
         destination_namespace_exists: true,
+        api_resources: Some(served_kinds()),
         ..PlanInput::default()
     };
     edit(&mut input);
@@ -367,17 +385,7 @@ async fn prune_false_keeps_the_object() {
 #[tokio::test]
 async fn failed_apply_is_sync_failed_and_fails_operation() {
     let (emu, c) = cluster().await;
-    let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget",
-        "metadata": {"name": "w", "namespace": NS,
-                     "annotations": {SYNC_OPTIONS: "SkipDryRunOnMissingResource=true"}}});
-    let plan = plan_sync(&c, vec![cm("fine", &[]), widget], &[], |i| {
-        i.api_resources = Some(vec![ApiResource {
-            group: String::new(),
-            kind: "ConfigMap".into(),
-            namespaced: true,
-        }]);
-    })
-    .await;
+    let plan = plan_sync(&c, vec![cm("fine", &[]), unknown_widget()], &[], |_| {}).await;
     let outcome = within(execute(&c, &plan, &settings(), None)).await;
     assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
     let widget = result(&outcome, "Widget", "w");
@@ -606,5 +614,197 @@ async fn results_serialize_as_argo_sync_result_resources() {
              "hookPhase": "Running", "syncPhase": "Sync", "images": ["nginx:1.27"]}
         ])
     );
+    emu.shutdown().await;
+}
+
+/// A kind the server does not serve, tolerated by the dry-run, so its apply fails.
+fn unknown_widget() -> Value {
+    json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": NS,
+                     "annotations": {SYNC_OPTIONS: "SkipDryRunOnMissingResource=true"}}})
+}
+
+// §2.7 "If there are SyncFail hooks … start them … and finish in a later call"; §2.8 "when
+// the operation fails, every completed hook with HookFailed is deleted".
+#[tokio::test]
+async fn sync_fail_hooks_run_when_the_operation_fails() {
+    let (emu, c) = cluster().await;
+    let desired = vec![
+        job("pre", &[(HOOK, "PreSync"), (POLICY, "HookFailed")]),
+        job("notify", &[(HOOK, "SyncFail")]),
+        unknown_widget(),
+    ];
+    let plan = plan_sync(&c, desired, &[], |_| {}).await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    let widget = result(&outcome, "Widget", "w");
+    assert_eq!(
+        outcome.message,
+        format!(
+            "one or more synchronization tasks completed unsuccessfully, reason: {}",
+            widget.message
+        )
+    );
+    let notify = result(&outcome, "Job", "notify");
+    assert_eq!(
+        (notify.hook_type.as_deref(), notify.hook_phase),
+        (Some("SyncFail"), Some(TaskPhase::Succeeded))
+    );
+    assert_eq!(get(&c, "batch/v1", "Job", "pre").await, None, "HookFailed");
+    assert!(get(&c, "batch/v1", "Job", "notify").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.5 "Replace=true: live exists → kubectl replace …; live absent → kubectl create".
+#[tokio::test]
+async fn replace_option_creates_then_replaces() {
+    let (emu, c) = cluster().await;
+    let first = sync(&c, vec![cm("r", &[])], &["Replace=true"]).await;
+    assert_eq!(
+        result(&first, "ConfigMap", "r").message,
+        "configmap/r created"
+    );
+    let mut changed = cm("r", &[]);
+    changed["data"] = json!({"k": "changed"});
+    let second = sync(&c, vec![changed], &["Replace=true"]).await;
+    assert_eq!(
+        result(&second, "ConfigMap", "r").message,
+        "configmap/r replaced"
+    );
+    let live = get(&c, "v1", "ConfigMap", "r").await.expect("r");
+    assert_eq!(live["data"], json!({"k": "changed"}));
+    emu.shutdown().await;
+}
+
+// §2.4 step 10: "Argo CD's wave hook then sleeps 2 s between waves …, not after the final one".
+#[tokio::test]
+async fn wave_delay_separates_waves_but_not_the_last() {
+    let (emu, c) = cluster().await;
+    let delay = Duration::from_millis(400);
+    let settings = ExecuteSettings {
+        wave_delay: delay,
+        ..settings()
+    };
+    let single = plan_sync(&c, vec![cm("one", &[])], &[], |_| {}).await;
+    let started = tokio::time::Instant::now();
+    within(execute(&c, &single, &settings, None)).await;
+    assert!(started.elapsed() < delay, "no delay after the final wave");
+
+    let waves = plan_sync(&c, vec![cm("a", &[]), cm("b", &[(WAVE, "1")])], &[], |_| {}).await;
+    let started = tokio::time::Instant::now();
+    let outcome = within(execute(&c, &waves, &settings, None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded);
+    assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
+    emu.shutdown().await;
+}
+
+// §2.4 step 4 / §2.6: "Deleted objects that linger (finalizers) make the loop wait
+// ("waiting for deletion of …")". Another party releases the finalizer meanwhile.
+#[tokio::test]
+async fn pruned_object_held_by_finalizer_is_waited_for() {
+    let (emu, c) = cluster().await;
+    let mut held = cm("held", &[(WAVE, "1")]);
+    held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    sync(&c, vec![cm("keep", &[]), held], &[]).await;
+    // The prune runs in wave 1; wave 2 waits until the object is gone.
+    let plan = plan_sync(&c, vec![cm("keep", &[(WAVE, "2")])], &[], |_| {}).await;
+    let (tx, mut rx) = watch::channel(SyncOutcome::default());
+    let releaser = async {
+        let waiting = "waiting for deletion of /ConfigMap/held";
+        rx.wait_for(|o| o.message == waiting).await.expect("waited");
+        let mut live = get(&c, "v1", "ConfigMap", "held").await.expect("held");
+        assert!(live["metadata"]["deletionTimestamp"].is_string());
+        live["metadata"]["finalizers"] = json!([]);
+        within(c.replace(&live, Default::default()))
+            .await
+            .expect("release");
+    };
+    let settings = settings();
+    let (outcome, ()) =
+        within(async { tokio::join!(execute(&c, &plan, &settings, Some(&tx)), releaser) }).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(get(&c, "v1", "ConfigMap", "held").await, None);
+    emu.shutdown().await;
+}
+
+// A Namespace declared in the sync, with objects in it: the server cannot dry-run those
+// before the Namespace exists, so they are checked when applied (after the Namespace).
+#[tokio::test]
+async fn objects_in_a_namespace_the_sync_creates_are_applied() {
+    let (emu, c) = cluster().await;
+    let desired = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fresh"}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "inside", "namespace": "fresh"}, "data": {"k": "v"}}),
+    ];
+    let outcome = sync(&c, desired, &[]).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    let names: Vec<&str> = outcome
+        .resources
+        .iter()
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["namespace/fresh created", "configmap/inside created"]
+    );
+    let inside = within(c.get(&reference("v1", "ConfigMap", "fresh", "inside")))
+        .await
+        .expect("get");
+    assert!(inside.is_some());
+    emu.shutdown().await;
+}
+
+// §2.4 "Degraded fails the operation": a Deployment of an earlier wave whose rollout
+// exceeds its progress deadline fails the sync; the later wave is never applied. The
+// deadline is reported through the status subresource, as the controller-manager would.
+#[tokio::test]
+async fn degraded_resource_fails_the_operation() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(
+        &c,
+        vec![deploy("web", &[]), cm("later", &[(WAVE, "1")])],
+        &[],
+        |_| {},
+    )
+    .await;
+    let (tx, mut rx) = watch::channel(SyncOutcome::default());
+    let degrade = async {
+        let waiting = "waiting for healthy state of apps/Deployment/web";
+        rx.wait_for(|o| o.message == waiting).await.expect("waited");
+        let api: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+            kube::Api::namespaced(c.client().clone(), NS);
+        let status = json!({"status": {"observedGeneration": 1, "conditions": [
+            {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+             "message": "ReplicaSet \"web-1\" has timed out progressing."}]}});
+        within(api.patch_status(
+            "web",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&status),
+        ))
+        .await
+        .expect("status");
+    };
+    let settings = settings();
+    let (outcome, ()) =
+        within(async { tokio::join!(execute(&c, &plan, &settings, Some(&tx)), degrade) }).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert_eq!(
+        outcome.message,
+        "one or more synchronization tasks completed unsuccessfully"
+    );
+    assert_eq!(
+        summary(result(&outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Failed),
+            "Deployment \"web\" exceeded its progress deadline"
+        )
+    );
+    assert_eq!(get(&c, "v1", "ConfigMap", "later").await, None);
     emu.shutdown().await;
 }

@@ -37,13 +37,14 @@ impl<C: Cluster> Run<'_, C> {
             return Err("the namespace failed to apply".to_owned());
         }
         // The server cannot dry-run an object in a namespace that does not exist yet:
-        // objects in namespaces this sync creates are checked when they are applied.
+        // objects in namespaces a later step creates are checked when they are applied.
         let created: BTreeSet<&str> = self
             .plan
             .tasks
             .iter()
             .filter(|t| t.key.group.is_empty() && t.key.kind == "Namespace")
             .filter(|t| !t.live_exists && !t.is_prune())
+            .filter(|t| Some(t.result_key().as_str()) != create_namespace_first)
             .map(|t| t.key.name.as_str())
             .collect();
         let (cluster, poll) = (self.cluster, self.settings.poll_interval);
