@@ -808,3 +808,38 @@ async fn degraded_resource_fails_the_operation() {
     assert_eq!(get(&c, "v1", "ConfigMap", "later").await, None);
     emu.shutdown().await;
 }
+
+// §2.7 "Terminate …: for every hook that is still running, remove its finalizer and delete
+// it; record its final phase". The Job never completes here (no simulated controllers).
+#[tokio::test]
+async fn timeout_terminates_running_hooks() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(
+        &c,
+        vec![job("forever", &[(HOOK, "PreSync")]), cm("app", &[])],
+        &[],
+        |_| {},
+    )
+    .await;
+    let settings = ExecuteSettings {
+        timeout: Some(Duration::from_millis(300)),
+        ..settings()
+    };
+    let outcome = within(execute(&c, &plan, &settings, None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert!(
+        outcome.message.starts_with("Operation terminated"),
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        summary(result(&outcome, "Job", "forever")),
+        (ResultCode::Synced, Some(TaskPhase::Failed), "Terminated")
+    );
+    assert_eq!(get(&c, "batch/v1", "Job", "forever").await, None);
+    assert_eq!(get(&c, "v1", "ConfigMap", "app").await, None);
+    emu.shutdown().await;
+}

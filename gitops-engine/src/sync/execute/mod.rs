@@ -4,8 +4,8 @@
 //!
 //! [`execute`] dry-runs the plan (creating the destination namespace for real first),
 //! then runs it wave by wave — prunes, deletion of old hook instances, applies in runs
-//! of the same kind — observing live objects (`Cluster::get` + [`health::health`]
-//! (crate::health::health)) between steps, waiting for health where the decision says
+//! of the same kind — observing live objects (`Cluster::get` and
+//! [`health`](crate::health::health)) between steps, waiting for health where the decision says
 //! so, deleting hooks by their delete policies and starting `SyncFail` hooks when the
 //! operation fails. Every cluster error becomes a per-resource `SyncFailed` result with
 //! the server's message; nothing panics. A timeout terminates the operation.

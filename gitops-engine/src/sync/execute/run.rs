@@ -26,6 +26,16 @@ const APPLY_FAILED: &str = "one or more objects failed to apply";
 /// Message while a wave has just been run.
 const TASKS_RUNNING: &str = "one or more tasks are running";
 
+/// What follows a step.
+enum Flow {
+    /// The operation is over.
+    Done(SyncOutcome),
+    /// Step again after this pause.
+    Pause(Duration),
+    /// Step again at once.
+    Next,
+}
+
 /// One operation in progress.
 pub(super) struct Run<'a, C> {
     pub(super) cluster: &'a C,
@@ -59,88 +69,103 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
+    /// Steps until the operation is over; past the timeout (even in the middle of a
+    /// step) the operation is terminated.
     pub(super) async fn execute(mut self) -> SyncOutcome {
         self.record_invalid_tasks();
         let deadline = self.settings.timeout.map(|t| (Instant::now() + t, t));
         loop {
-            if let Some((at, timeout)) = deadline
-                && Instant::now() >= at
-            {
-                return self.time_out(timeout).await;
-            }
-            self.observe().await;
-            let decision = next_step(self.plan, &self.progress());
-            self.apply_updates(&decision.updates);
-            self.remove_hook_finalizers(&decision.remove_hook_finalizers)
-                .await;
-            let pause = match decision.step {
-                Step::DryRun {
-                    create_namespace_first,
-                    tasks,
-                } => {
-                    if let Err(message) = self
-                        .dry_run(create_namespace_first.as_deref(), &tasks)
-                        .await
-                    {
-                        return self.finish(OperationPhase::Failed, message);
-                    }
-                    self.dry_run_done = true;
-                    Duration::ZERO
-                }
-                Step::Wait { message } => {
-                    self.publish(OperationPhase::Running, &message);
-                    self.settings.poll_interval
-                }
-                Step::RunWave {
-                    final_wave,
-                    completes_operation,
-                    prune,
-                    delete_before_creation,
-                    apply,
-                    ..
-                } => {
-                    let state = self.run_wave(&prune, &delete_before_creation, &apply).await;
-                    if state == WaveState::Failed {
-                        match self.wave_failed().await {
-                            Some(outcome) => return outcome,
-                            None => continue,
-                        }
-                    }
-                    if state == WaveState::Done && completes_operation {
-                        return self.wave_completed().await;
-                    }
-                    self.publish(OperationPhase::Running, TASKS_RUNNING);
-                    let delay = if final_wave {
-                        Duration::ZERO
-                    } else {
-                        self.settings.wave_delay
-                    };
-                    match state {
-                        WaveState::Pending => delay.max(self.settings.poll_interval),
-                        _ => delay,
-                    }
-                }
-                Step::Succeeded {
-                    message,
-                    delete_hooks,
-                } => {
-                    self.delete_hooks(&delete_hooks).await;
-                    return self.finish(OperationPhase::Succeeded, message);
-                }
-                Step::Failed {
-                    message,
-                    delete_hooks,
-                    run_sync_fail_hooks,
-                } => match self
-                    .fail(message, &delete_hooks, &run_sync_fail_hooks)
-                    .await
-                {
-                    Some(outcome) => return outcome,
-                    None => Duration::ZERO,
+            let over = match deadline {
+                Some((at, timeout)) => match tokio::time::timeout_at(at, self.advance()).await {
+                    Ok(over) => over,
+                    Err(_) => return self.time_out(timeout).await,
                 },
+                None => self.advance().await,
             };
-            let wake = Instant::now() + pause;
-            tokio::time::sleep_until(deadline.map_or(wake, |(at, _)| wake.min(at))).await;
+            if let Some(outcome) = over {
+                return outcome;
+            }
+        }
+    }
+
+    /// One step and the pause after it; `Some` when the operation is over.
+    async fn advance(&mut self) -> Option<SyncOutcome> {
+        match self.step().await {
+            Flow::Done(outcome) => Some(outcome),
+            Flow::Pause(pause) => {
+                tokio::time::sleep(pause).await;
+                None
+            }
+            Flow::Next => None,
+        }
+    }
+
+    /// One step: observe, decide, act.
+    async fn step(&mut self) -> Flow {
+        self.observe().await;
+        let decision = next_step(self.plan, &self.progress());
+        self.apply_updates(&decision.updates);
+        self.remove_hook_finalizers(&decision.remove_hook_finalizers)
+            .await;
+        match decision.step {
+            Step::DryRun {
+                create_namespace_first,
+                tasks,
+            } => match self
+                .dry_run(create_namespace_first.as_deref(), &tasks)
+                .await
+            {
+                Err(message) => Flow::Done(self.finish(OperationPhase::Failed, message)),
+                Ok(()) => {
+                    self.dry_run_done = true;
+                    Flow::Next
+                }
+            },
+            Step::Wait { message } => {
+                self.publish(OperationPhase::Running, &message);
+                Flow::Pause(self.settings.poll_interval)
+            }
+            Step::RunWave {
+                final_wave,
+                completes_operation,
+                prune,
+                delete_before_creation,
+                apply,
+                ..
+            } => {
+                let state = self.run_wave(&prune, &delete_before_creation, &apply).await;
+                if state == WaveState::Failed {
+                    return self.wave_failed().await.map_or(Flow::Next, Flow::Done);
+                }
+                if state == WaveState::Done && completes_operation {
+                    return Flow::Done(self.wave_completed().await);
+                }
+                self.publish(OperationPhase::Running, TASKS_RUNNING);
+                let delay = if final_wave {
+                    Duration::ZERO
+                } else {
+                    self.settings.wave_delay
+                };
+                Flow::Pause(match state {
+                    WaveState::Pending => delay.max(self.settings.poll_interval),
+                    _ => delay,
+                })
+            }
+            Step::Succeeded {
+                message,
+                delete_hooks,
+            } => {
+                self.delete_hooks(&delete_hooks).await;
+                Flow::Done(self.finish(OperationPhase::Succeeded, message))
+            }
+            Step::Failed {
+                message,
+                delete_hooks,
+                run_sync_fail_hooks,
+            } => self
+                .fail(message, &delete_hooks, &run_sync_fail_hooks)
+                .await
+                .map_or(Flow::Next, Flow::Done),
         }
     }
 
@@ -367,19 +392,27 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// Sends the current state on the progress channel.
-    pub(super) fn publish(&self, phase: OperationPhase, message: &str) {
-        if let Some(sender) = self.sender {
-            sender.send_replace(self.outcome(phase, message.to_owned()));
-        }
+    /// Sends the current state on the progress channel when it changed.
+    fn publish(&self, phase: OperationPhase, message: &str) {
+        self.send(self.outcome(phase, message.to_owned()));
     }
 
     fn finish(&self, phase: OperationPhase, message: String) -> SyncOutcome {
         let outcome = self.outcome(phase, message);
-        if let Some(sender) = self.sender {
-            sender.send_replace(outcome.clone());
-        }
+        self.send(outcome.clone());
         outcome
+    }
+
+    fn send(&self, outcome: SyncOutcome) {
+        if let Some(sender) = self.sender {
+            sender.send_if_modified(|current| {
+                let changed = *current != outcome;
+                if changed {
+                    *current = outcome;
+                }
+                changed
+            });
+        }
     }
 
     /// Writes a run of tasks concurrently and records their results; returns the error
