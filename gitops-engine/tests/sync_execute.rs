@@ -843,3 +843,54 @@ async fn timeout_terminates_running_hooks() {
     assert_eq!(get(&c, "v1", "ConfigMap", "app").await, None);
     emu.shutdown().await;
 }
+
+// §2.5 "Before a real server-side apply, if live has managedFields from the client-side
+// manager (kubectl-client-side-apply), migrate ownership (GE: one client-side apply with
+// that manager first …)". That apply records the new manifest as last-applied; a
+// server-side apply alone would leave the old one.
+#[tokio::test]
+async fn server_side_apply_migrates_client_side_fields_first() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("moved", &[])], &[]).await;
+    let mut changed = cm("moved", &[]);
+    changed["data"] = json!({"k": "changed"});
+    let plan = plan_sync(&c, vec![changed], &["ServerSideApply=true"], |i| {
+        // A real API server records the client-side writes as `Update` entries.
+        for live in &mut i.live {
+            live["metadata"]["managedFields"] = json!([
+                {"manager": "kubectl-client-side-apply", "operation": "Update",
+                 "apiVersion": "v1", "fieldsType": "FieldsV1", "fieldsV1": {}}]);
+        }
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(
+        result(&outcome, "ConfigMap", "moved").message,
+        "configmap/moved serverside-applied"
+    );
+    let live = get(&c, "v1", "ConfigMap", "moved").await.expect("moved");
+    let recorded: Value = serde_json::from_str(
+        live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .expect("last-applied"),
+    )
+    .expect("json");
+    assert_eq!(recorded["data"], json!({"k": "changed"}));
+
+    let plain = plan_sync(
+        &c,
+        vec![cm("moved", &[])],
+        &["ServerSideApply=true"],
+        |_| {},
+    )
+    .await;
+    within(execute(&c, &plain, &settings(), None)).await;
+    let live = get(&c, "v1", "ConfigMap", "moved").await.expect("moved");
+    assert!(
+        live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .is_some_and(|s| s.contains("changed")),
+        "without client-side fields no client-side apply happens"
+    );
+    emu.shutdown().await;
+}

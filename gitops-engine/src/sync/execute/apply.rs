@@ -61,8 +61,50 @@ fn kubectl_name(key: &ResourceKey) -> String {
 }
 
 /// Writes a task's object (apply, create, replace or update) and returns kubectl's
-/// message, e.g. `deployment.apps/web configured`, with ` (dry run)` for a dry run.
+/// message, e.g. `deployment.apps/web configured`, with ` (dry run)` for a dry run; or
+/// the error message.
 pub(super) async fn write<C: Cluster>(
+    cluster: &C,
+    task: &SyncTask,
+    dry_run: bool,
+    poll_interval: Duration,
+) -> Result<String, String> {
+    if let (Some(target), false) = (task.target.as_ref(), dry_run)
+        && let Operation::Apply {
+            server_side: true,
+            migrate_client_side: true,
+            ..
+        } = task.operation
+    {
+        migrate_client_side_fields(cluster, target)
+            .await
+            .map_err(|e| {
+                format!(
+                    "Failed to perform client-side apply migration: {}",
+                    error_message(&e)
+                )
+            })?;
+    }
+    write_object(cluster, task, dry_run, poll_interval)
+        .await
+        .map_err(|e| error_message(&e))
+}
+
+/// Before the first server-side apply of an object written by client-side apply: one
+/// more client-side apply (manager `kubectl-client-side-apply`), so the server hands
+/// the fields that manager owns over to the server-side apply manager (as Argo CD's
+/// engine does).
+async fn migrate_client_side_fields<C: Cluster>(
+    cluster: &C,
+    target: &Value,
+) -> Result<(), ClusterError> {
+    cluster
+        .apply(target, &ApplyMode::ClientSide, WriteOptions::default())
+        .await
+        .map(drop)
+}
+
+async fn write_object<C: Cluster>(
     cluster: &C,
     task: &SyncTask,
     dry_run: bool,

@@ -436,8 +436,7 @@ impl<'a, C: Cluster> Run<'a, C> {
                     self.results
                         .record(task, ResultCode::Synced, TaskPhase::Running, &message)
                 }
-                Err(e) => {
-                    let message = error_message(&e);
+                Err(message) => {
                     self.results
                         .record(task, ResultCode::SyncFailed, TaskPhase::Failed, &message);
                     failed.push(message);

@@ -55,9 +55,8 @@ impl<C: Cluster> Run<'_, C> {
             .map(|t| async move { (t, apply::write(cluster, t, true, poll).await) });
         let mut failed = false;
         for (task, checked) in join_all(checks).await {
-            if let Err(e) = checked {
+            if let Err(message) = checked {
                 failed = true;
-                let message = error_message(&e);
                 self.results
                     .record(task, ResultCode::SyncFailed, TaskPhase::Failed, &message);
             }
