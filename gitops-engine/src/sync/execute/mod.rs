@@ -11,6 +11,7 @@
 //! the server's message; nothing panics. A timeout terminates the operation.
 
 mod apply;
+mod hooks;
 mod observe;
 mod result;
 mod run;

@@ -8,12 +8,11 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::apply::{self, error_message, object_ref, propagation};
-use super::observe::{live_state, remove_hook_finalizer};
+use super::apply;
 use super::result::Results;
 use super::wave::WaveState;
 use super::{ExecuteSettings, OperationPhase, SyncOutcome};
-use crate::cluster::{Cluster, WriteOptions};
+use crate::cluster::Cluster;
 use crate::sync::{
     Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
     terminate,
@@ -45,9 +44,9 @@ pub(super) struct Run<'a, C> {
     /// Tasks by result key.
     pub(super) tasks: BTreeMap<String, &'a SyncTask>,
     pub(super) results: Results,
-    dry_run_done: bool,
+    pub(super) dry_run_done: bool,
     /// Last observed live objects of tasks that have run.
-    live: BTreeMap<ResourceKey, Value>,
+    pub(super) live: BTreeMap<ResourceKey, Value>,
 }
 
 impl<'a, C: Cluster> Run<'a, C> {
@@ -179,113 +178,12 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// What the decision function reads: results, and the state of observed objects.
-    fn progress(&self) -> Progress {
-        let rules = &self.settings.health_rules;
-        Progress {
-            dry_run_done: self.dry_run_done,
-            results: self.results.task_results(),
-            live: self
-                .live
-                .iter()
-                .map(|(key, obj)| (key.clone(), live_state(obj, rules)))
-                .collect(),
-        }
-    }
-
-    /// Reads the live objects the next decision depends on: those of running tasks, of
-    /// pruned ones (still being deleted?) and of hooks that have run. A failed read keeps
-    /// the previous observation.
-    async fn observe(&mut self) {
-        let watched: Vec<&SyncTask> = self
-            .plan
-            .tasks
-            .iter()
-            .filter(|t| {
-                let key = t.result_key();
-                t.is_hook() && self.results.status(&key).is_some()
-                    || self.results.phase(&key) == Some(TaskPhase::Running)
-                    || self.results.status(&key) == Some(ResultCode::Pruned)
-            })
-            .collect();
-        let cluster = self.cluster;
-        let reads = watched.iter().map(|t| async move {
-            let reference = object_ref(t);
-            (&t.key, cluster.get(&reference).await)
-        });
-        for (key, read) in join_all(reads).await {
-            match read {
-                Ok(Some(obj)) => {
-                    self.live.insert(key.clone(), obj);
-                }
-                Ok(None) => {
-                    self.live.remove(key);
-                }
-                Err(_) => {}
-            }
-        }
-    }
-
     fn apply_updates(&mut self, updates: &BTreeMap<String, TaskResult>) {
         for (key, result) in updates {
             if let Some(task) = self.tasks.get(key).copied() {
                 self.results.update(task, result);
             }
         }
-    }
-
-    /// Marks a task's result `Error` with `message`, keeping its status.
-    fn record_error(&mut self, task: &SyncTask, message: String) {
-        let result = TaskResult {
-            status: None,
-            phase: Some(TaskPhase::Error),
-            message,
-        };
-        self.results.update(task, &result);
-    }
-
-    /// Removes the hook finalizer from completed hooks (nothing in a dry-run operation).
-    async fn remove_hook_finalizers(&mut self, keys: &[String]) {
-        if self.plan.dry_run {
-            return;
-        }
-        for key in keys {
-            let Some(task) = self.tasks.get(key).copied() else {
-                continue;
-            };
-            let Some(live) = self.live.get(&task.key) else {
-                continue;
-            };
-            if let Err(e) = remove_hook_finalizer(self.cluster, &object_ref(task), live).await {
-                let message = format!("Failed to remove hook finalizer: {}", error_message(&e));
-                self.record_error(task, message);
-            }
-        }
-    }
-
-    /// Deletes hooks by their delete policy; `false` when a deletion failed (recorded on
-    /// the hook's result).
-    async fn delete_hooks(&mut self, keys: &[String]) -> bool {
-        if self.plan.dry_run {
-            return true;
-        }
-        let policy = propagation(self.settings.hook_deletion_propagation);
-        let mut all_deleted = true;
-        for key in keys {
-            let Some(task) = self.tasks.get(key).copied() else {
-                continue;
-            };
-            let deleted = self
-                .cluster
-                .delete(&object_ref(task), policy, WriteOptions::default())
-                .await;
-            if let Err(e) = deleted {
-                all_deleted = false;
-                let message = format!("failed to delete resource: {}", error_message(&e));
-                self.record_error(task, message);
-            }
-        }
-        all_deleted
     }
 
     /// The operation failed: deletes `HookFailed` hooks, then either finishes or starts

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 
 use super::apply::{self, error_message, object_ref, propagation};
-use super::observe::remove_hook_finalizer;
+use super::hooks::remove_hook_finalizer;
 use super::run::Run;
 use crate::cluster::{Cluster, ClusterError, WriteOptions};
 use crate::sync::{Operation, ResultCode, SyncTask, TaskPhase};
