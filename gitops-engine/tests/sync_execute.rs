@@ -2,7 +2,7 @@
 //! (notes/gitops-engine.md §2.4–§2.8, §2.11) driving `KubeCluster`.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use apiserver_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
@@ -188,21 +188,15 @@ fn resource_version(obj: &Value) -> u64 {
         .expect("resourceVersion")
 }
 
-/// Collects every distinct message published on the progress channel.
-fn collect_messages(rx: watch::Receiver<SyncOutcome>) -> Arc<Mutex<Vec<String>>> {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let mut rx = rx;
+/// Collects every message published on the progress channel until the sender is gone.
+fn collect_messages(mut rx: watch::Receiver<SyncOutcome>) -> tokio::task::JoinHandle<Vec<String>> {
     tokio::spawn(async move {
+        let mut seen = Vec::new();
         while rx.changed().await.is_ok() {
-            let message = rx.borrow_and_update().message.clone();
-            let mut seen = sink.lock().expect("lock");
-            if seen.last() != Some(&message) {
-                seen.push(message);
-            }
+            seen.push(rx.borrow_and_update().message.clone());
         }
-    });
-    seen
+        seen
+    })
 }
 
 // §2.4 "the next wave only starts … once every task of the current wave has become
@@ -249,9 +243,8 @@ async fn next_wave_waits_for_health_of_previous_wave() {
     assert_eq!(web_live["status"]["availableReplicas"], 2);
     let after = get(&c, "v1", "ConfigMap", "after").await.expect("after");
     assert!(resource_version(&after) > resource_version(&web_live));
-    tokio::task::yield_now().await;
     drop(tx);
-    let seen = messages.lock().expect("lock").clone();
+    let seen = within(messages).await.expect("collector");
     assert!(
         seen.iter()
             .any(|m| m == "waiting for healthy state of apps/Deployment/web"),
@@ -470,7 +463,11 @@ async fn create_namespace_creates_destination_first() {
 // hookType PreSync and the Job's health message; HookSucceeded deletes it at the end.
 #[tokio::test]
 async fn presync_hook_job_completes_before_sync() {
-    let (emu, c) = cluster().await;
+    let (emu, c) = cluster_with(EmulatorConfig {
+        status_delay: Duration::from_millis(400),
+        ..EmulatorConfig::default()
+    })
+    .await;
     let hook = job("migrate", &[(HOOK, "PreSync"), (POLICY, "HookSucceeded")]);
     let (tx, rx) = watch::channel(SyncOutcome::default());
     let messages = collect_messages(rx);
@@ -494,9 +491,8 @@ async fn presync_hook_job_completes_before_sync() {
     );
     assert_eq!(migrate.message, "Reached expected number of succeeded pods");
     assert_eq!(get(&c, "batch/v1", "Job", "migrate").await, None);
-    tokio::task::yield_now().await;
     drop(tx);
-    let seen = messages.lock().expect("lock").clone();
+    let seen = within(messages).await.expect("collector");
     assert!(
         seen.iter()
             .any(|m| m == "waiting for completion of hook batch/Job/migrate"),
@@ -680,7 +676,7 @@ async fn replace_option_creates_then_replaces() {
 #[tokio::test]
 async fn wave_delay_separates_waves_but_not_the_last() {
     let (emu, c) = cluster().await;
-    let delay = Duration::from_millis(400);
+    let delay = Duration::from_secs(1);
     let settings = ExecuteSettings {
         wave_delay: delay,
         ..settings()
@@ -826,7 +822,7 @@ async fn timeout_terminates_running_hooks() {
     )
     .await;
     let settings = ExecuteSettings {
-        timeout: Some(Duration::from_millis(300)),
+        timeout: Some(Duration::from_secs(1)),
         ..settings()
     };
     let outcome = within(execute(&c, &plan, &settings, None)).await;
@@ -892,5 +888,30 @@ async fn server_side_apply_migrates_client_side_fields_first() {
             .is_some_and(|s| s.contains("changed")),
         "without client-side fields no client-side apply happens"
     );
+    emu.shutdown().await;
+}
+
+// §2.2 "Any such failure fails the operation with "one or more synchronization tasks are
+// not valid" before anything is applied": a kind discovery does not know, not tolerated.
+#[tokio::test]
+async fn invalid_tasks_fail_before_anything_is_applied() {
+    let (emu, c) = cluster().await;
+    let mut widget = unknown_widget();
+    widget["metadata"]["annotations"] = json!({});
+    let plan = plan_sync(&c, vec![cm("c", &[]), widget], &[], |_| {}).await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed);
+    assert_eq!(
+        outcome.message,
+        "one or more synchronization tasks are not valid: the server could not find the \
+         requested resource example.com/Widget"
+    );
+    let widget = result(&outcome, "Widget", "w");
+    assert_eq!(
+        (widget.status, widget.hook_phase),
+        (ResultCode::SyncFailed, None)
+    );
+    assert_eq!(outcome.resources.len(), 1);
+    assert_eq!(get(&c, "v1", "ConfigMap", "c").await, None);
     emu.shutdown().await;
 }
