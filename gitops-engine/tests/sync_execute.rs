@@ -110,6 +110,7 @@ fn served_kinds() -> Vec<ApiResource> {
         ("", "ConfigMap", true),
         ("apps", "Deployment", true),
         ("batch", "Job", true),
+        ("apiextensions.k8s.io", "CustomResourceDefinition", false),
     ]
     .into_iter()
     .map(|(group, kind, namespaced)| ApiResource {
@@ -913,5 +914,42 @@ async fn invalid_tasks_fail_before_anything_is_applied() {
     );
     assert_eq!(outcome.resources.len(), 1);
     assert_eq!(get(&c, "v1", "ConfigMap", "c").await, None);
+    emu.shutdown().await;
+}
+
+// §2.2 a kind defined by a CRD of the same sync skips the dry-run; §2.5 "After applying a
+// CRD, poll up to 3 s for its Established condition": its resources apply right after it.
+#[tokio::test]
+async fn crd_and_its_custom_resources_sync_together() {
+    let (emu, c) = cluster().await;
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget",
+                           "listKind": "GadgetList"},
+                 "versions": [{"name": "v1", "served": true, "storage": true,
+                               "schema": {"openAPIV3Schema": {"type": "object",
+                                          "x-kubernetes-preserve-unknown-fields": true}}}]}});
+    let gadget = json!({"apiVersion": "example.com/v1", "kind": "Gadget",
+        "metadata": {"name": "g", "namespace": NS}, "spec": {"size": 3}});
+    let outcome = sync(&c, vec![gadget, crd], &[]).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    let messages: Vec<&str> = outcome
+        .resources
+        .iter()
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "customresourcedefinition.apiextensions.k8s.io/gadgets.example.com created",
+            "gadget.example.com/g created"
+        ]
+    );
+    let live = within(c.get(&reference("example.com/v1", "Gadget", NS, "g")))
+        .await
+        .expect("get")
+        .expect("gadget");
+    assert_eq!(live["spec"]["size"], 3);
     emu.shutdown().await;
 }
