@@ -953,3 +953,68 @@ async fn crd_and_its_custom_resources_sync_together() {
     assert_eq!(live["spec"]["size"], 3);
     emu.shutdown().await;
 }
+
+// §2.9 "Force=true … delete-and-recreate semantics (with apply or Replace=true)": a forced
+// replace deletes the object and creates it anew.
+#[tokio::test]
+async fn forced_replace_recreates_the_object() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("f", &[])], &[]).await;
+    let uid = get(&c, "v1", "ConfigMap", "f").await.expect("f")["metadata"]["uid"].clone();
+    let forced = cm("f", &[(SYNC_OPTIONS, "Replace=true,Force=true")]);
+    let outcome = sync(&c, vec![forced], &[]).await;
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "f")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Running),
+            "configmap/f replaced"
+        )
+    );
+    let live = get(&c, "v1", "ConfigMap", "f").await.expect("re-created");
+    assert_ne!(live["metadata"]["uid"], uid);
+    emu.shutdown().await;
+}
+
+// §2.5 "Replace=true … except CRDs and Namespaces which get an update (PUT with live's
+// resourceVersion) to avoid deleting their contents"; Argo CD reports "<Kind>/<name> updated".
+#[tokio::test]
+async fn replacing_a_namespace_updates_it_in_place() {
+    let (emu, c) = cluster().await;
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kept"}});
+    within(c.create(&ns, Default::default()))
+        .await
+        .expect("namespace");
+    let inside = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "content", "namespace": "kept"}});
+    within(c.create(&inside, Default::default()))
+        .await
+        .expect("content");
+    let live_ns = within(c.get(&reference("v1", "Namespace", "", "kept")))
+        .await
+        .expect("get")
+        .expect("kept");
+    let mut desired = ns.clone();
+    desired["metadata"]["labels"] = json!({"team": "a"});
+    let plan = plan_sync(&c, vec![desired], &["Replace=true"], |i| {
+        i.live = vec![live_ns.clone()];
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(
+        result(&outcome, "Namespace", "kept").message,
+        "Namespace/kept updated"
+    );
+    let after = within(c.get(&reference("v1", "Namespace", "", "kept")))
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(after["metadata"]["labels"]["team"], "a");
+    assert_eq!(after["metadata"]["uid"], live_ns["metadata"]["uid"]);
+    let content = within(c.get(&reference("v1", "ConfigMap", "kept", "content")))
+        .await
+        .expect("get");
+    assert!(content.is_some());
+    emu.shutdown().await;
+}
