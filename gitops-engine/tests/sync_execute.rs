@@ -13,7 +13,7 @@ use gitops_engine::sync::tracking::stamp;
 use gitops_engine::sync::{
     ApiResource, ExecuteSettings, OperationPhase, OperationSettings, PlanInput, ResourceResult,
     ResultCode, SyncOptions, SyncOutcome, SyncPhase, SyncPlan, TaskPhase, TrackingConfig, execute,
-    plan,
+    execute_until, plan,
 };
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -1016,5 +1016,32 @@ async fn replacing_a_namespace_updates_it_in_place() {
         .await
         .expect("get");
     assert!(content.is_some());
+    emu.shutdown().await;
+}
+
+// §2.7 "Terminate (user request …): for every hook that is still running, remove its
+// finalizer and delete it; record its final phase; operation Failed "Operation terminated"".
+#[tokio::test]
+async fn termination_request_deletes_running_hooks() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(&c, vec![job("long", &[(HOOK, "Sync")])], &[], |_| {}).await;
+    let (tx, mut rx) = watch::channel(SyncOutcome::default());
+    let requested = async {
+        let waiting = "waiting for completion of hook batch/Job/long";
+        rx.wait_for(|o| o.message == waiting).await.expect("waited");
+    };
+    let settings = settings();
+    let outcome = within(execute_until(&c, &plan, &settings, Some(&tx), requested)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert_eq!(outcome.message, "Operation terminated");
+    assert_eq!(
+        summary(result(&outcome, "Job", "long")),
+        (ResultCode::Synced, Some(TaskPhase::Failed), "Terminated")
+    );
+    assert_eq!(get(&c, "batch/v1", "Job", "long").await, None);
     emu.shutdown().await;
 }

@@ -24,7 +24,9 @@ pub mod tracking;
 pub mod waves;
 
 pub use error::SyncError;
-pub use execute::{ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute};
+pub use execute::{
+    ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute, execute_until,
+};
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;
 pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};

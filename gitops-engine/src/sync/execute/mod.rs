@@ -18,6 +18,7 @@ mod run;
 mod wave;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,7 +113,21 @@ pub async fn execute<C: Cluster>(
     settings: &ExecuteSettings,
     progress: Option<&watch::Sender<SyncOutcome>>,
 ) -> SyncOutcome {
+    execute_until(cluster, plan, settings, progress, std::future::pending()).await
+}
+
+/// [`execute`], terminated when `terminate` completes first (Argo CD's
+/// `terminate-op`): running hooks are deleted and the operation ends `Failed`,
+/// "Operation terminated" (`Error`, "Operation termination had errors", when a hook could
+/// not be deleted).
+pub async fn execute_until<C: Cluster>(
+    cluster: &C,
+    plan: &SyncPlan,
+    settings: &ExecuteSettings,
+    progress: Option<&watch::Sender<SyncOutcome>>,
+    terminate: impl Future<Output = ()>,
+) -> SyncOutcome {
     run::Run::new(cluster, plan, settings, progress)
-        .execute()
+        .execute(terminate)
         .await
 }

@@ -1,6 +1,7 @@
 //! The operation loop: observe, decide with `next_step`, act, until the operation is over.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -24,6 +25,16 @@ const COMPLETED_UNSUCCESSFULLY: &str = "one or more synchronization tasks comple
 const APPLY_FAILED: &str = "one or more objects failed to apply";
 /// Message while a wave has just been run.
 const TASKS_RUNNING: &str = "one or more tasks are running";
+
+/// What ended a wait in the operation loop.
+enum Event {
+    /// A step (and its pause) ran; `Some` when the operation is over.
+    Advanced(Option<SyncOutcome>),
+    /// Termination was requested.
+    Stop,
+    /// The sync timeout passed.
+    Expired,
+}
 
 /// What follows a step.
 enum Flow {
@@ -68,21 +79,29 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// Steps until the operation is over; past the timeout (even in the middle of a
-    /// step) the operation is terminated.
-    pub(super) async fn execute(mut self) -> SyncOutcome {
+    /// Steps until the operation is over. Past the timeout (even in the middle of a
+    /// step), or once `stop` completes, the operation is terminated.
+    pub(super) async fn execute(mut self, stop: impl Future<Output = ()>) -> SyncOutcome {
         self.record_invalid_tasks();
         let deadline = self.settings.timeout.map(|t| (Instant::now() + t, t));
+        let expired = async {
+            match deadline {
+                Some((at, _)) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(stop, expired);
         loop {
-            let over = match deadline {
-                Some((at, timeout)) => match tokio::time::timeout_at(at, self.advance()).await {
-                    Ok(over) => over,
-                    Err(_) => return self.time_out(timeout).await,
-                },
-                None => self.advance().await,
+            let event = tokio::select! {
+                over = self.advance() => Event::Advanced(over),
+                () = &mut stop => Event::Stop,
+                () = &mut expired => Event::Expired,
             };
-            if let Some(outcome) = over {
-                return outcome;
+            match event {
+                Event::Advanced(Some(outcome)) => return outcome,
+                Event::Advanced(None) => {}
+                Event::Stop => return self.terminate(None).await,
+                Event::Expired => return self.terminate(deadline.map(|(_, t)| t)).await,
             }
         }
     }
@@ -259,27 +278,28 @@ impl<'a, C: Cluster> Run<'a, C> {
         view
     }
 
-    /// The sync timeout passed: running hooks are terminated and the operation fails.
-    async fn time_out(mut self, timeout: Duration) -> SyncOutcome {
-        self.publish(
-            OperationPhase::Terminating,
-            "operation is terminating due to timeout",
-        );
+    /// Terminates the operation (on request, or when the sync `timeout` passed): running
+    /// hooks are deleted and the operation fails.
+    async fn terminate(mut self, timeout: Option<Duration>) -> SyncOutcome {
+        let reason = match timeout {
+            Some(_) => "operation is terminating due to timeout",
+            None => "operation is terminating",
+        };
+        self.publish(OperationPhase::Terminating, reason);
         self.observe().await;
         let termination = terminate(self.plan, &self.progress());
         self.apply_updates(&termination.updates);
         self.remove_hook_finalizers(&termination.remove_hook_finalizers)
             .await;
-        if self.delete_hooks(&termination.delete_hooks).await {
-            let message = format!(
-                "{} (sync timeout of {timeout:?} exceeded)",
-                termination.message
-            );
-            self.finish(OperationPhase::Failed, message)
-        } else {
+        if !self.delete_hooks(&termination.delete_hooks).await {
             let message = "Operation termination had errors".to_owned();
-            self.finish(OperationPhase::Error, message)
+            return self.finish(OperationPhase::Error, message);
         }
+        let message = match timeout {
+            Some(t) => format!("{} (sync timeout of {t:?} exceeded)", termination.message),
+            None => termination.message,
+        };
+        self.finish(OperationPhase::Failed, message)
     }
 
     fn outcome(&self, phase: OperationPhase, message: String) -> SyncOutcome {
