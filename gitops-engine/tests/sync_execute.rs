@@ -2,7 +2,7 @@
 //! (notes/gitops-engine.md §2.4–§2.8, §2.11) driving `KubeCluster`.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use apiserver_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
@@ -13,7 +13,7 @@ use gitops_engine::sync::tracking::stamp;
 use gitops_engine::sync::{
     ApiResource, ExecuteSettings, OperationPhase, OperationSettings, PlanInput, ResourceResult,
     ResultCode, SyncOptions, SyncOutcome, SyncPhase, SyncPlan, TaskPhase, TrackingConfig, execute,
-    plan,
+    execute_until, plan,
 };
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -103,6 +103,24 @@ async fn get(c: &KubeCluster, api_version: &str, kind: &str, name: &str) -> Opti
         .expect("get")
 }
 
+/// What discovery finds on the emulator, of the kinds these tests use.
+fn served_kinds() -> Vec<ApiResource> {
+    [
+        ("", "Namespace", false),
+        ("", "ConfigMap", true),
+        ("apps", "Deployment", true),
+        ("batch", "Job", true),
+        ("apiextensions.k8s.io", "CustomResourceDefinition", false),
+    ]
+    .into_iter()
+    .map(|(group, kind, namespaced)| ApiResource {
+        group: group.into(),
+        kind: kind.into(),
+        namespaced,
+    })
+    .collect()
+}
+
 /// The plan of a sync of `desired` (stamped with the app's tracking id) against what the
 /// cluster holds of the kinds these tests use.
 async fn plan_sync(
@@ -140,6 +158,7 @@ async fn plan_sync(
             ..OperationSettings::default()
         },
         destination_namespace_exists: true,
+        api_resources: Some(served_kinds()),
         ..PlanInput::default()
     };
     edit(&mut input);
@@ -170,21 +189,15 @@ fn resource_version(obj: &Value) -> u64 {
         .expect("resourceVersion")
 }
 
-/// Collects every distinct message published on the progress channel.
-fn collect_messages(rx: watch::Receiver<SyncOutcome>) -> Arc<Mutex<Vec<String>>> {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let mut rx = rx;
+/// Collects every message published on the progress channel until the sender is gone.
+fn collect_messages(mut rx: watch::Receiver<SyncOutcome>) -> tokio::task::JoinHandle<Vec<String>> {
     tokio::spawn(async move {
+        let mut seen = Vec::new();
         while rx.changed().await.is_ok() {
-            let message = rx.borrow_and_update().message.clone();
-            let mut seen = sink.lock().expect("lock");
-            if seen.last() != Some(&message) {
-                seen.push(message);
-            }
+            seen.push(rx.borrow_and_update().message.clone());
         }
-    });
-    seen
+        seen
+    })
 }
 
 // §2.4 "the next wave only starts … once every task of the current wave has become
@@ -231,9 +244,8 @@ async fn next_wave_waits_for_health_of_previous_wave() {
     assert_eq!(web_live["status"]["availableReplicas"], 2);
     let after = get(&c, "v1", "ConfigMap", "after").await.expect("after");
     assert!(resource_version(&after) > resource_version(&web_live));
-    tokio::task::yield_now().await;
     drop(tx);
-    let seen = messages.lock().expect("lock").clone();
+    let seen = within(messages).await.expect("collector");
     assert!(
         seen.iter()
             .any(|m| m == "waiting for healthy state of apps/Deployment/web"),
@@ -367,17 +379,7 @@ async fn prune_false_keeps_the_object() {
 #[tokio::test]
 async fn failed_apply_is_sync_failed_and_fails_operation() {
     let (emu, c) = cluster().await;
-    let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget",
-        "metadata": {"name": "w", "namespace": NS,
-                     "annotations": {SYNC_OPTIONS: "SkipDryRunOnMissingResource=true"}}});
-    let plan = plan_sync(&c, vec![cm("fine", &[]), widget], &[], |i| {
-        i.api_resources = Some(vec![ApiResource {
-            group: String::new(),
-            kind: "ConfigMap".into(),
-            namespaced: true,
-        }]);
-    })
-    .await;
+    let plan = plan_sync(&c, vec![cm("fine", &[]), unknown_widget()], &[], |_| {}).await;
     let outcome = within(execute(&c, &plan, &settings(), None)).await;
     assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
     let widget = result(&outcome, "Widget", "w");
@@ -462,7 +464,11 @@ async fn create_namespace_creates_destination_first() {
 // hookType PreSync and the Job's health message; HookSucceeded deletes it at the end.
 #[tokio::test]
 async fn presync_hook_job_completes_before_sync() {
-    let (emu, c) = cluster().await;
+    let (emu, c) = cluster_with(EmulatorConfig {
+        status_delay: Duration::from_millis(400),
+        ..EmulatorConfig::default()
+    })
+    .await;
     let hook = job("migrate", &[(HOOK, "PreSync"), (POLICY, "HookSucceeded")]);
     let (tx, rx) = watch::channel(SyncOutcome::default());
     let messages = collect_messages(rx);
@@ -486,9 +492,8 @@ async fn presync_hook_job_completes_before_sync() {
     );
     assert_eq!(migrate.message, "Reached expected number of succeeded pods");
     assert_eq!(get(&c, "batch/v1", "Job", "migrate").await, None);
-    tokio::task::yield_now().await;
     drop(tx);
-    let seen = messages.lock().expect("lock").clone();
+    let seen = within(messages).await.expect("collector");
     assert!(
         seen.iter()
             .any(|m| m == "waiting for completion of hook batch/Job/migrate"),
@@ -606,5 +611,437 @@ async fn results_serialize_as_argo_sync_result_resources() {
              "hookPhase": "Running", "syncPhase": "Sync", "images": ["nginx:1.27"]}
         ])
     );
+    emu.shutdown().await;
+}
+
+/// A kind the server does not serve, tolerated by the dry-run, so its apply fails.
+fn unknown_widget() -> Value {
+    json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": NS,
+                     "annotations": {SYNC_OPTIONS: "SkipDryRunOnMissingResource=true"}}})
+}
+
+// §2.7 "If there are SyncFail hooks … start them … and finish in a later call"; §2.8 "when
+// the operation fails, every completed hook with HookFailed is deleted".
+#[tokio::test]
+async fn sync_fail_hooks_run_when_the_operation_fails() {
+    let (emu, c) = cluster().await;
+    let desired = vec![
+        job("pre", &[(HOOK, "PreSync"), (POLICY, "HookFailed")]),
+        job("notify", &[(HOOK, "SyncFail")]),
+        unknown_widget(),
+    ];
+    let plan = plan_sync(&c, desired, &[], |_| {}).await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    let widget = result(&outcome, "Widget", "w");
+    assert_eq!(
+        outcome.message,
+        format!(
+            "one or more synchronization tasks completed unsuccessfully, reason: {}",
+            widget.message
+        )
+    );
+    let notify = result(&outcome, "Job", "notify");
+    assert_eq!(
+        (notify.hook_type.as_deref(), notify.hook_phase),
+        (Some("SyncFail"), Some(TaskPhase::Succeeded))
+    );
+    assert_eq!(get(&c, "batch/v1", "Job", "pre").await, None, "HookFailed");
+    assert!(get(&c, "batch/v1", "Job", "notify").await.is_some());
+    emu.shutdown().await;
+}
+
+// §2.5 "Replace=true: live exists → kubectl replace …; live absent → kubectl create".
+#[tokio::test]
+async fn replace_option_creates_then_replaces() {
+    let (emu, c) = cluster().await;
+    let first = sync(&c, vec![cm("r", &[])], &["Replace=true"]).await;
+    assert_eq!(
+        result(&first, "ConfigMap", "r").message,
+        "configmap/r created"
+    );
+    let mut changed = cm("r", &[]);
+    changed["data"] = json!({"k": "changed"});
+    let second = sync(&c, vec![changed], &["Replace=true"]).await;
+    assert_eq!(
+        result(&second, "ConfigMap", "r").message,
+        "configmap/r replaced"
+    );
+    let live = get(&c, "v1", "ConfigMap", "r").await.expect("r");
+    assert_eq!(live["data"], json!({"k": "changed"}));
+    emu.shutdown().await;
+}
+
+// §2.4 step 10: "Argo CD's wave hook then sleeps 2 s between waves …, not after the final one".
+#[tokio::test]
+async fn wave_delay_separates_waves_but_not_the_last() {
+    let (emu, c) = cluster().await;
+    let delay = Duration::from_secs(1);
+    let settings = ExecuteSettings {
+        wave_delay: delay,
+        ..settings()
+    };
+    let single = plan_sync(&c, vec![cm("one", &[])], &[], |_| {}).await;
+    let started = tokio::time::Instant::now();
+    within(execute(&c, &single, &settings, None)).await;
+    assert!(started.elapsed() < delay, "no delay after the final wave");
+
+    let waves = plan_sync(&c, vec![cm("a", &[]), cm("b", &[(WAVE, "1")])], &[], |_| {}).await;
+    let started = tokio::time::Instant::now();
+    let outcome = within(execute(&c, &waves, &settings, None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded);
+    assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
+    emu.shutdown().await;
+}
+
+// §2.4 step 4 / §2.6: "Deleted objects that linger (finalizers) make the loop wait
+// ("waiting for deletion of …")". Another party releases the finalizer meanwhile.
+#[tokio::test]
+async fn pruned_object_held_by_finalizer_is_waited_for() {
+    let (emu, c) = cluster().await;
+    let mut held = cm("held", &[(WAVE, "1")]);
+    held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    sync(&c, vec![cm("keep", &[]), held], &[]).await;
+    // The prune runs in wave 1; wave 2 waits until the object is gone.
+    let plan = plan_sync(&c, vec![cm("keep", &[(WAVE, "2")])], &[], |_| {}).await;
+    let (tx, mut rx) = watch::channel(SyncOutcome::default());
+    let releaser = async {
+        let waiting = "waiting for deletion of /ConfigMap/held";
+        rx.wait_for(|o| o.message == waiting).await.expect("waited");
+        let mut live = get(&c, "v1", "ConfigMap", "held").await.expect("held");
+        assert!(live["metadata"]["deletionTimestamp"].is_string());
+        live["metadata"]["finalizers"] = json!([]);
+        within(c.replace(&live, Default::default()))
+            .await
+            .expect("release");
+    };
+    let settings = settings();
+    let (outcome, ()) =
+        within(async { tokio::join!(execute(&c, &plan, &settings, Some(&tx)), releaser) }).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(get(&c, "v1", "ConfigMap", "held").await, None);
+    emu.shutdown().await;
+}
+
+// A Namespace declared in the sync, with objects in it: the server cannot dry-run those
+// before the Namespace exists, so they are checked when applied (after the Namespace).
+#[tokio::test]
+async fn objects_in_a_namespace_the_sync_creates_are_applied() {
+    let (emu, c) = cluster().await;
+    let desired = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fresh"}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "inside", "namespace": "fresh"}, "data": {"k": "v"}}),
+    ];
+    let outcome = sync(&c, desired, &[]).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    let names: Vec<&str> = outcome
+        .resources
+        .iter()
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["namespace/fresh created", "configmap/inside created"]
+    );
+    let inside = within(c.get(&reference("v1", "ConfigMap", "fresh", "inside")))
+        .await
+        .expect("get");
+    assert!(inside.is_some());
+    emu.shutdown().await;
+}
+
+// §2.4 "Degraded fails the operation": a Deployment of an earlier wave whose rollout
+// exceeds its progress deadline fails the sync; the later wave is never applied. The
+// deadline is reported through the status subresource, as the controller-manager would.
+#[tokio::test]
+async fn degraded_resource_fails_the_operation() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(
+        &c,
+        vec![deploy("web", &[]), cm("later", &[(WAVE, "1")])],
+        &[],
+        |_| {},
+    )
+    .await;
+    let (tx, mut rx) = watch::channel(SyncOutcome::default());
+    let degrade = async {
+        let waiting = "waiting for healthy state of apps/Deployment/web";
+        rx.wait_for(|o| o.message == waiting).await.expect("waited");
+        let api: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+            kube::Api::namespaced(c.client().clone(), NS);
+        let status = json!({"status": {"observedGeneration": 1, "conditions": [
+            {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+             "message": "ReplicaSet \"web-1\" has timed out progressing."}]}});
+        within(api.patch_status(
+            "web",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&status),
+        ))
+        .await
+        .expect("status");
+    };
+    let settings = settings();
+    let (outcome, ()) =
+        within(async { tokio::join!(execute(&c, &plan, &settings, Some(&tx)), degrade) }).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert_eq!(
+        outcome.message,
+        "one or more synchronization tasks completed unsuccessfully"
+    );
+    assert_eq!(
+        summary(result(&outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Failed),
+            "Deployment \"web\" exceeded its progress deadline"
+        )
+    );
+    assert_eq!(get(&c, "v1", "ConfigMap", "later").await, None);
+    emu.shutdown().await;
+}
+
+// §2.7 "Terminate …: for every hook that is still running, remove its finalizer and delete
+// it; record its final phase". The Job never completes here (no simulated controllers).
+#[tokio::test]
+async fn timeout_terminates_running_hooks() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(
+        &c,
+        vec![job("forever", &[(HOOK, "PreSync")]), cm("app", &[])],
+        &[],
+        |_| {},
+    )
+    .await;
+    let settings = ExecuteSettings {
+        timeout: Some(Duration::from_secs(1)),
+        ..settings()
+    };
+    let outcome = within(execute(&c, &plan, &settings, None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert!(
+        outcome.message.starts_with("Operation terminated"),
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        summary(result(&outcome, "Job", "forever")),
+        (ResultCode::Synced, Some(TaskPhase::Failed), "Terminated")
+    );
+    assert_eq!(get(&c, "batch/v1", "Job", "forever").await, None);
+    assert_eq!(get(&c, "v1", "ConfigMap", "app").await, None);
+    emu.shutdown().await;
+}
+
+// §2.5 "Before a real server-side apply, if live has managedFields from the client-side
+// manager (kubectl-client-side-apply), migrate ownership (GE: one client-side apply with
+// that manager first …)". That apply records the new manifest as last-applied; a
+// server-side apply alone would leave the old one.
+#[tokio::test]
+async fn server_side_apply_migrates_client_side_fields_first() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("moved", &[])], &[]).await;
+    let mut changed = cm("moved", &[]);
+    changed["data"] = json!({"k": "changed"});
+    let plan = plan_sync(&c, vec![changed], &["ServerSideApply=true"], |i| {
+        // A real API server records the client-side writes as `Update` entries.
+        for live in &mut i.live {
+            live["metadata"]["managedFields"] = json!([
+                {"manager": "kubectl-client-side-apply", "operation": "Update",
+                 "apiVersion": "v1", "fieldsType": "FieldsV1", "fieldsV1": {}}]);
+        }
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(
+        result(&outcome, "ConfigMap", "moved").message,
+        "configmap/moved serverside-applied"
+    );
+    let live = get(&c, "v1", "ConfigMap", "moved").await.expect("moved");
+    let recorded: Value = serde_json::from_str(
+        live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .expect("last-applied"),
+    )
+    .expect("json");
+    assert_eq!(recorded["data"], json!({"k": "changed"}));
+
+    let plain = plan_sync(
+        &c,
+        vec![cm("moved", &[])],
+        &["ServerSideApply=true"],
+        |_| {},
+    )
+    .await;
+    within(execute(&c, &plain, &settings(), None)).await;
+    let live = get(&c, "v1", "ConfigMap", "moved").await.expect("moved");
+    assert!(
+        live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .is_some_and(|s| s.contains("changed")),
+        "without client-side fields no client-side apply happens"
+    );
+    emu.shutdown().await;
+}
+
+// §2.2 "Any such failure fails the operation with "one or more synchronization tasks are
+// not valid" before anything is applied": a kind discovery does not know, not tolerated.
+#[tokio::test]
+async fn invalid_tasks_fail_before_anything_is_applied() {
+    let (emu, c) = cluster().await;
+    let mut widget = unknown_widget();
+    widget["metadata"]["annotations"] = json!({});
+    let plan = plan_sync(&c, vec![cm("c", &[]), widget], &[], |_| {}).await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed);
+    assert_eq!(
+        outcome.message,
+        "one or more synchronization tasks are not valid: the server could not find the \
+         requested resource example.com/Widget"
+    );
+    let widget = result(&outcome, "Widget", "w");
+    assert_eq!(
+        (widget.status, widget.hook_phase),
+        (ResultCode::SyncFailed, None)
+    );
+    assert_eq!(outcome.resources.len(), 1);
+    assert_eq!(get(&c, "v1", "ConfigMap", "c").await, None);
+    emu.shutdown().await;
+}
+
+// §2.2 a kind defined by a CRD of the same sync skips the dry-run; §2.5 "After applying a
+// CRD, poll up to 3 s for its Established condition": its resources apply right after it.
+#[tokio::test]
+async fn crd_and_its_custom_resources_sync_together() {
+    let (emu, c) = cluster().await;
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget",
+                           "listKind": "GadgetList"},
+                 "versions": [{"name": "v1", "served": true, "storage": true,
+                               "schema": {"openAPIV3Schema": {"type": "object",
+                                          "x-kubernetes-preserve-unknown-fields": true}}}]}});
+    let gadget = json!({"apiVersion": "example.com/v1", "kind": "Gadget",
+        "metadata": {"name": "g", "namespace": NS}, "spec": {"size": 3}});
+    let outcome = sync(&c, vec![gadget, crd], &[]).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    let messages: Vec<&str> = outcome
+        .resources
+        .iter()
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "customresourcedefinition.apiextensions.k8s.io/gadgets.example.com created",
+            "gadget.example.com/g created"
+        ]
+    );
+    let live = within(c.get(&reference("example.com/v1", "Gadget", NS, "g")))
+        .await
+        .expect("get")
+        .expect("gadget");
+    assert_eq!(live["spec"]["size"], 3);
+    emu.shutdown().await;
+}
+
+// §2.9 "Force=true … delete-and-recreate semantics (with apply or Replace=true)": a forced
+// replace deletes the object and creates it anew.
+#[tokio::test]
+async fn forced_replace_recreates_the_object() {
+    let (emu, c) = cluster().await;
+    sync(&c, vec![cm("f", &[])], &[]).await;
+    let uid = get(&c, "v1", "ConfigMap", "f").await.expect("f")["metadata"]["uid"].clone();
+    let forced = cm("f", &[(SYNC_OPTIONS, "Replace=true,Force=true")]);
+    let outcome = sync(&c, vec![forced], &[]).await;
+    assert_eq!(
+        summary(result(&outcome, "ConfigMap", "f")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Running),
+            "configmap/f replaced"
+        )
+    );
+    let live = get(&c, "v1", "ConfigMap", "f").await.expect("re-created");
+    assert_ne!(live["metadata"]["uid"], uid);
+    emu.shutdown().await;
+}
+
+// §2.5 "Replace=true … except CRDs and Namespaces which get an update (PUT with live's
+// resourceVersion) to avoid deleting their contents"; Argo CD reports "<Kind>/<name> updated".
+#[tokio::test]
+async fn replacing_a_namespace_updates_it_in_place() {
+    let (emu, c) = cluster().await;
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kept"}});
+    within(c.create(&ns, Default::default()))
+        .await
+        .expect("namespace");
+    let inside = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "content", "namespace": "kept"}});
+    within(c.create(&inside, Default::default()))
+        .await
+        .expect("content");
+    let live_ns = within(c.get(&reference("v1", "Namespace", "", "kept")))
+        .await
+        .expect("get")
+        .expect("kept");
+    let mut desired = ns.clone();
+    desired["metadata"]["labels"] = json!({"team": "a"});
+    let plan = plan_sync(&c, vec![desired], &["Replace=true"], |i| {
+        i.live = vec![live_ns.clone()];
+    })
+    .await;
+    let outcome = within(execute(&c, &plan, &settings(), None)).await;
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(
+        result(&outcome, "Namespace", "kept").message,
+        "Namespace/kept updated"
+    );
+    let after = within(c.get(&reference("v1", "Namespace", "", "kept")))
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(after["metadata"]["labels"]["team"], "a");
+    assert_eq!(after["metadata"]["uid"], live_ns["metadata"]["uid"]);
+    let content = within(c.get(&reference("v1", "ConfigMap", "kept", "content")))
+        .await
+        .expect("get");
+    assert!(content.is_some());
+    emu.shutdown().await;
+}
+
+// §2.7 "Terminate (user request …): for every hook that is still running, remove its
+// finalizer and delete it; record its final phase; operation Failed "Operation terminated"".
+#[tokio::test]
+async fn termination_request_deletes_running_hooks() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        simulate_status: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let plan = plan_sync(&c, vec![job("long", &[(HOOK, "Sync")])], &[], |_| {}).await;
+    let (tx, mut rx) = watch::channel(SyncOutcome::default());
+    let requested = async {
+        let waiting = "waiting for completion of hook batch/Job/long";
+        rx.wait_for(|o| o.message == waiting).await.expect("waited");
+    };
+    let settings = settings();
+    let outcome = within(execute_until(&c, &plan, &settings, Some(&tx), requested)).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{outcome:#?}");
+    assert_eq!(outcome.message, "Operation terminated");
+    assert_eq!(
+        summary(result(&outcome, "Job", "long")),
+        (ResultCode::Synced, Some(TaskPhase::Failed), "Terminated")
+    );
+    assert_eq!(get(&c, "batch/v1", "Job", "long").await, None);
     emu.shutdown().await;
 }

@@ -260,10 +260,9 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         return decision;
     }
 
-    let completed_hooks = plan
-        .tasks
-        .iter()
-        .filter(|t| t.is_hook() && live_exists(t) && phase_of(t).is_some_and(TaskPhase::is_completed));
+    let completed_hooks = plan.tasks.iter().filter(|t| {
+        t.is_hook() && live_exists(t) && phase_of(t).is_some_and(TaskPhase::is_completed)
+    });
     decision.remove_hook_finalizers = completed_hooks.map(SyncTask::result_key).collect();
     let hooks_to_delete = |policy| -> Vec<String> {
         plan.tasks

@@ -6,10 +6,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::cluster::{ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, Propagation, WriteOptions};
+use crate::sync::object;
 use crate::sync::{Operation, PropagationPolicy, PruneAction, ResourceKey, ResultCode, SyncTask};
 
 /// Field manager of server-side applies.
 pub const SERVER_SIDE_MANAGER: &str = "argocd-controller";
+
+/// How long to wait for a written CRD to be established (Argo CD: 3 s).
+const CRD_READY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How many times a forced re-creation looks for the deleted object to be gone.
 const RECREATE_POLLS: u32 = 30;
@@ -61,8 +65,80 @@ fn kubectl_name(key: &ResourceKey) -> String {
 }
 
 /// Writes a task's object (apply, create, replace or update) and returns kubectl's
-/// message, e.g. `deployment.apps/web configured`, with ` (dry run)` for a dry run.
+/// message, e.g. `deployment.apps/web configured`, with ` (dry run)` for a dry run; or
+/// the error message.
 pub(super) async fn write<C: Cluster>(
+    cluster: &C,
+    task: &SyncTask,
+    dry_run: bool,
+    poll_interval: Duration,
+) -> Result<String, String> {
+    if let (Some(target), false) = (task.target.as_ref(), dry_run)
+        && let Operation::Apply {
+            server_side: true,
+            migrate_client_side: true,
+            ..
+        } = task.operation
+    {
+        migrate_client_side_fields(cluster, target)
+            .await
+            .map_err(|e| {
+                format!(
+                    "Failed to perform client-side apply migration: {}",
+                    error_message(&e)
+                )
+            })?;
+    }
+    let message = write_object(cluster, task, dry_run, poll_interval)
+        .await
+        .map_err(|e| error_message(&e))?;
+    if let (Some(target), false) = (task.target.as_ref(), dry_run)
+        && object::is_crd(target)
+    {
+        wait_until_established(cluster, task, poll_interval).await;
+    }
+    Ok(message)
+}
+
+/// After a CRD is written: waits (at most [`CRD_READY_TIMEOUT`]) for its `Established`
+/// condition, so its custom resources can be applied next. Not established in time is
+/// not an error (Argo CD only logs it); the apply of a custom resource then says why.
+async fn wait_until_established<C: Cluster>(cluster: &C, task: &SyncTask, poll: Duration) {
+    let reference = object_ref(task);
+    let established = async {
+        loop {
+            if let Ok(Some(crd)) = cluster.get(&reference).await
+                && crd
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| c["type"] == "Established" && c["status"] == "True")
+                    })
+            {
+                return;
+            }
+            tokio::time::sleep(poll).await;
+        }
+    };
+    let _ = tokio::time::timeout(CRD_READY_TIMEOUT, established).await;
+}
+
+/// Before the first server-side apply of an object written by client-side apply: one
+/// more client-side apply (manager `kubectl-client-side-apply`), so the server hands
+/// the fields that manager owns over to the server-side apply manager (as Argo CD's
+/// engine does).
+async fn migrate_client_side_fields<C: Cluster>(
+    cluster: &C,
+    target: &Value,
+) -> Result<(), ClusterError> {
+    cluster
+        .apply(target, &ApplyMode::ClientSide, WriteOptions::default())
+        .await
+        .map(drop)
+}
+
+async fn write_object<C: Cluster>(
     cluster: &C,
     task: &SyncTask,
     dry_run: bool,
@@ -252,5 +328,41 @@ pub(super) async fn prune<C: Cluster>(
                 Err(e) => (ResultCode::SyncFailed, error_message(&e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // kubectl names objects `<kind>.<group>/<name>` in lower case, the group left out for
+    // the core group.
+    #[test]
+    fn kubectl_names_are_lowercase_kind_dot_group() {
+        let name = |g: &str, k: &str, n: &str| kubectl_name(&ResourceKey::new(g, k, "ns", n));
+        assert_eq!(name("", "ConfigMap", "c"), "configmap/c");
+        assert_eq!(name("apps", "Deployment", "web"), "deployment.apps/web");
+        assert_eq!(
+            name(
+                "apiextensions.k8s.io",
+                "CustomResourceDefinition",
+                "foos.example.com"
+            ),
+            "customresourcedefinition.apiextensions.k8s.io/foos.example.com"
+        );
+    }
+
+    // Every write bumps resourceVersion and may rewrite managedFields; only other changes
+    // make an apply "configured".
+    #[test]
+    fn unchanged_ignores_write_bookkeeping() {
+        let before = serde_json::json!({"metadata": {"name": "a", "resourceVersion": "1",
+            "managedFields": [{"manager": "x"}]}, "data": {"k": "v"}});
+        let mut after = before.clone();
+        after["metadata"]["resourceVersion"] = "2".into();
+        after["metadata"]["managedFields"] = serde_json::json!([{"manager": "y"}]);
+        assert!(same_object(&before, &after));
+        after["data"]["k"] = "w".into();
+        assert!(!same_object(&before, &after));
     }
 }

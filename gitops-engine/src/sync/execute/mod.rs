@@ -4,18 +4,20 @@
 //!
 //! [`execute`] dry-runs the plan (creating the destination namespace for real first),
 //! then runs it wave by wave — prunes, deletion of old hook instances, applies in runs
-//! of the same kind — observing live objects (`Cluster::get` + [`health::health`]
-//! (crate::health::health)) between steps, waiting for health where the decision says
+//! of the same kind — observing live objects (`Cluster::get` and
+//! [`health`](crate::health::health)) between steps, waiting for health where the decision says
 //! so, deleting hooks by their delete policies and starting `SyncFail` hooks when the
 //! operation fails. Every cluster error becomes a per-resource `SyncFailed` result with
 //! the server's message; nothing panics. A timeout terminates the operation.
 
 mod apply;
+mod hooks;
 mod observe;
 mod result;
 mod run;
 mod wave;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,7 +87,21 @@ pub async fn execute<C: Cluster>(
     settings: &ExecuteSettings,
     progress: Option<&watch::Sender<SyncOutcome>>,
 ) -> SyncOutcome {
+    execute_until(cluster, plan, settings, progress, std::future::pending()).await
+}
+
+/// [`execute`], terminated when `terminate` completes first (Argo CD's
+/// `terminate-op`): running hooks are deleted and the operation ends `Failed`,
+/// "Operation terminated" (`Error`, "Operation termination had errors", when a hook could
+/// not be deleted).
+pub async fn execute_until<C: Cluster>(
+    cluster: &C,
+    plan: &SyncPlan,
+    settings: &ExecuteSettings,
+    progress: Option<&watch::Sender<SyncOutcome>>,
+    terminate: impl Future<Output = ()>,
+) -> SyncOutcome {
     run::Run::new(cluster, plan, settings, progress)
-        .execute()
+        .execute(terminate)
         .await
 }

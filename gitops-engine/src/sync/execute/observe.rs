@@ -1,18 +1,17 @@
-//! What the executor observes of live objects, and the hook bookkeeping it does on them:
-//! health (`health::health` → `sync::LiveState`) and the hook finalizer.
+//! What the executor observes of live objects: the objects of tasks that have run, and
+//! their health (`health::health` → `sync::LiveState`) as the decision function reads it.
 
+use futures_util::future::join_all;
 use serde_json::Value;
 
-use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
+use super::apply::object_ref;
+use super::run::Run;
+use crate::cluster::Cluster;
 use crate::health::{self, HealthRules, HealthStatus, HealthStatusCode};
-use crate::sync::hooks::HOOK_FINALIZER;
-use crate::sync::{Health, HealthCode, LiveState};
-
-/// How many times a finalizer removal is retried after a write conflict.
-const CONFLICT_RETRIES: u32 = 3;
+use crate::sync::{Health, HealthCode, LiveState, Progress, ResultCode, SyncTask, TaskPhase};
 
 /// The state of a live object as the decision function reads it.
-pub(super) fn live_state(obj: &Value, rules: &HealthRules) -> LiveState {
+fn live_state(obj: &Value, rules: &HealthRules) -> LiveState {
     LiveState {
         health: health::health(obj, rules).map(to_sync_health),
         deleting: obj
@@ -36,41 +35,51 @@ fn to_sync_health(status: HealthStatus) -> Health {
     }
 }
 
-fn has_hook_finalizer(obj: &Value) -> bool {
-    obj.pointer("/metadata/finalizers")
-        .and_then(Value::as_array)
-        .is_some_and(|fs| fs.iter().any(|f| f == HOOK_FINALIZER))
-}
-
-/// Removes the hook finalizer from a live object (an update with its resourceVersion,
-/// re-read and retried on conflict); nothing to do when it has none or is gone.
-pub(super) async fn remove_hook_finalizer<C: Cluster>(
-    cluster: &C,
-    reference: &ObjectRef,
-    live: &Value,
-) -> Result<(), ClusterError> {
-    let mut live = live.clone();
-    for _ in 0..CONFLICT_RETRIES {
-        if !has_hook_finalizer(&live) {
-            return Ok(());
-        }
-        if let Some(finalizers) = live
-            .pointer_mut("/metadata/finalizers")
-            .and_then(Value::as_array_mut)
-        {
-            finalizers.retain(|f| f != HOOK_FINALIZER);
-        }
-        match cluster.replace(&live, WriteOptions::default()).await {
-            Ok(_) | Err(ClusterError::NotFound(_)) => return Ok(()),
-            Err(ClusterError::Conflict { .. }) => match cluster.get(reference).await? {
-                Some(fresh) => live = fresh,
-                None => return Ok(()),
-            },
-            Err(e) => return Err(e),
+impl<C: Cluster> Run<'_, C> {
+    /// What the decision function reads: results, and the state of observed objects.
+    pub(super) fn progress(&self) -> Progress {
+        let rules = &self.settings.health_rules;
+        Progress {
+            dry_run_done: self.dry_run_done,
+            results: self.results.task_results(),
+            live: self
+                .live
+                .iter()
+                .map(|(key, obj)| (key.clone(), live_state(obj, rules)))
+                .collect(),
         }
     }
-    Err(ClusterError::Conflict {
-        object: Box::new(reference.clone()),
-        message: "the object kept changing while its hook finalizer was removed".to_owned(),
-    })
+
+    /// Reads the live objects the next decision depends on: those of running tasks, of
+    /// pruned ones (still being deleted?) and of hooks that have run. A failed read keeps
+    /// the previous observation.
+    pub(super) async fn observe(&mut self) {
+        let watched: Vec<&SyncTask> = self
+            .plan
+            .tasks
+            .iter()
+            .filter(|t| {
+                let key = t.result_key();
+                (t.is_hook() && self.results.status(&key).is_some())
+                    || self.results.phase(&key) == Some(TaskPhase::Running)
+                    || self.results.status(&key) == Some(ResultCode::Pruned)
+            })
+            .collect();
+        let cluster = self.cluster;
+        let reads = watched.iter().map(|t| async move {
+            let reference = object_ref(t);
+            (&t.key, cluster.get(&reference).await)
+        });
+        for (key, read) in join_all(reads).await {
+            match read {
+                Ok(Some(obj)) => {
+                    self.live.insert(key.clone(), obj);
+                }
+                Ok(None) => {
+                    self.live.remove(key);
+                }
+                Err(_) => {}
+            }
+        }
+    }
 }

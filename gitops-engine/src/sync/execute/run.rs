@@ -1,6 +1,7 @@
 //! The operation loop: observe, decide with `next_step`, act, until the operation is over.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -8,12 +9,11 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::apply::{self, error_message, object_ref, propagation};
-use super::observe::{live_state, remove_hook_finalizer};
+use super::apply;
 use super::result::Results;
 use super::wave::WaveState;
 use super::{ExecuteSettings, OperationPhase, SyncOutcome};
-use crate::cluster::{Cluster, WriteOptions};
+use crate::cluster::Cluster;
 use crate::sync::{
     Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
     terminate,
@@ -26,6 +26,26 @@ const APPLY_FAILED: &str = "one or more objects failed to apply";
 /// Message while a wave has just been run.
 const TASKS_RUNNING: &str = "one or more tasks are running";
 
+/// What ended a wait in the operation loop.
+enum Event {
+    /// A step (and its pause) ran; `Some` when the operation is over.
+    Advanced(Option<SyncOutcome>),
+    /// Termination was requested.
+    Stop,
+    /// The sync timeout passed.
+    Expired,
+}
+
+/// What follows a step.
+enum Flow {
+    /// The operation is over.
+    Done(SyncOutcome),
+    /// Step again after this pause.
+    Pause(Duration),
+    /// Step again at once.
+    Next,
+}
+
 /// One operation in progress.
 pub(super) struct Run<'a, C> {
     pub(super) cluster: &'a C,
@@ -35,9 +55,9 @@ pub(super) struct Run<'a, C> {
     /// Tasks by result key.
     pub(super) tasks: BTreeMap<String, &'a SyncTask>,
     pub(super) results: Results,
-    dry_run_done: bool,
+    pub(super) dry_run_done: bool,
     /// Last observed live objects of tasks that have run.
-    live: BTreeMap<ResourceKey, Value>,
+    pub(super) live: BTreeMap<ResourceKey, Value>,
 }
 
 impl<'a, C: Cluster> Run<'a, C> {
@@ -59,88 +79,111 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    pub(super) async fn execute(mut self) -> SyncOutcome {
+    /// Steps until the operation is over. Past the timeout (even in the middle of a
+    /// step), or once `stop` completes, the operation is terminated.
+    pub(super) async fn execute(mut self, stop: impl Future<Output = ()>) -> SyncOutcome {
         self.record_invalid_tasks();
         let deadline = self.settings.timeout.map(|t| (Instant::now() + t, t));
-        loop {
-            if let Some((at, timeout)) = deadline
-                && Instant::now() >= at
-            {
-                return self.time_out(timeout).await;
+        let expired = async {
+            match deadline {
+                Some((at, _)) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
             }
-            self.observe().await;
-            let decision = next_step(self.plan, &self.progress());
-            self.apply_updates(&decision.updates);
-            self.remove_hook_finalizers(&decision.remove_hook_finalizers)
-                .await;
-            let pause = match decision.step {
-                Step::DryRun {
-                    create_namespace_first,
-                    tasks,
-                } => {
-                    if let Err(message) = self
-                        .dry_run(create_namespace_first.as_deref(), &tasks)
-                        .await
-                    {
-                        return self.finish(OperationPhase::Failed, message);
-                    }
-                    self.dry_run_done = true;
-                    Duration::ZERO
-                }
-                Step::Wait { message } => {
-                    self.publish(OperationPhase::Running, &message);
-                    self.settings.poll_interval
-                }
-                Step::RunWave {
-                    final_wave,
-                    completes_operation,
-                    prune,
-                    delete_before_creation,
-                    apply,
-                    ..
-                } => {
-                    let state = self.run_wave(&prune, &delete_before_creation, &apply).await;
-                    if state == WaveState::Failed {
-                        match self.wave_failed().await {
-                            Some(outcome) => return outcome,
-                            None => continue,
-                        }
-                    }
-                    if state == WaveState::Done && completes_operation {
-                        return self.wave_completed().await;
-                    }
-                    self.publish(OperationPhase::Running, TASKS_RUNNING);
-                    let delay = if final_wave {
-                        Duration::ZERO
-                    } else {
-                        self.settings.wave_delay
-                    };
-                    match state {
-                        WaveState::Pending => delay.max(self.settings.poll_interval),
-                        _ => delay,
-                    }
-                }
-                Step::Succeeded {
-                    message,
-                    delete_hooks,
-                } => {
-                    self.delete_hooks(&delete_hooks).await;
-                    return self.finish(OperationPhase::Succeeded, message);
-                }
-                Step::Failed {
-                    message,
-                    delete_hooks,
-                    run_sync_fail_hooks,
-                } => match self
-                    .fail(message, &delete_hooks, &run_sync_fail_hooks)
-                    .await
-                {
-                    Some(outcome) => return outcome,
-                    None => Duration::ZERO,
-                },
+        };
+        tokio::pin!(stop, expired);
+        loop {
+            let event = tokio::select! {
+                over = self.advance() => Event::Advanced(over),
+                () = &mut stop => Event::Stop,
+                () = &mut expired => Event::Expired,
             };
-            let wake = Instant::now() + pause;
-            tokio::time::sleep_until(deadline.map_or(wake, |(at, _)| wake.min(at))).await;
+            match event {
+                Event::Advanced(Some(outcome)) => return outcome,
+                Event::Advanced(None) => {}
+                Event::Stop => return self.terminate(None).await,
+                Event::Expired => return self.terminate(deadline.map(|(_, t)| t)).await,
+            }
+        }
+    }
+
+    /// One step and the pause after it; `Some` when the operation is over.
+    async fn advance(&mut self) -> Option<SyncOutcome> {
+        match self.step().await {
+            Flow::Done(outcome) => Some(outcome),
+            Flow::Pause(pause) => {
+                tokio::time::sleep(pause).await;
+                None
+            }
+            Flow::Next => None,
+        }
+    }
+
+    /// One step: observe, decide, act.
+    async fn step(&mut self) -> Flow {
+        self.observe().await;
+        let decision = next_step(self.plan, &self.progress());
+        self.apply_updates(&decision.updates);
+        self.remove_hook_finalizers(&decision.remove_hook_finalizers)
+            .await;
+        match decision.step {
+            Step::DryRun {
+                create_namespace_first,
+                tasks,
+            } => match self
+                .dry_run(create_namespace_first.as_deref(), &tasks)
+                .await
+            {
+                Err(message) => Flow::Done(self.finish(OperationPhase::Failed, message)),
+                Ok(()) => {
+                    self.dry_run_done = true;
+                    Flow::Next
+                }
+            },
+            Step::Wait { message } => {
+                self.publish(OperationPhase::Running, &message);
+                Flow::Pause(self.settings.poll_interval)
+            }
+            Step::RunWave {
+                final_wave,
+                completes_operation,
+                prune,
+                delete_before_creation,
+                apply,
+                ..
+            } => {
+                let state = self.run_wave(&prune, &delete_before_creation, &apply).await;
+                if state == WaveState::Failed {
+                    return self.wave_failed().await.map_or(Flow::Next, Flow::Done);
+                }
+                if state == WaveState::Done && completes_operation {
+                    return Flow::Done(self.wave_completed().await);
+                }
+                self.publish(OperationPhase::Running, TASKS_RUNNING);
+                let delay = if final_wave {
+                    Duration::ZERO
+                } else {
+                    self.settings.wave_delay
+                };
+                Flow::Pause(match state {
+                    WaveState::Pending => delay.max(self.settings.poll_interval),
+                    _ => delay,
+                })
+            }
+            Step::Succeeded {
+                message,
+                delete_hooks,
+            } => {
+                self.delete_hooks(&delete_hooks).await;
+                Flow::Done(self.finish(OperationPhase::Succeeded, message))
+            }
+            Step::Failed {
+                message,
+                delete_hooks,
+                run_sync_fail_hooks,
+            } => self
+                .fail(message, &delete_hooks, &run_sync_fail_hooks)
+                .await
+                .map_or(Flow::Next, Flow::Done),
         }
     }
 
@@ -154,113 +197,12 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// What the decision function reads: results, and the state of observed objects.
-    fn progress(&self) -> Progress {
-        let rules = &self.settings.health_rules;
-        Progress {
-            dry_run_done: self.dry_run_done,
-            results: self.results.task_results(),
-            live: self
-                .live
-                .iter()
-                .map(|(key, obj)| (key.clone(), live_state(obj, rules)))
-                .collect(),
-        }
-    }
-
-    /// Reads the live objects the next decision depends on: those of running tasks, of
-    /// pruned ones (still being deleted?) and of hooks that have run. A failed read keeps
-    /// the previous observation.
-    async fn observe(&mut self) {
-        let watched: Vec<&SyncTask> = self
-            .plan
-            .tasks
-            .iter()
-            .filter(|t| {
-                let key = t.result_key();
-                t.is_hook() && self.results.status(&key).is_some()
-                    || self.results.phase(&key) == Some(TaskPhase::Running)
-                    || self.results.status(&key) == Some(ResultCode::Pruned)
-            })
-            .collect();
-        let cluster = self.cluster;
-        let reads = watched.iter().map(|t| async move {
-            let reference = object_ref(t);
-            (&t.key, cluster.get(&reference).await)
-        });
-        for (key, read) in join_all(reads).await {
-            match read {
-                Ok(Some(obj)) => {
-                    self.live.insert(key.clone(), obj);
-                }
-                Ok(None) => {
-                    self.live.remove(key);
-                }
-                Err(_) => {}
-            }
-        }
-    }
-
     fn apply_updates(&mut self, updates: &BTreeMap<String, TaskResult>) {
         for (key, result) in updates {
             if let Some(task) = self.tasks.get(key).copied() {
                 self.results.update(task, result);
             }
         }
-    }
-
-    /// Marks a task's result `Error` with `message`, keeping its status.
-    fn record_error(&mut self, task: &SyncTask, message: String) {
-        let result = TaskResult {
-            status: None,
-            phase: Some(TaskPhase::Error),
-            message,
-        };
-        self.results.update(task, &result);
-    }
-
-    /// Removes the hook finalizer from completed hooks (nothing in a dry-run operation).
-    async fn remove_hook_finalizers(&mut self, keys: &[String]) {
-        if self.plan.dry_run {
-            return;
-        }
-        for key in keys {
-            let Some(task) = self.tasks.get(key).copied() else {
-                continue;
-            };
-            let Some(live) = self.live.get(&task.key) else {
-                continue;
-            };
-            if let Err(e) = remove_hook_finalizer(self.cluster, &object_ref(task), live).await {
-                let message = format!("Failed to remove hook finalizer: {}", error_message(&e));
-                self.record_error(task, message);
-            }
-        }
-    }
-
-    /// Deletes hooks by their delete policy; `false` when a deletion failed (recorded on
-    /// the hook's result).
-    async fn delete_hooks(&mut self, keys: &[String]) -> bool {
-        if self.plan.dry_run {
-            return true;
-        }
-        let policy = propagation(self.settings.hook_deletion_propagation);
-        let mut all_deleted = true;
-        for key in keys {
-            let Some(task) = self.tasks.get(key).copied() else {
-                continue;
-            };
-            let deleted = self
-                .cluster
-                .delete(&object_ref(task), policy, WriteOptions::default())
-                .await;
-            if let Err(e) = deleted {
-                all_deleted = false;
-                let message = format!("failed to delete resource: {}", error_message(&e));
-                self.record_error(task, message);
-            }
-        }
-        all_deleted
     }
 
     /// The operation failed: deletes `HookFailed` hooks, then either finishes or starts
@@ -336,27 +278,28 @@ impl<'a, C: Cluster> Run<'a, C> {
         view
     }
 
-    /// The sync timeout passed: running hooks are terminated and the operation fails.
-    async fn time_out(mut self, timeout: Duration) -> SyncOutcome {
-        self.publish(
-            OperationPhase::Terminating,
-            "operation is terminating due to timeout",
-        );
+    /// Terminates the operation (on request, or when the sync `timeout` passed): running
+    /// hooks are deleted and the operation fails.
+    async fn terminate(mut self, timeout: Option<Duration>) -> SyncOutcome {
+        let reason = match timeout {
+            Some(_) => "operation is terminating due to timeout",
+            None => "operation is terminating",
+        };
+        self.publish(OperationPhase::Terminating, reason);
         self.observe().await;
         let termination = terminate(self.plan, &self.progress());
         self.apply_updates(&termination.updates);
         self.remove_hook_finalizers(&termination.remove_hook_finalizers)
             .await;
-        if self.delete_hooks(&termination.delete_hooks).await {
-            let message = format!(
-                "{} (sync timeout of {timeout:?} exceeded)",
-                termination.message
-            );
-            self.finish(OperationPhase::Failed, message)
-        } else {
+        if !self.delete_hooks(&termination.delete_hooks).await {
             let message = "Operation termination had errors".to_owned();
-            self.finish(OperationPhase::Error, message)
+            return self.finish(OperationPhase::Error, message);
         }
+        let message = match timeout {
+            Some(t) => format!("{} (sync timeout of {t:?} exceeded)", termination.message),
+            None => termination.message,
+        };
+        self.finish(OperationPhase::Failed, message)
     }
 
     fn outcome(&self, phase: OperationPhase, message: String) -> SyncOutcome {
@@ -367,19 +310,27 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// Sends the current state on the progress channel.
-    pub(super) fn publish(&self, phase: OperationPhase, message: &str) {
-        if let Some(sender) = self.sender {
-            sender.send_replace(self.outcome(phase, message.to_owned()));
-        }
+    /// Sends the current state on the progress channel when it changed.
+    fn publish(&self, phase: OperationPhase, message: &str) {
+        self.send(self.outcome(phase, message.to_owned()));
     }
 
     fn finish(&self, phase: OperationPhase, message: String) -> SyncOutcome {
         let outcome = self.outcome(phase, message);
-        if let Some(sender) = self.sender {
-            sender.send_replace(outcome.clone());
-        }
+        self.send(outcome.clone());
         outcome
+    }
+
+    fn send(&self, outcome: SyncOutcome) {
+        if let Some(sender) = self.sender {
+            sender.send_if_modified(|current| {
+                let changed = *current != outcome;
+                if changed {
+                    *current = outcome;
+                }
+                changed
+            });
+        }
     }
 
     /// Writes a run of tasks concurrently and records their results; returns the error
@@ -403,8 +354,7 @@ impl<'a, C: Cluster> Run<'a, C> {
                     self.results
                         .record(task, ResultCode::Synced, TaskPhase::Running, &message)
                 }
-                Err(e) => {
-                    let message = error_message(&e);
+                Err(message) => {
                     self.results
                         .record(task, ResultCode::SyncFailed, TaskPhase::Failed, &message);
                     failed.push(message);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 
 use super::apply::{self, error_message, object_ref, propagation};
-use super::observe::remove_hook_finalizer;
+use super::hooks::remove_hook_finalizer;
 use super::run::Run;
 use crate::cluster::{Cluster, ClusterError, WriteOptions};
 use crate::sync::{Operation, ResultCode, SyncTask, TaskPhase};
@@ -37,8 +37,7 @@ impl<C: Cluster> Run<'_, C> {
             return Err("the namespace failed to apply".to_owned());
         }
         // The server cannot dry-run an object in a namespace that does not exist yet:
-        // objects in namespaces this sync creates later are checked when they are
-        // applied. The destination namespace, just created above, exists already.
+        // objects in namespaces a later step creates are checked when they are applied.
         let created: BTreeSet<&str> = self
             .plan
             .tasks
@@ -56,9 +55,8 @@ impl<C: Cluster> Run<'_, C> {
             .map(|t| async move { (t, apply::write(cluster, t, true, poll).await) });
         let mut failed = false;
         for (task, checked) in join_all(checks).await {
-            if let Err(e) = checked {
+            if let Err(message) = checked {
                 failed = true;
-                let message = error_message(&e);
                 self.results
                     .record(task, ResultCode::SyncFailed, TaskPhase::Failed, &message);
             }
