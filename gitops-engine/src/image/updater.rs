@@ -438,12 +438,21 @@ async fn git_write_back(
     if url.is_empty() {
         return WriteBackResult::Failed("git write-back: spec.source.repoURL is empty".into());
     }
+    let namespace = app
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
     let credentials = match credentials {
         GitCredentialsRef::RepoCreds => options.git_credentials.clone(),
-        GitCredentialsRef::Secret { .. } => {
-            return WriteBackResult::Failed(
-                "git write-back: git:secret: credentials are not supported yet".into(),
-            );
+        GitCredentialsRef::Secret {
+            namespace: secret_namespace,
+            name: secret,
+        } => {
+            let secret_namespace = secret_namespace.as_deref().unwrap_or(namespace);
+            match git_secret_credentials(options, secret_namespace, secret).await {
+                Ok(credentials) => credentials,
+                Err(e) => return WriteBackResult::Failed(format!("git write-back: {e}")),
+            }
         }
     };
     let base = config
@@ -480,6 +489,54 @@ async fn git_write_back(
         Ok(Err(e)) => WriteBackResult::Failed(e.to_string()),
         Err(e) => WriteBackResult::Failed(format!("git write-back task: {e}")),
     }
+}
+
+/// Git credentials from a Secret with `username` and `password`, or with
+/// `sshPrivateKey` (written to a private file under the work directory).
+async fn git_secret_credentials(
+    options: &UpdateOptions,
+    namespace: &str,
+    name: &str,
+) -> Result<GitCredentials, String> {
+    let secret = read_secret(options, namespace, name).await?;
+    if let Some(key) = secret_field(&secret, "sshPrivateKey") {
+        let dir = options.git_work_dir.join("keys");
+        let path = dir.join(format!("{namespace}_{name}"));
+        write_private(&dir, &path, key.as_bytes())
+            .map_err(|e| format!("secret {namespace}/{name}: writing the SSH key: {e}"))?;
+        return Ok(GitCredentials::SshKey {
+            username: secret_field(&secret, "username").unwrap_or_else(|| "git".into()),
+            private_key: path,
+            passphrase: None,
+        });
+    }
+    match (
+        secret_field(&secret, "username"),
+        secret_field(&secret, "password"),
+    ) {
+        (Some(username), Some(password)) => Ok(GitCredentials::UserPassword { username, password }),
+        _ => Err(format!(
+            "secret {namespace}/{name}: needs username and password, or sshPrivateKey"
+        )),
+    }
+}
+
+/// Writes `bytes` to `path`, readable by the owner only.
+fn write_private(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(bytes)
 }
 
 fn join(dir: &str, rest: &str) -> String {
