@@ -194,11 +194,19 @@ async fn git_method_rewrites_the_kustomization_target() {
             ("git-branch", "main:image-updates"),
         ],
         json!({"repoURL": remote.url(), "path": "apps/web", "targetRevision": "main"}),
-        &[format!("{image}:1.0.0")],
+        &[],
     );
-    let report = update_application(&app, &options(&remote.dir("work")))
-        .await
-        .unwrap();
+    // No status and no spec images: the deployed image is found by
+    // rendering the source.
+    let mut options = options(&remote.dir("work"));
+    options.source_cache_dir = Some(remote.dir("sources"));
+    let report = update_application(&app, &options).await.unwrap();
+    assert_eq!(report.warnings, Vec::<String>::new());
+    let updates: Vec<String> = report
+        .updates()
+        .map(|(_, from, to)| format!("{from} -> {to}"))
+        .collect();
+    assert_eq!(updates, [format!("{image}:1.0.0 -> {image}:1.1.0")]);
     let WriteBackResult::Git(WriteOutcome::Pushed { path, branch, .. }) = &report.write_back else {
         panic!("expected a push: {report:?}");
     };

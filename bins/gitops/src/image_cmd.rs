@@ -23,7 +23,7 @@ pub enum ImageCommand {
     Update {
         #[command(flatten)]
         target: Target,
-        /// Directory for the git write-back's work clones.
+        /// Directory for the git write-back's work clones (and source clones).
         #[arg(long, value_name = "DIR")]
         work_dir: Option<PathBuf>,
         /// Commit author name for the git write-back.
@@ -94,7 +94,8 @@ async fn run_async(command: ImageCommand) -> Result<ExitCode, String> {
     let app = serde_json::to_value(app).map_err(|e| e.to_string())?;
 
     let work_dir = work_dir.unwrap_or_else(|| std::env::temp_dir().join("gitops-image-writeback"));
-    let mut options = UpdateOptions::new(work_dir);
+    let mut options = UpdateOptions::new(&work_dir);
+    options.source_cache_dir = Some(work_dir.join("sources"));
     options.dry_run = dry_run;
     options.client = Some(client);
     let insecure = target.insecure_registry.clone();
@@ -118,6 +119,9 @@ async fn run_async(command: ImageCommand) -> Result<ExitCode, String> {
 /// write-back; returns the exit code.
 fn print_report(report: &UpdateReport) -> ExitCode {
     let mut failed = false;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     for result in &report.images {
         match &result.outcome {
             ImageOutcome::Update { from, to } => println!(

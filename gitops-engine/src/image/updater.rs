@@ -18,7 +18,7 @@ use super::writeback::{
     FileEdit, GitAuthor, GitCredentials, GitWriteConfig, ImageChange, WriteOutcome, images_patch,
     patch_application, write_back,
 };
-use crate::source::app_source_file;
+use crate::source::{GitRepo, KustomizeOverrides, RenderOptions, app_source_file, render};
 
 /// Picks the registry settings for an image (API URL, rate limit, timeout);
 /// credentials from a `pull-secret` are filled in afterwards.
@@ -42,6 +42,10 @@ pub struct UpdateOptions {
     pub git_message_template: String,
     /// Credentials for the `git` method with `git`/`git:repocreds`.
     pub git_credentials: GitCredentials,
+    /// Where sources are cloned to find the images of an Application with
+    /// neither `status.summary.images` nor `spec.source.kustomize.images`
+    /// (its source path is rendered); `None` turns that fallback off.
+    pub source_cache_dir: Option<PathBuf>,
 }
 
 impl UpdateOptions {
@@ -56,6 +60,7 @@ impl UpdateOptions {
             git_author: GitAuthor::default(),
             git_message_template: super::writeback::DEFAULT_MESSAGE_TEMPLATE.into(),
             git_credentials: GitCredentials::None,
+            source_cache_dir: None,
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct UpdateReport {
     pub images: Vec<ImageResult>,
     /// The write-back.
     pub write_back: WriteBackResult,
+    /// Problems that did not stop the pass (a failed render of the source).
+    pub warnings: Vec<String>,
 }
 
 impl UpdateReport {
@@ -144,7 +151,9 @@ pub enum UpdateError {
 
 /// One pass over `app` (an Argo CD Application object): parse the
 /// annotations, find the deployed images (`status.summary.images`, else
-/// `spec.source.kustomize.images`), check each against its registry, and
+/// `spec.source.kustomize.images`, else the images of the rendered source
+/// when [`UpdateOptions::source_cache_dir`] is set), check each against its
+/// registry, and
 /// write the updates back with the annotated method. Registry and
 /// write-back failures are reported, not returned.
 pub async fn update_application(
@@ -169,7 +178,16 @@ pub async fn update_application(
         app: app_id.clone(),
         source,
     })?;
-    let deployed = deployed_images(app);
+    let mut warnings = Vec::new();
+    let mut deployed = deployed_images(app);
+    if deployed.is_empty()
+        && let Some(dir) = &options.source_cache_dir
+    {
+        match rendered_images(app, name, dir).await {
+            Ok(images) => deployed = images,
+            Err(e) => warnings.push(format!("finding images by rendering the source: {e}")),
+        }
+    }
     let mut images = Vec::new();
     let mut entries = Vec::new();
     let mut changes = Vec::new();
@@ -211,6 +229,7 @@ pub async fn update_application(
         app: app_id,
         images,
         write_back,
+        warnings,
     })
 }
 
@@ -243,6 +262,80 @@ fn deployed_images(app: &Value) -> Vec<ImageRef> {
     list.iter()
         .filter_map(|s| ImageRef::parse(s).ok())
         .collect()
+}
+
+/// The container images of the Application's source path, rendered at
+/// its target revision with its Kustomize overrides and override files.
+async fn rendered_images(
+    app: &Value,
+    name: &str,
+    cache_dir: &std::path::Path,
+) -> Result<Vec<ImageRef>, String> {
+    let source = app.pointer("/spec/source").cloned().unwrap_or(Value::Null);
+    let text = |key: &str| {
+        source
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (url, revision, path) = (text("repoURL"), text("targetRevision"), text("path"));
+    let kustomize: KustomizeOverrides = match source.get("kustomize") {
+        Some(k) if !k.is_null() => {
+            serde_json::from_value(k.clone()).map_err(|e| format!("spec.source.kustomize: {e}"))?
+        }
+        _ => KustomizeOverrides::default(),
+    };
+    let options = RenderOptions {
+        kustomize,
+        app_name: Some(name.to_owned()),
+        ..Default::default()
+    };
+    let cache_dir = cache_dir.to_owned();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let repo = GitRepo::open_or_clone(&url, &cache_dir)?;
+        repo.fetch()?;
+        let commit = repo.resolve(&revision)?;
+        render(&repo, commit, &path, &options)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    let mut images = Vec::new();
+    for object in &rendered.objects {
+        collect_images(object, &mut images);
+    }
+    Ok(images)
+}
+
+/// Appends the `image` of every container (`containers`, `initContainers`,
+/// `ephemeralContainers` lists anywhere in the object) that parses.
+fn collect_images(value: &Value, out: &mut Vec<ImageRef>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let is_list = matches!(
+                    key.as_str(),
+                    "containers" | "initContainers" | "ephemeralContainers"
+                );
+                if is_list && let Value::Array(items) = child {
+                    let parsed = items
+                        .iter()
+                        .filter_map(|c| c.get("image").and_then(Value::as_str))
+                        .filter_map(|i| ImageRef::parse(i).ok());
+                    for image in parsed {
+                        if !out.contains(&image) {
+                            out.push(image);
+                        }
+                    }
+                } else {
+                    collect_images(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_images(i, out)),
+        _ => {}
+    }
 }
 
 async fn check_image(
