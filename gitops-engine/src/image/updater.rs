@@ -46,6 +46,9 @@ pub struct UpdateOptions {
     /// neither `status.summary.images` nor `spec.source.kustomize.images`
     /// (its source path is rendered); `None` turns that fallback off.
     pub source_cache_dir: Option<PathBuf>,
+    /// The Argo CD control-plane namespace: applications elsewhere are
+    /// named `<namespace>_<name>` in override files (see [`instance_name`]).
+    pub controller_namespace: String,
 }
 
 impl UpdateOptions {
@@ -61,6 +64,7 @@ impl UpdateOptions {
             git_message_template: super::writeback::DEFAULT_MESSAGE_TEMPLATE.into(),
             git_credentials: GitCredentials::None,
             source_cache_dir: None,
+            controller_namespace: "argocd".into(),
         }
     }
 }
@@ -183,7 +187,8 @@ pub async fn update_application(
     if deployed.is_empty()
         && let Some(dir) = &options.source_cache_dir
     {
-        match rendered_images(app, name, dir).await {
+        let instance = instance_name(namespace, name, &options.controller_namespace);
+        match rendered_images(app, &instance, dir).await {
             Ok(images) => deployed = images,
             Err(e) => warnings.push(format!("finding images by rendering the source: {e}")),
         }
@@ -265,7 +270,8 @@ fn deployed_images(app: &Value) -> Vec<ImageRef> {
 }
 
 /// The container images of the Application's source path, rendered at
-/// its target revision with its Kustomize overrides and override files.
+/// its target revision with its Kustomize overrides and the override files
+/// of instance `name`.
 async fn rendered_images(
     app: &Value,
     name: &str,
@@ -561,7 +567,14 @@ async fn git_write_back(
     let path = source("path");
     let edit = match &config.target {
         WriteBackTarget::SourceFile => FileEdit::SourceFile {
-            path: join(&path, &app_source_file(name)),
+            path: join(
+                &path,
+                &app_source_file(&instance_name(
+                    namespace,
+                    name,
+                    &options.controller_namespace,
+                )),
+            ),
             images,
         },
         WriteBackTarget::Kustomization { dir } => FileEdit::Kustomization {
@@ -632,6 +645,17 @@ fn write_private(
         .write_all(bytes)
 }
 
+/// Argo CD's instance name of an application, used in the name of its
+/// override file: `name` in the controller's namespace, else
+/// `<namespace>_<name>`.
+pub fn instance_name(namespace: &str, name: &str, controller_namespace: &str) -> String {
+    if namespace == controller_namespace || namespace.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{namespace}_{name}")
+    }
+}
+
 fn join(dir: &str, rest: &str) -> String {
     let dir = dir.trim_matches('/');
     if dir.is_empty() || dir == "." {
@@ -674,6 +698,12 @@ mod tests {
             .map(|i| format!("{}:{}", i.name(), version_text(i)))
             .collect();
         assert_eq!(names, ["ghcr.io/o/new:2", "docker.io/library/nginx:9"]);
+    }
+
+    #[test]
+    fn instance_names() {
+        assert_eq!(instance_name("argocd", "web", "argocd"), "web");
+        assert_eq!(instance_name("team-a", "web", "argocd"), "team-a_web");
     }
 
     #[test]
