@@ -365,11 +365,11 @@ pub(crate) fn overlay_for(
     origin: &Origin,
 ) -> Result<Arc<dyn FileSystem>, SourceError> {
     let dir = kustomization.parent().unwrap_or(root);
-    let fail = |file: &Path, e: OverrideError| SourceError::Manifest {
+    let fail = |file: &Path, problem: String| SourceError::Manifest {
         url: origin.url.clone(),
         revision: origin.revision.clone(),
         file: file.strip_prefix(root).unwrap_or(file).to_path_buf(),
-        problem: e.to_string(),
+        problem,
     };
     let mut merged = options.kustomize.clone();
     let files = std::iter::once(SOURCE_FILE.to_owned())
@@ -379,30 +379,28 @@ pub(crate) fn overlay_for(
         if !fs.is_file(&path) {
             continue;
         }
-        let text = fs
-            .read(&path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| OverrideError::SourceFile {
-                file: name.clone(),
-                problem: e.to_string(),
-            })
-            .and_then(|text| merged.merge_source_file(&name, &text))
-            .map_err(|e| fail(&path, e));
-        merged = text?;
+        let text = fs.read(&path).map_err(|e| fail(&path, e.to_string()))?;
+        merged = merged
+            .merge_source_file(&name, &String::from_utf8_lossy(&text))
+            .map_err(|e| match e {
+                // The error names the file already.
+                OverrideError::SourceFile { problem, .. } => fail(&path, problem),
+                other => fail(&path, other.to_string()),
+            })?;
     }
     if merged.is_empty() {
         return Ok(fs);
     }
     let text = fs
         .read(kustomization)
-        .map_err(|e| fail(kustomization, apply_error("images", e.to_string())))?;
+        .map_err(|e| fail(kustomization, e.to_string()))?;
     let exists = |rel: &str| {
         let path = kustomize_core::fs::normalize(dir, Path::new(rel));
         fs.is_dir(&path) || fs.is_file(&path)
     };
     let edited = merged
         .apply_to_kustomization(&String::from_utf8_lossy(&text), &exists)
-        .map_err(|e| fail(kustomization, e))?;
+        .map_err(|e| fail(kustomization, e.to_string()))?;
     Ok(Arc::new(OverlayFs::new(
         fs.clone(),
         kustomization.to_path_buf(),
