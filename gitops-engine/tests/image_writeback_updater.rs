@@ -194,11 +194,19 @@ async fn git_method_rewrites_the_kustomization_target() {
             ("git-branch", "main:image-updates"),
         ],
         json!({"repoURL": remote.url(), "path": "apps/web", "targetRevision": "main"}),
-        &[format!("{image}:1.0.0")],
+        &[],
     );
-    let report = update_application(&app, &options(&remote.dir("work")))
-        .await
-        .unwrap();
+    // No status and no spec images: the deployed image is found by
+    // rendering the source.
+    let mut options = options(&remote.dir("work"));
+    options.source_cache_dir = Some(remote.dir("sources"));
+    let report = update_application(&app, &options).await.unwrap();
+    assert_eq!(report.warnings, Vec::<String>::new());
+    let updates: Vec<String> = report
+        .updates()
+        .map(|(_, from, to)| format!("{from} -> {to}"))
+        .collect();
+    assert_eq!(updates, [format!("{image}:1.0.0 -> {image}:1.1.0")]);
     let WriteBackResult::Git(WriteOutcome::Pushed { path, branch, .. }) = &report.write_back else {
         panic!("expected a push: {report:?}");
     };
@@ -264,4 +272,60 @@ async fn annotations_errors_stop_the_pass() {
             "application argocd/web: annotation {PREFIX}write-back-method: \"svn\": expected argocd, git, git:repocreds or git:secret:[<namespace>/]<name>"
         )
     );
+}
+
+#[tokio::test]
+async fn git_secret_credentials_are_read_from_the_cluster() {
+    let Some(registry) =
+        registry_with_tags("git_secret_credentials_are_read_from_the_cluster").await
+    else {
+        return;
+    };
+    let image = format!("{}/demo/web", registry.addr);
+    let remote = AppRemote::new(&format!("{image}:1.0.0"));
+    let app = |method: &str| {
+        application(
+            &[
+                ("image-list", &format!("web={image}:1.x")),
+                ("write-back-method", method),
+            ],
+            json!({"repoURL": remote.url(), "path": "apps/web", "targetRevision": "main"}),
+            &[format!("{image}:1.0.0")],
+        )
+    };
+    let (emulator, client) = emulator_with_application(&app("git:secret:git-creds")).await;
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> =
+        Api::namespaced(client.clone(), "argocd");
+    let secret = serde_json::from_value(json!({"metadata": {"name": "git-creds"},
+        "stringData": {"username": "bot", "password": "s3cret"}}))
+    .unwrap();
+    secrets
+        .create(&kube::api::PostParams::default(), &secret)
+        .await
+        .unwrap();
+    let mut options = options(&remote.dir("work"));
+    options.client = Some(client);
+    // file:// needs no credentials, but they must be readable.
+    let report = update_application(&app("git:secret:git-creds"), &options)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            report.write_back,
+            WriteBackResult::Git(WriteOutcome::Pushed { .. })
+        ),
+        "{:?}",
+        report.write_back
+    );
+    let report = update_application(&app("git:secret:missing"), &options)
+        .await
+        .unwrap();
+    let WriteBackResult::Failed(message) = &report.write_back else {
+        panic!("expected a failure: {:?}", report.write_back);
+    };
+    assert!(
+        message.starts_with("git write-back: secret argocd/missing: "),
+        "{message}"
+    );
+    emulator.shutdown().await;
 }

@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod image_cmd;
+
 /// GitOps delivery for Kubernetes: render kustomizations, diff and sync applications.
 #[derive(Parser)]
 #[command(name = "gitops", version, about)]
@@ -32,6 +34,11 @@ enum Command {
     Edit {
         #[command(subcommand)]
         command: EditCommand,
+    },
+    /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
+    Image {
+        #[command(subcommand)]
+        command: image_cmd::ImageCommand,
     },
 }
 
@@ -65,6 +72,7 @@ enum SetCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Image { command } => image_cmd::run(command),
         Command::Edit {
             command:
                 EditCommand::Set {

@@ -9,6 +9,9 @@
 //!   tag-picking functions.
 //! * [`registry`] is the HTTP client for the registry API v2.
 //! * [`check()`] combines them.
+//! * [`annotations`] reads an Application's `argocd-image-updater.argoproj.io/*`
+//!   annotations; [`writeback`] writes updates to Git or into the
+//!   Application; [`updater::update_application`] runs one pass.
 //!
 //! Deliberate differences from Argo CD Image Updater: unknown strategy names,
 //! unknown allow-tags functions and invalid globs are errors (it silently falls

@@ -18,7 +18,7 @@ use super::writeback::{
     FileEdit, GitAuthor, GitCredentials, GitWriteConfig, ImageChange, WriteOutcome, images_patch,
     patch_application, write_back,
 };
-use crate::source::app_source_file;
+use crate::source::{GitRepo, KustomizeOverrides, RenderOptions, app_source_file, render};
 
 /// Picks the registry settings for an image (API URL, rate limit, timeout);
 /// credentials from a `pull-secret` are filled in afterwards.
@@ -42,6 +42,13 @@ pub struct UpdateOptions {
     pub git_message_template: String,
     /// Credentials for the `git` method with `git`/`git:repocreds`.
     pub git_credentials: GitCredentials,
+    /// Where sources are cloned to find the images of an Application with
+    /// neither `status.summary.images` nor `spec.source.kustomize.images`
+    /// (its source path is rendered); `None` turns that fallback off.
+    pub source_cache_dir: Option<PathBuf>,
+    /// The Argo CD control-plane namespace: applications elsewhere are
+    /// named `<namespace>_<name>` in override files (see [`instance_name`]).
+    pub controller_namespace: String,
 }
 
 impl UpdateOptions {
@@ -56,6 +63,8 @@ impl UpdateOptions {
             git_author: GitAuthor::default(),
             git_message_template: super::writeback::DEFAULT_MESSAGE_TEMPLATE.into(),
             git_credentials: GitCredentials::None,
+            source_cache_dir: None,
+            controller_namespace: "argocd".into(),
         }
     }
 }
@@ -113,6 +122,8 @@ pub struct UpdateReport {
     pub images: Vec<ImageResult>,
     /// The write-back.
     pub write_back: WriteBackResult,
+    /// Problems that did not stop the pass (a failed render of the source).
+    pub warnings: Vec<String>,
 }
 
 impl UpdateReport {
@@ -144,7 +155,9 @@ pub enum UpdateError {
 
 /// One pass over `app` (an Argo CD Application object): parse the
 /// annotations, find the deployed images (`status.summary.images`, else
-/// `spec.source.kustomize.images`), check each against its registry, and
+/// `spec.source.kustomize.images`, else the images of the rendered source
+/// when [`UpdateOptions::source_cache_dir`] is set), check each against its
+/// registry, and
 /// write the updates back with the annotated method. Registry and
 /// write-back failures are reported, not returned.
 pub async fn update_application(
@@ -169,7 +182,17 @@ pub async fn update_application(
         app: app_id.clone(),
         source,
     })?;
-    let deployed = deployed_images(app);
+    let mut warnings = Vec::new();
+    let mut deployed = deployed_images(app);
+    if deployed.is_empty()
+        && let Some(dir) = &options.source_cache_dir
+    {
+        let instance = instance_name(namespace, name, &options.controller_namespace);
+        match rendered_images(app, &instance, dir).await {
+            Ok(images) => deployed = images,
+            Err(e) => warnings.push(format!("finding images by rendering the source: {e}")),
+        }
+    }
     let mut images = Vec::new();
     let mut entries = Vec::new();
     let mut changes = Vec::new();
@@ -211,6 +234,7 @@ pub async fn update_application(
         app: app_id,
         images,
         write_back,
+        warnings,
     })
 }
 
@@ -243,6 +267,81 @@ fn deployed_images(app: &Value) -> Vec<ImageRef> {
     list.iter()
         .filter_map(|s| ImageRef::parse(s).ok())
         .collect()
+}
+
+/// The container images of the Application's source path, rendered at
+/// its target revision with its Kustomize overrides and the override files
+/// of instance `name`.
+async fn rendered_images(
+    app: &Value,
+    name: &str,
+    cache_dir: &std::path::Path,
+) -> Result<Vec<ImageRef>, String> {
+    let source = app.pointer("/spec/source").cloned().unwrap_or(Value::Null);
+    let text = |key: &str| {
+        source
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (url, revision, path) = (text("repoURL"), text("targetRevision"), text("path"));
+    let kustomize: KustomizeOverrides = match source.get("kustomize") {
+        Some(k) if !k.is_null() => {
+            serde_json::from_value(k.clone()).map_err(|e| format!("spec.source.kustomize: {e}"))?
+        }
+        _ => KustomizeOverrides::default(),
+    };
+    let options = RenderOptions {
+        kustomize,
+        app_name: Some(name.to_owned()),
+        ..Default::default()
+    };
+    let cache_dir = cache_dir.to_owned();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let repo = GitRepo::open_or_clone(&url, &cache_dir)?;
+        repo.fetch()?;
+        let commit = repo.resolve(&revision)?;
+        render(&repo, commit, &path, &options)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    let mut images = Vec::new();
+    for object in &rendered.objects {
+        collect_images(object, &mut images);
+    }
+    Ok(images)
+}
+
+/// Appends the `image` of every container (`containers`, `initContainers`,
+/// `ephemeralContainers` lists anywhere in the object) that parses.
+fn collect_images(value: &Value, out: &mut Vec<ImageRef>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let is_list = matches!(
+                    key.as_str(),
+                    "containers" | "initContainers" | "ephemeralContainers"
+                );
+                if is_list && let Value::Array(items) = child {
+                    let parsed = items
+                        .iter()
+                        .filter_map(|c| c.get("image").and_then(Value::as_str))
+                        .filter_map(|i| ImageRef::parse(i).ok());
+                    for image in parsed {
+                        if !out.contains(&image) {
+                            out.push(image);
+                        }
+                    }
+                } else {
+                    collect_images(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_images(i, out)),
+        _ => {}
+    }
 }
 
 async fn check_image(
@@ -438,12 +537,21 @@ async fn git_write_back(
     if url.is_empty() {
         return WriteBackResult::Failed("git write-back: spec.source.repoURL is empty".into());
     }
+    let namespace = app
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
     let credentials = match credentials {
         GitCredentialsRef::RepoCreds => options.git_credentials.clone(),
-        GitCredentialsRef::Secret { .. } => {
-            return WriteBackResult::Failed(
-                "git write-back: git:secret: credentials are not supported yet".into(),
-            );
+        GitCredentialsRef::Secret {
+            namespace: secret_namespace,
+            name: secret,
+        } => {
+            let secret_namespace = secret_namespace.as_deref().unwrap_or(namespace);
+            match git_secret_credentials(options, secret_namespace, secret).await {
+                Ok(credentials) => credentials,
+                Err(e) => return WriteBackResult::Failed(format!("git write-back: {e}")),
+            }
         }
     };
     let base = config
@@ -459,7 +567,14 @@ async fn git_write_back(
     let path = source("path");
     let edit = match &config.target {
         WriteBackTarget::SourceFile => FileEdit::SourceFile {
-            path: join(&path, &app_source_file(name)),
+            path: join(
+                &path,
+                &app_source_file(&instance_name(
+                    namespace,
+                    name,
+                    &options.controller_namespace,
+                )),
+            ),
             images,
         },
         WriteBackTarget::Kustomization { dir } => FileEdit::Kustomization {
@@ -479,6 +594,65 @@ async fn git_write_back(
         Ok(Ok(outcome)) => WriteBackResult::Git(outcome),
         Ok(Err(e)) => WriteBackResult::Failed(e.to_string()),
         Err(e) => WriteBackResult::Failed(format!("git write-back task: {e}")),
+    }
+}
+
+/// Git credentials from a Secret with `username` and `password`, or with
+/// `sshPrivateKey` (written to a private file under the work directory).
+async fn git_secret_credentials(
+    options: &UpdateOptions,
+    namespace: &str,
+    name: &str,
+) -> Result<GitCredentials, String> {
+    let secret = read_secret(options, namespace, name).await?;
+    if let Some(key) = secret_field(&secret, "sshPrivateKey") {
+        let dir = options.git_work_dir.join("keys");
+        let path = dir.join(format!("{namespace}_{name}"));
+        write_private(&dir, &path, key.as_bytes())
+            .map_err(|e| format!("secret {namespace}/{name}: writing the SSH key: {e}"))?;
+        return Ok(GitCredentials::SshKey {
+            username: secret_field(&secret, "username").unwrap_or_else(|| "git".into()),
+            private_key: path,
+            passphrase: None,
+        });
+    }
+    match (
+        secret_field(&secret, "username"),
+        secret_field(&secret, "password"),
+    ) {
+        (Some(username), Some(password)) => Ok(GitCredentials::UserPassword { username, password }),
+        _ => Err(format!(
+            "secret {namespace}/{name}: needs username and password, or sshPrivateKey"
+        )),
+    }
+}
+
+/// Writes `bytes` to `path`, readable by the owner only.
+fn write_private(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(bytes)
+}
+
+/// Argo CD's instance name of an application, used in the name of its
+/// override file: `name` in the controller's namespace, else
+/// `<namespace>_<name>`.
+pub fn instance_name(namespace: &str, name: &str, controller_namespace: &str) -> String {
+    if namespace == controller_namespace || namespace.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{namespace}_{name}")
     }
 }
 
@@ -524,6 +698,12 @@ mod tests {
             .map(|i| format!("{}:{}", i.name(), version_text(i)))
             .collect();
         assert_eq!(names, ["ghcr.io/o/new:2", "docker.io/library/nginx:9"]);
+    }
+
+    #[test]
+    fn instance_names() {
+        assert_eq!(instance_name("argocd", "web", "argocd"), "web");
+        assert_eq!(instance_name("team-a", "web", "argocd"), "team-a_web");
     }
 
     #[test]

@@ -104,7 +104,8 @@ impl KustomizeOverrides {
     /// overrides as Argo CD's repo-server does: the file is a JSON merge patch
     /// (RFC 7396) of the source, so a list it holds, `kustomize.images`
     /// included, replaces the whole list, a map is merged key by key and
-    /// `null` removes a field. Only the `kustomize` part is kept.
+    /// `null` removes a field. Only the `kustomize` part is kept; an empty
+    /// file changes nothing.
     pub fn merge_source_file(&self, file: &str, text: &str) -> Result<Self, OverrideError> {
         let problem = |problem: String| OverrideError::SourceFile {
             file: file.to_owned(),
@@ -112,7 +113,11 @@ impl KustomizeOverrides {
         };
         let patch =
             kustomize_core::yaml::parse_document(text).map_err(|e| problem(e.to_string()))?;
-        if !(patch.is_object() || patch.is_null()) {
+        if patch.is_null() {
+            // An empty file (or only comments) changes nothing.
+            return Ok(self.clone());
+        }
+        if !patch.is_object() {
             return Err(problem(
                 "expected a mapping (a partial ApplicationSource)".into(),
             ));
@@ -360,11 +365,11 @@ pub(crate) fn overlay_for(
     origin: &Origin,
 ) -> Result<Arc<dyn FileSystem>, SourceError> {
     let dir = kustomization.parent().unwrap_or(root);
-    let fail = |file: &Path, e: OverrideError| SourceError::Manifest {
+    let fail = |file: &Path, problem: String| SourceError::Manifest {
         url: origin.url.clone(),
         revision: origin.revision.clone(),
         file: file.strip_prefix(root).unwrap_or(file).to_path_buf(),
-        problem: e.to_string(),
+        problem,
     };
     let mut merged = options.kustomize.clone();
     let files = std::iter::once(SOURCE_FILE.to_owned())
@@ -374,33 +379,120 @@ pub(crate) fn overlay_for(
         if !fs.is_file(&path) {
             continue;
         }
-        let text = fs
-            .read(&path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| OverrideError::SourceFile {
-                file: name.clone(),
-                problem: e.to_string(),
-            })
-            .and_then(|text| merged.merge_source_file(&name, &text))
-            .map_err(|e| fail(&path, e));
-        merged = text?;
+        let text = fs.read(&path).map_err(|e| fail(&path, e.to_string()))?;
+        merged = merged
+            .merge_source_file(&name, &String::from_utf8_lossy(&text))
+            .map_err(|e| match e {
+                // The error names the file already.
+                OverrideError::SourceFile { problem, .. } => fail(&path, problem),
+                other => fail(&path, other.to_string()),
+            })?;
     }
     if merged.is_empty() {
         return Ok(fs);
     }
     let text = fs
         .read(kustomization)
-        .map_err(|e| fail(kustomization, apply_error("images", e.to_string())))?;
+        .map_err(|e| fail(kustomization, e.to_string()))?;
     let exists = |rel: &str| {
         let path = kustomize_core::fs::normalize(dir, Path::new(rel));
         fs.is_dir(&path) || fs.is_file(&path)
     };
     let edited = merged
         .apply_to_kustomization(&String::from_utf8_lossy(&text), &exists)
-        .map_err(|e| fail(kustomization, e))?;
+        .map_err(|e| fail(kustomization, e.to_string()))?;
     Ok(Arc::new(OverlayFs::new(
         fs.clone(),
         kustomization.to_path_buf(),
         edited.into_bytes(),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_files_are_json_merge_patches() {
+        let spec = KustomizeOverrides {
+            images: vec!["a:1".into(), "b:1".into()],
+            name_prefix: "p-".into(),
+            common_labels: BTreeMap::from([("x".into(), "1".into()), ("w".into(), "2".into())]),
+            ..Default::default()
+        };
+        let merged = spec
+            .merge_source_file(
+                ".argocd-source.yaml",
+                "kustomize:\n  images: [a:2]\n  namePrefix: null\n  commonLabels: {w: \"3\", z: \"4\"}\nhelm: {}\n",
+            )
+            .unwrap();
+        assert_eq!(merged.images, ["a:2"], "lists are replaced whole");
+        assert_eq!(merged.name_prefix, "", "null removes");
+        assert_eq!(
+            merged.common_labels,
+            BTreeMap::from([
+                ("x".into(), "1".into()),
+                ("w".into(), "3".into()),
+                ("z".into(), "4".into())
+            ])
+        );
+        assert_eq!(
+            spec.merge_source_file("f", "").unwrap(),
+            spec,
+            "an empty file changes nothing"
+        );
+        assert!(
+            spec.merge_source_file("f", "kustomize: null\n")
+                .unwrap()
+                .is_empty()
+        );
+        let err = spec.merge_source_file("f", "- a\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f: expected a mapping (a partial ApplicationSource)"
+        );
+        let err = spec
+            .merge_source_file("f", "kustomize: {images: 3}\n")
+            .unwrap_err();
+        assert!(err.to_string().starts_with("f: kustomize: "), "{err}");
+    }
+
+    #[test]
+    fn only_images_keep_the_file_text() {
+        let text = "# keep me\nresources:\n- a.yaml\n";
+        let images = KustomizeOverrides {
+            images: vec!["nginx:1.2".into()],
+            ..Default::default()
+        };
+        let out = images.apply_to_kustomization(text, &|_| true).unwrap();
+        assert_eq!(
+            out,
+            "# keep me\nresources:\n- a.yaml\nimages:\n- name: nginx\n  newTag: \"1.2\"\n"
+        );
+        assert_eq!(
+            KustomizeOverrides::default()
+                .apply_to_kustomization(text, &|_| true)
+                .unwrap(),
+            text
+        );
+        let replicas = KustomizeOverrides {
+            replicas: vec![ReplicaOverride {
+                name: "web".into(),
+                count: 2,
+            }],
+            components: vec!["c".into(), "c".into()],
+            ..Default::default()
+        };
+        let out = replicas
+            .apply_to_kustomization(
+                "replicas:\n- name: web\n  count: 1\ncomponents:\n- c\n",
+                &|_| true,
+            )
+            .unwrap();
+        let doc = kustomize_core::yaml::parse_document(&out).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({"replicas": [{"name": "web", "count": 2}], "components": ["c"]})
+        );
+    }
 }

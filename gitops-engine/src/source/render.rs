@@ -33,8 +33,10 @@ pub struct RenderOptions {
     /// Argo CD's `spec.source.kustomize`, applied to the root kustomization
     /// in memory (see [`KustomizeOverrides::apply_to_kustomization`]).
     pub kustomize: KustomizeOverrides,
-    /// The application's name: its `.argocd-source-<name>.yaml` is merged
-    /// into `kustomize`, after `.argocd-source.yaml`.
+    /// The application's instance name (`<namespace>_<name>` for an
+    /// application outside Argo CD's own namespace): its
+    /// `.argocd-source-<name>.yaml` is merged into `kustomize`, after
+    /// `.argocd-source.yaml`.
     pub app_name: Option<String>,
 }
 
