@@ -3,12 +3,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use gitops_engine::image::registry::RegistryConfig;
 use gitops_engine::image::updater::{
-    ImageOutcome, UpdateOptions, UpdateReport, WriteBackResult, update_application, version_text,
+    ImageOutcome, UpdateOptions, UpdateReport, WriteBackResult, registry_chooser,
+    update_application, version_text,
 };
 use gitops_engine::image::writeback::WriteOutcome;
 use gitops_engine::image::writeback::argocd::application_resource;
@@ -98,14 +97,7 @@ async fn run_async(command: ImageCommand) -> Result<ExitCode, String> {
     options.source_cache_dir = Some(work_dir.join("sources"));
     options.dry_run = dry_run;
     options.client = Some(client);
-    let insecure = target.insecure_registry.clone();
-    options.registry = Arc::new(move |image| {
-        if insecure.iter().any(|h| h == &image.registry) {
-            RegistryConfig::new(format!("http://{}", image.registry))
-        } else {
-            RegistryConfig::for_image(image)
-        }
-    });
+    options.registry = registry_chooser(target.insecure_registry.clone());
     if let Some((name, email)) = author {
         options.git_author = gitops_engine::image::writeback::GitAuthor { name, email };
     }

@@ -66,27 +66,37 @@ pub async fn check(
         }
         strategy => {
             let all = registry.list_tags(repository).await.map_err(wrap)?;
-            let tags = all
+            // A plain Vec (not a lazy iterator with closures) keeps this future Send,
+            // so checks can run on spawned tasks.
+            let tags: Vec<&str> = all
                 .iter()
                 .map(String::as_str)
-                .filter(|t| spec.filter.accepts(t));
+                .filter(|t| spec.filter.accepts(t))
+                .collect();
             let picked = match strategy {
-                Strategy::Semver { constraint } => pick_semver(tags, constraint.as_ref()),
-                Strategy::Alphabetical => pick_alphabetical(tags),
+                Strategy::Semver { constraint } => {
+                    pick_semver(tags.iter().copied(), constraint.as_ref())
+                }
+                Strategy::Alphabetical => pick_alphabetical(tags.iter().copied()),
                 _ => {
-                    let infos: Vec<_> = stream::iter(tags)
-                        .map(|tag| async move {
-                            let info = registry.tag_info(repository, tag, &spec.platforms).await?;
+                    let owned: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+                    let infos: Vec<_> = stream::iter(owned)
+                        .map(|tag: String| async move {
+                            let info = registry.tag_info(repository, &tag, &spec.platforms).await?;
                             Ok::<_, RegistryError>((tag, info))
                         })
                         .buffered(METADATA_CONCURRENCY)
                         .try_collect()
                         .await
                         .map_err(wrap)?;
-                    let dated = infos
+                    let dated: Vec<(String, _)> = infos
                         .into_iter()
-                        .filter_map(|(tag, info)| Some((tag, info?.created?)));
-                    pick_newest_build(dated)
+                        .filter_map(|(tag, info)| Some((tag, info?.created?)))
+                        .collect();
+                    let newest = pick_newest_build(
+                        dated.iter().map(|(tag, created)| (tag.as_str(), *created)),
+                    );
+                    newest.and_then(|n| tags.iter().copied().find(|t| *t == n))
                 }
             };
             match picked {

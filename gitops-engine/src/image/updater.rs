@@ -24,6 +24,19 @@ use crate::source::{GitRepo, KustomizeOverrides, RenderOptions, app_source_file,
 /// credentials from a `pull-secret` are filled in afterwards.
 pub type RegistryChooser = Arc<dyn Fn(&ImageRef) -> RegistryConfig + Send + Sync>;
 
+/// A [`RegistryChooser`] reaching the registries `plain_http_hosts`
+/// (`host:port` as written in image names) over plain HTTP and every other
+/// one as [`RegistryConfig::for_image`] does.
+pub fn registry_chooser(plain_http_hosts: Vec<String>) -> RegistryChooser {
+    Arc::new(move |image: &ImageRef| {
+        if plain_http_hosts.contains(&image.registry) {
+            RegistryConfig::new(format!("http://{}", image.registry))
+        } else {
+            RegistryConfig::for_image(image)
+        }
+    })
+}
+
 /// How one pass runs.
 #[derive(Clone)]
 pub struct UpdateOptions {

@@ -22,14 +22,15 @@ pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Durat
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        let apps = shared
+        let mut apps = shared
             .cache
             .list(&application_gvk(), Some(&shared.settings.namespace));
-        for app in apps.iter().filter(|a| {
+        apps.retain(|a| {
             a["metadata"]["annotations"][IMAGE_LIST_ANNOTATION]
                 .as_str()
                 .is_some_and(|v| !v.trim().is_empty())
-        }) {
+        });
+        for app in &apps {
             update_one(shared, app, &options).await;
         }
     }
