@@ -1,6 +1,205 @@
-//! `gitops-controller`: the in-cluster controller process.
+//! `gitops-controller`: reconciles Argo CD `Application` objects with what
+//! Git declares. Flags, logging, the metrics and health endpoints, leader
+//! election and the embedded local API server live here; the reconcile loop
+//! is `gitops_engine::app::reconcile`.
 
-fn main() {
-    eprintln!("gitops-controller: the reconcile loop is not implemented yet (issue 5)");
-    std::process::exit(2);
+mod embedded;
+mod http;
+mod leader;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
+use gitops_engine::health::HealthRules;
+use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
+use tracing::{error, info};
+
+/// Keeps Argo CD Applications in sync with Git.
+#[derive(Parser, Debug)]
+#[command(name = "gitops-controller", version, about)]
+struct Flags {
+    /// Namespace whose Applications are reconciled.
+    #[arg(long, env = "ARGOCD_NAMESPACE", default_value = "argocd")]
+    namespace: String,
+    /// Directory for cache clones of Git repositories.
+    #[arg(long, default_value_os_t = std::env::temp_dir().join("gitops-repos"))]
+    repo_cache_dir: PathBuf,
+    /// How often every app is reconciled and its repository fetched (Argo CD's
+    /// timeout.reconciliation), e.g. 120s, 3m.
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    app_resync: Duration,
+    /// Minimum time between two self-heal syncs of one app.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    self_heal_timeout: Duration,
+    /// Pause between sync waves.
+    #[arg(long, env = "ARGOCD_SYNC_WAVE_DELAY", default_value = "2s", value_parser = parse_duration)]
+    sync_wave_delay: Duration,
+    /// Apps reconciled at the same time.
+    #[arg(long, default_value_t = 4)]
+    workers: usize,
+    /// Extra health rules (YAML files in the declarative rule format).
+    #[arg(long = "health-rules", value_name = "FILE")]
+    health_rules: Vec<PathBuf>,
+    /// Address of the /metrics and /healthz endpoints.
+    #[arg(long, default_value = "0.0.0.0:8082")]
+    metrics_addr: SocketAddr,
+    /// Run only while holding a coordination.k8s.io Lease (for several replicas).
+    #[arg(long)]
+    leader_elect: bool,
+    /// Name of the Lease (in --namespace).
+    #[arg(long, default_value = "gitops-controller")]
+    lease_name: String,
+    /// This replica's identity in the Lease (default: host name and process id).
+    #[arg(long)]
+    identity: Option<String>,
+    /// Start an in-process API server emulator on this address (e.g.
+    /// 127.0.0.1:8001) and reconcile against it: a local sandbox, no cluster needed.
+    #[arg(long, value_name = "ADDR")]
+    embedded_apiserver: Option<SocketAddr>,
+    /// With --embedded-apiserver: write a kubeconfig for it here (for kubectl and `gitops app`).
+    #[arg(long, value_name = "FILE", requires = "embedded_apiserver")]
+    write_kubeconfig: Option<PathBuf>,
+    /// Also run the image updater (argocd-image-updater.argoproj.io annotations) in process.
+    #[arg(long)]
+    image_updates: bool,
+    /// How often the image updater checks registries.
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    image_update_interval: Duration,
+    /// Registries reached over plain HTTP (host:port), e.g. a local test registry.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    insecure_registries: Vec<String>,
+}
+
+/// Parses `90s`, `2m`, `1h`, `500ms` or a plain number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 30s, 2m or 500ms"))?;
+    match unit {
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "ms" => Ok(Duration::from_millis(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!(
+            "'{text}': unknown unit '{unit}' (use ms, s, m or h)"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let flags = Flags::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gitops-controller: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(flags)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("gitops-controller: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(flags: Flags) -> Result<(), String> {
+    let mut rules = HealthRules::builtin();
+    for file in &flags.health_rules {
+        rules.load_custom_file(file).map_err(|e| e.to_string())?;
+    }
+    let (client, _emulator) = match flags.embedded_apiserver {
+        Some(addr) => {
+            let (client, handle) =
+                embedded::start(addr, &flags.namespace, flags.write_kubeconfig.as_deref()).await?;
+            (client, Some(handle))
+        }
+        None => (
+            kube::Client::try_default()
+                .await
+                .map_err(|e| format!("cannot reach the cluster from the kubeconfig: {e}"))?,
+            None,
+        ),
+    };
+    let metrics = Arc::new(Metrics::new());
+    let server = http::serve(flags.metrics_addr, Arc::clone(&metrics)).await?;
+    info!(addr = %server, "serving /metrics and /healthz");
+
+    let mut settings = ControllerSettings::new(&flags.namespace, &flags.repo_cache_dir);
+    settings.resync = flags.app_resync;
+    settings.self_heal_timeout = flags.self_heal_timeout;
+    settings.wave_delay = flags.sync_wave_delay;
+    settings.workers = flags.workers;
+    settings.health_rules = Arc::new(rules);
+    let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
+
+    if flags.image_updates {
+        let mut options = UpdateOptions::new(flags.repo_cache_dir.join("image-updater"));
+        options.client = Some(client.clone());
+        options.controller_namespace = flags.namespace.clone();
+        options.source_cache_dir = Some(flags.repo_cache_dir.join("image-updater-sources"));
+        options.registry = registry_chooser(flags.insecure_registries.clone());
+        let updater = controller.clone();
+        let interval = flags.image_update_interval;
+        tokio::spawn(async move { updater.run_image_updates(options, interval).await });
+        info!(?interval, "image updater running");
+    }
+
+    let shutdown: leader::Stop = Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+        info!("shutting down");
+    });
+    if flags.leader_elect {
+        let identity = flags.identity.unwrap_or_else(leader::default_identity);
+        leader::run_while_leading(
+            client,
+            &flags.namespace,
+            &flags.lease_name,
+            &identity,
+            &metrics,
+            |stop| async move { controller.run(stop).await.map_err(|e| e.to_string()) },
+            shutdown,
+        )
+        .await
+    } else {
+        metrics.set_leader(true);
+        controller.run(shutdown).await.map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_the_usual_units() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("3 days").is_err());
+        assert!(parse_duration("m").is_err());
+    }
 }
