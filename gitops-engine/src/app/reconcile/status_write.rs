@@ -37,7 +37,7 @@ pub(crate) async fn write_status(
         );
     }
     let old = object.get("status").cloned().unwrap_or(json!({}));
-    if !only_timestamps_differ(&old, &status) {
+    if !only_timestamps_differ(&old, &status) || reconciled_before_last_operation(&old) {
         patch.insert("status".into(), merge_diff(&old, &status));
     }
     if patch.is_empty() {
@@ -103,6 +103,17 @@ pub(crate) fn set_raw_condition(status: &mut Value, kind: &str, message: &str) {
         "lastTransitionTime": format_time(jiff::Timestamp::now()),
     }));
     status["conditions"] = Value::Array(kept);
+}
+
+/// Whether the stored status was compared before its last operation ended:
+/// clients (`gitops app sync`, `argocd app sync`) wait for a `reconciledAt`
+/// at or after `finishedAt` before trusting the sync status.
+fn reconciled_before_last_operation(status: &Value) -> bool {
+    let finished = status["operationState"]["finishedAt"].as_str();
+    let reconciled = status["reconciledAt"].as_str();
+    // RFC 3339 UTC times with whole seconds compare as text.
+    matches!((finished, reconciled), (Some(f), Some(r)) if r < f)
+        || (finished.is_some() && reconciled.is_none())
 }
 
 fn only_timestamps_differ(old: &Value, new: &Value) -> bool {
@@ -177,6 +188,19 @@ mod tests {
             json!({"sync": {"status": "Synced"}, "resources": [{"name": "x"}, {"name": "y"}], "gone": null})
         );
         assert_eq!(apply(&old, &patch), new);
+    }
+
+    #[test]
+    fn a_comparison_older_than_the_last_operation_is_rewritten() {
+        let stale = json!({"reconciledAt": "2026-01-01T00:00:00Z",
+                           "operationState": {"finishedAt": "2026-01-01T00:00:05Z"}});
+        assert!(reconciled_before_last_operation(&stale));
+        let fresh = json!({"reconciledAt": "2026-01-01T00:00:05Z",
+                           "operationState": {"finishedAt": "2026-01-01T00:00:05Z"}});
+        assert!(!reconciled_before_last_operation(&fresh));
+        assert!(!reconciled_before_last_operation(
+            &json!({"reconciledAt": "2026-01-01T00:00:00Z"})
+        ));
     }
 
     #[test]

@@ -1,0 +1,188 @@
+//! The README quickstart, as a test: the controller binary with its embedded
+//! API server deploys the example monorepo's `shop-prod` Application from a
+//! Git repository, and reports it on /metrics.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use serde_json::Value;
+
+/// A free loopback port (released before the controller binds it).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .stdout(Stdio::null())
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for entry in std::fs::read_dir(src).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let to = dst.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), to).expect("copy");
+        }
+    }
+}
+
+/// A Git repository holding `examples/monorepo` at the same path as here.
+fn example_repo(root: &Path) -> PathBuf {
+    let repo = root.join("repo");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/monorepo");
+    copy_dir(&examples, &repo.join("examples/monorepo"));
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "example"]);
+    repo
+}
+
+struct Controller(Child);
+
+impl Drop for Controller {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_until<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn controller_with_embedded_api_server_deploys_the_example() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = example_repo(tmp.path());
+    let kubeconfig = tmp.path().join("kubeconfig");
+    let (api_port, metrics_port) = (free_port(), free_port());
+    let _controller = Controller(
+        Command::new(env!("CARGO_BIN_EXE_gitops-controller"))
+            .args(["--embedded-apiserver", &format!("127.0.0.1:{api_port}")])
+            .arg("--write-kubeconfig")
+            .arg(&kubeconfig)
+            .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
+            .arg("--repo-cache-dir")
+            .arg(tmp.path().join("cache"))
+            .args(["--app-resync", "1s", "--sync-wave-delay", "100ms"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gitops-controller"),
+    );
+    wait_until("the kubeconfig", async || {
+        std::fs::read_to_string(&kubeconfig)
+            .ok()
+            .filter(|t| t.contains("current-context"))
+    })
+    .await;
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig"),
+        &Default::default(),
+    )
+    .await
+    .expect("config");
+    let cluster = KubeCluster::new(kube::Client::try_from(config).expect("client"));
+
+    // examples/monorepo/argocd/shop-prod.yaml, pointed at the local repository.
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/monorepo/argocd/shop-prod.yaml"),
+    )
+    .expect("application manifest");
+    let mut app: Value = serde_yaml_like(&manifest);
+    app["spec"]["source"]["repoURL"] = format!("file://{}", repo.display()).into();
+    cluster
+        .create(&app, WriteOptions::default())
+        .await
+        .expect("create the Application");
+
+    let app_ref = ObjectRef {
+        gvk: Gvk::new("argoproj.io", "v1alpha1", "Application"),
+        namespace: "argocd".into(),
+        name: "shop-prod".into(),
+    };
+    let status = wait_until("shop-prod Synced and Healthy", async || {
+        let app = cluster.get(&app_ref).await.ok().flatten()?;
+        let status = app["status"].clone();
+        (status["sync"]["status"] == "Synced" && status["health"]["status"] == "Healthy")
+            .then_some(status)
+    })
+    .await;
+    let kinds: Vec<&str> = status["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    for kind in [
+        "Deployment",
+        "Service",
+        "ConfigMap",
+        "Secret",
+        "HorizontalPodAutoscaler",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} deployed: {kinds:?}");
+    }
+    let deployment = ObjectRef {
+        gvk: Gvk::new("apps", "v1", "Deployment"),
+        namespace: "shop-prod".into(),
+        name: "user-service".into(),
+    };
+    assert!(
+        cluster.get(&deployment).await.expect("get").is_some(),
+        "{deployment} deployed"
+    );
+
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("body");
+    let info = metrics
+        .lines()
+        .find(|l| l.starts_with("argocd_app_info{") && l.contains("name=\"shop-prod\""))
+        .unwrap_or_else(|| panic!("argocd_app_info for shop-prod in:\n{metrics}"));
+    assert!(
+        info.contains("sync_status=\"Synced\"") && info.contains("health_status=\"Healthy\""),
+        "{info}"
+    );
+    let health = reqwest::get(format!("http://127.0.0.1:{metrics_port}/healthz"))
+        .await
+        .expect("GET /healthz");
+    assert!(health.status().is_success());
+}
+
+/// Parses the YAML manifest with the renderer's YAML reader.
+fn serde_yaml_like(text: &str) -> Value {
+    kustomize_core::yaml::parse_document(text).expect("yaml")
+}
