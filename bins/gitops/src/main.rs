@@ -1,5 +1,7 @@
 //! `gitops`: the command-line interface.
 
+mod app_cmd;
+
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
 use kustomize_core::fs::LoadRestrictor;
@@ -33,6 +35,8 @@ enum Command {
         #[command(subcommand)]
         command: EditCommand,
     },
+    /// Inspect, sync, wait for and diff Argo CD Applications.
+    App(app_cmd::AppArgs),
 }
 
 #[derive(Subcommand)]
@@ -65,6 +69,7 @@ enum SetCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::App(args) => app_cmd::run(args),
         Command::Edit {
             command:
                 EditCommand::Set {
