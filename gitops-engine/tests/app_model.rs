@@ -97,6 +97,14 @@ spec:
     name: my-deployment
     namespace: my-namespace
   revisionHistoryLimit: 3
+  sourceHydrator:
+    drySource:
+      repoURL: https://github.com/argoproj/argocd-example-apps.git
+      targetRevision: HEAD
+      path: guestbook
+    syncSource:
+      targetBranch: environments/dev
+      path: guestbook
 "#;
 
 const STATUS: &str = r#"
@@ -292,6 +300,10 @@ fn parses_the_documented_spec_fields() {
         ["kube-controller-manager"]
     );
     assert_eq!(app.spec.history_limit(), 3);
+    assert_eq!(
+        app.spec.other["sourceHydrator"]["syncSource"]["targetBranch"],
+        "environments/dev"
+    );
     assert!(app.operation.is_none());
 }
 
@@ -454,4 +466,51 @@ fn rejects_other_kinds() {
     .unwrap_err();
     assert!(matches!(err, AppError::NotAnApplication { .. }), "{err}");
     assert!(Application::from_value(&json!([1, 2])).is_err());
+}
+
+#[test]
+fn times_are_written_as_rfc3339_utc_seconds() {
+    let t: jiff::Timestamp = "2026-11-23T14:00:00.750+01:00".parse().unwrap();
+    assert_eq!(gitops_engine::app::format_time(t), "2026-11-23T13:00:00Z");
+    let err =
+        gitops_engine::app::parse_time("shop", "status.reconciledAt", "yesterday").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "application \"shop\": field status.reconciledAt: \"yesterday\" is not an RFC 3339 time"
+    );
+}
+
+#[test]
+fn qualified_names_outside_the_control_plane_namespace() {
+    let mut app =
+        Application::from_value(&json!({"metadata": {"name": "shop", "namespace": "argocd"}}))
+            .unwrap();
+    assert_eq!(app.qualified_name("argocd"), "shop");
+    app.metadata.namespace = "team-a".into();
+    assert_eq!(app.qualified_name("argocd"), "team-a/shop");
+}
+
+#[test]
+fn multi_source_apps_parse() {
+    let app = Application::from_value(&yaml(
+        r#"
+metadata: {name: multi}
+spec:
+  project: default
+  sources:
+  - repoURL: https://git.example/charts.git
+    path: base
+    ref: values
+  - repoURL: https://git.example/app.git
+    path: overlays/prod
+    targetRevision: v2
+  destination: {name: in-cluster, namespace: prod}
+"#,
+    ))
+    .unwrap();
+    assert!(app.spec.is_multi_source());
+    assert!(app.spec.source.is_none());
+    assert_eq!(app.spec.sources[0].ref_name, "values");
+    assert_eq!(app.spec.sources[1].target_revision, "v2");
+    assert_eq!(app.to_value()["spec"]["sources"][0]["ref"], "values");
 }

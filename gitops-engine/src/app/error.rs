@@ -26,6 +26,14 @@ pub enum AppError {
     /// Rollback requested while automated sync is enabled.
     #[error("rollback cannot be initiated when auto-sync is enabled")]
     RollbackWithAutoSync,
+    /// Rollback requested while the application is being deleted.
+    #[error("application is deleting")]
+    RollbackWhileDeleting,
+    /// The history entry has no source (deployed by a very old Argo CD).
+    #[error(
+        "cannot rollback to revision deployed with Argo CD v0.11 or lower. sync to revision instead."
+    )]
+    RollbackWithoutSource,
     /// Rollback to a history id the application does not have.
     #[error("application {app:?} does not have deployment with id {id}")]
     UnknownHistoryId {

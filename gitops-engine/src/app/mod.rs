@@ -7,8 +7,25 @@
 //! manage the deployment history; the [`conditions`] helpers maintain
 //! `status.conditions`. Nothing here performs I/O.
 
+mod automation;
+mod compare;
+pub mod conditions;
 mod error;
+mod history;
 mod model;
+mod plan;
 
+pub use automation::{
+    AutoSync, DEFAULT_SELF_HEAL_TIMEOUT, SelfHealWait, auto_sync, auto_sync_with,
+};
+pub use compare::{
+    COMPARE_OPTIONS_ANNOTATION, CompareInput, CompareSettings, Comparison, ResourceDiff, compare,
+};
 pub use error::AppError;
+pub use history::{
+    RollbackRequest, history_entry, record_history, rollback_operation, rollback_operation_with,
+};
 pub use model::*;
+pub use plan::{
+    CLIENT_SIDE_APPLY_MIGRATION_MANAGER_ANNOTATION, PlanContext, plan_input, sync_options,
+};

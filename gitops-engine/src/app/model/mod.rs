@@ -141,13 +141,14 @@ impl Application {
         Value::Object(object)
     }
 
-    /// The name the application's errors and messages use: `<namespace>/<name>` when it
-    /// lives in a namespace, else the name.
-    pub fn qualified_name(&self) -> String {
-        if self.metadata.namespace.is_empty() {
+    /// The name Argo CD shows for the application: its name when it lives in the
+    /// control-plane namespace (or has no namespace), else `<namespace>/<name>`.
+    pub fn qualified_name(&self, control_plane_namespace: &str) -> String {
+        let namespace = &self.metadata.namespace;
+        if namespace.is_empty() || namespace == control_plane_namespace {
             self.metadata.name.clone()
         } else {
-            format!("{}/{}", self.metadata.namespace, self.metadata.name)
+            format!("{namespace}/{}", self.metadata.name)
         }
     }
 }

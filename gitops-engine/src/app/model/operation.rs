@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::serde_util::{self, is_false};
+use super::serde_util::{self, is_false, is_zero};
 use super::spec::{ApplicationSource, Info};
 use crate::sync::SelectedResource;
 use crate::sync::retry::RetryStrategy;
@@ -55,6 +55,9 @@ pub struct SyncOperation {
     /// `sources` (multi-source rollback).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<ApplicationSource>,
+    /// `selfHealAttemptsCount`: consecutive self-heal syncs (drives the self-heal backoff).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub self_heal_attempts_count: i64,
 }
 
 impl SyncOperation {

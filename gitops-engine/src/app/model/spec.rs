@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::serde_util::{self, is_false};
 use crate::diff::IgnoreDifference;
@@ -42,6 +42,9 @@ pub struct ApplicationSpec {
     /// `revisionHistoryLimit`; see [`ApplicationSpec::history_limit`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision_history_limit: Option<i64>,
+    /// Every other spec field (`sourceHydrator`, …), kept unchanged.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 impl ApplicationSpec {
@@ -110,6 +113,9 @@ pub struct ApplicationSource {
     /// `plugin`, kept as written (config-management plugins are not supported).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin: Option<Value>,
+    /// Every other source field, kept unchanged.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 /// `spec.destination`.

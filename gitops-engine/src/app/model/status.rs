@@ -169,8 +169,10 @@ pub struct ResourceStatus {
     /// `name`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// `status`: `Synced`, `OutOfSync` or `Unknown`.
-    pub status: SyncStatusCode,
+    /// `status`: `Synced`, `OutOfSync` or `Unknown`; absent for hooks, `Skip` resources and
+    /// objects that only copied this app's tracking metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<SyncStatusCode>,
     /// `health` (absent for kinds without a health rule).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<AppHealthStatus>,
