@@ -69,6 +69,8 @@ pub struct EmulatorConfig {
     pub simulate_status: bool,
     /// How long after a write the simulated controllers settle the status.
     pub status_delay: Duration,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
 }
 
 impl Default for EmulatorConfig {
@@ -76,6 +78,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             simulate_status: true,
             status_delay: Duration::from_millis(100),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -93,7 +96,7 @@ impl Emulator {
 
     /// Starts an emulator with the given configuration.
     pub async fn start_with(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = signal::channel(false);
         let shared = Arc::new(server::Shared {

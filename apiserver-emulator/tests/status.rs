@@ -105,6 +105,7 @@ async fn status_simulation_can_be_switched_off() {
     let config = EmulatorConfig {
         simulate_status: false,
         status_delay: Duration::from_millis(1),
+        ..Default::default()
     };
     let (emu, client) = start_with(config).await;
     let obj = workloads().remove(0);

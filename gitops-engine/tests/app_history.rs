@@ -44,11 +44,11 @@ fn history_ids_follow_the_last_id() {
     let mut status = ApplicationStatus::default();
     record_history(&mut status, entry("a"), 10);
     record_history(&mut status, entry("b"), 10);
-    assert_eq!(ids(&status), [1, 2]);
+    assert_eq!(ids(&status), [0, 1], "Argo CD's first id is 0");
     // Ids continue from the newest entry even after older ones were dropped.
     status.history.remove(0);
     record_history(&mut status, entry("c"), 10);
-    assert_eq!(ids(&status), [2, 3]);
+    assert_eq!(ids(&status), [1, 2]);
     assert_eq!(status.history[1].revision, "c");
 }
 
@@ -58,7 +58,7 @@ fn history_is_capped_dropping_the_oldest() {
     for revision in ["a", "b", "c", "d", "e"] {
         record_history(&mut status, entry(revision), 3);
     }
-    assert_eq!(ids(&status), [3, 4, 5]);
+    assert_eq!(ids(&status), [2, 3, 4]);
     let revisions: Vec<&str> = status.history.iter().map(|h| h.revision.as_str()).collect();
     assert_eq!(revisions, ["c", "d", "e"]);
 }
@@ -82,7 +82,7 @@ fn the_default_limit_is_ten() {
         );
     }
     assert_eq!(status.history.len(), 10);
-    assert_eq!(status.history[0].id, 3);
+    assert_eq!(status.history[0].id, 2);
 }
 
 fn finished(phase: &str, dry_run: bool) -> OperationState {

@@ -368,10 +368,10 @@ fn parses_status_and_operation() {
     assert!(state.operation.initiated_by.automated);
     assert_eq!(state.operation.retry.as_ref().unwrap().limit, 5);
     let result = state.sync_result.as_ref().unwrap();
-    assert_eq!(result.resources[0].status, Some(ResultCode::SyncFailed));
+    assert_eq!(result.resources[0].status, ResultCode::SyncFailed);
     assert_eq!(result.resources[1].hook_type.as_deref(), Some("PreSync"));
     assert_eq!(result.resources[1].hook_phase, Some(TaskPhase::Succeeded));
-    assert_eq!(result.resources[1].sync_phase, Some(SyncPhase::PreSync));
+    assert_eq!(result.resources[1].sync_phase, SyncPhase::PreSync);
 
     assert_eq!(status.history[0].id, 1);
     assert_eq!(status.history[0].initiated_by.username, "admin");

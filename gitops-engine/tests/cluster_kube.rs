@@ -218,3 +218,40 @@ async fn delete_propagation_reaches_dependents() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn merge_patch_changes_fields_and_honours_resource_version() {
+    let (emu, c) = cluster().await;
+    let created = within(c.create(
+        &cm("m", json!({"keep": "1", "drop": "x"})),
+        WriteOptions::default(),
+    ))
+    .await
+    .expect("create");
+    let patched = within(c.merge_patch(
+        &cm_ref("m"),
+        &json!({"data": {"drop": null, "new": "2"}}),
+        WriteOptions::default(),
+    ))
+    .await
+    .expect("patch");
+    assert_eq!(patched["data"], json!({"keep": "1", "new": "2"}));
+    let stale_version = created["metadata"]["resourceVersion"].clone();
+    let stale = within(c.merge_patch(
+        &cm_ref("m"),
+        &json!({"metadata": {"resourceVersion": stale_version}, "data": {"x": "y"}}),
+        WriteOptions::default(),
+    ))
+    .await;
+    assert!(
+        matches!(stale, Err(ClusterError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let missing =
+        within(c.merge_patch(&cm_ref("absent"), &json!({}), WriteOptions::default())).await;
+    assert!(
+        matches!(missing, Err(ClusterError::NotFound(_))),
+        "{missing:?}"
+    );
+    emu.shutdown().await;
+}

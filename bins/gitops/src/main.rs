@@ -11,6 +11,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod image_cmd;
+
 /// GitOps delivery for Kubernetes: render kustomizations, diff and sync applications.
 #[derive(Parser)]
 #[command(name = "gitops", version, about)]
@@ -37,6 +39,11 @@ enum Command {
     },
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
+    /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
+    Image {
+        #[command(subcommand)]
+        command: image_cmd::ImageCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::App(args) => app_cmd::run(args),
+        Command::Image { command } => image_cmd::run(command),
         Command::Edit {
             command:
                 EditCommand::Set {

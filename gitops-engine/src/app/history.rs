@@ -7,11 +7,11 @@ use super::model::{
 };
 use crate::sync::TaskPhase;
 
-/// Appends `entry` to the history with the next id (the last entry's id + 1, or 1 when
-/// the history is empty), then drops the oldest entries beyond `limit` (a limit of 0 or
+/// Appends `entry` to the history with the next id (the last entry's id + 1, or 0 when
+/// the history is empty, as Argo CD numbers them), then drops the oldest entries beyond `limit` (a limit of 0 or
 /// less keeps none).
 pub fn record_history(status: &mut ApplicationStatus, mut entry: RevisionHistory, limit: i64) {
-    entry.id = status.history.last().map_or(1, |last| last.id + 1);
+    entry.id = status.history.last().map_or(0, |last| last.id + 1);
     status.history.push(entry);
     let keep = usize::try_from(limit).unwrap_or(0);
     if status.history.len() > keep {

@@ -14,6 +14,7 @@ mod error;
 mod history;
 mod model;
 mod plan;
+pub mod reconcile;
 
 pub use automation::{
     AutoSync, DEFAULT_SELF_HEAL_TIMEOUT, SelfHealWait, auto_sync, auto_sync_with,

@@ -55,7 +55,9 @@ impl KubeCluster {
         self.discovered.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn discover(&self, gvk: &Gvk) -> Result<(ApiResource, bool), ClusterError> {
+    /// The API resource of a type and whether it is namespaced, from
+    /// discovery (cached).
+    pub(super) async fn discover(&self, gvk: &Gvk) -> Result<(ApiResource, bool), ClusterError> {
         if let Some(found) = self.cache().get(gvk).cloned() {
             return Ok(found);
         }
@@ -93,12 +95,24 @@ impl KubeCluster {
     }
 }
 
-fn transport(e: impl std::fmt::Display) -> ClusterError {
+pub(super) fn transport(e: impl std::fmt::Display) -> ClusterError {
     ClusterError::Transport(e.to_string())
 }
 
+/// Maps a kube error of a request that names no single object.
+pub(super) fn request_error(e: kube::Error) -> ClusterError {
+    match e {
+        kube::Error::Api(status) => ClusterError::Api {
+            code: status.code,
+            reason: status.reason.clone(),
+            message: status.message.clone(),
+        },
+        other => transport(other),
+    }
+}
+
 /// Maps a kube error about one object to a [`ClusterError`].
-fn object_error(object: &ObjectRef, e: kube::Error) -> ClusterError {
+pub(super) fn object_error(object: &ObjectRef, e: kube::Error) -> ClusterError {
     match e {
         kube::Error::Api(status) => match (status.code, status.reason.as_str()) {
             (404, _) => ClusterError::NotFound(Box::new(object.clone())),
@@ -158,14 +172,7 @@ impl Cluster for KubeCluster {
     ) -> Result<Vec<Value>, ClusterError> {
         let api = self.api(gvk, namespace).await?;
         let params = ListParams::default().labels(label_selector);
-        let list = api.list(&params).await.map_err(|e| match e {
-            kube::Error::Api(status) => ClusterError::Api {
-                code: status.code,
-                reason: status.reason.clone(),
-                message: status.message.clone(),
-            },
-            other => transport(other),
-        })?;
+        let list = api.list(&params).await.map_err(request_error)?;
         list.items.into_iter().map(to_value).collect()
     }
 
@@ -236,6 +243,24 @@ impl Cluster for KubeCluster {
             }
         };
         to_value(applied.map_err(|e| object_error(&object, e))?)
+    }
+
+    async fn merge_patch(
+        &self,
+        object: &ObjectRef,
+        patch: &Value,
+        opts: WriteOptions,
+    ) -> Result<Value, ClusterError> {
+        let api = self.api_for(object).await?;
+        let params = PatchParams {
+            dry_run: opts.dry_run,
+            ..Default::default()
+        };
+        let patched = api
+            .patch(&object.name, &params, &Patch::Merge(patch))
+            .await
+            .map_err(|e| object_error(object, e))?;
+        to_value(patched)
     }
 
     async fn delete(

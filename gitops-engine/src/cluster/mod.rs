@@ -1,11 +1,16 @@
 //! Access to a Kubernetes cluster: the [`Cluster`] trait the controller
 //! drives (discovery, get, list, create, replace, apply, delete) and its
-//! implementation over `kube::Client` ([`KubeCluster`]).
+//! implementation over `kube::Client` ([`KubeCluster`]); a watch-based
+//! cache of live objects ([`LiveCache`]); Kubernetes Events
+//! ([`EventRecorder`]); and leader election on a Lease ([`LeaderElector`]).
 //!
 //! Objects cross this interface as `serde_json::Value` manifests, as in the
 //! rest of the engine.
 
+mod cache;
 mod client;
+mod events;
+mod lease;
 mod three_way;
 
 use std::fmt;
@@ -13,7 +18,10 @@ use std::future::Future;
 
 use serde_json::Value;
 
+pub use cache::LiveCache;
 pub use client::KubeCluster;
+pub use events::{EventRecorder, EventType};
+pub use lease::{LeaderElector, Leadership, LeaseConfig};
 pub use three_way::{last_applied_annotated, three_way_merge_patch};
 
 /// Group, version and kind of a type.
@@ -226,6 +234,16 @@ pub trait Cluster: Send + Sync {
         &self,
         obj: &Value,
         mode: &ApplyMode,
+        opts: WriteOptions,
+    ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
+
+    /// Applies a JSON merge patch (RFC 7386) to an existing object, as
+    /// `kubectl patch --type merge` does; a `metadata.resourceVersion` in the
+    /// patch makes the write conditional on it.
+    fn merge_patch(
+        &self,
+        object: &ObjectRef,
+        patch: &Value,
         opts: WriteOptions,
     ) -> impl Future<Output = Result<Value, ClusterError>> + Send;
 

@@ -1,5 +1,6 @@
 //! Tag filters: `allow-tags` (`regexp:<re>` or `any`) and `ignore-tags` globs.
 
+use globset::{Glob, GlobMatcher};
 use regex::Regex;
 
 /// Why a tag filter setting is invalid. Argo CD Image Updater silently
@@ -31,7 +32,7 @@ pub enum FilterError {
 #[derive(Debug, Clone, Default)]
 pub struct TagFilter {
     allow: Option<Regex>,
-    ignore: Vec<glob::Pattern>,
+    ignore: Vec<GlobMatcher>,
 }
 
 impl TagFilter {
@@ -58,10 +59,12 @@ impl TagFilter {
             .map(|p| p.trim())
             .filter(|p| !p.is_empty())
             .map(|p| {
-                glob::Pattern::new(p).map_err(|e| FilterError::InvalidGlob {
-                    pattern: p.to_owned(),
-                    reason: e.to_string(),
-                })
+                Glob::new(p)
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| FilterError::InvalidGlob {
+                        pattern: p.to_owned(),
+                        reason: e.kind().to_string(),
+                    })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { allow, ignore })
@@ -70,7 +73,7 @@ impl TagFilter {
     /// True when `tag` passes the allow expression and no ignore glob.
     pub fn accepts(&self, tag: &str) -> bool {
         self.allow.as_ref().is_none_or(|re| re.is_match(tag))
-            && !self.ignore.iter().any(|g| g.matches(tag))
+            && !self.ignore.iter().any(|g| g.is_match(tag))
     }
 }
 

@@ -9,6 +9,9 @@
 //!   tag-picking functions.
 //! * [`registry`] is the HTTP client for the registry API v2.
 //! * [`check()`] combines them.
+//! * [`annotations`] reads an Application's `argocd-image-updater.argoproj.io/*`
+//!   annotations; [`writeback`] writes updates to Git or into the
+//!   Application; [`updater::update_application`] runs one pass.
 //!
 //! Deliberate differences from Argo CD Image Updater: unknown strategy names,
 //! unknown allow-tags functions and invalid globs are errors (it silently falls
@@ -16,6 +19,7 @@
 //! means the updater's own platform); `digest` uses `HEAD` instead of `GET`;
 //! HTTP 429/503 are retried honouring `Retry-After`.
 
+pub mod annotations;
 pub mod check;
 pub mod constraint;
 pub mod filter;
@@ -24,6 +28,8 @@ pub mod reference;
 pub mod registry;
 pub mod spec;
 pub mod strategy;
+pub mod updater;
+pub mod writeback;
 
 pub use check::{CheckError, Update, check};
 pub use constraint::{Constraint, ConstraintError, TagVersion};

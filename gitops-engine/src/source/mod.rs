@@ -13,6 +13,7 @@
 mod cache;
 mod error;
 mod local;
+mod manager;
 mod overrides;
 mod render;
 mod repo;
@@ -22,7 +23,10 @@ pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
 pub use git2::Oid;
 pub use local::LocalDir;
-pub use overrides::{KustomizeOverrides, ReplicaOverride};
+pub use manager::{Refresh, SourceRequest, Sources};
+pub use overrides::{
+    KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
+};
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
 pub use repo::GitRepo;
 pub use tree_fs::GitTreeFs;

@@ -13,7 +13,8 @@ use kustomize_core::fs::{FileSystem, LoadRestrictor};
 use kustomize_core::{BuildOptions, build};
 use serde_json::Value;
 
-use super::{GitRepo, GitTreeFs, SourceError};
+use super::overrides::overlay_for;
+use super::{GitRepo, GitTreeFs, KustomizeOverrides, SourceError};
 
 /// File names that make a directory a kustomization.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -29,12 +30,22 @@ pub struct RenderOptions {
     pub load_restrictor: LoadRestrictor,
     /// How to read a directory that is not a kustomization.
     pub directory: DirectoryOptions,
+    /// Argo CD's `spec.source.kustomize`, applied to the root kustomization
+    /// in memory (see [`KustomizeOverrides::apply_to_kustomization`]).
+    pub kustomize: KustomizeOverrides,
+    /// The application's instance name (`<namespace>_<name>` for an
+    /// application outside Argo CD's own namespace): its
+    /// `.argocd-source-<name>.yaml` is merged into `kustomize`, after
+    /// `.argocd-source.yaml`.
+    pub app_name: Option<String>,
 }
 
 impl Hash for RenderOptions {
     fn hash<H: Hasher>(&self, state: &mut H) {
         matches!(self.load_restrictor, LoadRestrictor::RootOnly).hash(state);
         self.directory.hash(state);
+        self.kustomize.hash(state);
+        self.app_name.hash(state);
     }
 }
 
@@ -124,10 +135,12 @@ pub(crate) fn render_tree(
             path: path.to_owned(),
         });
     }
-    if KUSTOMIZATION_FILES
+    if let Some(file) = KUSTOMIZATION_FILES
         .iter()
-        .any(|name| fs.is_file(&dir.join(name)))
+        .map(|name| dir.join(name))
+        .find(|file| fs.is_file(file))
     {
+        let fs = overlay_for(fs, root, &file, options, origin)?;
         let build_options = BuildOptions {
             load_restrictor: options.load_restrictor,
         };

@@ -22,11 +22,14 @@ pub const HELM_HOOK_DELETE_POLICY_ANNOTATION: &str = "helm.sh/hook-delete-policy
 pub const HOOK_FINALIZER: &str = "argocd.argoproj.io/hook-finalizer";
 
 /// A phase of a sync operation, in execution order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum SyncPhase {
     /// Before the resources are applied.
     PreSync,
-    /// The phase in which resources are applied and pruned.
+    /// The phase in which resources are applied and pruned (the default).
+    #[default]
     Sync,
     /// After every resource of `Sync` is healthy.
     PostSync,

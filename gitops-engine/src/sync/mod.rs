@@ -2,13 +2,15 @@
 //!
 //! [`plan`] turns desired objects, live objects and options into a [`SyncPlan`]: ordered
 //! [`SyncTask`]s that are plain data. [`next_step`] then decides, from the results
-//! recorded so far and the observed health, what the operation does next. The
+//! recorded so far and the observed health, what the operation does next, and
+//! [`execute()`] runs a plan that way against a [`Cluster`](crate::cluster::Cluster). The
 //! [`tracking`] module stamps rendered objects and attributes live objects to apps;
 //! [`terminate`] and the [`retry`] module cover terminated and failed operations.
 //! Semantics follow Argo CD's engine as vendored in argo-cd ("v3"; see
 //! `notes/gitops-engine.md` §2, §4 and §6).
 
 mod error;
+pub mod execute;
 pub mod hooks;
 pub mod object;
 pub mod options;
@@ -22,6 +24,9 @@ pub mod tracking;
 pub mod waves;
 
 pub use error::SyncError;
+pub use execute::{
+    ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute, execute_until,
+};
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;
 pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};

@@ -23,10 +23,14 @@ pub enum ResultCode {
     PruneSkipped,
 }
 
-/// Phase of one task (the result's `hookPhase`, set for plain resources too).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Phase of one task (the result's `hookPhase`, set for plain resources
+/// too) and of a whole operation (`status.operationState.phase`): Argo CD
+/// uses one `OperationPhase` type for both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TaskPhase {
-    /// Applied, waiting to become healthy (or the hook to complete).
+    /// Applied, waiting to become healthy (or the hook to complete); for an
+    /// operation, in progress.
+    #[default]
     Running,
     /// Being terminated.
     Terminating,
@@ -39,8 +43,15 @@ pub enum TaskPhase {
 }
 
 impl TaskPhase {
-    fn completed(self) -> bool {
+    /// Whether the task or operation is over (`Failed`, `Error` or `Succeeded`).
+    pub fn is_completed(self) -> bool {
         matches!(self, Self::Failed | Self::Error | Self::Succeeded)
+    }
+}
+
+impl std::fmt::Display for TaskPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
     }
 }
 
@@ -249,10 +260,9 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         return decision;
     }
 
-    let completed_hooks = plan
-        .tasks
-        .iter()
-        .filter(|t| t.is_hook() && live_exists(t) && phase_of(t).is_some_and(TaskPhase::completed));
+    let completed_hooks = plan.tasks.iter().filter(|t| {
+        t.is_hook() && live_exists(t) && phase_of(t).is_some_and(TaskPhase::is_completed)
+    });
     decision.remove_hook_finalizers = completed_hooks.map(SyncTask::result_key).collect();
     let hooks_to_delete = |policy| -> Vec<String> {
         plan.tasks
@@ -272,7 +282,7 @@ pub fn next_step(plan: &SyncPlan, progress: &Progress) -> Decision {
         .partition(|t| t.phase == SyncPhase::SyncFail);
     if others
         .iter()
-        .any(|t| phase_of(t).is_some_and(|p| p.completed() && p != TaskPhase::Succeeded))
+        .any(|t| phase_of(t).is_some_and(|p| p.is_completed() && p != TaskPhase::Succeeded))
     {
         let base = "one or more synchronization tasks completed unsuccessfully";
         decision.step = sync_fail_phase(
@@ -380,7 +390,7 @@ pub fn terminate(plan: &SyncPlan, progress: &Progress) -> Termination {
         };
         let live = progress.live.get(&task.key);
         match result.phase {
-            Some(phase) if phase.completed() && live.is_some() => {
+            Some(phase) if phase.is_completed() && live.is_some() => {
                 termination.remove_hook_finalizers.push(key);
             }
             Some(TaskPhase::Running) => {
@@ -531,7 +541,7 @@ fn sync_fail_phase(
     let phase_of = |t: &SyncTask| result_of(t).and_then(|r| r.phase);
     if sync_fail
         .iter()
-        .all(|t| phase_of(t).is_some_and(TaskPhase::completed))
+        .all(|t| phase_of(t).is_some_and(TaskPhase::is_completed))
     {
         let hooks_failed = sync_fail
             .iter()

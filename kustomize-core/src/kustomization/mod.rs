@@ -96,6 +96,11 @@ pub struct Kustomization {
     pub validators: Vec<String>,
     /// `buildMetadata` options (`originAnnotations`, `transformerAnnotations`, `managedByLabel`).
     pub build_metadata: Vec<String>,
+    /// The file sets a list or map field, even an empty one (`resources:
+    /// []`): Go keeps such a value non-nil, so kustomize does not call the
+    /// kustomization empty.
+    #[serde(skip)]
+    sets_collection: bool,
 }
 
 /// One `labels` entry.
@@ -207,8 +212,12 @@ impl Kustomization {
         }
         shape::canonicalize(&mut doc, &shape::KUSTOMIZATION)
             .map_err(|field| invalid(format!("invalid Kustomization: unknown field {field:?}")))?;
-        let k: Kustomization = serde_json::from_value(doc)
+        let sets_collection = doc
+            .as_object()
+            .is_some_and(|fields| fields.values().any(|v| v.is_array() || v.is_object()));
+        let mut k: Kustomization = serde_json::from_value(doc)
             .map_err(|e| invalid(format!("invalid Kustomization: {e}")))?;
+        k.sets_collection = sets_collection;
         Ok(k)
     }
 
@@ -332,6 +341,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("empty"), "{err}");
+        // A null list is unset (kubectl: "kustomization.yaml is empty") ...
+        assert!(parse("kind: Kustomization\nresources:\n").is_err());
+        // ... but an empty one is not (kubectl builds it to nothing).
+        let k = parse("kind: Kustomization\nresources: []\n").unwrap();
+        assert!(k.resources.is_empty());
+        assert!(parse("commonLabels: {}\n").is_ok());
     }
 
     #[test]

@@ -9,7 +9,8 @@ use super::serde_util::{self, is_false, is_zero};
 use super::spec::{ApplicationSource, Destination};
 use crate::diff::IgnoreDifference;
 use crate::health::{HealthStatus, HealthStatusCode};
-use crate::sync::{ResultCode, SyncPhase, TaskPhase};
+use crate::sync::TaskPhase;
+pub use crate::sync::execute::ResourceResult;
 
 /// `status`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -244,45 +245,6 @@ pub struct SyncOperationResult {
     /// `sources` (multi-source).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<ApplicationSource>,
-}
-
-/// `syncResult.resources[]`: the result of one task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourceResult {
-    /// `group`.
-    #[serde(default)]
-    pub group: String,
-    /// `version`.
-    #[serde(default)]
-    pub version: String,
-    /// `kind`.
-    #[serde(default)]
-    pub kind: String,
-    /// `namespace`.
-    #[serde(default)]
-    pub namespace: String,
-    /// `name`.
-    #[serde(default)]
-    pub name: String,
-    /// `status`: `Synced`, `SyncFailed`, `Pruned` or `PruneSkipped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<ResultCode>,
-    /// `message`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
-    /// `hookType` for hooks (`PreSync`, `Sync`, `PostSync`, `SyncFail`, `Skip`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hook_type: Option<String>,
-    /// `hookPhase` for hooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hook_phase: Option<TaskPhase>,
-    /// `syncPhase`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sync_phase: Option<SyncPhase>,
-    /// `images` of the resource.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub images: Vec<String>,
 }
 
 /// `status.history[]`: one deployment.

@@ -1,0 +1,97 @@
+//! The image updater inside the controller: every interval, each app with an
+//! `argocd-image-updater.argoproj.io/image-list` annotation gets one
+//! [`update_application`] pass; a change written back makes the app refresh
+//! at once, so the new image is deployed without waiting for the next poll.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use super::pass::REFRESH_ANNOTATION;
+use super::{Shared, application_gvk};
+use crate::cluster::{Cluster, EventType, ObjectRef, WriteOptions};
+use crate::image::updater::{UpdateOptions, UpdateReport, WriteBackResult, update_application};
+use crate::image::writeback::WriteOutcome;
+
+/// The annotation that opts an app into image updates.
+const IMAGE_LIST_ANNOTATION: &str = "argocd-image-updater.argoproj.io/image-list";
+
+/// Runs image-update passes over every annotated app every `interval`, forever.
+pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        let apps = shared
+            .cache
+            .list(&application_gvk(), Some(&shared.settings.namespace));
+        for app in apps.iter().filter(|a| {
+            a["metadata"]["annotations"][IMAGE_LIST_ANNOTATION]
+                .as_str()
+                .is_some_and(|v| !v.trim().is_empty())
+        }) {
+            update_one(shared, app, &options).await;
+        }
+    }
+}
+
+async fn update_one(shared: &Shared, app: &Value, options: &UpdateOptions) {
+    let name = app["metadata"]["name"].as_str().unwrap_or("").to_owned();
+    let report = match update_application(app, options).await {
+        Ok(report) => report,
+        Err(e) => {
+            warn!(app = %name, "image update: {e}");
+            let _ = shared
+                .events
+                .publish(app, EventType::Warning, "ImageUpdateFailed", &e.to_string())
+                .await;
+            return;
+        }
+    };
+    let changes = describe(&report);
+    match &report.write_back {
+        WriteBackResult::Git(WriteOutcome::Pushed { .. }) | WriteBackResult::Patched(_) => {
+            info!(app = %name, %changes, "images updated");
+            let _ = shared
+                .events
+                .publish(app, EventType::Normal, "ImagesUpdated", &changes)
+                .await;
+            request_refresh(shared, &name).await;
+        }
+        WriteBackResult::Failed(message) => {
+            warn!(app = %name, %message, "image write-back failed");
+            let _ = shared
+                .events
+                .publish(app, EventType::Warning, "ImageUpdateFailed", message)
+                .await;
+        }
+        WriteBackResult::Git(_) | WriteBackResult::Skipped => {}
+    }
+}
+
+/// `image old -> new` for each update, comma separated.
+fn describe(report: &UpdateReport) -> String {
+    report
+        .updates()
+        .map(|(image, from, to)| format!("{image} {from} -> {to}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Asks for a refresh the way users do: the refresh annotation (the next
+/// pass fetches Git at once).
+async fn request_refresh(shared: &Shared, name: &str) {
+    let target = ObjectRef {
+        gvk: application_gvk(),
+        namespace: shared.settings.namespace.clone(),
+        name: name.to_owned(),
+    };
+    let patch = json!({"metadata": {"annotations": {REFRESH_ANNOTATION: "normal"}}});
+    if let Err(e) = shared
+        .cluster
+        .merge_patch(&target, &patch, WriteOptions::default())
+        .await
+    {
+        warn!(app = %name, "requesting a refresh after the image update: {e}");
+    }
+}

@@ -1,0 +1,306 @@
+//! The Application controller: watches `Application` objects and the objects
+//! they manage, and reconciles each app — render its source, compare with
+//! the live objects, run the requested or automated sync, write the status.
+//!
+//! [`Controller::reconcile`] is one pass over one app; [`Controller::run`]
+//! drives passes from a work queue fed by watches and a resync timer. Live
+//! objects come from a [`LiveCache`] (watches, not a list per pass), Git
+//! through [`Sources`] (fetched at most once per resync period unless the
+//! app asks for a refresh).
+
+mod images;
+mod metrics;
+mod operation;
+mod pass;
+mod queue;
+mod status_write;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::broadcast::error::RecvError;
+use tracing::{debug, warn};
+
+use crate::app::{CompareSettings, Comparison};
+use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
+use crate::health::HealthRules;
+use crate::image::updater::UpdateOptions;
+use crate::source::Sources;
+use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
+
+pub use metrics::{AppInfoLabels, Metrics};
+pub use pass::PassOutcome;
+use queue::WorkQueue;
+
+/// The GVK of Argo CD Applications.
+pub fn application_gvk() -> Gvk {
+    Gvk::new("argoproj.io", "v1alpha1", "Application")
+}
+
+/// How the controller behaves.
+#[derive(Debug, Clone)]
+pub struct ControllerSettings {
+    /// The namespace whose Applications are reconciled (Argo CD's `argocd`).
+    pub namespace: String,
+    /// Where cache clones of repositories live.
+    pub repo_cache_dir: PathBuf,
+    /// Every app is reconciled, and its repository fetched, at least this
+    /// often (Argo CD's `timeout.reconciliation`, 120 s by default).
+    pub resync: Duration,
+    /// Minimum time between two self-heal syncs of one app (Argo CD: 5 s).
+    pub self_heal_timeout: Duration,
+    /// Pause between sync waves (Argo CD: 2 s).
+    pub wave_delay: Duration,
+    /// How often a running sync looks at the health of what it applied.
+    pub health_poll: Duration,
+    /// A sync operation running longer than this fails (`None`: no limit).
+    pub operation_timeout: Option<Duration>,
+    /// Apps reconciled at the same time.
+    pub workers: usize,
+    /// Health rules for live objects.
+    pub health_rules: Arc<HealthRules>,
+    /// How deployed objects are attributed to apps.
+    pub tracking: TrackingConfig,
+}
+
+impl ControllerSettings {
+    /// Argo CD's defaults for apps in `namespace`, cloning under `repo_cache_dir`.
+    pub fn new(namespace: &str, repo_cache_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            repo_cache_dir: repo_cache_dir.into(),
+            resync: Duration::from_secs(120),
+            self_heal_timeout: Duration::from_secs(5),
+            wave_delay: Duration::from_secs(2),
+            health_poll: Duration::from_secs(1),
+            operation_timeout: None,
+            workers: 4,
+            health_rules: Arc::new(HealthRules::default()),
+            tracking: TrackingConfig::default(),
+        }
+    }
+}
+
+/// Why a reconcile pass could not finish. Problems of the app itself
+/// (invalid spec, render errors, failed syncs) are not errors: they end up
+/// in the app's status and events.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReconcileError {
+    /// The API server refused or failed a request.
+    #[error("application {app}: {source}")]
+    Cluster {
+        /// `namespace/name` of the app.
+        app: String,
+        /// The cluster error.
+        #[source]
+        source: ClusterError,
+    },
+}
+
+/// The controller; clones share its caches and queue.
+#[derive(Clone)]
+pub struct Controller {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("namespace", &self.shared.settings.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) cluster: KubeCluster,
+    pub(crate) cache: LiveCache,
+    pub(crate) sources: Sources,
+    pub(crate) events: EventRecorder,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) settings: ControllerSettings,
+    pub(crate) queue: WorkQueue,
+    /// Comparison settings derived from `settings`.
+    pub(crate) compare: CompareSettings,
+    /// The app that last claimed each object, by (group, kind, namespace,
+    /// name): how a change (or deletion) of a managed object finds its app.
+    owners: Mutex<HashMap<ObjectKey, String>>,
+}
+
+/// An object's identity independent of its API version.
+type ObjectKey = (String, String, String, String);
+
+fn object_key(group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey {
+    (
+        group.to_owned(),
+        kind.to_owned(),
+        namespace.to_owned(),
+        name.to_owned(),
+    )
+}
+
+impl Shared {
+    /// Records the objects an app manages, replacing what it managed before.
+    pub(crate) fn remember_resources(&self, app: &str, comparison: &Comparison) {
+        let mut owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
+        owners.retain(|_, owner| owner != app);
+        for r in &comparison.resources {
+            owners.insert(
+                object_key(&r.group, &r.kind, &r.namespace, &r.name),
+                app.to_owned(),
+            );
+        }
+    }
+
+    fn owner_of(&self, object: &ObjectRef) -> Option<String> {
+        let key = object_key(
+            &object.gvk.group,
+            &object.gvk.kind,
+            &object.namespace,
+            &object.name,
+        );
+        self.owners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned()
+    }
+}
+
+impl Controller {
+    /// A controller talking to the cluster of `client`.
+    pub fn new(client: kube::Client, settings: ControllerSettings, metrics: Arc<Metrics>) -> Self {
+        let sources = Sources::new(settings.repo_cache_dir.clone(), settings.resync);
+        let compare = CompareSettings {
+            tracking: settings.tracking.clone(),
+            control_plane_namespace: settings.namespace.clone(),
+            ..CompareSettings::default()
+        };
+        Self {
+            shared: Arc::new(Shared {
+                cluster: KubeCluster::new(client.clone()),
+                cache: LiveCache::new(client.clone()),
+                sources,
+                events: EventRecorder::new(client, "gitops-controller"),
+                metrics,
+                settings,
+                queue: WorkQueue::default(),
+                compare,
+                owners: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The metrics this controller records.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
+    }
+
+    /// One reconcile pass over the app `name`.
+    pub async fn reconcile(&self, name: &str) -> Result<PassOutcome, ReconcileError> {
+        pass::reconcile(&self.shared, name).await
+    }
+
+    /// Runs the image updater over the annotated apps every `interval`
+    /// (Argo CD Image Updater's loop, in process), until dropped. Start it
+    /// next to [`Controller::run`]; it reads apps from the same cache.
+    pub async fn run_image_updates(&self, options: UpdateOptions, interval: Duration) {
+        images::run(&self.shared, options, interval).await;
+    }
+
+    /// Reconciles apps until `shutdown` completes: on every change of an
+    /// Application or of an object an app manages, and every resync period.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), ReconcileError> {
+        let shared = &self.shared;
+        let app_gvk = application_gvk();
+        let namespace = shared.settings.namespace.clone();
+        let mut changes = shared.cache.subscribe();
+        shared
+            .cache
+            .watch(&app_gvk)
+            .await
+            .map_err(|source| ReconcileError::Cluster {
+                app: format!("{namespace}/*"),
+                source,
+            })?;
+        let workers: Vec<_> = (0..shared.settings.workers.max(1))
+            .map(|_| tokio::spawn(worker(Arc::clone(shared))))
+            .collect();
+        let mut resync = tokio::time::interval(shared.settings.resync);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                _ = resync.tick() => {
+                    for app in shared.cache.list(&app_gvk, Some(&namespace)) {
+                        if let Some(name) = app["metadata"]["name"].as_str() {
+                            shared.queue.add(name);
+                        }
+                    }
+                }
+                change = changes.recv() => match change {
+                    Ok(object) => route_change(shared, &app_gvk, &object),
+                    Err(RecvError::Lagged(missed)) => {
+                        warn!(missed, "missed object changes; resyncing every app");
+                        resync.reset_immediately();
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+            }
+        }
+        for worker in workers {
+            worker.abort();
+        }
+        Ok(())
+    }
+}
+
+/// Queues the app an object change concerns: the Application itself, or the
+/// app that tracks the changed object.
+fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
+    if object.gvk == *app_gvk {
+        if object.namespace == shared.settings.namespace {
+            shared.queue.add(&object.name);
+        }
+        return;
+    }
+    if let Some(app) = shared.owner_of(object) {
+        debug!(%app, %object, "managed object changed");
+        shared.queue.add(&app);
+        return;
+    }
+    // A new object: attributed by its tracking label or annotation.
+    let Some(live) = shared.cache.get(object) else {
+        return;
+    };
+    if let Some(instance) = tracked_app_instance(&live, &shared.settings.tracking) {
+        // Instance names of apps in the controller's namespace are the app names.
+        let name = instance
+            .split_once('_')
+            .map_or(instance.as_str(), |(_, n)| n);
+        debug!(app = name, %object, "managed object changed");
+        shared.queue.add(name);
+    }
+}
+
+/// Takes apps off the queue and reconciles them, one at a time per worker.
+async fn worker(shared: Arc<Shared>) {
+    loop {
+        let name = shared.queue.next().await;
+        match pass::reconcile(&shared, &name).await {
+            Ok(outcome) => {
+                if let Some(after) = outcome.requeue_after {
+                    shared.queue.add_after(&name, after);
+                }
+            }
+            Err(e) => {
+                warn!(app = %name, error = %e, "reconcile failed; retrying");
+                shared.queue.add_after(&name, Duration::from_secs(5));
+            }
+        }
+        shared.queue.done(&name);
+    }
+}

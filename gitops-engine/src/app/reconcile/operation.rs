@@ -1,0 +1,262 @@
+//! Running a sync operation for an app: plan, execute, retry with backoff,
+//! and record the result, history and events.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tracing::{info, warn};
+
+use super::Shared;
+use super::pass;
+use super::status_write;
+use crate::app::{
+    Application, Comparison, Operation, OperationState, PlanContext, SyncOperationResult,
+    format_time, history_entry, plan_input, record_history,
+};
+use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
+use crate::source::{Refresh, Rendered};
+use crate::sync::execute::{ExecuteSettings, OperationPhase, SyncOutcome, execute};
+use crate::sync::retry::{AfterFailure, RetryStrategy};
+use crate::sync::{TaskPhase, plan};
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+/// A sync to run and who asked for it.
+#[derive(Debug, Clone)]
+pub(crate) struct OperationRequest {
+    pub(crate) operation: Operation,
+    pub(crate) automated: bool,
+}
+
+impl OperationRequest {
+    /// A sync requested through the app's `operation` field.
+    pub(crate) fn requested(operation: Operation) -> Self {
+        let automated = operation.initiated_by.automated;
+        Self {
+            operation,
+            automated,
+        }
+    }
+
+    /// A sync started by automated sync.
+    pub(crate) fn automated(operation: Operation) -> Self {
+        Self {
+            operation,
+            automated: true,
+        }
+    }
+}
+
+/// Runs the operation to its end, writing `status.operationState` when it
+/// starts, on every retry and when it ends.
+pub(crate) async fn run(
+    shared: &Shared,
+    app: &mut Application,
+    object: &mut Value,
+    request: OperationRequest,
+    rendered: &Rendered,
+    comparison: &Comparison,
+) -> Result<(), ClusterError> {
+    let started = now();
+    let op = request.operation;
+    let sync = op.sync.clone().unwrap_or_default();
+    let retry = op.retry.clone().or_else(|| {
+        app.spec
+            .sync_policy
+            .as_ref()
+            .and_then(|p| p.retry.clone())
+            .or_else(|| {
+                request
+                    .automated
+                    .then(|| RetryStrategy::for_automated_sync(None))
+            })
+    });
+    let retry = retry.unwrap_or_default();
+    app.status.operation_state = Some(OperationState {
+        operation: op.clone(),
+        phase: TaskPhase::Running,
+        message: String::new(),
+        sync_result: None,
+        started_at: format_time(started),
+        finished_at: None,
+        retry_count: 0,
+    });
+    status_write::write_status(shared, app, object, false).await?;
+    shared
+        .events
+        .publish(
+            &*object,
+            EventType::Normal,
+            "OperationStarted",
+            &format!(
+                "Initiated {}sync to {}",
+                if request.automated { "automated " } else { "" },
+                rendered.revision
+            ),
+        )
+        .await
+        .ok();
+
+    let settings = ExecuteSettings {
+        wave_delay: shared.settings.wave_delay,
+        poll_interval: shared.settings.health_poll,
+        timeout: shared.settings.operation_timeout,
+        ..ExecuteSettings::new(shared.settings.health_rules.clone())
+    };
+    let mut rendered = std::sync::Arc::new(rendered.clone());
+    let mut comparison = comparison.clone();
+    let mut retry_count = 0;
+    let outcome = loop {
+        let context = PlanContext {
+            tracking: shared.settings.tracking.clone(),
+            api_resources: None,
+            destination_namespace_exists: destination_namespace_exists(shared, app).await,
+            started_at_unix: started.as_second(),
+            prune_confirmed: false,
+        };
+        let input = plan_input(app, &comparison, &sync, &context);
+        let outcome = match plan(&input) {
+            Ok(plan) => execute(&shared.cluster, &plan, &settings, None).await,
+            Err(e) => SyncOutcome {
+                phase: OperationPhase::Error,
+                message: e.to_string(),
+                resources: Vec::new(),
+            },
+        };
+        record_result(app, &outcome, &rendered.revision, retry_count);
+        if outcome.phase != OperationPhase::Failed {
+            break outcome;
+        }
+        match retry.after_failure(&outcome.message, retry_count, false, now().as_second()) {
+            Ok(AfterFailure::Retry {
+                retry_count: next,
+                retry_at_unix,
+                message,
+            }) => {
+                warn!(app = %app.metadata.name, %message, "sync failed; retrying");
+                if let Some(state) = app.status.operation_state.as_mut() {
+                    state.phase = TaskPhase::Running;
+                    state.message = message;
+                    state.retry_count = next;
+                }
+                status_write::write_status(shared, app, object, false).await?;
+                let wait = retry_at_unix - now().as_second();
+                tokio::time::sleep(Duration::from_secs(u64::try_from(wait).unwrap_or(0))).await;
+                retry_count = next;
+                // Retry against what is live now (and, with `refresh`, the newest revision).
+                let refresh = if retry.refresh {
+                    Refresh::Force
+                } else {
+                    Refresh::Normal
+                };
+                let revision = (!retry.refresh).then(|| rendered.revision.clone());
+                if let Ok(newer) = pass::render(shared, app, revision.as_deref(), refresh).await {
+                    rendered = newer;
+                }
+                comparison = pass::compare_live(shared, app, &rendered).await?;
+            }
+            Ok(AfterFailure::GiveUp { message }) => {
+                if let Some(state) = app.status.operation_state.as_mut() {
+                    state.message = message;
+                }
+                break outcome;
+            }
+            Err(e) => {
+                if let Some(state) = app.status.operation_state.as_mut() {
+                    state.message = format!("{}; invalid retry settings: {e}", outcome.message);
+                }
+                break outcome;
+            }
+        }
+    };
+    finish(shared, app, object, &outcome, &rendered).await
+}
+
+/// Copies the executor's outcome into `status.operationState`.
+fn record_result(app: &mut Application, outcome: &SyncOutcome, revision: &str, retry_count: i64) {
+    let source = app.spec.source.clone();
+    if let Some(state) = app.status.operation_state.as_mut() {
+        state.phase = outcome.phase;
+        state.message = outcome.message.clone();
+        state.retry_count = retry_count;
+        state.sync_result = Some(SyncOperationResult {
+            resources: outcome.resources.clone(),
+            revision: revision.to_owned(),
+            source,
+            ..SyncOperationResult::default()
+        });
+    }
+}
+
+async fn finish(
+    shared: &Shared,
+    app: &mut Application,
+    object: &mut Value,
+    outcome: &SyncOutcome,
+    rendered: &Rendered,
+) -> Result<(), ClusterError> {
+    let finished = format_time(now());
+    let mut entry = None;
+    if let Some(state) = app.status.operation_state.as_mut() {
+        state.finished_at = Some(finished.clone());
+        entry = history_entry(state, &finished);
+    }
+    if let Some(entry) = entry {
+        let limit = app.spec.history_limit();
+        record_history(&mut app.status, entry, limit);
+    }
+    let succeeded = outcome.phase == OperationPhase::Succeeded;
+    status_write::write_status(shared, app, object, false).await?;
+    let message = app
+        .status
+        .operation_state
+        .as_ref()
+        .map(|s| s.message.clone())
+        .unwrap_or_default();
+    let (kind, phase) = if succeeded {
+        (EventType::Normal, "Succeeded")
+    } else {
+        (EventType::Warning, "Failed")
+    };
+    info!(app = %app.metadata.name, phase, %message, "sync finished");
+    shared
+        .events
+        .publish(
+            &*object,
+            kind,
+            "OperationCompleted",
+            &format!(
+                "Sync operation to {} {}: {message}",
+                rendered.revision,
+                phase.to_lowercase()
+            ),
+        )
+        .await
+        .ok();
+    shared.metrics.count_sync(
+        &app.metadata.namespace,
+        &app.metadata.name,
+        &app.spec.project,
+        phase,
+    );
+    Ok(())
+}
+
+/// Whether the app's destination namespace exists (for `CreateNamespace=true`).
+async fn destination_namespace_exists(shared: &Shared, app: &Application) -> bool {
+    let namespace = &app.spec.destination.namespace;
+    if namespace.is_empty() {
+        return true;
+    }
+    let object = ObjectRef {
+        gvk: Gvk::new("", "v1", "Namespace"),
+        namespace: String::new(),
+        name: namespace.clone(),
+    };
+    matches!(
+        crate::cluster::Cluster::get(&shared.cluster, &object).await,
+        Ok(Some(_))
+    )
+}

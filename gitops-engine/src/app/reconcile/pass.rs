@@ -1,0 +1,317 @@
+//! One reconcile pass over one app: read it, render its source, compare with
+//! the live objects, run a sync if one is requested or automated sync asks
+//! for one, and write the status.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tracing::{debug, info};
+
+use super::operation::{self, OperationRequest};
+use super::status_write;
+use super::{ReconcileError, Shared, application_gvk};
+use crate::app::conditions::{self, COMPARISON_ERROR, INVALID_SPEC_ERROR, SYNC_ERROR};
+use crate::app::{
+    AppError, Application, AutoSync, CompareInput, Comparison, SelfHealWait, SyncStatusCode,
+    auto_sync_with, compare, format_time,
+};
+use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
+use crate::source::{Refresh, RenderOptions, Rendered, SourceRequest};
+
+/// Annotation asking for a refresh (`normal` or `hard`) of an app.
+pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
+/// Annotation that makes the controller leave an app alone.
+const SKIP_RECONCILE_ANNOTATION: &str = "argocd.argoproj.io/skip-reconcile";
+/// Destinations the controller can deploy to: the cluster it runs in.
+const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
+const IN_CLUSTER_NAME: &str = "in-cluster";
+
+/// What a pass did, and when to look at the app again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassOutcome {
+    /// The app's sync status after the pass (`None` when the app is gone or
+    /// was skipped).
+    pub sync_status: Option<SyncStatusCode>,
+    /// A sync operation ran in this pass.
+    pub synced: bool,
+    /// Reconcile again after this delay (a sync just ran, a self-heal is
+    /// due, or a retry waits).
+    pub requeue_after: Option<Duration>,
+}
+
+/// Reconciles the app `name` once.
+pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome, ReconcileError> {
+    let started = Instant::now();
+    let namespace = shared.settings.namespace.clone();
+    let app_ref = ObjectRef {
+        gvk: application_gvk(),
+        namespace: namespace.clone(),
+        name: name.to_owned(),
+    };
+    let cluster_err = |source| ReconcileError::Cluster {
+        app: format!("{namespace}/{name}"),
+        source,
+    };
+    let Some(mut object) = crate::cluster::Cluster::get(&shared.cluster, &app_ref)
+        .await
+        .map_err(cluster_err)?
+    else {
+        shared.metrics.forget_app(&namespace, name);
+        return Ok(PassOutcome::default());
+    };
+    if annotation(&object, SKIP_RECONCILE_ANNOTATION) == Some("true") {
+        debug!(app = name, "skip-reconcile is set");
+        return Ok(PassOutcome::default());
+    }
+    let outcome = match Application::from_value(&object) {
+        Ok(app) => reconcile_app(shared, app, &mut object).await,
+        Err(e) => invalid_spec(shared, &object, &e).await,
+    }
+    .map_err(cluster_err)?;
+    shared
+        .metrics
+        .observe_reconcile(&namespace, started.elapsed());
+    Ok(outcome)
+}
+
+fn annotation<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+    object["metadata"]["annotations"][key].as_str()
+}
+
+/// Records an unreadable spec as an `InvalidSpecError` condition.
+async fn invalid_spec(
+    shared: &Shared,
+    object: &Value,
+    error: &AppError,
+) -> Result<PassOutcome, ClusterError> {
+    let mut status = object.get("status").cloned().unwrap_or(Value::Null);
+    status_write::set_raw_condition(&mut status, INVALID_SPEC_ERROR, &error.to_string());
+    status_write::write_raw_status(shared, object, status).await?;
+    Ok(PassOutcome {
+        sync_status: Some(SyncStatusCode::Unknown),
+        ..PassOutcome::default()
+    })
+}
+
+/// Why an app's spec cannot be reconciled by this controller.
+fn unsupported(app: &Application) -> Option<String> {
+    if app.spec.is_multi_source() {
+        return Some("multi-source applications (spec.sources) are not supported".to_owned());
+    }
+    let source = app.spec.source.as_ref()?;
+    if !source.chart.is_empty() || source.helm.is_some() || source.plugin.is_some() {
+        return Some(
+            "only Kustomize and plain-directory sources are supported (spec.source.chart/helm/plugin is set)"
+                .to_owned(),
+        );
+    }
+    let dest = &app.spec.destination;
+    let in_cluster = (dest.server.is_empty() || dest.server == IN_CLUSTER_SERVER)
+        && (dest.name.is_empty() || dest.name == IN_CLUSTER_NAME);
+    (!in_cluster).then(|| {
+        format!(
+            "destination cluster '{}' is not configured: only the in-cluster destination ({IN_CLUSTER_SERVER}) is supported",
+            if dest.name.is_empty() { &dest.server } else { &dest.name }
+        )
+    })
+}
+
+async fn reconcile_app(
+    shared: &Shared,
+    mut app: Application,
+    object: &mut Value,
+) -> Result<PassOutcome, ClusterError> {
+    let name = app.metadata.name.clone();
+    let now_time = jiff::Timestamp::now();
+    let now = format_time(now_time);
+    if app.spec.source.is_none() && !app.spec.is_multi_source() {
+        return record_spec_problem(shared, app, object, "spec.source is required").await;
+    }
+    if let Some(problem) = unsupported(&app) {
+        return record_spec_problem(shared, app, object, &problem).await;
+    }
+    conditions::clear(&mut app.status.conditions, INVALID_SPEC_ERROR);
+
+    let refresh = match annotation(object, REFRESH_ANNOTATION) {
+        Some(_) => Refresh::Force,
+        None if app.operation.is_some() => Refresh::Force,
+        None => Refresh::Normal,
+    };
+    let requested_revision = app
+        .operation
+        .as_ref()
+        .and_then(|op| op.sync.as_ref())
+        .map(|s| s.revision.clone())
+        .filter(|r| !r.is_empty());
+    let rendered = match render(shared, &app, requested_revision.as_deref(), refresh).await {
+        Ok(rendered) => rendered,
+        Err(message) => {
+            conditions::set(&mut app.status.conditions, COMPARISON_ERROR, &message, &now);
+            app.status.sync.status = SyncStatusCode::Unknown;
+            app.status.reconciled_at = Some(now.clone());
+            shared
+                .events
+                .publish(&*object, EventType::Warning, "ComparisonError", &message)
+                .await
+                .ok();
+            status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
+            report(shared, &app);
+            return Ok(PassOutcome {
+                sync_status: Some(SyncStatusCode::Unknown),
+                ..PassOutcome::default()
+            });
+        }
+    };
+    let comparison = compare_live(shared, &app, &rendered).await?;
+    // Also replaces an earlier ComparisonError with this comparison's conditions.
+    comparison.write_status(&mut app, &now);
+    shared.remember_resources(&name, &comparison);
+
+    let mut outcome = PassOutcome::default();
+    let request = match app.operation.take() {
+        Some(op) => Some(OperationRequest::requested(op)),
+        None => {
+            let self_heal = SelfHealWait::Timeout(shared.settings.self_heal_timeout);
+            match auto_sync_with(&app, &comparison, &rendered.revision, now_time, &self_heal) {
+                AutoSync::Sync(op) => {
+                    conditions::clear(&mut app.status.conditions, SYNC_ERROR);
+                    Some(OperationRequest::automated(*op))
+                }
+                AutoSync::Later { after, reason } => {
+                    debug!(app = %name, %reason, "automated sync later");
+                    outcome.requeue_after = Some(after);
+                    None
+                }
+                AutoSync::Refused(condition) => {
+                    conditions::replace_types(
+                        &mut app.status.conditions,
+                        &[SYNC_ERROR],
+                        &[condition],
+                        &now,
+                    );
+                    None
+                }
+                AutoSync::Skip(reason) => {
+                    debug!(app = %name, %reason, "no automated sync");
+                    None
+                }
+            }
+        }
+    };
+    if let Some(request) = request {
+        info!(app = %name, revision = %rendered.revision, automated = request.automated, "sync starting");
+        operation::run(shared, &mut app, object, request, &rendered, &comparison).await?;
+        outcome.synced = true;
+        // Look again once what was applied has had time to settle.
+        outcome.requeue_after = Some(shared.settings.health_poll);
+    } else {
+        status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
+    }
+    outcome.sync_status = Some(app.status.sync.status);
+    report(shared, &app);
+    Ok(outcome)
+}
+
+async fn record_spec_problem(
+    shared: &Shared,
+    mut app: Application,
+    object: &mut Value,
+    problem: &str,
+) -> Result<PassOutcome, ClusterError> {
+    conditions::set(
+        &mut app.status.conditions,
+        INVALID_SPEC_ERROR,
+        problem,
+        &format_time(jiff::Timestamp::now()),
+    );
+    app.status.sync.status = SyncStatusCode::Unknown;
+    status_write::write_status(shared, &app, object, false).await?;
+    report(shared, &app);
+    Ok(PassOutcome {
+        sync_status: Some(SyncStatusCode::Unknown),
+        ..PassOutcome::default()
+    })
+}
+
+/// Renders the app's source at `revision` (default: its target revision).
+/// Errors come back as the condition message.
+pub(crate) async fn render(
+    shared: &Shared,
+    app: &Application,
+    revision: Option<&str>,
+    refresh: Refresh,
+) -> Result<std::sync::Arc<Rendered>, String> {
+    let Some(source) = app.spec.source.as_ref() else {
+        return Err("spec.source is required".to_owned());
+    };
+    let request = SourceRequest {
+        repo_url: source.repo_url.clone(),
+        revision: revision.unwrap_or(&source.target_revision).to_owned(),
+        path: source.path.clone(),
+        options: RenderOptions {
+            directory: source.directory.clone().unwrap_or_default(),
+            kustomize: source.kustomize.clone().unwrap_or_default(),
+            app_name: Some(app.metadata.name.clone()),
+            ..RenderOptions::default()
+        },
+    };
+    let result = shared.sources.render(&request, refresh).await;
+    shared
+        .metrics
+        .count_render(&source.repo_url, result.is_ok());
+    result.map_err(|e| format!("Failed to load target state: {e}"))
+}
+
+/// Compares the rendering with the live objects of the kinds involved (the
+/// rendered kinds and those the app managed before).
+pub(crate) async fn compare_live(
+    shared: &Shared,
+    app: &Application,
+    rendered: &Rendered,
+) -> Result<Comparison, ClusterError> {
+    let mut kinds: BTreeSet<Gvk> = rendered.objects.iter().filter_map(Gvk::of).collect();
+    for resource in &app.status.resources {
+        kinds.insert(Gvk::new(&resource.group, &resource.version, &resource.kind));
+    }
+    let mut live = Vec::new();
+    for gvk in &kinds {
+        match shared.cache.watch(gvk).await {
+            Ok(()) => live.extend(shared.cache.list(gvk, None)),
+            // A kind the server does not serve (yet: its CRD may come with
+            // this sync) has no live objects; the sync reports it.
+            Err(ClusterError::UnknownKind(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(compare(&CompareInput {
+        app,
+        revision: &rendered.revision,
+        desired: &rendered.objects,
+        live: &live,
+        health_rules: &shared.settings.health_rules,
+        settings: &shared.compare,
+        api_resources: None,
+    }))
+}
+
+/// Publishes the app's state as metrics.
+fn report(shared: &Shared, app: &Application) {
+    let source = app.spec.source.as_ref();
+    shared.metrics.set_app_info(super::AppInfoLabels {
+        name: app.metadata.name.clone(),
+        namespace: app.metadata.namespace.clone(),
+        project: app.spec.project.clone(),
+        repo: source.map(|s| s.repo_url.clone()).unwrap_or_default(),
+        dest_server: app.spec.destination.server.clone(),
+        dest_namespace: app.spec.destination.namespace.clone(),
+        sync_status: app.status.sync.status.as_str().to_owned(),
+        health_status: app
+            .status
+            .health
+            .as_ref()
+            .map(|h| h.status.to_string())
+            .unwrap_or_else(|| "Unknown".to_owned()),
+        autosync_enabled: app.spec.automated().is_some().to_string(),
+    });
+}

@@ -1,0 +1,170 @@
+//! Per-resource results in the shape of Argo CD's
+//! `status.operationState.syncResult.resources[]`, kept in the order each resource first
+//! got a result (notes §2.11).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::sync::{ResultCode, SyncPhase, SyncTask, TaskPhase, TaskResult};
+
+/// The result of one task, as Argo CD reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceResult {
+    /// API group; empty for the core group.
+    #[serde(default)]
+    pub group: String,
+    /// API version inside the group.
+    #[serde(default)]
+    pub version: String,
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Namespace; empty for cluster-scoped objects.
+    #[serde(default)]
+    pub namespace: String,
+    /// `metadata.name`.
+    #[serde(default)]
+    pub name: String,
+    /// `Synced`, `SyncFailed`, `Pruned` or `PruneSkipped`.
+    pub status: ResultCode,
+    /// What happened (e.g. `deployment.apps/web created`, `pruned`, the server's error).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// For hooks, the phase the hook runs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_type: Option<String>,
+    /// Phase of the task (set for plain resources too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook_phase: Option<TaskPhase>,
+    /// Phase of the sync the task ran in.
+    #[serde(default)]
+    pub sync_phase: SyncPhase,
+    /// Container images of the object written (`spec.containers`,
+    /// `spec.template.spec.containers`, `spec.jobTemplate.spec.template.spec.containers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+}
+
+impl ResourceResult {
+    fn new(task: &SyncTask, status: ResultCode) -> Self {
+        let version = task
+            .api_version
+            .rsplit_once('/')
+            .map_or(task.api_version.as_str(), |(_, v)| v);
+        ResourceResult {
+            group: task.key.group.clone(),
+            version: version.to_owned(),
+            kind: task.key.kind.clone(),
+            namespace: task.key.namespace.clone(),
+            name: task.key.name.clone(),
+            status,
+            message: String::new(),
+            hook_type: task.is_hook().then(|| task.phase.as_str().to_owned()),
+            hook_phase: None,
+            sync_phase: task.phase,
+            images: task.target.as_ref().map(images).unwrap_or_default(),
+        }
+    }
+}
+
+/// Container images named by an object's pod template(s).
+fn images(obj: &Value) -> Vec<String> {
+    [
+        "/spec/containers",
+        "/spec/template/spec/containers",
+        "/spec/jobTemplate/spec/template/spec/containers",
+    ]
+    .iter()
+    .filter_map(|path| obj.pointer(path).and_then(Value::as_array))
+    .flatten()
+    .filter_map(|c| c.get("image").and_then(Value::as_str))
+    .map(str::to_owned)
+    .collect()
+}
+
+/// Results by task result key, in the order they were first recorded.
+#[derive(Debug, Default)]
+pub(super) struct Results {
+    order: Vec<String>,
+    by_key: BTreeMap<String, ResourceResult>,
+}
+
+impl Results {
+    /// Records a result for `task` (see [`Results::set`]).
+    pub(super) fn record(
+        &mut self,
+        task: &SyncTask,
+        status: ResultCode,
+        phase: TaskPhase,
+        message: &str,
+    ) {
+        self.set(task, status, Some(phase), message);
+    }
+
+    /// Sets the result of `task`; a later result keeps the first one's position, and an
+    /// empty message does not replace an earlier one.
+    pub(super) fn set(
+        &mut self,
+        task: &SyncTask,
+        status: ResultCode,
+        phase: Option<TaskPhase>,
+        message: &str,
+    ) {
+        let key = task.result_key();
+        let entry = self.by_key.entry(key.clone()).or_insert_with(|| {
+            self.order.push(key);
+            ResourceResult::new(task, status)
+        });
+        entry.status = status;
+        entry.hook_phase = phase;
+        if !message.is_empty() {
+            entry.message = message.to_owned();
+        }
+    }
+
+    /// Applies a result computed by the decision functions (`next_step`, `terminate`).
+    pub(super) fn update(&mut self, task: &SyncTask, result: &TaskResult) {
+        let status = result
+            .status
+            .or_else(|| self.by_key.get(&task.result_key()).map(|r| r.status))
+            .unwrap_or(ResultCode::SyncFailed);
+        self.set(task, status, result.phase, &result.message);
+    }
+
+    /// The phase recorded for a task, if any.
+    pub(super) fn phase(&self, result_key: &str) -> Option<TaskPhase> {
+        self.by_key.get(result_key).and_then(|r| r.hook_phase)
+    }
+
+    /// The status recorded for a task, if any.
+    pub(super) fn status(&self, result_key: &str) -> Option<ResultCode> {
+        self.by_key.get(result_key).map(|r| r.status)
+    }
+
+    /// The results as the decision functions read them.
+    pub(super) fn task_results(&self) -> BTreeMap<String, TaskResult> {
+        self.by_key
+            .iter()
+            .map(|(key, r)| {
+                let result = TaskResult {
+                    status: Some(r.status),
+                    phase: r.hook_phase,
+                    message: r.message.clone(),
+                };
+                (key.clone(), result)
+            })
+            .collect()
+    }
+
+    /// The results in report order.
+    pub(super) fn resources(&self) -> Vec<ResourceResult> {
+        self.order
+            .iter()
+            .filter_map(|key| self.by_key.get(key))
+            .cloned()
+            .collect()
+    }
+}

@@ -1,0 +1,404 @@
+//! End to end: a Git repository in a temp dir, the API server emulator and
+//! the controller. Each test is one scenario an Argo CD user relies on.
+
+mod controller_support;
+
+use std::time::Duration;
+
+use controller_support::{
+    Env, app_ref, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm, summary,
+    web_deployment,
+};
+use gitops_engine::app::{Application, rollback_operation};
+use gitops_engine::cluster::Cluster;
+use serde_json::{Value, json};
+
+fn automated(prune: bool, self_heal: bool) -> Value {
+    json!({
+        "automated": {"prune": prune, "selfHeal": self_heal},
+        "syncOptions": ["CreateNamespace=true"],
+        "retry": {"limit": 2, "backoff": {"duration": "1s", "factor": 1, "maxDuration": "1s"}},
+    })
+}
+
+/// A repository with `app/` = web Deployment (nginx:1.0) + settings ConfigMap.
+fn seed(env: &Env, value: &str, tag: &str) -> String {
+    env.up
+        .write("app/deployment.yaml", &deployment_yaml("nginx"));
+    env.up.write("app/settings.yaml", &config_map_yaml(value));
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["deployment.yaml", "settings.yaml"], Some(tag)),
+    );
+    env.up.commit(&format!("settings {value}, nginx {tag}"))
+}
+
+fn history_revisions(app: &Value) -> Vec<String> {
+    app["status"]["history"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .map(|e| e["revision"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_commit_deploys() {
+    let env = Env::start().await;
+    let first = seed(&env, "one", "1.0");
+    env.create(&env.application("guestbook", "app", automated(true, false)))
+        .await;
+
+    let app = env
+        .wait_for_app("first sync, Synced and Healthy", "guestbook", |a| {
+            summary(a) == ("Synced".into(), "Healthy".into(), 1)
+        })
+        .await;
+    assert_eq!(history_revisions(&app), vec![first.clone()]);
+    assert_eq!(app["status"]["sync"]["revision"], first.as_str());
+    let cm = env.get(&settings_cm()).await.expect("ConfigMap deployed");
+    assert_eq!(cm["data"]["value"], "one");
+
+    env.up.write("app/settings.yaml", &config_map_yaml("two"));
+    let second = env.up.commit("settings two");
+    env.wait_for_object("the new value live", "guestbook", &settings_cm(), |cm| {
+        cm["data"]["value"] == "two"
+    })
+    .await;
+    let app = env
+        .wait_for_app("second history entry", "guestbook", |a| {
+            summary(a) == ("Synced".into(), "Healthy".into(), 2)
+        })
+        .await;
+    assert_eq!(history_revisions(&app), vec![first, second.clone()]);
+    assert_eq!(app["status"]["history"][1]["id"], 1, "ids count up from 0");
+    assert_eq!(
+        app["status"]["operationState"]["syncResult"]["revision"],
+        second.as_str()
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_tag_change_rolls_out() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    env.create(&env.application("web", "app", automated(true, false)))
+        .await;
+    env.wait_for_object("nginx:1.0 deployed", "web", &web_deployment(), |d| {
+        d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.0"
+    })
+    .await;
+
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["deployment.yaml", "settings.yaml"], Some("1.1")),
+    );
+    env.up.commit("nginx 1.1");
+    env.wait_for_object("nginx:1.1 rolled out", "web", &web_deployment(), |d| {
+        d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.1"
+            && d["status"]["updatedReplicas"] == 2
+            && d["status"]["observedGeneration"] == d["metadata"]["generation"]
+    })
+    .await;
+    let app = env
+        .wait_for_app("Healthy on the new image", "web", |a| {
+            summary(a).0 == "Synced" && summary(a).1 == "Healthy"
+        })
+        .await;
+    let images = app["status"]["summary"]["images"].clone();
+    assert_eq!(images, json!(["nginx:1.1"]));
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removed_resource_is_pruned_only_with_prune() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    env.create(&env.application("shop", "app", automated(false, false)))
+        .await;
+    env.wait_for_app("first sync", "shop", |a| summary(a).0 == "Synced")
+        .await;
+
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["deployment.yaml"], Some("1.0")),
+    );
+    env.up.commit("drop the ConfigMap");
+    let app = env
+        .wait_for_app(
+            "OutOfSync with the ConfigMap requiring pruning",
+            "shop",
+            |a| {
+                a["status"]["resources"].as_array().is_some_and(|rs| {
+                    rs.iter()
+                        .any(|r| r["kind"] == "ConfigMap" && r["requiresPruning"] == true)
+                })
+            },
+        )
+        .await;
+    assert_eq!(summary(&app).0, "OutOfSync");
+    // Give automated sync time to (wrongly) prune, then check it did not.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        env.get(&settings_cm()).await.is_some(),
+        "without prune the ConfigMap stays"
+    );
+
+    env.patch(
+        &app_ref("shop"),
+        json!({"spec": {"syncPolicy": {"automated": {"prune": true}}}}),
+    )
+    .await;
+    env.wait_for("the ConfigMap pruned", "shop", || async {
+        env.get(&settings_cm()).await.is_none().then_some(())
+    })
+    .await;
+    env.wait_for_app("Synced after pruning", "shop", |a| summary(a).0 == "Synced")
+        .await;
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_kubectl_edit_is_reverted_with_self_heal() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    env.create(&env.application("healer", "app", automated(true, true)))
+        .await;
+    env.wait_for_app("first sync", "healer", |a| summary(a).0 == "Synced")
+        .await;
+
+    env.patch(&settings_cm(), json!({"data": {"value": "edited by hand"}}))
+        .await;
+    env.wait_for_object("the edit reverted", "healer", &settings_cm(), |cm| {
+        cm["data"]["value"] == "one"
+    })
+    .await;
+
+    env.cluster
+        .delete(
+            &settings_cm(),
+            gitops_engine::cluster::Propagation::Background,
+            Default::default(),
+        )
+        .await
+        .expect("delete");
+    env.wait_for_object(
+        "the deleted object recreated",
+        "healer",
+        &settings_cm(),
+        |_| true,
+    )
+    .await;
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_edit_stays_without_self_heal() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    env.create(&env.application("noheal", "app", automated(true, false)))
+        .await;
+    env.wait_for_app("first sync", "noheal", |a| summary(a).0 == "Synced")
+        .await;
+    env.patch(&settings_cm(), json!({"data": {"value": "edited by hand"}}))
+        .await;
+    env.wait_for_app("OutOfSync after the edit", "noheal", |a| {
+        summary(a).0 == "OutOfSync"
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cm = env.get(&settings_cm()).await.expect("exists");
+    assert_eq!(
+        cm["data"]["value"], "edited by hand",
+        "automated sync runs once per revision; without selfHeal drift stays"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waves_are_ordered_and_wait_for_health() {
+    // Workloads take a second to become healthy: wave 1 must wait for it.
+    let env = Env::start_with_status_delay(Duration::from_millis(1000)).await;
+    let wave = |n: i64, yaml: String| {
+        yaml.replacen(
+            "metadata:\n",
+            &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
+            1,
+        )
+    };
+    env.up.write(
+        "app/deployment.yaml",
+        &wave(0, deployment_yaml("nginx:1.0")),
+    );
+    env.up.write(
+        "app/settings.yaml",
+        &wave(1, config_map_yaml("after the deployment")),
+    );
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["settings.yaml", "deployment.yaml"], None),
+    );
+    env.up.commit("two waves");
+    env.create(&env.application("waves", "app", automated(true, false)))
+        .await;
+
+    // While the Deployment is progressing, wave 1 has not been applied.
+    let deployment = env
+        .wait_for_object("wave 0 applied", "waves", &web_deployment(), |_| true)
+        .await;
+    let ready_before = deployment["status"]["readyReplicas"] == 2;
+    assert!(
+        !ready_before,
+        "the emulator needs a second to settle the rollout"
+    );
+    assert!(
+        env.get(&settings_cm()).await.is_none(),
+        "wave 1 must wait for wave 0 to be healthy"
+    );
+    let cm = env
+        .wait_for_object("wave 1 applied", "waves", &settings_cm(), |_| true)
+        .await;
+    let deployment = env.get(&web_deployment()).await.expect("deployment");
+    assert_eq!(
+        deployment["status"]["readyReplicas"], 2,
+        "wave 1 ran after wave 0 became healthy"
+    );
+    assert_eq!(cm["data"]["value"], "after the deployment");
+    let app = env
+        .wait_for_app("operation finished", "waves", |a| {
+            a["status"]["operationState"]["phase"] == "Succeeded"
+        })
+        .await;
+    let results = app["status"]["operationState"]["syncResult"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let kinds: Vec<&str> = results.iter().filter_map(|r| r["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["Namespace", "Deployment", "ConfigMap"],
+        "CreateNamespace first, then the waves in order"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_apply_is_retried_then_reported() {
+    let env = Env::start().await;
+    // A kind the cluster does not serve: every attempt fails.
+    env.up.write(
+        "app/widget.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n",
+    );
+    env.up.write("app/settings.yaml", &config_map_yaml("one"));
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["settings.yaml", "widget.yaml"], None),
+    );
+    env.up.commit("a widget");
+    env.create(&env.application("broken", "app", automated(true, false)))
+        .await;
+    let app = env
+        .wait_for_app("the operation to fail after its retries", "broken", |a| {
+            a["status"]["operationState"]["phase"] == "Failed"
+                && a["status"]["operationState"]["finishedAt"].is_string()
+        })
+        .await;
+    let state = &app["status"]["operationState"];
+    assert_eq!(state["retryCount"], 2, "{state}");
+    let message = state["message"].as_str().unwrap_or("");
+    assert!(message.contains("retried 2 times"), "{message}");
+    let widget = state["syncResult"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["kind"] == "Widget"))
+        .cloned()
+        .unwrap_or_else(|| panic!("a result for the Widget: {state}"));
+    assert_eq!(widget["status"], "SyncFailed", "{widget}");
+    assert!(
+        widget["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("example.com"),
+        "the result names what the server refused: {widget}"
+    );
+    assert!(
+        env.get(&settings_cm()).await.is_none(),
+        "nothing is half-applied when the dry-run fails: {state}"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_render_never_prunes_everything_without_allow_empty() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    env.create(&env.application("keep", "app", automated(true, false)))
+        .await;
+    env.wait_for_app("first sync", "keep", |a| summary(a).0 == "Synced")
+        .await;
+    env.up
+        .write("app/kustomization.yaml", &kustomization_yaml(&[], None));
+    env.up.commit("everything removed");
+    env.wait_for_app("OutOfSync on the empty commit", "keep", |a| {
+        summary(a).0 == "OutOfSync"
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(env.get(&settings_cm()).await.is_some());
+    assert!(env.get(&web_deployment()).await.is_some());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_syncs_a_history_revision() {
+    let env = Env::start().await;
+    let first = seed(&env, "one", "1.0");
+    let manual = json!({"syncOptions": ["CreateNamespace=true"]});
+    env.create(&env.application("rb", "app", manual)).await;
+    env.wait_for_app("OutOfSync before any sync", "rb", |a| {
+        summary(a).0 == "OutOfSync"
+    })
+    .await;
+    let sync =
+        json!({"operation": {"sync": {"revision": "main"}, "initiatedBy": {"username": "tester"}}});
+    env.patch(&app_ref("rb"), sync.clone()).await;
+    env.wait_for_app("first manual sync", "rb", |a| summary(a).2 == 1)
+        .await;
+
+    env.up.write("app/settings.yaml", &config_map_yaml("two"));
+    let second = env.up.commit("two");
+    env.patch(&app_ref("rb"), sync).await;
+    let app = env
+        .wait_for_app("second manual sync", "rb", |a| summary(a).2 == 2)
+        .await;
+    assert_eq!(history_revisions(&app), vec![first.clone(), second]);
+    assert_eq!(
+        env.get(&settings_cm()).await.expect("cm")["data"]["value"],
+        "two"
+    );
+
+    let parsed = Application::from_value(&app).expect("app");
+    let rollback = rollback_operation(&parsed, 0).expect("rollback to id 0");
+    env.patch(&app_ref("rb"), json!({"operation": rollback}))
+        .await;
+    env.wait_for_object(
+        "the first revision live again",
+        "rb",
+        &settings_cm(),
+        |cm| cm["data"]["value"] == "one",
+    )
+    .await;
+    let app = env
+        .wait_for_app("rollback recorded", "rb", |a| summary(a).2 == 3)
+        .await;
+    assert_eq!(history_revisions(&app)[2], first);
+    assert_eq!(
+        summary(&app).0,
+        "OutOfSync",
+        "after a rollback the app differs from its target revision"
+    );
+    env.stop().await;
+}

@@ -1,0 +1,242 @@
+//! Shared by the image write-back tests (also the `gitops` CLI tests):
+//! Debian's `docker-registry` on 127.0.0.1 with temporary storage, started
+//! as `image_registry_real.rs` does, and a bare Git remote with an app.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+const BINARY: &str = "/usr/bin/docker-registry";
+
+/// A `docker-registry serve` child process; killed (by its own handle) on drop.
+pub struct Registry {
+    child: Child,
+    /// `127.0.0.1:<port>`.
+    pub addr: String,
+    _dir: TempDir,
+}
+
+impl Registry {
+    /// Starts an anonymous registry, or `None` (with a note) when the
+    /// binary is not installed.
+    pub async fn start(test: &str) -> Option<Self> {
+        if !Path::new(BINARY).exists() {
+            eprintln!("SKIP {test}: {BINARY} not installed (apt-get install docker-registry)");
+            return None;
+        }
+        let dir = TempDir::new().expect("tempdir");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .expect("write config");
+        let child = Command::new(BINARY)
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn docker-registry");
+        let registry = Self {
+            child,
+            addr,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(r) = http.get(format!("{}/v2/", registry.url())).send().await
+                && r.status().as_u16() == 200
+            {
+                return Some(registry);
+            }
+            assert!(Instant::now() < deadline, "docker-registry not ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Pushes a small single-layer image as `repo:tag`.
+    pub async fn push(&self, repo: &str, tag: &str) {
+        let http = reqwest::Client::new();
+        let blob = |bytes: Vec<u8>| {
+            let http = http.clone();
+            let base = self.url();
+            async move {
+                let digest = format!("sha256:{:x}", Sha256::digest(&bytes));
+                let size = bytes.len();
+                let started = http
+                    .post(format!("{base}/v2/{repo}/blobs/uploads/"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(started.status(), 202, "start upload");
+                let location = started.headers()["location"].to_str().unwrap().to_owned();
+                let location = if location.starts_with("http") {
+                    location
+                } else {
+                    format!("{base}{location}")
+                };
+                let sep = if location.contains('?') { '&' } else { '?' };
+                let done = http
+                    .put(format!("{location}{sep}digest={digest}"))
+                    .header("content-type", "application/octet-stream")
+                    .body(bytes)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(done.status(), 201, "finish upload");
+                (digest, size)
+            }
+        };
+        let (layer, layer_size) = blob(format!("layer of {repo}:{tag}").into_bytes()).await;
+        let config = json!({"architecture": "amd64", "os": "linux",
+            "created": "2024-01-01T00:00:00Z", "rootfs": {"type": "layers", "diff_ids": [layer]}});
+        let (config, config_size) = blob(serde_json::to_vec(&config).unwrap()).await;
+        let media = "application/vnd.docker.distribution.manifest.v2+json";
+        let manifest = json!({"schemaVersion": 2, "mediaType": media,
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": config_size, "digest": config},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": layer_size, "digest": layer}]});
+        let put = http
+            .put(format!("{}/v2/{repo}/manifests/{tag}", self.url()))
+            .header("content-type", media)
+            .body(serde_json::to_vec(&manifest).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), 201, "put manifest {repo}:{tag}");
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `git` in `dir` with a fixed identity and no user config; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A bare remote (branch `main`) holding `apps/web`: a Deployment running
+/// `image` and a kustomization listing it.
+pub struct AppRemote {
+    /// Keeps the directories alive.
+    pub tmp: TempDir,
+    /// The bare repository.
+    pub bare: PathBuf,
+}
+
+impl AppRemote {
+    /// Seeds the remote.
+    pub fn new(image: &str) -> Self {
+        let tmp = TempDir::new().unwrap();
+        let bare = tmp.path().join("remote.git");
+        std::fs::create_dir_all(&bare).unwrap();
+        git(&bare, &["init", "-q", "--bare"]);
+        let seed = tmp.path().join("seed");
+        std::fs::create_dir_all(seed.join("apps/web")).unwrap();
+        git(&seed, &["init", "-q"]);
+        std::fs::write(
+            seed.join("apps/web/deployment.yaml"),
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: {image}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            seed.join("apps/web/kustomization.yaml"),
+            "resources:\n- deployment.yaml\n",
+        )
+        .unwrap();
+        git(&seed, &["add", "-A"]);
+        git(&seed, &["commit", "-q", "-m", "seed"]);
+        git(&seed, &["push", "-q", bare.to_str().unwrap(), "main"]);
+        Self { tmp, bare }
+    }
+
+    /// The remote as a `file://` URL.
+    pub fn url(&self) -> String {
+        format!("file://{}", self.bare.display())
+    }
+
+    /// A fresh directory inside the temporary directory.
+    pub fn dir(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+}
+
+/// An API server emulator holding namespace `argocd` and the Application
+/// object `app`, with a client for it.
+pub async fn emulator_with_application(
+    app: &serde_json::Value,
+) -> (apiserver_emulator::EmulatorHandle, kube::Client) {
+    use kube::api::{Api, DynamicObject, PostParams};
+    use kube::core::{ApiResource, GroupVersionKind};
+    let emulator = apiserver_emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let client = kube::Client::try_from(kube::Config::new(emulator.url().parse().expect("url")))
+        .expect("client");
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    let namespace = serde_json::from_value(json!({"metadata": {"name": "argocd"}})).expect("ns");
+    namespaces
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("create namespace");
+    let apps: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "argocd",
+        &ApiResource::from_gvk(&GroupVersionKind::gvk(
+            "argoproj.io",
+            "v1alpha1",
+            "Application",
+        )),
+    );
+    apps.create(
+        &PostParams::default(),
+        &serde_json::from_value(app.clone()).expect("application"),
+    )
+    .await
+    .expect("create application");
+    (emulator, client)
+}
