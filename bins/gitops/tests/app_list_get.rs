@@ -54,7 +54,7 @@ async fn list_shows_argocd_columns_and_sync_policies() {
     assert!(out.status.success(), "{}", stderr(&out));
     let row = |c: [&str; 11]| {
         format!(
-            "{:<14}{:<32}{:<11}{:<9}{:<11}{:<13}{:<12}{:<30}{:<27}{:<12}{}",
+            "{:<7}{:<32}{:<11}{:<9}{:<11}{:<13}{:<12}{:<30}{:<27}{:<12}{}",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
         )
         .trim_end()
@@ -75,7 +75,7 @@ async fn list_shows_argocd_columns_and_sync_policies() {
             "TARGET",
         ]),
         row([
-            "argocd/alpha",
+            "alpha",
             "https://kubernetes.default.svc",
             "guestbook",
             "default",
@@ -88,7 +88,7 @@ async fn list_shows_argocd_columns_and_sync_policies() {
             "HEAD",
         ]),
         row([
-            "argocd/beta",
+            "beta",
             "https://kubernetes.default.svc",
             "guestbook",
             "team",
@@ -101,7 +101,7 @@ async fn list_shows_argocd_columns_and_sync_policies() {
             "main",
         ]),
         row([
-            "argocd/gamma",
+            "gamma",
             "in-cluster",
             "guestbook",
             "default",
@@ -119,7 +119,7 @@ async fn list_shows_argocd_columns_and_sync_policies() {
     let names = env
         .gitops(&["app", "list", "-o", "name", "-p", "default"])
         .await;
-    assert_eq!(stdout(&names), "argocd/alpha\nargocd/gamma\n");
+    assert_eq!(stdout(&names), "alpha\ngamma\n");
 
     let json_out = env
         .gitops(&["app", "list", "-o", "json", "-p", "team"])
@@ -139,7 +139,7 @@ async fn list_filters_by_label_selector() {
         .gitops(&["app", "list", "-o", "name", "-l", "team=x"])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "argocd/beta\n");
+    assert_eq!(stdout(&out), "beta\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,7 +149,7 @@ async fn get_prints_summary_and_resource_table() {
     let out = env.gitops(&["app", "get", "alpha"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let expected = [
-        "Name:               argocd/alpha",
+        "Name:               alpha",
         "Project:            default",
         "Server:             https://kubernetes.default.svc",
         "Namespace:          guestbook",

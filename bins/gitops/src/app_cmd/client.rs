@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use gitops_engine::app::{API_VERSION, Application, KIND};
-use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef};
-use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
+use gitops_engine::cluster::{Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 
@@ -47,6 +46,11 @@ impl Apps {
         }
     }
 
+    /// The cluster, for reading the application's resources.
+    pub fn cluster(&self) -> &KubeCluster {
+        &self.cluster
+    }
+
     /// The Application `name` and its object as stored.
     pub async fn get(&self, name: &str) -> Result<(Application, Value), CliError> {
         match self.cluster.get(&self.object_ref(name)).await? {
@@ -73,37 +77,19 @@ impl Apps {
     /// Applies a JSON merge patch to Application `name`; a `metadata.resourceVersion` in
     /// the patch makes it conditional ([`WriteConflict::Conflict`] when stale).
     pub async fn merge_patch(&self, name: &str, patch: &Value) -> Result<Value, WriteConflict> {
-        let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));
-        let resource = ApiResource {
-            group: group.to_owned(),
-            version: version.to_owned(),
-            api_version: API_VERSION.to_owned(),
-            kind: KIND.to_owned(),
-            plural: "applications".to_owned(),
-        };
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.cluster.client().clone(), &self.namespace, &resource);
-        match api
-            .patch(name, &PatchParams::default(), &Patch::Merge(patch))
+        let object = self.object_ref(name);
+        match self
+            .cluster
+            .merge_patch(&object, patch, WriteOptions::default())
             .await
         {
-            Ok(object) => serde_json::to_value(object).map_err(|e| {
-                WriteConflict::Failed(CliError::Write {
-                    name: name.to_owned(),
-                    message: e.to_string(),
-                })
-            }),
-            Err(kube::Error::Api(status)) if status.code == 409 => Err(WriteConflict::Conflict),
-            Err(kube::Error::Api(status)) if status.code == 404 => {
-                Err(WriteConflict::Failed(CliError::NotFound {
-                    name: name.to_owned(),
-                    namespace: self.namespace.clone(),
-                }))
-            }
-            Err(e) => Err(WriteConflict::Failed(CliError::Write {
+            Ok(patched) => Ok(patched),
+            Err(ClusterError::Conflict { .. }) => Err(WriteConflict::Conflict),
+            Err(ClusterError::NotFound(_)) => Err(WriteConflict::Failed(CliError::NotFound {
                 name: name.to_owned(),
-                message: e.to_string(),
+                namespace: self.namespace.clone(),
             })),
+            Err(e) => Err(WriteConflict::Failed(e.into())),
         }
     }
 }
@@ -121,7 +107,7 @@ impl From<WriteConflict> for CliError {
     fn from(e: WriteConflict) -> Self {
         match e {
             WriteConflict::Conflict => CliError::Usage(
-                "the application changed while it was being written; try again".to_owned(),
+                "the application kept changing while it was being written; try again".to_owned(),
             ),
             WriteConflict::Failed(e) => e,
         }

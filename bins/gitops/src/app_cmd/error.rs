@@ -2,6 +2,7 @@
 
 use gitops_engine::app::AppError;
 use gitops_engine::cluster::ClusterError;
+use gitops_engine::source::SourceError;
 use thiserror::Error;
 
 /// argocd's `ErrorGeneric`: the exit code of every failed command.
@@ -55,6 +56,9 @@ pub enum CliError {
     /// The sync left resources that need pruning.
     #[error("{0} resources require pruning")]
     PruningRequired(usize),
+    /// The desired state could not be rendered.
+    #[error("rendering the desired state: {0}")]
+    Source(#[from] SourceError),
     /// Writing to standard output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),

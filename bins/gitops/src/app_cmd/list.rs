@@ -7,6 +7,7 @@ use clap::Args;
 use gitops_engine::app::Application;
 use serde_json::Value;
 
+use super::CONTROL_PLANE_NAMESPACE;
 use super::client::Apps;
 use super::error::CliError;
 use super::output::{print_document, row, table};
@@ -71,7 +72,7 @@ pub async fn run<W: Write>(apps: &Apps, args: &ListArgs, out: &mut W) -> Result<
         }
         "name" => {
             for (app, _) in &listed {
-                writeln!(out, "{}", app.qualified_name())?;
+                writeln!(out, "{}", app.qualified_name(CONTROL_PLANE_NAMESPACE))?;
             }
         }
         _ => print_table(out, listed.iter().map(|(app, _)| app))?,
@@ -105,7 +106,7 @@ fn print_table<'a, W: Write>(
         row(
             &mut t,
             &[
-                &app.qualified_name(),
+                &app.qualified_name(CONTROL_PLANE_NAMESPACE),
                 server(app),
                 &app.spec.destination.namespace,
                 &app.spec.project,

@@ -3,12 +3,14 @@
 //! write and records its results in the Application's status.
 
 mod client;
+mod diff;
 mod error;
 mod get;
 mod history;
 mod list;
 mod operation;
 mod output;
+mod rollback;
 mod states;
 mod summary;
 mod sync;
@@ -23,6 +25,10 @@ use clap::{Args, Subcommand};
 
 use client::Apps;
 pub use error::{CliError, EXIT_GENERIC};
+
+/// The namespace of the Argo CD control plane: applications there are shown by name
+/// alone, others as `<namespace>/<name>`.
+pub const CONTROL_PLANE_NAMESPACE: &str = "argocd";
 
 /// Arguments of `gitops app`.
 #[derive(Debug, Args)]
@@ -49,38 +55,49 @@ enum AppCommand {
     Wait(wait::WaitArgs),
     /// Show an application's deployment history.
     History(history::HistoryArgs),
+    /// Roll an application back to a deployment of its history.
+    Rollback(rollback::RollbackArgs),
+    /// Show the differences between the live objects and the desired state
+    /// (exit code 0: none, 1: some, 2: error).
+    Diff(diff::DiffArgs),
 }
 
-/// Runs an `app` command; failures are reported on stderr with exit code 20.
+/// Runs an `app` command; failures are reported on stderr with exit code 20 (2 for
+/// `app diff`, as argocd).
 pub fn run(args: AppArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let error_code = match args.command {
+        AppCommand::Diff(_) => diff::EXIT_DIFF_ERROR,
+        _ => EXIT_GENERIC,
+    };
+    let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(&CliError::Output(e)),
-    };
-    let mut out = std::io::stdout();
-    let result = runtime.block_on(dispatch(&args, &mut out));
-    let _ = out.flush();
+        .map_err(CliError::Output)
+        .and_then(|runtime| {
+            let mut out = std::io::stdout();
+            let result = runtime.block_on(dispatch(&args, &mut out));
+            out.flush()?;
+            result
+        });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::from(error_code)
+        }
     }
 }
 
-async fn dispatch<W: Write>(args: &AppArgs, out: &mut W) -> Result<(), CliError> {
+/// Runs the command; the exit code on success.
+async fn dispatch<W: Write>(args: &AppArgs, out: &mut W) -> Result<u8, CliError> {
     let apps = Apps::connect(args.kubeconfig.as_deref(), &args.app_namespace).await?;
     match &args.command {
-        AppCommand::List(a) => list::run(&apps, a, out).await,
-        AppCommand::Get(a) => get::run(&apps, a, out).await,
-        AppCommand::Sync(a) => sync::run(&apps, a, out).await,
-        AppCommand::Wait(a) => wait::run(&apps, a, out).await,
-        AppCommand::History(a) => history::run(&apps, a, out).await,
+        AppCommand::List(a) => list::run(&apps, a, out).await.map(|()| 0),
+        AppCommand::Get(a) => get::run(&apps, a, out).await.map(|()| 0),
+        AppCommand::Sync(a) => sync::run(&apps, a, out).await.map(|()| 0),
+        AppCommand::Wait(a) => wait::run(&apps, a, out).await.map(|()| 0),
+        AppCommand::History(a) => history::run(&apps, a, out).await.map(|()| 0),
+        AppCommand::Rollback(a) => rollback::run(&apps, a, out).await.map(|()| 0),
+        AppCommand::Diff(a) => diff::run(&apps, a, out).await,
     }
-}
-
-fn fail(error: &CliError) -> ExitCode {
-    eprintln!("Error: {error}");
-    ExitCode::from(EXIT_GENERIC)
 }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use gitops_engine::app::{Application, OperationState, parse_time};
 
+use super::CONTROL_PLANE_NAMESPACE;
 use super::output::{enum_text, go_duration, go_time, key_value, row, table};
 use super::states::resource_states;
 
@@ -64,7 +65,7 @@ pub fn sync_status_text(app: &Application) -> String {
 
 /// The key/value summary of an application.
 pub fn print_app_summary<W: Write>(out: &mut W, app: &Application) -> io::Result<()> {
-    key_value(out, "Name:", &app.qualified_name())?;
+    key_value(out, "Name:", &app.qualified_name(CONTROL_PLANE_NAMESPACE))?;
     key_value(out, "Project:", &app.spec.project)?;
     key_value(out, "Server:", server(app))?;
     key_value(out, "Namespace:", &app.spec.destination.namespace)?;

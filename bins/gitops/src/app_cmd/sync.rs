@@ -12,7 +12,7 @@ use super::client::Apps;
 use super::error::CliError;
 use super::operation::{local_user, request};
 use super::output::enum_text;
-use super::waiter::{WaitRequest, WatchOpts, wait};
+use super::waiter::{WaitRequest, Waited, WatchOpts, wait};
 
 /// Arguments of `app sync`.
 #[derive(Debug, Args)]
@@ -195,13 +195,19 @@ pub async fn run<W: Write>(apps: &Apps, args: &SyncArgs, out: &mut W) -> Result<
     if args.dry_run {
         return Ok(());
     }
+    check_outcome(&waited, selected.is_empty())
+}
+
+/// Fails unless the operation succeeded; after an application-wide sync that left the
+/// app out of sync, also when resources still require pruning.
+pub fn check_outcome(waited: &Waited, whole_app: bool) -> Result<(), CliError> {
     let phase = waited.operation_state.as_ref().map(|s| s.phase);
     if phase != Some(TaskPhase::Succeeded) {
         return Err(CliError::OperationFailed(
             phase.map(|p| enum_text(&p)).unwrap_or_default(),
         ));
     }
-    if selected.is_empty() && waited.app.status.sync.status != SyncStatusCode::Synced {
+    if whole_app && waited.app.status.sync.status != SyncStatusCode::Synced {
         let pruning = waited
             .operation_state
             .as_ref()
@@ -209,7 +215,7 @@ pub async fn run<W: Write>(apps: &Apps, args: &SyncArgs, out: &mut W) -> Result<
             .map_or(0, |r| {
                 r.resources
                     .iter()
-                    .filter(|r| r.status == Some(ResultCode::PruneSkipped))
+                    .filter(|r| r.status == ResultCode::PruneSkipped)
                     .count()
             });
         if pruning > 0 {
