@@ -206,3 +206,32 @@ async fn patch(env: &Env, plural: &str, name: &str, patch: Value) {
         .await
         .expect("patch");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kustomize_overrides_of_the_app_are_rendered() {
+    let env = Env::start().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let url = repo(root.path());
+    let mut prefixed = spec(&url, "apps/web", "main");
+    prefixed["source"]["kustomize"] = json!({"namePrefix": "p-"});
+    env.create_app("web", prefixed, json!({})).await;
+    live_in_sync(&env).await;
+    let out = env.gitops(&["app", "diff", "web"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The prefixed objects are missing (added lines only); the unprefixed live ones,
+    // tracked by the app, are extraneous (removed lines only).
+    let added = text
+        .split("\n===== /ConfigMap guestbook/p-web-config ======\n")
+        .nth(1)
+        .expect("p-web-config section");
+    assert!(added.contains("+  name: p-web-config\n"), "{text}");
+    assert!(
+        text.contains("\n===== /ConfigMap guestbook/web-config ======\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n===== /Secret guestbook/p-web-secret ======\n"),
+        "{text}"
+    );
+}

@@ -167,6 +167,16 @@ async fn get_prints_summary_and_resource_table() {
         "apps   Deployment  guestbook  web   Synced     Healthy",
     ];
     assert_eq!(trimmed(&stdout(&out)), expected);
+
+    let json_out = env.gitops(&["app", "get", "alpha", "-o", "json"]).await;
+    let object: serde_json::Value = serde_json::from_slice(&json_out.stdout).expect("json");
+    assert_eq!(object["spec"]["source"]["path"], "apps/alpha");
+    let yaml_out = env.gitops(&["app", "get", "alpha", "-o", "yaml"]).await;
+    assert!(
+        stdout(&yaml_out).starts_with("apiVersion: argoproj.io/v1alpha1\n"),
+        "{}",
+        stdout(&yaml_out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

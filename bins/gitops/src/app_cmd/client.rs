@@ -84,7 +84,7 @@ impl Apps {
             .await
         {
             Ok(patched) => Ok(patched),
-            Err(ClusterError::Conflict { .. }) => Err(WriteConflict::Conflict),
+            Err(ClusterError::Conflict { .. }) => Err(WriteConflict::Conflict(name.to_owned())),
             Err(ClusterError::NotFound(_)) => Err(WriteConflict::Failed(CliError::NotFound {
                 name: name.to_owned(),
                 namespace: self.namespace.clone(),
@@ -97,8 +97,8 @@ impl Apps {
 /// A failed write of an Application.
 #[derive(Debug)]
 pub enum WriteConflict {
-    /// The object changed since it was read (stale `resourceVersion`).
-    Conflict,
+    /// Application (named) changed since it was read (stale `resourceVersion`).
+    Conflict(String),
     /// Any other failure.
     Failed(CliError),
 }
@@ -106,9 +106,7 @@ pub enum WriteConflict {
 impl From<WriteConflict> for CliError {
     fn from(e: WriteConflict) -> Self {
         match e {
-            WriteConflict::Conflict => CliError::Usage(
-                "the application kept changing while it was being written; try again".to_owned(),
-            ),
+            WriteConflict::Conflict(name) => CliError::Conflict(name),
             WriteConflict::Failed(e) => e,
         }
     }

@@ -36,6 +36,17 @@ pub enum CliError {
     /// The stored Application cannot be read, or an action on it is refused.
     #[error("{0}")]
     App(#[from] AppError),
+    /// The Application kept changing under a conditional write.
+    #[error("application '{0}' kept changing while it was being written; try again")]
+    Conflict(String),
+    /// The application's health turned Degraded while waiting for it to be healthy.
+    #[error("application '{app}' health state has transitioned from {from} to Degraded")]
+    Degraded {
+        /// The application.
+        app: String,
+        /// The health before.
+        from: String,
+    },
     /// An operation is already requested or running.
     #[error("another operation is already in progress")]
     OperationInProgress,

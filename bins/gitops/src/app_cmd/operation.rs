@@ -45,9 +45,9 @@ pub async fn request(
         });
         match apps.merge_patch(name, &patch).await {
             Ok(_) => return Ok(requested_at),
-            Err(WriteConflict::Conflict) => continue,
+            Err(WriteConflict::Conflict(_)) => continue,
             Err(WriteConflict::Failed(e)) => return Err(e),
         }
     }
-    Err(WriteConflict::Conflict.into())
+    Err(CliError::Conflict(name.to_owned()))
 }

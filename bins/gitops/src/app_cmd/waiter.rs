@@ -116,10 +116,10 @@ pub async fn wait<W: Write>(
                         let from = previous.health.clone();
                         drop(progress);
                         print_final(out, &app, request.watch)?;
-                        return Err(CliError::Usage(format!(
-                            "application '{}' health state has transitioned from {from} to Degraded",
-                            request.name
-                        )));
+                        return Err(CliError::Degraded {
+                            app: request.name.to_owned(),
+                            from,
+                        });
                     }
                     previous.merge(&state)
                 }
