@@ -249,3 +249,31 @@ async fn get_refresh_sets_annotation_and_waits_for_the_controller() {
         stdout(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_namespace_flag_selects_where_applications_live() {
+    let env = Env::start().await;
+    env.create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-apps"}}))
+        .await;
+    env.create(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "svc", "namespace": "team-apps"},
+        "spec": spec("https://example.com/r.git", "apps/svc", "HEAD"),
+    }))
+    .await;
+    let out = env
+        .gitops(&["app", "list", "-N", "team-apps", "-o", "name"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "team-apps/svc\n");
+    let get = env
+        .gitops(&["app", "get", "svc", "--app-namespace", "team-apps"])
+        .await;
+    assert!(
+        stdout(&get).starts_with("Name:               team-apps/svc\n"),
+        "{}",
+        stdout(&get)
+    );
+    let default_ns = env.gitops(&["app", "get", "svc"]).await;
+    assert_eq!(default_ns.status.code(), Some(20));
+}

@@ -217,3 +217,25 @@ async fn wait_returns_once_synced_healthy_and_reconciled() {
         .await;
     assert!(health_only.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_fails_when_resources_still_require_pruning() {
+    let env = Env::start().await;
+    out_of_sync_app(&env).await;
+    let mut leftover = outcome("Succeeded", "successfully synced (all tasks run)");
+    leftover.resources = json!([
+        {"version": "v1", "kind": "ConfigMap", "namespace": "guestbook", "name": "old",
+         "status": "PruneSkipped", "message": "ignored (requires pruning)", "hookPhase": "Succeeded", "syncPhase": "Sync"}
+    ]);
+    leftover.sync_status = "OutOfSync";
+    let (out, _) = tokio::join!(
+        env.gitops(&["app", "sync", "web", "--timeout", "30"]),
+        answer_one_operation(&env, "web", leftover)
+    );
+    assert_eq!(out.status.code(), Some(20), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("1 resources require pruning"),
+        "{}",
+        stderr(&out)
+    );
+}
