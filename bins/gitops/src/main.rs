@@ -1,5 +1,7 @@
 //! `gitops`: the command-line interface.
 
+mod app_cmd;
+
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
 use kustomize_core::fs::LoadRestrictor;
@@ -35,6 +37,8 @@ enum Command {
         #[command(subcommand)]
         command: EditCommand,
     },
+    /// Inspect, sync, wait for and diff Argo CD Applications.
+    App(app_cmd::AppArgs),
     /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
     Image {
         #[command(subcommand)]
@@ -72,6 +76,7 @@ enum SetCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::App(args) => app_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Edit {
             command:

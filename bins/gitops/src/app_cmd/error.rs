@@ -1,0 +1,76 @@
+//! Errors of the `gitops app` commands and the exit codes they map to.
+
+use gitops_engine::app::AppError;
+use gitops_engine::cluster::ClusterError;
+use gitops_engine::source::SourceError;
+use thiserror::Error;
+
+/// argocd's `ErrorGeneric`: the exit code of every failed command.
+pub const EXIT_GENERIC: u8 = 20;
+
+/// Why an `app` command failed.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// The kubeconfig could not be read or the client not built.
+    #[error("cannot connect to the cluster: {0}")]
+    Connect(String),
+    /// The Application does not exist.
+    #[error("application '{name}' not found in namespace '{namespace}'")]
+    NotFound {
+        /// Name asked for.
+        name: String,
+        /// Namespace searched.
+        namespace: String,
+    },
+    /// A request to the API server failed.
+    #[error("{0}")]
+    Cluster(#[from] ClusterError),
+    /// The API server refused a write of the Application.
+    #[error("writing application '{name}': {message}")]
+    Write {
+        /// The application.
+        name: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The stored Application cannot be read, or an action on it is refused.
+    #[error("{0}")]
+    App(#[from] AppError),
+    /// The Application kept changing under a conditional write.
+    #[error("application '{0}' kept changing while it was being written; try again")]
+    Conflict(String),
+    /// The application's health turned Degraded while waiting for it to be healthy.
+    #[error("application '{app}' health state has transitioned from {from} to Degraded")]
+    Degraded {
+        /// The application.
+        app: String,
+        /// The health before.
+        from: String,
+    },
+    /// An operation is already requested or running.
+    #[error("another operation is already in progress")]
+    OperationInProgress,
+    /// A flag or argument has an unusable value.
+    #[error("{0}")]
+    Usage(String),
+    /// The wait ended before the conditions were met.
+    #[error("timed out ({seconds}s) waiting for app \"{app}\" to match the expected conditions")]
+    Timeout {
+        /// The `--timeout` in seconds.
+        seconds: u64,
+        /// The (qualified) application name.
+        app: String,
+    },
+    /// The sync operation ended without success.
+    #[error("Operation has completed with phase: {0}")]
+    OperationFailed(String),
+    /// The sync left resources that need pruning.
+    #[error("{0} resources require pruning")]
+    PruningRequired(usize),
+    /// The desired state could not be rendered.
+    #[error("rendering the desired state: {0}")]
+    Source(#[from] SourceError),
+    /// Writing to standard output failed.
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
