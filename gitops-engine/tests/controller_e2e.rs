@@ -6,11 +6,11 @@ mod controller_support;
 use std::time::Duration;
 
 use controller_support::{
-    Env, app_ref, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm, summary,
-    web_deployment,
+    ARGOCD, Env, app_ref, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm,
+    summary, web_deployment,
 };
 use gitops_engine::app::{Application, rollback_operation};
-use gitops_engine::cluster::Cluster;
+use gitops_engine::cluster::{Cluster, Gvk};
 use serde_json::{Value, json};
 
 fn automated(prune: bool, self_heal: bool) -> Value {
@@ -328,6 +328,17 @@ async fn failing_apply_is_retried_then_reported() {
         env.get(&settings_cm()).await.is_none(),
         "nothing is half-applied when the dry-run fails: {state}"
     );
+    let events = env
+        .cluster
+        .list(&Gvk::new("", "v1", "Event"), Some(ARGOCD), "")
+        .await
+        .expect("events");
+    let reported = events.iter().any(|e| {
+        e["reason"] == "OperationCompleted"
+            && e["type"] == "Warning"
+            && e["involvedObject"]["name"] == "broken"
+    });
+    assert!(reported, "a Warning event on the app: {events:?}");
     env.stop().await;
 }
 
@@ -400,5 +411,37 @@ async fn rollback_syncs_a_history_revision() {
         "OutOfSync",
         "after a rollback the app differs from its target revision"
     );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_app_with_the_resources_finalizer_deletes_its_resources() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    let mut app = env.application("gone", "app", automated(true, false));
+    app["metadata"]["finalizers"] = json!(["resources-finalizer.argocd.argoproj.io"]);
+    env.create(&app).await;
+    env.wait_for_app("deployed", "gone", |a| summary(a).0 == "Synced")
+        .await;
+    env.cluster
+        .delete(
+            &app_ref("gone"),
+            gitops_engine::cluster::Propagation::Background,
+            Default::default(),
+        )
+        .await
+        .expect("delete the app");
+    env.wait_for("the app and its resources gone", "gone", || async {
+        let app_gone = env
+            .cluster
+            .get(&app_ref("gone"))
+            .await
+            .expect("get")
+            .is_none();
+        let cm_gone = env.get(&settings_cm()).await.is_none();
+        let deployment_gone = env.get(&web_deployment()).await.is_none();
+        (app_gone && cm_gone && deployment_gone).then_some(())
+    })
+    .await;
     env.stop().await;
 }

@@ -8,6 +8,7 @@
 //! through [`Sources`] (fetched at most once per resync period unless the
 //! app asks for a refresh).
 
+mod deletion;
 mod images;
 mod metrics;
 mod operation;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tracing::{debug, info};
 
+use super::deletion;
 use super::operation::{self, OperationRequest};
 use super::status_write;
 use super::{ReconcileError, Shared, application_gvk};
@@ -122,6 +123,9 @@ async fn reconcile_app(
     mut app: Application,
     object: &mut Value,
 ) -> Result<PassOutcome, ClusterError> {
+    if app.metadata.deletion_timestamp.is_some() {
+        return deletion::finalize(shared, &app, object).await;
+    }
     let name = app.metadata.name.clone();
     let now_time = jiff::Timestamp::now();
     let now = format_time(now_time);

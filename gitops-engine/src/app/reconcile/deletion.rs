@@ -1,0 +1,98 @@
+//! Deleting an app: with Argo CD's resources finalizer, the objects the app
+//! manages are deleted (foreground, or background for the `/background`
+//! variant) before the finalizer is removed and the Application goes away;
+//! without it the objects stay, as in Argo CD.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tracing::info;
+
+use super::{PassOutcome, Shared};
+use crate::app::Application;
+use crate::cluster::{Cluster, ClusterError, EventType, Gvk, ObjectRef, Propagation, WriteOptions};
+
+/// Cascade-deletes the app's resources in the foreground.
+pub(crate) const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+/// Cascade-deletes the app's resources in the background.
+const RESOURCES_FINALIZER_BACKGROUND: &str = "resources-finalizer.argocd.argoproj.io/background";
+
+/// How long to wait before looking again at objects still being deleted.
+const RECHECK: Duration = Duration::from_secs(1);
+
+/// Handles an app being deleted: deletes its resources when a resources
+/// finalizer asks for it, then removes the finalizer once they are gone.
+pub(crate) async fn finalize(
+    shared: &Shared,
+    app: &Application,
+    object: &Value,
+) -> Result<PassOutcome, ClusterError> {
+    let propagation = if app
+        .metadata
+        .finalizers
+        .iter()
+        .any(|f| f == RESOURCES_FINALIZER)
+    {
+        Propagation::Foreground
+    } else if app
+        .metadata
+        .finalizers
+        .iter()
+        .any(|f| f == RESOURCES_FINALIZER_BACKGROUND)
+    {
+        Propagation::Background
+    } else {
+        return Ok(PassOutcome::default());
+    };
+    let mut remaining = 0;
+    for resource in app.status.resources.iter().filter(|r| !r.hook) {
+        let target = ObjectRef {
+            gvk: Gvk::new(&resource.group, &resource.version, &resource.kind),
+            namespace: resource.namespace.clone(),
+            name: resource.name.clone(),
+        };
+        match shared.cluster.get(&target).await {
+            Ok(None) | Err(ClusterError::UnknownKind(_)) => continue,
+            Ok(Some(live)) if live["metadata"]["deletionTimestamp"].is_string() => {}
+            Ok(Some(_)) => {
+                shared
+                    .cluster
+                    .delete(&target, propagation, WriteOptions::default())
+                    .await?;
+            }
+            Err(e) => return Err(e),
+        }
+        remaining += 1;
+    }
+    if remaining > 0 {
+        return Ok(PassOutcome {
+            requeue_after: Some(RECHECK),
+            ..PassOutcome::default()
+        });
+    }
+    let kept: Vec<&String> = app
+        .metadata
+        .finalizers
+        .iter()
+        .filter(|f| *f != RESOURCES_FINALIZER && *f != RESOURCES_FINALIZER_BACKGROUND)
+        .collect();
+    let patch = json!({"metadata": {
+        "finalizers": kept,
+        "resourceVersion": object["metadata"]["resourceVersion"],
+    }});
+    shared
+        .cluster
+        .merge_patch(&ObjectRef::of(object)?, &patch, WriteOptions::default())
+        .await?;
+    info!(app = %app.metadata.name, "resources deleted; finalizer removed");
+    let _ = shared
+        .events
+        .publish(
+            object,
+            EventType::Normal,
+            "ResourcesDeleted",
+            "deleted the application's resources",
+        )
+        .await;
+    Ok(PassOutcome::default())
+}
