@@ -77,12 +77,18 @@ impl SortOrder {
         let SortOrder::Legacy { first, last } = self else {
             return resources;
         };
-        let mut keyed: Vec<(SortKey, Resource)> = resources
-            .into_iter()
-            .map(|r| (SortKey::new(r.id(), first, last), r))
+        // Sorting positions rather than the resources themselves keeps the
+        // sort's scratch space small: at the end of a large build this is
+        // where memory peaks.
+        let keys: Vec<SortKey> = resources
+            .iter()
+            .map(|r| SortKey::new(r.id(), first, last))
             .collect();
-        keyed.sort_by(|(a, _), (b, _)| compare(a, b));
-        keyed.into_iter().map(|(_, r)| r).collect()
+        let mut order: Vec<usize> = (0..resources.len()).collect();
+        order.sort_by(|&a, &b| compare(&keys[a], &keys[b]));
+        drop(keys);
+        let mut slots: Vec<Option<Resource>> = resources.into_iter().map(Some).collect();
+        order.into_iter().filter_map(|i| slots[i].take()).collect()
     }
 }
 
