@@ -203,6 +203,9 @@ pub enum LoadError {
 pub struct Loader {
     fs: Arc<dyn FileSystem>,
     root: PathBuf,
+    /// `root` with symbolic links resolved (`root` itself if that fails),
+    /// computed once: the restrictor compares every file against it.
+    real_root: PathBuf,
     restrictor: LoadRestrictor,
     /// Roots of the kustomizations that led here, outermost first.
     referrers: Vec<PathBuf>,
@@ -220,9 +223,11 @@ impl std::fmt::Debug for Loader {
 impl Loader {
     /// A loader rooted at `root` (absolute, normalised).
     pub fn new(fs: Arc<dyn FileSystem>, root: PathBuf, restrictor: LoadRestrictor) -> Self {
+        let real_root = fs.canonicalize(&root).unwrap_or_else(|_| root.clone());
         Self {
             fs,
             root,
+            real_root,
             restrictor,
             referrers: Vec::new(),
         }
@@ -264,11 +269,7 @@ impl Loader {
                 source,
             })?;
         let mut referrers = self.referrers.clone();
-        referrers.push(
-            self.fs
-                .canonicalize(&self.root)
-                .unwrap_or_else(|_| self.root.clone()),
-        );
+        referrers.push(self.real_root.clone());
         if let Some(visited) = referrers.iter().find(|r| r.starts_with(&root)) {
             return Err(LoadError::Cycle {
                 candidate: root,
@@ -277,6 +278,7 @@ impl Loader {
         }
         Ok(Self {
             fs: self.fs.clone(),
+            real_root: root.clone(),
             root,
             restrictor: self.restrictor,
             referrers,
@@ -308,14 +310,13 @@ impl Loader {
             source,
         };
         let real = self.fs.canonicalize(path).map_err(io_err)?;
-        let root = self
-            .fs
-            .canonicalize(&self.root)
-            .unwrap_or_else(|_| self.root.clone());
-        if real.starts_with(&root) {
+        if real.starts_with(&self.real_root) {
             Ok(())
         } else {
-            Err(LoadError::OutsideRoot { path: real, root })
+            Err(LoadError::OutsideRoot {
+                path: real,
+                root: self.real_root.clone(),
+            })
         }
     }
 }

@@ -49,22 +49,27 @@ pub enum Json6902Error {
 /// Applies the operations in `patch` (a list of `{op, path, from?, value?}`)
 /// to `doc`. On error `doc` is left unchanged.
 pub fn apply(doc: &mut Value, patch: &Value) -> Result<(), Json6902Error> {
+    let mut work = doc.clone();
+    apply_in_place(&mut work, patch)?;
+    *doc = work;
+    Ok(())
+}
+
+/// [`apply`] without the copy that keeps `doc` unchanged on error: after an
+/// error, `doc` holds the operations that succeeded before it.
+pub fn apply_in_place(doc: &mut Value, patch: &Value) -> Result<(), Json6902Error> {
     let ops = patch.as_array().ok_or(Json6902Error::NotAList {
         found: crate::value_kind::describe(patch),
     })?;
-    let mut work = doc.clone();
     for (index, op) in ops.iter().enumerate() {
         let parsed = Operation::parse(index, op)?;
-        parsed
-            .apply(&mut work)
-            .map_err(|reason| Json6902Error::Failed {
-                index,
-                op: parsed.op.to_owned(),
-                path: parsed.path.to_owned(),
-                reason,
-            })?;
+        parsed.apply(doc).map_err(|reason| Json6902Error::Failed {
+            index,
+            op: parsed.op.to_owned(),
+            path: parsed.path.to_owned(),
+            reason,
+        })?;
     }
-    *doc = work;
     Ok(())
 }
 

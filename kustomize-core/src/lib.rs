@@ -29,6 +29,7 @@ pub mod kind_order;
 pub mod kustomization;
 pub mod nameref;
 pub mod origin;
+pub mod pattern;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;

@@ -39,17 +39,19 @@ pub enum NameRefError {
     },
 }
 
-/// What the fixer needs to know about a possible referral target.
-struct Candidate {
+/// What the fixer needs to know about a possible referral target; the
+/// bookkeeping lists are borrowed from the resource (a large build has
+/// thousands of candidates, and copying them would be its peak of memory).
+struct Candidate<'a> {
     current: ResId,
     original_ns: String,
-    previous: Vec<ResId>,
+    previous: &'a [ResId],
     name: String,
     namespace: String,
     cluster_scoped: bool,
     is_service_account: bool,
-    prefixes: Vec<String>,
-    suffixes: Vec<String>,
+    prefixes: &'a [String],
+    suffixes: &'a [String],
 }
 
 /// Rewrites every name reference in `resources` per `config.name_reference`.
@@ -57,26 +59,54 @@ pub fn fix_name_references(
     resources: &mut [Resource],
     config: &TransformerConfig,
 ) -> Result<(), NameRefError> {
+    // The objects are edited while the rest of each resource is read.
+    let ids: Vec<ResId> = resources.iter().map(Resource::id).collect();
+    let mut objects: Vec<Map<String, Value>> = resources
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.object))
+        .collect();
+    let found = fix_objects(resources, ids, &mut objects, config);
+    for (r, object) in resources.iter_mut().zip(objects) {
+        r.object = object;
+    }
+    for (candidate, referrer) in found? {
+        resources[candidate].referenced_by.push(referrer);
+    }
+    Ok(())
+}
+
+/// [`fix_name_references`] on the objects of `resources` (whose own
+/// objects are taken out), given their current ids; returns the referrals
+/// found, as (referred-to index, referrer id).
+fn fix_objects(
+    resources: &[Resource],
+    ids: Vec<ResId>,
+    objects: &mut [Map<String, Value>],
+    config: &TransformerConfig,
+) -> Result<Vec<(usize, ResId)>, NameRefError> {
     let candidates: Vec<Candidate> = resources
         .iter()
-        .map(|r| {
-            let current = r.id();
-            Candidate {
-                original_ns: r.original_id().effective_namespace().to_owned(),
-                cluster_scoped: current.gvk.is_cluster_scoped(),
-                is_service_account: current.gvk.kind == "ServiceAccount",
-                previous: r.previous_ids.clone(),
-                name: r.name().to_owned(),
-                namespace: r.namespace().to_owned(),
-                prefixes: r.name_prefixes.clone(),
-                suffixes: r.name_suffixes.clone(),
-                current,
-            }
+        .zip(ids)
+        .map(|(r, current)| Candidate {
+            original_ns: r
+                .previous_ids
+                .first()
+                .unwrap_or(&current)
+                .effective_namespace()
+                .to_owned(),
+            cluster_scoped: current.gvk.is_cluster_scoped(),
+            is_service_account: current.gvk.kind == "ServiceAccount",
+            previous: &r.previous_ids,
+            name: current.name.clone(),
+            namespace: current.namespace.clone(),
+            prefixes: &r.name_prefixes,
+            suffixes: &r.name_suffixes,
+            current,
         })
         .collect();
     let mut by_previous_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in candidates.iter().enumerate() {
-        for id in &c.previous {
+        for id in c.previous {
             let list = by_previous_name.entry(id.name.as_str()).or_default();
             if list.last() != Some(&i) {
                 list.push(i);
@@ -84,16 +114,17 @@ pub fn fix_name_references(
         }
     }
     if by_previous_name.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let index = Index {
         candidates: &candidates,
         by_previous_name,
     };
     let mut referrals: Vec<(usize, ResId)> = Vec::new();
-    for (ri, referrer) in resources.iter_mut().enumerate() {
-        let original_gvk = referrer.original_id().gvk;
-        let ctx = Referrer::new(referrer, &candidates[ri]);
+    for (ri, object) in objects.iter_mut().enumerate() {
+        let me = &candidates[ri];
+        let original_gvk = me.previous.first().unwrap_or(&me.current).gvk.clone();
+        let ctx = Referrer::new(object, me);
         for backref in &config.name_reference {
             let target = backref.gvk();
             for spec in backref
@@ -102,33 +133,30 @@ pub fn fix_name_references(
                 .iter()
                 .filter(|s| original_gvk.is_selected_by(&s.gvk()))
             {
-                let found = index.fix_field(&ctx, &mut referrer.object, spec, &target)?;
+                let found = index.fix_field(&ctx, object, spec, &target)?;
                 referrals.extend(found.into_iter().map(|c| (c, ctx.id.clone())));
             }
         }
     }
-    for (candidate, referrer) in referrals {
-        resources[candidate].referenced_by.push(referrer);
-    }
-    Ok(())
+    Ok(referrals)
 }
 
 /// The referring object's facts used to pick among candidates.
-struct Referrer {
+struct Referrer<'a> {
     id: ResId,
     effective_ns: String,
     cluster_scoped: bool,
     role_binding_namespaces: Vec<String>,
     role_ref: Option<Gvk>,
-    prefixes: Vec<String>,
-    suffixes: Vec<String>,
+    prefixes: &'a [String],
+    suffixes: &'a [String],
 }
 
-impl Referrer {
-    fn new(r: &Resource, me: &Candidate) -> Self {
-        let id = r.id();
+impl<'a> Referrer<'a> {
+    fn new(object: &Map<String, Value>, me: &Candidate<'a>) -> Self {
+        let id = me.current.clone();
         let role_binding_namespaces = if id.gvk.kind == "RoleBinding" {
-            r.object
+            object
                 .get("subjects")
                 .and_then(Value::as_array)
                 .into_iter()
@@ -143,7 +171,7 @@ impl Referrer {
         } else {
             Vec::new()
         };
-        let role_ref = r.object.get("roleRef").and_then(|rr| {
+        let role_ref = object.get("roleRef").and_then(|rr| {
             Some(Gvk {
                 group: rr.get("apiGroup")?.as_str()?.to_owned(),
                 version: String::new(),
@@ -155,8 +183,8 @@ impl Referrer {
             cluster_scoped: me.cluster_scoped,
             role_binding_namespaces,
             role_ref,
-            prefixes: me.prefixes.clone(),
-            suffixes: me.suffixes.clone(),
+            prefixes: me.prefixes,
+            suffixes: me.suffixes,
             id,
         }
     }
@@ -171,15 +199,15 @@ impl Referrer {
 
     fn affixes_match(&self, c: &Candidate, allow_empty: bool) -> bool {
         affixes_match(
-            (&self.prefixes, &self.suffixes),
-            (&c.prefixes, &c.suffixes),
+            (self.prefixes, self.suffixes),
+            (c.prefixes, c.suffixes),
             allow_empty,
         )
     }
 }
 
 struct Index<'a> {
-    candidates: &'a [Candidate],
+    candidates: &'a [Candidate<'a>],
     by_previous_name: HashMap<&'a str, Vec<usize>>,
 }
 

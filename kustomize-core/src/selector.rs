@@ -2,8 +2,8 @@
 //! anchored regular expressions on group, version, kind, name and namespace,
 //! plus Kubernetes label and annotation selectors.
 
+use crate::pattern::Anchored;
 use crate::resource::Resource;
-use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -53,25 +53,25 @@ pub enum SelectorError {
 /// A compiled [`Selector`].
 #[derive(Debug)]
 pub struct CompiledSelector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Anchored>,
+    version: Option<Anchored>,
+    kind: Option<Anchored>,
+    name: Option<Anchored>,
+    namespace: Option<Anchored>,
     labels: Vec<Requirement>,
     annotations: Vec<Requirement>,
 }
 
-fn anchored(field: &'static str, pattern: &str) -> Result<Option<Regex>, SelectorError> {
+fn anchored(field: &'static str, pattern: &str) -> Result<Option<Anchored>, SelectorError> {
     if pattern.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{pattern})$"))
+    Anchored::new(pattern)
         .map(Some)
         .map_err(|source| SelectorError::Regex { field, source })
 }
 
-fn matches(re: &Option<Regex>, s: &str) -> bool {
+fn matches(re: &Option<Anchored>, s: &str) -> bool {
     re.as_ref().is_none_or(|re| re.is_match(s))
 }
 

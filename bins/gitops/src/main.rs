@@ -12,6 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod image_cmd;
+/// The allocator (feature `mimalloc`, on by default): a build of thousands
+/// of resources is mostly small allocations, which mimalloc serves faster
+/// and with less overhead than the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// GitOps delivery for Kubernetes: render kustomizations, diff and sync applications.
 #[derive(Parser)]

@@ -41,7 +41,11 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         if kind.is_empty() {
             return Err(invalid("missing kind in object".into()));
         }
-        if let Some(p) = null_list_entry(&Value::Object(map.clone()), String::new()) {
+        if let Some(p) = map
+            .iter()
+            .find(|(_, v)| has_null_list_entry(v))
+            .and_then(|(k, v)| null_list_entry(v, format!(".{k}")))
+        {
             return Err(invalid(format!(
                 "empty item at {p} in object of kind {kind}"
             )));
@@ -75,6 +79,16 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         out.push(Resource::new(map));
     }
     Ok(out)
+}
+
+/// Whether any list under `v` has a null element (checked before
+/// [`null_list_entry`] builds paths, since almost no object has one).
+fn has_null_list_entry(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|i| i.is_null() || has_null_list_entry(i)),
+        Value::Object(m) => m.values().any(has_null_list_entry),
+        _ => false,
+    }
 }
 
 /// The path of the first null element of any list, if there is one.

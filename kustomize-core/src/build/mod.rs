@@ -58,7 +58,7 @@ impl Build {
             if i > 0 {
                 buf.push_str("---\n");
             }
-            yaml::emit_document(&serde_json::Value::Object(r.object.clone()), &mut buf);
+            yaml::emit_object(&r.object, &mut buf);
             f(&buf)?;
         }
         Ok(())

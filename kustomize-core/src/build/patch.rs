@@ -139,7 +139,8 @@ impl Target {
                     let res = &mut acc.res.resources_mut()[i];
                     res.store_previous_id();
                     let mut doc = Value::Object(std::mem::take(&mut res.object));
-                    let outcome = json6902::apply(&mut doc, &ops);
+                    // A failure ends the build, so the object need not survive it.
+                    let outcome = json6902::apply_in_place(&mut doc, &ops);
                     if let Value::Object(m) = doc {
                         res.object = m;
                     }
@@ -247,7 +248,7 @@ fn apply_strategic_to(
             r.store_previous_id();
         }
         let target = Value::Object(std::mem::take(&mut r.object));
-        match smp::merge(&target, &Value::Object(patch_obj), schema)? {
+        match smp::merge_owned(target, Value::Object(patch_obj), schema)? {
             Some(Value::Object(m)) if !m.is_empty() => {
                 r.object = m;
                 if !patch.allow_kind_change {

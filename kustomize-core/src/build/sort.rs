@@ -77,11 +77,37 @@ impl SortOrder {
         let SortOrder::Legacy { first, last } = self else {
             return resources;
         };
-        let rank = |kind: &str| kind_order::rank(kind, first, last);
-        let mut keyed: Vec<(ResId, Resource)> =
-            resources.into_iter().map(|r| (r.id(), r)).collect();
-        keyed.sort_by(|(a, _), (b, _)| compare(a, b, &rank));
-        keyed.into_iter().map(|(_, r)| r).collect()
+        // Sorting positions rather than the resources themselves keeps the
+        // sort's scratch space small: at the end of a large build this is
+        // where memory peaks.
+        let keys: Vec<SortKey> = resources
+            .iter()
+            .map(|r| SortKey::new(r.id(), first, last))
+            .collect();
+        let mut order: Vec<usize> = (0..resources.len()).collect();
+        order.sort_by(|&a, &b| compare(&keys[a], &keys[b]));
+        drop(keys);
+        let mut slots: Vec<Option<Resource>> = resources.into_iter().map(Some).collect();
+        order.into_iter().filter_map(|i| slots[i].take()).collect()
+    }
+}
+
+/// What the legacy order compares, computed once per resource.
+struct SortKey {
+    id: ResId,
+    rank: i64,
+    gvk_key: String,
+    id_key: String,
+}
+
+impl SortKey {
+    fn new(id: ResId, first: &[String], last: &[String]) -> Self {
+        Self {
+            rank: kind_order::rank(&id.gvk.kind, first, last),
+            gvk_key: gvk_key(&id.gvk),
+            id_key: id_key(&id),
+            id,
+        }
     }
 }
 
@@ -101,19 +127,19 @@ fn id_key(id: &ResId) -> String {
     )
 }
 
-fn compare(a: &ResId, b: &ResId, rank: &impl Fn(&str) -> i64) -> Ordering {
-    if a.gvk != b.gvk {
-        let (ra, rb) = (rank(&a.gvk.kind), rank(&b.gvk.kind));
-        if ra != rb {
-            return ra.cmp(&rb);
+fn compare(a: &SortKey, b: &SortKey) -> Ordering {
+    if a.id.gvk != b.id.gvk {
+        if a.rank != b.rank {
+            return a.rank.cmp(&b.rank);
         }
-        let both_ns = a.gvk.kind == "Namespace" && b.gvk.kind == "Namespace";
-        if both_ns && (a.gvk.group.is_empty() || b.gvk.group.is_empty()) {
-            return gvk_key(&b.gvk).cmp(&gvk_key(&a.gvk));
+        let (ga, gb) = (&a.id.gvk, &b.id.gvk);
+        let both_ns = ga.kind == "Namespace" && gb.kind == "Namespace";
+        if both_ns && (ga.group.is_empty() || gb.group.is_empty()) {
+            return b.gvk_key.cmp(&a.gvk_key);
         }
-        return gvk_key(&a.gvk).cmp(&gvk_key(&b.gvk));
+        return a.gvk_key.cmp(&b.gvk_key);
     }
-    id_key(a).cmp(&id_key(b))
+    a.id_key.cmp(&b.id_key)
 }
 
 #[cfg(test)]

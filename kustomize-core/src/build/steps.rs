@@ -59,7 +59,17 @@ pub(crate) fn merge_config(a: &Config, b: &Config) -> Result<Config, FieldSpecEr
     if let Some(hit) = lookup(&MEMO.lock().unwrap_or_else(|p| p.into_inner())) {
         return Ok(hit);
     }
-    let merged = Arc::new(a.merge(b)?);
+    let merged = a.merge(b)?;
+    // A merge that adds nothing gives back its input itself, so that a
+    // chain of merges (the root merging each of thousands of bases' configs
+    // into its own) stays on one shared value and hits the memo.
+    let merged = if merged == **a {
+        a.clone()
+    } else if merged == **b {
+        b.clone()
+    } else {
+        Arc::new(merged)
+    };
     let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
     if memo.len() >= MEMO_CAPACITY {
         memo.remove(0);

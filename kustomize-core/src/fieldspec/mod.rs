@@ -97,7 +97,9 @@ impl FieldSpec {
     /// Whether the spec applies to objects of `gvk`: each non-empty part of
     /// the spec must equal the object's.
     pub fn selects(&self, gvk: &Gvk) -> bool {
-        gvk.is_selected_by(&self.gvk())
+        (self.group.is_empty() || self.group == gvk.group)
+            && (self.version.is_empty() || self.version == gvk.version)
+            && (self.kind.is_empty() || self.kind == gvk.kind)
     }
 
     /// Kustomize's duplicate test when merging lists: same path, and `other`

@@ -66,6 +66,19 @@ where
     if !spec.selects(&object_gvk(object)) {
         return Ok(());
     }
+    apply_selected(spec, object, create, set)
+}
+
+/// [`apply`] once the spec is known to select the object.
+fn apply_selected<F>(
+    spec: &FieldSpec,
+    object: &mut Map<String, Value>,
+    create: CreateKind,
+    set: &mut F,
+) -> Result<(), FieldSpecError>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
     let walker = Walker {
         create: if spec.create {
             create
@@ -93,9 +106,20 @@ pub fn apply_all<F>(
 where
     F: FnMut(&mut Value) -> Result<(), String>,
 {
-    specs
-        .iter()
-        .try_for_each(|spec| apply(spec, object, create, set))
+    let mut gvk = object_gvk(object);
+    for spec in specs {
+        if !spec.selects(&gvk) {
+            continue;
+        }
+        apply_selected(spec, object, create, set)?;
+        // Only a spec that designates `apiVersion` or `kind` can change
+        // which of the remaining specs select the object.
+        let top = spec.path.strip_prefix('/').unwrap_or(&spec.path);
+        if top.starts_with("apiVersion") || top.starts_with("kind") {
+            gvk = object_gvk(object);
+        }
+    }
+    Ok(())
 }
 
 fn object_gvk(object: &Map<String, Value>) -> Gvk {

@@ -75,6 +75,16 @@ pub enum SmpError {
 /// The caller restores name, namespace and kind afterwards as kustomize does;
 /// this function only merges.
 pub fn merge(target: &Value, patch: &Value, schema: &Schema) -> Result<Option<Value>, SmpError> {
+    merge_owned(target.clone(), patch.clone(), schema)
+}
+
+/// [`merge`], taking target and patch by value so that their contents move
+/// into the result instead of being copied.
+pub fn merge_owned(
+    target: Value,
+    patch: Value,
+    schema: &Schema,
+) -> Result<Option<Value>, SmpError> {
     let mut tree = Tree::default();
     let dest = tree.add(target);
     let origin = tree.add(patch);
@@ -84,9 +94,10 @@ pub fn merge(target: &Value, patch: &Value, schema: &Schema) -> Result<Option<Va
         path: Vec::new(),
     };
     let merged = walker.walk([Some(dest), Some(origin)], None)?;
-    Ok(merged
-        .filter(|&id| !walker.tree.missing_or_null(Some(id)))
-        .map(|id| walker.tree.to_value(id)))
+    match merged.filter(|&id| !walker.tree.missing_or_null(Some(id))) {
+        Some(id) => Ok(Some(walker.tree.into_value(id))),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

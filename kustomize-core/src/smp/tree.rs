@@ -49,16 +49,16 @@ pub(super) struct Tree {
 }
 
 impl Tree {
-    /// Copies `value` into the tree and returns the id of its root.
-    pub(super) fn add(&mut self, value: &Value) -> Id {
+    /// Moves `value` into the tree and returns the id of its root.
+    pub(super) fn add(&mut self, value: Value) -> Id {
         let node = match value {
             Value::Null => Node::Null { keep: false },
             Value::Object(map) => {
-                let fields = map.iter().map(|(k, v)| (k.clone(), self.add(v))).collect();
+                let fields = map.into_iter().map(|(k, v)| (k, self.add(v))).collect();
                 Node::Map(fields)
             }
-            Value::Array(items) => Node::Seq(items.iter().map(|v| self.add(v)).collect()),
-            scalar => Node::Scalar(scalar.clone()),
+            Value::Array(items) => Node::Seq(items.into_iter().map(|v| self.add(v)).collect()),
+            scalar => Node::Scalar(scalar),
         };
         self.push(node)
     }
@@ -69,19 +69,42 @@ impl Tree {
         self.nodes.len() - 1
     }
 
-    /// Builds the JSON value of the subtree at `id`.
-    pub(super) fn to_value(&self, id: Id) -> Value {
-        match &self.nodes[id] {
-            Node::Null { .. } => Value::Null,
-            Node::Scalar(v) => v.clone(),
-            Node::Seq(items) => Value::Array(items.iter().map(|&i| self.to_value(i)).collect()),
-            Node::Map(fields) => {
-                let map: Map<String, Value> = fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), self.to_value(*v)))
-                    .collect();
-                Value::Object(map)
+    /// The JSON value of the subtree at `id`, consuming the tree: nodes
+    /// reached once are moved out, shared ones copied.
+    pub(super) fn into_value(mut self, id: Id) -> Value {
+        let mut uses = vec![0u32; self.nodes.len()];
+        uses[id] += 1;
+        for node in &self.nodes {
+            match node {
+                Node::Map(fields) => fields.iter().for_each(|&(_, v)| uses[v] += 1),
+                Node::Seq(items) => items.iter().for_each(|&i| uses[i] += 1),
+                Node::Scalar(_) | Node::Null { .. } => {}
             }
+        }
+        self.take_value(id, &uses)
+    }
+
+    fn take_value(&mut self, id: Id, uses: &[u32]) -> Value {
+        let node = if uses[id] > 1 {
+            self.nodes[id].clone()
+        } else {
+            std::mem::replace(&mut self.nodes[id], Node::Null { keep: false })
+        };
+        match node {
+            Node::Null { .. } => Value::Null,
+            Node::Scalar(v) => v,
+            Node::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|i| self.take_value(i, uses))
+                    .collect(),
+            ),
+            Node::Map(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, self.take_value(v, uses)))
+                    .collect::<Map<String, Value>>(),
+            ),
         }
     }
 

@@ -9,6 +9,7 @@
 
 use super::{TransformError, replace_scalar, scalar_text, wrong_kind};
 use crate::fieldspec::{CreateKind, FieldSpec, apply_all};
+use crate::pattern;
 use crate::resource::Resource;
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -32,7 +33,7 @@ pub struct ImageRule<'a> {
 impl ImageRule<'_> {
     /// The rewritten reference for `image`, or `None` if the rule does not
     /// apply to it.
-    fn rewrite(&self, matcher: &Regex, image: &str) -> Option<String> {
+    fn rewrite(&self, matcher: &ImageMatcher, image: &str) -> Option<String> {
         if !matcher.is_match(image) {
             return None;
         }
@@ -61,6 +62,50 @@ impl ImageRule<'_> {
             out.push_str(digest);
         }
         Some(out)
+    }
+}
+
+/// Characters of a tag or digest as an image rule's pattern accepts them.
+fn is_tag_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '-')
+}
+
+/// Which images an `images:` entry's `name` selects: the name (a regular
+/// expression) followed by an optional `:tag` and `@sha256:digest`.
+enum ImageMatcher<'a> {
+    /// A [simple](crate::pattern::is_simple) name, matched directly.
+    Simple(&'a str),
+    /// Any other name, compiled with the tag and digest parts.
+    Regex(Regex),
+}
+
+impl<'a> ImageMatcher<'a> {
+    fn new(name: &'a str) -> Result<Self, regex::Error> {
+        if pattern::is_simple(name) {
+            return Ok(Self::Simple(name));
+        }
+        Regex::new(&format!(
+            "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$"
+        ))
+        .map(Self::Regex)
+    }
+
+    fn is_match(&self, image: &str) -> bool {
+        let name = match self {
+            Self::Regex(re) => return re.is_match(image),
+            Self::Simple(name) => name,
+        };
+        let Some(len) = pattern::simple_prefix_len(name, image) else {
+            return false;
+        };
+        let mut rest = &image[len..];
+        if let Some(tag) = rest.strip_prefix(':') {
+            rest = tag.trim_start_matches(is_tag_char);
+        }
+        if let Some(digest) = rest.strip_prefix("@sha256:") {
+            rest = digest.trim_start_matches(is_tag_char);
+        }
+        rest.is_empty()
     }
 }
 
@@ -93,11 +138,7 @@ pub fn set_images(
     rule: &ImageRule<'_>,
     specs: &[FieldSpec],
 ) -> Result<(), TransformError> {
-    let matcher = Regex::new(&format!(
-        "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
-        rule.name
-    ))
-    .map_err(|e| TransformError::ImageName {
+    let matcher = ImageMatcher::new(rule.name).map_err(|e| TransformError::ImageName {
         name: rule.name.to_owned(),
         reason: e.to_string(),
     });
@@ -184,6 +225,22 @@ mod tests {
         assert_eq!(split("host:5000/app:1"), ("host:5000/app", "1", ""));
         assert_eq!(split("host/app@sha256:x"), ("host/app", "", "sha256:x"));
         assert_eq!(split("/app:1"), ("/app", "1", ""));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simple_names_match_as_the_regex_does(
+            name in "[a-c.:/@-]{0,5}",
+            image in "[a-c.:/@{}-]{0,6}(@sha256:[a-c.{}]{0,3})?",
+        ) {
+            let re = Regex::new(&format!(
+                "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$"
+            ))
+            .unwrap();
+            let simple = ImageMatcher::new(&name).unwrap();
+            proptest::prop_assert!(matches!(simple, ImageMatcher::Simple(_)));
+            proptest::prop_assert_eq!(simple.is_match(&image), re.is_match(&image));
+        }
     }
 
     fn image_after(image: &str, rule: ImageRule<'_>) -> String {

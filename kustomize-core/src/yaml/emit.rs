@@ -5,7 +5,7 @@
 use super::keysort::sort_keys;
 use super::number::format_number;
 use super::resolve::is_plain_safe_string;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// Column after which go-yaml v2 folds long scalars.
@@ -17,6 +17,17 @@ const MAX_SIMPLE_KEY_LEN: usize = 128;
 
 /// Appends `doc` to `out` as go-yaml v2 prints it.
 pub(crate) fn emit(doc: &Value, out: &mut String) {
+    emit_with(out, |e| e.node(doc, Context::ROOT));
+}
+
+/// Appends a mapping document to `out` as go-yaml v2 prints it (the same
+/// text as [`emit`] of `Value::Object`, without building that value).
+pub(crate) fn emit_object(map: &Map<String, Value>, out: &mut String) {
+    emit_with(out, |e| e.object(map));
+}
+
+/// Runs `body` on a fresh emitter writing to `out`, then ends the document.
+fn emit_with(out: &mut String, body: impl FnOnce(&mut Emitter<'_>)) {
     let mut e = Emitter {
         out,
         column: 0,
@@ -25,7 +36,7 @@ pub(crate) fn emit(doc: &Value, out: &mut String) {
         whitespace: true,
         indention: true,
     };
-    e.node(doc, Context::ROOT);
+    body(&mut e);
     // Document end: finish the last line.
     e.write_indent();
 }
@@ -84,15 +95,20 @@ impl Emitter<'_> {
             Value::Number(n) => self.scalar(&format_number(n), Style::Plain, ctx),
             Value::String(s) => self.string(&fold_nel(s), ctx),
             Value::Array(items) if items.is_empty() => self.empty_flow("[", "]"),
-            Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
             Value::Array(items) => self.block_sequence(items, ctx),
-            Value::Object(map) => {
-                let mut entries: Vec<(Cow<'_, str>, &Value)> =
-                    map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
-                sort_keys(&mut entries, |(k, _)| k);
-                self.block_mapping(&entries);
-            }
+            Value::Object(map) => self.object(map),
         }
+    }
+
+    /// A mapping: `{}` when empty, else a block mapping with sorted keys.
+    fn object(&mut self, map: &Map<String, Value>) {
+        if map.is_empty() {
+            return self.empty_flow("{", "}");
+        }
+        let mut entries: Vec<(Cow<'_, str>, &Value)> =
+            map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
+        sort_keys(&mut entries, |(k, _)| k);
+        self.block_mapping(&entries);
     }
 
     fn string(&mut self, s: &str, ctx: Context) {

@@ -254,11 +254,14 @@ impl Loader<'_> {
             Event::SequenceEnd | Event::MappingEnd => {
                 let (value, anchor, first_node) = match self.stack.pop() {
                     Some(Frame::Sequence {
-                        items,
+                        mut items,
                         anchor,
                         first_node,
                         ..
-                    }) => (Value::Array(items), anchor, first_node),
+                    }) => {
+                        items.shrink_to_fit();
+                        (Value::Array(items), anchor, first_node)
+                    }
                     Some(Frame::Mapping {
                         mut map,
                         anchor,
@@ -273,6 +276,9 @@ impl Loader<'_> {
                                 }
                             }
                         }
+                        // Rebuilt at its exact size: a build holds thousands
+                        // of these at once, and growth leaves them up to half empty.
+                        let map: Map<String, Value> = map.into_iter().collect();
                         (Value::Object(map), anchor, first_node)
                     }
                     None => return Err(at(mark, "unbalanced collection end".into())),

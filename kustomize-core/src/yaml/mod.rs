@@ -94,6 +94,12 @@ pub fn emit_document(doc: &Value, out: &mut String) {
     emit::emit(doc, out);
 }
 
+/// Appends one mapping document exactly as `kubectl kustomize` prints a
+/// resource; the same text as [`emit_document`] of `Value::Object(map)`.
+pub fn emit_object(map: &serde_json::Map<String, Value>, out: &mut String) {
+    emit::emit_object(map, out);
+}
+
 /// All documents joined by "---\n", as `kubectl kustomize` prints a build; empty slice gives "".
 pub fn to_yaml_string(docs: &[Value]) -> String {
     let mut out = String::new();
