@@ -15,7 +15,7 @@ target/release/gitops-controller --embedded-apiserver "127.0.0.1:$port" \
   --repo-cache-dir "$workdir/repos" --app-resync 10s --sync-wave-delay 1s \
   >"$workdir/controller.log" 2>&1 &
 controller=$!
-trap 'kill $controller 2>/dev/null; wait $controller 2>/dev/null; rm -rf "$workdir"' EXIT
+trap 'kill $controller 2>/dev/null; wait $controller 2>/dev/null || true; rm -rf "$workdir"' EXIT
 for _ in $(seq 50); do [ -s "$kubeconfig" ] && break; sleep 0.2; done
 export KUBECONFIG="$kubeconfig"
 
