@@ -5,16 +5,12 @@
 
 mod source_support;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use gitops_engine::image::writeback::{
     FileEdit, GitAuthor, GitWriteConfig, GitWriteError, ImageChange, WriteOutcome, write_back,
 };
-use source_support::git;
+use source_support::{Daemon, bounded, git};
 use tempfile::TempDir;
 
 const KUSTOMIZATION: &str = "\
@@ -255,64 +251,6 @@ fn edit_errors_name_the_file() {
     assert!(matches!(err, GitWriteError::BranchNotFound { .. }), "{err}");
 }
 
-/// A `git-daemon` process serving `base` with pushes enabled; killed when dropped.
-struct Daemon {
-    child: Child,
-    port: u16,
-}
-
-impl Daemon {
-    fn serve(base: &Path) -> Daemon {
-        let exec_path = git(base, &["--exec-path"]);
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(Path::new(&exec_path).join("git-daemon"))
-            .args([
-                "--reuseaddr",
-                "--export-all",
-                "--enable=receive-pack",
-                "--listen=127.0.0.1",
-            ])
-            .arg(format!("--port={port}"))
-            .arg(format!("--base-path={}", base.display()))
-            .arg(base)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start git-daemon");
-        let daemon = Daemon { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "git-daemon did not start listening"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        daemon
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs `f` on another thread, failing the test after a minute.
-fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("git write-back did not finish within a minute")
-}
-
 /// Installs a `pre-receive` hook. While fewer than `races` pushes have been
 /// seen, the hook commits a change of README to `main` itself, so the
 /// pushed update no longer starts from the branch tip and is refused.
@@ -345,13 +283,13 @@ git update-ref refs/heads/main "$commit"
 fn rejected_push_is_rebased_and_retried() {
     let remote = Remote::new();
     install_racing_hook(&remote, 2);
-    let daemon = Daemon::serve(remote.tmp.path());
+    let daemon = Daemon::serve(remote.tmp.path(), true);
     let config = GitWriteConfig::new(
         format!("git://127.0.0.1:{}/remote.git", daemon.port),
         "main",
     );
     let work = remote.work();
-    let outcome = bounded(move || {
+    let outcome = bounded("git write-back", move || {
         write_back(
             &work,
             &config,
@@ -394,14 +332,14 @@ fn rejected_push_is_rebased_and_retried() {
 fn retries_are_bounded() {
     let remote = Remote::new();
     install_racing_hook(&remote, 100);
-    let daemon = Daemon::serve(remote.tmp.path());
+    let daemon = Daemon::serve(remote.tmp.path(), true);
     let mut config = GitWriteConfig::new(
         format!("git://127.0.0.1:{}/remote.git", daemon.port),
         "main",
     );
     config.max_retries = 1;
     let work = remote.work();
-    let err = bounded(move || {
+    let err = bounded("git write-back", move || {
         write_back(
             &work,
             &config,

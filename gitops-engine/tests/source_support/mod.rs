@@ -2,8 +2,11 @@
 //! in temporary directories.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
@@ -110,4 +113,67 @@ fn copy_dir(src: &Path, dst: &Path) {
 /// The repository's bundled monorepo example.
 pub fn monorepo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/monorepo")
+}
+
+/// A `git-daemon` process serving the repositories below `base` on a free
+/// loopback port; killed when dropped.
+pub struct Daemon {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl Daemon {
+    /// Starts the daemon binary itself (not `git daemon`, whose child would
+    /// outlive a kill and keep the test run's output pipe open); with
+    /// `receive_pack`, pushes are accepted too.
+    pub fn serve(base: &Path, receive_pack: bool) -> Daemon {
+        let exec_path = git(base, &["--exec-path"]);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut command = Command::new(Path::new(&exec_path).join("git-daemon"));
+        command.args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"]);
+        if receive_pack {
+            command.arg("--enable=receive-pack");
+        }
+        let child = command
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start git-daemon");
+        let daemon = Daemon { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "git-daemon did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        daemon
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `f` on another thread, failing the test (naming `what`) if it takes
+/// longer than a minute.
+pub fn bounded<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what} did not finish within a minute"))
 }
