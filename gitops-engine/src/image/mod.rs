@@ -1,7 +1,7 @@
 //! Image updates: find newer image versions in container registries, the way
 //! Argo CD Image Updater does.
 //!
-//! * [`reference`] parses image references with Docker Hub defaults.
+//! * [`reference`](mod@reference) parses image references with Docker Hub defaults.
 //! * [`spec`] parses an `image-list` entry plus its settings into an
 //!   [`ImageSpec`]: a [`Strategy`] (`semver`, `newest-build`, `alphabetical`,
 //!   `digest`), a [`TagFilter`] (allow-tags, ignore-tags) and platforms.

@@ -1,5 +1,5 @@
 //! Building a kustomization directory: the public entry point, the
-//! per-directory accumulation ([`target`]), and the steps that run once at
+//! per-directory accumulation (the private `target` module), and the steps that run once at
 //! the top (content hashes, name references, vars, ordering).
 
 mod crds;
