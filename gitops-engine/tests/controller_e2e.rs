@@ -445,3 +445,25 @@ async fn deleting_an_app_with_the_resources_finalizer_deletes_its_resources() {
     .await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_spec_is_reported_as_invalid_spec_error() {
+    let env = Env::start().await;
+    seed(&env, "one", "1.0");
+    let mut app = env.application("odd", "app", json!({}));
+    app["spec"]["syncPolicy"] = json!({"retry": {"limit": "five"}});
+    env.create(&app).await;
+    let app = env
+        .wait_for_app("an InvalidSpecError condition", "odd", |a| {
+            a["status"]["conditions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "InvalidSpecError"))
+        })
+        .await;
+    let message = app["status"]["conditions"][0]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(message.contains("spec.syncPolicy.retry.limit"), "{message}");
+    assert!(env.get(&settings_cm()).await.is_none(), "nothing deployed");
+    env.stop().await;
+}

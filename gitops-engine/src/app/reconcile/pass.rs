@@ -86,9 +86,7 @@ async fn invalid_spec(
     object: &Value,
     error: &AppError,
 ) -> Result<PassOutcome, ClusterError> {
-    let mut status = object.get("status").cloned().unwrap_or(Value::Null);
-    status_write::set_raw_condition(&mut status, INVALID_SPEC_ERROR, &error.to_string());
-    status_write::write_raw_status(shared, object, status).await?;
+    status_write::write_invalid_spec(shared, object, &error.to_string()).await?;
     Ok(PassOutcome {
         sync_status: Some(SyncStatusCode::Unknown),
         ..PassOutcome::default()

@@ -6,9 +6,9 @@
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::application_gvk;
 use super::pass::REFRESH_ANNOTATION;
-use crate::app::{Application, format_time};
+use crate::app::conditions::{self, INVALID_SPEC_ERROR};
+use crate::app::{Application, ApplicationCondition, format_time};
 use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
 
 /// Status fields that change on every pass; a change of these alone is not
@@ -51,58 +51,38 @@ pub(crate) async fn write_status(
     Ok(())
 }
 
-/// Writes a raw status (for an app whose spec cannot be read).
-pub(crate) async fn write_raw_status(
+/// Records `message` as the `InvalidSpecError` condition of an app whose
+/// spec cannot be read, leaving the rest of its stored status alone.
+pub(crate) async fn write_invalid_spec(
     shared: &Shared,
     object: &Value,
-    status: Value,
+    message: &str,
 ) -> Result<(), ClusterError> {
-    let old = object.get("status").cloned().unwrap_or(json!({}));
-    if only_timestamps_differ(&old, &status) {
+    let now = format_time(jiff::Timestamp::now());
+    let Some(conditions) = invalid_spec_conditions(&object["status"], message, &now) else {
         return Ok(());
-    }
-    let target = ObjectRef {
-        gvk: application_gvk(),
-        namespace: object["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("")
-            .to_owned(),
-        name: object["metadata"]["name"].as_str().unwrap_or("").to_owned(),
     };
     shared
         .cluster
         .merge_patch(
-            &target,
-            &json!({"status": merge_diff(&old, &status)}),
+            &ObjectRef::of(object)?,
+            &json!({"status": {"conditions": conditions}}),
             WriteOptions::default(),
         )
         .await
         .map(|_| ())
 }
 
-/// Sets a condition in a raw status value, keeping its transition time when
-/// the message is unchanged.
-pub(crate) fn set_raw_condition(status: &mut Value, kind: &str, message: &str) {
-    if !status.is_object() {
-        *status = json!({});
-    }
-    let conditions = status["conditions"].as_array().cloned().unwrap_or_default();
-    let unchanged = conditions
-        .iter()
-        .any(|c| c["type"] == kind && c["message"] == message);
-    if unchanged {
-        return;
-    }
-    let mut kept: Vec<Value> = conditions
-        .into_iter()
-        .filter(|c| c["type"] != kind)
-        .collect();
-    kept.push(json!({
-        "type": kind,
-        "message": message,
-        "lastTransitionTime": format_time(jiff::Timestamp::now()),
-    }));
-    status["conditions"] = Value::Array(kept);
+/// The stored conditions with `InvalidSpecError` set to `message` (its
+/// transition time kept while the message is unchanged), or `None` when
+/// that changes nothing.
+fn invalid_spec_conditions(status: &Value, message: &str, now: &str) -> Option<Value> {
+    let old = status.get("conditions").cloned().unwrap_or(Value::Null);
+    let mut list: Vec<ApplicationCondition> =
+        serde_json::from_value(old.clone()).unwrap_or_default();
+    conditions::set(&mut list, INVALID_SPEC_ERROR, message, now);
+    let new = serde_json::to_value(list).ok()?;
+    (new != old).then_some(new)
 }
 
 /// Whether the stored status was compared before its last operation ended:
@@ -214,12 +194,12 @@ mod tests {
     }
 
     #[test]
-    fn a_raw_condition_keeps_its_time_while_the_message_is_unchanged() {
-        let mut status = json!({"conditions": [{"type": "InvalidSpecError", "message": "bad", "lastTransitionTime": "t0"}]});
-        set_raw_condition(&mut status, "InvalidSpecError", "bad");
-        assert_eq!(status["conditions"][0]["lastTransitionTime"], "t0");
-        set_raw_condition(&mut status, "InvalidSpecError", "worse");
-        assert_eq!(status["conditions"].as_array().map(Vec::len), Some(1));
-        assert_eq!(status["conditions"][0]["message"], "worse");
+    fn an_invalid_spec_condition_keeps_its_time_while_the_message_is_unchanged() {
+        let status = json!({"conditions": [{"type": "InvalidSpecError", "message": "bad", "lastTransitionTime": "t0"}]});
+        assert_eq!(invalid_spec_conditions(&status, "bad", "t1"), None);
+        let worse = invalid_spec_conditions(&status, "worse", "t1").expect("changed");
+        assert_eq!(worse.as_array().map(Vec::len), Some(1));
+        assert_eq!(worse[0]["message"], "worse");
+        assert_eq!(worse[0]["lastTransitionTime"], "t1");
     }
 }
