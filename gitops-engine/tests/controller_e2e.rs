@@ -2,6 +2,7 @@
 //! the controller. Each test is one scenario an Argo CD user relies on.
 
 mod controller_support;
+mod source_support;
 
 use std::time::Duration;
 

@@ -5,6 +5,7 @@
 mod controller_support;
 #[path = "image_writeback_support/mod.rs"]
 mod image_writeback_support;
+mod source_support;
 
 use std::time::Duration;
 

@@ -6,13 +6,12 @@
 //! ES256 JWTs, which the registry verifies with a generated certificate.
 //! Skipped (with a note on stderr) when `/usr/bin/docker-registry` is absent.
 
+#[path = "registry_support/mod.rs"]
+mod registry_support;
 mod support;
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -23,12 +22,12 @@ use gitops_engine::image::{ImageRef, ImageSettings, ImageSpec, Platform, check};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
+use registry_support::Registry;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::json;
 use support::{MockServer, response};
 
-const BINARY: &str = "/usr/bin/docker-registry";
 /// Bound on every test, so a hang fails instead of blocking CI.
 const TEST_LIMIT: Duration = Duration::from_secs(60);
 
@@ -54,89 +53,13 @@ const OCI: Schema = Schema {
     layer: "application/vnd.oci.image.layer.v1.tar+gzip",
 };
 
-/// A `docker-registry serve` child process; killed (by its own handle) on drop.
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
 impl Registry {
-    /// Starts an anonymous registry, or `None` when the binary is not installed.
-    async fn start(test: &str) -> Option<Self> {
-        Self::start_with(test, |_| String::new()).await
-    }
-
-    /// Starts a registry whose config ends with the YAML `extra` returns;
-    /// `extra` may write files into the registry's temporary directory.
-    async fn start_with(test: &str, extra: impl FnOnce(&Path) -> String) -> Option<Self> {
-        if !Path::new(BINARY).exists() {
-            eprintln!("SKIP {test}: {BINARY} not installed (apt-get install docker-registry)");
-            return None;
-        }
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n{}",
-                dir.path().join("data").display(),
-                extra(dir.path()),
-            ),
-        )
-        .expect("write config");
-        let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
-        let child = Command::new(BINARY)
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn docker-registry");
-        let registry = Self {
-            child,
-            addr,
-            _dir: dir,
-        };
-        registry.wait_ready().await;
-        Some(registry)
-    }
-
-    async fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let http = reqwest::Client::new();
-        while Instant::now() < deadline {
-            if let Ok(r) = http.get(format!("{}/v2/", self.url())).send().await
-                && matches!(r.status().as_u16(), 200 | 401)
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("docker-registry on {} not ready within 15s", self.addr);
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
+    /// A client for this registry, without rate limit.
     fn client(&self) -> RegistryClient {
         let mut config = RegistryConfig::new(self.url());
         config.timeout = Duration::from_secs(10);
         config.requests_per_second = None;
         RegistryClient::new(config).expect("client")
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -5,6 +5,7 @@
 //! Skipped (with a note) when `docker-registry` is not installed.
 
 mod image_writeback_support;
+mod source_support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,6 +3,8 @@
 //! `docker-registry` on 127.0.0.1. Skipped (with a note) when
 //! `docker-registry` is not installed.
 
+#[path = "../../../gitops-engine/tests/source_support/mod.rs"]
+mod source_support;
 #[path = "../../../gitops-engine/tests/image_writeback_support/mod.rs"]
 mod support;
 

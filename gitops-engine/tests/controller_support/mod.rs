@@ -13,9 +13,8 @@ use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions}
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-#[path = "../source_support/mod.rs"]
-mod source_support;
-pub use source_support::Upstream;
+// The including test crate declares `source_support` at its root.
+pub use crate::source_support::Upstream;
 
 /// How long any awaited condition may take.
 const PATIENCE: Duration = Duration::from_secs(30);

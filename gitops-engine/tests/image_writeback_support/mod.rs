@@ -1,80 +1,21 @@
 //! Shared by the image write-back tests (also the `gitops` CLI tests):
-//! Debian's `docker-registry` on 127.0.0.1 with temporary storage, started
-//! as `image_registry_real.rs` does, and a bare Git remote with an app.
+//! pushing to Debian's `docker-registry` (see `registry_support`), a bare
+//! Git remote with an app, and an emulator holding an Application.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+// The including test crate declares `source_support` at its root.
+pub use crate::source_support::git;
+#[path = "../registry_support/mod.rs"]
+mod registry_support;
+pub use registry_support::Registry;
+
+use std::path::PathBuf;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-const BINARY: &str = "/usr/bin/docker-registry";
-
-/// A `docker-registry serve` child process; killed (by its own handle) on drop.
-pub struct Registry {
-    child: Child,
-    /// `127.0.0.1:<port>`.
-    pub addr: String,
-    _dir: TempDir,
-}
-
 impl Registry {
-    /// Starts an anonymous registry, or `None` (with a note) when the
-    /// binary is not installed.
-    pub async fn start(test: &str) -> Option<Self> {
-        if !Path::new(BINARY).exists() {
-            eprintln!("SKIP {test}: {BINARY} not installed (apt-get install docker-registry)");
-            return None;
-        }
-        let dir = TempDir::new().expect("tempdir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .expect("write config");
-        let child = Command::new(BINARY)
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn docker-registry");
-        let registry = Self {
-            child,
-            addr,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let http = reqwest::Client::new();
-        loop {
-            if let Ok(r) = http.get(format!("{}/v2/", registry.url())).send().await
-                && r.status().as_u16() == 200
-            {
-                return Some(registry);
-            }
-            assert!(Instant::now() < deadline, "docker-registry not ready");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
     /// Pushes a small single-layer image as `repo:tag`.
     pub async fn push(&self, repo: &str, tag: &str) {
         let http = reqwest::Client::new();
@@ -125,36 +66,6 @@ impl Registry {
             .unwrap();
         assert_eq!(put.status(), 201, "put manifest {repo}:{tag}");
     }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs `git` in `dir` with a fixed identity and no user config; returns stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A bare remote (branch `main`) holding `apps/web`: a Deployment running
