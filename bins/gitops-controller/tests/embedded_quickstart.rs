@@ -3,12 +3,16 @@
 //! Git repository, and reports it on /metrics.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../../../gitops-engine/tests/source_support/mod.rs"]
+mod source_support;
+
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use serde_json::Value;
+use source_support::Upstream;
 
 /// A free loopback port (released before the controller binds it).
 fn free_port() -> u16 {
@@ -18,44 +22,12 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .stdout(Stdio::null())
-        .status()
-        .expect("git");
-    assert!(status.success(), "git {args:?}");
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).expect("mkdir");
-    for entry in std::fs::read_dir(src).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let to = dst.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &to);
-        } else {
-            std::fs::copy(entry.path(), to).expect("copy");
-        }
-    }
-}
-
 /// A Git repository holding `examples/monorepo` at the same path as here.
-fn example_repo(root: &Path) -> PathBuf {
-    let repo = root.join("repo");
+fn example_repo() -> Upstream {
+    let repo = Upstream::new();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/monorepo");
-    copy_dir(&examples, &repo.join("examples/monorepo"));
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "example"]);
+    repo.copy_tree(&examples, "examples/monorepo");
+    repo.commit("example");
     repo
 }
 
@@ -82,7 +54,7 @@ async fn wait_until<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_with_embedded_api_server_deploys_the_example() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let repo = example_repo(tmp.path());
+    let repo = example_repo();
     let kubeconfig = tmp.path().join("kubeconfig");
     let (api_port, metrics_port) = (free_port(), free_port());
     let _controller = Controller(
@@ -119,7 +91,7 @@ async fn controller_with_embedded_api_server_deploys_the_example() {
     )
     .expect("application manifest");
     let mut app: Value = serde_yaml_like(&manifest);
-    app["spec"]["source"]["repoURL"] = format!("file://{}", repo.display()).into();
+    app["spec"]["source"]["repoURL"] = repo.url().into();
     cluster
         .create(&app, WriteOptions::default())
         .await
