@@ -1,6 +1,7 @@
 //! Running a sync operation for an app: plan, execute, retry with backoff,
 //! and record the result, history and events.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -23,55 +24,25 @@ fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
-/// A sync to run and who asked for it.
-#[derive(Debug, Clone)]
-pub(crate) struct OperationRequest {
-    pub(crate) operation: Operation,
-    pub(crate) automated: bool,
-}
-
-impl OperationRequest {
-    /// A sync requested through the app's `operation` field.
-    pub(crate) fn requested(operation: Operation) -> Self {
-        let automated = operation.initiated_by.automated;
-        Self {
-            operation,
-            automated,
-        }
-    }
-
-    /// A sync started by automated sync.
-    pub(crate) fn automated(operation: Operation) -> Self {
-        Self {
-            operation,
-            automated: true,
-        }
-    }
-}
-
 /// Runs the operation to its end, writing `status.operationState` when it
 /// starts, on every retry and when it ends.
 pub(crate) async fn run(
     shared: &Shared,
     app: &mut Application,
     object: &mut Value,
-    request: OperationRequest,
-    rendered: &Rendered,
-    comparison: &Comparison,
+    op: Operation,
+    mut rendered: Arc<Rendered>,
+    mut comparison: Comparison,
 ) -> Result<(), ClusterError> {
     let started = now();
-    let op = request.operation;
+    let automated = op.initiated_by.automated;
     let sync = op.sync.clone().unwrap_or_default();
     let retry = op.retry.clone().or_else(|| {
         app.spec
             .sync_policy
             .as_ref()
             .and_then(|p| p.retry.clone())
-            .or_else(|| {
-                request
-                    .automated
-                    .then(|| RetryStrategy::for_automated_sync(None))
-            })
+            .or_else(|| automated.then(|| RetryStrategy::for_automated_sync(None)))
     });
     let retry = retry.unwrap_or_default();
     app.status.operation_state = Some(OperationState {
@@ -92,7 +63,7 @@ pub(crate) async fn run(
             "OperationStarted",
             &format!(
                 "Initiated {}sync to {}",
-                if request.automated { "automated " } else { "" },
+                if automated { "automated " } else { "" },
                 rendered.revision
             ),
         )
@@ -105,8 +76,6 @@ pub(crate) async fn run(
         timeout: shared.settings.operation_timeout,
         ..ExecuteSettings::new(shared.settings.health_rules.clone())
     };
-    let mut rendered = std::sync::Arc::new(rendered.clone());
-    let mut comparison = comparison.clone();
     let mut retry_count = 0;
     let outcome = loop {
         let context = PlanContext {

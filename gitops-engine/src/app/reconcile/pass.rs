@@ -9,7 +9,7 @@ use serde_json::Value;
 use tracing::{debug, info};
 
 use super::deletion;
-use super::operation::{self, OperationRequest};
+use super::operation;
 use super::status_write;
 use super::{ReconcileError, Shared, application_gvk};
 use crate::app::conditions::{self, COMPARISON_ERROR, INVALID_SPEC_ERROR, SYNC_ERROR};
@@ -171,14 +171,14 @@ async fn reconcile_app(
     shared.remember_resources(&name, &comparison);
 
     let mut outcome = PassOutcome::default();
-    let request = match app.operation.take() {
-        Some(op) => Some(OperationRequest::requested(op)),
+    let operation = match app.operation.take() {
+        Some(op) => Some(op),
         None => {
             let self_heal = SelfHealWait::Timeout(shared.settings.self_heal_timeout);
             match auto_sync_with(&app, &comparison, &rendered.revision, now_time, &self_heal) {
                 AutoSync::Sync(op) => {
                     conditions::clear(&mut app.status.conditions, SYNC_ERROR);
-                    Some(OperationRequest::automated(*op))
+                    Some(*op)
                 }
                 AutoSync::Later { after, reason } => {
                     debug!(app = %name, %reason, "automated sync later");
@@ -201,9 +201,9 @@ async fn reconcile_app(
             }
         }
     };
-    if let Some(request) = request {
-        info!(app = %name, revision = %rendered.revision, automated = request.automated, "sync starting");
-        operation::run(shared, &mut app, object, request, &rendered, &comparison).await?;
+    if let Some(op) = operation {
+        info!(app = %name, revision = %rendered.revision, automated = op.initiated_by.automated, "sync starting");
+        operation::run(shared, &mut app, object, op, rendered, comparison).await?;
         outcome.synced = true;
         // Look again once what was applied has had time to settle.
         outcome.requeue_after = Some(shared.settings.health_poll);
