@@ -33,6 +33,12 @@ pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 /// `kind` of Applications.
 pub const KIND: &str = "Application";
 
+/// The group, version and kind of Applications.
+pub fn application_gvk() -> crate::cluster::Gvk {
+    let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));
+    crate::cluster::Gvk::new(group, version, KIND)
+}
+
 /// An Argo CD Application.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -8,9 +8,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
+use super::Shared;
 use super::pass::REFRESH_ANNOTATION;
-use super::{Shared, application_gvk};
-use crate::cluster::{Cluster, EventType, ObjectRef, WriteOptions};
+use crate::app::application_gvk;
+use crate::cluster::{Cluster, EventType, WriteOptions};
 use crate::image::updater::{UpdateOptions, UpdateReport, WriteBackResult, update_application};
 use crate::image::writeback::WriteOutcome;
 
@@ -82,11 +83,7 @@ fn describe(report: &UpdateReport) -> String {
 /// Asks for a refresh the way users do: the refresh annotation (the next
 /// pass fetches Git at once).
 async fn request_refresh(shared: &Shared, name: &str) {
-    let target = ObjectRef {
-        gvk: application_gvk(),
-        namespace: shared.settings.namespace.clone(),
-        name: name.to_owned(),
-    };
+    let target = shared.app_ref(name);
     let patch = json!({"metadata": {"annotations": {REFRESH_ANNOTATION: "normal"}}});
     if let Err(e) = shared
         .cluster

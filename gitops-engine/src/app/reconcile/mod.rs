@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, warn};
 
-use crate::app::{CompareSettings, Comparison};
+use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
@@ -35,11 +35,6 @@ use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
 pub use metrics::{AppInfoLabels, Metrics};
 pub use pass::PassOutcome;
 use queue::WorkQueue;
-
-/// The GVK of Argo CD Applications.
-pub fn application_gvk() -> Gvk {
-    Gvk::new("argoproj.io", "v1alpha1", "Application")
-}
 
 /// How the controller behaves.
 #[derive(Debug, Clone)]
@@ -153,6 +148,15 @@ impl Shared {
                 object_key(&r.group, &r.kind, &r.namespace, &r.name),
                 app.to_owned(),
             );
+        }
+    }
+
+    /// The address of the app `name` in the controller's namespace.
+    pub(crate) fn app_ref(&self, name: &str) -> ObjectRef {
+        ObjectRef {
+            gvk: application_gvk(),
+            namespace: self.settings.namespace.clone(),
+            name: name.to_owned(),
         }
     }
 

@@ -11,13 +11,13 @@ use tracing::{debug, info};
 use super::deletion;
 use super::operation;
 use super::status_write;
-use super::{ReconcileError, Shared, application_gvk};
+use super::{ReconcileError, Shared};
 use crate::app::conditions::{self, COMPARISON_ERROR, INVALID_SPEC_ERROR, SYNC_ERROR};
 use crate::app::{
     AppError, Application, AutoSync, CompareInput, Comparison, SelfHealWait, SyncStatusCode,
     auto_sync_with, compare, format_time,
 };
-use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
+use crate::cluster::{ClusterError, EventType, Gvk};
 use crate::source::{Refresh, RenderOptions, Rendered, SourceRequest};
 
 /// Annotation asking for a refresh (`normal` or `hard`) of an app.
@@ -45,11 +45,7 @@ pub struct PassOutcome {
 pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome, ReconcileError> {
     let started = Instant::now();
     let namespace = shared.settings.namespace.clone();
-    let app_ref = ObjectRef {
-        gvk: application_gvk(),
-        namespace: namespace.clone(),
-        name: name.to_owned(),
-    };
+    let app_ref = shared.app_ref(name);
     let cluster_err = |source| ReconcileError::Cluster {
         app: format!("{namespace}/{name}"),
         source,

@@ -87,11 +87,8 @@ pub fn images_patch(app: &Value, images: &[String]) -> Result<Value, ArgocdPatch
 
 /// The API resource of Argo CD Applications.
 pub fn application_resource() -> ApiResource {
-    ApiResource::from_gvk(&GroupVersionKind::gvk(
-        "argoproj.io",
-        "v1alpha1",
-        "Application",
-    ))
+    let gvk = crate::app::application_gvk();
+    ApiResource::from_gvk(&GroupVersionKind::gvk(&gvk.group, &gvk.version, &gvk.kind))
 }
 
 /// Applies `patch` (a JSON merge patch) to Application `namespace/name`.
