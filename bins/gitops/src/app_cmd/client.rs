@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use gitops_engine::app::{API_VERSION, Application, KIND};
-use gitops_engine::cluster::{Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use gitops_engine::app::{Application, application_gvk};
+use gitops_engine::cluster::{Cluster, ClusterError, KubeCluster, ObjectRef, WriteOptions};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 
@@ -40,7 +40,7 @@ impl Apps {
 
     fn object_ref(&self, name: &str) -> ObjectRef {
         ObjectRef {
-            gvk: app_gvk(),
+            gvk: application_gvk(),
             namespace: self.namespace.clone(),
             name: name.to_owned(),
         }
@@ -66,7 +66,7 @@ impl Apps {
     pub async fn list(&self, selector: &str) -> Result<Vec<(Application, Value)>, CliError> {
         let objects = self
             .cluster
-            .list(&app_gvk(), Some(&self.namespace), selector)
+            .list(&application_gvk(), Some(&self.namespace), selector)
             .await?;
         objects
             .into_iter()
@@ -110,10 +110,4 @@ impl From<WriteConflict> for CliError {
             WriteConflict::Failed(e) => e,
         }
     }
-}
-
-/// Group, version and kind of Applications.
-fn app_gvk() -> Gvk {
-    let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));
-    Gvk::new(group, version, KIND)
 }
