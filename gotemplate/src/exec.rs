@@ -479,8 +479,8 @@ impl<'a> State<'a> {
             && (t.as_bytes()[1] == b'x' || t.as_bytes()[1] == b'X')
             && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
-        if n.complex {
-            return Err(self.error("complex numbers are not supported"));
+        if let Some((re, im)) = n.complex {
+            return Ok(Ev::Val(Value::Complex(re, im), false));
         }
         if let Some(f) = n.float
             && !is_hex_int
@@ -731,17 +731,17 @@ impl<'a> State<'a> {
             }
             Ev::Val(v, iface) => (v, iface),
         };
-        let ok = match (p, &value) {
-            (Param::Any | Param::Reflect, _) => true,
-            (Param::String, Value::String(_)) => true,
-            (Param::Int, Value::Int(_)) => true,
-            (Param::Float, Value::Float(_)) => true,
-            (Param::Bool, Value::Bool(_)) => true,
-            (Param::List, Value::List(_)) => true,
-            (Param::Map, Value::Map(_)) => true,
-            (Param::List | Param::Map, Value::Nil) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (p, &value),
+            (Param::Any | Param::Reflect, _)
+                | (Param::String, Value::String(_))
+                | (Param::Int, Value::Int(_))
+                | (Param::Float, Value::Float(_))
+                | (Param::Bool, Value::Bool(_))
+                | (Param::List, Value::List(_))
+                | (Param::Map, Value::Map(_))
+                | (Param::List | Param::Map, Value::Nil)
+        );
         if ok {
             return Ok(value);
         }
@@ -806,10 +806,10 @@ impl<'a> State<'a> {
             Arg::Number { number, .. } => {
                 return match p {
                     Param::Any | Param::Reflect => self.ideal_constant(arg),
-                    Param::Int if number.int.is_some() && !number.complex => {
+                    Param::Int if number.int.is_some() => {
                         Ok(Ev::Val(Value::Int(number.int.unwrap_or(0)), false))
                     }
-                    Param::Float if number.float.is_some() && !number.complex => {
+                    Param::Float if number.float.is_some() => {
                         Ok(Ev::Val(Value::Float(number.float.unwrap_or(0.0)), false))
                     }
                     _ => Err(self.literal_mismatch(p, arg)),

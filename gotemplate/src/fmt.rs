@@ -179,9 +179,6 @@ fn parse_magnitude(text: &str) -> Option<(bool, u128)> {
     if digits.is_empty() || digits.starts_with('_') && radix == 10 || digits.ends_with('_') {
         return None;
     }
-    if radix == 10 && digits.contains('_') {
-        return None;
-    }
     let clean: String = digits.chars().filter(|c| *c != '_').collect();
     if clean.is_empty() || clean.contains("__") {
         return None;
@@ -601,6 +598,30 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
         },
         Value::Int(i) => write_int(out, *i, spec, v),
         Value::Float(f) => write_float(out, *f, spec, v),
+        Value::Complex(re, im) => {
+            if !matches!(spec.verb, 'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G') {
+                bad_verb(out, v, spec.verb);
+                return;
+            }
+            let mut s = String::from("(");
+            write_float(
+                &mut s,
+                *re,
+                &Spec {
+                    width: None,
+                    ..spec.clone()
+                },
+                v,
+            );
+            let imag_spec = Spec {
+                width: None,
+                plus: true,
+                ..spec.clone()
+            };
+            write_float(&mut s, *im, &imag_spec, v);
+            s.push_str("i)");
+            pad(out, &s, spec, false);
+        }
         Value::String(s) => write_str(out, s, spec, v),
         Value::List(items) => {
             if spec.sharp && spec.verb == 'v' {
@@ -652,6 +673,7 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
             }
             out.push('}');
         }
+        Value::Func(_) => pad(out, "func", spec, false),
         Value::Time(t) => match spec.verb {
             'v' | 's' => pad(out, &crate::sprig::dates::go_time_string(t), spec, false),
             _ => bad_verb(out, v, spec.verb),

@@ -24,6 +24,8 @@ pub enum Value {
     Int(i64),
     /// A Go `float64`.
     Float(f64),
+    /// A Go `complex128` (real, imaginary), from constants like `1+2i`.
+    Complex(f64, f64),
     /// A Go `string`.
     String(Arc<str>),
     /// A Go `[]interface{}`.
@@ -36,6 +38,8 @@ pub enum Value {
     Struct(Arc<Struct>),
     /// A Go `time.Time` (Sprig's date functions).
     Time(Arc<jiff::Zoned>),
+    /// A Go func value in the data, callable with the `call` builtin.
+    Func(crate::func::Function),
 }
 
 /// A Go struct: a type name (as `%T` prints it), named fields and
@@ -153,11 +157,13 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::String(_) => "string",
             Value::List(_) => "[]interface {}",
             Value::Map(_) => "map[string]interface {}",
             Value::Struct(_) => "struct",
             Value::Time(_) => "time.Time",
+            Value::Func(_) => "func",
         }
     }
 
@@ -169,10 +175,12 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::String(_) => "string",
             Value::List(_) => "slice",
             Value::Map(_) => "map",
             Value::Struct(_) | Value::Time(_) => "struct",
+            Value::Func(_) => "func",
         }
     }
 
@@ -184,10 +192,11 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
+            Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
-            Value::Struct(_) | Value::Time(_) => true,
+            Value::Struct(_) | Value::Time(_) | Value::Func(_) => true,
         }
     }
 
@@ -215,6 +224,7 @@ impl Value {
                     serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
                 }
             }
+            Value::Complex(..) | Value::Func(_) => J::Null,
             Value::String(s) => J::String(s.to_string()),
             Value::List(l) => J::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => J::Object(
