@@ -102,8 +102,11 @@ fn certificates_chain_and_carry_pem() {
     assert!(parts[0].starts_with("-----BEGIN CERTIFICATE-----"), "{out}");
     assert_eq!(&parts[1..], ["true", "true", "true"], "{out}");
     let mut set = TemplateSet::new(FuncMap::sprig());
-    set.parse("bad", r#"{{ genSelfSignedCert "x" (list "not-an-ip") nil 1 }}"#)
-        .unwrap();
+    set.parse(
+        "bad",
+        r#"{{ genSelfSignedCert "x" (list "not-an-ip") nil 1 }}"#,
+    )
+    .unwrap();
     assert_eq!(
         set.execute("bad", &Value::Nil).unwrap_err().to_string(),
         "template: bad:1:3: executing \"bad\" at <genSelfSignedCert \"x\" (list \"not-an-ip\") nil 1>: \

@@ -78,33 +78,35 @@ fn params(
     Ok(p)
 }
 
+/// The strings of a list argument; `what` prefixes the error for an item
+/// that is not a string, as Sprig words it.
+fn strings<'a>(list: &'a Value, what: &str) -> Result<Vec<&'a str>, FuncError> {
+    let Value::List(l) = list else {
+        return Ok(Vec::new());
+    };
+    l.iter()
+        .map(|item| {
+            item.as_str().ok_or_else(|| {
+                err(format!(
+                    "{what}: {} is not a string",
+                    crate::fmt::sprint_value(item)
+                ))
+            })
+        })
+        .collect()
+}
+
 /// Sprig's `getNetIPs` and DNS names, as subject alternative names.
 fn sans(ips: &Value, dns: &Value) -> Result<Vec<SanType>, FuncError> {
     let mut out = Vec::new();
-    if let Value::List(l) = ips {
-        for ip in l.iter() {
-            let Value::String(s) = ip else {
-                return Err(err(format!(
-                    "error parsing ip: {} is not a string",
-                    crate::fmt::sprint_value(ip)
-                )));
-            };
-            let addr: IpAddr = s
-                .parse()
-                .map_err(|_| err(format!("error parsing ip: {s}")))?;
-            out.push(SanType::IpAddress(addr));
-        }
+    for s in strings(ips, "error parsing ip")? {
+        let addr: IpAddr = s
+            .parse()
+            .map_err(|_| err(format!("error parsing ip: {s}")))?;
+        out.push(SanType::IpAddress(addr));
     }
-    if let Value::List(l) = dns {
-        for name in l.iter() {
-            let Value::String(s) = name else {
-                return Err(err(format!(
-                    "error processing alternate dns name: {} is not a string",
-                    crate::fmt::sprint_value(name)
-                )));
-            };
-            out.push(SanType::DnsName(s.to_string().try_into().map_err(rc)?));
-        }
+    for s in strings(dns, "error processing alternate dns name")? {
+        out.push(SanType::DnsName(s.to_string().try_into().map_err(rc)?));
     }
     Ok(out)
 }
