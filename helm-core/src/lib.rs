@@ -15,6 +15,7 @@
 pub mod chart;
 pub mod dependencies;
 mod error;
+pub mod manifests;
 pub mod semver;
 pub mod values;
 
