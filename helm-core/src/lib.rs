@@ -16,6 +16,7 @@ pub mod chart;
 pub mod dependencies;
 mod error;
 pub mod manifests;
+pub mod schema;
 pub mod semver;
 pub mod values;
 
