@@ -15,6 +15,7 @@
 pub mod chart;
 pub mod dependencies;
 mod error;
+pub mod funcs;
 pub mod manifests;
 pub mod schema;
 pub mod semver;
