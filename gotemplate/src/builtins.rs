@@ -185,7 +185,7 @@ fn length(v: &Value) -> Res {
 
 fn index_arg(index: &Value, cap: usize) -> Result<usize, FuncError> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Int64(i) => *i,
         Value::Nil => return Err(FuncError::new("cannot index slice/array with nil")),
         v => {
             return Err(FuncError::new(format!(
@@ -310,7 +310,7 @@ enum Kind {
 fn basic_kind(v: &Value) -> Kind {
     match v {
         Value::Bool(_) => Kind::Bool,
-        Value::Int(_) => Kind::Int,
+        Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::Complex(..) => Kind::Complex,
         Value::String(_) => Kind::String,
@@ -337,7 +337,7 @@ pub(crate) fn eq(a: &Value, others: &[Value]) -> Result<bool, FuncError> {
         } else {
             match (a, b) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
-                (Value::Int(x), Value::Int(y)) => x == y,
+                (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::Complex(a, b), Value::Complex(c, d)) => a == c && b == d,
                 (Value::String(x), Value::String(y)) => x == y,
@@ -378,7 +378,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
         return Err(FuncError::new(BAD_COMPARISON));
     }
     Ok(match (a, b) {
-        (Value::Int(x), Value::Int(y)) => x < y,
+        (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x < y,
         (Value::Float(x), Value::Float(y)) => x < y,
         (Value::String(x), Value::String(y)) => x < y,
         _ => return Err(FuncError::new(BAD_COMPARISON_TYPE)),

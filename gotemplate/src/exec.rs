@@ -303,7 +303,6 @@ impl<'a> State<'a> {
         match val {
             Ev::Val(Value::List(items), _) => {
                 if items.len() > max {
-                    self.at = At::Node(node);
                     return Err(too_many(self, items.len()));
                 }
                 for (i, elem) in items.iter().enumerate() {
@@ -317,7 +316,6 @@ impl<'a> State<'a> {
             Ev::Val(Value::Map(m), _) => {
                 let entries = m.entries();
                 if entries.len() > max {
-                    self.at = At::Node(node);
                     return Err(too_many(self, entries.len()));
                 }
                 for (k, v) in entries {
@@ -332,8 +330,7 @@ impl<'a> State<'a> {
                     }
                 }
             }
-            Ev::Val(Value::Int(n), _) => {
-                self.at = At::Node(node);
+            Ev::Val(Value::Int(n) | Value::Int64(n), _) => {
                 if r.pipe.decl.len() > 1 {
                     return Err(self.error(format!(
                         "can't use {n} to iterate over more than one variable"
@@ -352,7 +349,6 @@ impl<'a> State<'a> {
             }
             Ev::Invalid => {}
             Ev::Val(v, _) => {
-                self.at = At::Node(node);
                 return Err(self.error(format!(
                     "range can't iterate over {}",
                     crate::fmt::sprint_value(&v)
@@ -740,7 +736,6 @@ impl<'a> State<'a> {
                 | (Param::Bool, Value::Bool(_))
                 | (Param::List, Value::List(_))
                 | (Param::Map, Value::Map(_))
-                | (Param::List | Param::Map, Value::Nil)
         );
         if ok {
             return Ok(value);
@@ -819,7 +814,8 @@ impl<'a> State<'a> {
         if matches!(p, Param::Reflect) {
             return Ok(v);
         }
-        self.at = At::Arg(arg);
+        // Go reports a mismatch at the last node it evaluated, which may
+        // lie inside the argument.
         let value = self.validate(v, p)?;
         Ok(Ev::Val(value, false))
     }

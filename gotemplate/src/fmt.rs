@@ -596,7 +596,7 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
             'v' | 't' => pad(out, if *b { "true" } else { "false" }, spec, false),
             _ => bad_verb(out, v, spec.verb),
         },
-        Value::Int(i) => write_int(out, *i, spec, v),
+        Value::Int(i) | Value::Int64(i) => write_int(out, *i, spec, v),
         Value::Float(f) => write_float(out, *f, spec, v),
         Value::Complex(re, im) => {
             if !matches!(spec.verb, 'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G') {

@@ -22,6 +22,9 @@ pub enum Value {
     Bool(bool),
     /// A Go `int` (64-bit, as on the platforms Helm ships for).
     Int(i64),
+    /// A Go `int64`, what Sprig's arithmetic returns; Go does not pass it
+    /// where an `int` is expected.
+    Int64(i64),
     /// A Go `float64`.
     Float(f64),
     /// A Go `complex128` (real, imaginary), from constants like `1+2i`.
@@ -156,6 +159,7 @@ impl Value {
             Value::Nil => "<nil>",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
             Value::Float(_) => "float64",
             Value::Complex(..) => "complex128",
             Value::String(_) => "string",
@@ -174,6 +178,7 @@ impl Value {
             Value::Nil => "invalid",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
             Value::Float(_) => "float64",
             Value::Complex(..) => "complex128",
             Value::String(_) => "string",
@@ -190,7 +195,7 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) => !s.is_empty(),
@@ -216,7 +221,7 @@ impl Value {
         match self {
             Value::Nil => J::Null,
             Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
+            Value::Int(i) | Value::Int64(i) => J::from(*i),
             Value::Float(f) => {
                 if f.fract() == 0.0 && f.abs() < 1e15 {
                     J::from(*f as i64)

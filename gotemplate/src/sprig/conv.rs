@@ -18,7 +18,7 @@ pub(crate) fn strval(v: &Value) -> String {
 /// booleans as 0/1, anything else 0.
 pub(crate) fn to_i64(v: &Value) -> i64 {
     match v {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Int64(i) => *i,
         Value::Float(f) => *f as i64,
         Value::Bool(b) => i64::from(*b),
         Value::String(s) => crate::fmt::parse_go_int(s).unwrap_or(0),
@@ -29,7 +29,7 @@ pub(crate) fn to_i64(v: &Value) -> i64 {
 /// `cast.ToFloat64`.
 pub(crate) fn to_f64(v: &Value) -> f64 {
     match v {
-        Value::Int(i) => *i as f64,
+        Value::Int(i) | Value::Int64(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::String(s) => s.parse().unwrap_or(0.0),
@@ -81,7 +81,7 @@ fn write_json(out: &mut String, v: &Value, raw: bool, indent: Option<&str>, leve
     match v {
         Value::Nil | Value::Complex(..) | Value::Func(_) => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
+        Value::Int(i) | Value::Int64(i) => {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) => out.push_str(&json_float(*f)),

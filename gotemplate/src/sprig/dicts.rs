@@ -101,13 +101,19 @@ pub(crate) fn register(r: &mut Reg) {
             return Err(err("dig needs at least three arguments"));
         }
         let Value::Map(mut cur) = a[a.len() - 1].clone() else {
-            return Err(err(format!(
-                "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
-                a[a.len() - 1].type_name()
-            )));
+            return Err(not_a_map(&a[a.len() - 1]));
         };
         let default = a[a.len() - 2].clone();
         let keys = &a[..a.len() - 2];
+        if let Some(k) = keys.iter().find(|k| !matches!(k, Value::String(_))) {
+            let t = match k {
+                Value::Nil => "nil",
+                k => k.type_name(),
+            };
+            return Err(err(format!(
+                "interface conversion: interface {{}} is {t}, not string"
+            )));
+        }
         for (i, k) in keys.iter().enumerate() {
             let Some(step) = cur.get(&key(k)) else {
                 return Ok(default);
@@ -117,18 +123,24 @@ pub(crate) fn register(r: &mut Reg) {
             }
             match step {
                 Value::Map(m) => cur = m,
-                v => {
-                    return Err(err(format!(
-                        "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
-                        v.type_name()
-                    )));
-                }
+                v => return Err(not_a_map(&v)),
             }
         }
         Ok(default)
     });
     r.add("deepCopy", &[Any], None, |a| Ok(deep_copy(&a[0], 0)));
     r.add("mustDeepCopy", &[Any], None, |a| Ok(deep_copy(&a[0], 0)));
+}
+
+/// Go's failed type assertion of an `interface{}` to a map.
+fn not_a_map(v: &Value) -> crate::FuncError {
+    let t = match v {
+        Value::Nil => "nil",
+        v => v.type_name(),
+    };
+    err(format!(
+        "interface conversion: interface {{}} is {t}, not map[string]interface {{}}"
+    ))
 }
 
 fn merge_keep(a: Vec<Value>) -> Res {

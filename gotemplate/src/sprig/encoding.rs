@@ -18,8 +18,71 @@ fn ok(v: impl Into<Value>) -> Res {
     Ok(v.into())
 }
 
-fn regex(p: &str) -> Result<regex::Regex, crate::FuncError> {
-    regex::Regex::new(p).map_err(|e| err(format!("error parsing regexp: {e}")))
+/// Compiles a Go (RE2) pattern. Go reads a `{` that does not start a
+/// repetition, and any `}` outside one, as a literal; the `regex` crate
+/// needs those escaped. Parse errors keep Go's prefix, not its wording.
+fn go_regex(p: &str) -> Result<regex::Regex, crate::FuncError> {
+    regex::Regex::new(&escape_literal_braces(p))
+        .map_err(|e| err(format!("error parsing regexp: {e}")))
+}
+
+/// Go's `regexp.MustCompile`, whose panic names the pattern.
+fn must_compile(p: &str) -> Result<regex::Regex, crate::FuncError> {
+    go_regex(p).map_err(|e| {
+        let quoted = if p.contains('`') || p.chars().any(|c| c.is_control() && c != '\t') {
+            crate::fmt::quote(p)
+        } else {
+            format!("`{p}`")
+        };
+        err(format!("regexp: Compile({quoted}): {e}"))
+    })
+}
+
+fn escape_literal_braces(p: &str) -> String {
+    let chars: Vec<char> = p.chars().collect();
+    let mut out = String::with_capacity(p.len());
+    let (mut i, mut in_class, mut in_repeat) = (0, false, false);
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.get(i + 1) {
+                    out.push(*n);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let rest: String = chars[i + 1..].iter().take_while(|c| **c != '}').collect();
+                let closed = i + 1 + rest.len() < chars.len();
+                let (lo, hi) = rest.split_once(',').unwrap_or((&rest, "0"));
+                let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+                if closed && !lo.is_empty() && digits(lo) && digits(hi) {
+                    in_repeat = true;
+                } else {
+                    out.push_str("\\{");
+                    i += 1;
+                    continue;
+                }
+            }
+            '}' if !in_class => {
+                if in_repeat {
+                    in_repeat = false;
+                } else {
+                    out.push_str("\\}");
+                    i += 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 pub(crate) fn register(r: &mut Reg) {
@@ -115,52 +178,58 @@ pub(crate) fn register(r: &mut Reg) {
     r.add("adler32sum", &[Str], None, |a| {
         ok(adler32(s(&a[0]).as_bytes()).to_string())
     });
-    // Regular expressions (Go's RE2 syntax is what the `regex` crate takes).
-    for (name, must) in [("regexMatch", false), ("mustRegexMatch", true)] {
-        let f = if must { regex_match_must } else { regex_match };
-        r.add(name, &[Str, Str], None, f);
-    }
-    r.add("regexFindAll", &[Str, Str, Int], None, |a| {
-        regex_find_all(&a)
+    // Regular expressions. The plain forms compile with Go's `MustCompile`
+    // (a bad pattern is an error naming it) except `regexMatch`, which
+    // treats a bad pattern as no match; the `must` forms return the error.
+    r.add("regexMatch", &[Str, Str], None, |a| {
+        ok(go_regex(s(&a[0])).is_ok_and(|re| re.is_match(s(&a[1]))))
     });
-    r.add("mustRegexFindAll", &[Str, Str, Int], None, |a| {
-        regex_find_all(&a)
+    r.add("mustRegexMatch", &[Str, Str], None, |a| {
+        ok(go_regex(s(&a[0]))?.is_match(s(&a[1])))
     });
     r.add("regexFind", &[Str, Str], None, |a| {
-        ok(regex(s(&a[0]))?
+        ok(must_compile(s(&a[0]))?
             .find(s(&a[1]))
             .map_or("", |m| m.as_str())
             .to_string())
     });
     r.add("mustRegexFind", &[Str, Str], None, |a| {
-        ok(regex(s(&a[0]))?
+        ok(go_regex(s(&a[0]))?
             .find(s(&a[1]))
             .map_or("", |m| m.as_str())
             .to_string())
     });
+    r.add("regexFindAll", &[Str, Str, Int], None, |a| {
+        regex_find_all(must_compile(s(&a[0]))?, &a)
+    });
+    r.add("mustRegexFindAll", &[Str, Str, Int], None, |a| {
+        regex_find_all(go_regex(s(&a[0]))?, &a)
+    });
     r.add("regexReplaceAll", &[Str, Str, Str], None, |a| {
-        ok(regex(s(&a[0]))?
+        ok(must_compile(s(&a[0]))?
             .replace_all(s(&a[1]), s(&a[2]))
             .into_owned())
     });
     r.add("mustRegexReplaceAll", &[Str, Str, Str], None, |a| {
-        ok(regex(s(&a[0]))?
+        ok(go_regex(s(&a[0]))?
             .replace_all(s(&a[1]), s(&a[2]))
             .into_owned())
     });
     r.add("regexReplaceAllLiteral", &[Str, Str, Str], None, |a| {
-        ok(regex(s(&a[0]))?
+        ok(must_compile(s(&a[0]))?
             .replace_all(s(&a[1]), regex::NoExpand(s(&a[2])))
             .into_owned())
     });
     r.add("mustRegexReplaceAllLiteral", &[Str, Str, Str], None, |a| {
-        ok(regex(s(&a[0]))?
+        ok(go_regex(s(&a[0]))?
             .replace_all(s(&a[1]), regex::NoExpand(s(&a[2])))
             .into_owned())
     });
-    r.add("regexSplit", &[Str, Str, Int], None, |a| regex_split(&a));
+    r.add("regexSplit", &[Str, Str, Int], None, |a| {
+        regex_split(must_compile(s(&a[0]))?, &a)
+    });
     r.add("mustRegexSplit", &[Str, Str, Int], None, |a| {
-        regex_split(&a)
+        regex_split(go_regex(s(&a[0]))?, &a)
     });
     r.add("regexQuoteMeta", &[Str], None, |a| {
         ok(regex::escape(s(&a[0])))
@@ -196,16 +265,7 @@ pub(crate) fn register(r: &mut Reg) {
     });
 }
 
-fn regex_match(a: Vec<Value>) -> Res {
-    ok(regex(s(&a[0]))?.is_match(s(&a[1])))
-}
-
-fn regex_match_must(a: Vec<Value>) -> Res {
-    regex_match(a)
-}
-
-fn regex_find_all(a: &[Value]) -> Res {
-    let re = regex(s(&a[0]))?;
+fn regex_find_all(re: regex::Regex, a: &[Value]) -> Res {
     let n = super::conv::to_i64(&a[2]);
     let limit = if n < 0 { usize::MAX } else { n as usize };
     ok(re
@@ -215,8 +275,7 @@ fn regex_find_all(a: &[Value]) -> Res {
         .collect::<Vec<_>>())
 }
 
-fn regex_split(a: &[Value]) -> Res {
-    let re = regex(s(&a[0]))?;
+fn regex_split(re: regex::Regex, a: &[Value]) -> Res {
     let n = super::conv::to_i64(&a[2]);
     let parts: Vec<Value> = if n < 0 {
         re.split(s(&a[1])).map(Value::from).collect()

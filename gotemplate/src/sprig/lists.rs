@@ -10,9 +10,13 @@ use crate::value::Value;
 fn items<'a>(v: &'a Value, what: &str) -> Result<&'a Arc<Vec<Value>>, crate::FuncError> {
     match v {
         Value::List(l) => Ok(l),
+        Value::Nil => Err(err(NIL_DEREF)),
         v => Err(err(format!("Cannot {what} type {}", v.kind_name()))),
     }
 }
+
+/// What Go reports when Sprig asks the type of a nil list.
+const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
 
 fn list(v: Vec<Value>) -> Value {
     Value::List(Arc::new(v))
@@ -140,6 +144,7 @@ pub(crate) fn register(r: &mut Reg) {
         for l in &a {
             match l {
                 Value::List(l) => out.extend(l.iter().cloned()),
+                Value::Nil => return Err(err(NIL_DEREF)),
                 v => return Err(err(format!("Cannot concat type {} as list", v.kind_name()))),
             }
         }
@@ -210,7 +215,7 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) | (Value::Int64(x), Value::Int64(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) => {

@@ -5,16 +5,21 @@ use super::{Reg, Res, err};
 use crate::func::Param::{Any, Int};
 use crate::value::Value;
 
+/// Sprig's integer arithmetic returns Go `int64`.
 fn int(v: i64) -> Res {
-    Ok(Value::Int(v))
+    Ok(Value::Int64(v))
 }
 
 /// Sprig computes float operations in decimal; rounding the binary
 /// result to 15 significant digits gives the same value for the sums and
 /// products of short decimals templates use.
 fn float(v: f64) -> Res {
-    if !v.is_finite() || v == 0.0 {
+    if !v.is_finite() {
         return Ok(Value::Float(v));
+    }
+    if v == 0.0 {
+        // Decimal arithmetic has no negative zero.
+        return Ok(Value::Float(0.0));
     }
     let s = format!("{:.14e}", v);
     Ok(Value::Float(s.parse().unwrap_or(v)))
@@ -100,11 +105,13 @@ pub(crate) fn register(r: &mut Reg) {
         };
         Ok(Value::Float(r / p))
     });
-    r.add("int", &[Any], None, |a| int(to_i64(&a[0])));
+    r.add("int", &[Any], None, |a| Ok(Value::Int(to_i64(&a[0]))));
     r.add("int64", &[Any], None, |a| int(to_i64(&a[0])));
     r.add("float64", &[Any], None, |a| Ok(Value::Float(to_f64(&a[0]))));
     r.add("atoi", &[crate::Param::String], None, |a| {
-        int(a[0].as_str().and_then(|s| s.parse().ok()).unwrap_or(0))
+        Ok(Value::Int(
+            a[0].as_str().and_then(|s| s.parse().ok()).unwrap_or(0),
+        ))
     });
     r.add("toDecimal", &[Any], None, |a| {
         let s = super::conv::strval(&a[0]);

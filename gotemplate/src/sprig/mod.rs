@@ -1,5 +1,6 @@
 //! Sprig v3's functions as Helm registers them (`sprig.TxtFuncMap()`).
 
+mod case;
 mod conv;
 pub(crate) mod dates;
 mod dicts;

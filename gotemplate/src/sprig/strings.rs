@@ -109,16 +109,25 @@ pub(crate) fn register(r: &mut Reg) {
     r.add("substr", &[Int, Int, Str], None, |a| {
         let (start, end, st) = (to_i64(&a[0]), to_i64(&a[1]), s(&a[2]));
         let n = st.len() as i64;
+        // Go slices the string and panics out of bounds; these are its texts.
+        let oob = |m: String| Err(err(format!("runtime error: slice bounds out of range {m}")));
         if start < 0 {
-            return ok(bytes_str(st, 0, end.clamp(0, n) as usize));
+            if end < 0 {
+                return oob(format!("[:{end}]"));
+            }
+            if end > n {
+                return oob(format!("[:{end}] with length {n}"));
+            }
+            return ok(bytes_str(st, 0, end as usize));
         }
         if end < 0 || end > n {
-            return ok(bytes_str(st, start.min(n) as usize, st.len()));
+            if start > n {
+                return oob(format!("[{start}:{n}]"));
+            }
+            return ok(bytes_str(st, start as usize, st.len()));
         }
         if start > end {
-            return Err(err(format!(
-                "runtime error: slice bounds out of range [{start}:{end}]"
-            )));
+            return oob(format!("[{start}:{end}]"));
         }
         ok(bytes_str(st, start as usize, end as usize))
     });
@@ -147,12 +156,14 @@ pub(crate) fn register(r: &mut Reg) {
             .collect::<String>())
     });
     r.add("snakecase", &[Str], None, |a| {
-        ok(delimited_case(s(&a[0]), '_'))
+        ok(super::case::delimited(s(&a[0]), '_'))
     });
     r.add("kebabcase", &[Str], None, |a| {
-        ok(delimited_case(s(&a[0]), '-'))
+        ok(super::case::delimited(s(&a[0]), '-'))
     });
-    r.add("camelcase", &[Str], None, |a| ok(camel_case(s(&a[0]))));
+    r.add("camelcase", &[Str], None, |a| {
+        ok(super::case::camel(s(&a[0])))
+    });
     r.add("wrap", &[Int, Str], None, |a| {
         ok(wrap(s(&a[1]), to_i64(&a[0]), "\n"))
     });
@@ -200,7 +211,11 @@ fn indexed<'a>(parts: impl Iterator<Item = &'a str>) -> Value {
 }
 
 fn indent(a: &[Value], c: &crate::Call<'_>) -> Result<String, crate::FuncError> {
-    let n = to_i64(&a[0]).max(0) as usize;
+    let n = to_i64(&a[0]);
+    if n < 0 {
+        return Err(super::err("strings: negative Repeat count"));
+    }
+    let n = n as usize;
     let text = s(&a[1]);
     let lines = text.matches('\n').count() + 1;
     c.check_size(text.len().saturating_add(n.saturating_mul(lines)))?;
@@ -289,88 +304,6 @@ fn abbrev_both(s: &str, offset: i64, width: i64) -> String {
         "{dots}{}",
         bytes_str(s, (n - (width - 3)) as usize, s.len())
     )
-}
-
-/// xstrings `ToSnakeCase`/`ToKebabCase`.
-fn delimited_case(s: &str, delim: char) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    // Leading separators are kept as the delimiter.
-    while i < chars.len() && !chars[i].is_alphanumeric() {
-        i += 1;
-    }
-    let mut prev: Option<char> = None;
-    let mut pending_sep = false;
-    while i < chars.len() {
-        let c = chars[i];
-        if !c.is_alphanumeric() {
-            pending_sep = true;
-            prev = Some(c);
-            i += 1;
-            continue;
-        }
-        let next = chars.get(i + 1).copied();
-        let boundary = match prev {
-            Some(p) if p.is_alphanumeric() => {
-                (c.is_uppercase() && (p.is_lowercase() || p.is_numeric()))
-                    || (c.is_uppercase()
-                        && p.is_uppercase()
-                        && next.is_some_and(|n| n.is_lowercase()))
-            }
-            _ => false,
-        };
-        if !out.is_empty() && (pending_sep || boundary) {
-            out.push(delim);
-        }
-        pending_sep = false;
-        out.extend(c.to_lowercase());
-        prev = Some(c);
-        i += 1;
-    }
-    if pending_sep && !out.is_empty() {
-        out.push(delim);
-    }
-    out
-}
-
-fn is_connector(c: char) -> bool {
-    c == '-' || c == '_' || c.is_whitespace()
-}
-
-/// xstrings `ToCamelCase`: leading connectors kept, the first letter and
-/// each letter after a connector upper-cased, other letters lower-cased,
-/// single connectors between words dropped.
-fn camel_case(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    let mut cur = None;
-    for c in chars.by_ref() {
-        if !is_connector(c) {
-            cur = Some(c.to_uppercase().next().unwrap_or(c));
-            break;
-        }
-        out.push(c);
-    }
-    let Some(mut r0) = cur else {
-        return out;
-    };
-    for c in chars {
-        let r1 = r0;
-        r0 = c;
-        if is_connector(r0) && is_connector(r1) {
-            out.push(r1);
-            continue;
-        }
-        if is_connector(r1) {
-            r0 = r0.to_uppercase().next().unwrap_or(r0);
-        } else {
-            r0 = r0.to_lowercase().next().unwrap_or(r0);
-            out.push(r1);
-        }
-    }
-    out.push(r0);
-    out
 }
 
 /// goutils `WrapCustom(s, width, sep, true)`.
