@@ -17,9 +17,11 @@ pub mod dependencies;
 mod error;
 pub mod funcs;
 pub mod manifests;
+pub mod objects;
+pub mod render;
 pub mod schema;
 pub mod semver;
 pub mod values;
 
 pub use chart::{Chart, ChartFile, Metadata};
-pub use error::{Error, Result};
+pub use error::{Error, Result, go_yaml_error};
