@@ -5,19 +5,9 @@
 use super::*;
 use crate::chart::load;
 use kustomize_core::fs::DiskFs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const HELM_CORPUS: &str = "../../shared/corpus/helm/helm-v3";
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(HELM_CORPUS);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
-}
+use crate::test_support::helm_corpus as corpus;
 
 fn golden(corpus: &Path, name: &str) -> String {
     let cases = std::fs::read_to_string(corpus.join("render_cases.jsonl")).unwrap();
