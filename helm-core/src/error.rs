@@ -39,12 +39,18 @@ pub enum Error {
     )]
     Schema(String),
     /// A rendered manifest is not valid YAML.
-    #[error("YAML parse error on {template}: error converting YAML to JSON: {source}")]
+    #[error(
+        "YAML parse error on {template}: error converting YAML to JSON: {}",
+        go_yaml_error(source)
+    )]
     ManifestYaml {
         /// The template path, `chart/templates/x.yaml`.
         template: String,
         /// The parser's error, with line and column.
         source: kustomize_core::yaml::YamlError,
+        /// Every non-empty rendered file as `---\n# Source: <file>\n<text>\n`
+        /// (what `helm template --debug` prints before the error).
+        rendered: String,
     },
     /// `--show-only` named a template that rendered nothing.
     #[error("could not find template {0} in chart")]
@@ -52,6 +58,19 @@ pub enum Error {
     /// A template failed to render (`fail`, `required`, a broken template).
     #[error("{0}")]
     Template(String),
+}
+
+/// A YAML error in go-yaml v2's words (`yaml: line N: <libyaml message>`),
+/// as Helm reports rendered manifests that do not parse.
+pub fn go_yaml_error(error: &kustomize_core::yaml::YamlError) -> String {
+    let message = match error.message.as_str() {
+        "simple key expected" => "could not find expected ':'",
+        other => other,
+    };
+    match error.line {
+        Some(line) => format!("yaml: line {line}: {message}"),
+        None => format!("yaml: {message}"),
+    }
 }
 
 /// Results of helm-core.

@@ -17,9 +17,29 @@ pub mod dependencies;
 mod error;
 pub mod funcs;
 pub mod manifests;
+pub mod objects;
+pub mod render;
 pub mod schema;
 pub mod semver;
 pub mod values;
 
 pub use chart::{Chart, ChartFile, Metadata};
-pub use error::{Error, Result};
+pub use error::{Error, Result, go_yaml_error};
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+
+    /// The shared Helm corpus (`../shared/corpus/helm/helm-v3` beside the
+    /// repository), or `None` (with a note) when it is absent.
+    pub(crate) fn helm_corpus() -> Option<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/helm/helm-v3");
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("skipped: {} is absent", dir.display());
+            None
+        }
+    }
+}

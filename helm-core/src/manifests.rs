@@ -178,6 +178,7 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Ve
                 Error::ManifestYaml {
                     template: path.clone(),
                     source,
+                    rendered: String::new(),
                 }
             })?;
             let kind = string_at(&head, &["kind"]);
@@ -275,6 +276,8 @@ pub struct OutputOptions {
     pub disable_hooks: bool,
     /// `--show-only` patterns (chart-relative template paths, globs allowed).
     pub show_only: Vec<String>,
+    /// `--hide-secret` (install dry-run): Secrets printed as a comment only.
+    pub hide_secret: bool,
 }
 
 /// The result of rendering: the release manifest and hooks, as an install keeps them.
@@ -288,28 +291,34 @@ pub struct Release {
 
 /// Sorts rendered files into a release as Helm's install does (`NOTES.txt` files dropped).
 ///
-/// When a document is not YAML, the error comes with every non-empty
-/// file printed as Helm's `--debug` prints them.
+/// When a document is not YAML, the error carries every non-empty file
+/// printed as Helm's `--debug` prints them.
 pub fn build_release(
     chart: &Chart,
     mut files: BTreeMap<String, String>,
-    include_crds: bool,
-) -> std::result::Result<Release, (Error, String)> {
+    options: &OutputOptions,
+) -> Result<Release> {
     files.retain(|name, _| !name.ends_with("NOTES.txt"));
-    let (hooks, manifests) = match sort_manifests(&files) {
-        Ok(sorted) => sorted,
-        Err(e) => {
-            let mut debug = String::new();
+    let (hooks, manifests) = sort_manifests(&files).map_err(|e| match e {
+        Error::ManifestYaml {
+            template, source, ..
+        } => {
+            let mut rendered = String::new();
             for (name, content) in &files {
                 if !content.trim().is_empty() {
-                    let _ = writeln!(debug, "---\n# Source: {name}\n{content}");
+                    let _ = writeln!(rendered, "---\n# Source: {name}\n{content}");
                 }
             }
-            return Err((e, debug));
+            Error::ManifestYaml {
+                template,
+                source,
+                rendered,
+            }
         }
-    };
+        other => other,
+    })?;
     let mut manifest = String::new();
-    if include_crds {
+    if options.include_crds {
         for (name, file) in chart.crd_objects() {
             let _ = writeln!(
                 manifest,
@@ -319,7 +328,15 @@ pub fn build_release(
         }
     }
     for m in &manifests {
-        let _ = writeln!(manifest, "---\n# Source: {}\n{}", m.name, m.content);
+        if options.hide_secret && m.kind == "Secret" {
+            let _ = writeln!(
+                manifest,
+                "---\n# Source: {}\n# HIDDEN: The Secret output has been suppressed",
+                m.name
+            );
+        } else {
+            let _ = writeln!(manifest, "---\n# Source: {}\n{}", m.name, m.content);
+        }
     }
     Ok(Release { manifest, hooks })
 }

@@ -40,6 +40,25 @@ impl Version {
         })
     }
 
+    /// The major version.
+    pub fn major(&self) -> u64 {
+        self.major
+    }
+
+    /// The minor version.
+    pub fn minor(&self) -> u64 {
+        self.minor
+    }
+
+    /// `MAJOR.MINOR.PATCH[-PRE]`.
+    pub fn core_string(&self) -> String {
+        if self.pre.is_empty() {
+            format!("{}.{}.{}", self.major, self.minor, self.patch)
+        } else {
+            format!("{}.{}.{}-{}", self.major, self.minor, self.patch, self.pre)
+        }
+    }
+
     fn cmp_core(&self, other: &Version) -> Ordering {
         (self.major, self.minor, self.patch).cmp(&(other.major, other.minor, other.patch))
     }

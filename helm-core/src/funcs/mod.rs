@@ -3,10 +3,10 @@
 //! `toYaml`, `fromYaml`, `fromYamlArray`, `toJson`, `fromJson`,
 //! `fromJsonArray`, `toToml` with Go's texts for results and errors.
 
-pub mod gojson;
 pub mod toml;
 
 use gotemplate::{Call, FuncError, FuncMap, Function, Param, Value};
+use kustomize_core::generators::go_json;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -73,31 +73,43 @@ fn parse_yaml(text: &str) -> Result<Json, String> {
 
 const GO_MAP: &str = "map[string]interface {}";
 const GO_LIST: &str = "[]interface {}";
+/// What sigs.k8s.io/yaml puts before a JSON decoding error.
+const YAML_DECODE_PREFIX: &str = "error unmarshaling JSON: while decoding JSON: ";
 
-/// `fromYaml`: a map, or `{Error: <message>}`.
-pub fn from_yaml(text: &str) -> Json {
-    match parse_yaml(text) {
+/// A decoded document as a Go map (`null` is an empty map), or `{Error: <message>}`.
+fn decoded_map(parsed: Result<Json, String>, prefix: &str) -> Json {
+    match parsed {
         Ok(Json::Object(map)) => Json::Object(map),
         Ok(Json::Null) => Json::Object(Default::default()),
         Ok(other) => error_map(format!(
-            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type {GO_MAP}",
+            "{prefix}json: cannot unmarshal {} into Go value of type {GO_MAP}",
             json_kind(&other)
         )),
         Err(e) => error_map(e),
     }
 }
 
-/// `fromYamlArray`: a list, or a list holding the error message.
-pub fn from_yaml_array(text: &str) -> Json {
-    match parse_yaml(text) {
+/// A decoded document as a Go list (`null` is empty), or a list holding the error message.
+fn decoded_list(parsed: Result<Json, String>, prefix: &str) -> Json {
+    match parsed {
         Ok(Json::Array(items)) => Json::Array(items),
         Ok(Json::Null) => Json::Array(Vec::new()),
         Ok(other) => Json::Array(vec![Json::String(format!(
-            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type {GO_LIST}",
+            "{prefix}json: cannot unmarshal {} into Go value of type {GO_LIST}",
             json_kind(&other)
         ))]),
         Err(e) => Json::Array(vec![Json::String(e)]),
     }
+}
+
+/// `fromYaml`: a map, or `{Error: <message>}`.
+pub fn from_yaml(text: &str) -> Json {
+    decoded_map(parse_yaml(text), YAML_DECODE_PREFIX)
+}
+
+/// `fromYamlArray`: a list, or a list holding the error message.
+pub fn from_yaml_array(text: &str) -> Json {
+    decoded_list(parse_yaml(text), YAML_DECODE_PREFIX)
 }
 
 /// Decodes JSON as Go's `json.Unmarshal` into `interface{}` (numbers float64).
@@ -124,28 +136,12 @@ fn go_json_syntax_error(text: &str, error: &serde_json::Error) -> String {
 
 /// `fromJson`: a map, or `{Error: <message>}`.
 pub fn from_json(text: &str) -> Json {
-    match parse_json(text) {
-        Ok(Json::Object(map)) => Json::Object(map),
-        Ok(Json::Null) => Json::Object(Default::default()),
-        Ok(other) => error_map(format!(
-            "json: cannot unmarshal {} into Go value of type {GO_MAP}",
-            json_kind(&other)
-        )),
-        Err(e) => error_map(e),
-    }
+    decoded_map(parse_json(text), "")
 }
 
 /// `fromJsonArray`: a list, or a list holding the error message.
 pub fn from_json_array(text: &str) -> Json {
-    match parse_json(text) {
-        Ok(Json::Array(items)) => Json::Array(items),
-        Ok(Json::Null) => Json::Array(Vec::new()),
-        Ok(other) => Json::Array(vec![Json::String(format!(
-            "json: cannot unmarshal {} into Go value of type {GO_LIST}",
-            json_kind(&other)
-        ))]),
-        Err(e) => Json::Array(vec![Json::String(e)]),
-    }
+    decoded_list(parse_json(text), "")
 }
 
 fn error_map(message: String) -> Json {
@@ -184,8 +180,8 @@ pub fn register(funcs: &mut FuncMap) {
     };
     funcs.insert("toYaml", unary(|v| Json::String(to_yaml(v))));
     funcs.insert("mustToYaml", unary(|v| Json::String(to_yaml(v))));
-    funcs.insert("toJson", unary(|v| Json::String(gojson::marshal(v))));
-    funcs.insert("mustToJson", unary(|v| Json::String(gojson::marshal(v))));
+    funcs.insert("toJson", unary(|v| Json::String(go_json(v))));
+    funcs.insert("mustToJson", unary(|v| Json::String(go_json(v))));
     funcs.insert(
         "toToml",
         unary(|v| Json::String(toml::encode(v).unwrap_or_else(|e| e))),

@@ -136,3 +136,13 @@ fn recursive_include_is_bounded() {
     let text = err.to_string();
     assert!(text.contains("loop"), "{text}");
 }
+
+#[test]
+fn to_json_is_gos_marshal() {
+    let out = render(
+        r#"{{ toJson . }}"#,
+        json!({"b": 1.5, "a": "<&>", "c": [1e21]}),
+    )
+    .unwrap();
+    assert_eq!(out, r#"{"a":"\u003c\u0026\u003e","b":1.5,"c":[1e+21]}"#);
+}

@@ -2,7 +2,6 @@
 //! plain keys first, then tables, keys sorted, nested keys indented two
 //! spaces a level, nulls left out, float64 values with a decimal point.
 
-use super::gojson::go_float;
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
@@ -153,9 +152,10 @@ impl Encoder {
                 } else if f.is_infinite() {
                     self.out.push_str(if f > 0.0 { "inf" } else { "-inf" });
                 } else {
-                    let text = go_float(f);
+                    // strconv.FormatFloat(f, 'f', -1, 64): shortest digits, never an exponent.
+                    let text = f.to_string();
                     self.out.push_str(&text);
-                    if !text.contains(['.', 'e', 'E']) {
+                    if !text.contains('.') {
                         self.out.push_str(".0");
                     }
                 }

@@ -5,19 +5,9 @@
 use super::*;
 use crate::chart::load;
 use kustomize_core::fs::DiskFs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const HELM_CORPUS: &str = "../../shared/corpus/helm/helm-v3";
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(HELM_CORPUS);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
-}
+use crate::test_support::helm_corpus as corpus;
 
 fn golden(corpus: &Path, name: &str) -> String {
     let cases = std::fs::read_to_string(corpus.join("render_cases.jsonl")).unwrap();
@@ -47,7 +37,8 @@ fn action_free_files(chart: &Chart) -> BTreeMap<String, String> {
 fn object_order_golden() {
     let Some(corpus) = corpus() else { return };
     let chart = load(&DiskFs, &corpus.join("testdata/testcharts/object-order")).unwrap();
-    let release = build_release(&chart, action_free_files(&chart), false).unwrap();
+    let release =
+        build_release(&chart, action_free_files(&chart), &OutputOptions::default()).unwrap();
     let out = template_output(&release, &OutputOptions::default()).unwrap();
     assert_eq!(
         out,
@@ -66,7 +57,8 @@ fn install_dry_run_manifest_golden() {
         &corpus.join("testdata/testcharts/chart-with-secret"),
     )
     .unwrap();
-    let release = build_release(&chart, action_free_files(&chart), false).unwrap();
+    let release =
+        build_release(&chart, action_free_files(&chart), &OutputOptions::default()).unwrap();
     let expected = golden(&corpus, "dry-run displaying secret");
     let manifest_part = expected.split_once("MANIFEST:\n").unwrap().1;
     assert_eq!(format!("{}\n", release.manifest), manifest_part);
@@ -138,7 +130,7 @@ fn hooks_partials_notes_and_empty_files() {
     let mut rendered = rendered;
     rendered.insert("c/templates/NOTES.txt".into(), "thanks".into());
     let chart = Chart::default();
-    let release = build_release(&chart, rendered, false).unwrap();
+    let release = build_release(&chart, rendered, &OutputOptions::default()).unwrap();
     let all = template_output(&release, &OutputOptions::default()).unwrap();
     assert!(all.starts_with("---\n# Source: c/templates/ns.yaml\nkind: Namespace"));
     assert!(all.contains("# Source: c/templates/test.yaml"));
@@ -166,7 +158,7 @@ fn show_only_filters_and_reports_missing_templates() {
             "kind: ConfigMap\nmetadata:\n  name: b\n",
         ),
     ]);
-    let release = build_release(&Chart::default(), rendered, false).unwrap();
+    let release = build_release(&Chart::default(), rendered, &OutputOptions::default()).unwrap();
     let only = |patterns: &[&str]| OutputOptions {
         show_only: patterns.iter().map(|p| p.to_string()).collect(),
         ..OutputOptions::default()
@@ -190,7 +182,13 @@ fn show_only_filters_and_reports_missing_templates() {
 #[test]
 fn invalid_yaml_names_the_template_and_keeps_the_debug_stream() {
     let rendered = files(&[("c/templates/bad.yaml", "a: b\ninvalid\n")]);
-    let (err, debug) = build_release(&Chart::default(), rendered, false).unwrap_err();
+    let err = build_release(&Chart::default(), rendered, &OutputOptions::default()).unwrap_err();
+    let Error::ManifestYaml {
+        rendered: debug, ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
     assert!(
         err.to_string().starts_with(
             "YAML parse error on c/templates/bad.yaml: error converting YAML to JSON: yaml: line "
@@ -198,7 +196,7 @@ fn invalid_yaml_names_the_template_and_keeps_the_debug_stream() {
         "{err}"
     );
     assert_eq!(
-        debug,
+        debug.as_str(),
         "---\n# Source: c/templates/bad.yaml\na: b\ninvalid\n\n"
     );
 }

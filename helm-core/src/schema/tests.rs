@@ -3,11 +3,10 @@
 use super::*;
 use crate::chart::load;
 use crate::dependencies::process_dependencies;
+use crate::test_support::helm_corpus as corpus;
 use crate::values::{ValueOptions, coalesce_values};
 use kustomize_core::fs::DiskFs;
-use std::path::{Path, PathBuf};
-
-const HELM_CORPUS: &str = "../../shared/corpus/helm/helm-v3";
+use std::path::Path;
 
 /// The error text `helm install` printed for a case of `cases.jsonl`, without
 /// `Error: INSTALLATION FAILED: ` and the final newline.
@@ -30,16 +29,6 @@ fn install_error(corpus: &Path, argv: &[&str]) -> String {
         }
     }
     panic!("no case {argv:?}");
-}
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(HELM_CORPUS);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
 }
 
 fn check(corpus: &Path, chart: &str, options: ValueOptions, argv: &[&str]) -> Result<()> {
