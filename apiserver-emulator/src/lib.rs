@@ -53,6 +53,7 @@ pub mod selector;
 mod server;
 pub mod store;
 pub mod table;
+pub mod validate;
 mod watch;
 
 use std::net::SocketAddr;

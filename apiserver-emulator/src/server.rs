@@ -25,6 +25,7 @@ use crate::scale;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Filter, Propagation, Store};
 use crate::table;
+use crate::validate::decode;
 use crate::watch::watch_response;
 
 /// State shared by all requests.
@@ -163,6 +164,11 @@ fn flag(params: &Params, name: &str) -> bool {
     params.get(name).is_some_and(|v| v == "true" || v == "1")
 }
 
+/// Whether `fieldValidation=Strict` asks to reject unknown fields.
+fn strict(params: &Params) -> bool {
+    params.get("fieldValidation").is_some_and(|v| v == "Strict")
+}
+
 fn dry_run(params: &Params) -> Result<bool, ApiError> {
     match params.get("dryRun").map(String::as_str) {
         None | Some("") => Ok(false),
@@ -240,6 +246,7 @@ async fn resource(
         }
         ("POST", None) => {
             let obj = parse_body(headers, body)?;
+            decode::check(&obj, strict(params))?;
             let dry = dry_run(params)?;
             let created = shared.store().create(&r.rt, &ns, obj, dry)?;
             if !dry {
@@ -249,6 +256,7 @@ async fn resource(
         }
         ("PUT", Some(name)) => {
             let obj = parse_body(headers, body)?;
+            decode::check(&obj, strict(params))?;
             let dry = dry_run(params)?;
             let updated = shared
                 .store()
@@ -404,6 +412,7 @@ fn patch(
             force: flag(params, "force"),
         };
         let mut applied = parse_yaml(body)?;
+        decode::check(&applied, strict(params))?;
         if applied["metadata"]["name"]
             .as_str()
             .is_some_and(|n| n != name)
@@ -433,6 +442,7 @@ fn patch(
         };
     }
     let patched = apply_patch(&current?, kind, body)?;
+    decode::check(&patched, strict(params))?;
     Ok((
         StatusCode::OK,
         store.update(rt, ns, name, patched, status_only, dry)?,
