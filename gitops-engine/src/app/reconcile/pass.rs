@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::deletion;
 use super::operation;
@@ -160,6 +160,7 @@ async fn reconcile_app(
     let rendered = match render(shared, &app, requested_revision.as_deref(), refresh).await {
         Ok(rendered) => rendered,
         Err(message) => {
+            warn!(app = %name, error = %message, "ComparisonError");
             conditions::set(&mut app.status.conditions, COMPARISON_ERROR, &message, &now);
             app.status.sync.status = SyncStatusCode::Unknown;
             app.status.reconciled_at = Some(now.clone());
