@@ -9,9 +9,12 @@
 //!   of one indexed tree); [`RenderCache`] remembers renderings by commit so an
 //!   unchanged commit is not rendered twice.
 //! - [`LocalDir`] renders from a directory on disk.
+//! - A directory holding `Chart.yaml` (and no kustomization) is a Helm chart,
+//!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
 mod cache;
 mod error;
+mod helm;
 mod local;
 mod manager;
 mod overrides;
@@ -22,6 +25,7 @@ mod tree_fs;
 pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
 pub use git2::Oid;
+pub use helm::{HelmContext, HelmFileParameter, HelmParameter, HelmSource, parse_helm_source};
 pub use local::LocalDir;
 pub use manager::{Refresh, SourceRequest, Sources};
 pub use overrides::{
