@@ -86,14 +86,76 @@ fn build() -> FuncMap {
     add("urlquery", &[], Some(Any), |a| {
         Ok(Value::from(query_escape(&eval_args(&a))))
     });
-    add("call", &[Reflect], Some(Reflect), |a| match &a[0] {
-        Value::Nil => Err(FuncError::new("call of nil")),
-        v => Err(FuncError::new(format!(
-            "non-function of type {}",
-            v.type_name()
-        ))),
-    });
+    m.insert("call", Function::new(&[Reflect], Some(Reflect), call));
     m
+}
+
+/// Go's builtin `call`: calls a func value with arguments converted as
+/// Go's `prepareArg` does.
+fn call(c: &mut crate::Call<'_>, mut a: Vec<Value>) -> Res {
+    let f = match &a[0] {
+        Value::Func(f) => f.clone(),
+        Value::Nil => return Err(FuncError::new("call of nil")),
+        v => {
+            return Err(FuncError::new(format!(
+                "non-function of type {}",
+                v.type_name()
+            )));
+        }
+    };
+    let args = a.split_off(1);
+    let n = f.params.len();
+    match f.variadic {
+        Some(_) if args.len() < n => {
+            return Err(FuncError::new(format!(
+                "wrong number of args: got {} want at least {n}",
+                args.len()
+            )));
+        }
+        None if args.len() != n => {
+            return Err(FuncError::new(format!(
+                "wrong number of args: got {} want {n}",
+                args.len()
+            )));
+        }
+        _ => {}
+    }
+    for (i, arg) in args.iter().enumerate() {
+        let p = f
+            .params
+            .get(i)
+            .copied()
+            .or(f.variadic)
+            .unwrap_or(Param::Any);
+        prepare_arg(arg, p).map_err(|e| FuncError::new(format!("arg {i}: {e}")))?;
+    }
+    (f.body)(c, args)
+}
+
+fn prepare_arg(v: &Value, p: Param) -> Result<(), String> {
+    let ok = match (p, v) {
+        (Param::Any | Param::Reflect, _) => true,
+        (Param::List | Param::Map, Value::Nil) => true,
+        (_, Value::Nil) => {
+            return Err(format!("value is nil; should be of type {}", p.go_type()));
+        }
+        (Param::String, Value::String(_))
+        | (Param::Int, Value::Int(_))
+        | (Param::Float, Value::Float(_))
+        | (Param::Bool, Value::Bool(_))
+        | (Param::List, Value::List(_))
+        | (Param::Map, Value::Map(_)) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "value has type {}; should be {}",
+            v.type_name(),
+            p.go_type()
+        ))
+    }
 }
 
 /// Go's `evalArgs` for `html`, `js` and `urlquery`.
@@ -116,18 +178,14 @@ fn length(v: &Value) -> Res {
         Value::String(s) => s.len(),
         Value::List(l) => l.len(),
         Value::Map(m) => m.len(),
-        Value::Nil => {
-            return Err(FuncError::new(
-                "reflect: call of reflect.Value.Type on zero Value",
-            ));
-        }
+        Value::Nil => return Err(FuncError::new("len of nil pointer")),
         v => return Err(FuncError::new(format!("len of type {}", v.type_name()))),
     } as i64))
 }
 
 fn index_arg(index: &Value, cap: usize) -> Result<usize, FuncError> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Int64(i) => *i,
         Value::Nil => return Err(FuncError::new("cannot index slice/array with nil")),
         v => {
             return Err(FuncError::new(format!(
@@ -167,7 +225,9 @@ pub(crate) fn index(item: &Value, indexes: &[Value]) -> Res {
             }
             Value::Map(m) => match index {
                 Value::String(k) => m.get(k).unwrap_or(Value::Nil),
-                Value::Nil => Value::Nil,
+                Value::Nil => {
+                    return Err(FuncError::new("value is nil; should be of type string"));
+                }
                 v => {
                     return Err(FuncError::new(format!(
                         "value has type {}; should be string",
@@ -241,6 +301,7 @@ fn slice(item: &Value, indexes: &[Value]) -> Res {
 enum Kind {
     Invalid,
     Bool,
+    Complex,
     Int,
     Float,
     String,
@@ -249,8 +310,9 @@ enum Kind {
 fn basic_kind(v: &Value) -> Kind {
     match v {
         Value::Bool(_) => Kind::Bool,
-        Value::Int(_) => Kind::Int,
+        Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
+        Value::Complex(..) => Kind::Complex,
         Value::String(_) => Kind::String,
         _ => Kind::Invalid,
     }
@@ -275,8 +337,9 @@ pub(crate) fn eq(a: &Value, others: &[Value]) -> Result<bool, FuncError> {
         } else {
             match (a, b) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
-                (Value::Int(x), Value::Int(y)) => x == y,
+                (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
+                (Value::Complex(a, b), Value::Complex(c, d)) => a == c && b == d,
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Nil, _) | (_, Value::Nil) => {
                     matches!(a, Value::Nil) && matches!(b, Value::Nil)
@@ -315,7 +378,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
         return Err(FuncError::new(BAD_COMPARISON));
     }
     Ok(match (a, b) {
-        (Value::Int(x), Value::Int(y)) => x < y,
+        (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x < y,
         (Value::Float(x), Value::Float(y)) => x < y,
         (Value::String(x), Value::String(y)) => x < y,
         _ => return Err(FuncError::new(BAD_COMPARISON_TYPE)),

@@ -72,6 +72,7 @@ impl Call<'_> {
 }
 
 pub(crate) fn execute_top(set: &TemplateSet, name: &str, data: &Value) -> Result<String, Error> {
+    let _cap = crate::fmt::cap_printing(set.options.limits.max_output);
     let budget = Cell::new(0);
     execute_nested(set, name, data, 0, &budget)
 }
@@ -303,7 +304,6 @@ impl<'a> State<'a> {
         match val {
             Ev::Val(Value::List(items), _) => {
                 if items.len() > max {
-                    self.at = At::Node(node);
                     return Err(too_many(self, items.len()));
                 }
                 for (i, elem) in items.iter().enumerate() {
@@ -317,7 +317,6 @@ impl<'a> State<'a> {
             Ev::Val(Value::Map(m), _) => {
                 let entries = m.entries();
                 if entries.len() > max {
-                    self.at = At::Node(node);
                     return Err(too_many(self, entries.len()));
                 }
                 for (k, v) in entries {
@@ -332,8 +331,7 @@ impl<'a> State<'a> {
                     }
                 }
             }
-            Ev::Val(Value::Int(n), _) => {
-                self.at = At::Node(node);
+            Ev::Val(Value::Int(n) | Value::Int64(n), _) => {
                 if r.pipe.decl.len() > 1 {
                     return Err(self.error(format!(
                         "can't use {n} to iterate over more than one variable"
@@ -352,7 +350,6 @@ impl<'a> State<'a> {
             }
             Ev::Invalid => {}
             Ev::Val(v, _) => {
-                self.at = At::Node(node);
                 return Err(self.error(format!(
                     "range can't iterate over {}",
                     crate::fmt::sprint_value(&v)
@@ -479,8 +476,8 @@ impl<'a> State<'a> {
             && (t.as_bytes()[1] == b'x' || t.as_bytes()[1] == b'X')
             && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
-        if n.complex {
-            return Err(self.error("complex numbers are not supported"));
+        if let Some((re, im)) = n.complex {
+            return Ok(Ev::Val(Value::Complex(re, im), false));
         }
         if let Some(f) = n.float
             && !is_hex_int
@@ -731,17 +728,16 @@ impl<'a> State<'a> {
             }
             Ev::Val(v, iface) => (v, iface),
         };
-        let ok = match (p, &value) {
-            (Param::Any | Param::Reflect, _) => true,
-            (Param::String, Value::String(_)) => true,
-            (Param::Int, Value::Int(_)) => true,
-            (Param::Float, Value::Float(_)) => true,
-            (Param::Bool, Value::Bool(_)) => true,
-            (Param::List, Value::List(_)) => true,
-            (Param::Map, Value::Map(_)) => true,
-            (Param::List | Param::Map, Value::Nil) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (p, &value),
+            (Param::Any | Param::Reflect, _)
+                | (Param::String, Value::String(_))
+                | (Param::Int, Value::Int(_))
+                | (Param::Float, Value::Float(_))
+                | (Param::Bool, Value::Bool(_))
+                | (Param::List, Value::List(_))
+                | (Param::Map, Value::Map(_))
+        );
         if ok {
             return Ok(value);
         }
@@ -806,10 +802,10 @@ impl<'a> State<'a> {
             Arg::Number { number, .. } => {
                 return match p {
                     Param::Any | Param::Reflect => self.ideal_constant(arg),
-                    Param::Int if number.int.is_some() && !number.complex => {
+                    Param::Int if number.int.is_some() => {
                         Ok(Ev::Val(Value::Int(number.int.unwrap_or(0)), false))
                     }
-                    Param::Float if number.float.is_some() && !number.complex => {
+                    Param::Float if number.float.is_some() => {
                         Ok(Ev::Val(Value::Float(number.float.unwrap_or(0.0)), false))
                     }
                     _ => Err(self.literal_mismatch(p, arg)),
@@ -819,7 +815,8 @@ impl<'a> State<'a> {
         if matches!(p, Param::Reflect) {
             return Ok(v);
         }
-        self.at = At::Arg(arg);
+        // Go reports a mismatch at the last node it evaluated, which may
+        // lie inside the argument.
         let value = self.validate(v, p)?;
         Ok(Ev::Val(value, false))
     }

@@ -9,6 +9,38 @@ use crate::value::Value;
 /// Nesting bound when printing values (maps can contain themselves).
 const MAX_PRINT_DEPTH: usize = 64;
 
+thread_local! {
+    /// Printing (and JSON encoding) stops growing a string past this many
+    /// bytes: maps that hold each other can print exponentially. An
+    /// execution sets it to its output limit, which then fails it.
+    static PRINT_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(64 << 20) };
+}
+
+thread_local! {
+    /// The maps being printed, outermost first (for cycle detection).
+    static PRINTING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether a string being printed has passed the current print cap.
+pub(crate) fn past_print_cap(len: usize) -> bool {
+    PRINT_CAP.with(|c| len > c.get())
+}
+
+/// Sets the print cap for the current thread until the guard drops.
+pub(crate) fn cap_printing(max: usize) -> PrintCapGuard {
+    let old = PRINT_CAP.with(|c| c.replace(max));
+    PrintCapGuard(old)
+}
+
+/// Restores the previous print cap when dropped.
+pub(crate) struct PrintCapGuard(usize);
+
+impl Drop for PrintCapGuard {
+    fn drop(&mut self) {
+        PRINT_CAP.with(|c| c.set(self.0));
+    }
+}
+
 /// Go's `strconv.Quote`.
 pub fn quote(s: &str) -> String {
     quote_with(s, '"')
@@ -177,9 +209,6 @@ fn split_base(text: &str) -> (bool, u32, String) {
 fn parse_magnitude(text: &str) -> Option<(bool, u128)> {
     let (neg, radix, digits) = split_base(text);
     if digits.is_empty() || digits.starts_with('_') && radix == 10 || digits.ends_with('_') {
-        return None;
-    }
-    if radix == 10 && digits.contains('_') {
         return None;
     }
     let clean: String = digits.chars().filter(|c| *c != '_').collect();
@@ -582,6 +611,9 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
 }
 
 fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
+    if past_print_cap(out.len()) {
+        return;
+    }
     if depth > MAX_PRINT_DEPTH {
         out.push_str("...");
         return;
@@ -599,8 +631,32 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
             'v' | 't' => pad(out, if *b { "true" } else { "false" }, spec, false),
             _ => bad_verb(out, v, spec.verb),
         },
-        Value::Int(i) => write_int(out, *i, spec, v),
+        Value::Int(i) | Value::Int64(i) => write_int(out, *i, spec, v),
         Value::Float(f) => write_float(out, *f, spec, v),
+        Value::Complex(re, im) => {
+            if !matches!(spec.verb, 'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G') {
+                bad_verb(out, v, spec.verb);
+                return;
+            }
+            let mut s = String::from("(");
+            write_float(
+                &mut s,
+                *re,
+                &Spec {
+                    width: None,
+                    ..spec.clone()
+                },
+                v,
+            );
+            let imag_spec = Spec {
+                width: None,
+                plus: true,
+                ..spec.clone()
+            };
+            write_float(&mut s, *im, &imag_spec, v);
+            s.push_str("i)");
+            pad(out, &s, spec, false);
+        }
         Value::String(s) => write_str(out, s, spec, v),
         Value::List(items) => {
             if spec.sharp && spec.verb == 'v' {
@@ -628,6 +684,13 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
             });
         }
         Value::Map(m) => {
+            // A map inside itself: Go recurses until its stack overflows;
+            // this crate prints the inner occurrence as `map[...]`.
+            if PRINTING.with(|p| p.borrow().contains(&m.id())) {
+                out.push_str("map[...]");
+                return;
+            }
+            PRINTING.with(|p| p.borrow_mut().push(m.id()));
             out.push_str("map[");
             for (i, (k, val)) in m.entries().iter().enumerate() {
                 if i > 0 {
@@ -638,6 +701,7 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
                 write_value(out, val, spec, depth + 1);
             }
             out.push(']');
+            PRINTING.with(|p| p.borrow_mut().pop());
         }
         Value::Struct(s) => {
             out.push('{');
@@ -652,6 +716,7 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
             }
             out.push('}');
         }
+        Value::Func(_) => pad(out, "func", spec, false),
         Value::Time(t) => match spec.verb {
             'v' | 's' => pad(out, &crate::sprig::dates::go_time_string(t), spec, false),
             _ => bad_verb(out, v, spec.verb),

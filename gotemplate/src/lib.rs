@@ -17,7 +17,7 @@ pub mod fmt;
 mod func;
 mod parse;
 mod set;
-pub mod sprig;
+mod sprig;
 mod value;
 
 pub use error::{Error, FuncError};

@@ -22,8 +22,13 @@ pub enum Value {
     Bool(bool),
     /// A Go `int` (64-bit, as on the platforms Helm ships for).
     Int(i64),
+    /// A Go `int64`, what Sprig's arithmetic returns; Go does not pass it
+    /// where an `int` is expected.
+    Int64(i64),
     /// A Go `float64`.
     Float(f64),
+    /// A Go `complex128` (real, imaginary), from constants like `1+2i`.
+    Complex(f64, f64),
     /// A Go `string`.
     String(Arc<str>),
     /// A Go `[]interface{}`.
@@ -36,6 +41,8 @@ pub enum Value {
     Struct(Arc<Struct>),
     /// A Go `time.Time` (Sprig's date functions).
     Time(Arc<jiff::Zoned>),
+    /// A Go func value in the data, callable with the `call` builtin.
+    Func(crate::func::Function),
 }
 
 /// A Go struct: a type name (as `%T` prints it), named fields and
@@ -125,6 +132,11 @@ impl Map {
     pub fn ptr_eq(&self, other: &Map) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+
+    /// An identity for cycle detection while walking nested maps.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
+    }
 }
 
 impl Value {
@@ -152,12 +164,15 @@ impl Value {
             Value::Nil => "<nil>",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::String(_) => "string",
             Value::List(_) => "[]interface {}",
             Value::Map(_) => "map[string]interface {}",
             Value::Struct(_) => "struct",
             Value::Time(_) => "time.Time",
+            Value::Func(_) => "func",
         }
     }
 
@@ -168,11 +183,14 @@ impl Value {
             Value::Nil => "invalid",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::String(_) => "string",
             Value::List(_) => "slice",
             Value::Map(_) => "map",
             Value::Struct(_) | Value::Time(_) => "struct",
+            Value::Func(_) => "func",
         }
     }
 
@@ -182,12 +200,13 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
+            Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
-            Value::Struct(_) | Value::Time(_) => true,
+            Value::Struct(_) | Value::Time(_) | Value::Func(_) => true,
         }
     }
 
@@ -207,7 +226,7 @@ impl Value {
         match self {
             Value::Nil => J::Null,
             Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
+            Value::Int(i) | Value::Int64(i) => J::from(*i),
             Value::Float(f) => {
                 if f.fract() == 0.0 && f.abs() < 1e15 {
                     J::from(*f as i64)
@@ -215,6 +234,7 @@ impl Value {
                     serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
                 }
             }
+            Value::Complex(..) | Value::Func(_) => J::Null,
             Value::String(s) => J::String(s.to_string()),
             Value::List(l) => J::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => J::Object(

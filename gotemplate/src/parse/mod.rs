@@ -655,6 +655,38 @@ impl Parsed {
     }
 }
 
+/// `REAL±IMAGi`, as Go's `fmt.Sscan` reads a complex128.
+fn parse_complex(text: &str) -> Option<(f64, f64)> {
+    let body = text.strip_suffix('i')?;
+    let split = body
+        .char_indices()
+        .skip(1)
+        .filter(|(i, c)| {
+            (*c == '+' || *c == '-') && !matches!(body.as_bytes()[i - 1], b'e' | b'E' | b'p' | b'P')
+        })
+        .map(|(i, _)| i)
+        .last()?;
+    let re = crate::fmt::parse_go_float(&body[..split])?;
+    let im = crate::fmt::parse_go_float(&body[split..])?;
+    Some((re, im))
+}
+
+/// Go's `simplifyComplex`: a complex constant with no imaginary part is
+/// also a float, and an integer when whole.
+fn simplify_complex(mut n: Number, (re, im): (f64, f64)) -> Number {
+    n.complex = Some((re, im));
+    if im == 0.0 {
+        n.float = Some(re);
+        if re.fract() == 0.0 && re.abs() < 9.2e18 {
+            n.int = Some(re as i64);
+        }
+        if re.fract() == 0.0 && (0.0..1.8e19).contains(&re) {
+            n.uint = Some(re as u64);
+        }
+    }
+    n
+}
+
 /// Parses a number constant as Go's `newNumber` does.
 fn parse_number(text: &str, kind: ItemKind) -> Result<Number, String> {
     let mut n = Number {
@@ -662,7 +694,7 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Number, String> {
         int: None,
         uint: None,
         float: None,
-        complex: false,
+        complex: None,
     };
     if kind == ItemKind::CharConstant {
         let inner = &text[1..];
@@ -675,9 +707,12 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Number, String> {
         n.float = Some(c as u32 as f64);
         return Ok(n);
     }
-    if kind == ItemKind::Complex || text.ends_with('i') {
-        n.complex = true;
-        return Ok(n);
+    if kind == ItemKind::Complex {
+        let c = parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
+        return Ok(simplify_complex(n, c));
+    }
+    if let Some(imag) = text.strip_suffix('i').and_then(crate::fmt::parse_go_float) {
+        return Ok(simplify_complex(n, (0.0, imag)));
     }
     let u = crate::fmt::parse_go_uint(text);
     let i = crate::fmt::parse_go_int(text);
@@ -697,7 +732,7 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Number, String> {
             return Err(format!("integer overflow: {}", crate::fmt::quote(text)));
         }
         n.float = Some(f);
-        if f.fract() == 0.0 && f >= -9.223372036854776e18 && f < 9.223372036854776e18 {
+        if f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
             n.int = Some(f as i64);
         }
         if f.fract() == 0.0 && (0.0..1.8446744073709552e19).contains(&f) {

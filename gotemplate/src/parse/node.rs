@@ -95,7 +95,7 @@ pub(crate) struct Number {
     pub int: Option<i64>,
     pub uint: Option<u64>,
     pub float: Option<f64>,
-    pub complex: bool,
+    pub complex: Option<(f64, f64)>,
 }
 
 /// An operand of a command.
