@@ -18,7 +18,7 @@ use crate::app::{
     auto_sync_with, compare, format_time,
 };
 use crate::cluster::{ClusterError, EventType, Gvk};
-use crate::source::{Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
 
 /// Annotation asking for a refresh (`normal` or `hard`) of an app.
 pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
@@ -95,11 +95,16 @@ fn unsupported(app: &Application) -> Option<String> {
         return Some("multi-source applications (spec.sources) are not supported".to_owned());
     }
     let source = app.spec.source.as_ref()?;
-    if !source.chart.is_empty() || source.helm.is_some() || source.plugin.is_some() {
+    if !source.chart.is_empty() || source.plugin.is_some() {
         return Some(
-            "only Kustomize and plain-directory sources are supported (spec.source.chart/helm/plugin is set)"
+            "only Git sources (Kustomize, Helm chart directories, plain directories) are supported (spec.source.chart/plugin is set)"
                 .to_owned(),
         );
+    }
+    if let Some(helm) = &source.helm
+        && let Err(e) = crate::source::parse_helm_source(helm)
+    {
+        return Some(format!("spec.source.helm: {e}"));
     }
     let dest = &app.spec.destination;
     let in_cluster = (dest.server.is_empty() || dest.server == IN_CLUSTER_SERVER)
@@ -268,6 +273,14 @@ pub(crate) async fn render(
             directory: source.directory.clone().unwrap_or_default(),
             kustomize: source.kustomize.clone().unwrap_or_default(),
             app_name: Some(app.metadata.name.clone()),
+            helm: HelmContext {
+                source: source
+                    .helm
+                    .as_ref()
+                    .and_then(|h| crate::source::parse_helm_source(h).ok())
+                    .unwrap_or_default(),
+                destination_namespace: app.spec.destination.namespace.clone(),
+            },
             ..RenderOptions::default()
         },
     };
