@@ -9,6 +9,7 @@ use tracing::{info, warn};
 
 use super::Shared;
 use super::pass;
+use super::project::{self, ProjectGuard};
 use super::status_write;
 use crate::app::{
     Application, Comparison, Operation, OperationState, PlanContext, SyncOperationResult,
@@ -25,12 +26,14 @@ fn now() -> jiff::Timestamp {
 }
 
 /// Runs the operation to its end, writing `status.operationState` when it
-/// starts, on every retry and when it ends.
+/// starts, on every retry and when it ends. Objects (hooks included) the
+/// project forbids fail the attempt before anything is applied.
 pub(crate) async fn run(
     shared: &Shared,
     app: &mut Application,
     object: &mut Value,
     op: Operation,
+    mut guard: ProjectGuard,
     mut rendered: Arc<Rendered>,
     mut comparison: Comparison,
 ) -> Result<(), ClusterError> {
@@ -86,9 +89,10 @@ pub(crate) async fn run(
             prune_confirmed: false,
         };
         let input = plan_input(app, &comparison, &sync, &context);
-        let outcome = match plan(&input) {
-            Ok(plan) => execute(&shared.cluster, &plan, &settings, None).await,
-            Err(e) => SyncOutcome {
+        let outcome = match (guard.refuse(app, &comparison), plan(&input)) {
+            (Some(refused), _) => refused,
+            (None, Ok(plan)) => execute(&shared.cluster, &plan, &settings, None).await,
+            (None, Err(e)) => SyncOutcome {
                 phase: OperationPhase::Error,
                 message: e.to_string(),
                 resources: Vec::new(),
@@ -124,7 +128,22 @@ pub(crate) async fn run(
                 if let Ok(newer) = pass::render(shared, app, revision.as_deref(), refresh).await {
                     rendered = newer;
                 }
-                comparison = pass::compare_live(shared, app, &rendered).await?;
+                // The project may have changed meanwhile: a now non-compliant app stops.
+                match project::guard(shared, app).await? {
+                    Ok(fresh) => guard = fresh,
+                    Err(problems) => {
+                        if let Some(state) = app.status.operation_state.as_mut() {
+                            state.phase = OperationPhase::Failed;
+                            state.message = problems
+                                .iter()
+                                .map(|c| c.message.as_str())
+                                .collect::<Vec<_>>()
+                                .join("; ");
+                        }
+                        break outcome;
+                    }
+                }
+                comparison = pass::compare_live(shared, app, &guard, &rendered).await?;
             }
             Ok(AfterFailure::GiveUp { message }) => {
                 if let Some(state) = app.status.operation_state.as_mut() {
