@@ -42,13 +42,18 @@ pub mod apply;
 pub mod directives;
 pub mod discovery;
 pub mod error;
+mod logs;
 mod meta;
 pub mod patch;
 pub mod progress;
+pub mod protobuf;
 pub mod registry;
+mod scale;
 pub mod selector;
 mod server;
 pub mod store;
+pub mod table;
+pub mod validate;
 mod watch;
 
 use std::net::SocketAddr;

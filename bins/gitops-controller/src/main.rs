@@ -17,7 +17,8 @@ use clap::Parser;
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
-use tracing::{error, info};
+use gitops_engine::source::RepoTls;
+use tracing::{error, info, warn};
 
 /// Keeps Argo CD Applications in sync with Git.
 #[derive(Parser, Debug)]
@@ -29,10 +30,18 @@ struct Flags {
     /// Directory for cache clones of Git repositories.
     #[arg(long, default_value_os_t = std::env::temp_dir().join("gitops-repos"))]
     repo_cache_dir: PathBuf,
-    /// How often every app is reconciled and its repository fetched (Argo CD's
-    /// timeout.reconciliation), e.g. 120s, 3m.
+    /// How often every app is reconciled (Argo CD's timeout.reconciliation),
+    /// e.g. 120s, 3m.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     app_resync: Duration,
+    /// How often a repository's remote is asked whether its branches or tags
+    /// moved (one ls-remote shared by its apps; fetched only when they did).
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    repo_poll: Duration,
+    /// Trust the PEM certificate authorities in FILE for https:// repositories
+    /// on HOST (as Argo CD's argocd-tls-certs-cm does); repeatable.
+    #[arg(long = "repo-ca", value_name = "HOST=FILE", value_parser = parse_repo_ca)]
+    repo_cas: Vec<(String, PathBuf)>,
     /// Minimum time between two self-heal syncs of one app.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     self_heal_timeout: Duration,
@@ -42,6 +51,10 @@ struct Flags {
     /// Apps reconciled at the same time.
     #[arg(long, default_value_t = 4)]
     workers: usize,
+    /// On SIGTERM or SIGINT, how long syncs in progress may go on before they
+    /// are cut off (and resumed by the next start).
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    shutdown_grace: Duration,
     /// Extra health rules (YAML files in the declarative rule format).
     #[arg(long = "health-rules", value_name = "FILE")]
     health_rules: Vec<PathBuf>,
@@ -96,6 +109,28 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses `HOST=FILE` of `--repo-ca`.
+fn parse_repo_ca(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((host, file)) if !host.is_empty() && !file.is_empty() => {
+            Ok((host.to_owned(), PathBuf::from(file)))
+        }
+        _ => Err(format!("'{text}' is not HOST=FILE")),
+    }
+}
+
+/// The `--repo-ca` authorities, read and checked.
+fn repo_tls(cas: &[(String, PathBuf)]) -> Result<RepoTls, String> {
+    let mut tls = RepoTls::new();
+    for (host, file) in cas {
+        let pem = std::fs::read_to_string(file)
+            .map_err(|e| format!("--repo-ca {host}={}: {e}", file.display()))?;
+        tls.add_pem(host, &pem)
+            .map_err(|e| format!("--repo-ca {host}={}: {e}", file.display()))?;
+    }
+    Ok(tls)
+}
+
 fn main() -> ExitCode {
     let flags = Flags::parse();
     tracing_subscriber::fmt()
@@ -148,9 +183,12 @@ async fn run(flags: Flags) -> Result<(), String> {
 
     let mut settings = ControllerSettings::new(&flags.namespace, &flags.repo_cache_dir);
     settings.resync = flags.app_resync;
+    settings.repo_poll = flags.repo_poll;
+    settings.repo_tls = repo_tls(&flags.repo_cas)?;
     settings.self_heal_timeout = flags.self_heal_timeout;
     settings.wave_delay = flags.sync_wave_delay;
     settings.workers = flags.workers;
+    settings.shutdown_grace = flags.shutdown_grace;
     settings.health_rules = Arc::new(rules);
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
 
@@ -166,10 +204,7 @@ async fn run(flags: Flags) -> Result<(), String> {
         info!(?interval, "image updater running");
     }
 
-    let shutdown: leader::Stop = Box::pin(async {
-        let _ = tokio::signal::ctrl_c().await;
-        info!("shutting down");
-    });
+    let shutdown: leader::Stop = Box::pin(shutdown_signal());
     if flags.leader_elect {
         let identity = flags.identity.unwrap_or_else(leader::default_identity);
         leader::run_while_leading(
@@ -188,6 +223,29 @@ async fn run(flags: Flags) -> Result<(), String> {
     }
 }
 
+/// Completes on SIGTERM (what Kubernetes sends) or SIGINT.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot handle SIGTERM; only SIGINT stops the controller");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let signal = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = terminate => "SIGTERM",
+    };
+    info!(
+        signal,
+        "shutting down: no new passes; finishing those in progress"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +259,15 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("3 days").is_err());
         assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn repo_ca_is_host_equals_file() {
+        assert_eq!(
+            parse_repo_ca("git.example=/etc/ca.pem"),
+            Ok(("git.example".to_owned(), PathBuf::from("/etc/ca.pem")))
+        );
+        assert!(parse_repo_ca("/etc/ca.pem").is_err());
+        assert!(parse_repo_ca("=x").is_err());
     }
 }
