@@ -2,9 +2,10 @@
 //! the live objects, run a sync if one is requested or automated sync asks
 //! for one, and write the status.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
+use kube::api::ObjectMeta;
 use serde_json::Value;
 use tracing::{debug, info, warn};
 
@@ -23,6 +24,7 @@ use crate::app::{
 use crate::cluster::{ClusterError, EventType, Gvk};
 use crate::health::HealthStatusCode;
 use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::sync::tracking;
 
 /// Annotation asking for a refresh (`normal` or `hard`) of an app.
 pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
@@ -364,13 +366,36 @@ pub(crate) async fn compare_live(
     for resource in &app.status.resources {
         kinds.insert(Gvk::new(&resource.group, &resource.version, &resource.kind));
     }
+    // Only the live objects the comparison can use: those named like a
+    // desired (or previously managed) object, and those tracked by the app.
+    // The rest of a kind (other apps' objects) is not even copied.
+    let names: HashSet<&str> = rendered
+        .objects
+        .iter()
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .chain(app.status.resources.iter().map(|r| r.name.as_str()))
+        .collect();
+    let instance = tracking::instance_name(
+        &app.metadata.name,
+        &app.metadata.namespace,
+        &shared.compare.control_plane_namespace,
+    );
+    let relevant = |meta: &ObjectMeta| {
+        meta.name.as_deref().is_some_and(|n| names.contains(n))
+            || tracking::may_be_tracked_by(
+                meta.labels.as_ref(),
+                meta.annotations.as_ref(),
+                &instance,
+                &shared.settings.tracking,
+            )
+    };
     let mut live = Vec::new();
     for gvk in &kinds {
         match shared.cache.watch(gvk).await {
             Ok(()) => live.extend(
                 shared
                     .cache
-                    .list(gvk, None)
+                    .list_where(gvk, relevant)
                     .into_iter()
                     .filter(|obj| guard.permits_live(obj)),
             ),
