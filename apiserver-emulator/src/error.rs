@@ -121,6 +121,11 @@ impl ApiError {
         )
     }
 
+    /// 500: the server failed (e.g. writing its data directory).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalError", message)
+    }
+
     /// 410: a watch asked for a `resourceVersion` older than the kept history.
     pub fn gone(message: impl Into<String>) -> Self {
         Self::new(410, "Expired", message)

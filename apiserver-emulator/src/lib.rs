@@ -45,6 +45,7 @@ pub mod error;
 mod logs;
 mod meta;
 pub mod patch;
+pub mod persist;
 pub mod progress;
 pub mod protobuf;
 pub mod registry;
@@ -80,6 +81,9 @@ pub struct EmulatorConfig {
     /// Whether Deployments get ReplicaSets and Pods ([`simulate`]), one
     /// simulation pass every `status_delay` (only with `simulate_status`).
     pub simulate_workloads: bool,
+    /// Where the store is kept across restarts (`--data-dir`); `None` keeps
+    /// it in memory only.
+    pub data_dir: Option<std::path::PathBuf>,
     /// Images (a glob such as `*:broken`) whose Pods stay in
     /// `ImagePullBackOff` under the workload simulation.
     pub broken_images: Option<String>,
@@ -92,6 +96,7 @@ impl Default for EmulatorConfig {
             status_delay: Duration::from_millis(100),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             simulate_workloads: true,
+            data_dir: None,
             broken_images: Some("*:broken".to_owned()),
         }
     }
@@ -114,9 +119,13 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let simulator = simulate::Simulator::new(config.broken_images.as_deref())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let store = match &config.data_dir {
+            Some(dir) => Store::open(dir).map_err(std::io::Error::other)?,
+            None => Store::new(),
+        };
         let (stop, stopped) = signal::channel(false);
         let shared = Arc::new(server::Shared {
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(store),
             config,
             shutdown: stopped.clone(),
         });
