@@ -80,6 +80,14 @@ pub(crate) fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// Whether the map at `path` (field names from the root) of a `kind` in
+/// `group` has the `retainKeys` patch strategy: a Deployment's
+/// `spec.strategy`. (The generated merge-key table records the strategies of
+/// lists only; the list one, pod `volumes`, comes from there.)
+pub(crate) fn map_retains_keys(group: &str, kind: &str, path: &[String]) -> bool {
+    matches!(group, "apps" | "extensions") && kind == "Deployment" && path == ["spec", "strategy"]
+}
+
 /// How the items of a strategic-merge list are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MergeKey {

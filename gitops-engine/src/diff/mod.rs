@@ -52,6 +52,8 @@ mod tracking;
 use serde_json::Value;
 use thiserror::Error;
 
+pub(crate) use kinds::{TypeInfo, map_retains_keys};
+
 pub use ignore::IgnoreDifference;
 pub use known_types::KnownTypeField;
 pub use render::{to_yaml, unified_diff};
