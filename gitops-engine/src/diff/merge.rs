@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::kinds::{MergeKey, TypeInfo, map_retains_keys, merge_key};
+use super::kinds::{MergeKey, TypeInfo, merge_key, retains_keys};
 
 /// Which patch semantics the merge emulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +58,6 @@ fn strip_applied_metadata(obj: &mut Value) {
     if empty {
         meta.remove("annotations");
     }
-}
-
-/// Maps with the `retainKeys` patch strategy: when applying changes them,
-/// keys the applied map does not have are cleared (Deployment `strategy`,
-/// pod volumes).
-fn retains_keys(ty: &TypeInfo, path: &[String]) -> bool {
-    map_retains_keys(&ty.group, &ty.kind, path) || path.last().is_some_and(|last| last == "volumes")
 }
 
 /// `value` with null map entries removed, recursively (what applying a patch

@@ -17,10 +17,10 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use kustomize_core::smp::{At, Schema};
+use kustomize_core::smp::At;
 use serde_json::{Map, Value};
 
-use crate::diff::map_retains_keys;
+use crate::diff::{TypeInfo, map_retains_keys, type_schema};
 
 const DIRECTIVE: &str = "$patch";
 const SET_ORDER: &str = "$setElementOrder/";
@@ -67,20 +67,16 @@ pub fn three_way_strategic_patch(
     modified: &Value,
     current: &Value,
 ) -> Result<Value, StrategicPatchError> {
+    let ty = TypeInfo::of(modified);
     let empty = Map::new();
-    let as_map = |v: Option<&Value>| v.and_then(Value::as_object).unwrap_or(&empty).clone();
-    let (original, modified, current) = (
-        as_map(original),
-        as_map(Some(modified)),
-        as_map(Some(current)),
-    );
-    let root = root_schema(&modified);
-    let ctx = Context {
-        kind: kind_of(&modified),
-    };
+    let original = original.and_then(Value::as_object).unwrap_or(&empty);
+    let modified = modified.as_object().unwrap_or(&empty);
+    let current = current.as_object().unwrap_or(&empty);
+    let root = type_schema(&ty);
+    let ctx = Context { ty };
     let delta = ctx.diff_maps(
-        &current,
-        &modified,
+        current,
+        modified,
         root,
         DiffMode {
             ignore_deletions: true,
@@ -90,8 +86,8 @@ pub fn three_way_strategic_patch(
         &mut Vec::new(),
     )?;
     let deletions = ctx.diff_maps(
-        &original,
-        &modified,
+        original,
+        modified,
         root,
         DiffMode {
             ignore_deletions: false,
@@ -102,19 +98,6 @@ pub fn three_way_strategic_patch(
     )?;
     let patch = ctx.merge_patches(deletions, delta, root, &mut Vec::new())?;
     Ok(Value::Object(patch))
-}
-
-fn root_schema(obj: &Map<String, Value>) -> Option<At<'static>> {
-    let api_version = obj.get("apiVersion")?.as_str()?;
-    let kind = obj.get("kind")?.as_str()?;
-    Schema::builtin().for_type(api_version, kind)
-}
-
-fn kind_of(obj: &Map<String, Value>) -> (String, String) {
-    let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    let group = api_version.split_once('/').map_or("", |(g, _)| g);
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    (group.to_owned(), kind.to_owned())
 }
 
 /// Which side of the three-way patch a diff computes.
@@ -128,10 +111,10 @@ struct DiffMode {
     retain_keys: bool,
 }
 
-/// The object's group and kind, for the map strategies the generated table
-/// does not carry.
+/// The object's type, for the map strategies the generated table does not
+/// carry.
 struct Context {
-    kind: (String, String),
+    ty: TypeInfo,
 }
 
 fn same_type(a: &Value, b: &Value) -> bool {
@@ -191,7 +174,7 @@ impl Context {
             match (old, new, merging_list) {
                 (Value::Object(old), Value::Object(new), _) => {
                     let child = DiffMode {
-                        retain_keys: map_retains_keys(&self.kind.0, &self.kind.1, path),
+                        retain_keys: map_retains_keys(&self.ty.group, &self.ty.kind, path),
                         ..mode
                     };
                     let sub = self.diff_maps(old, new, field, child, path)?;
