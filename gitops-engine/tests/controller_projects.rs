@@ -190,3 +190,39 @@ async fn an_app_of_a_missing_or_narrowed_project_does_not_sync() {
     assert_eq!(cm["data"]["value"], "one");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untracked_object_in_the_destination_is_an_orphan_warning() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    let mut project = team_project();
+    project["spec"]["orphanedResources"] = json!({"warn": true});
+    env.create(&project).await;
+    env.create(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}))
+        .await;
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "stray", "namespace": "demo"},
+        "data": {"made": "by hand"},
+    }))
+    .await;
+    env.create(&team_app(&env, "team-a")).await;
+    let app = env
+        .wait_for_app("the orphan reported", "team-a-app", |a| {
+            summary(a).0 == "Synced" && condition(a, "OrphanedResourceWarning").is_some()
+        })
+        .await;
+    assert_eq!(
+        condition(&app, "OrphanedResourceWarning").as_deref(),
+        Some("Application has 1 orphaned resources")
+    );
+    // The orphan is reported, never pruned.
+    let stray = ObjectRef {
+        gvk: Gvk::new("", "v1", "ConfigMap"),
+        namespace: "demo".into(),
+        name: "stray".into(),
+    };
+    assert!(env.get(&stray).await.is_some());
+    env.stop().await;
+}

@@ -10,13 +10,15 @@ use crate::app::compare::desired_key;
 use crate::app::conditions::{INVALID_SPEC_ERROR, UNKNOWN_ERROR};
 use crate::app::project::{
     AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, invalid_tasks_message,
-    project_gvk, project_name, resolve_destination, resource_problem,
+    orphaned_condition, orphaned_resources, project_gvk, project_name, resolve_destination,
+    resource_problem,
 };
 use crate::app::{
     Application, ApplicationCondition, Comparison, Operation, OperationState, application_gvk,
 };
 use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
 use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
+use crate::sync::tracking::tracked_app_instance;
 use crate::sync::{ResourceKey, ResultCode, object};
 
 /// Condition types the project verdict owns.
@@ -143,6 +145,28 @@ pub(crate) fn apps_using(shared: &Shared, project: &str) -> Vec<String> {
 }
 
 impl ProjectGuard {
+    /// The `OrphanedResourceWarning` of `app`, when its project monitors orphans:
+    /// untracked top-level objects in the destination namespace, among the kinds the
+    /// controller watches.
+    pub(crate) fn orphan_warning(
+        &self,
+        shared: &Shared,
+        app: &Application,
+    ) -> Option<ApplicationCondition> {
+        self.project.spec.orphaned_resources.as_ref()?;
+        let namespace = &app.spec.destination.namespace;
+        let live: Vec<Value> = shared
+            .cache
+            .watched()
+            .iter()
+            .flat_map(|gvk| shared.cache.list(gvk, Some(namespace)))
+            .collect();
+        let orphans = orphaned_resources(&self.project, namespace, &live, |obj| {
+            tracked_app_instance(obj, &shared.settings.tracking).is_some()
+        });
+        orphaned_condition(&self.project, orphans.len())
+    }
+
     /// Whether the project permits the live object `obj` (forbidden ones are left out of
     /// the comparison, so never pruned).
     pub(crate) fn permits_live(&self, obj: &Value) -> bool {
