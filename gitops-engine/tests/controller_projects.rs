@@ -4,7 +4,7 @@
 mod controller_support;
 mod source_support;
 
-use controller_support::{ARGOCD, Env, config_map_yaml, settings_cm, summary};
+use controller_support::{ARGOCD, Env, app_ref, config_map_yaml, settings_cm, summary};
 use gitops_engine::cluster::{Gvk, ObjectRef};
 use serde_json::{Value, json};
 
@@ -224,5 +224,66 @@ async fn an_untracked_object_in_the_destination_is_an_orphan_warning() {
         name: "stray".into(),
     };
     assert!(env.get(&stray).await.is_some());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deny_window_stops_automated_sync_and_manual_sync_needs_manual_sync() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    let mut project = team_project();
+    project["spec"]["syncWindows"] = json!([{
+        "kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["team-*"],
+    }]);
+    env.create(&project).await;
+    env.create(&team_app(&env, "team-a")).await;
+
+    // Compared, OutOfSync, and no automated sync started.
+    let app = env
+        .wait_for_app("compared", "team-a-app", |a| summary(a).0 == "OutOfSync")
+        .await;
+    assert!(app["status"]["operationState"].is_null(), "{app:#}");
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // A manual sync waits while the window has no manualSync.
+    env.patch(
+        &app_ref("team-a-app"),
+        json!({"operation": {"sync": {}, "initiatedBy": {"username": "tester"}}}),
+    )
+    .await;
+    let app = env
+        .wait_for_app("the manual sync held", "team-a-app", |a| {
+            a["status"]["operationState"]["message"] == "Sync operation blocked by sync window"
+        })
+        .await;
+    assert_eq!(app["status"]["operationState"]["phase"], "Running");
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // With manualSync the held sync goes through; automated ones still would not.
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"syncWindows": [{
+            "kind": "deny", "schedule": "* * * * *", "duration": "1h",
+            "applications": ["team-*"], "manualSync": true,
+        }]}}),
+    )
+    .await;
+    env.wait_for_object(
+        "the manual sync applied",
+        "team-a-app",
+        &settings_cm(),
+        |_| true,
+    )
+    .await;
+    let app = env
+        .wait_for_app("the manual sync done", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Succeeded"
+        })
+        .await;
+    assert_eq!(
+        app["status"]["operationState"]["operation"]["initiatedBy"]["username"],
+        "tester"
+    );
     env.stop().await;
 }
