@@ -103,6 +103,11 @@ async fn a_cluster_role_binding_outside_the_project_is_never_created() {
     assert_eq!(results[0]["kind"], "ClusterRoleBinding");
     assert_eq!(results[0]["status"], "SyncFailed");
     assert_eq!(results[0]["message"], message);
+    let crb_status = app["status"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["kind"] == "ClusterRoleBinding"))
+        .map(|r| r["status"].clone());
+    assert_eq!(crb_status, Some(json!("Unknown")));
     // Nothing at all was applied: neither the binding nor the permitted ConfigMap.
     assert_eq!(env.get(&crb()).await, None);
     assert_eq!(env.get(&settings_cm()).await, None);

@@ -186,7 +186,8 @@ async fn reconcile_app(
             });
         }
     };
-    let comparison = compare_live(shared, &app, &guard, &rendered).await?;
+    let mut comparison = compare_live(shared, &app, &guard, &rendered).await?;
+    guard.mark_forbidden(&mut comparison);
     // Also replaces an earlier ComparisonError with this comparison's conditions.
     comparison.write_status(&mut app, &now);
     let orphans = guard.orphan_warning(shared, &app);

@@ -14,7 +14,8 @@ use crate::app::project::{
     resource_problem,
 };
 use crate::app::{
-    Application, ApplicationCondition, Comparison, Operation, OperationState, application_gvk,
+    Application, ApplicationCondition, Comparison, Operation, OperationState, SyncStatusCode,
+    application_gvk,
 };
 use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
 use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
@@ -145,6 +146,22 @@ pub(crate) fn apps_using(shared: &Shared, project: &str) -> Vec<String> {
 }
 
 impl ProjectGuard {
+    /// Marks the resources the project forbids (desired objects: forbidden live ones
+    /// are not compared at all) with sync status `Unknown`, as Argo CD does.
+    pub(crate) fn mark_forbidden(&self, comparison: &mut Comparison) {
+        for resource in &mut comparison.resources {
+            let key = ResourceKey::new(
+                &resource.group,
+                &resource.kind,
+                &resource.namespace,
+                &resource.name,
+            );
+            if resource_problem(&self.project, &self.cluster, &key).is_some() {
+                resource.status = Some(SyncStatusCode::Unknown);
+            }
+        }
+    }
+
     /// The `OrphanedResourceWarning` of `app`, when its project monitors orphans:
     /// untracked top-level objects in the destination namespace, among the kinds the
     /// controller watches.
