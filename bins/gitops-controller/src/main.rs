@@ -6,6 +6,8 @@
 mod embedded;
 mod http;
 mod leader;
+mod logging;
+mod readiness;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,7 +20,15 @@ use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
 use gitops_engine::source::RepoTls;
+use logging::LogFormat;
+use readiness::{Readiness, wait_for_api_server};
 use tracing::{error, info, warn};
+
+/// The allocator: reconciling is mostly small, short-lived allocations
+/// (JSON values), which mimalloc serves faster and with less fragmentation
+/// than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Keeps Argo CD Applications in sync with Git.
 #[derive(Parser, Debug)]
@@ -83,6 +93,9 @@ struct Flags {
     /// How often the image updater checks registries.
     #[arg(long, default_value = "2m", value_parser = parse_duration)]
     image_update_interval: Duration,
+    /// Log lines as plain text (coloured only on a terminal) or JSON objects.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Registries reached over plain HTTP (host:port), e.g. a local test registry.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     insecure_registries: Vec<String>,
@@ -133,12 +146,7 @@ fn repo_tls(cas: &[(String, PathBuf)]) -> Result<RepoTls, String> {
 
 fn main() -> ExitCode {
     let flags = Flags::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    logging::init(flags.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -164,22 +172,31 @@ async fn run(flags: Flags) -> Result<(), String> {
     for file in &flags.health_rules {
         rules.load_custom_file(file).map_err(|e| e.to_string())?;
     }
-    let (client, _emulator) = match flags.embedded_apiserver {
+    let (client, endpoint, _emulator) = match flags.embedded_apiserver {
         Some(addr) => {
             let (client, handle) =
                 embedded::start(addr, &flags.namespace, flags.write_kubeconfig.as_deref()).await?;
-            (client, Some(handle))
+            (client, handle.url(), Some(handle))
         }
-        None => (
-            kube::Client::try_default()
+        None => {
+            let config = kube::Config::infer()
                 .await
-                .map_err(|e| format!("cannot reach the cluster from the kubeconfig: {e}"))?,
-            None,
-        ),
+                .map_err(|e| format!("cannot read the kubeconfig: {e}"))?;
+            let endpoint = config.cluster_url.to_string();
+            let client = kube::Client::try_from(config)
+                .map_err(|e| format!("cannot make a client for {endpoint}: {e}"))?;
+            (client, endpoint, None)
+        }
     };
     let metrics = Arc::new(Metrics::new());
-    let server = http::serve(flags.metrics_addr, Arc::clone(&metrics)).await?;
+    let readiness = Readiness::not_ready(format!("connecting to the API server {endpoint}"));
+    let server = http::serve(flags.metrics_addr, Arc::clone(&metrics), readiness.clone()).await?;
     info!(addr = %server, "serving /metrics and /healthz");
+    let mut shutdown: leader::Stop = Box::pin(shutdown_signal());
+    tokio::select! {
+        () = wait_for_api_server(&client, &endpoint, &readiness) => {}
+        () = &mut shutdown => return Ok(()),
+    }
 
     let mut settings = ControllerSettings::new(&flags.namespace, &flags.repo_cache_dir);
     settings.resync = flags.app_resync;
@@ -204,7 +221,6 @@ async fn run(flags: Flags) -> Result<(), String> {
         info!(?interval, "image updater running");
     }
 
-    let shutdown: leader::Stop = Box::pin(shutdown_signal());
     if flags.leader_elect {
         let identity = flags.identity.unwrap_or_else(leader::default_identity);
         leader::run_while_leading(

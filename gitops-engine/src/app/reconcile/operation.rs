@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::Shared;
 use super::pass;
@@ -289,7 +289,11 @@ async fn finish(
     } else {
         (EventType::Warning, "Failed")
     };
-    info!(app = %app.metadata.name, phase, %message, "sync finished");
+    if succeeded {
+        info!(app = %app.metadata.name, phase, %message, "sync finished");
+    } else {
+        error!(app = %app.metadata.name, phase, error = %message, "sync failed");
+    }
     shared
         .events
         .publish(

@@ -2,11 +2,12 @@
 //! the live objects, run a sync if one is requested or automated sync asks
 //! for one, and write the status.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
+use kube::api::ObjectMeta;
 use serde_json::Value;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::deletion;
 use super::operation;
@@ -23,7 +24,8 @@ use crate::app::{
 };
 use crate::cluster::{ClusterError, EventType, Gvk};
 use crate::health::HealthStatusCode;
-use crate::source::{Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::sync::tracking;
 
 /// Annotation asking for a refresh (`normal` or `hard`) of an app.
 pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
@@ -100,11 +102,16 @@ fn unsupported(app: &Application) -> Option<String> {
         return Some("multi-source applications (spec.sources) are not supported".to_owned());
     }
     let source = app.spec.source.as_ref()?;
-    if !source.chart.is_empty() || source.helm.is_some() || source.plugin.is_some() {
+    if !source.chart.is_empty() || source.plugin.is_some() {
         return Some(
-            "only Kustomize and plain-directory sources are supported (spec.source.chart/helm/plugin is set)"
+            "only Git sources (Kustomize, Helm chart directories, plain directories) are supported (spec.source.chart/plugin is set)"
                 .to_owned(),
         );
+    }
+    if let Some(helm) = &source.helm
+        && let Err(e) = crate::source::parse_helm_source(helm)
+    {
+        return Some(format!("spec.source.helm: {e}"));
     }
     let dest = &app.spec.destination;
     let in_cluster = (dest.server.is_empty() || dest.server == IN_CLUSTER_SERVER)
@@ -170,6 +177,7 @@ async fn reconcile_app(
     let rendered = match render(shared, &app, requested_revision.as_deref(), refresh).await {
         Ok(rendered) => rendered,
         Err(message) => {
+            warn!(app = %name, error = %message, "ComparisonError");
             conditions::set(&mut app.status.conditions, COMPARISON_ERROR, &message, &now);
             app.status.sync.status = SyncStatusCode::Unknown;
             app.status.reconciled_at = Some(now.clone());
@@ -336,6 +344,14 @@ pub(crate) async fn render(
             directory: source.directory.clone().unwrap_or_default(),
             kustomize: source.kustomize.clone().unwrap_or_default(),
             app_name: Some(app.metadata.name.clone()),
+            helm: HelmContext {
+                source: source
+                    .helm
+                    .as_ref()
+                    .and_then(|h| crate::source::parse_helm_source(h).ok())
+                    .unwrap_or_default(),
+                destination_namespace: app.spec.destination.namespace.clone(),
+            },
             ..RenderOptions::default()
         },
     };
@@ -359,13 +375,36 @@ pub(crate) async fn compare_live(
     for resource in &app.status.resources {
         kinds.insert(Gvk::new(&resource.group, &resource.version, &resource.kind));
     }
+    // Only the live objects the comparison can use: those named like a
+    // desired (or previously managed) object, and those tracked by the app.
+    // The rest of a kind (other apps' objects) is not even copied.
+    let names: HashSet<&str> = rendered
+        .objects
+        .iter()
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .chain(app.status.resources.iter().map(|r| r.name.as_str()))
+        .collect();
+    let instance = tracking::instance_name(
+        &app.metadata.name,
+        &app.metadata.namespace,
+        &shared.compare.control_plane_namespace,
+    );
+    let relevant = |meta: &ObjectMeta| {
+        meta.name.as_deref().is_some_and(|n| names.contains(n))
+            || tracking::may_be_tracked_by(
+                meta.labels.as_ref(),
+                meta.annotations.as_ref(),
+                &instance,
+                &shared.settings.tracking,
+            )
+    };
     let mut live = Vec::new();
     for gvk in &kinds {
         match shared.cache.watch(gvk).await {
             Ok(()) => live.extend(
                 shared
                     .cache
-                    .list(gvk, None)
+                    .list_where(gvk, relevant)
                     .into_iter()
                     .filter(|obj| guard.permits_live(obj)),
             ),
