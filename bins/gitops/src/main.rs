@@ -1,6 +1,7 @@
 //! `gitops`: the command-line interface.
 
 mod app_cmd;
+mod proj_cmd;
 
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
@@ -46,6 +47,8 @@ enum Command {
     },
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
+    /// Manage Argo CD AppProjects.
+    Proj(proj_cmd::ProjArgs),
     /// Render Helm charts (`helm template`).
     Helm {
         #[command(subcommand)]
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::App(args) => app_cmd::run(args),
+        Command::Proj(args) => proj_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Helm { command } => helm_cmd::run(command),
         Command::Edit {
