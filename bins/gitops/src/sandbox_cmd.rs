@@ -114,8 +114,11 @@ async fn up(dir: &Path, port: u16, namespace: &str) -> Result<(), String> {
             .map_err(|e| format!("creating namespace {namespace}: {e}"))?;
     }
     let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, kubeconfig_text(&url, namespace))
-        .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
+    std::fs::write(
+        &kubeconfig,
+        emulator.kubeconfig("gitops-sandbox", namespace),
+    )
+    .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
     std::fs::write(pid_file(dir), std::process::id().to_string())
         .map_err(|e| format!("{}: {e}", pid_file(dir).display()))?;
     println!("sandbox API server: {url}");
@@ -180,13 +183,4 @@ fn down(dir: &Path) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     Err(format!("the sandbox (pid {pid}) did not stop within 10 s"))
-}
-
-/// A kubeconfig for the sandbox, defaulting to the Applications' namespace.
-fn kubeconfig_text(url: &str, namespace: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: gitops-sandbox\n  cluster:\n    server: {url}\n\
-         users:\n- name: gitops-sandbox\n  user: {{}}\ncontexts:\n- name: gitops-sandbox\n  context:\n    \
-         cluster: gitops-sandbox\n    user: gitops-sandbox\n    namespace: {namespace}\ncurrent-context: gitops-sandbox\n"
-    )
 }
