@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod helm_cmd;
 mod image_cmd;
 mod sandbox_cmd;
 /// The allocator (feature `mimalloc`, on by default): a build of thousands
@@ -46,6 +47,11 @@ enum Command {
     },
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
+    /// Render Helm charts (`helm template`).
+    Helm {
+        #[command(subcommand)]
+        command: helm_cmd::HelmCommand,
+    },
     /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
     Image {
         #[command(subcommand)]
@@ -91,6 +97,7 @@ fn main() -> ExitCode {
         Command::App(args) => app_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),
+        Command::Helm { command } => helm_cmd::run(command),
         Command::Edit {
             command:
                 EditCommand::Set {

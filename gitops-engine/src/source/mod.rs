@@ -8,20 +8,26 @@
 //! - [`render`] renders a path of a commit ([`render_commit_tree`] several paths
 //!   of one indexed tree); [`RenderCache`] remembers renderings by commit so an
 //!   unchanged commit is not rendered twice.
+//! - [`RepoTls`] trusts private certificate authorities of `https://` servers.
 //! - [`LocalDir`] renders from a directory on disk.
+//! - A directory holding `Chart.yaml` (and no kustomization) is a Helm chart,
+//!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
 mod cache;
 mod error;
+mod helm;
 mod local;
 mod manager;
 mod overrides;
 mod render;
 mod repo;
+mod tls;
 mod tree_fs;
 
 pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
 pub use git2::Oid;
+pub use helm::{HelmContext, HelmFileParameter, HelmParameter, HelmSource, parse_helm_source};
 pub use local::LocalDir;
 pub use manager::{Refresh, SourceRequest, Sources};
 pub use overrides::{
@@ -29,4 +35,5 @@ pub use overrides::{
 };
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
 pub use repo::GitRepo;
+pub use tls::RepoTls;
 pub use tree_fs::GitTreeFs;
