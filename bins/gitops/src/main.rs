@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 mod helm_cmd;
 mod image_cmd;
+mod sandbox_cmd;
 /// The allocator (feature `mimalloc`, on by default): a build of thousands
 /// of resources is mostly small allocations, which mimalloc serves faster
 /// and with less overhead than the system allocator.
@@ -59,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: image_cmd::ImageCommand,
     },
+    /// Run a local sandbox: the embedded API server and the controller in one process.
+    Sandbox {
+        #[command(subcommand)]
+        command: sandbox_cmd::SandboxCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -94,6 +100,7 @@ fn main() -> ExitCode {
         Command::App(args) => app_cmd::run(args),
         Command::Proj(args) => proj_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
+        Command::Sandbox { command } => sandbox_cmd::run(command),
         Command::Helm { command } => helm_cmd::run(command),
         Command::Edit {
             command:
