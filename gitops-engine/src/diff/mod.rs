@@ -60,6 +60,7 @@ pub use server_side::{DEFAULT_MANAGER, dry_run_input, server_side_diff};
 pub use tracking::{AnnotationTracking, DEFAULT_INSTANCE_LABEL, TRACKING_ID_ANNOTATION};
 
 use ignore::IgnoreNormalizer;
+pub(crate) use ignore::remove_pointer;
 use known_types::KnownTypes;
 use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
 
