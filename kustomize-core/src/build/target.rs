@@ -184,8 +184,15 @@ impl Target {
     }
 
     /// Loads the base or component at `path` (relative to this root).
-    fn load_sub(&self, path: &str, ctx: &mut Context) -> Result<Target, Error> {
-        let mut sub = Target::load(self.loader.sub(path)?, ctx)?;
+    /// Loads the base or component at `path`, named in `field`; a refusal
+    /// (a cycle, an absolute path) names this kustomization, which closes it.
+    fn load_sub(&self, path: &str, field: &str, ctx: &mut Context) -> Result<Target, Error> {
+        let loader = self.loader.sub(path).map_err(|source| Error::Read {
+            kustomization: self.file.clone(),
+            field: field.to_owned(),
+            source,
+        })?;
+        let mut sub = Target::load(loader, ctx)?;
         sub.origin_dir = self.origin_dir.as_deref().map(|d| join_clean(d, path));
         Ok(sub)
     }
@@ -273,7 +280,7 @@ impl Target {
                     })?;
                 }
             } else if fs.is_dir(&resolved) {
-                let sub = self.load_sub(path, ctx)?;
+                let sub = self.load_sub(path, "resources", ctx)?;
                 if sub.k.is_component() {
                     return Err(self.invalid(format!(
                         "resources: '{path}' is a Component; list it under 'components'"
@@ -289,8 +296,11 @@ impl Target {
                     .merge_set(&sub_acc.vars)
                     .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
             } else {
+                let what = fs
+                    .describe(&resolved)
+                    .unwrap_or_else(|| "does not exist".into());
                 return Err(self.invalid(format!(
-                    "resources: '{path}' is neither a file nor a directory ({} does not exist)",
+                    "resources: '{path}' is neither a file nor a directory ({} {what})",
                     resolved.display()
                 )));
             }
@@ -310,7 +320,7 @@ impl Target {
                 "components: '{path}' must be a directory holding a Component kustomization"
             )));
         }
-        let sub = self.load_sub(path, ctx)?;
+        let sub = self.load_sub(path, "components", ctx)?;
         if !sub.k.is_component() {
             return Err(self.invalid(format!(
                 "components: expected kind 'Component' for path '{}' but got '{}'",
