@@ -122,7 +122,10 @@ fn main() -> ExitCode {
             dir,
             load_restrictor,
         } => {
-            let options = BuildOptions { load_restrictor };
+            let options = BuildOptions {
+                load_restrictor,
+                ..BuildOptions::default()
+            };
             match build_disk(&dir, &options) {
                 Ok(build) => {
                     for w in &build.warnings {
