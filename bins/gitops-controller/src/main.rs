@@ -24,6 +24,12 @@ use logging::LogFormat;
 use readiness::{Readiness, wait_for_api_server};
 use tracing::{error, info, warn};
 
+/// The allocator: reconciling is mostly small, short-lived allocations
+/// (JSON values), which mimalloc serves faster and with less fragmentation
+/// than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Keeps Argo CD Applications in sync with Git.
 #[derive(Parser, Debug)]
 #[command(name = "gitops-controller", version, about)]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::StreamExt;
 use kube::ResourceExt;
-use kube::api::{Api, ApiResource, DynamicObject};
+use kube::api::{Api, ApiResource, DynamicObject, ObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
@@ -116,20 +116,34 @@ impl LiveCache {
     /// means the client's default namespace, and the namespace is ignored for
     /// cluster-scoped kinds. Empty when the kind is not watched.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
+        let namespaced = self
+            .cell(gvk)
+            .and_then(|cell| cell.get().map(|r| r.namespaced))
+            .unwrap_or(false);
+        let namespace = namespace
+            .filter(|_| namespaced)
+            .map(|ns| self.namespace_or_default(ns));
+        self.list_where(gvk, |meta| {
+            namespace.is_none_or(|ns| meta.namespace.as_deref() == Some(ns))
+        })
+    }
+
+    /// The cached objects of a watched kind whose metadata passes `keep`,
+    /// sorted by namespace and name: like [`list`](LiveCache::list), but
+    /// only the kept objects are rendered to manifests, so a caller that
+    /// needs a few objects of a large kind (one app's) pays for those.
+    pub fn list_where(&self, gvk: &Gvk, keep: impl Fn(&ObjectMeta) -> bool) -> Vec<Value> {
         let Some(cell) = self.cell(gvk) else {
             return Vec::new();
         };
         let Some(r) = cell.get() else {
             return Vec::new();
         };
-        let namespace = namespace
-            .filter(|_| r.namespaced)
-            .map(|ns| self.namespace_or_default(ns));
         let mut objects: Vec<Arc<DynamicObject>> = r
             .store
             .state()
             .into_iter()
-            .filter(|o| namespace.is_none_or(|ns| o.metadata.namespace.as_deref() == Some(ns)))
+            .filter(|o| keep(&o.metadata))
             .collect();
         objects.sort_by(|a, b| {
             (&a.metadata.namespace, &a.metadata.name)
