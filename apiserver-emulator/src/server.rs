@@ -16,6 +16,7 @@ use crate::EmulatorConfig;
 use crate::apply::{ApplyOptions, server_side_apply};
 use crate::discovery;
 use crate::error::ApiError;
+use crate::faults::FaultCounter;
 use crate::logs;
 use crate::patch::{PatchType, apply_patch, parse_json, parse_yaml};
 use crate::progress;
@@ -25,6 +26,7 @@ use crate::scale;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Filter, Propagation, Store};
 use crate::table;
+use crate::validate::decode;
 use crate::watch::watch_response;
 
 /// State shared by all requests.
@@ -34,6 +36,8 @@ pub struct Shared {
     pub store: Mutex<Store>,
     /// Behaviour switches.
     pub config: EmulatorConfig,
+    /// Decides which requests get injected faults.
+    pub faults: FaultCounter,
     /// Flips to `true` when the emulator shuts down; ends watches.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -163,6 +167,11 @@ fn flag(params: &Params, name: &str) -> bool {
     params.get(name).is_some_and(|v| v == "true" || v == "1")
 }
 
+/// Whether `fieldValidation=Strict` asks to reject unknown fields.
+fn strict(params: &Params) -> bool {
+    params.get("fieldValidation").is_some_and(|v| v == "Strict")
+}
+
 fn dry_run(params: &Params) -> Result<bool, ApiError> {
     match params.get("dryRun").map(String::as_str) {
         None | Some("") => Ok(false),
@@ -196,6 +205,14 @@ async fn resource(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let path = format!("/{}", segs.join("/"));
+    let faults = &shared.config.faults;
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let write = method == Method::PUT || method == Method::PATCH;
+    if let Some(injected) = shared.faults.next(faults, write) {
+        return Err(injected);
+    }
     let r = route(&shared.store(), group, version, segs, &path)?;
     let ns = r.namespace.clone().unwrap_or_default();
     match (r.subresource.as_deref(), r.name.as_deref()) {
@@ -240,6 +257,7 @@ async fn resource(
         }
         ("POST", None) => {
             let obj = parse_body(headers, body)?;
+            decode::check(&obj, strict(params))?;
             let dry = dry_run(params)?;
             let created = shared.store().create(&r.rt, &ns, obj, dry)?;
             if !dry {
@@ -249,6 +267,7 @@ async fn resource(
         }
         ("PUT", Some(name)) => {
             let obj = parse_body(headers, body)?;
+            decode::check(&obj, strict(params))?;
             let dry = dry_run(params)?;
             let updated = shared
                 .store()
@@ -404,6 +423,7 @@ fn patch(
             force: flag(params, "force"),
         };
         let mut applied = parse_yaml(body)?;
+        decode::check(&applied, strict(params))?;
         if applied["metadata"]["name"]
             .as_str()
             .is_some_and(|n| n != name)
@@ -433,6 +453,7 @@ fn patch(
         };
     }
     let patched = apply_patch(&current?, kind, body)?;
+    decode::check(&patched, strict(params))?;
     Ok((
         StatusCode::OK,
         store.update(rt, ns, name, patched, status_only, dry)?,
@@ -466,7 +487,12 @@ fn delete_options(params: &Params, body: &[u8]) -> Result<(Propagation, bool), A
 /// Schedules the simulated controllers' status write for an object that
 /// needs one.
 fn settle_later(shared: &Arc<Shared>, rt: &ResourceType, obj: &Value) {
-    if !shared.config.simulate_status || progress::settled_status(obj).is_none() {
+    let simulated = shared.config.simulate_workloads
+        && matches!(
+            (rt.group.as_str(), rt.kind.as_str()),
+            ("apps", "Deployment" | "ReplicaSet") | ("", "Pod")
+        );
+    if simulated || !shared.config.simulate_status || progress::settled_status(obj).is_none() {
         return;
     }
     let shared = shared.clone();

@@ -7,6 +7,7 @@
 //! declares; [`cluster`] reaches a live cluster through `kube::Client`.
 
 pub mod app;
+pub mod appset;
 pub mod cluster;
 pub mod diff;
 pub mod health;

@@ -106,9 +106,26 @@ fn bad(detail: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("the request body is not valid protobuf: {detail}"))
 }
 
+/// The message that encodes objects of a kind, when it is a built-in kind.
+pub(crate) fn message_of(api_version: &str, kind: &str) -> Option<&'static str> {
+    SCHEMA
+        .resources
+        .get(&(api_version.to_owned(), kind.to_owned()))
+        .map(String::as_str)
+}
+
+/// A field of a message by its JSON name.
+pub(crate) fn field(message: &str, json_name: &str) -> Option<&'static Field> {
+    SCHEMA
+        .messages
+        .get(message)?
+        .values()
+        .find(|f| f.json_name == json_name)
+}
+
 /// The type of a field's values.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum FieldType {
+pub(crate) enum FieldType {
     String,
     Int32,
     Int64,
@@ -134,7 +151,7 @@ impl FieldType {
 
 /// How often a field occurs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Label {
+pub(crate) enum Label {
     Optional,
     Repeated,
     /// A `map<string, T>`: repeated entries with the key in field 1 and the
@@ -144,10 +161,13 @@ enum Label {
 
 /// One field of a message.
 #[derive(Debug, Clone)]
-struct Field {
-    json_name: String,
-    label: Label,
-    ty: FieldType,
+pub(crate) struct Field {
+    /// The field's name in JSON.
+    pub json_name: String,
+    /// Singular, repeated or map.
+    pub label: Label,
+    /// The type of its values.
+    pub ty: FieldType,
 }
 
 /// The messages and which message encodes each kind.

@@ -1,6 +1,7 @@
 //! `gitops`: the command-line interface.
 
 mod app_cmd;
+mod proj_cmd;
 
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
@@ -11,7 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod helm_cmd;
 mod image_cmd;
+mod sandbox_cmd;
 /// The allocator (feature `mimalloc`, on by default): a build of thousands
 /// of resources is mostly small allocations, which mimalloc serves faster
 /// and with less overhead than the system allocator.
@@ -45,10 +48,22 @@ enum Command {
     },
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
+    /// Manage Argo CD AppProjects.
+    Proj(proj_cmd::ProjArgs),
+    /// Render Helm charts (`helm template`).
+    Helm {
+        #[command(subcommand)]
+        command: helm_cmd::HelmCommand,
+    },
     /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
     Image {
         #[command(subcommand)]
         command: image_cmd::ImageCommand,
+    },
+    /// Run a local sandbox: the embedded API server and the controller in one process.
+    Sandbox {
+        #[command(subcommand)]
+        command: sandbox_cmd::SandboxCommand,
     },
 }
 
@@ -83,7 +98,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::App(args) => app_cmd::run(args),
+        Command::Proj(args) => proj_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
+        Command::Sandbox { command } => sandbox_cmd::run(command),
+        Command::Helm { command } => helm_cmd::run(command),
         Command::Edit {
             command:
                 EditCommand::Set {
@@ -104,7 +122,10 @@ fn main() -> ExitCode {
             dir,
             load_restrictor,
         } => {
-            let options = BuildOptions { load_restrictor };
+            let options = BuildOptions {
+                load_restrictor,
+                ..BuildOptions::default()
+            };
             match build_disk(&dir, &options) {
                 Ok(build) => {
                     for w in &build.warnings {

@@ -28,9 +28,10 @@
 //! renders a result for people.
 //!
 //! Without the cluster's OpenAPI schema, built-in types are known through
-//! tables: strategic merge keys of the common list fields, API defaults of
-//! the common kinds, and (for server-side apply) list keys read from the
-//! objects' `managedFields`.
+//! tables: strategic merge keys and list strategies from kustomize-core's
+//! generated OpenAPI table (the one `cluster`'s client-side apply uses),
+//! API defaults of the common kinds, and (for server-side apply) list keys
+//! read from the objects' `managedFields`.
 
 mod defaults;
 mod ignore;
@@ -52,6 +53,8 @@ mod tracking;
 use serde_json::Value;
 use thiserror::Error;
 
+pub(crate) use kinds::{TypeInfo, map_retains_keys, type_schema};
+
 pub use ignore::IgnoreDifference;
 pub use known_types::KnownTypeField;
 pub use render::{to_yaml, unified_diff};
@@ -60,6 +63,7 @@ pub use server_side::{DEFAULT_MANAGER, dry_run_input, server_side_diff};
 pub use tracking::{AnnotationTracking, DEFAULT_INSTANCE_LABEL, TRACKING_ID_ANNOTATION};
 
 use ignore::IgnoreNormalizer;
+pub(crate) use ignore::remove_pointer;
 use known_types::KnownTypes;
 use normalize::{NormalizeOptions, canonicalize_numbers, normalize, remarshal};
 

@@ -1,7 +1,9 @@
 //! Sprig v3's functions as Helm registers them (`sprig.TxtFuncMap()`).
 
 mod case;
+mod certs;
 mod conv;
+mod crypto;
 pub(crate) mod dates;
 mod dicts;
 mod encoding;
@@ -56,5 +58,7 @@ pub(crate) fn functions() -> FuncMap {
     math::register(&mut r);
     encoding::register(&mut r);
     dates::register(&mut r);
+    crypto::register(&mut r);
+    certs::register(&mut r);
     r.0
 }

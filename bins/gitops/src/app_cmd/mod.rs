@@ -2,14 +2,14 @@
 //! the cluster in the kubeconfig. The controller picks up the operations these commands
 //! write and records its results in the Application's status.
 
-mod client;
+pub(crate) mod client;
 mod diff;
 mod error;
 mod get;
 mod history;
 mod list;
 mod operation;
-mod output;
+pub(crate) mod output;
 mod rollback;
 mod states;
 mod summary;

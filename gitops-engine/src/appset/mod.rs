@@ -1,0 +1,42 @@
+//! Argo CD ApplicationSets: generators, templates and the Applications they produce.
+//!
+//! [`ApplicationSet`] reads `argoproj.io/v1alpha1` ApplicationSets with Argo CD's
+//! field names. [`generate_applications`] runs the generators (list, clusters,
+//! git directories and files, matrix, merge, clusterDecisionResource; pull
+//! request, SCM provider and plugin are reported unsupported), renders the
+//! template for every parameter set and validates the result. Everything
+//! outside the ApplicationSet (repositories, cluster Secrets, decision
+//! resources) comes through [`GeneratorSources`], so this module does no I/O.
+
+mod error;
+mod generators;
+mod glob;
+mod model;
+mod ownership;
+mod params;
+mod render;
+mod rollout;
+mod selector;
+mod template;
+
+pub use error::AppSetError;
+pub use generators::{
+    GenerateContext, GeneratedParams, GeneratorSources, append_values, merge_template,
+    params_by_merge_key, transform,
+};
+pub use glob::{FileGlob, FileGlobbing, PathPattern};
+pub use model::*;
+pub use ownership::{
+    ApplicationsSyncPolicy, ChangePlan, PRESERVED_ANNOTATIONS, PRESERVED_FINALIZER_PREFIXES,
+    is_owned_by, owner_reference, plan_changes, prepare_create, prepare_update,
+};
+pub use params::{Params, as_labels, flatten, sanitize_name};
+pub use render::{
+    RESOURCES_FINALIZER, apply_template_patch, generate_applications, generate_params, mode_of,
+    render_application, validate_names,
+};
+pub use rollout::{
+    InvalidExpression, ROLLING_SYNC, StepIssues, StepPlan, apps_to_sync, plan_steps, rollout_status,
+};
+pub use selector::{LabelSelector, LabelSelectorRequirement};
+pub use template::TemplateMode;
