@@ -1,6 +1,7 @@
 //! `gitops`: the command-line interface.
 
 mod app_cmd;
+mod appset_cmd;
 
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
@@ -45,6 +46,8 @@ enum Command {
     },
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
+    /// Inspect ApplicationSets and preview the Applications they generate.
+    Appset(appset_cmd::AppSetArgs),
     /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
     Image {
         #[command(subcommand)]
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::App(args) => app_cmd::run(args),
+        Command::Appset(args) => appset_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Edit {
             command:

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{GitRepo, RenderCache, RenderOptions, Rendered, SourceError};
+use super::{GitRepo, Oid, RenderCache, RenderOptions, Rendered, SourceError};
 
 /// Renderings kept in memory (each is one app's objects at one commit).
 const RENDER_CACHE_CAPACITY: usize = 256;
@@ -93,7 +93,30 @@ impl Sources {
         request: &SourceRequest,
         refresh: Refresh,
     ) -> Result<Arc<Rendered>, SourceError> {
-        let repo = self.repo(&request.repo_url)?;
+        self.with_commit(
+            &request.repo_url,
+            &request.revision,
+            refresh,
+            |git, commit| {
+                self.inner
+                    .renders
+                    .render(git, commit, &request.path, &request.options)
+            },
+        )
+    }
+
+    /// Resolves `revision` of `repo_url` (fetching first per `refresh`, under the
+    /// same polling interval as rendering) and calls `read` with the clone and the
+    /// commit, on the calling thread. For readers other than rendering, such as
+    /// the ApplicationSet git generator.
+    pub fn with_commit<T>(
+        &self,
+        repo_url: &str,
+        revision: &str,
+        refresh: Refresh,
+        read: impl FnOnce(&GitRepo, Oid) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        let repo = self.repo(repo_url)?;
         let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
         let due = repo
             .fetched_at
@@ -102,10 +125,8 @@ impl Sources {
             repo.git.fetch()?;
             repo.fetched_at = Some(Instant::now());
         }
-        let commit = repo.git.resolve(&request.revision)?;
-        self.inner
-            .renders
-            .render(&repo.git, commit, &request.path, &request.options)
+        let commit = repo.git.resolve(revision)?;
+        read(&repo.git, commit)
     }
 
     /// The clone of `url`, opened (or cloned) on first use.

@@ -19,21 +19,8 @@ impl Apps {
     /// Connects with `kubeconfig` (else `KUBECONFIG` / `~/.kube/config` / in-cluster) to
     /// the Applications of `namespace`.
     pub async fn connect(kubeconfig: Option<&Path>, namespace: &str) -> Result<Self, CliError> {
-        let client = match kubeconfig {
-            Some(path) => {
-                let config = Kubeconfig::read_from(path)
-                    .map_err(|e| CliError::Connect(format!("{}: {e}", path.display())))?;
-                let config =
-                    kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
-                        .await
-                        .map_err(|e| CliError::Connect(format!("{}: {e}", path.display())))?;
-                kube::Client::try_from(config)
-            }
-            None => kube::Client::try_default().await,
-        }
-        .map_err(|e| CliError::Connect(e.to_string()))?;
         Ok(Apps {
-            cluster: KubeCluster::new(client),
+            cluster: connect_cluster(kubeconfig).await?,
             namespace: namespace.to_owned(),
         })
     }
@@ -110,4 +97,22 @@ impl From<WriteConflict> for CliError {
             WriteConflict::Failed(e) => e,
         }
     }
+}
+
+/// Connects with `kubeconfig` (else `KUBECONFIG` / `~/.kube/config` / in-cluster).
+pub async fn connect_cluster(kubeconfig: Option<&Path>) -> Result<KubeCluster, CliError> {
+    let client = match kubeconfig {
+        Some(path) => {
+            let config = Kubeconfig::read_from(path)
+                .map_err(|e| CliError::Connect(format!("{}: {e}", path.display())))?;
+            let config =
+                kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
+                    .await
+                    .map_err(|e| CliError::Connect(format!("{}: {e}", path.display())))?;
+            kube::Client::try_from(config)
+        }
+        None => kube::Client::try_default().await,
+    }
+    .map_err(|e| CliError::Connect(e.to_string()))?;
+    Ok(KubeCluster::new(client))
 }

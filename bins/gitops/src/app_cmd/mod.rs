@@ -24,6 +24,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use client::Apps;
+pub use client::connect_cluster;
 pub use error::{CliError, EXIT_GENERIC};
 
 /// The namespace of the Argo CD control plane: applications there are shown by name
