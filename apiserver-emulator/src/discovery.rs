@@ -160,8 +160,7 @@ pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<
         .iter()
         .filter(|t| t.group == group && t.version == version)
     {
-        resources.push(t.discovery_entry());
-        resources.extend(t.status_discovery_entry());
+        resources.extend(t.discovery_entries());
     }
     if resources.is_empty() {
         return None;

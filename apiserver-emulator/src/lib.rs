@@ -42,13 +42,19 @@ pub mod apply;
 pub mod directives;
 pub mod discovery;
 pub mod error;
+mod logs;
 mod meta;
 pub mod patch;
 pub mod progress;
+pub mod protobuf;
 pub mod registry;
+mod scale;
 pub mod selector;
 mod server;
+pub mod simulate;
 pub mod store;
+pub mod table;
+pub mod validate;
 mod watch;
 
 use std::net::SocketAddr;
@@ -71,6 +77,12 @@ pub struct EmulatorConfig {
     pub status_delay: Duration,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// Whether Deployments get ReplicaSets and Pods ([`simulate`]), one
+    /// simulation pass every `status_delay` (only with `simulate_status`).
+    pub simulate_workloads: bool,
+    /// Images (a glob such as `*:broken`) whose Pods stay in
+    /// `ImagePullBackOff` under the workload simulation.
+    pub broken_images: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -79,6 +91,8 @@ impl Default for EmulatorConfig {
             simulate_status: true,
             status_delay: Duration::from_millis(100),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            simulate_workloads: true,
+            broken_images: Some("*:broken".to_owned()),
         }
     }
 }
@@ -98,12 +112,17 @@ impl Emulator {
     pub async fn start_with(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let simulator = simulate::Simulator::new(config.broken_images.as_deref())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let (stop, stopped) = signal::channel(false);
         let shared = Arc::new(server::Shared {
             store: Mutex::new(Store::new()),
             config,
             shutdown: stopped.clone(),
         });
+        if shared.config.simulate_status && shared.config.simulate_workloads {
+            tokio::spawn(simulate_until_stopped(shared.clone(), simulator));
+        }
         let app = axum::Router::new()
             .fallback(server::dispatch)
             .with_state(shared);
@@ -121,6 +140,18 @@ impl Emulator {
             stop,
             task: Some(task),
         })
+    }
+}
+
+/// Runs a simulation pass every `status_delay` until the emulator stops.
+async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate::Simulator) {
+    let mut stopped = shared.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(shared.config.status_delay) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        simulate::reconcile(&mut shared.store(), &simulator);
     }
 }
 

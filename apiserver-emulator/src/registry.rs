@@ -38,6 +38,28 @@ pub struct ResourceType {
     pub status_subresource: bool,
 }
 
+/// The built-in types in the `all` category (`kubectl get all`).
+const CATEGORY_ALL: &[(&str, &str)] = &[
+    ("", "pods"),
+    ("", "replicationcontrollers"),
+    ("", "services"),
+    ("apps", "daemonsets"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+    ("autoscaling", "horizontalpodautoscalers"),
+    ("batch", "cronjobs"),
+    ("batch", "jobs"),
+];
+
+/// The built-in types with a `scale` subresource.
+const SCALABLE: &[(&str, &str)] = &[
+    ("", "replicationcontrollers"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+];
+
 impl ResourceType {
     /// The `apiVersion` of the objects (`v1` or `group/version`).
     pub fn api_version(&self) -> String {
@@ -48,29 +70,76 @@ impl ResourceType {
         }
     }
 
-    /// The `APIResource` entry of a discovery `APIResourceList`.
-    pub fn discovery_entry(&self) -> Value {
-        json!({
+    /// Whether the type has a `scale` subresource (`autoscaling/v1` `Scale`).
+    pub fn scalable(&self) -> bool {
+        SCALABLE.contains(&(self.group.as_str(), self.plural.as_str()))
+    }
+
+    /// Whether this is the core group's Pod type (with a `log` subresource).
+    pub fn is_pod(&self) -> bool {
+        self.group.is_empty() && self.plural == "pods"
+    }
+
+    /// Whether the type serves the named subresource.
+    pub fn has_subresource(&self, name: &str) -> bool {
+        match name {
+            "status" => self.status_subresource,
+            "scale" => self.scalable(),
+            "log" => self.is_pod(),
+            _ => false,
+        }
+    }
+
+    /// The categories the type belongs to (`all` for workloads).
+    pub fn categories(&self) -> Vec<&'static str> {
+        if CATEGORY_ALL.contains(&(self.group.as_str(), self.plural.as_str())) {
+            vec!["all"]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The `APIResource` entries of a discovery `APIResourceList`: the type
+    /// and its subresources.
+    pub fn discovery_entries(&self) -> Vec<Value> {
+        let mut entries = vec![json!({
             "name": self.plural,
             "singularName": self.singular,
             "namespaced": self.namespaced,
             "kind": self.kind,
             "verbs": VERBS,
             "shortNames": self.short_names,
-        })
-    }
-
-    /// The discovery entry of the `status` subresource, when there is one.
-    pub fn status_discovery_entry(&self) -> Option<Value> {
-        self.status_subresource.then(|| {
-            json!({
-                "name": format!("{}/status", self.plural),
+            "categories": self.categories(),
+        })];
+        let sub = |name: &str, group: Option<(&str, &str)>, kind: &str, verbs: &[&str]| {
+            let mut entry = json!({
+                "name": format!("{}/{name}", self.plural),
                 "singularName": "",
                 "namespaced": self.namespaced,
-                "kind": self.kind,
-                "verbs": ["get", "patch", "update"],
-            })
-        })
+                "kind": kind,
+                "verbs": verbs,
+            });
+            if let Some((group, version)) = group {
+                entry["group"] = group.into();
+                entry["version"] = version.into();
+            }
+            entry
+        };
+        if self.status_subresource {
+            entries.push(sub("status", None, &self.kind, &["get", "patch", "update"]));
+        }
+        if self.scalable() {
+            entries.push(sub(
+                "scale",
+                Some(("autoscaling", "v1")),
+                "Scale",
+                &["get", "patch", "update"],
+            ));
+        }
+        if self.is_pod() {
+            entries.push(sub("log", None, "Pod", &["get"]));
+        }
+        entries
     }
 }
 
@@ -122,6 +191,35 @@ const BUILTINS: &[Builtin] = &[
     ("", "v1", "Event", "events", true, &["ev"], false),
     ("", "v1", "Endpoints", "endpoints", true, &["ep"], false),
     (
+        "",
+        "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        true,
+        &["quota"],
+        true,
+    ),
+    (
+        "",
+        "v1",
+        "LimitRange",
+        "limitranges",
+        true,
+        &["limits"],
+        false,
+    ),
+    ("", "v1", "PodTemplate", "podtemplates", true, &[], false),
+    (
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        true,
+        &["rc"],
+        true,
+    ),
+    ("", "v1", "Node", "nodes", false, &["no"], true),
+    (
         "apps",
         "v1",
         "Deployment",
@@ -149,6 +247,15 @@ const BUILTINS: &[Builtin] = &[
         &["rs"],
         true,
     ),
+    (
+        "apps",
+        "v1",
+        "ControllerRevision",
+        "controllerrevisions",
+        true,
+        &[],
+        false,
+    ),
     ("batch", "v1", "Job", "jobs", true, &[], true),
     ("batch", "v1", "CronJob", "cronjobs", true, &["cj"], true),
     (
@@ -167,6 +274,42 @@ const BUILTINS: &[Builtin] = &[
         "networkpolicies",
         true,
         &["netpol"],
+        false,
+    ),
+    (
+        "networking.k8s.io",
+        "v1",
+        "IngressClass",
+        "ingressclasses",
+        false,
+        &[],
+        false,
+    ),
+    (
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        true,
+        &[],
+        false,
+    ),
+    (
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        false,
+        &["sc"],
+        false,
+    ),
+    (
+        "scheduling.k8s.io",
+        "v1",
+        "PriorityClass",
+        "priorityclasses",
+        false,
+        &["pc"],
         false,
     ),
     (

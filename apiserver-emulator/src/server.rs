@@ -16,11 +16,16 @@ use crate::EmulatorConfig;
 use crate::apply::{ApplyOptions, server_side_apply};
 use crate::discovery;
 use crate::error::ApiError;
+use crate::logs;
 use crate::patch::{PatchType, apply_patch, parse_json, parse_yaml};
 use crate::progress;
+use crate::protobuf;
 use crate::registry::ResourceType;
+use crate::scale;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Filter, Propagation, Store};
+use crate::table;
+use crate::validate::decode;
 use crate::watch::watch_response;
 
 /// State shared by all requests.
@@ -140,7 +145,7 @@ fn route(
     let subresource = rest.get(1).map(|s| (*s).to_owned());
     if subresource
         .as_deref()
-        .is_some_and(|s| s != "status" || !rt.status_subresource)
+        .is_some_and(|s| !rt.has_subresource(s))
     {
         return Err(ApiError::no_route(path));
     }
@@ -157,6 +162,11 @@ fn route(
 
 fn flag(params: &Params, name: &str) -> bool {
     params.get(name).is_some_and(|v| v == "true" || v == "1")
+}
+
+/// Whether `fieldValidation=Strict` asks to reject unknown fields.
+fn strict(params: &Params) -> bool {
+    params.get("fieldValidation").is_some_and(|v| v == "Strict")
 }
 
 fn dry_run(params: &Params) -> Result<bool, ApiError> {
@@ -194,7 +204,21 @@ async fn resource(
     let path = format!("/{}", segs.join("/"));
     let r = route(&shared.store(), group, version, segs, &path)?;
     let ns = r.namespace.clone().unwrap_or_default();
+    match (r.subresource.as_deref(), r.name.as_deref()) {
+        (Some("scale"), Some(name)) => {
+            return scale(shared, &r.rt, &ns, name, &method, params, headers, body);
+        }
+        (Some("log"), Some(name)) if method == Method::GET => {
+            let pod = shared.store().get(&r.rt, &ns, name)?;
+            return Ok(logs::pod_log(&pod, params)?.into_response());
+        }
+        _ => {}
+    }
     let status_only = r.subresource.is_some();
+    let table = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(table::wants_table);
     match (method.as_str(), r.name.as_deref()) {
         ("GET", None) if flag(params, "watch") => watch_response(
             shared,
@@ -207,11 +231,22 @@ async fn resource(
             let filter = filter(params)?;
             let store = shared.store();
             let items = store.list(&r.rt, r.namespace.as_deref(), &filter);
-            Ok(Json(list(&r.rt, items, store.resource_version())).into_response())
+            let rv = store.resource_version();
+            if table {
+                return Ok(Json(as_table(&r.rt, &items, Some(rv), params)).into_response());
+            }
+            Ok(Json(list(&r.rt, items, rv)).into_response())
         }
-        ("GET", Some(name)) => Ok(Json(shared.store().get(&r.rt, &ns, name)?).into_response()),
+        ("GET", Some(name)) => {
+            let obj = shared.store().get(&r.rt, &ns, name)?;
+            if table {
+                return Ok(Json(as_table(&r.rt, &[obj], None, params)).into_response());
+            }
+            Ok(Json(obj).into_response())
+        }
         ("POST", None) => {
-            let obj = parse_json(body)?;
+            let obj = parse_body(headers, body)?;
+            decode::check(&obj, strict(params))?;
             let dry = dry_run(params)?;
             let created = shared.store().create(&r.rt, &ns, obj, dry)?;
             if !dry {
@@ -220,7 +255,8 @@ async fn resource(
             Ok(json_with(StatusCode::CREATED, created))
         }
         ("PUT", Some(name)) => {
-            let obj = parse_json(body)?;
+            let obj = parse_body(headers, body)?;
+            decode::check(&obj, strict(params))?;
             let dry = dry_run(params)?;
             let updated = shared
                 .store()
@@ -275,6 +311,73 @@ async fn resource(
     }
 }
 
+/// Objects as a server-side printed `Table`.
+fn as_table(rt: &ResourceType, items: &[Value], rv: Option<u64>, params: &Params) -> Value {
+    let include = table::IncludeObject::parse(params.get("includeObject").map(String::as_str));
+    table::table(
+        rt,
+        items,
+        rv.map(|rv| rv.to_string()),
+        include,
+        jiff::Timestamp::now().as_second(),
+    )
+}
+
+/// The `scale` subresource: reads and writes `spec.replicas` of the parent
+/// through an `autoscaling/v1` `Scale`.
+#[allow(clippy::too_many_arguments)]
+fn scale(
+    shared: &Arc<Shared>,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    method: &Method,
+    params: &Params,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let dry = dry_run(params)?;
+    let mut store = shared.store();
+    let parent = store.get(rt, ns, name)?;
+    let current = scale::scale_of(&parent);
+    let wanted = match method.as_str() {
+        "GET" => return Ok(Json(current).into_response()),
+        "PUT" => parse_body(headers, body)?,
+        "PATCH" => {
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            apply_patch(&current, PatchType::from_content_type(content_type)?, body)?
+        }
+        m => {
+            return Err(ApiError::method_not_allowed(format!(
+                "{m} is not supported on the scale subresource"
+            )));
+        }
+    };
+    let updated_parent = scale::scaled_parent(parent, &wanted)?;
+    let updated = store.update(rt, ns, name, updated_parent, false, dry)?;
+    drop(store);
+    if !dry {
+        settle_later(shared, rt, &updated);
+    }
+    Ok(Json(scale::scale_of(&updated)).into_response())
+}
+
+/// The object of a `POST` or `PUT` body, in JSON or Kubernetes protobuf.
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if protobuf::is_protobuf(content_type) {
+        protobuf::decode(body)
+    } else {
+        parse_json(body)
+    }
+}
+
 /// A `<Kind>List` object.
 fn list(rt: &ResourceType, items: Vec<Value>, rv: u64) -> Value {
     json!({
@@ -309,6 +412,7 @@ fn patch(
             force: flag(params, "force"),
         };
         let mut applied = parse_yaml(body)?;
+        decode::check(&applied, strict(params))?;
         if applied["metadata"]["name"]
             .as_str()
             .is_some_and(|n| n != name)
@@ -338,6 +442,7 @@ fn patch(
         };
     }
     let patched = apply_patch(&current?, kind, body)?;
+    decode::check(&patched, strict(params))?;
     Ok((
         StatusCode::OK,
         store.update(rt, ns, name, patched, status_only, dry)?,
@@ -371,7 +476,12 @@ fn delete_options(params: &Params, body: &[u8]) -> Result<(Propagation, bool), A
 /// Schedules the simulated controllers' status write for an object that
 /// needs one.
 fn settle_later(shared: &Arc<Shared>, rt: &ResourceType, obj: &Value) {
-    if !shared.config.simulate_status || progress::settled_status(obj).is_none() {
+    let simulated = shared.config.simulate_workloads
+        && matches!(
+            (rt.group.as_str(), rt.kind.as_str()),
+            ("apps", "Deployment" | "ReplicaSet") | ("", "Pod")
+        );
+    if simulated || !shared.config.simulate_status || progress::settled_status(obj).is_none() {
         return;
     }
     let shared = shared.clone();

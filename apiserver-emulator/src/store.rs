@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::meta::{meta_str, metadata_mut, name_suffix, new_uid, now, same_content, spec_changed};
 use crate::registry::{Registry, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
+use crate::validate::validate;
 
 /// How many events the store keeps for watches that resume from a
 /// `resourceVersion`; older versions get `410 Gone`.
@@ -232,7 +233,7 @@ impl Store {
             metadata_mut(&mut obj).insert("name".into(), name.into());
         }
         let name = meta_str(&obj, "name").to_owned();
-        validate_name(rt, &name)?;
+        validate(rt, &obj, None)?;
         if rt.namespaced {
             self.require_namespace(&ns)?;
             if self.namespace_terminating(&ns) {
@@ -341,6 +342,9 @@ impl Store {
             "resourceVersion".into(),
             existing["metadata"]["resourceVersion"].clone(),
         );
+        if !status_only {
+            validate(rt, &new, Some(&existing))?;
+        }
         if same_content(&existing, &new) {
             return Ok(as_version(rt, &existing));
         }
@@ -662,29 +666,6 @@ fn owner_refs(obj: &Value) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-/// `422` unless the name is a DNS subdomain (lowercase alphanumerics, `-`
-/// and `.`, at most 253 characters, starting and ending alphanumeric).
-fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ApiError> {
-    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let ok = name.len() <= 253
-        && name.chars().all(|c| alnum(c) || c == '-' || c == '.')
-        && name.starts_with(alnum)
-        && name.ends_with(alnum);
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            &rt.group,
-            &rt.plural,
-            name,
-            format!(
-                "{} {name:?} is invalid: metadata.name: Invalid value: {name:?}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-                rt.kind
-            ),
-        ))
-    }
 }
 
 /// The status the server gives new objects of some types.

@@ -176,3 +176,224 @@ async fn kubectl_get_apply_delete() {
     );
     emu.shutdown().await;
 }
+
+/// Writes a manifest into `dir` and returns its path.
+fn manifest(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write manifest");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+/// The header line of a `kubectl get` table, columns split on runs of spaces.
+fn header(out: &str) -> Vec<String> {
+    out.lines()
+        .next()
+        .unwrap_or("")
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1\n";
+
+/// A user's first session, command by command, with what a real API server
+/// makes kubectl print.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_session() {
+    if !kubectl_installed() {
+        eprintln!("kubectl not installed: skipping");
+        return;
+    }
+    let (emu, _client) = start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = emu.url();
+    let run = |args: Vec<String>| {
+        let (url, dir) = (url.clone(), dir.path().to_owned());
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            kubectl(&url, &dir, &args).await
+        }
+    };
+    let argv = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+
+    // Imperative creation goes through kubectl's typed clients (protobuf bodies).
+    for (cmd, want) in [
+        ("create namespace team", "namespace/team created"),
+        (
+            "create configmap settings -n team --from-literal=mode=blue",
+            "configmap/settings created",
+        ),
+        (
+            "create secret generic creds -n team --from-literal=password=s3cret",
+            "secret/creds created",
+        ),
+        (
+            "create service clusterip web -n team --tcp=80:8080",
+            "service/web created",
+        ),
+        ("run probe -n team --image=busybox:1", "pod/probe created"),
+    ] {
+        let (ok, out, err) = run(argv(cmd)).await;
+        assert!(ok && out.trim() == want, "{cmd}: {out}\n{err}");
+    }
+
+    // Apply with server-side field validation: typos and wrong types are refused.
+    let typo = manifest(
+        dir.path(),
+        "typo.yaml",
+        &WEB.replace("  replicas: 2", "  replicass: 2"),
+    );
+    let (ok, _, err) = run(argv(&format!("apply -f {typo}"))).await;
+    assert!(!ok);
+    assert!(
+        err.contains("Error from server (BadRequest): error when creating")
+            && err.contains("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replicass\""),
+        "{err}"
+    );
+    let wrong = manifest(
+        dir.path(),
+        "wrong.yaml",
+        &WEB.replace("replicas: 2", "replicas: three"),
+    );
+    let (ok, _, err) = run(argv(&format!("apply -f {wrong}"))).await;
+    assert!(!ok);
+    assert!(
+        err.contains("json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"),
+        "{err}"
+    );
+    let web = manifest(dir.path(), "web.yaml", WEB);
+    let (ok, out, err) = run(argv(&format!("apply -f {web}"))).await;
+    assert!(
+        ok && out.trim() == "deployment.apps/web created",
+        "{out}\n{err}"
+    );
+
+    let (ok, out, err) = run(argv("rollout status deployment/web -n team --timeout=20s")).await;
+    assert!(
+        ok && out.contains("deployment \"web\" successfully rolled out"),
+        "{out}\n{err}"
+    );
+
+    // Server-side printed columns.
+    let (ok, out, err) = run(argv("get deployments -n team")).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        header(&out),
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    );
+    let row: Vec<&str> = out
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[..4], ["web", "2/2", "2", "2"], "{out}");
+    let (ok, out, err) = run(argv("get pods -n team")).await;
+    assert!(ok, "{err}");
+    assert_eq!(header(&out), ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    let (ok, out, _) = run(argv("get svc web -n team")).await;
+    assert!(ok);
+    assert_eq!(
+        header(&out),
+        [
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE"
+        ]
+    );
+    assert!(out.contains("80/TCP"), "{out}");
+    let (ok, out, _) = run(argv("get configmaps,secrets -n team")).await;
+    assert!(ok);
+    assert!(
+        out.contains("NAME                 DATA   AGE") || out.contains("DATA"),
+        "{out}"
+    );
+    assert!(
+        out.contains("configmap/settings") && out.contains("secret/creds"),
+        "{out}"
+    );
+
+    // `get all`: the workload kinds, not config.
+    let (ok, out, err) = run(argv("get all -n team")).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("pod/probe")
+            && out.contains("service/web")
+            && out.contains("deployment.apps/web"),
+        "{out}"
+    );
+    assert!(!out.contains("configmap/"), "{out}");
+
+    // Scale through the scale subresource, then wait for the condition.
+    let (ok, out, err) = run(argv("scale deployment web -n team --replicas=3")).await;
+    assert!(
+        ok && out.trim() == "deployment.apps/web scaled",
+        "{out}\n{err}"
+    );
+    let (ok, out, err) = run(argv(
+        "wait --for=jsonpath={.status.readyReplicas}=3 deployment/web -n team --timeout=20s",
+    ))
+    .await;
+    assert!(
+        ok && out.trim() == "deployment.apps/web condition met",
+        "{out}\n{err}"
+    );
+    let (ok, out, err) = run(argv(
+        "wait --for=condition=Available deployment/web -n team --timeout=20s",
+    ))
+    .await;
+    assert!(
+        ok && out.trim() == "deployment.apps/web condition met",
+        "{out}\n{err}"
+    );
+
+    let (ok, out, err) = run(argv("rollout restart deployment/web -n team")).await;
+    assert!(
+        ok && out.trim() == "deployment.apps/web restarted",
+        "{out}\n{err}"
+    );
+    let (ok, out, err) = run(argv(
+        "get deployment web -n team -o jsonpath={.spec.template.metadata.annotations}",
+    ))
+    .await;
+    assert!(
+        ok && out.contains("kubectl.kubernetes.io/restartedAt"),
+        "{out}\n{err}"
+    );
+
+    // Logs of a running Pod; field selectors on names.
+    let (ok, out, err) = run(argv(
+        "wait --for=condition=Ready pod/probe -n team --timeout=20s",
+    ))
+    .await;
+    assert!(ok, "{out}\n{err}");
+    let (ok, out, err) = run(argv("logs probe -n team")).await;
+    assert!(ok && out.contains("busybox:1"), "{out}\n{err}");
+    let (ok, out, err) = run(argv(
+        "get pods -n team --field-selector metadata.name=probe -o name",
+    ))
+    .await;
+    assert!(ok && out.trim() == "pod/probe", "{out}\n{err}");
+    let (ok, out, err) = run(argv("get pods -n team --field-selector metadata.name=nope")).await;
+    assert!(
+        ok && out.is_empty() && err.contains("No resources found in team namespace."),
+        "{out}\n{err}"
+    );
+
+    let (ok, out, err) = run(argv("delete namespace team")).await;
+    assert!(
+        ok && out.trim() == "namespace \"team\" deleted",
+        "{out}\n{err}"
+    );
+    let (ok, _, err) = run(argv("get namespace team")).await;
+    assert!(
+        !ok && err.contains("Error from server (NotFound): namespaces \"team\" not found"),
+        "{err}"
+    );
+    emu.shutdown().await;
+}

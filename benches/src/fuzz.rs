@@ -19,11 +19,12 @@ pub type Body = fn(&[u8]);
 
 /// The fuzz targets, by the name of their `fuzz/fuzz_targets/*.rs` file and
 /// their seed directory under `fuzz/seeds/`.
-pub const TARGETS: [(&str, Body); 4] = [
+pub const TARGETS: [(&str, Body); 5] = [
     ("yaml_roundtrip", yaml_roundtrip),
     ("kustomization_load", kustomization_load),
     ("strategic_merge", strategic_merge),
     ("json6902", json6902),
+    ("gotemplate", gotemplate),
 ];
 
 /// Parse → emit → parse must give the same documents: whatever
@@ -224,5 +225,51 @@ mod tests {
         assert!(has_unicode_line_break(&json!({"k": ["x\u{2028}y"]})));
         assert!(has_unicode_line_break(&json!({"k\u{85}": 1})));
         assert!(!has_unicode_line_break(&json!({"k": "a\nb"})));
+    }
+}
+
+/// Data the `gotemplate` target executes against: every kind of value.
+const GOTEMPLATE_DATA: &str = r#"{"s": "text", "n": 3, "f": 1.5, "big": 1e21, "t": true, "z": null,
+  "list": ["b", "a", 1, null], "m": {"k": "v", "n": {"deep": [1, 2]}}, "e": [], "me": {}}"#;
+
+/// A template is parsed and executed with Sprig, tight limits and each
+/// `missingkey` mode: neither step may panic, and the output stays within
+/// the output limit. The input is the template, or, when its first line
+/// is `define NAME`, the body of template NAME, which the executed
+/// template calls (so bodies can recurse).
+pub fn gotemplate(data: &[u8]) {
+    use gotemplate::{FuncMap, Limits, MissingKey, Options, TemplateSet, Value};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let limits = Limits {
+        max_depth: 20,
+        max_parse_depth: 50,
+        max_output: 1 << 16,
+        max_range: 1000,
+    };
+    let values =
+        Value::from(serde_json::from_str::<serde_json::Value>(GOTEMPLATE_DATA).unwrap_or_default());
+    for missing_key in [MissingKey::Default, MissingKey::Zero, MissingKey::Error] {
+        let mut set = TemplateSet::new(FuncMap::sprig()).with_options(Options {
+            missing_key,
+            limits,
+        });
+        let main = match text.split_once('\n') {
+            Some((first, body)) if first.starts_with("define ") => {
+                let name = &first["define ".len()..];
+                if set.parse(name, body).is_err() {
+                    return;
+                }
+                format!("{{{{template {name:?} .}}}}")
+            }
+            _ => text.to_string(),
+        };
+        if set.parse("fuzz", &main).is_err() {
+            return;
+        }
+        if let Ok(out) = set.execute("fuzz", &values) {
+            assert!(out.len() <= limits.max_output, "output beyond the limit");
+        }
     }
 }

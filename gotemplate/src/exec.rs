@@ -72,6 +72,7 @@ impl Call<'_> {
 }
 
 pub(crate) fn execute_top(set: &TemplateSet, name: &str, data: &Value) -> Result<String, Error> {
+    let _cap = crate::fmt::cap_printing(set.options.limits.max_output);
     let budget = Cell::new(0);
     execute_nested(set, name, data, 0, &budget)
 }

@@ -9,6 +9,38 @@ use crate::value::Value;
 /// Nesting bound when printing values (maps can contain themselves).
 const MAX_PRINT_DEPTH: usize = 64;
 
+thread_local! {
+    /// Printing (and JSON encoding) stops growing a string past this many
+    /// bytes: maps that hold each other can print exponentially. An
+    /// execution sets it to its output limit, which then fails it.
+    static PRINT_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(64 << 20) };
+}
+
+thread_local! {
+    /// The maps being printed, outermost first (for cycle detection).
+    static PRINTING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether a string being printed has passed the current print cap.
+pub(crate) fn past_print_cap(len: usize) -> bool {
+    PRINT_CAP.with(|c| len > c.get())
+}
+
+/// Sets the print cap for the current thread until the guard drops.
+pub(crate) fn cap_printing(max: usize) -> PrintCapGuard {
+    let old = PRINT_CAP.with(|c| c.replace(max));
+    PrintCapGuard(old)
+}
+
+/// Restores the previous print cap when dropped.
+pub(crate) struct PrintCapGuard(usize);
+
+impl Drop for PrintCapGuard {
+    fn drop(&mut self) {
+        PRINT_CAP.with(|c| c.set(self.0));
+    }
+}
+
 /// Go's `strconv.Quote`.
 pub fn quote(s: &str) -> String {
     quote_with(s, '"')
@@ -579,6 +611,9 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
 }
 
 fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
+    if past_print_cap(out.len()) {
+        return;
+    }
     if depth > MAX_PRINT_DEPTH {
         out.push_str("...");
         return;
@@ -649,6 +684,13 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
             });
         }
         Value::Map(m) => {
+            // A map inside itself: Go recurses until its stack overflows;
+            // this crate prints the inner occurrence as `map[...]`.
+            if PRINTING.with(|p| p.borrow().contains(&m.id())) {
+                out.push_str("map[...]");
+                return;
+            }
+            PRINTING.with(|p| p.borrow_mut().push(m.id()));
             out.push_str("map[");
             for (i, (k, val)) in m.entries().iter().enumerate() {
                 if i > 0 {
@@ -659,6 +701,7 @@ fn write_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) {
                 write_value(out, val, spec, depth + 1);
             }
             out.push(']');
+            PRINTING.with(|p| p.borrow_mut().pop());
         }
         Value::Struct(s) => {
             out.push('{');

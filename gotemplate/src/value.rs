@@ -132,6 +132,11 @@ impl Map {
     pub fn ptr_eq(&self, other: &Map) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+
+    /// An identity for cycle detection while walking nested maps.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
+    }
 }
 
 impl Value {

@@ -1,2 +1,45 @@
 //! Helm charts rendered as `helm template` (Helm v3) prints them. Pure: files
 //! come through kustomize-core's `FileSystem`.
+//!
+//! - [`chart`]: loading a chart directory or `.tgz` archive (`Chart.yaml`,
+//!   `.helmignore`, `values.yaml`, `values.schema.json`, `crds/`, `charts/`).
+//! - [`values`]: the user's values (`-f`, `--set*`) and Helm's coalescing with
+//!   chart defaults, subcharts and `global`.
+//! - [`dependencies`]: aliases, `condition`/`tags`, `import-values`.
+//! - [`schema`]: `values.schema.json` validation.
+//! - [`manifests`]: splitting, hook detection, install-order sorting and the
+//!   `---\n# Source: …` output of `helm template`.
+//! - [`funcs`]: Helm's data functions (`toYaml`, `fromYaml`, `toJson`, …).
+//! - [`objects`]: the built-in `.Release`, `.Capabilities`, `.Files` objects.
+
+pub mod chart;
+pub mod dependencies;
+mod error;
+pub mod funcs;
+pub mod manifests;
+pub mod objects;
+pub mod render;
+pub mod schema;
+pub mod semver;
+pub mod values;
+
+pub use chart::{Chart, ChartFile, Metadata};
+pub use error::{Error, Result, go_yaml_error};
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+
+    /// The shared Helm corpus (`../shared/corpus/helm/helm-v3` beside the
+    /// repository), or `None` (with a note) when it is absent.
+    pub(crate) fn helm_corpus() -> Option<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/helm/helm-v3");
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("skipped: {} is absent", dir.display());
+            None
+        }
+    }
+}

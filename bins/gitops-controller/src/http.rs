@@ -4,18 +4,32 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use gitops_engine::app::reconcile::Metrics;
 
+use crate::readiness::Readiness;
+
 /// Content type of the Prometheus text exposition format.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The endpoints' routes.
-pub fn router(metrics: Arc<Metrics>) -> Router {
+/// The endpoints' routes: `/healthz` answers 200 `ok` when ready, else 503
+/// with the reason.
+pub fn router(metrics: Arc<Metrics>, readiness: Readiness) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/healthz",
+            get(move || {
+                let reason = readiness.reason();
+                async move {
+                    match reason {
+                        None => (StatusCode::OK, "ok".to_owned()),
+                        Some(reason) => (StatusCode::SERVICE_UNAVAILABLE, reason),
+                    }
+                }
+            }),
+        )
         .route(
             "/metrics",
             get(move || {
@@ -29,7 +43,11 @@ pub fn router(metrics: Arc<Metrics>) -> Router {
 
 /// Serves the endpoints on `addr` in a background task; returns the bound
 /// address (useful with port 0).
-pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> Result<SocketAddr, String> {
+pub async fn serve(
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+    readiness: Readiness,
+) -> Result<SocketAddr, String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr} for /metrics: {e}"))?;
@@ -37,7 +55,7 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> Result<SocketAddr
         .local_addr()
         .map_err(|e| format!("cannot listen on {addr} for /metrics: {e}"))?;
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(metrics)).await {
+        if let Err(e) = axum::serve(listener, router(metrics, readiness)).await {
             tracing::error!("metrics server stopped: {e}");
         }
     });

@@ -6,6 +6,8 @@
 mod embedded;
 mod http;
 mod leader;
+mod logging;
+mod readiness;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +19,10 @@ use clap::Parser;
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
-use tracing::{error, info};
+use gitops_engine::source::RepoTls;
+use logging::LogFormat;
+use readiness::{Readiness, wait_for_api_server};
+use tracing::{error, info, warn};
 
 /// Keeps Argo CD Applications in sync with Git.
 #[derive(Parser, Debug)]
@@ -29,10 +34,18 @@ struct Flags {
     /// Directory for cache clones of Git repositories.
     #[arg(long, default_value_os_t = std::env::temp_dir().join("gitops-repos"))]
     repo_cache_dir: PathBuf,
-    /// How often every app is reconciled and its repository fetched (Argo CD's
-    /// timeout.reconciliation), e.g. 120s, 3m.
+    /// How often every app is reconciled (Argo CD's timeout.reconciliation),
+    /// e.g. 120s, 3m.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     app_resync: Duration,
+    /// How often a repository's remote is asked whether its branches or tags
+    /// moved (one ls-remote shared by its apps; fetched only when they did).
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    repo_poll: Duration,
+    /// Trust the PEM certificate authorities in FILE for https:// repositories
+    /// on HOST (as Argo CD's argocd-tls-certs-cm does); repeatable.
+    #[arg(long = "repo-ca", value_name = "HOST=FILE", value_parser = parse_repo_ca)]
+    repo_cas: Vec<(String, PathBuf)>,
     /// Minimum time between two self-heal syncs of one app.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     self_heal_timeout: Duration,
@@ -42,6 +55,10 @@ struct Flags {
     /// Apps reconciled at the same time.
     #[arg(long, default_value_t = 4)]
     workers: usize,
+    /// On SIGTERM or SIGINT, how long syncs in progress may go on before they
+    /// are cut off (and resumed by the next start).
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    shutdown_grace: Duration,
     /// Extra health rules (YAML files in the declarative rule format).
     #[arg(long = "health-rules", value_name = "FILE")]
     health_rules: Vec<PathBuf>,
@@ -70,6 +87,9 @@ struct Flags {
     /// How often the image updater checks registries.
     #[arg(long, default_value = "2m", value_parser = parse_duration)]
     image_update_interval: Duration,
+    /// Log lines as plain text (coloured only on a terminal) or JSON objects.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Registries reached over plain HTTP (host:port), e.g. a local test registry.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     insecure_registries: Vec<String>,
@@ -96,14 +116,31 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses `HOST=FILE` of `--repo-ca`.
+fn parse_repo_ca(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((host, file)) if !host.is_empty() && !file.is_empty() => {
+            Ok((host.to_owned(), PathBuf::from(file)))
+        }
+        _ => Err(format!("'{text}' is not HOST=FILE")),
+    }
+}
+
+/// The `--repo-ca` authorities, read and checked.
+fn repo_tls(cas: &[(String, PathBuf)]) -> Result<RepoTls, String> {
+    let mut tls = RepoTls::new();
+    for (host, file) in cas {
+        let pem = std::fs::read_to_string(file)
+            .map_err(|e| format!("--repo-ca {host}={}: {e}", file.display()))?;
+        tls.add_pem(host, &pem)
+            .map_err(|e| format!("--repo-ca {host}={}: {e}", file.display()))?;
+    }
+    Ok(tls)
+}
+
 fn main() -> ExitCode {
     let flags = Flags::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    logging::init(flags.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -129,28 +166,40 @@ async fn run(flags: Flags) -> Result<(), String> {
     for file in &flags.health_rules {
         rules.load_custom_file(file).map_err(|e| e.to_string())?;
     }
-    let (client, _emulator) = match flags.embedded_apiserver {
+    let (client, endpoint, _emulator) = match flags.embedded_apiserver {
         Some(addr) => {
             let (client, handle) =
                 embedded::start(addr, &flags.namespace, flags.write_kubeconfig.as_deref()).await?;
-            (client, Some(handle))
+            (client, handle.url(), Some(handle))
         }
-        None => (
-            kube::Client::try_default()
+        None => {
+            let config = kube::Config::infer()
                 .await
-                .map_err(|e| format!("cannot reach the cluster from the kubeconfig: {e}"))?,
-            None,
-        ),
+                .map_err(|e| format!("cannot read the kubeconfig: {e}"))?;
+            let endpoint = config.cluster_url.to_string();
+            let client = kube::Client::try_from(config)
+                .map_err(|e| format!("cannot make a client for {endpoint}: {e}"))?;
+            (client, endpoint, None)
+        }
     };
     let metrics = Arc::new(Metrics::new());
-    let server = http::serve(flags.metrics_addr, Arc::clone(&metrics)).await?;
+    let readiness = Readiness::not_ready(format!("connecting to the API server {endpoint}"));
+    let server = http::serve(flags.metrics_addr, Arc::clone(&metrics), readiness.clone()).await?;
     info!(addr = %server, "serving /metrics and /healthz");
+    let mut shutdown: leader::Stop = Box::pin(shutdown_signal());
+    tokio::select! {
+        () = wait_for_api_server(&client, &endpoint, &readiness) => {}
+        () = &mut shutdown => return Ok(()),
+    }
 
     let mut settings = ControllerSettings::new(&flags.namespace, &flags.repo_cache_dir);
     settings.resync = flags.app_resync;
+    settings.repo_poll = flags.repo_poll;
+    settings.repo_tls = repo_tls(&flags.repo_cas)?;
     settings.self_heal_timeout = flags.self_heal_timeout;
     settings.wave_delay = flags.sync_wave_delay;
     settings.workers = flags.workers;
+    settings.shutdown_grace = flags.shutdown_grace;
     settings.health_rules = Arc::new(rules);
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
 
@@ -166,10 +215,6 @@ async fn run(flags: Flags) -> Result<(), String> {
         info!(?interval, "image updater running");
     }
 
-    let shutdown: leader::Stop = Box::pin(async {
-        let _ = tokio::signal::ctrl_c().await;
-        info!("shutting down");
-    });
     if flags.leader_elect {
         let identity = flags.identity.unwrap_or_else(leader::default_identity);
         leader::run_while_leading(
@@ -188,6 +233,29 @@ async fn run(flags: Flags) -> Result<(), String> {
     }
 }
 
+/// Completes on SIGTERM (what Kubernetes sends) or SIGINT.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot handle SIGTERM; only SIGINT stops the controller");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let signal = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = terminate => "SIGTERM",
+    };
+    info!(
+        signal,
+        "shutting down: no new passes; finishing those in progress"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +269,15 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("3 days").is_err());
         assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn repo_ca_is_host_equals_file() {
+        assert_eq!(
+            parse_repo_ca("git.example=/etc/ca.pem"),
+            Ok(("git.example".to_owned(), PathBuf::from("/etc/ca.pem")))
+        );
+        assert!(parse_repo_ca("/etc/ca.pem").is_err());
+        assert!(parse_repo_ca("=x").is_err());
     }
 }

@@ -16,6 +16,14 @@ pub enum SourceError {
         /// Which transport is missing and how to get it.
         reason: &'static str,
     },
+    /// A certificate authority given for https repositories is unusable.
+    #[error("TLS certificates for '{host}': {problem}")]
+    InvalidCertificate {
+        /// The server name the certificates were given for.
+        host: String,
+        /// What is wrong with them.
+        problem: String,
+    },
     /// The cache directory could not be created or read.
     #[error("repository '{url}': cache directory '{}': {source}", dir.display())]
     Cache {
@@ -35,6 +43,15 @@ pub enum SourceError {
         operation: String,
         /// The libgit2 error.
         source: git2::Error,
+    },
+    /// The remote could not be reached when last polled; the cause is the
+    /// Git error of that attempt. Polling again clears it.
+    #[error("repository '{url}': remote unreachable: {cause}")]
+    Unreachable {
+        /// The repository URL (passwords masked).
+        url: String,
+        /// Why the last contact failed.
+        cause: String,
     },
     /// No branch, tag or commit matches the revision.
     #[error("repository '{url}': revision '{revision}' not found (no such branch, tag or commit)")]

@@ -1,16 +1,25 @@
 //! [`Sources`]: the repositories a controller reads, one cache clone per
-//! URL, fetched at most once per polling interval (or on demand), with
-//! renderings cached by commit.
+//! URL, with renderings cached by commit.
+//!
+//! Change detection, shared by every app of a repository: at most once per
+//! polling interval (or on demand) the remote's refs are listed (`git
+//! ls-remote`, one small request), and the clone is fetched only when they
+//! differ from what the last fetch brought. A revision the clone does not
+//! know yet (a new app, a just-pushed commit) triggers that check at once.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{GitRepo, Oid, RenderCache, RenderOptions, Rendered, SourceError};
+use super::{GitRepo, Oid, RenderCache, RenderOptions, Rendered, RepoTls, SourceError};
 
 /// Renderings kept in memory (each is one app's objects at one commit).
 const RENDER_CACHE_CAPACITY: usize = 256;
+
+/// After a failed poll, how long renders report it before the remote is
+/// tried again (unless the polling interval is shorter).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
 /// What to render: a path of a repository at a revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +37,9 @@ pub struct SourceRequest {
 /// When to contact the remote before resolving the revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refresh {
-    /// Fetch when the last fetch is older than the polling interval.
+    /// Poll the remote when the last poll is older than the polling interval.
     Normal,
-    /// Fetch now (Argo CD's refresh / hard refresh).
+    /// Poll the remote now (Argo CD's refresh / hard refresh).
     Force,
 }
 
@@ -46,6 +55,7 @@ pub struct Sources {
 struct Inner {
     cache_dir: PathBuf,
     poll_interval: Duration,
+    tls: RepoTls,
     repos: Mutex<HashMap<String, Arc<Mutex<Repo>>>>,
     renders: RenderCache,
 }
@@ -53,26 +63,94 @@ struct Inner {
 #[derive(Debug)]
 struct Repo {
     git: GitRepo,
-    /// When this process last fetched it; `None` before the first fetch
-    /// (an existing cache clone may be stale).
-    fetched_at: Option<Instant>,
+    /// When this process last polled the remote; `None` before the first
+    /// poll (an existing cache clone may be stale).
+    polled_at: Option<Instant>,
+    /// The remote's refs as of the last fetch.
+    fetched_refs: Option<Vec<(String, Oid)>>,
+    /// Why the last poll failed, if it did.
+    failure: Option<String>,
+    /// The refs moved, or the remote became unreachable or reachable again,
+    /// since [`Sources::poll_all`] last reported this repository.
+    changed: bool,
+}
+
+impl Repo {
+    fn new(git: GitRepo) -> Self {
+        Self {
+            git,
+            polled_at: None,
+            fetched_refs: None,
+            failure: None,
+            changed: false,
+        }
+    }
+
+    /// Whether the remote is due for a poll.
+    fn poll_due(&self, refresh: Refresh, interval: Duration) -> bool {
+        let wait = match self.failure {
+            Some(_) => interval.min(RETRY_AFTER_FAILURE),
+            None => interval,
+        };
+        refresh == Refresh::Force || self.polled_at.is_none_or(|at| at.elapsed() >= wait)
+    }
+
+    /// Lists the remote's refs and fetches if they moved since the last
+    /// fetch. A failure is remembered until the next poll.
+    fn poll(&mut self) -> Result<(), SourceError> {
+        self.polled_at = Some(Instant::now());
+        let result = self.git.ls_remote().and_then(|refs| {
+            if self.fetched_refs.as_ref() != Some(&refs) {
+                self.git.fetch()?;
+                self.fetched_refs = Some(refs);
+                self.changed = true;
+            }
+            Ok(())
+        });
+        let failure = result.as_ref().err().map(|e| match e {
+            SourceError::Git { source, .. } => source.message().to_owned(),
+            other => other.to_string(),
+        });
+        self.changed |= failure.is_some() != self.failure.is_some();
+        self.failure = failure;
+        result
+    }
+
+    /// The failure of the last poll, as the error renders report meanwhile.
+    fn last_failure(&self) -> Result<(), SourceError> {
+        match &self.failure {
+            Some(cause) => Err(SourceError::Unreachable {
+                url: self.git.url().to_owned(),
+                cause: cause.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Sources {
-    /// Sources cloned under `cache_dir`, fetched at most once per
+    /// Sources cloned under `cache_dir`, polled at most once per
     /// `poll_interval` unless forced.
     pub fn new(cache_dir: impl Into<PathBuf>, poll_interval: Duration) -> Self {
+        Self::with_tls(cache_dir, poll_interval, RepoTls::default())
+    }
+
+    /// [`Sources::new`], also trusting the certificate authorities of
+    /// `tls` for `https://` repositories.
+    pub fn with_tls(cache_dir: impl Into<PathBuf>, poll_interval: Duration, tls: RepoTls) -> Self {
         Self {
             inner: Arc::new(Inner {
                 cache_dir: cache_dir.into(),
                 poll_interval,
+                tls,
                 repos: Mutex::new(HashMap::new()),
                 renders: RenderCache::new(RENDER_CACHE_CAPACITY),
             }),
         }
     }
 
-    /// Resolves the request's revision (fetching first per `refresh`) and
+    /// Resolves the request's revision (polling the remote first per
+    /// `refresh`, and whenever the revision is unknown) and
     /// renders its path at that commit. Blocking work (Git, rendering) runs
     /// on tokio's blocking pool.
     pub async fn render(
@@ -118,15 +196,55 @@ impl Sources {
     ) -> Result<T, SourceError> {
         let repo = self.repo(repo_url)?;
         let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
-        let due = repo
-            .fetched_at
-            .is_none_or(|at| at.elapsed() >= self.inner.poll_interval);
-        if refresh == Refresh::Force || due {
-            repo.git.fetch()?;
-            repo.fetched_at = Some(Instant::now());
+        let polled = repo.poll_due(refresh, self.inner.poll_interval);
+        if polled {
+            repo.poll()?;
+        } else {
+            repo.last_failure()?;
         }
-        let commit = repo.git.resolve(revision)?;
+        let commit = match repo.git.resolve(revision) {
+            Err(SourceError::RevisionNotFound { .. }) if !polled => {
+                repo.poll()?;
+                repo.git.resolve(revision)?
+            }
+            resolved => resolved?,
+        };
         read(&repo.git, commit)
+    }
+
+    /// Polls every repository rendered so far, due or not (the controller
+    /// calls this once per polling interval), fetching those whose refs
+    /// moved. Returns the URLs whose refs moved, or whose remote became
+    /// unreachable or reachable again, since the previous call, whether
+    /// this poll or a render in between noticed: their apps need a look.
+    pub async fn poll_all(&self) -> Vec<String> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.poll_all_blocking())
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// [`Sources::poll_all`] on the calling thread.
+    pub fn poll_all_blocking(&self) -> Vec<String> {
+        let repos: Vec<(String, Arc<Mutex<Repo>>)> = self
+            .inner
+            .repos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(url, repo)| (url.clone(), Arc::clone(repo)))
+            .collect();
+        let mut changed = Vec::new();
+        for (url, repo) in repos {
+            let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
+            // A failure is kept in the repository's state and reported to
+            // its apps by their next render.
+            let _ = repo.poll();
+            if std::mem::take(&mut repo.changed) {
+                changed.push(url);
+            }
+        }
+        changed
     }
 
     /// The clone of `url`, opened (or cloned) on first use.
@@ -139,11 +257,8 @@ impl Sources {
         if let Some(repo) = repos.get(url) {
             return Ok(Arc::clone(repo));
         }
-        let git = GitRepo::open_or_clone(url, &self.inner.cache_dir)?;
-        let repo = Arc::new(Mutex::new(Repo {
-            git,
-            fetched_at: None,
-        }));
+        let git = GitRepo::open_or_clone_with(url, &self.inner.cache_dir, self.inner.tls.clone())?;
+        let repo = Arc::new(Mutex::new(Repo::new(git)));
         repos.insert(url.to_owned(), Arc::clone(&repo));
         Ok(repo)
     }

@@ -8,6 +8,7 @@
 //! - [`render`] renders a path of a commit ([`render_commit_tree`] several paths
 //!   of one indexed tree); [`RenderCache`] remembers renderings by commit so an
 //!   unchanged commit is not rendered twice.
+//! - [`RepoTls`] trusts private certificate authorities of `https://` servers.
 //! - [`LocalDir`] renders from a directory on disk.
 
 mod cache;
@@ -17,6 +18,7 @@ mod manager;
 mod overrides;
 mod render;
 mod repo;
+mod tls;
 mod tree_fs;
 
 pub use cache::{CacheStats, RenderCache};
@@ -29,4 +31,5 @@ pub use overrides::{
 };
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
 pub use repo::GitRepo;
+pub use tls::RepoTls;
 pub use tree_fs::GitTreeFs;

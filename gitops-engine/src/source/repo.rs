@@ -3,10 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{AutotagOption, ErrorCode, FetchOptions, FetchPrune, ObjectType, Oid, Repository};
+use git2::{
+    AutotagOption, CertificateCheckStatus, Direction, ErrorCode, FetchOptions, FetchPrune,
+    ObjectType, Oid, RemoteCallbacks, Repository,
+};
 use sha2::{Digest, Sha256};
 
-use super::SourceError;
+use super::{RepoTls, SourceError};
 
 /// The refs a cache clone mirrors from its remote.
 const REFSPECS: [&str; 2] = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
@@ -20,15 +23,19 @@ const REMOTE: &str = "origin";
 /// `refs/tags/*`), and `HEAD` follows the remote's default branch, so the
 /// clone answers revision questions the way the remote would.
 ///
-/// Transports: local paths, `file://` and `git://` always; `https://` only
-/// when the crate is built with the `https` feature. SSH is not supported.
+/// Transports: local paths, `file://`, `git://` and `https://` (checked
+/// against the system's trust store and the [`RepoTls`] authorities given
+/// to [`GitRepo::open_or_clone_with`]). SSH is not supported. Passwords in
+/// URLs never appear in errors: [`GitRepo::url`] shows them as `***`.
 ///
 /// Keep one handle per URL and cache directory: clones and fetches of the
 /// same cache through several handles (or processes) are not coordinated.
 pub struct GitRepo {
+    /// The URL with any password masked, for messages.
     url: String,
     path: PathBuf,
     repo: Repository,
+    tls: RepoTls,
 }
 
 impl std::fmt::Debug for GitRepo {
@@ -46,12 +53,24 @@ impl GitRepo {
     /// named by a hash of the URL. An existing clone is not fetched again;
     /// call [`GitRepo::fetch`] for that.
     pub fn open_or_clone(url: &str, cache_dir: &Path) -> Result<Self, SourceError> {
-        check_transport(url)?;
+        Self::open_or_clone_with(url, cache_dir, RepoTls::default())
+    }
+
+    /// [`GitRepo::open_or_clone`], also trusting the certificate
+    /// authorities in `tls` for `https://` servers.
+    pub fn open_or_clone_with(
+        url: &str,
+        cache_dir: &Path,
+        tls: RepoTls,
+    ) -> Result<Self, SourceError> {
+        let shown = redact_url(url);
+        check_transport(url, &shown)?;
         let path = cache_dir.join(cache_key(url));
         let git_err = |operation: &str| {
             let operation = format!("{operation} '{}'", path.display());
+            let url = shown.clone();
             move |source| SourceError::Git {
-                url: url.to_owned(),
+                url,
                 operation,
                 source,
             }
@@ -59,13 +78,14 @@ impl GitRepo {
         if path.join("HEAD").is_file() {
             let repo = Repository::open_bare(&path).map_err(git_err("open cache clone"))?;
             return Ok(Self {
-                url: url.to_owned(),
+                url: shown,
                 path,
                 repo,
+                tls,
             });
         }
         std::fs::create_dir_all(&path).map_err(|source| SourceError::Cache {
-            url: url.to_owned(),
+            url: shown.clone(),
             dir: path.clone(),
             source,
         })?;
@@ -74,9 +94,10 @@ impl GitRepo {
             .and_then(|_| repo.remote_add_fetch(REMOTE, REFSPECS[1]))
             .map_err(git_err("configure remote in"))?;
         let this = Self {
-            url: url.to_owned(),
+            url: shown,
             path,
             repo,
+            tls,
         };
         if let Err(e) = this.fetch() {
             // Leave no half-made clone behind for the next open to trust.
@@ -87,7 +108,7 @@ impl GitRepo {
         Ok(this)
     }
 
-    /// The URL this clone mirrors.
+    /// The URL this clone mirrors, with any password replaced by `***`.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -113,6 +134,7 @@ impl GitRepo {
         let mut remote = self.repo.find_remote(REMOTE).map_err(git_err)?;
         let mut options = FetchOptions::new();
         options
+            .remote_callbacks(self.callbacks())
             .prune(FetchPrune::On)
             .download_tags(AutotagOption::All);
         remote
@@ -126,6 +148,45 @@ impl GitRepo {
             self.repo.set_head(head).map_err(git_err)?;
         }
         Ok(())
+    }
+
+    /// The remote's refs (name and commit, peeled tags included) as `git
+    /// ls-remote` lists them, without fetching anything: the cheap way to
+    /// tell whether a fetch would bring something new.
+    pub fn ls_remote(&self) -> Result<Vec<(String, Oid)>, SourceError> {
+        let git_err = |source| SourceError::Git {
+            url: self.url.clone(),
+            operation: "ls-remote".to_owned(),
+            source,
+        };
+        let mut remote = self.repo.find_remote(REMOTE).map_err(git_err)?;
+        let connection = remote
+            .connect_auth(Direction::Fetch, Some(self.callbacks()), None)
+            .map_err(git_err)?;
+        let refs = connection
+            .list()
+            .map_err(git_err)?
+            .iter()
+            .map(|head| (head.name().to_owned(), head.oid()))
+            .collect();
+        Ok(refs)
+    }
+
+    /// The callbacks of every connection: the certificate check that adds
+    /// this repository's [`RepoTls`] authorities to the system's.
+    fn callbacks(&self) -> RemoteCallbacks<'_> {
+        let mut callbacks = RemoteCallbacks::new();
+        callbacks.certificate_check(|cert, host| {
+            let trusted = cert
+                .as_x509()
+                .is_some_and(|x509| self.tls.check(host, x509.data()));
+            Ok(if trusted {
+                CertificateCheckStatus::CertificateOk
+            } else {
+                CertificateCheckStatus::CertificatePassthrough
+            })
+        });
+        callbacks
     }
 
     /// Resolves a revision to a commit: `HEAD` (or an empty revision), a
@@ -243,23 +304,37 @@ fn cache_key(url: &str) -> String {
     format!("{}-{hash}.git", tail.trim_start_matches('.'))
 }
 
-/// Refuses URLs whose transport this build cannot speak, with a clear hint.
-fn check_transport(url: &str) -> Result<(), SourceError> {
-    let reason = if url.starts_with("https://") || url.starts_with("http://") {
-        (!cfg!(feature = "https"))
-            .then_some("http(s) transport needs gitops-engine's `https` feature")
-    } else if url.starts_with("ssh://") || is_scp_like(url) {
-        Some("ssh transport is not supported; use https://, git:// or file://")
-    } else {
-        None
+/// `url` with the password of its user information (`user:password@`)
+/// replaced by `***`.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
     };
-    match reason {
-        Some(reason) => Err(SourceError::UnsupportedTransport {
-            url: url.to_owned(),
-            reason,
-        }),
-        None => Ok(()),
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let masked = if user.len() < userinfo.len() {
+                ":***"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{masked}@{host}{tail}")
+        }
+        None => url.to_owned(),
     }
+}
+
+/// Refuses URLs whose transport this build cannot speak, with a clear hint.
+fn check_transport(url: &str, shown: &str) -> Result<(), SourceError> {
+    if url.starts_with("ssh://") || is_scp_like(url) {
+        return Err(SourceError::UnsupportedTransport {
+            url: shown.to_owned(),
+            reason: "ssh transport is not supported; use https://, git:// or file://",
+        });
+    }
+    Ok(())
 }
 
 /// `user@host:path`, git's scp-like SSH syntax.
@@ -285,15 +360,31 @@ mod tests {
 
     #[test]
     fn transports() {
-        assert!(check_transport("file:///tmp/x").is_ok());
-        assert!(check_transport("/tmp/x").is_ok());
-        assert!(check_transport("git://127.0.0.1:9418/x").is_ok());
-        assert!(check_transport("ssh://git@host/x").is_err());
-        assert!(check_transport("git@github.com:org/x.git").is_err());
+        for ok in [
+            "file:///tmp/x",
+            "/tmp/x",
+            "git://127.0.0.1:9418/x",
+            "https://host/x",
+        ] {
+            assert!(check_transport(ok, ok).is_ok(), "{ok}");
+        }
+        for refused in ["ssh://git@host/x", "git@github.com:org/x.git"] {
+            assert!(check_transport(refused, refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_masked() {
         assert_eq!(
-            check_transport("https://host/x").is_ok(),
-            cfg!(feature = "https")
+            redact_url("https://bot:s3cret@git.example/org/app.git"),
+            "https://bot:***@git.example/org/app.git"
         );
+        assert_eq!(
+            redact_url("https://token@git.example/x?a=b@c"),
+            "https://token@git.example/x?a=b@c"
+        );
+        assert_eq!(redact_url("/tmp/a:b@c"), "/tmp/a:b@c");
+        assert_eq!(redact_url("https://u:p@h"), "https://u:***@h");
     }
 
     #[test]

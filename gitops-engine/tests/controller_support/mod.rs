@@ -38,6 +38,15 @@ impl Env {
     /// Emulator (workloads settle `status_delay` after a write), namespace
     /// `argocd`, and the controller running with sub-second timings.
     pub async fn start_with_status_delay(status_delay: Duration) -> Env {
+        Self::start_with(status_delay, |_| {}).await
+    }
+
+    /// [`Env::start_with_status_delay`], with `adjust` changing the
+    /// controller's settings before it starts.
+    pub async fn start_with(
+        status_delay: Duration,
+        adjust: impl FnOnce(&mut ControllerSettings),
+    ) -> Env {
         let emulator = Emulator::start_with(EmulatorConfig {
             status_delay,
             ..EmulatorConfig::default()
@@ -58,10 +67,12 @@ impl Env {
         let up = Upstream::new();
         let mut settings = ControllerSettings::new(ARGOCD, up.cache.clone());
         settings.resync = Duration::from_millis(300);
+        settings.repo_poll = Duration::from_millis(300);
         settings.self_heal_timeout = Duration::from_millis(200);
         settings.wave_delay = Duration::from_millis(50);
         settings.health_poll = Duration::from_millis(100);
         settings.operation_timeout = Some(Duration::from_secs(20));
+        adjust(&mut settings);
         let controller = Controller::new(client, settings, Arc::new(Metrics::new()));
         let (stop, stopped) = oneshot::channel::<()>();
         let runner = controller.clone();

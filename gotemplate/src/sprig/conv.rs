@@ -19,11 +19,20 @@ pub(crate) fn strval(v: &Value) -> String {
 pub(crate) fn to_i64(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
-        Value::Float(f) => *f as i64,
+        Value::Float(f) => go_float_to_int(*f),
         Value::Bool(b) => i64::from(*b),
         Value::String(s) => crate::fmt::parse_go_int(s).unwrap_or(0),
         _ => 0,
     }
+}
+
+/// Go's `int64(f)` on amd64: truncation, and the "integer indefinite"
+/// value for NaN and out-of-range floats.
+pub(crate) fn go_float_to_int(f: f64) -> i64 {
+    if f.is_nan() || !(-(2f64.powi(63))..2f64.powi(63)).contains(&f) {
+        return i64::MIN;
+    }
+    f as i64
 }
 
 /// `cast.ToFloat64`.
@@ -74,6 +83,9 @@ fn newline(out: &mut String, indent: Option<&str>, level: usize) {
 }
 
 fn write_json(out: &mut String, v: &Value, raw: bool, indent: Option<&str>, level: usize) {
+    if crate::fmt::past_print_cap(out.len()) {
+        return;
+    }
     if level > 100 {
         out.push_str("null");
         return;

@@ -128,8 +128,12 @@ pub(crate) fn register(r: &mut Reg) {
         }
         Ok(default)
     });
-    r.add("deepCopy", &[Any], None, |a| Ok(deep_copy(&a[0], 0)));
-    r.add("mustDeepCopy", &[Any], None, |a| Ok(deep_copy(&a[0], 0)));
+    r.add("deepCopy", &[Any], None, |a| {
+        Ok(deep_copy(&a[0], 0, &mut MAX_NODES.clone()))
+    });
+    r.add("mustDeepCopy", &[Any], None, |a| {
+        Ok(deep_copy(&a[0], 0, &mut MAX_NODES.clone()))
+    });
 }
 
 /// Go's failed type assertion of an `interface{}` to a map.
@@ -156,20 +160,28 @@ fn merge_overwrite(a: Vec<Value>) -> Res {
 /// source value wins).
 fn merge(a: Vec<Value>, overwrite: bool) -> Res {
     let dst = map(&a[0]);
+    let mut budget = MAX_NODES;
     for src in &a[1..] {
-        merge_into(&dst, &map(src), overwrite, 0);
+        merge_into(&dst, &map(src), overwrite, 0, &mut budget);
     }
     Ok(Value::Map(dst))
 }
 
-fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
-    if depth > 100 || dst.ptr_eq(src) {
+/// Nodes a deep copy or merge may visit: maps that contain themselves
+/// (through `set`) would otherwise make them exponential.
+const MAX_NODES: usize = 1_000_000;
+
+fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize, budget: &mut usize) {
+    if depth > 100 || dst.ptr_eq(src) || *budget == 0 {
         return;
     }
+    *budget -= 1;
     for (k, sv) in src.entries() {
         let dv = dst.get(&k);
         match (dv, &sv) {
-            (Some(Value::Map(dm)), Value::Map(sm)) => merge_into(&dm, sm, overwrite, depth + 1),
+            (Some(Value::Map(dm)), Value::Map(sm)) => {
+                merge_into(&dm, sm, overwrite, depth + 1, budget)
+            }
             // Like mergo, values are shared, not copied: a nested map taken
             // from a source is the same map in the destination.
             (None, _) => dst.insert(k, sv),
@@ -182,18 +194,19 @@ fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
     }
 }
 
-fn deep_copy(v: &Value, depth: usize) -> Value {
-    if depth > 100 {
+fn deep_copy(v: &Value, depth: usize, budget: &mut usize) -> Value {
+    if depth > 100 || *budget == 0 {
         return v.clone();
     }
+    *budget -= 1;
     match v {
         Value::Map(m) => Value::Map(Map::from_entries(
             m.entries()
                 .into_iter()
-                .map(|(k, v)| (k, deep_copy(&v, depth + 1)))
+                .map(|(k, v)| (k, deep_copy(&v, depth + 1, budget)))
                 .collect(),
         )),
-        Value::List(l) => Value::list(l.iter().map(|v| deep_copy(v, depth + 1)).collect()),
+        Value::List(l) => Value::list(l.iter().map(|v| deep_copy(v, depth + 1, budget)).collect()),
         v => v.clone(),
     }
 }

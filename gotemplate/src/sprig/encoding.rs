@@ -150,12 +150,10 @@ pub(crate) fn register(r: &mut Reg) {
         ok(base64::engine::general_purpose::STANDARD.encode(s(&a[0])))
     });
     r.add("b64dec", &[Str], None, |a| {
-        ok(
-            match base64::engine::general_purpose::STANDARD.decode(s(&a[0])) {
-                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(e) => go_base64_error(&e),
-            },
-        )
+        ok(match go_base64_decode(s(&a[0]).as_bytes()) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(at) => format!("illegal base64 data at input byte {at}"),
+        })
     });
     r.add("b32enc", &[Str], None, |a| {
         ok(data_encoding::BASE32.encode(s(&a[0]).as_bytes()))
@@ -275,25 +273,96 @@ fn regex_find_all(re: regex::Regex, a: &[Value]) -> Res {
         .collect::<Vec<_>>())
 }
 
+/// Go's `Regexp.Split`: at most `n` pieces (all when negative); an
+/// empty match at the very start splits nothing off.
 fn regex_split(re: regex::Regex, a: &[Value]) -> Res {
-    let n = super::conv::to_i64(&a[2]);
-    let parts: Vec<Value> = if n < 0 {
-        re.split(s(&a[1])).map(Value::from).collect()
-    } else if n == 0 {
-        Vec::new()
-    } else {
-        re.splitn(s(&a[1]), n as usize).map(Value::from).collect()
-    };
+    let (text, n) = (s(&a[1]), super::conv::to_i64(&a[2]));
+    if n == 0 {
+        return ok(Vec::<Value>::new());
+    }
+    if !re.as_str().is_empty() && text.is_empty() {
+        return ok(vec![Value::from("")]);
+    }
+    let mut parts = Vec::new();
+    let (mut beg, mut end) = (0, 0);
+    for m in re.find_iter(text) {
+        if n > 0 && parts.len() as i64 == n - 1 {
+            break;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            parts.push(Value::from(&text[beg..end]));
+        }
+        beg = m.end();
+    }
+    if end != text.len() {
+        parts.push(Value::from(&text[beg..]));
+    }
     ok(parts)
 }
 
-fn go_base64_error(e: &base64::DecodeError) -> String {
-    let pos = match e {
-        base64::DecodeError::InvalidByte(p, _) | base64::DecodeError::InvalidLastSymbol(p, _) => *p,
-        base64::DecodeError::InvalidLength(p) => *p,
-        base64::DecodeError::InvalidPadding => 0,
+/// Go's `base64.StdEncoding.DecodeString`: line breaks ignored, padding
+/// required, and on failure the offset Go reports.
+fn go_base64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let value = |c: u8| ALPHABET.iter().position(|a| *a == c).map(|p| p as u32);
+    let newline = |c: u8| c == b'\n' || c == b'\r';
+    let skip_newlines = |mut si: usize| {
+        while si < src.len() && newline(src[si]) {
+            si += 1;
+        }
+        si
     };
-    format!("illegal base64 data at input byte {pos}")
+    let mut out = Vec::with_capacity(src.len() / 4 * 3);
+    let mut si = 0;
+    loop {
+        let mut quantum = [0u32; 4];
+        let mut j = 0;
+        let mut padded = false;
+        while j < 4 {
+            if si == src.len() {
+                if j == 0 {
+                    return Ok(out);
+                }
+                return Err(si - j);
+            }
+            let c = src[si];
+            si += 1;
+            if newline(c) {
+                continue;
+            }
+            if let Some(v) = value(c) {
+                quantum[j] = v;
+                j += 1;
+                continue;
+            }
+            if c != b'=' || j < 2 {
+                return Err(si - 1);
+            }
+            if j == 2 {
+                si = skip_newlines(si);
+                if si == src.len() {
+                    return Err(src.len());
+                }
+                if src[si] != b'=' {
+                    return Err(si - 1);
+                }
+                si += 1;
+            }
+            si = skip_newlines(si);
+            if si < src.len() {
+                return Err(si);
+            }
+            padded = true;
+            break;
+        }
+        let n = (quantum[0] << 18) | (quantum[1] << 12) | (quantum[2] << 6) | quantum[3];
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..j - 1]);
+        if padded {
+            return Ok(out);
+        }
+    }
 }
 
 fn hex(b: &[u8]) -> String {

@@ -94,9 +94,21 @@ pub(crate) fn register(r: &mut Reg) {
     });
     pair(r, "uniq", "mustUniq", &[Any], None, |a| {
         let l = items(&a[0], "find uniq on")?;
+        // Scalars are deduplicated by key in linear time; lists and maps
+        // (rare in `uniq`) by comparison with those kept so far.
+        let mut seen = std::collections::HashSet::new();
+        let mut compound: Vec<Value> = Vec::new();
         let mut out: Vec<Value> = Vec::new();
         for v in l.iter() {
-            if !out.iter().any(|o| deep_equal(o, v)) {
+            let fresh = match scalar_key(v) {
+                Some(k) => seen.insert(k),
+                None if compound.iter().any(|o| deep_equal(o, v)) => false,
+                None => {
+                    compound.push(v.clone());
+                    true
+                }
+            };
+            if fresh {
                 out.push(v.clone());
             }
         }
@@ -210,8 +222,36 @@ pub(crate) fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
     out
 }
 
-/// Go's `reflect.DeepEqual` over values.
+/// A key equal for exactly the scalars `deep_equal` calls equal.
+fn scalar_key(v: &Value) -> Option<(u8, String)> {
+    Some(match v {
+        Value::Nil => (0, String::new()),
+        Value::Bool(b) => (1, b.to_string()),
+        Value::Int(i) => (2, i.to_string()),
+        Value::Int64(i) => (3, i.to_string()),
+        // Bit patterns, except that 0.0 equals -0.0 and NaN never equals.
+        Value::Float(f) if f.is_nan() => return None,
+        Value::Float(f) => (
+            4,
+            (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().to_string(),
+        ),
+        Value::String(s) => (5, s.to_string()),
+        _ => return None,
+    })
+}
+
+/// Go's `reflect.DeepEqual` over values (maps that contain themselves
+/// compare unequal past a nesting bound instead of recursing forever).
 pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
+    deep_equal_within(a, b, &mut 1_000_000)
+}
+
+fn deep_equal_within(a: &Value, b: &Value, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let mut deep_equal = |x: &Value, y: &Value| deep_equal_within(x, y, budget);
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,

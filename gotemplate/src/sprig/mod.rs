@@ -2,6 +2,7 @@
 
 mod case;
 mod conv;
+mod crypto;
 pub(crate) mod dates;
 mod dicts;
 mod encoding;
@@ -56,5 +57,6 @@ pub(crate) fn functions() -> FuncMap {
     math::register(&mut r);
     encoding::register(&mut r);
     dates::register(&mut r);
+    crypto::register(&mut r);
     r.0
 }

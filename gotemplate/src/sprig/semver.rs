@@ -3,6 +3,8 @@
 
 use std::cmp::Ordering;
 
+use crate::error::FuncError;
+use crate::func::{Function, Param};
 use crate::value::{Struct, Value};
 
 /// A parsed version.
@@ -63,8 +65,31 @@ impl Version {
                 ("Metadata".into(), Value::from(self.meta.as_str())),
                 ("Original".into(), Value::from(self.original.as_str())),
             ],
-            methods: Vec::new(),
+            methods: vec![
+                ("Compare".into(), compare_method(self.clone(), |o| o as i64)),
+                (
+                    "LessThan".into(),
+                    compare_method(self.clone(), |o| i64::from(o < 0)),
+                ),
+                (
+                    "GreaterThan".into(),
+                    compare_method(self.clone(), |o| i64::from(o > 0)),
+                ),
+                (
+                    "Equal".into(),
+                    compare_method(self.clone(), |o| i64::from(o == 0)),
+                ),
+            ],
         }))
+    }
+
+    /// Rebuilds a version from the value `to_value` made.
+    fn from_value(v: &Value) -> Option<Version> {
+        let Value::Struct(s) = v else { return None };
+        if s.type_name != "*semver.Version" {
+            return None;
+        }
+        Version::parse(s.field("Original")?.as_str()?).ok()
     }
 
     fn cmp(&self, o: &Version) -> Ordering {
@@ -72,6 +97,26 @@ impl Version {
             .cmp(&(o.major, o.minor, o.patch))
             .then_with(|| cmp_pre(&self.pre, &o.pre))
     }
+}
+
+/// A method of a version taking another version (`Compare`, `LessThan`...):
+/// `Compare` returns an int, the others a bool.
+fn compare_method(v: Version, result: fn(i8) -> i64) -> Function {
+    let is_compare = result(1) == 1 && result(-1) == -1;
+    Function::new(&[Param::Any], None, move |_, a| {
+        let other = Version::from_value(&a[0]).ok_or_else(|| {
+            FuncError::new(format!(
+                "wrong type for value; expected *semver.Version; got {}",
+                a[0].type_name()
+            ))
+        })?;
+        let o = v.cmp(&other) as i8;
+        Ok(if is_compare {
+            Value::Int(result(o))
+        } else {
+            Value::Bool(result(o) == 1)
+        })
+    })
 }
 
 fn cmp_pre(a: &str, b: &str) -> Ordering {

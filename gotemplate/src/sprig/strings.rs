@@ -181,25 +181,41 @@ pub(crate) fn register(r: &mut Reg) {
         ok(strslice(&a[1]).join(s(&a[0])))
     });
     r.add("split", &[Str, Str], None, |a| {
-        Ok(indexed(s(&a[1]).split(s(&a[0]))))
+        Ok(indexed(go_split(s(&a[1]), s(&a[0]), -1).into_iter()))
     });
     r.add("splitn", &[Str, Int, Str], None, |a| {
-        let n = to_i64(&a[1]);
-        if n == 0 {
-            return Ok(Value::Map(Map::new()));
-        }
-        if n < 0 {
-            return Ok(indexed(s(&a[2]).split(s(&a[0]))));
-        }
-        Ok(indexed(s(&a[2]).splitn(n as usize, s(&a[0]))))
+        Ok(indexed(
+            go_split(s(&a[2]), s(&a[0]), to_i64(&a[1])).into_iter(),
+        ))
     });
     r.add("splitList", &[Str, Str], None, |a| {
-        ok(s(&a[1])
-            .split(s(&a[0]))
+        ok(go_split(s(&a[1]), s(&a[0]), -1)
+            .into_iter()
             .map(Value::from)
             .collect::<Vec<_>>())
     });
     r.add("fail", &[Str], None, |a| Err(err(s(&a[0]))));
+}
+
+/// Go's `strings.SplitN`: an empty separator splits into characters; at
+/// most `n` pieces when `n > 0`, none when 0, all when negative.
+fn go_split<'a>(s: &'a str, sep: &str, n: i64) -> Vec<&'a str> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let limit = if n < 0 { usize::MAX } else { n as usize };
+    if sep.is_empty() {
+        let mut out: Vec<&str> = Vec::new();
+        for (i, c) in s.char_indices() {
+            if out.len() + 1 == limit {
+                out.push(&s[i..]);
+                return out;
+            }
+            out.push(&s[i..i + c.len_utf8()]);
+        }
+        return out;
+    }
+    s.splitn(limit, sep).collect()
 }
 
 fn indexed<'a>(parts: impl Iterator<Item = &'a str>) -> Value {

@@ -1,6 +1,7 @@
 //! Turning the bytes of a resource file into resources, as kustomize does:
 //! empty documents dropped, `kind` and `metadata.name` required, `*List`
-//! documents expanded into their items, null list entries refused.
+//! documents expanded into their items (null list entries are kept, as
+//! kustomize 5.5 keeps them).
 
 use crate::resource::Resource;
 use crate::{Error, yaml};
@@ -41,15 +42,6 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         if kind.is_empty() {
             return Err(invalid("missing kind in object".into()));
         }
-        if let Some(p) = map
-            .iter()
-            .find(|(_, v)| has_null_list_entry(v))
-            .and_then(|(k, v)| null_list_entry(v, format!(".{k}")))
-        {
-            return Err(invalid(format!(
-                "empty item at {p} in object of kind {kind}"
-            )));
-        }
         if kind.ends_with("List") {
             match map.remove("items") {
                 None => {}
@@ -79,31 +71,4 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         out.push(Resource::new(map));
     }
     Ok(out)
-}
-
-/// Whether any list under `v` has a null element (checked before
-/// [`null_list_entry`] builds paths, since almost no object has one).
-fn has_null_list_entry(v: &Value) -> bool {
-    match v {
-        Value::Array(items) => items.iter().any(|i| i.is_null() || has_null_list_entry(i)),
-        Value::Object(m) => m.values().any(has_null_list_entry),
-        _ => false,
-    }
-}
-
-/// The path of the first null element of any list, if there is one.
-fn null_list_entry(v: &Value, path: String) -> Option<String> {
-    match v {
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-            if item.is_null() {
-                Some(format!("{path}[{i}]"))
-            } else {
-                null_list_entry(item, format!("{path}[{i}]"))
-            }
-        }),
-        Value::Object(m) => m
-            .iter()
-            .find_map(|(k, item)| null_list_entry(item, format!("{path}.{k}"))),
-        _ => None,
-    }
 }

@@ -13,7 +13,7 @@ use crate::transformers::{annotations, images, labels, name_affix, namespace, re
 use crate::vars::Var;
 use crate::{nameref, yaml};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Field specs in force for a kustomization, shared: most kustomizations
@@ -391,11 +391,18 @@ pub(crate) fn apply_build_metadata(build_metadata: &[String], resources: &mut [R
             labels.insert(MANAGED_BY.0.into(), Value::String(MANAGED_BY.1.into()));
             r.set_metadata_map("labels", labels);
         }
-        let Some(Value::Object(annotations)) = r
-            .object
-            .get_mut("metadata")
-            .and_then(|m| m.get_mut("annotations"))
-        else {
+        let Some(Value::Object(metadata)) = r.object.get_mut("metadata") else {
+            continue;
+        };
+        // An empty or null map goes, as when kustomize rewrites it.
+        if metadata
+            .get("annotations")
+            .is_some_and(|a| a.is_null() || a.as_object().is_some_and(Map::is_empty))
+        {
+            metadata.remove("annotations");
+            continue;
+        }
+        let Some(Value::Object(annotations)) = metadata.get_mut("annotations") else {
             continue;
         };
         for v in annotations.values_mut() {

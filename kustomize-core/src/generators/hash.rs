@@ -107,6 +107,15 @@ fn encode_digest(digest: &[u8]) -> String {
         .collect()
 }
 
+/// `value` as Go's `json.Marshal` writes a value decoded into
+/// `interface{}` (what Helm's `toJson` prints): object keys sorted,
+/// `<`, `>`, `&` escaped, numbers as float64.
+pub fn go_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_go_json(&mut out, value);
+    out
+}
+
 /// Appends `value` as Go's `json.Marshal` writes a value decoded into
 /// `interface{}`: object keys sorted, numbers as float64.
 fn write_go_json(out: &mut String, value: &Value) {

@@ -20,6 +20,6 @@ mod merge;
 
 pub use args::{ConfigMapArgs, GeneratorArgs, GeneratorOptions, SecretArgs};
 pub use error::{GeneratorError, GeneratorKind, GeneratorRef};
-pub use hash::{add_hash_suffix, content_hash};
+pub use hash::{add_hash_suffix, content_hash, go_json};
 pub use make::{generate_config_map, generate_secret};
 pub use merge::merge_generated;

@@ -68,7 +68,22 @@ fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Fail
     };
     let mut docs = Vec::new();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(Failure::Scan)?;
+        let (event, span) = match next {
+            Ok(next) => next,
+            // go-yaml reads one document and never looks past its root:
+            // whatever follows a finished flow collection is not read.
+            Err(_) if single && loader.stack.is_empty() && loader.root.is_some() => {
+                docs.extend(
+                    loader
+                        .root
+                        .take()
+                        .map(|node| node.value)
+                        .filter(|v| !v.is_null()),
+                );
+                break;
+            }
+            Err(e) => return Err(Failure::Scan(e)),
+        };
         match event {
             Event::DocumentStart(_) => {
                 loader.anchors.clear();
@@ -168,6 +183,10 @@ impl Loader<'_> {
                         .check_escapes(&span)
                         .map_err(|m| at(&span.start, m.into()))?;
                 }
+                if self.is_multi_line_flow_key(&span) {
+                    return Err(at(mark, "did not find expected ',' or '}'".into()));
+                }
+                let text = self.unterminated_block_scalar(text, style, &span);
                 let text = match style {
                     ScalarStyle::Folded if self.schema == Schema::V3 => {
                         Cow::Owned(kyaml_folded_round_trip(&text))
@@ -323,6 +342,38 @@ impl Loader<'_> {
         match self.stack.last() {
             Some(Frame::Sequence { flow, .. } | Frame::Mapping { flow, .. }) => *flow,
             None => false,
+        }
+    }
+
+    /// Whether the scalar at `span` is an implicit key of a flow mapping
+    /// spanning lines, which go-yaml refuses (its simple keys are one line).
+    fn is_multi_line_flow_key(&self, span: &Span) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Mapping {
+                flow: true,
+                key: None,
+                ..
+            })
+        ) && span.start.line() != span.end.line()
+            && !self.source.follows_question_mark(&span.start)
+    }
+
+    /// go-yaml ends a block scalar whose last line has no line break (the
+    /// input stops there) without one; the parser here adds it.
+    fn unterminated_block_scalar<'t>(
+        &self,
+        text: Cow<'t, str>,
+        style: ScalarStyle,
+        span: &Span,
+    ) -> Cow<'t, str> {
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        if block && text.ends_with('\n') && self.source.ends_unterminated_after(&span.end) {
+            let mut text = text.into_owned();
+            text.pop();
+            Cow::Owned(text)
+        } else {
+            text
         }
     }
 

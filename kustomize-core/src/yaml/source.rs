@@ -35,6 +35,28 @@ impl<'a> SourceChars<'a> {
             .is_some_and(|c| c == '{' || c == '[')
     }
 
+    /// Whether the input ends without a line break and holds only blanks
+    /// from `from` on.
+    pub(crate) fn ends_unterminated_after(&self, from: &Marker) -> bool {
+        let len = match self {
+            SourceChars::Ascii(bytes) => bytes.len(),
+            SourceChars::Unicode(chars) => chars.len(),
+        };
+        let last = len.checked_sub(1).and_then(|i| self.get(i));
+        last.is_some_and(|c| c != '\n')
+            && (from.index()..len).all(|i| self.get(i).is_some_and(|c| c == ' ' || c == '\t'))
+    }
+
+    /// Whether the node starting at `start` follows a `?` (an explicit key),
+    /// with only white space between.
+    pub(crate) fn follows_question_mark(&self, start: &Marker) -> bool {
+        (0..start.index())
+            .rev()
+            .map(|i| self.get(i))
+            .find(|c| !matches!(c, Some(' ' | '\t' | '\n' | '\r')))
+            .is_some_and(|c| c == Some('?'))
+    }
+
     /// Checks the escapes of the double-quoted scalar at `span` against
     /// go-yaml's list, which lacks YAML 1.2's `\/`.
     pub(crate) fn check_escapes(&self, span: &Span) -> Result<(), &'static str> {

@@ -5,8 +5,8 @@
 //! [`Controller::reconcile`] is one pass over one app; [`Controller::run`]
 //! drives passes from a work queue fed by watches and a resync timer. Live
 //! objects come from a [`LiveCache`] (watches, not a list per pass), Git
-//! through [`Sources`] (fetched at most once per resync period unless the
-//! app asks for a refresh).
+//! through [`Sources`] (polled at most once per `repo_poll` unless the app
+//! asks for a refresh, fetched only when the remote moved).
 
 mod deletion;
 mod images;
@@ -29,7 +29,7 @@ use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
-use crate::source::Sources;
+use crate::source::{RepoTls, Sources};
 use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
 
 pub use metrics::{AppInfoLabels, Metrics};
@@ -43,9 +43,15 @@ pub struct ControllerSettings {
     pub namespace: String,
     /// Where cache clones of repositories live.
     pub repo_cache_dir: PathBuf,
-    /// Every app is reconciled, and its repository fetched, at least this
-    /// often (Argo CD's `timeout.reconciliation`, 120 s by default).
+    /// Every app is reconciled at least this often (Argo CD's
+    /// `timeout.reconciliation`, 120 s by default).
     pub resync: Duration,
+    /// Each repository's remote is asked for its refs (one ls-remote shared
+    /// by all its apps) at most this often, and fetched only when they
+    /// moved; a refresh asks at once (Argo CD's repo cache: 120 s).
+    pub repo_poll: Duration,
+    /// Certificate authorities trusted for `https://` repositories.
+    pub repo_tls: RepoTls,
     /// Minimum time between two self-heal syncs of one app (Argo CD: 5 s).
     pub self_heal_timeout: Duration,
     /// Pause between sync waves (Argo CD: 2 s).
@@ -56,6 +62,10 @@ pub struct ControllerSettings {
     pub operation_timeout: Option<Duration>,
     /// Apps reconciled at the same time.
     pub workers: usize,
+    /// On shutdown, how long passes in progress (a sync's current wave) may
+    /// go on before they are cut off; their last checkpoint is resumed by
+    /// the next start.
+    pub shutdown_grace: Duration,
     /// Health rules for live objects.
     pub health_rules: Arc<HealthRules>,
     /// How deployed objects are attributed to apps.
@@ -69,11 +79,14 @@ impl ControllerSettings {
             namespace: namespace.to_owned(),
             repo_cache_dir: repo_cache_dir.into(),
             resync: Duration::from_secs(120),
+            repo_poll: Duration::from_secs(120),
+            repo_tls: RepoTls::default(),
             self_heal_timeout: Duration::from_secs(5),
             wave_delay: Duration::from_secs(2),
             health_poll: Duration::from_secs(1),
             operation_timeout: None,
             workers: 4,
+            shutdown_grace: Duration::from_secs(20),
             health_rules: Arc::new(HealthRules::default()),
             tracking: TrackingConfig::default(),
         }
@@ -178,7 +191,11 @@ impl Shared {
 impl Controller {
     /// A controller talking to the cluster of `client`.
     pub fn new(client: kube::Client, settings: ControllerSettings, metrics: Arc<Metrics>) -> Self {
-        let sources = Sources::new(settings.repo_cache_dir.clone(), settings.resync);
+        let sources = Sources::with_tls(
+            settings.repo_cache_dir.clone(),
+            settings.repo_poll,
+            settings.repo_tls.clone(),
+        );
         let compare = CompareSettings {
             tracking: settings.tracking.clone(),
             control_plane_namespace: settings.namespace.clone(),
@@ -218,6 +235,10 @@ impl Controller {
 
     /// Reconciles apps until `shutdown` completes: on every change of an
     /// Application or of an object an app manages, and every resync period.
+    /// Then no new pass starts, and passes in progress get
+    /// `shutdown_grace` to finish before they are cut off (a sync cut off
+    /// mid-way stays `Running` and is resumed from its checkpoint by the
+    /// next start).
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), ReconcileError> {
         let shared = &self.shared;
         let app_gvk = application_gvk();
@@ -231,9 +252,11 @@ impl Controller {
                 app: format!("{namespace}/*"),
                 source,
             })?;
-        let workers: Vec<_> = (0..shared.settings.workers.max(1))
-            .map(|_| tokio::spawn(worker(Arc::clone(shared))))
+        let (stop_workers, stopping) = tokio::sync::watch::channel(false);
+        let mut workers: Vec<_> = (0..shared.settings.workers.max(1))
+            .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
             .collect();
+        let poller = tokio::spawn(poll_repositories(Arc::clone(shared)));
         let mut resync = tokio::time::interval(shared.settings.resync);
         tokio::pin!(shutdown);
         loop {
@@ -255,6 +278,21 @@ impl Controller {
                     Err(RecvError::Closed) => break,
                 },
             }
+        }
+        poller.abort();
+        stop_workers.send_replace(true);
+        let grace = shared.settings.shutdown_grace;
+        let finished = tokio::time::timeout(grace, async {
+            for worker in &mut workers {
+                let _ = worker.await;
+            }
+        })
+        .await;
+        if finished.is_err() {
+            warn!(
+                ?grace,
+                "passes still running at the end of the shutdown grace period are cut off"
+            );
         }
         for worker in workers {
             worker.abort();
@@ -291,10 +329,46 @@ fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
     }
 }
 
-/// Takes apps off the queue and reconciles them, one at a time per worker.
-async fn worker(shared: Arc<Shared>) {
+/// Every `repo_poll`, asks each repository in use whether its refs moved
+/// (fetching those that did) and queues the apps of those that moved or
+/// whose remote became unreachable or reachable again: a new commit is
+/// deployed within one polling interval and one pass, whatever the resync
+/// period.
+async fn poll_repositories(shared: Arc<Shared>) {
+    let app_gvk = application_gvk();
+    let namespace = shared.settings.namespace.clone();
+    let period = shared.settings.repo_poll.max(Duration::from_millis(100));
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let name = shared.queue.next().await;
+        ticks.tick().await;
+        let changed = shared.sources.poll_all().await;
+        if changed.is_empty() {
+            continue;
+        }
+        for app in shared.cache.list(&app_gvk, Some(&namespace)) {
+            let repo = app["spec"]["source"]["repoURL"]
+                .as_str()
+                .unwrap_or_default();
+            if changed.iter().any(|url| url == repo)
+                && let Some(name) = app["metadata"]["name"].as_str()
+            {
+                debug!(app = name, repo, "repository changed");
+                shared.queue.add(name);
+            }
+        }
+    }
+}
+
+/// Takes apps off the queue and reconciles them, one at a time per worker,
+/// until `stopping` turns true.
+async fn worker(shared: Arc<Shared>, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let name = tokio::select! {
+            biased;
+            _ = stopping.wait_for(|stop| *stop) => return,
+            name = shared.queue.next() => name,
+        };
         match pass::reconcile(&shared, &name).await {
             Ok(outcome) => {
                 if let Some(after) = outcome.requeue_after {

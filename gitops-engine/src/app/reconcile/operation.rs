@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tracing::{info, warn};
+use tokio::sync::watch;
+use tracing::{error, info, warn};
 
 use super::Shared;
 use super::pass;
@@ -16,16 +17,21 @@ use crate::app::{
 };
 use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
 use crate::source::{Refresh, Rendered};
-use crate::sync::execute::{ExecuteSettings, OperationPhase, SyncOutcome, execute};
+use crate::sync::execute::{
+    ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute_resumed,
+};
 use crate::sync::retry::{AfterFailure, RetryStrategy};
-use crate::sync::{TaskPhase, plan};
+use crate::sync::{SyncPlan, TaskPhase, plan};
 
 fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
 /// Runs the operation to its end, writing `status.operationState` when it
-/// starts, on every retry and when it ends.
+/// starts, whenever its results change (a checkpoint a restarted controller
+/// resumes from), on every retry and when it ends. `resumed` is the state an
+/// earlier run left `Running`: its start time, retry count and results are
+/// kept, and tasks with a result are not run again.
 pub(crate) async fn run(
     shared: &Shared,
     app: &mut Application,
@@ -33,8 +39,8 @@ pub(crate) async fn run(
     op: Operation,
     mut rendered: Arc<Rendered>,
     mut comparison: Comparison,
+    resumed: Option<OperationState>,
 ) -> Result<(), ClusterError> {
-    let started = now();
     let automated = op.initiated_by.automated;
     let sync = op.sync.clone().unwrap_or_default();
     let retry = op.retry.clone().or_else(|| {
@@ -45,30 +51,48 @@ pub(crate) async fn run(
             .or_else(|| automated.then(|| RetryStrategy::for_automated_sync(None)))
     });
     let retry = retry.unwrap_or_default();
-    app.status.operation_state = Some(OperationState {
-        operation: op.clone(),
-        phase: TaskPhase::Running,
-        message: String::new(),
-        sync_result: None,
-        started_at: format_time(started),
-        finished_at: None,
-        retry_count: 0,
-    });
-    status_write::write_status(shared, app, object, false).await?;
-    shared
-        .events
-        .publish(
-            &*object,
-            EventType::Normal,
-            "OperationStarted",
-            &format!(
-                "Initiated {}sync to {}",
-                if automated { "automated " } else { "" },
-                rendered.revision
-            ),
-        )
-        .await
-        .ok();
+    let (started, mut retry_count, mut recorded) = match resumed {
+        Some(state) => {
+            info!(app = %app.metadata.name, revision = %rendered.revision, "resuming the operation left running");
+            let started = state.started_at.parse().unwrap_or_else(|_| now());
+            let recorded = state
+                .sync_result
+                .as_ref()
+                .map(|r| r.resources.clone())
+                .unwrap_or_default();
+            let retry_count = state.retry_count;
+            app.status.operation_state = Some(state);
+            (started, retry_count, recorded)
+        }
+        None => {
+            let started = now();
+            app.status.operation_state = Some(OperationState {
+                operation: op.clone(),
+                phase: TaskPhase::Running,
+                message: String::new(),
+                sync_result: None,
+                started_at: format_time(started),
+                finished_at: None,
+                retry_count: 0,
+            });
+            status_write::write_status(shared, app, object, false).await?;
+            shared
+                .events
+                .publish(
+                    &*object,
+                    EventType::Normal,
+                    "OperationStarted",
+                    &format!(
+                        "Initiated {}sync to {}",
+                        if automated { "automated " } else { "" },
+                        rendered.revision
+                    ),
+                )
+                .await
+                .ok();
+            (started, 0, Vec::new())
+        }
+    };
 
     let settings = ExecuteSettings {
         wave_delay: shared.settings.wave_delay,
@@ -76,7 +100,6 @@ pub(crate) async fn run(
         timeout: shared.settings.operation_timeout,
         ..ExecuteSettings::new(shared.settings.health_rules.clone())
     };
-    let mut retry_count = 0;
     let outcome = loop {
         let context = PlanContext {
             tracking: shared.settings.tracking.clone(),
@@ -87,7 +110,17 @@ pub(crate) async fn run(
         };
         let input = plan_input(app, &comparison, &sync, &context);
         let outcome = match plan(&input) {
-            Ok(plan) => execute(&shared.cluster, &plan, &settings, None).await,
+            Ok(plan) => {
+                let run = Checkpointed {
+                    shared,
+                    revision: &rendered.revision,
+                    retry_count,
+                };
+                // Recorded results belong to the attempt that was interrupted only.
+                let recorded = std::mem::take(&mut recorded);
+                run.execute(app, object, &plan, &settings, &recorded)
+                    .await?
+            }
             Err(e) => SyncOutcome {
                 phase: OperationPhase::Error,
                 message: e.to_string(),
@@ -143,6 +176,52 @@ pub(crate) async fn run(
     finish(shared, app, object, &outcome, &rendered).await
 }
 
+/// One attempt of the operation, writing `status.operationState` whenever
+/// the executor reports new results.
+struct Checkpointed<'a> {
+    shared: &'a Shared,
+    revision: &'a str,
+    retry_count: i64,
+}
+
+impl Checkpointed<'_> {
+    async fn execute(
+        &self,
+        app: &mut Application,
+        object: &mut Value,
+        plan: &SyncPlan,
+        settings: &ExecuteSettings,
+        recorded: &[ResourceResult],
+    ) -> Result<SyncOutcome, ClusterError> {
+        let (sender, mut receiver) = watch::channel(SyncOutcome::default());
+        let execution = execute_resumed(
+            &self.shared.cluster,
+            plan,
+            settings,
+            Some(&sender),
+            recorded,
+            std::future::pending(),
+        );
+        tokio::pin!(execution);
+        loop {
+            tokio::select! {
+                biased;
+                outcome = &mut execution => return Ok(outcome),
+                Ok(()) = receiver.changed() => {
+                    let progress = receiver.borrow_and_update().clone();
+                    let checkpointed = app.status.operation_state.as_ref()
+                        .and_then(|s| s.sync_result.as_ref())
+                        .is_some_and(|r| r.resources == progress.resources);
+                    if !checkpointed {
+                        record_result(app, &progress, self.revision, self.retry_count);
+                        status_write::write_status(self.shared, app, object, false).await?;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Copies the executor's outcome into `status.operationState`.
 fn record_result(app: &mut Application, outcome: &SyncOutcome, revision: &str, retry_count: i64) {
     let source = app.spec.source.clone();
@@ -189,7 +268,11 @@ async fn finish(
     } else {
         (EventType::Warning, "Failed")
     };
-    info!(app = %app.metadata.name, phase, %message, "sync finished");
+    if succeeded {
+        info!(app = %app.metadata.name, phase, %message, "sync finished");
+    } else {
+        error!(app = %app.metadata.name, phase, error = %message, "sync failed");
+    }
     shared
         .events
         .publish(

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::deletion;
 use super::operation;
@@ -131,20 +131,36 @@ async fn reconcile_app(
     }
     conditions::clear(&mut app.status.conditions, INVALID_SPEC_ERROR);
 
+    // An operation a previous run of the controller left running (stopped
+    // or killed mid-sync) is resumed, as Argo CD does.
+    let resumed = app
+        .operation
+        .is_none()
+        .then(|| app.status.operation_state.clone())
+        .flatten()
+        .filter(|state| !state.phase.is_completed());
     let refresh = match annotation(object, REFRESH_ANNOTATION) {
         Some(_) => Refresh::Force,
-        None if app.operation.is_some() => Refresh::Force,
+        None if app.operation.is_some() || resumed.is_some() => Refresh::Force,
         None => Refresh::Normal,
     };
-    let requested_revision = app
-        .operation
-        .as_ref()
-        .and_then(|op| op.sync.as_ref())
-        .map(|s| s.revision.clone())
-        .filter(|r| !r.is_empty());
+    let requested_revision = match &resumed {
+        Some(state) => state
+            .sync_result
+            .as_ref()
+            .map(|r| r.revision.clone())
+            .or_else(|| state.operation.sync.as_ref().map(|s| s.revision.clone())),
+        None => app
+            .operation
+            .as_ref()
+            .and_then(|op| op.sync.as_ref())
+            .map(|s| s.revision.clone()),
+    }
+    .filter(|r| !r.is_empty());
     let rendered = match render(shared, &app, requested_revision.as_deref(), refresh).await {
         Ok(rendered) => rendered,
         Err(message) => {
+            warn!(app = %name, error = %message, "ComparisonError");
             conditions::set(&mut app.status.conditions, COMPARISON_ERROR, &message, &now);
             app.status.sync.status = SyncStatusCode::Unknown;
             app.status.reconciled_at = Some(now.clone());
@@ -169,6 +185,7 @@ async fn reconcile_app(
     let mut outcome = PassOutcome::default();
     let operation = match app.operation.take() {
         Some(op) => Some(op),
+        None if resumed.is_some() => resumed.as_ref().map(|state| state.operation.clone()),
         None => {
             let self_heal = SelfHealWait::Timeout(shared.settings.self_heal_timeout);
             match auto_sync_with(&app, &comparison, &rendered.revision, now_time, &self_heal) {
@@ -199,7 +216,7 @@ async fn reconcile_app(
     };
     if let Some(op) = operation {
         info!(app = %name, revision = %rendered.revision, automated = op.initiated_by.automated, "sync starting");
-        operation::run(shared, &mut app, object, op, rendered, comparison).await?;
+        operation::run(shared, &mut app, object, op, rendered, comparison, resumed).await?;
         outcome.synced = true;
         // Look again once what was applied has had time to settle.
         outcome.requeue_after = Some(shared.settings.health_poll);

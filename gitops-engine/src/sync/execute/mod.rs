@@ -90,6 +90,26 @@ pub async fn execute<C: Cluster>(
     execute_until(cluster, plan, settings, progress, std::future::pending()).await
 }
 
+/// [`execute_until`], continuing an operation an earlier run (another
+/// process, before a restart) left unfinished: `recorded` are the results it
+/// checkpointed (`status.operationState.syncResult.resources`). The plan is
+/// made anew against what is live now; tasks with a recorded result are not
+/// run again (a completed hook is never re-created), running ones are
+/// observed until they complete, and the operation goes on from the first
+/// wave that still has work. With nothing recorded it is [`execute_until`].
+pub async fn execute_resumed<C: Cluster>(
+    cluster: &C,
+    plan: &SyncPlan,
+    settings: &ExecuteSettings,
+    progress: Option<&watch::Sender<SyncOutcome>>,
+    recorded: &[ResourceResult],
+    terminate: impl Future<Output = ()>,
+) -> SyncOutcome {
+    let mut run = run::Run::new(cluster, plan, settings, progress);
+    run.restore(recorded);
+    run.execute(terminate).await
+}
+
 /// [`execute`], terminated when `terminate` completes first (Argo CD's
 /// `terminate-op`): running hooks are deleted and the operation ends `Failed`,
 /// "Operation terminated" (`Error`, "Operation termination had errors", when a hook could

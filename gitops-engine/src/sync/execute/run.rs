@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::apply;
-use super::result::Results;
+use super::result::{ResourceResult, Results};
 use super::wave::WaveState;
 use super::{ExecuteSettings, OperationPhase, SyncOutcome};
 use crate::cluster::Cluster;
@@ -76,6 +76,25 @@ impl<'a, C: Cluster> Run<'a, C> {
             results: Results::default(),
             dry_run_done: false,
             live: BTreeMap::new(),
+        }
+    }
+
+    /// Takes over the results an earlier run recorded, for the tasks of this
+    /// plan they belong to. Results exist only once the dry run passed.
+    pub(super) fn restore(&mut self, recorded: &[ResourceResult]) {
+        for result in recorded {
+            let key = format!(
+                "{}:{}",
+                ResourceKey::new(&result.group, &result.kind, &result.namespace, &result.name),
+                result.sync_phase
+            );
+            if let Some(task) = self.tasks.get(&key).copied()
+                && task.is_hook() == result.hook_type.is_some()
+            {
+                self.results
+                    .set(task, result.status, result.hook_phase, &result.message);
+                self.dry_run_done = true;
+            }
         }
     }
 

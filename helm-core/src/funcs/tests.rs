@@ -1,0 +1,148 @@
+//! Helm's function tests (`funcs_cases.jsonl`, rows with plain JSON data)
+//! and the data functions on their own.
+
+use super::*;
+use gotemplate::TemplateSet;
+use serde_json::json;
+use std::path::Path;
+
+const FUNCS_CASES: &str = "../../shared/corpus/helm/helm-v3/funcs_cases.jsonl";
+
+fn helm_funcs() -> FuncMap {
+    let mut funcs = FuncMap::sprig();
+    register(&mut funcs);
+    funcs
+}
+
+#[test]
+fn funcs_corpus() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FUNCS_CASES);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    };
+    let funcs = helm_funcs();
+    let (mut passed, mut failed, mut skipped) = (0, Vec::new(), Vec::new());
+    for line in text.lines() {
+        let case: Json = serde_json::from_str(line).unwrap();
+        let template = case["template"].as_str().unwrap();
+        let Some(data) = case.get("data") else {
+            skipped.push(format!("{template}: Go-typed data"));
+            continue;
+        };
+        let mut set = TemplateSet::new(funcs.clone());
+        if let Err(e) = set.parse("t", template) {
+            // Functions that belong to Sprig (gotemplate) or are not provided here.
+            skipped.push(format!("{template}: {e}"));
+            continue;
+        }
+        match set.execute("t", &Value::from(data)) {
+            Ok(out) if out == case["expected"].as_str().unwrap() => passed += 1,
+            other => failed.push(format!(
+                "{template} => {other:?}, want {}",
+                case["expected"]
+            )),
+        }
+    }
+    eprintln!("funcs corpus: {passed} passed, skipped: {skipped:#?}");
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(passed >= 14, "only {passed} passed");
+}
+
+#[test]
+fn yaml_and_json_round_trips() {
+    assert_eq!(to_yaml(&json!({"foo": "bar"})), "foo: bar");
+    assert_eq!(
+        to_yaml(&json!({"a": [1, {"b": null}], "c": "yes"})),
+        "a:\n- 1\n- b: null\nc: \"yes\""
+    );
+    assert_eq!(to_yaml(&json!({})), "{}");
+    assert_eq!(from_yaml("hello: world"), json!({"hello": "world"}));
+    assert_eq!(from_yaml(""), json!({}));
+    assert_eq!(
+        from_yaml("- one\n- two\n"),
+        json!({"Error": "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"})
+    );
+    assert!(
+        from_yaml("a: [")["Error"]
+            .as_str()
+            .unwrap()
+            .starts_with("error converting YAML to JSON: yaml: ")
+    );
+    assert_eq!(from_yaml_array("- one\n- 2\n"), json!(["one", 2.0]));
+    assert_eq!(from_json("{\"a\": 1}"), json!({"a": 1.0}));
+    assert_eq!(
+        from_json(""),
+        json!({"Error": "unexpected end of JSON input"})
+    );
+    assert_eq!(
+        from_json("x"),
+        json!({"Error": "invalid character 'x' looking for beginning of value"})
+    );
+    assert_eq!(
+        from_json_array("{\"hello\": \"world\"}"),
+        json!(["json: cannot unmarshal object into Go value of type []interface {}"])
+    );
+}
+
+fn render(template: &str, data: Json) -> Result<String, gotemplate::Error> {
+    let mut set = TemplateSet::new(helm_funcs());
+    set.parse(
+        "main",
+        r#"{{define "helper"}}[{{.}}]{{end}}{{define "loop"}}{{include "loop" .}}{{end}}"#,
+    )?;
+    set.parse("t", template)?;
+    set.execute("t", &to_template_value(&data))
+}
+
+#[test]
+fn include_tpl_required_fail() {
+    assert_eq!(
+        render(r#"{{ include "helper" .x }}"#, json!({"x": 1})).unwrap(),
+        "[1]"
+    );
+    assert_eq!(
+        render(r#"{{ tpl "{{ .y }}-{{ .z }}" . }}"#, json!({"y": "a"})).unwrap(),
+        "a-"
+    );
+    assert_eq!(
+        render(r#"{{ required "need x" .x }}"#, json!({"x": "v"})).unwrap(),
+        "v"
+    );
+    let err = render(r#"{{ required "need x" .x }}"#, json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HELM_ERR_STARTneed xHELM_ERR_END"), "{err}");
+    let err = render(r#"{{ fail "boom" }}"#, json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("HELM_ERR_STARTboomHELM_ERR_END"), "{err}");
+    let err = render(r#"{{ tpl "{{ .a" . }}"#, json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot parse template \"{{ .a\": template: gotpl:1:"),
+        "{err}"
+    );
+    assert_eq!(
+        render(r#"{{ lookup "v1" "Pod" "ns" "x" | len }}"#, json!({})).unwrap(),
+        "0"
+    );
+}
+
+#[test]
+fn recursive_include_is_bounded() {
+    let err = render(r#"{{ include "loop" . }}"#, json!({})).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("loop"), "{text}");
+}
+
+#[test]
+fn to_json_is_gos_marshal() {
+    let out = render(
+        r#"{{ toJson . }}"#,
+        json!({"b": 1.5, "a": "<&>", "c": [1e21]}),
+    )
+    .unwrap();
+    assert_eq!(out, r#"{"a":"\u003c\u0026\u003e","b":1.5,"c":[1e+21]}"#);
+}
