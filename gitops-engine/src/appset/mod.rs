@@ -17,6 +17,7 @@ mod gotmpl;
 mod model;
 mod ownership;
 mod params;
+pub mod reconcile;
 mod render;
 mod repo_sources;
 mod rollout;
