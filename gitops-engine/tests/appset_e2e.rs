@@ -201,3 +201,59 @@ async fn create_only_keeps_applications_of_removed_directories() {
     runner.abort();
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_sync_deploys_the_second_step_after_the_first_is_healthy() {
+    // Workloads settle a second after each write, so the first step takes a while.
+    let env = Env::start_with_status_delay(Duration::from_secs(1)).await;
+    env.up
+        .copy_tree(&example().join("deployments"), "deployments");
+    env.up.commit("nine services");
+    let runner = start(&env).await;
+    let mut set = appset(&env, None);
+    set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
+    set["spec"]["strategy"] = json!({"type": "RollingSync", "rollingSync": {"steps": [
+        {"matchExpressions": [{"key": "service", "operator": "In", "values": ["cart"]}]},
+        {"matchExpressions": [{"key": "service", "operator": "NotIn", "values": ["cart"]}]},
+    ]}});
+    env.create(&set).await;
+    let services = service_dirs();
+    wait_for_names(&env, "nine Applications", &services).await;
+
+    // Until cart is Synced and Healthy, no other service has started a sync.
+    env.wait_for("cart Synced and Healthy first", "cart", || async {
+        let apps = env
+            .cluster
+            .list(&application_gvk(), Some(ARGOCD), "")
+            .await
+            .expect("list apps");
+        let cart_done = apps.iter().any(|a| {
+            a["metadata"]["name"] == "cart" && {
+                let (sync, health, _) = summary(a);
+                sync == "Synced" && health == "Healthy"
+            }
+        });
+        if cart_done {
+            return Some(());
+        }
+        for app in apps.iter().filter(|a| a["metadata"]["name"] != "cart") {
+            let (_, _, deployed) = summary(app);
+            assert_eq!(
+                deployed, 0,
+                "{} deployed before cart was healthy",
+                app["metadata"]["name"]
+            );
+        }
+        None
+    })
+    .await;
+    for name in &services {
+        env.wait_for_app("every step Synced and Healthy", name, |a| {
+            let (sync, health, _) = summary(a);
+            sync == "Synced" && health == "Healthy"
+        })
+        .await;
+    }
+    runner.abort();
+    env.stop().await;
+}
