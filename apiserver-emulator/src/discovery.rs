@@ -61,7 +61,7 @@ fn registry_hash(registry: &Registry) -> u64 {
 /// That is what kubectl reads to decide that the server validates fields
 /// itself (so it skips client-side validation, which would need a full
 /// schema); `kubectl apply` then computes strategic merge patches from its
-/// compiled-in types. Field validation is not enforced by the emulator.
+/// compiled-in types; the emulator validates fields itself ([`crate::validate`]).
 pub fn openapi_v3_group_version(registry: &Registry, group: &str, version: &str) -> Option<Value> {
     let mut paths = serde_json::Map::new();
     for t in registry

@@ -121,6 +121,32 @@ impl ApiError {
         )
     }
 
+    /// 429: the client should slow down and retry after `seconds`.
+    pub fn too_many_requests(seconds: u32) -> Self {
+        let mut e = Self::new(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+        );
+        e.details = Some(json!({"retryAfterSeconds": seconds}));
+        e
+    }
+
+    /// 503: the server cannot answer now.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(503, "ServiceUnavailable", message)
+    }
+
+    /// 409 without an object: an update lost a race.
+    pub fn bare_conflict(message: impl Into<String>) -> Self {
+        Self::new(409, "Conflict", message)
+    }
+
+    /// 500: the server failed (e.g. writing its data directory).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalError", message)
+    }
+
     /// 410: a watch asked for a `resourceVersion` older than the kept history.
     pub fn gone(message: impl Into<String>) -> Self {
         Self::new(410, "Expired", message)
@@ -156,6 +182,17 @@ fn qualified(group: &str, plural: &str) -> String {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (code, axum::Json(self.to_status())).into_response()
+        let mut response = (code, axum::Json(self.to_status())).into_response();
+        // `details.retryAfterSeconds` also goes out as `Retry-After`.
+        let retry_after = self
+            .details
+            .as_ref()
+            .and_then(|d| d["retryAfterSeconds"].as_u64());
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -13,20 +13,37 @@
 //!   server-side apply, see [`apply`]), delete and deletecollection, with
 //!   `dryRun=All`, `status` subresources, finalizers, owner-reference garbage
 //!   collection (`propagationPolicy`) and namespace deletion;
-//! - simulated controllers ([`progress`]) that, [`EmulatorConfig::status_delay`]
-//!   after a workload is written, give it the status of a finished rollout;
+//! - request bodies in JSON or Kubernetes protobuf ([`protobuf`], what
+//!   kubectl's typed clients send for `kubectl create …`);
+//! - validation as a real server does it ([`validate`]): `400` for bodies
+//!   that do not decode into the built-in Go types (unknown fields under
+//!   `fieldValidation=Strict`), `422` for invalid names, labels, workload
+//!   specs, ports and config keys, immutable selectors;
+//! - `scale` and `log` subresources, server-side `Table` printing with the
+//!   real columns for common kinds ([`table`]), the `all` category;
+//! - a workload simulation ([`simulate`]): Deployments get ReplicaSets and
+//!   Pods as the real controllers make them, Pods run (or wait in
+//!   `ImagePullBackOff` for [`EmulatorConfig::broken_images`]); other
+//!   workloads get the status of a finished rollout ([`progress`])
+//!   [`EmulatorConfig::status_delay`] after they are written;
+//! - persistence in a data directory ([`EmulatorConfig::data_dir`],
+//!   [`persist`]) with resource versions continuing across restarts;
 //! - enough OpenAPI v3 for kubectl 1.32: `get`, `apply` (client- and
-//!   server-side), `rollout status` and `delete` work with an empty
-//!   kubeconfig and `--server http://127.0.0.1:<port>`.
+//!   server-side, with server-side field validation), `create`, `scale`,
+//!   `rollout status|restart|undo`, `wait`, `logs` and `delete` work with an
+//!   empty kubeconfig and `--server http://127.0.0.1:<port>`.
 //!
-//! Approximations: workload controllers only write status (no ReplicaSets or
-//! Pods are created for a Deployment); garbage collection and namespace cleanup happen
-//! synchronously inside the deleting request; lists return everything in one
-//! page (no `continue`); objects are not validated against schemas; versions
-//! of one group share storage without conversion (only `apiVersion` changes);
-//! there is no authentication; the OpenAPI v3 documents carry paths but no
-//! schemas (see [`discovery::openapi_v3_group_version`]) and `/openapi/v2`
-//! answers `404`, which kubectl tolerates.
+//! Approximations: a new Deployment template's ReplicaSet gets all replicas
+//! at once (no `maxSurge`/`maxUnavailable` steps) and StatefulSets,
+//! DaemonSets and Jobs get no Pods; server defaults (strategy, Service
+//! cluster IPs, …) are not filled in; garbage collection and namespace
+//! cleanup happen synchronously inside the deleting request; lists return
+//! everything in one page (no `continue`); custom resources are not
+//! validated against their schemas; versions of one group share storage
+//! without conversion (only `apiVersion` changes); there is no
+//! authentication; the OpenAPI v3 documents carry paths but no schemas (see
+//! [`discovery::openapi_v3_group_version`]), so `kubectl explain` finds
+//! nothing, and `/openapi/v2` answers `404`, which kubectl tolerates.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -42,9 +59,11 @@ pub mod apply;
 pub mod directives;
 pub mod discovery;
 pub mod error;
+pub mod faults;
 mod logs;
 mod meta;
 pub mod patch;
+pub mod persist;
 pub mod progress;
 pub mod protobuf;
 pub mod registry;
@@ -80,6 +99,11 @@ pub struct EmulatorConfig {
     /// Whether Deployments get ReplicaSets and Pods ([`simulate`]), one
     /// simulation pass every `status_delay` (only with `simulate_status`).
     pub simulate_workloads: bool,
+    /// Faults to inject (none by default).
+    pub faults: faults::Faults,
+    /// Where the store is kept across restarts (`--data-dir`); `None` keeps
+    /// it in memory only.
+    pub data_dir: Option<std::path::PathBuf>,
     /// Images (a glob such as `*:broken`) whose Pods stay in
     /// `ImagePullBackOff` under the workload simulation.
     pub broken_images: Option<String>,
@@ -92,6 +116,8 @@ impl Default for EmulatorConfig {
             status_delay: Duration::from_millis(100),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             simulate_workloads: true,
+            data_dir: None,
+            faults: faults::Faults::default(),
             broken_images: Some("*:broken".to_owned()),
         }
     }
@@ -114,9 +140,14 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let simulator = simulate::Simulator::new(config.broken_images.as_deref())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let store = match &config.data_dir {
+            Some(dir) => Store::open(dir).map_err(std::io::Error::other)?,
+            None => Store::new(),
+        };
         let (stop, stopped) = signal::channel(false);
         let shared = Arc::new(server::Shared {
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(store),
+            faults: faults::FaultCounter::default(),
             config,
             shutdown: stopped.clone(),
         });

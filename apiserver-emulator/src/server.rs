@@ -16,6 +16,7 @@ use crate::EmulatorConfig;
 use crate::apply::{ApplyOptions, server_side_apply};
 use crate::discovery;
 use crate::error::ApiError;
+use crate::faults::FaultCounter;
 use crate::logs;
 use crate::patch::{PatchType, apply_patch, parse_json, parse_yaml};
 use crate::progress;
@@ -35,6 +36,8 @@ pub struct Shared {
     pub store: Mutex<Store>,
     /// Behaviour switches.
     pub config: EmulatorConfig,
+    /// Decides which requests get injected faults.
+    pub faults: FaultCounter,
     /// Flips to `true` when the emulator shuts down; ends watches.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -202,6 +205,14 @@ async fn resource(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let path = format!("/{}", segs.join("/"));
+    let faults = &shared.config.faults;
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let write = method == Method::PUT || method == Method::PATCH;
+    if let Some(injected) = shared.faults.next(faults, write) {
+        return Err(injected);
+    }
     let r = route(&shared.store(), group, version, segs, &path)?;
     let ns = r.namespace.clone().unwrap_or_default();
     match (r.subresource.as_deref(), r.name.as_deref()) {

@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 
 use crate::error::ApiError;
 use crate::meta::{meta_str, metadata_mut, name_suffix, new_uid, now, same_content, spec_changed};
+use crate::persist::{Disk, Loaded, PersistError};
 use crate::registry::{Registry, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::validate::validate;
@@ -121,6 +122,10 @@ pub struct Store {
     history: VecDeque<Arc<Event>>,
     events: broadcast::Sender<Arc<Event>>,
     names_generated: u64,
+    /// Where changes are written through, with `--data-dir`.
+    disk: Option<Disk>,
+    /// The first failed write-through since the last request ended.
+    write_error: Option<PersistError>,
 }
 
 impl Default for Store {
@@ -133,15 +138,45 @@ impl Store {
     /// An empty store serving the built-in types, with the namespaces
     /// `default`, `kube-system` and `kube-public`.
     pub fn new() -> Self {
+        Self::with_disk(None, Loaded::default())
+    }
+
+    /// A store kept in the data directory `dir`: what it holds is served
+    /// (custom resource types included) and resource versions continue
+    /// from the newest stored one; a fresh directory starts like [`Store::new`].
+    pub fn open(dir: &std::path::Path) -> Result<Self, PersistError> {
+        let (disk, loaded) = Disk::open(dir)?;
+        let store = Self::with_disk(Some(disk), loaded);
+        match store.write_error {
+            Some(e) => Err(e),
+            None => Ok(store),
+        }
+    }
+
+    fn with_disk(disk: Option<Disk>, loaded: Loaded) -> Self {
         let (events, _) = broadcast::channel(4096);
         let mut store = Store {
             registry: Registry::builtin(),
-            objects: BTreeMap::new(),
-            rv: 0,
+            objects: loaded.objects.into_iter().collect(),
+            rv: loaded.resource_version,
             history: VecDeque::new(),
             events,
-            names_generated: 0,
+            names_generated: loaded.names_generated,
+            disk,
+            write_error: None,
         };
+        let crds: Vec<Value> = store
+            .objects
+            .iter()
+            .filter(|(k, _)| k.0 == "apiextensions.k8s.io")
+            .map(|(_, o)| o.clone())
+            .collect();
+        for crd in &crds {
+            store.registry.register_crd(crd);
+        }
+        if !store.objects.is_empty() {
+            return store;
+        }
         let ns_type = store
             .registry
             .by_kind("v1", "Namespace")
@@ -150,7 +185,7 @@ impl Store {
         for ns in ["default", "kube-system", "kube-public"] {
             let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             // Creating a fresh namespace in an empty store cannot fail.
-            let _ = store.create(&ns_type, "", obj, false);
+            let _ = store.create_unchecked(&ns_type, "", obj, false);
         }
         store
     }
@@ -206,7 +241,20 @@ impl Store {
     }
 
     /// Creates an object in namespace `ns` (ignored for cluster-scoped types).
+    #[allow(clippy::too_many_arguments)]
     pub fn create(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        obj: Value,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
+        let result = self.create_unchecked(rt, ns, obj, dry_run);
+        self.written(result)
+    }
+
+    /// [`Store::create`] without the check of the write-through.
+    fn create_unchecked(
         &mut self,
         rt: &ResourceType,
         ns: &str,
@@ -271,7 +319,22 @@ impl Store {
     }
 
     /// Replaces an object (`PUT`), or only its status when `status_only`.
+    #[allow(clippy::too_many_arguments)]
     pub fn update(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        obj: Value,
+        status_only: bool,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
+        let result = self.update_unchecked(rt, ns, name, obj, status_only, dry_run);
+        self.written(result)
+    }
+
+    /// [`Store::update`] without the check of the write-through.
+    fn update_unchecked(
         &mut self,
         rt: &ResourceType,
         ns: &str,
@@ -365,7 +428,21 @@ impl Store {
     /// `deletionTimestamp` and go when their finalizers are removed.
     /// Dependents (by `metadata.ownerReferences`) are collected at once
     /// according to `policy`; a namespace takes its objects with it.
+    #[allow(clippy::too_many_arguments)]
     pub fn delete(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        policy: Propagation,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
+        let result = self.delete_unchecked(rt, ns, name, policy, dry_run);
+        self.written(result)
+    }
+
+    /// [`Store::delete`] without the check of the write-through.
+    fn delete_unchecked(
         &mut self,
         rt: &ResourceType,
         ns: &str,
@@ -412,6 +489,7 @@ impl Store {
         }
         self.objects.remove(k);
         let last = self.record(rt, obj, EventType::Deleted);
+        self.save(k, None);
         if policy != Propagation::Foreground {
             self.collect_dependents(&uid, policy);
         }
@@ -524,9 +602,10 @@ impl Store {
                 .cloned()
                 .collect();
             for k in keys {
-                self.objects
-                    .remove(&k)
-                    .map(|o| self.record(rt, o, EventType::Deleted));
+                if let Some(o) = self.objects.remove(&k) {
+                    self.record(rt, o, EventType::Deleted);
+                    self.save(&k, None);
+                }
             }
         }
     }
@@ -555,8 +634,27 @@ impl Store {
         }
         self.rv += 1;
         metadata_mut(&mut obj).insert("resourceVersion".into(), self.rv.to_string().into());
+        self.save(&k, Some(&obj));
         self.objects.insert(k, obj.clone());
         self.push_event(rt, obj, kind)
+    }
+
+    /// Writes one object (`None`: its removal) through to the data
+    /// directory, remembering the first failure for [`Store::written`].
+    fn save(&mut self, k: &Key, obj: Option<&Value>) {
+        if let Some(disk) = &self.disk
+            && let Err(e) = disk.save(k, obj, self.rv, self.names_generated)
+        {
+            self.write_error.get_or_insert(e);
+        }
+    }
+
+    /// `500` when a write-through failed during this request.
+    fn written<T>(&mut self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        match self.write_error.take() {
+            Some(e) => Err(ApiError::internal(e.to_string())),
+            None => result,
+        }
     }
 
     /// Records a deletion (or other event) under a new resource version.

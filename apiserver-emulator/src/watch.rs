@@ -170,6 +170,11 @@ pub fn watch_response(
             })?),
             None => DEFAULT_TIMEOUT,
         };
+    let timeout = shared
+        .config
+        .faults
+        .drop_watches_after
+        .map_or(timeout, |drop_after| timeout.min(drop_after));
     let from =
         match params.get("resourceVersion").map(String::as_str) {
             None | Some("") | Some("0") => None,

@@ -89,3 +89,28 @@ fn rand_int_shuffle_and_bytes_stay_in_their_domain() {
     // 12 bytes, base64-encoded.
     assert_eq!(render("{{ randBytes 12 | len }}"), "16");
 }
+
+#[test]
+fn certificates_chain_and_carry_pem() {
+    let out = render(
+        r#"{{- $ca := genCA "my-ca" 365 -}}
+{{- $cert := genSignedCert "svc.ns.svc" (list "10.0.0.1") (list "svc" "svc.ns") 30 $ca -}}
+{{- $self := genSelfSignedCert "self" nil (list "a.example") 1 -}}
+{{ $ca.Cert | b64enc | b64dec | trim }}|{{ $cert.Cert | hasPrefix "-----BEGIN CERTIFICATE-----" }}|{{ $cert.Key | contains "PRIVATE KEY" }}|{{ $self.Cert | hasSuffix "-----END CERTIFICATE-----\n" }}"#,
+    );
+    let parts: Vec<&str> = out.split('|').collect();
+    assert!(parts[0].starts_with("-----BEGIN CERTIFICATE-----"), "{out}");
+    assert_eq!(&parts[1..], ["true", "true", "true"], "{out}");
+    let mut set = TemplateSet::new(FuncMap::sprig());
+    set.parse(
+        "bad",
+        r#"{{ genSelfSignedCert "x" (list "not-an-ip") nil 1 }}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        set.execute("bad", &Value::Nil).unwrap_err().to_string(),
+        "template: bad:1:3: executing \"bad\" at <genSelfSignedCert \"x\" (list \"not-an-ip\") nil 1>: \
+         error calling genSelfSignedCert: error parsing ip: not-an-ip"
+    );
+    assert!(render(r#"{{ genPrivateKey "ed25519" }}"#).starts_with("-----BEGIN PRIVATE KEY-----"));
+}

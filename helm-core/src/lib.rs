@@ -11,6 +11,29 @@
 //!   `---\n# Source: …` output of `helm template`.
 //! - [`funcs`]: Helm's data functions (`toYaml`, `fromYaml`, `toJson`, …).
 //! - [`objects`]: the built-in `.Release`, `.Capabilities`, `.Files` objects.
+//! - [`render`]: Helm's engine and the `helm template` pipeline.
+//!
+//! ```
+//! use helm_core::chart::{Chart, ChartFile, parse_values};
+//! use helm_core::render::{TemplateOptions, template};
+//!
+//! let files = vec![
+//!     ChartFile { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: web\nversion: 1.0.0\n".to_vec() },
+//!     ChartFile { name: "values.yaml".into(), data: b"replicas: 1\n".to_vec() },
+//!     ChartFile {
+//!         name: "templates/cm.yaml".into(),
+//!         data: b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: \"{{ .Values.replicas }}\"\n".to_vec(),
+//!     },
+//! ];
+//! let chart = Chart::from_files(files)?;
+//! let user = parse_values("replicas: 3", "inline")?;
+//! let out = template(chart, &user, &TemplateOptions::default())?;
+//! assert_eq!(
+//!     out,
+//!     "---\n# Source: web/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: release-name\ndata:\n  replicas: \"3\"\n"
+//! );
+//! # Ok::<(), helm_core::Error>(())
+//! ```
 
 pub mod chart;
 pub mod dependencies;

@@ -5,17 +5,19 @@
 //! around it (dependency checks and processing, values coalescing, schema
 //! validation, manifest sorting, output).
 
-use crate::chart::Chart;
+use crate::chart::{Chart, load};
 use crate::dependencies::process_dependencies;
 use crate::error::{Error, Result};
 use crate::funcs::{self, WARN_END, WARN_START, to_template_value};
 use crate::manifests::{OutputOptions, Release, build_release, template_output};
 use crate::objects::{Capabilities, Files, ReleaseOptions};
 use crate::schema::validate_values;
-use crate::values::coalesce_values;
+use crate::values::{ValueOptions, coalesce_values};
 use gotemplate::{FuncMap, MissingKey, Options, TemplateSet, Value};
+use kustomize_core::fs::FileSystem;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Everything `helm template` takes besides the chart and the values.
 #[derive(Debug, Clone, Default)]
@@ -277,6 +279,21 @@ pub fn install(
         options.strict,
     )?;
     build_release(&chart, rendered, &options.output)
+}
+
+/// `helm template CHART` for a chart directory or archive: the user's values
+/// are gathered first (relative `-f`/`--set-file` paths from `base`), then
+/// the chart is loaded and rendered.
+pub fn template_path(
+    fs: &dyn FileSystem,
+    chart_path: &Path,
+    values: &ValueOptions,
+    base: &Path,
+    options: &TemplateOptions,
+) -> Result<String> {
+    let user_values = values.merge(fs, base)?;
+    let chart = load(fs, chart_path)?;
+    template(chart, &user_values, options)
 }
 
 /// `helm template`: the text it prints for `chart` with the user's values.

@@ -31,6 +31,12 @@ use tracing::{error, info, warn};
 /// and cluster Secrets.
 const APPSET_TICK: Duration = Duration::from_secs(2);
 
+/// The allocator: reconciling is mostly small, short-lived allocations
+/// (JSON values), which mimalloc serves faster and with less fragmentation
+/// than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Keeps Argo CD Applications in sync with Git.
 #[derive(Parser, Debug)]
 #[command(name = "gitops-controller", version, about)]

@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod helm_cmd;
 mod image_cmd;
 /// The allocator (feature `mimalloc`, on by default): a build of thousands
 /// of resources is mostly small allocations, which mimalloc serves faster
@@ -48,6 +49,11 @@ enum Command {
     App(app_cmd::AppArgs),
     /// Inspect ApplicationSets and preview the Applications they generate.
     Appset(appset_cmd::AppSetArgs),
+    /// Render Helm charts (`helm template`).
+    Helm {
+        #[command(subcommand)]
+        command: helm_cmd::HelmCommand,
+    },
     /// Check and update an Argo CD Application's images (Argo CD Image Updater annotations).
     Image {
         #[command(subcommand)]
@@ -88,6 +94,7 @@ fn main() -> ExitCode {
         Command::App(args) => app_cmd::run(args),
         Command::Appset(args) => appset_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
+        Command::Helm { command } => helm_cmd::run(command),
         Command::Edit {
             command:
                 EditCommand::Set {

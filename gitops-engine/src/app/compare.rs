@@ -416,6 +416,12 @@ fn is_this_application(app: &Application, key: &ResourceKey) -> bool {
         && key.namespace == app.metadata.namespace
 }
 
+/// The key of a desired object without discovery: in the destination namespace unless
+/// it names one or is of a built-in cluster-scoped kind.
+pub(crate) fn desired_key(obj: &Value, destination_namespace: &str) -> ResourceKey {
+    Scope(None).desired_key(obj, destination_namespace)
+}
+
 /// Scope of kinds, from discovery or the built-in cluster-scoped kinds.
 struct Scope<'a>(Option<&'a [ApiResource]>);
 

@@ -14,6 +14,7 @@ mod error;
 mod history;
 mod model;
 mod plan;
+pub mod project;
 pub mod reconcile;
 
 pub use automation::{

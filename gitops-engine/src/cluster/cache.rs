@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::StreamExt;
 use kube::ResourceExt;
-use kube::api::{Api, ApiResource, DynamicObject};
+use kube::api::{Api, ApiResource, DynamicObject, ObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
@@ -130,6 +130,33 @@ impl LiveCache {
             .state()
             .into_iter()
             .filter(|o| namespace.is_none_or(|ns| o.metadata.namespace.as_deref() == Some(ns)))
+            .collect();
+        objects.sort_by(|a, b| {
+            (&a.metadata.namespace, &a.metadata.name)
+                .cmp(&(&b.metadata.namespace, &b.metadata.name))
+        });
+        objects
+            .iter()
+            .filter_map(|o| manifest(&r.resource, o))
+            .collect()
+    }
+
+    /// The cached objects of a watched kind whose metadata passes `keep`,
+    /// sorted by namespace and name: like [`list`](LiveCache::list), but
+    /// only the kept objects are rendered to manifests, so a caller that
+    /// needs a few objects of a large kind (one app's) pays for those.
+    pub fn list_where(&self, gvk: &Gvk, keep: impl Fn(&ObjectMeta) -> bool) -> Vec<Value> {
+        let Some(cell) = self.cell(gvk) else {
+            return Vec::new();
+        };
+        let Some(r) = cell.get() else {
+            return Vec::new();
+        };
+        let mut objects: Vec<Arc<DynamicObject>> = r
+            .store
+            .state()
+            .into_iter()
+            .filter(|o| keep(&o.metadata))
             .collect();
         objects.sort_by(|a, b| {
             (&a.metadata.namespace, &a.metadata.name)

@@ -121,6 +121,18 @@ pub enum SourceError {
         /// The build error.
         source: Box<kustomize_core::Error>,
     },
+    /// Rendering a Helm chart failed.
+    #[error("repository '{url}' at {revision}: helm template of '{path}': {source}")]
+    Helm {
+        /// The repository URL (or local directory).
+        url: String,
+        /// The resolved revision.
+        revision: String,
+        /// The source path.
+        path: String,
+        /// The rendering error.
+        source: Box<helm_core::Error>,
+    },
     /// A manifest of a plain directory could not be read or parsed.
     #[error("repository '{url}' at {revision}: manifest '{}': {problem}", file.display())]
     Manifest {

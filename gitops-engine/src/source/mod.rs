@@ -10,9 +10,12 @@
 //!   unchanged commit is not rendered twice.
 //! - [`RepoTls`] trusts private certificate authorities of `https://` servers.
 //! - [`LocalDir`] renders from a directory on disk.
+//! - A directory holding `Chart.yaml` (and no kustomization) is a Helm chart,
+//!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
 mod cache;
 mod error;
+mod helm;
 mod local;
 mod manager;
 mod overrides;
@@ -24,6 +27,7 @@ mod tree_fs;
 pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
 pub use git2::Oid;
+pub use helm::{HelmContext, HelmFileParameter, HelmParameter, HelmSource, parse_helm_source};
 pub use local::LocalDir;
 pub use manager::{Refresh, SourceRequest, Sources};
 pub use overrides::{

@@ -1,6 +1,6 @@
 //! Turning a directory of a source tree into objects: a kustomization is
-//! built with `kustomize_core`, any other directory is read as plain
-//! manifests, as Argo CD's directory source does.
+//! built with `kustomize_core`, a Helm chart rendered with `helm_core`, any
+//! other directory is read as plain manifests, as Argo CD's directory source does.
 
 use std::hash::{Hash, Hasher};
 use std::io;
@@ -13,6 +13,7 @@ use kustomize_core::fs::{FileSystem, LoadRestrictor};
 use kustomize_core::{BuildOptions, build};
 use serde_json::Value;
 
+use super::helm::{HelmContext, is_chart, render_chart};
 use super::overrides::overlay_for;
 use super::{GitRepo, GitTreeFs, KustomizeOverrides, SourceError};
 
@@ -38,6 +39,8 @@ pub struct RenderOptions {
     /// `.argocd-source-<name>.yaml` is merged into `kustomize`, after
     /// `.argocd-source.yaml`.
     pub app_name: Option<String>,
+    /// Argo CD's `spec.source.helm` and the destination namespace, for a chart directory.
+    pub helm: HelmContext,
 }
 
 impl Hash for RenderOptions {
@@ -46,6 +49,9 @@ impl Hash for RenderOptions {
         self.directory.hash(state);
         self.kustomize.hash(state);
         self.app_name.hash(state);
+        serde_json::to_string(&self.helm)
+            .unwrap_or_default()
+            .hash(state);
     }
 }
 
@@ -162,6 +168,17 @@ pub(crate) fn render_tree(
             problem,
         })?;
         return Ok((objects, built.warnings));
+    }
+    if is_chart(fs.as_ref(), &dir) {
+        return render_chart(
+            fs,
+            root,
+            &dir,
+            path,
+            &options.helm,
+            options.app_name.as_deref(),
+            origin,
+        );
     }
     let directory = &options.directory;
     PlainDir {

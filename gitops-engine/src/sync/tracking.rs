@@ -1,6 +1,7 @@
 //! Resource tracking: stamping rendered objects with the app's tracking metadata and
 //! deciding whether a live object belongs to an app (spec §4.1).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -231,6 +232,28 @@ pub fn tracked_app_instance(live: &Value, config: &TrackingConfig) -> Option<Str
     }
 }
 
+/// Whether an object with these labels and annotations may be tracked by
+/// `app_instance`: a cheap test on metadata alone that every object
+/// [`tracked_app_instance`] attributes to the app passes (others may pass
+/// too), for choosing which live objects to look at closely.
+pub fn may_be_tracked_by(
+    labels: Option<&BTreeMap<String, String>>,
+    annotations: Option<&BTreeMap<String, String>>,
+    app_instance: &str,
+    config: &TrackingConfig,
+) -> bool {
+    if config.method.uses_annotation() {
+        annotations
+            .and_then(|a| a.get(TRACKING_ID_ANNOTATION))
+            .and_then(|id| id.strip_prefix(app_instance))
+            .is_some_and(|rest| rest.starts_with(':'))
+    } else {
+        labels
+            .and_then(|l| l.get(&config.instance_label_key))
+            .is_some_and(|v| v == app_instance)
+    }
+}
+
 /// How a live object relates to an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Membership {
@@ -285,4 +308,32 @@ fn self_referencing(live: &Value, desired: Option<&Value>) -> bool {
         && identity.name == reference.name
         && identity.group == reference.group
         && identity.kind == reference.kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(key: &str, value: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([(key.to_owned(), value.to_owned())])
+    }
+
+    #[test]
+    fn metadata_prefilter_keeps_what_the_app_tracks() {
+        let annotation = TrackingConfig::default();
+        let ours = map(TRACKING_ID_ANNOTATION, "web:apps/Deployment:demo/web");
+        let other = map(TRACKING_ID_ANNOTATION, "web2:apps/Deployment:demo/web");
+        assert!(may_be_tracked_by(None, Some(&ours), "web", &annotation));
+        assert!(!may_be_tracked_by(None, Some(&other), "web", &annotation));
+        assert!(!may_be_tracked_by(None, None, "web", &annotation));
+
+        let label = TrackingConfig {
+            method: TrackingMethod::Label,
+            ..TrackingConfig::default()
+        };
+        let labels = map(DEFAULT_INSTANCE_LABEL, "web");
+        assert!(may_be_tracked_by(Some(&labels), None, "web", &label));
+        assert!(!may_be_tracked_by(Some(&labels), None, "we", &label));
+        assert!(!may_be_tracked_by(None, Some(&ours), "web", &label));
+    }
 }

@@ -1,6 +1,7 @@
 //! Sprig v3's functions as Helm registers them (`sprig.TxtFuncMap()`).
 
 mod case;
+mod certs;
 mod conv;
 mod crypto;
 pub(crate) mod dates;
@@ -58,5 +59,6 @@ pub(crate) fn functions() -> FuncMap {
     encoding::register(&mut r);
     dates::register(&mut r);
     crypto::register(&mut r);
+    certs::register(&mut r);
     r.0
 }

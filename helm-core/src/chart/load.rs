@@ -191,3 +191,6 @@ pub fn load_archive(data: &[u8]) -> Result<Chart> {
     }
     Chart::from_files(files)
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 pub struct ValueOptions {
     /// `-f/--values` files, lowest precedence first.
     pub value_files: Vec<PathBuf>,
+    /// Values documents merged after the files, as further `-f` files would
+    /// be (Argo CD's inline `values`/`valuesObject`).
+    pub inline_values: Vec<Map<String, Value>>,
     /// `--set-json` expressions (`a.b={"x":1}` or a whole JSON object).
     pub json_values: Vec<String>,
     /// `--set` expressions.
@@ -44,6 +47,13 @@ impl ValueOptions {
             let current = parse_values(&text, &name)
                 .map_err(|e| Error::InvalidChart(format!("failed to parse {name}: {e}")))?;
             out = merge_maps(out, current);
+        }
+        for inline in &self.inline_values {
+            let mut inline = Value::Object(inline.clone());
+            to_float_numbers(&mut inline);
+            if let Value::Object(map) = inline {
+                out = merge_maps(out, map);
+            }
         }
         for value in &self.json_values {
             let trimmed = value.trim();

@@ -107,7 +107,7 @@ pub struct ApplicationSource {
         serialize_with = "serde_util::compact"
     )]
     pub directory: Option<DirectoryOptions>,
-    /// `helm`, kept as written (Helm is not rendered by this engine).
+    /// `helm`: Argo CD's Helm options, read as [`crate::source::HelmSource`] when rendering.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm: Option<Value>,
     /// `plugin`, kept as written (config-management plugins are not supported).

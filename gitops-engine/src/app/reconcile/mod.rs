@@ -13,6 +13,7 @@ mod images;
 mod metrics;
 mod operation;
 mod pass;
+mod project;
 mod queue;
 mod status_write;
 
@@ -25,6 +26,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, warn};
 
+use crate::app::project::project_gvk;
 use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
 use crate::health::HealthRules;
@@ -250,14 +252,19 @@ impl Controller {
         let app_gvk = application_gvk();
         let namespace = shared.settings.namespace.clone();
         let mut changes = shared.cache.subscribe();
+        let startup_error = |source| ReconcileError::Cluster {
+            app: format!("{namespace}/*"),
+            source,
+        };
+        shared.cache.watch(&app_gvk).await.map_err(startup_error)?;
+        project::ensure_default(shared)
+            .await
+            .map_err(startup_error)?;
         shared
             .cache
-            .watch(&app_gvk)
+            .watch(&project_gvk())
             .await
-            .map_err(|source| ReconcileError::Cluster {
-                app: format!("{namespace}/*"),
-                source,
-            })?;
+            .map_err(startup_error)?;
         let (stop_workers, stopping) = tokio::sync::watch::channel(false);
         let mut workers: Vec<_> = (0..shared.settings.workers.max(1))
             .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
@@ -313,6 +320,13 @@ fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
     if object.gvk == *app_gvk {
         if object.namespace == shared.settings.namespace {
             shared.queue.add(&object.name);
+        }
+        return;
+    }
+    if object.gvk == project_gvk() {
+        // Re-check every app of a changed project.
+        for name in project::apps_using(shared, &object.name) {
+            shared.queue.add(&name);
         }
         return;
     }

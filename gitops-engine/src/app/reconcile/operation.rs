@@ -10,6 +10,7 @@ use tracing::{error, info, warn};
 
 use super::Shared;
 use super::pass;
+use super::project::{self, ProjectGuard};
 use super::status_write;
 use crate::app::{
     Application, Comparison, Operation, OperationState, PlanContext, SyncOperationResult,
@@ -32,11 +33,15 @@ fn now() -> jiff::Timestamp {
 /// resumes from), on every retry and when it ends. `resumed` is the state an
 /// earlier run left `Running`: its start time, retry count and results are
 /// kept, and tasks with a result are not run again.
+/// Objects (hooks included) the project forbids fail an attempt before
+/// anything is applied.
+#[allow(clippy::too_many_arguments)] // the pass's state, handed over whole
 pub(crate) async fn run(
     shared: &Shared,
     app: &mut Application,
     object: &mut Value,
     op: Operation,
+    mut guard: ProjectGuard,
     mut rendered: Arc<Rendered>,
     mut comparison: Comparison,
     resumed: Option<OperationState>,
@@ -109,8 +114,9 @@ pub(crate) async fn run(
             prune_confirmed: false,
         };
         let input = plan_input(app, &comparison, &sync, &context);
-        let outcome = match plan(&input) {
-            Ok(plan) => {
+        let outcome = match (guard.refuse(app, &comparison), plan(&input)) {
+            (Some(refused), _) => refused,
+            (None, Ok(plan)) => {
                 let run = Checkpointed {
                     shared,
                     revision: &rendered.revision,
@@ -121,7 +127,7 @@ pub(crate) async fn run(
                 run.execute(app, object, &plan, &settings, &recorded)
                     .await?
             }
-            Err(e) => SyncOutcome {
+            (None, Err(e)) => SyncOutcome {
                 phase: OperationPhase::Error,
                 message: e.to_string(),
                 resources: Vec::new(),
@@ -157,7 +163,22 @@ pub(crate) async fn run(
                 if let Ok(newer) = pass::render(shared, app, revision.as_deref(), refresh).await {
                     rendered = newer;
                 }
-                comparison = pass::compare_live(shared, app, &rendered).await?;
+                // The project may have changed meanwhile: a now non-compliant app stops.
+                match project::guard(shared, app).await? {
+                    Ok(fresh) => guard = fresh,
+                    Err(problems) => {
+                        if let Some(state) = app.status.operation_state.as_mut() {
+                            state.phase = OperationPhase::Failed;
+                            state.message = problems
+                                .iter()
+                                .map(|c| c.message.as_str())
+                                .collect::<Vec<_>>()
+                                .join("; ");
+                        }
+                        break outcome;
+                    }
+                }
+                comparison = pass::compare_live(shared, app, &guard, &rendered).await?;
             }
             Ok(AfterFailure::GiveUp { message }) => {
                 if let Some(state) = app.status.operation_state.as_mut() {

@@ -2,23 +2,29 @@
 //! the live objects, run a sync if one is requested or automated sync asks
 //! for one, and write the status.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
+use kube::api::ObjectMeta;
 use serde_json::Value;
 use tracing::{debug, info, warn};
 
 use super::deletion;
 use super::operation;
+use super::project::{self, PROJECT_CONDITION_TYPES, ProjectGuard};
 use super::status_write;
 use super::{ReconcileError, Shared};
-use crate::app::conditions::{self, COMPARISON_ERROR, INVALID_SPEC_ERROR, SYNC_ERROR};
+use crate::app::conditions::{
+    self, COMPARISON_ERROR, INVALID_SPEC_ERROR, SYNC_ERROR, UNKNOWN_ERROR,
+};
 use crate::app::{
-    AppError, Application, AutoSync, CompareInput, Comparison, SelfHealWait, SyncStatusCode,
-    auto_sync_with, compare, format_time,
+    AppError, AppHealthStatus, Application, ApplicationCondition, AutoSync, CompareInput,
+    Comparison, SelfHealWait, SyncStatusCode, auto_sync_with, compare, format_time,
 };
 use crate::cluster::{ClusterError, EventType, Gvk};
-use crate::source::{Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::health::HealthStatusCode;
+use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::sync::tracking;
 
 /// Annotation asking for a refresh (`normal` or `hard`) of an app.
 pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
@@ -95,11 +101,16 @@ fn unsupported(app: &Application) -> Option<String> {
         return Some("multi-source applications (spec.sources) are not supported".to_owned());
     }
     let source = app.spec.source.as_ref()?;
-    if !source.chart.is_empty() || source.helm.is_some() || source.plugin.is_some() {
+    if !source.chart.is_empty() || source.plugin.is_some() {
         return Some(
-            "only Kustomize and plain-directory sources are supported (spec.source.chart/helm/plugin is set)"
+            "only Git sources (Kustomize, Helm chart directories, plain directories) are supported (spec.source.chart/plugin is set)"
                 .to_owned(),
         );
+    }
+    if let Some(helm) = &source.helm
+        && let Err(e) = crate::source::parse_helm_source(helm)
+    {
+        return Some(format!("spec.source.helm: {e}"));
     }
     let dest = &app.spec.destination;
     let in_cluster = (dest.server.is_empty() || dest.server == IN_CLUSTER_SERVER)
@@ -123,6 +134,11 @@ async fn reconcile_app(
     let name = app.metadata.name.clone();
     let now_time = jiff::Timestamp::now();
     let now = format_time(now_time);
+    let guard = match project::guard(shared, &app).await? {
+        Ok(guard) => guard,
+        Err(problems) => return record_conditions(shared, app, object, &problems).await,
+    };
+    conditions::clear(&mut app.status.conditions, UNKNOWN_ERROR);
     if app.spec.source.is_none() && !app.spec.is_multi_source() {
         return record_spec_problem(shared, app, object, "spec.source is required").await;
     }
@@ -177,18 +193,41 @@ async fn reconcile_app(
             });
         }
     };
-    let comparison = compare_live(shared, &app, &rendered).await?;
+    let comparison = compare_live(shared, &app, &guard, &rendered).await?;
     // Also replaces an earlier ComparisonError with this comparison's conditions.
     comparison.write_status(&mut app, &now);
     shared.remember_resources(&name, &comparison);
 
     let mut outcome = PassOutcome::default();
     let operation = match app.operation.take() {
+        Some(op)
+            if !guard
+                .project
+                .can_sync(&app, !op.initiated_by.automated, now_time)
+                .unwrap_or(false) =>
+        {
+            info!(app = %name, "{}", project::BLOCKED_BY_WINDOW);
+            project::hold_operation(&mut app, op, &now);
+            outcome.requeue_after = Some(shared.settings.resync);
+            None
+        }
         Some(op) => Some(op),
         None if resumed.is_some() => resumed.as_ref().map(|state| state.operation.clone()),
         None => {
             let self_heal = SelfHealWait::Timeout(shared.settings.self_heal_timeout);
-            match auto_sync_with(&app, &comparison, &rendered.revision, now_time, &self_heal) {
+            let verdict =
+                auto_sync_with(&app, &comparison, &rendered.revision, now_time, &self_heal);
+            match verdict {
+                AutoSync::Sync(_)
+                    if !guard
+                        .project
+                        .can_sync(&app, false, now_time)
+                        .unwrap_or(false) =>
+                {
+                    info!(app = %name, "Sync prevented by sync window");
+                    outcome.requeue_after = Some(shared.settings.resync);
+                    None
+                }
                 AutoSync::Sync(op) => {
                     conditions::clear(&mut app.status.conditions, SYNC_ERROR);
                     Some(*op)
@@ -216,7 +255,10 @@ async fn reconcile_app(
     };
     if let Some(op) = operation {
         info!(app = %name, revision = %rendered.revision, automated = op.initiated_by.automated, "sync starting");
-        operation::run(shared, &mut app, object, op, rendered, comparison, resumed).await?;
+        operation::run(
+            shared, &mut app, object, op, guard, rendered, comparison, resumed,
+        )
+        .await?;
         outcome.synced = true;
         // Look again once what was applied has had time to settle.
         outcome.requeue_after = Some(shared.settings.health_poll);
@@ -230,17 +272,42 @@ async fn reconcile_app(
 
 async fn record_spec_problem(
     shared: &Shared,
-    mut app: Application,
+    app: Application,
     object: &mut Value,
     problem: &str,
 ) -> Result<PassOutcome, ClusterError> {
-    conditions::set(
+    let condition = ApplicationCondition {
+        condition_type: INVALID_SPEC_ERROR.to_owned(),
+        message: problem.to_owned(),
+        last_transition_time: None,
+    };
+    record_conditions(shared, app, object, &[condition]).await
+}
+
+/// Records spec errors (`InvalidSpecError`, `UnknownError`) that stop the app from
+/// being compared or synced: sync status and health `Unknown`, no resources.
+async fn record_conditions(
+    shared: &Shared,
+    mut app: Application,
+    object: &mut Value,
+    problems: &[ApplicationCondition],
+) -> Result<PassOutcome, ClusterError> {
+    let now = format_time(jiff::Timestamp::now());
+    conditions::replace_types(
         &mut app.status.conditions,
-        INVALID_SPEC_ERROR,
-        problem,
-        &format_time(jiff::Timestamp::now()),
+        &PROJECT_CONDITION_TYPES,
+        problems,
+        &now,
     );
     app.status.sync.status = SyncStatusCode::Unknown;
+    app.status.resources.clear();
+    if app.status.health.as_ref().map(|h| h.status) != Some(HealthStatusCode::Unknown) {
+        app.status.health = Some(AppHealthStatus {
+            status: HealthStatusCode::Unknown,
+            message: String::new(),
+            last_transition_time: Some(now),
+        });
+    }
     status_write::write_status(shared, &app, object, false).await?;
     report(shared, &app);
     Ok(PassOutcome {
@@ -268,6 +335,14 @@ pub(crate) async fn render(
             directory: source.directory.clone().unwrap_or_default(),
             kustomize: source.kustomize.clone().unwrap_or_default(),
             app_name: Some(app.metadata.name.clone()),
+            helm: HelmContext {
+                source: source
+                    .helm
+                    .as_ref()
+                    .and_then(|h| crate::source::parse_helm_source(h).ok())
+                    .unwrap_or_default(),
+                destination_namespace: app.spec.destination.namespace.clone(),
+            },
             ..RenderOptions::default()
         },
     };
@@ -279,20 +354,51 @@ pub(crate) async fn render(
 }
 
 /// Compares the rendering with the live objects of the kinds involved (the
-/// rendered kinds and those the app managed before).
+/// rendered kinds and those the app managed before). Live objects the project
+/// forbids are left out, so they are never pruned.
 pub(crate) async fn compare_live(
     shared: &Shared,
     app: &Application,
+    guard: &ProjectGuard,
     rendered: &Rendered,
 ) -> Result<Comparison, ClusterError> {
     let mut kinds: BTreeSet<Gvk> = rendered.objects.iter().filter_map(Gvk::of).collect();
     for resource in &app.status.resources {
         kinds.insert(Gvk::new(&resource.group, &resource.version, &resource.kind));
     }
+    // Only the live objects the comparison can use: those named like a
+    // desired (or previously managed) object, and those tracked by the app.
+    // The rest of a kind (other apps' objects) is not even copied.
+    let names: HashSet<&str> = rendered
+        .objects
+        .iter()
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .chain(app.status.resources.iter().map(|r| r.name.as_str()))
+        .collect();
+    let instance = tracking::instance_name(
+        &app.metadata.name,
+        &app.metadata.namespace,
+        &shared.compare.control_plane_namespace,
+    );
+    let relevant = |meta: &ObjectMeta| {
+        meta.name.as_deref().is_some_and(|n| names.contains(n))
+            || tracking::may_be_tracked_by(
+                meta.labels.as_ref(),
+                meta.annotations.as_ref(),
+                &instance,
+                &shared.settings.tracking,
+            )
+    };
     let mut live = Vec::new();
     for gvk in &kinds {
         match shared.cache.watch(gvk).await {
-            Ok(()) => live.extend(shared.cache.list(gvk, None)),
+            Ok(()) => live.extend(
+                shared
+                    .cache
+                    .list_where(gvk, relevant)
+                    .into_iter()
+                    .filter(|obj| guard.permits_live(obj)),
+            ),
             // A kind the server does not serve (yet: its CRD may come with
             // this sync) has no live objects; the sync reports it.
             Err(ClusterError::UnknownKind(_)) => {}

@@ -1,0 +1,27 @@
+//! Argo CD AppProjects: the security boundary between teams.
+//!
+//! [`AppProject`] reads and writes `argoproj.io/v1alpha1` AppProject objects. The rules
+//! are pure functions with Argo CD's matching and messages:
+//! [`AppProject::is_source_permitted`], [`AppProject::is_destination_permitted`],
+//! [`AppProject::is_kind_permitted`], [`AppProject::is_app_namespace_permitted`],
+//! sync windows ([`AppProject::can_sync`]), and the verdicts the controller records:
+//! [`check_application`] (spec conditions), [`resource_problem`] (per object, before
+//! anything is applied or pruned) and [`orphaned_resources`].
+
+mod glob;
+mod model;
+mod permits;
+mod verdict;
+mod windows;
+
+pub use model::{
+    AppProject, AppProjectSpec, ClusterResourceRestriction, DEFAULT_PROJECT, GroupKind,
+    OrphanedIgnore, OrphanedResources, PROJECT_KIND, ProjectDestination, ProjectError,
+    ProjectMetadata, project_gvk,
+};
+pub use permits::ClusterIdentity;
+pub use verdict::{
+    check_application, invalid_tasks_message, orphaned_condition, orphaned_resources, project_name,
+    resolve_destination, resource_problem,
+};
+pub use windows::{SyncWindow, WindowError};

@@ -1,0 +1,169 @@
+//! What a project permits: repositories, destinations, kinds, and the namespaces
+//! whose Applications may use it. Argo CD's matching rules, pure functions.
+
+use regex::Regex;
+
+use super::glob;
+use super::model::{AppProject, ClusterResourceRestriction, GroupKind};
+
+/// A destination cluster as the project rules see it: both its name and its server
+/// URL are matched against the project's destinations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterIdentity {
+    /// The cluster's name (`in-cluster` for the local one).
+    pub name: String,
+    /// The cluster's API server URL.
+    pub server: String,
+}
+
+impl AppProject {
+    /// Whether the repository `repo_url` is permitted (`sourceRepos`): URLs are
+    /// normalised, `*` stops at `/`; a matching deny pattern rejects at once.
+    pub fn is_source_permitted(&self, repo_url: &str) -> bool {
+        let url = normalize_git_url(repo_url);
+        let mut any = false;
+        for pattern in &self.spec.source_repos {
+            let normalized = match pattern.strip_prefix('!') {
+                Some(denied) => format!("!{}", normalize_git_url(denied)),
+                None => normalize_git_url(pattern),
+            };
+            if glob::matches(&normalized, &url, true, true) {
+                any = true;
+            } else if glob::is_deny(&normalized) {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// Whether `namespace` on `cluster` is a permitted destination (`destinations`).
+    pub fn is_destination_permitted(&self, cluster: &ClusterIdentity, namespace: &str) -> bool {
+        let mut any = false;
+        for item in &self.spec.destinations {
+            let name_ok =
+                !cluster.name.is_empty() && glob::matches(&item.name, &cluster.name, true, false);
+            let server_ok = !cluster.server.is_empty()
+                && glob::matches(&item.server, &cluster.server, true, false);
+            let namespace_ok = glob::matches(&item.namespace, namespace, true, false);
+            if (server_ok || name_ok) && namespace_ok {
+                any = true;
+            } else if (!name_ok && glob::is_deny(&item.name))
+                || (!server_ok && glob::is_deny(&item.server) && namespace_ok)
+                || (!namespace_ok && glob::is_deny(&item.namespace) && server_ok)
+            {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// Whether objects of `group`/`kind` named `name` are permitted. Namespaced kinds:
+    /// whitelisted (an absent whitelist permits all) and not blacklisted; cluster-scoped
+    /// kinds: in `clusterResourceWhitelist` and not in `clusterResourceBlacklist`.
+    pub fn is_kind_permitted(&self, group: &str, kind: &str, name: &str, namespaced: bool) -> bool {
+        let spec = &self.spec;
+        if namespaced {
+            let whitelisted = spec
+                .namespace_resource_whitelist
+                .as_ref()
+                .is_none_or(|list| in_kind_list(list, group, kind));
+            return whitelisted && !in_kind_list(&spec.namespace_resource_blacklist, group, kind);
+        }
+        in_named_list(&spec.cluster_resource_whitelist, group, kind, name)
+            && !in_named_list(&spec.cluster_resource_blacklist, group, kind, name)
+    }
+
+    /// Whether an Application in `app_namespace` may use the project: the
+    /// control-plane namespace always may, others when `sourceNamespaces` lists them
+    /// (globs, or `/regexp/`).
+    pub fn is_app_namespace_permitted(&self, app_namespace: &str, control_plane: &str) -> bool {
+        app_namespace.is_empty()
+            || app_namespace == control_plane
+            || self
+                .spec
+                .source_namespaces
+                .iter()
+                .any(|pattern| namespace_pattern_matches(pattern, app_namespace))
+    }
+}
+
+fn in_kind_list(list: &[GroupKind], group: &str, kind: &str) -> bool {
+    list.iter()
+        .any(|item| glob::path_match(&item.kind, kind) && glob::path_match(&item.group, group))
+}
+
+fn in_named_list(list: &[ClusterResourceRestriction], group: &str, kind: &str, name: &str) -> bool {
+    list.iter().any(|item| {
+        glob::path_match(&item.kind, kind)
+            && glob::path_match(&item.group, group)
+            && (item.name.is_empty() || glob::path_match(&item.name, name))
+    })
+}
+
+/// A `sourceNamespaces` entry: `/re/` is an (unanchored) regular expression, anything
+/// else a glob.
+fn namespace_pattern_matches(pattern: &str, namespace: &str) -> bool {
+    match pattern
+        .strip_prefix('/')
+        .and_then(|p| p.strip_suffix('/'))
+        .filter(|_| pattern.len() > 1)
+    {
+        Some(re) => Regex::new(re).is_ok_and(|re| re.is_match(namespace)),
+        None => glob::matches(pattern, namespace, false, false),
+    }
+}
+
+/// Argo CD's `NormalizeGitURL`, for comparing repository URLs: trimmed, lower-cased,
+/// scp-like `user@host:path` written as `user@host/path`, one trailing `.git` and a
+/// leading `ssh://` dropped.
+pub(crate) fn normalize_git_url(url: &str) -> String {
+    let url = url.trim().to_lowercase();
+    let without_scheme = url.strip_prefix("ssh://");
+    let body = without_scheme.unwrap_or(&url);
+    let scp_like = body
+        .split_once('@')
+        .is_some_and(|(user, rest)| !user.contains(['/', ':']) && !rest.contains('@'));
+    let mut normalized = if scp_like && without_scheme.is_none() {
+        body.replacen(':', "/", 1)
+    } else {
+        body.to_owned()
+    };
+    if let Some(stripped) = normalized.strip_suffix(".git") {
+        normalized.truncate(stripped.len());
+    }
+    normalized
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_urls_normalise_as_argo_cd_does() {
+        assert_eq!(
+            normalize_git_url("git@GitHub.com:Argoproj/Argo-CD.git"),
+            "git@github.com/argoproj/argo-cd"
+        );
+        assert_eq!(
+            normalize_git_url("ssh://git@github.com/argoproj/argo-cd"),
+            "git@github.com/argoproj/argo-cd"
+        );
+        assert_eq!(
+            normalize_git_url(" https://GitHub.com/x/y.git "),
+            "https://github.com/x/y"
+        );
+        assert_ne!(
+            normalize_git_url("ssh://git@h:22/x"),
+            normalize_git_url("git@h:x")
+        );
+    }
+
+    #[test]
+    fn source_namespaces_take_globs_and_regexps() {
+        assert!(namespace_pattern_matches("team-*", "team-a"));
+        assert!(!namespace_pattern_matches("team-*", "other"));
+        assert!(namespace_pattern_matches("/^team-[ab]$/", "team-b"));
+        assert!(!namespace_pattern_matches("/^team-[ab]$/", "team-c"));
+        assert!(!namespace_pattern_matches("/", "x"));
+    }
+}

@@ -1,0 +1,270 @@
+//! Sync windows (`spec.syncWindows`): when automated and manual syncs may run.
+//!
+//! A window starts at every time of its 5-field cron `schedule` (minute, hour, day of
+//! month, month, day of week; evaluated in `timeZone`, UTC when empty or unknown) and
+//! lasts `duration` (a Go duration such as `1h30m`). Deny beats allow; see
+//! [`AppProject::can_sync`]. Difference from Argo CD: when both day of month and day of
+//! week are restricted, both must hold (Argo CD's cron library accepts either).
+
+use std::str::FromStr;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use jiff_cron::Schedule;
+use serde::{Deserialize, Serialize};
+
+use super::glob;
+use super::model::AppProject;
+use crate::app::Application;
+
+/// A window's schedule or duration cannot be read: no sync is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// `schedule` is not a 5-field cron expression.
+    #[error("cannot parse schedule '{schedule}': {message}")]
+    Schedule {
+        /// The schedule as written.
+        schedule: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// `duration` is not a Go duration.
+    #[error("cannot parse duration '{duration}': {message}")]
+    Duration {
+        /// The duration as written.
+        duration: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// One entry of `spec.syncWindows`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SyncWindow {
+    /// `kind`: `allow` or `deny`.
+    pub kind: String,
+    /// `schedule`: 5-field cron expression of the window's starts.
+    pub schedule: String,
+    /// `duration`: how long the window stays open after each start (`1h30m`).
+    pub duration: String,
+    /// `applications`: app name globs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<String>,
+    /// `namespaces`: destination namespace globs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    /// `clusters`: destination cluster name or server globs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<String>,
+    /// `manualSync`: manual syncs are allowed while the window blocks.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub manual_sync: bool,
+    /// `timeZone`: IANA zone of the schedule (UTC when empty or unknown).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub time_zone: String,
+    /// `andOperator`: every non-empty selector list must match (default: any).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub and_operator: bool,
+    /// `description`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl SyncWindow {
+    fn is_deny(&self) -> bool {
+        self.kind == "deny"
+    }
+
+    /// Whether the window is open at `now`: some start `s` has `now − duration < s < now`.
+    pub fn is_active(&self, now: Timestamp) -> Result<bool, WindowError> {
+        let schedule = parse_schedule(&self.schedule)?;
+        let duration =
+            parse_go_duration(&self.duration).map_err(|message| WindowError::Duration {
+                duration: self.duration.clone(),
+                message,
+            })?;
+        let zone = TimeZone::get(&self.time_zone).unwrap_or(TimeZone::UTC);
+        let Ok(from) = now.checked_sub(duration) else {
+            return Ok(false);
+        };
+        Ok(schedule
+            .after(from.to_zoned(zone))
+            .next()
+            .is_some_and(|start| start.timestamp() < now))
+    }
+
+    /// Whether the window concerns `app`: its name against `applications`, its
+    /// destination name or server against `clusters`, its destination namespace against
+    /// `namespaces`. Any non-empty list matching suffices, or with `andOperator` every
+    /// non-empty list must match.
+    pub fn applies_to(&self, app: &Application) -> bool {
+        let dest = &app.spec.destination;
+        let any = |patterns: &[String], values: &[&str]| {
+            patterns
+                .iter()
+                .any(|p| values.iter().any(|v| glob::matches(p, v, false, false)))
+        };
+        let selectors = [
+            (&self.applications, vec![app.metadata.name.as_str()]),
+            (
+                &self.clusters,
+                vec![dest.server.as_str(), dest.name.as_str()],
+            ),
+            (&self.namespaces, vec![dest.namespace.as_str()]),
+        ];
+        let mut given = selectors
+            .iter()
+            .filter(|(patterns, _)| !patterns.is_empty());
+        if self.and_operator {
+            let mut all = true;
+            let mut seen = false;
+            for (patterns, values) in given {
+                seen = true;
+                all &= any(patterns, values);
+            }
+            seen && all
+        } else {
+            given.any(|(patterns, values)| any(patterns, values))
+        }
+    }
+}
+
+impl AppProject {
+    /// The project's windows that concern `app`.
+    pub fn windows_for<'a>(&'a self, app: &'a Application) -> impl Iterator<Item = &'a SyncWindow> {
+        self.spec
+            .sync_windows
+            .iter()
+            .filter(move |w| w.applies_to(app))
+    }
+
+    /// Whether `app` may sync at `now` (`manual`: a user's sync rather than an
+    /// automated one). No window → yes. An active deny window → no, unless manual and
+    /// every active deny window has `manualSync`. Else an active allow window → yes.
+    /// Else allow windows exist (all closed) → no, unless manual and all have
+    /// `manualSync`. An unreadable window allows nothing.
+    pub fn can_sync(
+        &self,
+        app: &Application,
+        manual: bool,
+        now: Timestamp,
+    ) -> Result<bool, WindowError> {
+        let windows: Vec<&SyncWindow> = self.windows_for(app).collect();
+        let mut active_deny = Vec::new();
+        let mut active_allow = false;
+        for window in &windows {
+            if window.is_active(now)? {
+                if window.is_deny() {
+                    active_deny.push(*window);
+                } else {
+                    active_allow = true;
+                }
+            }
+        }
+        if !active_deny.is_empty() {
+            return Ok(manual && active_deny.iter().all(|w| w.manual_sync));
+        }
+        if active_allow {
+            return Ok(true);
+        }
+        let mut allows = windows.iter().filter(|w| !w.is_deny()).peekable();
+        if allows.peek().is_none() {
+            return Ok(true);
+        }
+        Ok(manual && allows.all(|w| w.manual_sync))
+    }
+}
+
+/// Parses a 5-field cron schedule (`@` shorthands and seconds are not accepted).
+/// Days of week are 0–6 from Sunday, as in standard cron.
+fn parse_schedule(schedule: &str) -> Result<Schedule, WindowError> {
+    let error = |message: String| WindowError::Schedule {
+        schedule: schedule.to_owned(),
+        message,
+    };
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err(error(format!(
+            "expected exactly 5 fields, found {}: [{}]",
+            fields.len(),
+            fields.join(" ")
+        )));
+    }
+    // The cron crate counts days of week 1–7 from Sunday and wants a seconds field.
+    let days_of_week = fields[4]
+        .split(',')
+        .map(sunday_one_based)
+        .collect::<Vec<_>>()
+        .join(",");
+    let expression = format!(
+        "0 {} {} {} {} {days_of_week}",
+        fields[0], fields[1], fields[2], fields[3]
+    );
+    Schedule::from_str(&expression).map_err(|e| error(e.to_string()))
+}
+
+/// Shifts the day numbers of one day-of-week list item (`1-5`, `0/2`, `MON`) from
+/// Sunday = 0 to Sunday = 1; a step after `/` stays as written.
+fn sunday_one_based(item: &str) -> String {
+    let (range, step) = match item.split_once('/') {
+        Some((range, step)) => (range, Some(step)),
+        None => (item, None),
+    };
+    let shifted: Vec<String> = range
+        .split('-')
+        .map(|day| match day.parse::<u8>() {
+            Ok(n) => (u16::from(n) + 1).to_string(),
+            Err(_) => day.to_owned(),
+        })
+        .collect();
+    let mut out = shifted.join("-");
+    if let Some(step) = step {
+        out.push('/');
+        out.push_str(step);
+    }
+    out
+}
+
+/// Parses a Go duration (`1h30m`, `90s`, `1.5h`); a bare `0` is zero.
+fn parse_go_duration(text: &str) -> Result<SignedDuration, String> {
+    if text == "0" {
+        return Ok(SignedDuration::ZERO);
+    }
+    if text.is_empty() || text.contains(char::is_whitespace) {
+        return Err("invalid duration".to_owned());
+    }
+    text.parse::<SignedDuration>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations_parse() {
+        assert_eq!(
+            parse_go_duration("1h30m"),
+            Ok(SignedDuration::from_mins(90))
+        );
+        assert_eq!(parse_go_duration("8h"), Ok(SignedDuration::from_hours(8)));
+        assert_eq!(parse_go_duration("90s"), Ok(SignedDuration::from_secs(90)));
+        assert!(parse_go_duration("").is_err());
+        assert!(parse_go_duration("soon").is_err());
+    }
+
+    #[test]
+    fn schedules_have_five_fields_and_sunday_zero() {
+        assert!(parse_schedule("0 22 * * *").is_ok());
+        assert!(parse_schedule("0 0 22 * * *").is_err());
+        assert!(parse_schedule("@daily").is_err());
+        assert_eq!(sunday_one_based("1-5"), "2-6");
+        assert_eq!(sunday_one_based("0/2"), "1/2");
+        assert_eq!(sunday_one_based("MON"), "MON");
+        let err = parse_schedule("0 25 * * *").unwrap_err().to_string();
+        assert!(
+            err.starts_with("cannot parse schedule '0 25 * * *': "),
+            "{err}"
+        );
+    }
+}

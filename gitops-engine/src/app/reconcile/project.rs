@@ -1,0 +1,187 @@
+//! The controller's side of AppProjects: reading an app's project, recording its
+//! verdict, keeping forbidden objects out of comparisons and syncs, sync windows, and
+//! the `default` project.
+
+use serde_json::Value;
+use tracing::info;
+
+use super::Shared;
+use crate::app::compare::desired_key;
+use crate::app::conditions::{INVALID_SPEC_ERROR, UNKNOWN_ERROR};
+use crate::app::project::{
+    AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, invalid_tasks_message,
+    project_gvk, project_name, resolve_destination, resource_problem,
+};
+use crate::app::{
+    Application, ApplicationCondition, Comparison, Operation, OperationState, application_gvk,
+};
+use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
+use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
+use crate::sync::{ResourceKey, ResultCode, object};
+
+/// Condition types the project verdict owns.
+pub(crate) const PROJECT_CONDITION_TYPES: [&str; 2] = [INVALID_SPEC_ERROR, UNKNOWN_ERROR];
+/// Operation message while a sync window holds a requested sync back.
+pub(crate) const BLOCKED_BY_WINDOW: &str = "Sync operation blocked by sync window";
+
+/// Destinations the controller can deploy to: the cluster it runs in.
+pub(crate) fn known_clusters() -> [ClusterIdentity; 1] {
+    [ClusterIdentity {
+        name: "in-cluster".to_owned(),
+        server: "https://kubernetes.default.svc".to_owned(),
+    }]
+}
+
+/// An app's project, once the app is found compliant with it.
+#[derive(Debug, Clone)]
+pub(crate) struct ProjectGuard {
+    /// The project.
+    pub(crate) project: AppProject,
+    /// The app's resolved destination cluster.
+    pub(crate) cluster: ClusterIdentity,
+}
+
+/// Reads the project of `app` and checks the app against it: the guard when it
+/// complies, else the conditions to record.
+pub(crate) async fn guard(
+    shared: &Shared,
+    app: &Application,
+) -> Result<Result<ProjectGuard, Vec<ApplicationCondition>>, ClusterError> {
+    let project = read(shared, project_name(app)).await?;
+    let clusters = known_clusters();
+    let conditions =
+        check_application(app, project.as_ref(), &shared.settings.namespace, &clusters);
+    Ok(match (project, conditions.is_empty()) {
+        (Some(project), true) => {
+            match resolve_destination(&app.spec.destination, &clusters) {
+                Ok(cluster) => Ok(ProjectGuard { project, cluster }),
+                // check_application reports resolution errors; not reached.
+                Err(message) => Err(vec![ApplicationCondition {
+                    condition_type: INVALID_SPEC_ERROR.to_owned(),
+                    message,
+                    last_transition_time: None,
+                }]),
+            }
+        }
+        _ => Err(conditions),
+    })
+}
+
+/// The project `name` in the controller's namespace, if it exists and can be read.
+async fn read(shared: &Shared, name: &str) -> Result<Option<AppProject>, ClusterError> {
+    let object = Cluster::get(&shared.cluster, &project_ref(shared, name)).await?;
+    Ok(object.and_then(|o| match AppProject::from_value(&o) {
+        Ok(project) => Some(project),
+        Err(e) => {
+            info!(project = name, error = %e, "unreadable AppProject");
+            None
+        }
+    }))
+}
+
+fn project_ref(shared: &Shared, name: &str) -> ObjectRef {
+    ObjectRef {
+        gvk: project_gvk(),
+        namespace: shared.settings.namespace.clone(),
+        name: name.to_owned(),
+    }
+}
+
+/// Creates the `default` project when it is missing, as Argo CD does.
+pub(crate) async fn ensure_default(shared: &Shared) -> Result<(), ClusterError> {
+    if read(shared, DEFAULT_PROJECT).await?.is_some() {
+        return Ok(());
+    }
+    let project = AppProject::default_project(&shared.settings.namespace);
+    match shared
+        .cluster
+        .create(&project.to_value(), WriteOptions::default())
+        .await
+    {
+        Ok(_) | Err(ClusterError::AlreadyExists(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps a requested operation pending while a sync window blocks it: the operation
+/// stays, and `status.operationState` says it is `Running` and why it waits.
+pub(crate) fn hold_operation(app: &mut Application, op: Operation, now: &str) {
+    let started_at = app
+        .status
+        .operation_state
+        .as_ref()
+        .filter(|s| s.phase == OperationPhase::Running && s.operation == op)
+        .map_or_else(|| now.to_owned(), |s| s.started_at.clone());
+    app.status.operation_state = Some(OperationState {
+        operation: op.clone(),
+        phase: OperationPhase::Running,
+        message: BLOCKED_BY_WINDOW.to_owned(),
+        sync_result: None,
+        started_at,
+        finished_at: None,
+        retry_count: 0,
+    });
+    app.operation = Some(op);
+}
+
+/// The apps in the controller's namespace that use the project `project`.
+pub(crate) fn apps_using(shared: &Shared, project: &str) -> Vec<String> {
+    shared
+        .cache
+        .list(&application_gvk(), Some(&shared.settings.namespace))
+        .iter()
+        .filter(|app| {
+            let name = app["spec"]["project"].as_str().unwrap_or_default();
+            (if name.is_empty() {
+                DEFAULT_PROJECT
+            } else {
+                name
+            }) == project
+        })
+        .filter_map(|app| app["metadata"]["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+impl ProjectGuard {
+    /// Whether the project permits the live object `obj` (forbidden ones are left out of
+    /// the comparison, so never pruned).
+    pub(crate) fn permits_live(&self, obj: &Value) -> bool {
+        resource_problem(&self.project, &self.cluster, &ResourceKey::of(obj)).is_none()
+    }
+
+    /// The failed outcome of a sync some of whose objects (hooks included) the
+    /// project forbids, or `None` when it permits them all. Nothing is applied then.
+    pub(crate) fn refuse(&self, app: &Application, comparison: &Comparison) -> Option<SyncOutcome> {
+        let namespace = &app.spec.destination.namespace;
+        let mut problems = Vec::new();
+        let mut resources = Vec::new();
+        for obj in &comparison.desired {
+            let key = desired_key(obj, namespace);
+            let Some(problem) = resource_problem(&self.project, &self.cluster, &key) else {
+                continue;
+            };
+            let version = object::api_version(obj)
+                .and_then(|v| v.rsplit('/').next())
+                .unwrap_or_default();
+            resources.push(ResourceResult {
+                group: key.group,
+                version: version.to_owned(),
+                kind: key.kind,
+                namespace: key.namespace,
+                name: key.name,
+                status: ResultCode::SyncFailed,
+                message: problem.clone(),
+                hook_type: None,
+                hook_phase: Some(OperationPhase::Failed),
+                sync_phase: Default::default(),
+                images: Vec::new(),
+            });
+            problems.push(problem);
+        }
+        (!problems.is_empty()).then(|| SyncOutcome {
+            phase: OperationPhase::Failed,
+            message: invalid_tasks_message(&problems),
+            resources,
+        })
+    }
+}

@@ -1,0 +1,319 @@
+//! Helm sources: a directory holding `Chart.yaml` rendered in-process with
+//! `helm_core`, with the values, release name, namespace and flags Argo CD
+//! passes to `helm template` for `spec.source.helm`.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use helm_core::objects::{Capabilities, KubeVersion, ReleaseOptions};
+use helm_core::render::{TemplateOptions, template};
+use helm_core::values::ValueOptions;
+use kustomize_core::fs::FileSystem;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::SourceError;
+use super::render::Origin;
+
+/// The file whose presence makes a source directory a Helm chart.
+pub const CHART_FILE: &str = "Chart.yaml";
+
+/// One `spec.source.helm.parameters` entry (`--set` / `--set-string`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HelmParameter {
+    /// The value path, e.g. `image.tag`.
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// Pass as `--set-string` (always a string) rather than `--set`.
+    pub force_string: bool,
+}
+
+/// One `spec.source.helm.fileParameters` entry (`--set-file`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HelmFileParameter {
+    /// The value path.
+    pub name: String,
+    /// The file whose contents become the value, relative to the chart.
+    pub path: String,
+}
+
+/// Argo CD's `spec.source.helm`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HelmSource {
+    /// Values files, relative to the chart (a leading `/` means the repository root).
+    pub value_files: Vec<String>,
+    /// Inline values as YAML text (ignored when `valuesObject` is set).
+    pub values: String,
+    /// Inline values as an object.
+    pub values_object: Option<Value>,
+    /// `--set` / `--set-string` parameters.
+    pub parameters: Vec<HelmParameter>,
+    /// `--set-file` parameters.
+    pub file_parameters: Vec<HelmFileParameter>,
+    /// The release name (default: the application's name).
+    pub release_name: String,
+    /// The release namespace (default: the destination namespace).
+    pub namespace: String,
+    /// Leave the chart's `crds/` out.
+    pub skip_crds: bool,
+    /// Leave test hooks out.
+    pub skip_tests: bool,
+    /// Do not validate values against `values.schema.json`.
+    pub skip_schema_validation: bool,
+    /// Drop values files that do not exist instead of failing.
+    pub ignore_missing_value_files: bool,
+    /// The Kubernetes version templates see.
+    pub kube_version: String,
+    /// Extra API versions templates see.
+    pub api_versions: Vec<String>,
+    /// Credentials for chart repositories: refused (charts come from Git here).
+    pub pass_credentials: bool,
+    /// Helm version: empty, `v3` or `v4`.
+    pub version: String,
+}
+
+/// What a Helm rendering needs besides `spec.source.helm`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelmContext {
+    /// `spec.source.helm`.
+    pub source: HelmSource,
+    /// `spec.destination.namespace` (the default release namespace).
+    pub destination_namespace: String,
+}
+
+/// Renders the chart in `dir` (below `root` of `fs`) into objects.
+pub(crate) fn render_chart(
+    fs: Arc<dyn FileSystem>,
+    root: &Path,
+    dir: &Path,
+    path: &str,
+    context: &HelmContext,
+    app_name: Option<&str>,
+    origin: &Origin,
+) -> Result<(Vec<Value>, Vec<String>), SourceError> {
+    let helm = &context.source;
+    let invalid = |field: &'static str, problem: String| SourceError::InvalidOption {
+        url: origin.url.clone(),
+        field,
+        problem,
+    };
+    if helm.pass_credentials {
+        return Err(invalid(
+            "helm.passCredentials",
+            "not supported: charts are rendered from the Git repository".into(),
+        ));
+    }
+    if !matches!(helm.version.as_str(), "" | "v3" | "v4") {
+        return Err(invalid(
+            "helm.version",
+            format!("helm version '{}' is not supported", helm.version),
+        ));
+    }
+    let helm_error = |source: helm_core::Error| SourceError::Helm {
+        url: origin.url.clone(),
+        revision: origin.revision.clone(),
+        path: path.to_owned(),
+        source: Box::new(source),
+    };
+    let mut value_files = Vec::new();
+    for entry in &helm.value_files {
+        if entry.contains("://") {
+            return Err(invalid(
+                "helm.valueFiles",
+                format!("'{entry}': remote values files are not supported"),
+            ));
+        }
+        let resolved = resolve_in_repo(root, dir, entry).ok_or_else(|| {
+            invalid(
+                "helm.valueFiles",
+                format!("file '{entry}' resolved to outside repository root"),
+            )
+        })?;
+        if helm.ignore_missing_value_files && !fs.is_file(&resolved) {
+            continue;
+        }
+        value_files.push(resolved);
+    }
+    let mut inline_values = Vec::new();
+    match &helm.values_object {
+        Some(Value::Object(map)) => inline_values.push(map.clone()),
+        Some(Value::Null) | None if !helm.values.trim().is_empty() => {
+            let parsed = helm_core::chart::parse_values(&helm.values, "helm.values")
+                .map_err(|e| invalid("helm.values", e.to_string()))?;
+            inline_values.push(parsed);
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => {
+            return Err(invalid("helm.valuesObject", "must be an object".to_owned()));
+        }
+    }
+    let mut file_values = Vec::new();
+    for param in &helm.file_parameters {
+        let resolved = resolve_in_repo(root, dir, &param.path).ok_or_else(|| {
+            invalid(
+                "helm.fileParameters",
+                format!("file '{}' resolved to outside repository root", param.path),
+            )
+        })?;
+        file_values.push(format!("{}={}", param.name, resolved.display()));
+    }
+    let set = |force: bool| {
+        helm.parameters
+            .iter()
+            .filter(|p| p.force_string == force)
+            .map(|p| format!("{}={}", p.name, escape_commas(&p.value)))
+            .collect()
+    };
+    let values = ValueOptions {
+        value_files,
+        inline_values,
+        values: set(false),
+        string_values: set(true),
+        file_values,
+        ..ValueOptions::default()
+    };
+    let mut capabilities = Capabilities::default();
+    if !helm.kube_version.is_empty() {
+        capabilities.kube_version = KubeVersion::parse(&helm.kube_version)
+            .map_err(|e| invalid("helm.kubeVersion", e.to_string()))?;
+    }
+    capabilities
+        .api_versions
+        .extend(helm.api_versions.iter().cloned());
+    let release_name = if helm.release_name.is_empty() {
+        let app = app_name.unwrap_or_default();
+        app.split_once('_').map_or(app, |(_, name)| name).to_owned()
+    } else {
+        helm.release_name.clone()
+    };
+    let namespace = [&helm.namespace, &context.destination_namespace]
+        .into_iter()
+        .find(|n| !n.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "default".to_owned());
+    let options = TemplateOptions {
+        release: ReleaseOptions {
+            name: release_name,
+            namespace,
+            ..ReleaseOptions::default()
+        },
+        capabilities,
+        output: helm_core::manifests::OutputOptions {
+            include_crds: !helm.skip_crds,
+            skip_tests: helm.skip_tests,
+            ..Default::default()
+        },
+        skip_schema_validation: helm.skip_schema_validation,
+        ..TemplateOptions::default()
+    };
+    let user_values = values
+        .merge(fs.as_ref(), Path::new("/"))
+        .map_err(helm_error)?;
+    let chart = helm_core::chart::load_dir(fs.as_ref(), dir).map_err(helm_error)?;
+    let text = template(chart, &user_values, &options).map_err(helm_error)?;
+    let objects = kustomize_core::yaml::parse_documents(&text)
+        .map_err(|e| helm_error(helm_core::Error::InvalidChart(e.to_string())))?;
+    Ok((objects, Vec::new()))
+}
+
+/// Argo CD's escaping of `--set` values: every `,` not already escaped
+/// becomes `\,`, unless the value is a `{…}` list.
+fn escape_commas(value: &str) -> String {
+    if value.starts_with('{') && value.ends_with('}') {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut previous = None;
+    for c in value.chars() {
+        if c == ',' && previous != Some('\\') {
+            out.push('\\');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
+}
+
+/// A values file path as Argo CD resolves it: relative to the chart
+/// directory, or to the repository root with a leading `/`; `None` when it
+/// leaves the repository.
+fn resolve_in_repo(root: &Path, chart_dir: &Path, entry: &str) -> Option<PathBuf> {
+    let (start, rest) = match entry.strip_prefix('/') {
+        Some(rest) => (root.to_path_buf(), rest),
+        None => (chart_dir.to_path_buf(), entry),
+    };
+    let mut out = start;
+    for comp in Path::new(rest).components() {
+        match comp {
+            Component::Normal(name) => out.push(name),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() || !out.starts_with(root) {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (out.starts_with(root) && out != root).then_some(out)
+}
+
+/// Whether `dir` of `fs` is a Helm chart.
+pub(crate) fn is_chart(fs: &dyn FileSystem, dir: &Path) -> bool {
+    fs.is_file(&dir.join(CHART_FILE))
+}
+
+/// Parses `spec.source.helm` as written in an Application.
+pub fn parse_helm_source(value: &Value) -> Result<HelmSource, serde_json::Error> {
+    serde_json::from_value(value.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commas_are_escaped_as_argo_cd_does() {
+        assert_eq!(escape_commas("1.2,3"), "1.2\\,3");
+        assert_eq!(escape_commas("a\\,b,c"), "a\\,b\\,c");
+        assert_eq!(escape_commas("{a,b}"), "{a,b}");
+    }
+
+    #[test]
+    fn values_files_stay_in_the_repository() {
+        let root = Path::new("/");
+        let chart = Path::new("/apps/web");
+        assert_eq!(
+            resolve_in_repo(root, chart, "values-prod.yaml"),
+            Some(PathBuf::from("/apps/web/values-prod.yaml"))
+        );
+        assert_eq!(
+            resolve_in_repo(root, chart, "/env/prod.yaml"),
+            Some(PathBuf::from("/env/prod.yaml"))
+        );
+        assert_eq!(
+            resolve_in_repo(root, chart, "../../shared.yaml"),
+            Some(PathBuf::from("/shared.yaml"))
+        );
+        assert_eq!(resolve_in_repo(root, chart, "../../../x.yaml"), None);
+        assert_eq!(resolve_in_repo(root, chart, "/"), None);
+    }
+
+    #[test]
+    fn a_helm_source_parses_from_the_application() {
+        let helm = parse_helm_source(&serde_json::json!({
+            "valueFiles": ["values-prod.yaml"],
+            "parameters": [{"name": "image.tag", "value": "1.2", "forceString": true}],
+            "releaseName": "web",
+            "valuesObject": {"replicas": 3}
+        }))
+        .unwrap();
+        assert_eq!(helm.value_files, ["values-prod.yaml"]);
+        assert!(helm.parameters[0].force_string);
+        assert_eq!(helm.release_name, "web");
+    }
+}

@@ -1,0 +1,192 @@
+//! End to end: AppProjects fence a team's Application in (Git repository, API
+//! server emulator, controller).
+
+mod controller_support;
+mod source_support;
+
+use controller_support::{ARGOCD, Env, config_map_yaml, settings_cm, summary};
+use gitops_engine::cluster::{Gvk, ObjectRef};
+use serde_json::{Value, json};
+
+const CRB_YAML: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: team-a-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+- kind: ServiceAccount
+  name: default
+  namespace: demo
+";
+
+fn crb() -> ObjectRef {
+    ObjectRef {
+        gvk: Gvk::new("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding"),
+        namespace: String::new(),
+        name: "team-a-admin".into(),
+    }
+}
+
+fn project_ref(name: &str) -> ObjectRef {
+    ObjectRef {
+        gvk: Gvk::new("argoproj.io", "v1alpha1", "AppProject"),
+        namespace: ARGOCD.into(),
+        name: name.into(),
+    }
+}
+
+/// Team A's project: any repository, namespace `demo` of the local cluster, no
+/// cluster-scoped kinds.
+fn team_project() -> Value {
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": "team-a", "namespace": ARGOCD},
+        "spec": {
+            "sourceRepos": ["*"],
+            "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "demo"}],
+        },
+    })
+}
+
+fn team_app(env: &Env, project: &str) -> Value {
+    let mut app = env.application(
+        "team-a-app",
+        "team",
+        json!({
+            "automated": {"prune": true},
+            "syncOptions": ["CreateNamespace=true"],
+            "retry": {"limit": 1, "backoff": {"duration": "1s", "factor": 1, "maxDuration": "1s"}},
+        }),
+    );
+    app["spec"]["project"] = json!(project);
+    app
+}
+
+fn condition(app: &Value, kind: &str) -> Option<String> {
+    app["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind)
+        .and_then(|c| c["message"].as_str())
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_role_binding_outside_the_project_is_never_created() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.write("team/crb.yaml", CRB_YAML);
+    env.up.commit("team app with a cluster-admin binding");
+    env.create(&team_project()).await;
+    env.create(&team_app(&env, "team-a")).await;
+
+    let app = env
+        .wait_for_app("the sync refused", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Failed"
+        })
+        .await;
+    let message =
+        "resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project team-a";
+    // The retry was refused the same way.
+    let operation_message = app["status"]["operationState"]["message"].as_str().unwrap();
+    assert!(
+        operation_message.starts_with(&format!(
+            "one or more synchronization tasks are not valid: {message}"
+        )),
+        "{operation_message}"
+    );
+    let results = &app["status"]["operationState"]["syncResult"]["resources"];
+    assert_eq!(results[0]["kind"], "ClusterRoleBinding");
+    assert_eq!(results[0]["status"], "SyncFailed");
+    assert_eq!(results[0]["message"], message);
+    // Nothing at all was applied: neither the binding nor the permitted ConfigMap.
+    assert_eq!(env.get(&crb()).await, None);
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // The default project exists, created by the controller.
+    let default = env
+        .get(&project_ref("default"))
+        .await
+        .expect("default project");
+    assert_eq!(default["spec"]["sourceRepos"], json!(["*"]));
+
+    // Once the project allows the kind, the same app deploys both objects.
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"clusterResourceWhitelist": [
+            {"group": "rbac.authorization.k8s.io", "kind": "ClusterRoleBinding"}
+        ]}}),
+    )
+    .await;
+    // A failed revision is not synced again automatically: the next commit is.
+    env.up.write("team/settings.yaml", &config_map_yaml("two"));
+    env.up.commit("value two");
+    env.wait_for_object("the binding created", "team-a-app", &crb(), |_| true)
+        .await;
+    env.wait_for_object(
+        "the ConfigMap created",
+        "team-a-app",
+        &settings_cm(),
+        |_| true,
+    )
+    .await;
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_of_a_missing_or_narrowed_project_does_not_sync() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    env.create(&team_app(&env, "team-x")).await;
+    let app = env
+        .wait_for_app("the missing project reported", "team-a-app", |a| {
+            condition(a, "InvalidSpecError").is_some()
+        })
+        .await;
+    assert_eq!(
+        condition(&app, "InvalidSpecError").as_deref(),
+        Some("Application referencing project team-x which does not exist")
+    );
+    assert_eq!(summary(&app).1, "Unknown");
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // The project appears: the app syncs.
+    let mut project = team_project();
+    project["metadata"]["name"] = json!("team-x");
+    env.create(&project).await;
+    env.wait_for_app("synced once the project exists", "team-a-app", |a| {
+        summary(a).0 == "Synced" && condition(a, "InvalidSpecError").is_none()
+    })
+    .await;
+
+    // The project stops listing the destination: the app stops and says why.
+    env.patch(
+        &project_ref("team-x"),
+        json!({"spec": {"destinations": [{"server": "*", "namespace": "team-x-*"}]}}),
+    )
+    .await;
+    let app = env
+        .wait_for_app("the destination refused", "team-a-app", |a| {
+            condition(a, "InvalidSpecError").is_some()
+        })
+        .await;
+    assert_eq!(
+        condition(&app, "InvalidSpecError").as_deref(),
+        Some(
+            "application destination server 'https://kubernetes.default.svc' and namespace 'demo' do not match any of the allowed destinations in project 'team-x'"
+        )
+    );
+    assert_eq!(summary(&app).0, "Unknown");
+    // The next commit is not deployed.
+    env.up.write("team/settings.yaml", &config_map_yaml("two"));
+    env.up.commit("value two");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let cm = env.get(&settings_cm()).await.expect("still there");
+    assert_eq!(cm["data"]["value"], "one");
+    env.stop().await;
+}

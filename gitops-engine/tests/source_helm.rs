@@ -1,0 +1,138 @@
+//! Helm chart directories in a Git repository rendered as Argo CD renders
+//! `spec.source.helm` (checked against Helm's own `helm template` goldens
+//! of the shared corpus, skipped when absent), and their errors.
+
+mod source_support;
+
+use std::path::{Path, PathBuf};
+
+use gitops_engine::source::{
+    GitRepo, HelmContext, HelmParameter, HelmSource, RenderOptions, SourceError, render,
+};
+use serde_json::Value;
+use source_support::Upstream;
+
+const HELM_CORPUS: &str = "../../shared/corpus/helm/helm-v3";
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(HELM_CORPUS);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent", dir.display());
+        None
+    }
+}
+
+/// The objects of a `helm template` golden of `render_cases.jsonl`.
+fn golden_objects(corpus: &Path, name: &str) -> Vec<Value> {
+    let cases = std::fs::read_to_string(corpus.join("render_cases.jsonl")).unwrap();
+    let case: Value = cases
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|c| c["name"] == name)
+        .unwrap();
+    kustomize_core::yaml::parse_documents(case["expected"].as_str().unwrap()).unwrap()
+}
+
+fn options(helm: HelmSource) -> RenderOptions {
+    RenderOptions {
+        app_name: Some("release-name".into()),
+        helm: HelmContext {
+            source: helm,
+            destination_namespace: String::new(),
+        },
+        ..RenderOptions::default()
+    }
+}
+
+#[test]
+fn a_chart_with_subcharts_and_values_files_renders_as_helm_template() {
+    let Some(corpus) = corpus() else { return };
+    let up = Upstream::new();
+    up.copy_tree(&corpus.join("testdata/testcharts/subchart"), "deploy/chart");
+    up.commit("chart");
+    let repo = GitRepo::open_or_clone(&up.url(), &up.cache).unwrap();
+    let head = repo.resolve("main").unwrap();
+
+    // helm template testdata/testcharts/subchart --values <subchartA's values.yaml>
+    let helm = HelmSource {
+        value_files: vec!["charts/subchartA/values.yaml".into()],
+        skip_crds: true,
+        ..HelmSource::default()
+    };
+    let rendered = render(&repo, head, "deploy/chart", &options(helm)).unwrap();
+    assert_eq!(
+        rendered.objects,
+        golden_objects(&corpus, "check values files")
+    );
+
+    // --set via parameters, and a values file from the repository root.
+    up.write("env/prod.yaml", "configmap:\n  enabled: true\n");
+    up.commit("prod values");
+    repo.fetch().unwrap();
+    let head = repo.resolve("main").unwrap();
+    let helm = HelmSource {
+        value_files: vec!["/env/prod.yaml".into()],
+        parameters: vec![
+            HelmParameter {
+                name: "subchartb.enabled".into(),
+                value: "true".into(),
+                force_string: false,
+            },
+            HelmParameter {
+                name: "configmap.value".into(),
+                value: "baz".into(),
+                force_string: false,
+            },
+        ],
+        skip_crds: true,
+        ..HelmSource::default()
+    };
+    let rendered = render(&repo, head, "deploy/chart", &options(helm)).unwrap();
+    assert_eq!(
+        rendered.objects,
+        golden_objects(
+            &corpus,
+            "template with imported subchart values set with --set"
+        )
+    );
+}
+
+#[test]
+fn helm_errors_name_the_source_and_template() {
+    let up = Upstream::new();
+    up.write(
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    );
+    up.write(
+        "chart/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ required \"image.tag is required\" .Values.image }}\n",
+    );
+    up.commit("chart");
+    let repo = GitRepo::open_or_clone(&up.url(), &up.cache).unwrap();
+    let head = repo.resolve("main").unwrap();
+    let err = render(&repo, head, "chart", &options(HelmSource::default())).unwrap_err();
+    assert!(matches!(err, SourceError::Helm { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("helm template of 'chart': execution error at (demo/templates/cm.yaml:4:11): image.tag is required"),
+        "{err}"
+    );
+    let escape = HelmSource {
+        value_files: vec!["../../outside.yaml".into()],
+        ..HelmSource::default()
+    };
+    let err = render(&repo, head, "chart", &options(escape)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("resolved to outside repository root"),
+        "{err}"
+    );
+    let creds = HelmSource {
+        pass_credentials: true,
+        ..HelmSource::default()
+    };
+    assert!(render(&repo, head, "chart", &options(creds)).is_err());
+}
