@@ -205,6 +205,17 @@ impl EmulatorHandle {
         self.addr
     }
 
+    /// A kubeconfig for this server (plain HTTP, no credentials) with one
+    /// cluster, user and context called `name`, defaulting to `namespace`.
+    pub fn kubeconfig(&self, name: &str, namespace: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {url}\n\
+             users:\n- name: {name}\n  user: {{}}\ncontexts:\n- name: {name}\n  context:\n    \
+             cluster: {name}\n    user: {name}\n    namespace: {namespace}\ncurrent-context: {name}\n",
+            url = self.url()
+        )
+    }
+
     /// Stops serving: ends open watches and waits for the server task.
     pub async fn shutdown(mut self) {
         self.stop.send_replace(true);

@@ -1,102 +1,31 @@
-//! Label selectors (`=`, `==`, `!=`, `in`, `notin`, existence and `!key`) and
-//! field selectors (`metadata.name`, `metadata.namespace`) of list and watch
-//! requests.
+//! Label selectors (parsed by kustomize-core) and field selectors
+//! (`metadata.name`, `metadata.namespace`) of list and watch requests.
 
 use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// One requirement of a label selector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Requirement {
-    /// The label has one of the values (`=`, `==`, `in`).
-    In(String, Vec<String>),
-    /// The label is absent or has none of the values (`!=`, `notin`).
-    NotIn(String, Vec<String>),
-    /// The label is present.
-    Exists(String),
-    /// The label is absent.
-    DoesNotExist(String),
-}
-
-/// A parsed label selector; the empty selector matches everything.
+/// A parsed label selector (kustomize-core's parser); the empty selector
+/// matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelSelector(Vec<Requirement>);
-
-/// Splits at commas that are not inside parentheses.
-fn split_top_level(s: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0usize, 0usize);
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&s[start..]);
-    parts
-}
-
-/// Parses `(a, b)` into its values.
-fn value_set(s: &str, selector: &str) -> Result<Vec<String>, ApiError> {
-    let inner = s
-        .trim()
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| ApiError::bad_request(format!("unable to parse requirement: found '{s}', expected: '(' in label selector {selector:?}")))?;
-    Ok(inner
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect())
-}
+pub struct LabelSelector(kustomize_core::selector::LabelSelector);
 
 impl LabelSelector {
     /// Parses the `labelSelector` query parameter.
     pub fn parse(selector: &str) -> Result<Self, ApiError> {
-        let mut reqs = Vec::new();
-        for part in split_top_level(selector).into_iter().map(str::trim) {
-            if part.is_empty() {
-                continue;
-            }
-            let req = if let Some(key) = part.strip_prefix('!') {
-                Requirement::DoesNotExist(key.trim().to_owned())
-            } else if let Some((k, v)) = part.split_once("!=") {
-                Requirement::NotIn(k.trim().to_owned(), vec![v.trim().to_owned()])
-            } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
-                Requirement::In(k.trim().to_owned(), vec![v.trim().to_owned()])
-            } else if let Some((k, set)) = part.split_once(" notin ") {
-                Requirement::NotIn(k.trim().to_owned(), value_set(set, selector)?)
-            } else if let Some((k, set)) = part.split_once(" in ") {
-                Requirement::In(k.trim().to_owned(), value_set(set, selector)?)
-            } else if part.contains([' ', '(', ')']) {
-                return Err(ApiError::bad_request(format!(
-                    "unable to parse requirement {part:?} in label selector {selector:?}"
-                )));
-            } else {
-                Requirement::Exists(part.to_owned())
-            };
-            reqs.push(req);
-        }
-        Ok(LabelSelector(reqs))
+        kustomize_core::selector::LabelSelector::parse(selector)
+            .map(LabelSelector)
+            .map_err(|e| {
+                ApiError::bad_request(format!(
+                    "unable to parse requirement: {} in label selector {selector:?}",
+                    e.reason
+                ))
+            })
     }
 
     /// Whether the object's `metadata.labels` satisfy every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
-        let labels = &obj["metadata"]["labels"];
-        let label = |k: &str| labels.get(k).and_then(Value::as_str);
-        self.0.iter().all(|req| match req {
-            Requirement::In(k, vs) => label(k).is_some_and(|l| vs.iter().any(|v| v == l)),
-            Requirement::NotIn(k, vs) => label(k).is_none_or(|l| vs.iter().all(|v| v != l)),
-            Requirement::Exists(k) => label(k).is_some(),
-            Requirement::DoesNotExist(k) => label(k).is_none(),
-        })
+        self.0.matches(obj["metadata"]["labels"].as_object())
     }
 }
 

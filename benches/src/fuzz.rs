@@ -207,27 +207,6 @@ pub fn json6902(data: &[u8]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn numbers_compare_by_value() {
-        assert!(same(&json!({"a": [1.0, -0.0]}), &json!({"a": [1, 0]})));
-        assert!(!same(&json!({"a": [1.5]}), &json!({"a": [1]})));
-        assert!(!same(&json!({"a": "1"}), &json!({"a": 1})));
-        assert!(!same(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
-    }
-
-    #[test]
-    fn unicode_line_breaks_are_found_in_keys_and_values() {
-        assert!(has_unicode_line_break(&json!({"k": ["x\u{2028}y"]})));
-        assert!(has_unicode_line_break(&json!({"k\u{85}": 1})));
-        assert!(!has_unicode_line_break(&json!({"k": "a\nb"})));
-    }
-}
-
 /// Data the `gotemplate` target executes against: every kind of value.
 const GOTEMPLATE_DATA: &str = r#"{"s": "text", "n": 3, "f": 1.5, "big": 1e21, "t": true, "z": null,
   "list": ["b", "a", 1, null], "m": {"k": "v", "n": {"deep": [1, 2]}}, "e": [], "me": {}}"#;
@@ -271,5 +250,26 @@ pub fn gotemplate(data: &[u8]) {
         if let Ok(out) = set.execute("fuzz", &values) {
             assert!(out.len() <= limits.max_output, "output beyond the limit");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert!(same(&json!({"a": [1.0, -0.0]}), &json!({"a": [1, 0]})));
+        assert!(!same(&json!({"a": [1.5]}), &json!({"a": [1]})));
+        assert!(!same(&json!({"a": "1"}), &json!({"a": 1})));
+        assert!(!same(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+    }
+
+    #[test]
+    fn unicode_line_breaks_are_found_in_keys_and_values() {
+        assert!(has_unicode_line_break(&json!({"k": ["x\u{2028}y"]})));
+        assert!(has_unicode_line_break(&json!({"k\u{85}": 1})));
+        assert!(!has_unicode_line_break(&json!({"k": "a\nb"})));
     }
 }

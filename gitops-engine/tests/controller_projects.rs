@@ -4,7 +4,7 @@
 mod controller_support;
 mod source_support;
 
-use controller_support::{ARGOCD, Env, config_map_yaml, settings_cm, summary};
+use controller_support::{ARGOCD, Env, app_ref, config_map_yaml, settings_cm, summary};
 use gitops_engine::cluster::{Gvk, ObjectRef};
 use serde_json::{Value, json};
 
@@ -103,6 +103,11 @@ async fn a_cluster_role_binding_outside_the_project_is_never_created() {
     assert_eq!(results[0]["kind"], "ClusterRoleBinding");
     assert_eq!(results[0]["status"], "SyncFailed");
     assert_eq!(results[0]["message"], message);
+    let crb_status = app["status"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["kind"] == "ClusterRoleBinding"))
+        .map(|r| r["status"].clone());
+    assert_eq!(crb_status, Some(json!("Unknown")));
     // Nothing at all was applied: neither the binding nor the permitted ConfigMap.
     assert_eq!(env.get(&crb()).await, None);
     assert_eq!(env.get(&settings_cm()).await, None);
@@ -188,5 +193,102 @@ async fn an_app_of_a_missing_or_narrowed_project_does_not_sync() {
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let cm = env.get(&settings_cm()).await.expect("still there");
     assert_eq!(cm["data"]["value"], "one");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untracked_object_in_the_destination_is_an_orphan_warning() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    let mut project = team_project();
+    project["spec"]["orphanedResources"] = json!({"warn": true});
+    env.create(&project).await;
+    env.create(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}))
+        .await;
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "stray", "namespace": "demo"},
+        "data": {"made": "by hand"},
+    }))
+    .await;
+    env.create(&team_app(&env, "team-a")).await;
+    let app = env
+        .wait_for_app("the orphan reported", "team-a-app", |a| {
+            summary(a).0 == "Synced" && condition(a, "OrphanedResourceWarning").is_some()
+        })
+        .await;
+    assert_eq!(
+        condition(&app, "OrphanedResourceWarning").as_deref(),
+        Some("Application has 1 orphaned resources")
+    );
+    // The orphan is reported, never pruned.
+    let stray = ObjectRef {
+        gvk: Gvk::new("", "v1", "ConfigMap"),
+        namespace: "demo".into(),
+        name: "stray".into(),
+    };
+    assert!(env.get(&stray).await.is_some());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deny_window_stops_automated_sync_and_manual_sync_needs_manual_sync() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    let mut project = team_project();
+    project["spec"]["syncWindows"] = json!([{
+        "kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["team-*"],
+    }]);
+    env.create(&project).await;
+    env.create(&team_app(&env, "team-a")).await;
+
+    // Compared, OutOfSync, and no automated sync started.
+    let app = env
+        .wait_for_app("compared", "team-a-app", |a| summary(a).0 == "OutOfSync")
+        .await;
+    assert!(app["status"]["operationState"].is_null(), "{app:#}");
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // A manual sync waits while the window has no manualSync.
+    env.patch(
+        &app_ref("team-a-app"),
+        json!({"operation": {"sync": {}, "initiatedBy": {"username": "tester"}}}),
+    )
+    .await;
+    let app = env
+        .wait_for_app("the manual sync held", "team-a-app", |a| {
+            a["status"]["operationState"]["message"] == "Sync operation blocked by sync window"
+        })
+        .await;
+    assert_eq!(app["status"]["operationState"]["phase"], "Running");
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // With manualSync the held sync goes through; automated ones still would not.
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"syncWindows": [{
+            "kind": "deny", "schedule": "* * * * *", "duration": "1h",
+            "applications": ["team-*"], "manualSync": true,
+        }]}}),
+    )
+    .await;
+    env.wait_for_object(
+        "the manual sync applied",
+        "team-a-app",
+        &settings_cm(),
+        |_| true,
+    )
+    .await;
+    let app = env
+        .wait_for_app("the manual sync done", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Succeeded"
+        })
+        .await;
+    assert_eq!(
+        app["status"]["operationState"]["operation"]["initiatedBy"]["username"],
+        "tester"
+    );
     env.stop().await;
 }

@@ -699,7 +699,13 @@ fn listed_exception(go: &Json, ours: &Json) -> bool {
     range_int || len_missing || bad_regex
 }
 
+/// The oracle binary, built once per test run (tests share it).
 fn oracle() -> Option<PathBuf> {
+    static ORACLE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    ORACLE.get_or_init(build_oracle).clone()
+}
+
+fn build_oracle() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("GOTMPL_ORACLE") {
         return Some(PathBuf::from(p));
     }
@@ -722,8 +728,19 @@ fn oracle() -> Option<PathBuf> {
     if !have_go || !have_sprig {
         return None;
     }
-    let status = Command::new("bash").arg(&script).arg(&out).status().ok()?;
-    status.success().then_some(out)
+    // Build beside the final path and rename, so concurrent test runs never
+    // see a half-written binary.
+    let partial = out.with_extension(format!("partial-{}", std::process::id()));
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&partial)
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    std::fs::rename(&partial, &out).ok()?;
+    Some(out)
 }
 
 fn ours(template: &str, defines: &[(String, String)], data: &Json, zero: bool) -> Json {

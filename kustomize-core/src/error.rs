@@ -58,4 +58,19 @@ pub enum Error {
         /// What is wrong, naming the field.
         message: String,
     },
+    /// The build went past one of its [`BuildLimits`](crate::build::BuildLimits).
+    #[error(
+        "{}: the build loads more than {limit} {what} (a limit of this build; raise it in BuildOptions if the tree is meant to be this large)",
+        path.display()
+    )]
+    LimitExceeded {
+        /// The kustomization (file or directory) being loaded when the
+        /// limit was reached.
+        path: PathBuf,
+        /// What was counted: `kustomizations`, `resources` or `bytes of
+        /// resource files`.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
 }

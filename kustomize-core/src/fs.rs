@@ -26,6 +26,13 @@ pub trait FileSystem: Send + Sync {
     /// The path with every symbolic link resolved. File systems without links
     /// return the path unchanged if it exists.
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+    /// What `path` is when it is neither a regular file nor a directory
+    /// (`is a FIFO`, `is a symbolic link loop`, …), for messages; `None`
+    /// when it does not exist or the file system cannot tell.
+    fn describe(&self, path: &Path) -> Option<String> {
+        let _ = path;
+        None
+    }
 }
 
 /// The local disk.
@@ -52,6 +59,60 @@ impl FileSystem for DiskFs {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
     }
+    fn describe(&self, path: &Path) -> Option<String> {
+        describe_disk_path(path)
+    }
+}
+
+/// What a path on disk is, when it is not a plain file or directory.
+fn describe_disk_path(path: &Path) -> Option<String> {
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::InvalidFilename => {
+            return Some(format!("is too long a path ({e})"));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+        Err(e) => return Some(format!("cannot be read ({e})")),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Some("is a symbolic link to nothing".into());
+        }
+        // A loop: "Too many levels of symbolic links".
+        Err(e) if link.file_type().is_symlink() => {
+            return Some(format!("is a symbolic link that cannot be followed: {e}"));
+        }
+        Err(e) => return Some(format!("cannot be read ({e})")),
+    };
+    let kind = kind_name(&meta.file_type())?;
+    let via_link = if link.file_type().is_symlink() {
+        " (through a symbolic link)"
+    } else {
+        ""
+    };
+    Some(format!("is {kind}{via_link}"))
+}
+
+/// A file type other than a regular file or directory, named.
+#[cfg(unix)]
+fn kind_name(t: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_block_device() || t.is_char_device() {
+        Some("a device")
+    } else {
+        None
+    }
+}
+
+/// A file type other than a regular file or directory, named.
+#[cfg(not(unix))]
+fn kind_name(_: &std::fs::FileType) -> Option<&'static str> {
+    None
 }
 
 /// An in-memory tree of files, for tests and for embedding programs that hold

@@ -41,5 +41,5 @@ pub mod value_kind;
 pub mod vars;
 pub mod yaml;
 
-pub use build::{Build, BuildOptions, build, build_disk};
+pub use build::{Build, BuildLimits, BuildOptions, build, build_disk};
 pub use error::Error;

@@ -58,8 +58,8 @@ pub struct CompiledSelector {
     kind: Option<Anchored>,
     name: Option<Anchored>,
     namespace: Option<Anchored>,
-    labels: Vec<Requirement>,
-    annotations: Vec<Requirement>,
+    labels: LabelSelector,
+    annotations: LabelSelector,
 }
 
 fn anchored(field: &'static str, pattern: &str) -> Result<Option<Anchored>, SelectorError> {
@@ -84,8 +84,8 @@ impl Selector {
             kind: anchored("kind", &self.kind)?,
             name: anchored("name", &self.name)?,
             namespace: anchored("namespace", &self.namespace)?,
-            labels: parse_requirements("labelSelector", &self.label_selector)?,
-            annotations: parse_requirements("annotationSelector", &self.annotation_selector)?,
+            labels: requirement("labelSelector", &self.label_selector)?,
+            annotations: requirement("annotationSelector", &self.annotation_selector)?,
         })
     }
 }
@@ -116,8 +116,7 @@ impl CompiledSelector {
         let annotations = md
             .and_then(|m| m.get("annotations"))
             .and_then(Value::as_object);
-        self.labels.iter().all(|r| r.matches(labels))
-            && self.annotations.iter().all(|r| r.matches(annotations))
+        self.labels.matches(labels) && self.annotations.matches(annotations)
     }
 }
 
@@ -161,48 +160,81 @@ fn split_terms(s: &str) -> Vec<&str> {
     out
 }
 
-fn parse_requirements(field: &'static str, text: &str) -> Result<Vec<Requirement>, SelectorError> {
-    let err = |reason: &str| SelectorError::Requirement {
+/// A `labelSelector` or `annotationSelector` field, parsed.
+fn requirement(field: &'static str, text: &str) -> Result<LabelSelector, SelectorError> {
+    LabelSelector::parse(text).map_err(|e| SelectorError::Requirement {
         field,
-        text: text.to_owned(),
-        reason: reason.to_owned(),
-    };
-    if text.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    let valid_key = |k: &str| {
-        !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-    };
-    let mut out = Vec::new();
-    for term in split_terms(text) {
-        let term = term.trim();
-        let req = if let Some(k) = term.strip_prefix('!') {
-            Requirement::NotExists(k.trim().to_owned())
-        } else if let Some((k, v)) = term.split_once("!=") {
-            Requirement::NotIn(k.trim().to_owned(), vec![v.trim().to_owned()])
-        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            Requirement::In(k.trim().to_owned(), vec![v.trim().to_owned()])
-        } else if let Some((k, rest)) = split_set_op(term, " notin ") {
-            Requirement::NotIn(k, parse_set(rest).ok_or_else(|| err("expected (values)"))?)
-        } else if let Some((k, rest)) = split_set_op(term, " in ") {
-            Requirement::In(k, parse_set(rest).ok_or_else(|| err("expected (values)"))?)
-        } else {
-            Requirement::Exists(term.to_owned())
+        text: e.text,
+        reason: e.reason,
+    })
+}
+
+/// A Kubernetes label selector (`=`, `==`, `!=`, `in`, `notin`, `key`,
+/// `!key`), over labels or annotations; the empty selector matches
+/// everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSelector(Vec<Requirement>);
+
+/// A label selector that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid label selector {text:?}: {reason}")]
+pub struct LabelSelectorError {
+    /// The selector text.
+    pub text: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl LabelSelector {
+    /// Parses selector text.
+    pub fn parse(text: &str) -> Result<Self, LabelSelectorError> {
+        let err = |reason: String| LabelSelectorError {
+            text: text.to_owned(),
+            reason,
         };
-        let key = match &req {
-            Requirement::Exists(k)
-            | Requirement::NotExists(k)
-            | Requirement::In(k, _)
-            | Requirement::NotIn(k, _) => k,
+        let valid_key = |k: &str| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
         };
-        if !valid_key(key) {
-            return Err(err(&format!("invalid key {key:?}")));
+        let mut out = Vec::new();
+        for term in split_terms(text).into_iter().map(str::trim) {
+            if term.is_empty() {
+                continue;
+            }
+            let expected_set = || err(format!("expected (values) in {term:?}"));
+            let req = if let Some(k) = term.strip_prefix('!') {
+                Requirement::NotExists(k.trim().to_owned())
+            } else if let Some((k, v)) = term.split_once("!=") {
+                Requirement::NotIn(k.trim().to_owned(), vec![v.trim().to_owned()])
+            } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                Requirement::In(k.trim().to_owned(), vec![v.trim().to_owned()])
+            } else if let Some((k, rest)) = split_set_op(term, " notin ") {
+                Requirement::NotIn(k, parse_set(rest).ok_or_else(expected_set)?)
+            } else if let Some((k, rest)) = split_set_op(term, " in ") {
+                Requirement::In(k, parse_set(rest).ok_or_else(expected_set)?)
+            } else {
+                Requirement::Exists(term.to_owned())
+            };
+            let key = match &req {
+                Requirement::Exists(k)
+                | Requirement::NotExists(k)
+                | Requirement::In(k, _)
+                | Requirement::NotIn(k, _) => k,
+            };
+            if !valid_key(key) {
+                return Err(err(format!("invalid key {key:?}")));
+            }
+            out.push(req);
         }
-        out.push(req);
+        Ok(LabelSelector(out))
     }
-    Ok(out)
+
+    /// Whether `labels` (a `metadata.labels` or `metadata.annotations` map,
+    /// `None` when absent) satisfy every requirement.
+    pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
+        self.0.iter().all(|r| r.matches(labels))
+    }
 }
 
 fn split_set_op<'a>(term: &'a str, op: &str) -> Option<(String, &'a str)> {

@@ -16,6 +16,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn options(restrictor: LoadRestrictor) -> BuildOptions {
     BuildOptions {
         load_restrictor: restrictor,
+        ..BuildOptions::default()
     }
 }
 

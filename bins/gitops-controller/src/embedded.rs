@@ -35,18 +35,9 @@ pub async fn start(
         .await
         .map_err(|e| format!("creating namespace {namespace}: {e}"))?;
     if let Some(path) = kubeconfig {
-        std::fs::write(path, kubeconfig_text(&url, namespace))
+        std::fs::write(path, handle.kubeconfig("gitops-local", namespace))
             .map_err(|e| format!("writing kubeconfig {}: {e}", path.display()))?;
     }
     tracing::info!(%url, "embedded API server started");
     Ok((client, handle))
-}
-
-/// A kubeconfig for the embedded server, defaulting to the controller's namespace.
-fn kubeconfig_text(url: &str, namespace: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: gitops-local\n  cluster:\n    server: {url}\n\
-         users:\n- name: gitops-local\n  user: {{}}\ncontexts:\n- name: gitops-local\n  context:\n    \
-         cluster: gitops-local\n    user: gitops-local\n    namespace: {namespace}\ncurrent-context: gitops-local\n"
-    )
 }

@@ -2,20 +2,14 @@
 //! exactly one leads (its `gitops_controller_leader` gauge is 1) and the
 //! Lease names it.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apiserver_emulator::Emulator;
-use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
-use serde_json::json;
+mod process_support;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use apiserver_emulator::Emulator;
+use gitops_engine::cluster::{Cluster, Gvk, ObjectRef};
+use process_support::{cluster_with_namespaces, free_port, write_kubeconfig};
 
 struct Replica {
     child: Child,
@@ -45,26 +39,10 @@ async fn leader_gauge(replica: &Replica) -> Option<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exactly_one_replica_leads() {
     let emulator = Emulator::start().await.expect("emulator");
-    let client = kube::Client::try_from(kube::Config::new(emulator.url().parse().expect("url")))
-        .expect("client");
-    let cluster = KubeCluster::new(client);
-    cluster
-        .create(
-            &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}}),
-            WriteOptions::default(),
-        )
-        .await
-        .expect("namespace");
+    let cluster = cluster_with_namespaces(&emulator.url(), &["argocd"]).await;
     let tmp = tempfile::tempdir().expect("tempdir");
     let kubeconfig = tmp.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n",
-            emulator.url()
-        ),
-    )
-    .expect("kubeconfig");
+    write_kubeconfig(&kubeconfig, &emulator.url());
     let start = |identity: &str| {
         let metrics_port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_gitops-controller"))

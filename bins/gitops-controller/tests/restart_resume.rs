@@ -3,27 +3,21 @@
 //! and the restarted controller completes the operation from there without
 //! running a completed hook again.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod process_support;
 #[path = "../../../gitops-engine/tests/source_support/mod.rs"]
 mod source_support;
 
 use apiserver_emulator::Emulator;
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use process_support::{cluster_with_namespaces, free_port, write_kubeconfig};
 use serde_json::{Value, json};
 use source_support::Upstream;
 
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 /// A controller process, killed on drop if still running.
 struct Controller(Child);
@@ -126,28 +120,10 @@ async fn uid(cluster: &KubeCluster, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_sync_then_restart_completes_the_operation_without_rerunning_hooks() {
     let emulator = Emulator::start().await.expect("emulator");
-    let client = kube::Client::try_from(kube::Config::new(emulator.url().parse().expect("url")))
-        .expect("client");
-    let cluster = KubeCluster::new(client);
-    for namespace in ["argocd", "demo"] {
-        cluster
-            .create(
-                &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}),
-                WriteOptions::default(),
-            )
-            .await
-            .expect("namespace");
-    }
+    let cluster = cluster_with_namespaces(&emulator.url(), &["argocd", "demo"]).await;
     let tmp = tempfile::tempdir().expect("tempdir");
     let kubeconfig = tmp.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n",
-            emulator.url()
-        ),
-    )
-    .expect("kubeconfig");
+    write_kubeconfig(&kubeconfig, &emulator.url());
 
     let repo = Upstream::new();
     repo.write("app/pre.yaml", &config_map("pre", 0, Some("PreSync")));

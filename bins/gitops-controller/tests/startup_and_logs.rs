@@ -3,23 +3,19 @@
 //! name for a ComparisonError, JSON lines with `--log-format json`, no ANSI
 //! colour codes when stderr is not a terminal.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod process_support;
+
 use apiserver_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use process_support::{cluster_with_namespaces, free_port, write_kubeconfig};
 use serde_json::{Value, json};
 
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 struct Controller {
     child: Child,
@@ -31,13 +27,7 @@ impl Controller {
     /// stderr written to `log`.
     fn start(dir: &Path, api_port: u16, log: &Path, extra: &[&str]) -> Controller {
         let kubeconfig = dir.join("kubeconfig");
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{api_port}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n"
-            ),
-        )
-        .expect("kubeconfig");
+        write_kubeconfig(&kubeconfig, &format!("http://127.0.0.1:{api_port}"));
         let metrics_port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_gitops-controller"))
             .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
@@ -91,16 +81,7 @@ async fn emulator_on(port: u16) -> (EmulatorHandle, KubeCluster) {
     })
     .await
     .expect("emulator");
-    let client = kube::Client::try_from(kube::Config::new(emulator.url().parse().expect("url")))
-        .expect("client");
-    let cluster = KubeCluster::new(client);
-    cluster
-        .create(
-            &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}}),
-            WriteOptions::default(),
-        )
-        .await
-        .expect("namespace");
+    let cluster = cluster_with_namespaces(&emulator.url(), &["argocd"]).await;
     (emulator, cluster)
 }
 

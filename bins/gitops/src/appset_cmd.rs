@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use gitops_engine::appset::{ApplicationSet, KIND, RepoSources, generate_applications};
-use gitops_engine::cluster::{Cluster, Gvk, ObjectRef};
+use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef};
 use gitops_engine::source::{Refresh, Sources};
 use serde_json::Value;
 
-use crate::app_cmd::{CliError, EXIT_GENERIC, connect_cluster};
+use crate::app_cmd::client::kube_client;
+use crate::app_cmd::{CliError, EXIT_GENERIC};
 
 /// Arguments of `gitops appset`.
 #[derive(Debug, Args)]
@@ -136,7 +137,7 @@ fn generate<W: Write>(
 }
 
 async fn list<W: Write>(args: &AppSetArgs, out: &mut W) -> Result<(), CliError> {
-    let cluster = connect_cluster(args.kubeconfig.as_deref()).await?;
+    let cluster = KubeCluster::new(kube_client(args.kubeconfig.as_deref()).await?);
     let sets = cluster
         .list(&appset_gvk(), Some(&args.appset_namespace), "")
         .await?;
@@ -180,7 +181,7 @@ async fn list<W: Write>(args: &AppSetArgs, out: &mut W) -> Result<(), CliError> 
 }
 
 async fn get<W: Write>(args: &AppSetArgs, name: &str, out: &mut W) -> Result<(), CliError> {
-    let cluster = connect_cluster(args.kubeconfig.as_deref()).await?;
+    let cluster = KubeCluster::new(kube_client(args.kubeconfig.as_deref()).await?);
     let object = cluster
         .get(&ObjectRef {
             gvk: appset_gvk(),

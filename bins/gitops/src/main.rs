@@ -2,6 +2,7 @@
 
 mod app_cmd;
 mod appset_cmd;
+mod proj_cmd;
 
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 
 mod helm_cmd;
 mod image_cmd;
+mod sandbox_cmd;
 /// The allocator (feature `mimalloc`, on by default): a build of thousands
 /// of resources is mostly small allocations, which mimalloc serves faster
 /// and with less overhead than the system allocator.
@@ -49,6 +51,8 @@ enum Command {
     App(app_cmd::AppArgs),
     /// Inspect ApplicationSets and preview the Applications they generate.
     Appset(appset_cmd::AppSetArgs),
+    /// Manage Argo CD AppProjects.
+    Proj(proj_cmd::ProjArgs),
     /// Render Helm charts (`helm template`).
     Helm {
         #[command(subcommand)]
@@ -58,6 +62,11 @@ enum Command {
     Image {
         #[command(subcommand)]
         command: image_cmd::ImageCommand,
+    },
+    /// Run a local sandbox: the embedded API server and the controller in one process.
+    Sandbox {
+        #[command(subcommand)]
+        command: sandbox_cmd::SandboxCommand,
     },
 }
 
@@ -93,7 +102,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::App(args) => app_cmd::run(args),
         Command::Appset(args) => appset_cmd::run(args),
+        Command::Proj(args) => proj_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
+        Command::Sandbox { command } => sandbox_cmd::run(command),
         Command::Helm { command } => helm_cmd::run(command),
         Command::Edit {
             command:
@@ -115,7 +126,10 @@ fn main() -> ExitCode {
             dir,
             load_restrictor,
         } => {
-            let options = BuildOptions { load_restrictor };
+            let options = BuildOptions {
+                load_restrictor,
+                ..BuildOptions::default()
+            };
             match build_disk(&dir, &options) {
                 Ok(build) => {
                     for w in &build.warnings {

@@ -71,3 +71,39 @@ fn failures_exit_1_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid image argument \"web\""));
 }
+
+#[test]
+fn works_in_the_current_directory_and_parses_arguments_as_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kustomization.yaml");
+    std::fs::write(&file, "resources:\n- app.yaml\n").unwrap();
+    let run = |arg: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gitops"))
+            .args(["edit", "set", "image", arg])
+            .current_dir(dir.path())
+            .output()
+            .expect("run gitops")
+    };
+    // kustomize reads the tag after the last ':' (the name keeps the rest).
+    let out = run("nginx:a:b");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "resources:\n- app.yaml\nimages:\n- name: nginx:a\n  newTag: b\n"
+    );
+    for bad in ["nginx=", "a=b=c", "nginx:1 2", "host:5000/app"] {
+        let out = run(bad);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
+    }
+    // Refused arguments leave the file alone.
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "resources:\n- app.yaml\nimages:\n- name: nginx:a\n  newTag: b\n"
+    );
+}

@@ -116,29 +116,16 @@ impl LiveCache {
     /// means the client's default namespace, and the namespace is ignored for
     /// cluster-scoped kinds. Empty when the kind is not watched.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
-        let Some(cell) = self.cell(gvk) else {
-            return Vec::new();
-        };
-        let Some(r) = cell.get() else {
-            return Vec::new();
-        };
+        let namespaced = self
+            .cell(gvk)
+            .and_then(|cell| cell.get().map(|r| r.namespaced))
+            .unwrap_or(false);
         let namespace = namespace
-            .filter(|_| r.namespaced)
+            .filter(|_| namespaced)
             .map(|ns| self.namespace_or_default(ns));
-        let mut objects: Vec<Arc<DynamicObject>> = r
-            .store
-            .state()
-            .into_iter()
-            .filter(|o| namespace.is_none_or(|ns| o.metadata.namespace.as_deref() == Some(ns)))
-            .collect();
-        objects.sort_by(|a, b| {
-            (&a.metadata.namespace, &a.metadata.name)
-                .cmp(&(&b.metadata.namespace, &b.metadata.name))
-        });
-        objects
-            .iter()
-            .filter_map(|o| manifest(&r.resource, o))
-            .collect()
+        self.list_where(gvk, |meta| {
+            namespace.is_none_or(|ns| meta.namespace.as_deref() == Some(ns))
+        })
     }
 
     /// The cached objects of a watched kind whose metadata passes `keep`,

@@ -9,11 +9,10 @@ use kube::api::{
 use kube::discovery::{self, Scope};
 use serde_json::Value;
 
-use super::three_way::{last_applied_annotated, three_way_merge_patch};
+use super::three_way::{ClientSidePatch, client_side_patch, last_applied_annotated};
 use super::{
     ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, Propagation, ResourceInfo, WriteOptions,
 };
-use crate::diff::LAST_APPLIED_ANNOTATION;
 
 /// Field manager of client-side applies, as kubectl names it.
 const CLIENT_SIDE_MANAGER: &str = "kubectl-client-side-apply";
@@ -227,17 +226,24 @@ impl Cluster for KubeCluster {
                     }
                     Some(live) => {
                         let live = to_value(live)?;
-                        let original = live["metadata"]["annotations"][LAST_APPLIED_ANNOTATION]
-                            .as_str()
-                            .and_then(|s| serde_json::from_str::<Value>(s).ok());
-                        let patch = three_way_merge_patch(original.as_ref(), &desired, &live);
+                        let patch = client_side_patch(&desired, &live)
+                            .map_err(|e| ClusterError::InvalidObject(format!("{object}: {e}")))?;
+                        if patch.is_empty() {
+                            return Ok(live);
+                        }
                         let params = PatchParams {
                             dry_run: opts.dry_run,
                             field_manager: Some(CLIENT_SIDE_MANAGER.to_owned()),
                             ..Default::default()
                         };
-                        api.patch(&object.name, &params, &Patch::Merge(&patch))
-                            .await
+                        match &patch {
+                            ClientSidePatch::Strategic(p) => {
+                                api.patch(&object.name, &params, &Patch::Strategic(p)).await
+                            }
+                            ClientSidePatch::Merge(p) => {
+                                api.patch(&object.name, &params, &Patch::Merge(p)).await
+                            }
+                        }
                     }
                 }
             }

@@ -22,7 +22,10 @@ pub use cache::LiveCache;
 pub use client::KubeCluster;
 pub use events::{EventRecorder, EventType};
 pub use lease::{LeaderElector, Leadership, LeaseConfig};
-pub use three_way::{last_applied_annotated, three_way_merge_patch};
+pub use three_way::{
+    ClientSidePatch, StrategicPatchError, client_side_patch, last_applied_annotated,
+    three_way_merge_patch, three_way_strategic_patch,
+};
 
 /// Group, version and kind of a type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,6 +1,7 @@
 //! Identity of an object (group, kind, name, namespace) and the registry of
 //! built-in Kubernetes API groups whose types the engine knows.
 
+use kustomize_core::smp::{At, Schema};
 use serde_json::Value;
 
 /// API groups served by the Kubernetes API server itself. Objects in these
@@ -80,6 +81,14 @@ pub(crate) fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// Whether the map at `path` (field names from the root) of a `kind` in
+/// `group` has the `retainKeys` patch strategy: a Deployment's
+/// `spec.strategy`. (The generated merge-key table records the strategies of
+/// lists only; the list one, pod `volumes`, comes from there.)
+pub(crate) fn map_retains_keys(group: &str, kind: &str, path: &[String]) -> bool {
+    matches!(group, "apps" | "extensions") && kind == "Deployment" && path == ["spec", "strategy"]
+}
+
 /// How the items of a strategic-merge list are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MergeKey {
@@ -89,40 +98,60 @@ pub(crate) enum MergeKey {
     Value,
 }
 
-/// The strategic-merge key of the list at `path` (field names from the root,
-/// list indices omitted) in an object of type `ty`, or `None` when the list
-/// is replaced atomically. Covers the merge keys of the common built-in types.
-pub(crate) fn merge_key(ty: &TypeInfo, path: &[String]) -> Option<MergeKey> {
-    if path == ["metadata", "finalizers"] {
-        return Some(MergeKey::Value);
+/// The schema position of the field at `path` (field names from the root,
+/// list indices omitted) in an object of type `ty`, from kustomize-core's
+/// generated OpenAPI table.
+fn schema_at(ty: &TypeInfo, path: &[String]) -> Option<At<'static>> {
+    let mut at = type_schema(ty)?;
+    for (i, field) in path.iter().enumerate() {
+        at = at.field(field)?;
+        if i + 1 < path.len() {
+            at = at.elements().unwrap_or(at);
+        }
     }
-    merge_key_field(ty, path).map(MergeKey::Field)
+    Some(at)
 }
 
-fn merge_key_field(ty: &TypeInfo, path: &[String]) -> Option<&'static str> {
-    let last = path.last()?.as_str();
-    let parent = path.len().checked_sub(2).map(|i| path[i].as_str());
-    let in_container = matches!(
-        parent,
-        Some("containers" | "initContainers" | "ephemeralContainers")
-    );
-    match last {
-        "containers" | "initContainers" | "ephemeralContainers" => Some("name"),
-        "env" if in_container => Some("name"),
-        "ports" if in_container => Some("containerPort"),
-        "ports" if ty.is("", "Service") && path.len() == 2 => Some("port"),
-        "volumeMounts" if in_container => Some("mountPath"),
-        "volumeDevices" if in_container => Some("devicePath"),
-        "resizePolicy" if in_container => Some("resourceName"),
-        "volumes" | "imagePullSecrets" | "resourceClaims" | "schedulingGates" => Some("name"),
-        "hostAliases" => Some("ip"),
-        "topologySpreadConstraints" => Some("topologyKey"),
-        "ownerReferences" if parent == Some("metadata") => Some("uid"),
-        "conditions" if path.first().map(String::as_str) == Some("status") => Some("type"),
-        "webhooks" if ty.group == "admissionregistration.k8s.io" => Some("name"),
-        "secrets" if ty.is("", "ServiceAccount") => Some("name"),
-        _ => None,
-    }
+/// The root schema of `ty`. The table is of Kubernetes 1.21; a kind of an
+/// older version (`apps/v1beta1`, `extensions/v1beta1`) merges as the same
+/// kind of the group's (or, for `extensions`, its successors') `v1`.
+pub(crate) fn type_schema(ty: &TypeInfo) -> Option<At<'static>> {
+    let schema = Schema::builtin();
+    let api_version = |group: &str, version: &str| {
+        if group.is_empty() {
+            version.to_owned()
+        } else {
+            format!("{group}/{version}")
+        }
+    };
+    let successors: &[&str] = match ty.group.as_str() {
+        "extensions" => &["apps", "networking.k8s.io", "policy"],
+        _ => &[],
+    };
+    std::iter::once(api_version(&ty.group, &ty.version))
+        .chain(["v1", "v1beta1"].map(|v| api_version(&ty.group, v)))
+        .chain(successors.iter().map(|g| api_version(g, "v1")))
+        .find_map(|candidate| schema.for_type(&candidate, &ty.kind))
+}
+
+/// The strategic-merge key of the list at `path` (field names from the root,
+/// list indices omitted) in an object of type `ty`, or `None` when the list
+/// is replaced atomically: the patch merge key from the generated table, or
+/// [`MergeKey::Value`] for a merging list of scalars.
+pub(crate) fn merge_key(ty: &TypeInfo, path: &[String]) -> Option<MergeKey> {
+    let at = schema_at(ty, path).filter(|at| at.merges())?;
+    Some(match at.keys().first() {
+        Some(key) => MergeKey::Field(key),
+        None => MergeKey::Value,
+    })
+}
+
+/// Whether the map at `path` keeps only the keys a patch names when the
+/// patch changes it (`retainKeys`): the elements of pod `volumes` (from the
+/// generated table) and a Deployment's `strategy`.
+pub(crate) fn retains_keys(ty: &TypeInfo, path: &[String]) -> bool {
+    map_retains_keys(&ty.group, &ty.kind, path)
+        || schema_at(ty, path).is_some_and(|at| at.merges() && at.retains_keys())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::kinds::{MergeKey, TypeInfo, merge_key};
+use super::kinds::{MergeKey, TypeInfo, merge_key, retains_keys};
 
 /// Which patch semantics the merge emulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +60,6 @@ fn strip_applied_metadata(obj: &mut Value) {
     }
 }
 
-/// Maps with the `retainKeys` patch strategy: when applying changes them,
-/// keys the applied map does not have are cleared (Deployment `strategy`,
-/// pod volumes).
-fn retains_keys(ty: &TypeInfo, path: &[String]) -> bool {
-    let deployment_strategy = ty.kind == "Deployment" && path == ["spec", "strategy"];
-    deployment_strategy || path.last().is_some_and(|last| last == "volumes")
-}
-
 /// `value` with null map entries removed, recursively (what applying a patch
 /// that adds `value` to an absent key produces).
 fn strip_nulls(value: &Value) -> Value {
@@ -81,6 +73,25 @@ fn strip_nulls(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(strip_nulls).collect()),
         other => other.clone(),
     }
+}
+
+/// The desired elements with those carrying a `$patch` directive replaced
+/// by the live element they name (dropped when live has none): `kubectl
+/// apply` removes them from the patch it sends, so they change nothing live,
+/// but they still order the list through `$setElementOrder`.
+fn without_directive_elements(d: &[Value], l: &[Value], key: MergeKey) -> Vec<Value> {
+    d.iter()
+        .filter_map(|e| {
+            if e.get("$patch").is_none() {
+                return Some(e.clone());
+            }
+            let MergeKey::Field(field) = key else {
+                return None;
+            };
+            let wanted = e.get(field)?;
+            l.iter().find(|x| x.get(field) == Some(wanted)).cloned()
+        })
+        .collect()
 }
 
 /// `live` pruned to the keys that `template` has (maps recursively, lists
@@ -129,7 +140,8 @@ impl Merger<'_> {
         l: &Map<String, Value>,
     ) -> Map<String, Value> {
         let mut out = l.clone();
-        for (k, dv) in d {
+        // A `$patch` directive in a manifest is no field of the result.
+        for (k, dv) in d.iter().filter(|(k, _)| *k != "$patch") {
             if dv.is_null() && !l.get(k).is_some_and(Value::is_null) {
                 out.remove(k);
                 continue;
@@ -162,10 +174,13 @@ impl Merger<'_> {
     ) -> Value {
         if self.semantics == Semantics::Strategic
             && let Some(key) = merge_key(self.ty, path)
-            && let Some(merged) =
-                self.merge_keyed_list(path, o.and_then(Value::as_array), d, l, key)
         {
-            return Value::Array(merged);
+            let d = without_directive_elements(d, l, key);
+            if let Some(merged) =
+                self.merge_keyed_list(path, o.and_then(Value::as_array), &d, l, key)
+            {
+                return Value::Array(merged);
+            }
         }
         let live = Value::Array(l.to_vec());
         let compared = match (self.semantics, o) {

@@ -28,9 +28,10 @@
 //! renders a result for people.
 //!
 //! Without the cluster's OpenAPI schema, built-in types are known through
-//! tables: strategic merge keys of the common list fields, API defaults of
-//! the common kinds, and (for server-side apply) list keys read from the
-//! objects' `managedFields`.
+//! tables: strategic merge keys and list strategies from kustomize-core's
+//! generated OpenAPI table (the one `cluster`'s client-side apply uses),
+//! API defaults of the common kinds, and (for server-side apply) list keys
+//! read from the objects' `managedFields`.
 
 mod defaults;
 mod ignore;
@@ -51,6 +52,8 @@ mod tracking;
 
 use serde_json::Value;
 use thiserror::Error;
+
+pub(crate) use kinds::{TypeInfo, map_retains_keys, type_schema};
 
 pub use ignore::IgnoreDifference;
 pub use known_types::KnownTypeField;

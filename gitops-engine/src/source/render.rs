@@ -149,6 +149,7 @@ pub(crate) fn render_tree(
         let fs = overlay_for(fs, root, &file, options, origin)?;
         let build_options = BuildOptions {
             load_restrictor: options.load_restrictor,
+            ..BuildOptions::default()
         };
         let built = build(fs, &dir, &build_options).map_err(|source| SourceError::Kustomize {
             url: origin.url.clone(),

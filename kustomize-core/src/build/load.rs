@@ -4,6 +4,7 @@
 //! kustomize 5.5 keeps them).
 
 use crate::resource::Resource;
+use crate::yaml::FieldPath;
 use crate::{Error, yaml};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -16,13 +17,16 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         message,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| invalid(format!("not UTF-8 text: {e}")))?;
-    let docs = yaml::parse_documents(text).map_err(|source| Error::Yaml {
+    let docs = yaml::parse_resource_documents(text).map_err(|source| Error::Yaml {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut queue: VecDeque<Value> = docs.into();
+    let mut queue: VecDeque<(Value, Vec<FieldPath>)> = docs
+        .into_iter()
+        .map(|d| (d.value, d.empty_fields))
+        .collect();
     let mut out = Vec::new();
-    while let Some(doc) = queue.pop_front() {
+    while let Some((doc, empty_fields)) = queue.pop_front() {
         let mut map = match doc {
             Value::Null => continue,
             Value::Object(m) if m.is_empty() => continue,
@@ -47,7 +51,9 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
                 None => {}
                 Some(Value::Null) => continue,
                 Some(Value::Array(items)) => {
-                    queue.extend(items);
+                    // kustomize re-reads list items from JSON: their
+                    // empty values are plain nulls.
+                    queue.extend(items.into_iter().map(|item| (item, Vec::new())));
                     continue;
                 }
                 Some(other) => {
@@ -68,7 +74,9 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
                 )));
             }
         }
-        out.push(Resource::new(map));
+        let mut res = Resource::new(map);
+        res.empty_fields = empty_fields;
+        out.push(res);
     }
     Ok(out)
 }

@@ -21,6 +21,35 @@ use std::sync::Arc;
 pub struct BuildOptions {
     /// Which files kustomizations may read (`--load-restrictor`).
     pub load_restrictor: LoadRestrictor,
+    /// Bounds on the work of one build.
+    pub limits: BuildLimits,
+}
+
+/// Bounds on the work of one build, so that a hostile tree (a base included
+/// many times over, each time through more bases) fails with
+/// [`Error::LimitExceeded`] instead of exhausting memory. A base included
+/// twice counts twice, as it is loaded twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildLimits {
+    /// Most kustomizations (and components) loaded.
+    pub max_kustomizations: usize,
+    /// Most resources read from resource files.
+    pub max_resources: usize,
+    /// Most bytes of resource files read.
+    pub max_resource_bytes: usize,
+}
+
+impl Default for BuildLimits {
+    /// 10,000 kustomizations, 100,000 resources and 512 MiB: far above
+    /// real repositories (the largest known roots load a few hundred
+    /// kustomizations and a few thousand resources).
+    fn default() -> Self {
+        Self {
+            max_kustomizations: 10_000,
+            max_resources: 100_000,
+            max_resource_bytes: 512 << 20,
+        }
+    }
 }
 
 /// The result of a build.
@@ -80,7 +109,7 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
             source,
         })?;
     let loader = Loader::new(fs, root, options.load_restrictor);
-    let mut ctx = target::Context::default();
+    let mut ctx = target::Context::new(options.limits);
     let resources = target::build_root(loader, &mut ctx)?;
     Ok(Build {
         resources,

@@ -247,6 +247,7 @@ fn apply_strategic_to(
         if patch.allow_name_change || patch.allow_kind_change {
             r.store_previous_id();
         }
+        r.drop_empty_fields();
         let target = Value::Object(std::mem::take(&mut r.object));
         match smp::merge_owned(target, Value::Object(patch_obj), schema)? {
             Some(Value::Object(m)) if !m.is_empty() => {

@@ -10,8 +10,11 @@ use crate::generators::{self, ConfigMapArgs, SecretArgs};
 use crate::kustomization::{Image, Patch, Replica, StringMap};
 use crate::origin::{ConfiguredBy, Origin, join_clean};
 use crate::resource::Resource;
+use crate::selector::Selector;
 use crate::smp::Schema;
-use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
+use crate::transformers::{
+    annotations, images, labels, name_affix, namespace, replicas, value_add,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -42,6 +45,18 @@ struct TransformerArgs {
     patches: String,
     options: indexmap::IndexMap<String, bool>,
     replacements: Vec<Value>,
+    value: String,
+    targets: Vec<ValueAddTarget>,
+    target_file_path: String,
+}
+
+/// Where a `ValueAddTransformer` puts its value.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ValueAddTarget {
+    selector: Option<Selector>,
+    field_path: String,
+    file_path_position: i64,
 }
 
 /// A string map whose scalar values may be numbers or booleans.
@@ -249,6 +264,7 @@ impl Target {
                 }
                 self.apply_strategic_merge_entries(acc, &entries, schema, FIELD)?
             }
+            "ValueAddTransformer" => self.add_value(acc, args).map_err(|m| err(&m))?,
             "ReplacementTransformer" => {
                 let list = self.replacement_list(&args.replacements)?;
                 crate::replacements::apply_replacements(res, &list).map_err(|e| err(&e))?
@@ -262,6 +278,78 @@ impl Target {
         }
         if let Some(origin) = plugin_origin(config) {
             record_on_all(acc, &origin);
+        }
+        Ok(())
+    }
+}
+
+impl Target {
+    /// Runs a `ValueAddTransformer`: its value (by default the name of this
+    /// kustomization's directory) into each target's field.
+    fn add_value(&self, acc: &mut Accumulator, args: TransformerArgs) -> Result<(), String> {
+        let mut value = args.value.trim().to_owned();
+        if value.is_empty() {
+            value = self
+                .loader
+                .root()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+        }
+        let mut targets = args.targets;
+        if !args.target_file_path.is_empty() {
+            #[derive(Deserialize)]
+            struct Targets {
+                #[serde(default)]
+                targets: Vec<ValueAddTarget>,
+            }
+            let bytes = self
+                .loader
+                .read_file(&args.target_file_path)
+                .map_err(|e| e.to_string())?;
+            let text = String::from_utf8_lossy(&bytes);
+            let doc = crate::yaml::parse_document(&text)
+                .map_err(|e| format!("{}: {e}", args.target_file_path))?;
+            let more: Targets = serde_json::from_value(doc)
+                .map_err(|e| format!("{}: {e}", args.target_file_path))?;
+            targets.extend(more.targets);
+        }
+        if targets.is_empty() {
+            return Err("must specify at least one target".into());
+        }
+        for t in &targets {
+            if t.field_path.is_empty() {
+                return Err("fieldPath cannot be empty".into());
+            }
+            if t.file_path_position < 0 {
+                return Err(format!(
+                    "value of FilePathPosition ({}) cannot be negative",
+                    t.file_path_position
+                ));
+            }
+        }
+        for t in &targets {
+            let selector = t
+                .selector
+                .as_ref()
+                .map(Selector::compile)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let selected = acc
+                .res
+                .resources_mut()
+                .iter_mut()
+                .filter(|r| selector.as_ref().is_none_or(|s| s.selects(r)));
+            if t.field_path == "metadata/namespace" {
+                for r in selected {
+                    namespace::set_resource_namespace(r, &value, &[], Default::default())
+                        .map_err(|e| e.to_string())?;
+                }
+            } else {
+                let position = usize::try_from(t.file_path_position).unwrap_or(0);
+                value_add::add_value(selected, &value, &t.field_path, position)
+                    .map_err(|e| e.to_string())?;
+            }
         }
         Ok(())
     }

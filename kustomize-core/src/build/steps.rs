@@ -6,7 +6,6 @@ use crate::Error;
 use crate::fieldspec::{FieldSpecError, TransformerConfig};
 use crate::generators::{self, ConfigMapArgs, GeneratorOptions, SecretArgs};
 use crate::origin::{Origin, TRANSFORMATIONS_ANNOTATION, transformations_annotation};
-use crate::resource::GeneratorBehavior;
 use crate::resource::Resource;
 use crate::smp::Schema;
 use crate::transformers::{annotations, images, labels, name_affix, namespace, replicas};
@@ -130,16 +129,8 @@ pub(crate) fn absorb(
     if res.origin.is_none() {
         res.origin = origin;
     }
-    let replaces = res.behavior == Some(GeneratorBehavior::Replace);
     acc.res
-        .absorb(res, |base: &mut Resource, new: Resource| {
-            let new_origin = new.origin.clone();
-            generators::merge_generated(base, new)?;
-            if replaces {
-                base.origin = new_origin;
-            }
-            Ok::<(), generators::GeneratorError>(())
-        })
+        .absorb(res, generators::merge_generated)
         .map_err(|e| t.invalid_field(field, e.to_string()))
 }
 

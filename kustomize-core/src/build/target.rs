@@ -2,6 +2,7 @@
 //! resources (files and bases, each base built on its own), generators,
 //! components, then transformers in kustomize's fixed order.
 
+use super::BuildLimits;
 use super::load::resources_from_bytes;
 use super::sort::SortOrder;
 use super::steps::{self, Config};
@@ -44,6 +45,14 @@ impl Default for Accumulator {
 pub(crate) struct Context {
     /// Warnings to print (deprecated fields).
     pub warnings: Vec<String>,
+    /// The bounds of this build.
+    limits: BuildLimits,
+    /// Kustomizations loaded so far.
+    kustomizations_loaded: usize,
+    /// Resources read from files so far.
+    resources_read: usize,
+    /// Bytes of resource files read so far.
+    bytes_read: usize,
     /// The custom OpenAPI schema in force, if any. Like kustomize's global
     /// schema, the first kustomization reached (the root first, then in
     /// accumulation order) whose `openapi` field names a schema sets it.
@@ -52,6 +61,28 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    /// The state of a new build bounded by `limits`.
+    pub fn new(limits: BuildLimits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// Counts a resource file read by kustomization `t`, failing past the limits.
+    fn charge(&mut self, t: &Target, bytes: usize, resources: usize) -> Result<(), Error> {
+        self.bytes_read = self.bytes_read.saturating_add(bytes);
+        self.resources_read = self.resources_read.saturating_add(resources);
+        let limits = self.limits;
+        over_limit(
+            t,
+            "bytes of resource files",
+            self.bytes_read,
+            limits.max_resource_bytes,
+        )?;
+        over_limit(t, "resources", self.resources_read, limits.max_resources)
+    }
+
     /// The custom schema strategic merge patches use, if one was chosen
     /// (otherwise they use [`Schema::builtin`]).
     pub fn custom_schema(&self) -> Option<Arc<Schema>> {
@@ -100,6 +131,18 @@ impl Context {
     }
 }
 
+/// Fails with [`Error::LimitExceeded`] when `count` passes `limit`.
+fn over_limit(t: &Target, what: &'static str, count: usize, limit: usize) -> Result<(), Error> {
+    if count > limit {
+        return Err(Error::LimitExceeded {
+            path: t.file.clone(),
+            what,
+            limit,
+        });
+    }
+    Ok(())
+}
+
 /// The Kubernetes version of the builtin schema (kustomize 5.5's default).
 const BUILTIN_OPENAPI_VERSION: &str = "v1.21.2";
 
@@ -118,6 +161,14 @@ pub(crate) struct Target {
 impl Target {
     /// Reads the kustomization of the loader's directory, collecting warnings.
     pub fn load(loader: Loader, ctx: &mut Context) -> Result<Self, Error> {
+        ctx.kustomizations_loaded += 1;
+        if ctx.kustomizations_loaded > ctx.limits.max_kustomizations {
+            return Err(Error::LimitExceeded {
+                path: loader.root().to_path_buf(),
+                what: "kustomizations",
+                limit: ctx.limits.max_kustomizations,
+            });
+        }
         let (k, file_name, w) = Kustomization::load(&loader)?;
         ctx.warnings.extend(w);
         let file = loader.root().join(&file_name);
@@ -133,8 +184,15 @@ impl Target {
     }
 
     /// Loads the base or component at `path` (relative to this root).
-    fn load_sub(&self, path: &str, ctx: &mut Context) -> Result<Target, Error> {
-        let mut sub = Target::load(self.loader.sub(path)?, ctx)?;
+    /// Loads the base or component at `path`, named in `field`; a refusal
+    /// (a cycle, an absolute path) names this kustomization, which closes it.
+    fn load_sub(&self, path: &str, field: &str, ctx: &mut Context) -> Result<Target, Error> {
+        let loader = self.loader.sub(path).map_err(|source| Error::Read {
+            kustomization: self.file.clone(),
+            field: field.to_owned(),
+            source,
+        })?;
+        let mut sub = Target::load(loader, ctx)?;
         sub.origin_dir = self.origin_dir.as_deref().map(|d| join_clean(d, path));
         Ok(sub)
     }
@@ -208,7 +266,9 @@ impl Target {
             let fs = self.loader.fs();
             if fs.is_file(&resolved) {
                 let bytes = self.read_file(path, "resources")?;
+                ctx.charge(self, bytes.len(), 0)?;
                 let resources = resources_from_bytes(&bytes, &resolved)?;
+                ctx.charge(self, 0, resources.len())?;
                 let origin = self
                     .origin_dir
                     .as_deref()
@@ -220,7 +280,7 @@ impl Target {
                     })?;
                 }
             } else if fs.is_dir(&resolved) {
-                let sub = self.load_sub(path, ctx)?;
+                let sub = self.load_sub(path, "resources", ctx)?;
                 if sub.k.is_component() {
                     return Err(self.invalid(format!(
                         "resources: '{path}' is a Component; list it under 'components'"
@@ -236,8 +296,11 @@ impl Target {
                     .merge_set(&sub_acc.vars)
                     .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
             } else {
+                let what = fs
+                    .describe(&resolved)
+                    .unwrap_or_else(|| "does not exist".into());
                 return Err(self.invalid(format!(
-                    "resources: '{path}' is neither a file nor a directory ({} does not exist)",
+                    "resources: '{path}' is neither a file nor a directory ({} {what})",
                     resolved.display()
                 )));
             }
@@ -257,7 +320,7 @@ impl Target {
                 "components: '{path}' must be a directory holding a Component kustomization"
             )));
         }
-        let sub = self.load_sub(path, ctx)?;
+        let sub = self.load_sub(path, "components", ctx)?;
         if !sub.k.is_component() {
             return Err(self.invalid(format!(
                 "components: expected kind 'Component' for path '{}' but got '{}'",

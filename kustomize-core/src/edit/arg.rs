@@ -58,20 +58,38 @@ pub struct ImageEdit {
 impl ImageEdit {
     /// Parses an argument of `kustomize edit set image`.
     ///
-    /// Like kustomize: the text before the first `=` is the entry name and the
-    /// rest the new image; without `=`, the image must carry a tag or digest.
-    /// Unlike kustomize, an empty entry name (`=foo`, `:tag`) is an error
-    /// rather than an entry named after the new image or an empty name.
+    /// Like kustomize: an argument holds at most one `=`; the text before it
+    /// is the entry name and the rest the new image, which must not be
+    /// empty (`nginx=` is an error, as is `a=b=c`). Without `=`, the image
+    /// must carry a tag or digest. Without `@`, the tag is what follows the
+    /// last `:` when that is a valid tag (`[A-Za-z0-9._-]*` or `*`), so
+    /// `nginx:a:b` names `nginx:a` with tag `b` and `host:5000/app` has no
+    /// tag. White space anywhere is refused. Unlike kustomize, an empty entry
+    /// name (`=foo`, `:tag`) is an error rather than an entry with an empty
+    /// name, and `name:tag@digest` sets both tag and digest (kustomize
+    /// would keep `name:tag` as the name; the image it renders is the same).
     pub fn parse(arg: &str) -> Result<Self, EditError> {
         let invalid = |reason: &str| EditError::InvalidImageArg {
             arg: arg.to_owned(),
             reason: reason.to_owned(),
         };
+        if arg.chars().any(char::is_whitespace) {
+            return Err(invalid("an image argument cannot hold white space"));
+        }
         let (key, value) = match arg.split_once('=') {
+            Some((_, value)) if value.contains('=') => {
+                return Err(invalid("an image argument holds at most one '='"));
+            }
+            Some((_, "")) => return Err(invalid("the new image after '=' is empty")),
             Some((key, value)) => (Some(key), value),
             None => (None, arg),
         };
-        let (image, tag, digest) = split_image(value);
+        let (image, tag, digest) = if value.contains('@') {
+            split_image(value)
+        } else {
+            let (image, tag) = split_cli_tag(value);
+            (image, tag, None)
+        };
         let (name, new_name) = match key {
             Some(key) => (key, FieldEdit::from_part(image)),
             None if tag.is_none() && digest.is_none() => {
@@ -134,6 +152,20 @@ pub struct ImageFields {
     pub new_tag: Option<String>,
     /// `digest`.
     pub digest: Option<String>,
+}
+
+/// Splits `image[:tag]` as `kustomize edit set image` does: the tag follows
+/// the last `:` if it is `*` or made of `[A-Za-z0-9._-]` (possibly empty).
+fn split_cli_tag(image: &str) -> (&str, Option<&str>) {
+    let is_tag = |t: &str| {
+        t == "*"
+            || t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    match image.rfind(':') {
+        Some(i) if is_tag(&image[i + 1..]) => (&image[..i], Some(&image[i + 1..])),
+        _ => (image, None),
+    }
 }
 
 /// Splits `[host[:port]/]path[:tag][@digest]` into name, tag and digest the
@@ -233,8 +265,12 @@ mod tests {
                 "image2=my-image2@*",
                 edit("image2", set("my-image2"), Clear, Preserve),
             ),
-            ("image1=", edit("image1", Clear, Clear, Clear)),
-            ("a=b=c:1", edit("a", set("b=c"), set("1"), Clear)),
+            ("nginx:a:b", edit("nginx:a", Clear, set("b"), Clear)),
+            ("nginx:", edit("nginx", Clear, Clear, Clear)),
+            (
+                "app=host:5000/app:*",
+                edit("app", set("host:5000/app"), Preserve, Clear),
+            ),
         ];
         for (arg, want) in cases {
             assert_eq!(ImageEdit::parse(arg).unwrap(), want, "{arg}");
@@ -243,7 +279,21 @@ mod tests {
 
     #[test]
     fn rejects_a_bare_name_and_empty_names() {
-        for arg in ["bad", "", "=foo", ":tag", "@sha256:x"] {
+        for arg in [
+            "bad",
+            "",
+            "=foo",
+            ":tag",
+            "@sha256:x",
+            "nginx=",
+            "a=b=c",
+            "a=b=c:1",
+            "nginx:1 2",
+            "ng inx=foo",
+            "nginx=foo\t",
+            "host:5000/app",
+            "nginx:1.0/x",
+        ] {
             let err = ImageEdit::parse(arg).unwrap_err();
             assert!(err.to_string().contains(&format!("{arg:?}")), "{err}");
         }

@@ -16,7 +16,7 @@ const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 /// The result is `overlay`'s object with:
 /// - labels and annotations of both (the overlay's win on equal keys);
 /// - the base's name and namespace, name history, prefixes and suffixes,
-///   and behavior; a hash suffix only if both wanted one;
+///   and behavior (and, for merge, its origin); a hash suffix only if both wanted one;
 /// - for merge, the `data` and `binaryData` entries of both (the overlay's
 ///   win), every value as a string; a map that ends up empty is removed.
 ///
@@ -70,6 +70,9 @@ pub fn merge_generated(base: &mut Resource, mut overlay: Resource) -> Result<(),
         }
     }
 
+    if merge_data {
+        overlay.origin = base.origin.take();
+    }
     overlay.previous_ids = std::mem::take(&mut base.previous_ids);
     overlay.name_prefixes = std::mem::take(&mut base.name_prefixes);
     overlay.name_suffixes = std::mem::take(&mut base.name_suffixes);

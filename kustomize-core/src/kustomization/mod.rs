@@ -215,8 +215,22 @@ impl Kustomization {
         let sets_collection = doc
             .as_object()
             .is_some_and(|fields| fields.values().any(|v| v.is_array() || v.is_object()));
-        let mut k: Kustomization = serde_json::from_value(doc)
-            .map_err(|e| invalid(format!("invalid Kustomization: {e}")))?;
+        let mut k: Kustomization = serde_path_to_error::deserialize(doc).map_err(|e| {
+            let field = e.path().to_string();
+            let line = e
+                .path()
+                .iter()
+                .next()
+                .and_then(|s| match s {
+                    serde_path_to_error::Segment::Map { key } => top_level_line(text, key),
+                    _ => None,
+                })
+                .map_or_else(String::new, |l| format!(" (line {l})"));
+            invalid(format!(
+                "invalid Kustomization: field {field}{line}: {}",
+                e.inner()
+            ))
+        })?;
         k.sets_collection = sets_collection;
         Ok(k)
     }
@@ -311,6 +325,20 @@ impl Kustomization {
     }
 }
 
+/// The 1-based line where top-level field `key` starts, if it is written
+/// as a plain or quoted key at the start of a line.
+fn top_level_line(text: &str, key: &str) -> Option<usize> {
+    let spellings = [key.to_owned(), format!("\"{key}\""), format!("'{key}'")];
+    text.lines()
+        .position(|line| {
+            spellings.iter().any(|k| {
+                line.strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            })
+        })
+        .map(|i| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,5 +386,13 @@ mod tests {
     fn wrong_type_names_the_field() {
         let err = parse("namePrefix: [a]\n").unwrap_err().to_string();
         assert!(err.contains("invalid Kustomization"), "{err}");
+        let err = parse("resources: [a]\ncommonLabels: true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("field commonLabels (line 2)"), "{err}");
+        let err = parse("images:\n- name: x\n  newTag: [1]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("field images[0].newTag (line 1)"), "{err}");
     }
 }

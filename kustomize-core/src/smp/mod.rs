@@ -34,7 +34,7 @@ mod schema;
 mod tree;
 mod walk;
 
-pub use schema::Schema;
+pub use schema::{At, Schema};
 
 use serde_json::Value;
 use tree::Tree;

@@ -62,9 +62,10 @@ pub(super) struct Def {
     open: bool,
 }
 
-/// A resolved schema position borrowed from a [`Schema`].
+/// A resolved schema position borrowed from a [`Schema`]: the schema of a
+/// resource type ([`Schema::for_type`]) or of a field inside one.
 #[derive(Clone, Copy)]
-pub(super) struct At<'a> {
+pub struct At<'a> {
     schema: &'a Schema,
     def: &'a Def,
 }
@@ -162,7 +163,7 @@ impl Schema {
     }
 
     /// The root schema of a resource type, if the schema knows it.
-    pub(super) fn for_type<'a>(&'a self, api_version: &str, kind: &str) -> Option<At<'a>> {
+    pub fn for_type<'a>(&'a self, api_version: &str, kind: &str) -> Option<At<'a>> {
         let name = self.roots.get(&(api_version.to_owned(), kind.to_owned()))?;
         let def = self.definitions.get(name)?;
         Some(At { schema: self, def })
@@ -184,7 +185,7 @@ impl Schema {
 
 impl<'a> At<'a> {
     /// The schema of field `name` of an object (kyaml's `ResourceSchema.Field`).
-    pub(super) fn field(self, name: &str) -> Option<At<'a>> {
+    pub fn field(self, name: &str) -> Option<At<'a>> {
         let def = match (self.def.properties.get(name), &self.def.additional) {
             (Some(d), _) => d,
             (None, Some(d)) => d,
@@ -195,20 +196,32 @@ impl<'a> At<'a> {
     }
 
     /// The schema of the elements of an array (kyaml's `ResourceSchema.Elements`).
-    pub(super) fn elements(self) -> Option<At<'a>> {
+    pub fn elements(self) -> Option<At<'a>> {
         self.schema.resolve(self.def.items.as_deref()?)
     }
 
     /// True when the patch strategy includes `merge`: the list is associative.
-    pub(super) fn merges(self) -> bool {
+    pub fn merges(self) -> bool {
+        self.has_strategy("merge")
+    }
+
+    /// True when the patch strategy includes `retainKeys`: a patch of each
+    /// element names the fields it keeps (pod `volumes`).
+    pub fn retains_keys(self) -> bool {
+        self.has_strategy("retainKeys")
+    }
+
+    fn has_strategy(self, wanted: &str) -> bool {
         self.def
             .strategy
             .as_deref()
-            .is_some_and(|s| s.split(',').any(|p| p == "merge"))
+            .is_some_and(|s| s.split(',').any(|p| p == wanted))
     }
 
-    /// The merge keys of an associative list (empty for a list of scalars).
-    pub(super) fn keys(self) -> &'a [String] {
+    /// The merge keys of an associative list (empty for a list of scalars):
+    /// `x-kubernetes-list-map-keys` when the type declares them, else the
+    /// patch merge key (in the built-in types, the first of the list-map keys).
+    pub fn keys(self) -> &'a [String] {
         if self.def.strategy.is_some() {
             &self.def.keys
         } else {

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod name_affix;
 pub mod namespace;
 pub mod replicas;
+pub mod value_add;
 
 use crate::fieldspec::{CreateKind, FieldSpec, FieldSpecError, apply_all, node_kind};
 use crate::resource::Resource;

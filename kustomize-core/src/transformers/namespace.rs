@@ -5,8 +5,9 @@
 
 use super::{TransformError, replace_scalar, scalar_text, wrong_kind};
 use crate::fieldspec::{CreateKind, FieldSpec, apply, apply_all};
-use crate::resource::Resource;
+use crate::resource::{ResId, Resource};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Which subjects of RoleBindings and ClusterRoleBindings get the namespace
 /// (the NamespaceTransformer's `setRoleBindingSubjects`).
@@ -56,6 +57,22 @@ pub fn set_namespace(
     if namespace.is_empty() {
         return Ok(());
     }
+    for r in resources.iter_mut().filter(|r| !r.object.is_empty()) {
+        r.store_previous_id();
+        set_resource_namespace(r, namespace, specs, options)?;
+    }
+    check_unique_ids(resources)
+}
+
+/// Sets `namespace` on one resource: its `metadata.namespace` when it is
+/// namespaced, its binding subjects as `options` says, and the fields of
+/// `specs` (kustomize's namespace filter, without the id bookkeeping).
+pub fn set_resource_namespace(
+    r: &mut Resource,
+    namespace: &str,
+    specs: &[FieldSpec],
+    options: NamespaceOptions,
+) -> Result<(), TransformError> {
     let mut set = |field: &mut Value| {
         let present = scalar_text(field).is_some_and(|s| !s.is_empty());
         if options.unset_only && present {
@@ -63,48 +80,63 @@ pub fn set_namespace(
         }
         replace_scalar(field, Value::String(namespace.to_owned()))
     };
-    for i in 0..resources.len() {
-        let r = &mut resources[i];
-        if r.object.is_empty() {
-            continue;
-        }
-        r.store_previous_id();
-        let gvk = r.gvk();
-        let is_v1 = r.object.get("apiVersion").and_then(Value::as_str) == Some("v1");
-        let is_binding = matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding");
-        let specs: Vec<FieldSpec> = specs
-            .iter()
-            .filter(|s| s.path != "metadata/namespace")
-            .filter(|s| is_v1 || s.path != "metadata/name")
-            .filter(|s| {
-                !(is_binding
-                    && matches!(s.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
-                    && s.path == "subjects/namespace")
-            })
-            .cloned()
-            .collect();
-        if !gvk.is_cluster_scoped() {
-            apply(
-                &FieldSpec::new("metadata/namespace").creating(),
-                &mut r.object,
-                CreateKind::Scalar,
-                &mut set,
-            )?;
-        }
-        if is_binding {
-            set_subjects(r, options, &mut set)?;
-        }
-        apply_all(&specs, &mut r.object, CreateKind::Scalar, &mut set)?;
-        let id = resources[i].id();
-        let count = resources.iter().filter(|o| o.id().matches(&id)).count();
-        if count != 1 {
-            return Err(TransformError::NamespaceConflict {
-                id: id.to_string(),
-                count,
-            });
-        }
+    let gvk = r.gvk();
+    let is_v1 = r.object.get("apiVersion").and_then(Value::as_str) == Some("v1");
+    let is_binding = matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding");
+    let specs: Vec<FieldSpec> = specs
+        .iter()
+        .filter(|s| s.path != "metadata/namespace")
+        .filter(|s| is_v1 || s.path != "metadata/name")
+        .filter(|s| {
+            !(is_binding
+                && matches!(s.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
+                && s.path == "subjects/namespace")
+        })
+        .cloned()
+        .collect();
+    if !gvk.is_cluster_scoped() {
+        apply(
+            &FieldSpec::new("metadata/namespace").creating(),
+            &mut r.object,
+            CreateKind::Scalar,
+            &mut set,
+        )?;
     }
+    if is_binding {
+        set_subjects(r, options, &mut set)?;
+    }
+    apply_all(&specs, &mut r.object, CreateKind::Scalar, &mut set)?;
     Ok(())
+}
+
+/// Fails on the first resource (in order) whose id another one shares, as
+/// kustomize's check after each resource does; one pass with a count per id.
+fn check_unique_ids(resources: &[Resource]) -> Result<(), TransformError> {
+    let ids: Vec<ResId> = resources.iter().map(Resource::id).collect();
+    let key = |id: &ResId| {
+        (
+            id.gvk.clone(),
+            id.name.clone(),
+            id.effective_namespace().to_owned(),
+        )
+    };
+    let mut counts: HashMap<_, usize> = HashMap::with_capacity(ids.len());
+    for id in &ids {
+        *counts.entry(key(id)).or_default() += 1;
+    }
+    let conflict = resources
+        .iter()
+        .zip(&ids)
+        .filter(|(r, _)| !r.object.is_empty())
+        .map(|(_, id)| (id, counts[&key(id)]))
+        .find(|&(_, count)| count != 1);
+    match conflict {
+        Some((id, count)) => Err(TransformError::NamespaceConflict {
+            id: id.to_string(),
+            count,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Sets the namespace of the binding's subjects that `options` selects.

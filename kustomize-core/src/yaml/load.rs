@@ -21,8 +21,36 @@ fn node_limit(input_len: usize) -> usize {
     input_len.saturating_mul(10).max(1_000_000)
 }
 
+/// Most scalar bytes a document stream may expand to through aliases: ten
+/// times the input, and at least 64 MiB.
+fn byte_limit(input_len: usize) -> usize {
+    input_len.saturating_mul(10).max(64 << 20)
+}
+
+/// One parsed document.
+pub(crate) struct Document {
+    /// The document as JSON.
+    pub(crate) value: Value,
+    /// Where a mapping holds a key with no value at all (`key:`), as
+    /// opposed to an explicit `null` or `~`: kustomize's strategic merge
+    /// drops those fields. Recorded for go-yaml v3 documents only.
+    pub(crate) empty_fields: Vec<FieldPath>,
+}
+
+/// The place of a value in a document: map keys and list indices.
+pub type FieldPath = Vec<PathSegment>;
+
+/// One step of a [`FieldPath`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// A map key.
+    Key(String),
+    /// A list index.
+    Index(usize),
+}
+
 /// Parses the documents of `src`; `single` stops after the first one.
-pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, YamlError> {
+pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Document>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
     // follows YAML 1.2, where it is content.
@@ -55,7 +83,7 @@ impl From<YamlError> for Failure {
     }
 }
 
-fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Failure> {
+fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Document>, Failure> {
     let mut parser = Parser::new_from_str(src);
     let mut loader = Loader {
         source: SourceChars::new(src),
@@ -64,7 +92,10 @@ fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Fail
         anchors: HashMap::new(),
         nodes: 0,
         limit: node_limit(src.len()),
+        bytes: 0,
+        byte_limit: byte_limit(src.len()),
         root: None,
+        empty_fields: Vec::new(),
     };
     let mut docs = Vec::new();
     while let Some(next) = parser.next_event() {
@@ -73,13 +104,7 @@ fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Fail
             // go-yaml reads one document and never looks past its root:
             // whatever follows a finished flow collection is not read.
             Err(_) if single && loader.stack.is_empty() && loader.root.is_some() => {
-                docs.extend(
-                    loader
-                        .root
-                        .take()
-                        .map(|node| node.value)
-                        .filter(|v| !v.is_null()),
-                );
+                docs.extend(loader.finish_document());
                 break;
             }
             Err(e) => return Err(Failure::Scan(e)),
@@ -88,13 +113,10 @@ fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Value>, Fail
             Event::DocumentStart(_) => {
                 loader.anchors.clear();
                 loader.root = None;
+                loader.empty_fields.clear();
             }
             Event::DocumentEnd => {
-                if let Some(node) = loader.root.take()
-                    && !node.value.is_null()
-                {
-                    docs.push(node.value);
-                }
+                docs.extend(loader.finish_document());
                 if single {
                     break;
                 }
@@ -131,6 +153,8 @@ struct Anchored {
     value: Value,
     scalar: Option<Scalar>,
     nodes: usize,
+    /// Scalar bytes of the value, as [`Loader::bytes`] counts them.
+    bytes: usize,
 }
 
 enum Frame {
@@ -138,6 +162,8 @@ enum Frame {
         items: Vec<Value>,
         anchor: usize,
         first_node: usize,
+        /// [`Loader::bytes`] when the collection opened.
+        first_byte: usize,
         flow: bool,
         /// Inside a pair kyaml drops: nothing here reaches JSON.
         discarded: bool,
@@ -146,6 +172,8 @@ enum Frame {
         map: Map<String, Value>,
         anchor: usize,
         first_node: usize,
+        /// [`Loader::bytes`] when the collection opened.
+        first_byte: usize,
         /// Inside a flow collection (`{…}`, `[…]`).
         flow: bool,
         /// Inside a pair kyaml drops: nothing here reaches JSON.
@@ -169,15 +197,53 @@ struct Loader<'a> {
     anchors: HashMap<usize, Anchored>,
     nodes: usize,
     limit: usize,
+    /// Scalar bytes read so far, aliases counted each time they are used.
+    bytes: usize,
+    byte_limit: usize,
     root: Option<Node>,
+    /// The current document's [`Document::empty_fields`].
+    empty_fields: Vec<FieldPath>,
 }
 
 impl Loader<'_> {
+    /// The document just read, unless it is empty or null.
+    fn finish_document(&mut self) -> Option<Document> {
+        let empty_fields = std::mem::take(&mut self.empty_fields);
+        let node = self.root.take()?;
+        (!node.value.is_null()).then_some(Document {
+            value: node.value,
+            empty_fields,
+        })
+    }
+
+    /// Records that the scalar about to be delivered is the empty value of
+    /// a mapping key (see [`Document::empty_fields`]).
+    fn record_empty_field(&mut self) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for frame in &self.stack {
+            match frame {
+                Frame::Sequence {
+                    items,
+                    discarded: false,
+                    ..
+                } => path.push(PathSegment::Index(items.len())),
+                Frame::Mapping {
+                    key: Some(Key::Name(name)),
+                    discarded: false,
+                    ..
+                } => path.push(PathSegment::Key(name.clone())),
+                // Inside a merge source or a dropped pair: not a field.
+                _ => return,
+            }
+        }
+        self.empty_fields.push(path);
+    }
+
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
         let mark = &span.start;
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                self.count(1, mark)?;
+                self.count(1, text.len(), mark)?;
                 if style == ScalarStyle::DoubleQuoted {
                     self.source
                         .check_escapes(&span)
@@ -215,8 +281,18 @@ impl Loader<'_> {
                             value: value.clone(),
                             scalar: Some(scalar.clone()),
                             nodes: 1,
+                            bytes: text.len(),
                         },
                     );
+                }
+                let is_empty_value = self.schema == Schema::V3
+                    && text.is_empty()
+                    && style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && value.is_null()
+                    && matches!(self.stack.last(), Some(Frame::Mapping { key: Some(_), .. }));
+                if is_empty_value {
+                    self.record_empty_field();
                 }
                 let node = Node {
                     value,
@@ -229,9 +305,12 @@ impl Loader<'_> {
                 let Some(target) = self.anchors.get(&id) else {
                     return Err(at(mark, "unknown anchor referenced".into()));
                 };
-                let (nodes, value, scalar) =
-                    (target.nodes, target.value.clone(), target.scalar.clone());
-                self.count(nodes, mark)?;
+                let (nodes, bytes) = (target.nodes, target.bytes);
+                // Counted before the copy: the limit must stop a bomb
+                // before it is built.
+                self.count(nodes, bytes, mark)?;
+                let target = &self.anchors[&id];
+                let (value, scalar) = (target.value.clone(), target.scalar.clone());
                 let node = Node {
                     value,
                     scalar,
@@ -247,6 +326,7 @@ impl Loader<'_> {
                     items: Vec::new(),
                     anchor,
                     first_node: self.nodes - 1,
+                    first_byte: self.bytes,
                     flow,
                     discarded,
                 });
@@ -260,6 +340,7 @@ impl Loader<'_> {
                     map: Map::new(),
                     anchor,
                     first_node: self.nodes - 1,
+                    first_byte: self.bytes,
                     flow,
                     discarded,
                     key: None,
@@ -271,20 +352,22 @@ impl Loader<'_> {
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor, first_node) = match self.stack.pop() {
+                let (value, anchor, first_node, first_byte) = match self.stack.pop() {
                     Some(Frame::Sequence {
                         mut items,
                         anchor,
                         first_node,
+                        first_byte,
                         ..
                     }) => {
                         items.shrink_to_fit();
-                        (Value::Array(items), anchor, first_node)
+                        (Value::Array(items), anchor, first_node, first_byte)
                     }
                     Some(Frame::Mapping {
                         mut map,
                         anchor,
                         first_node,
+                        first_byte,
                         merges,
                         ..
                     }) => {
@@ -298,7 +381,7 @@ impl Loader<'_> {
                         // Rebuilt at its exact size: a build holds thousands
                         // of these at once, and growth leaves them up to half empty.
                         let map: Map<String, Value> = map.into_iter().collect();
-                        (Value::Object(map), anchor, first_node)
+                        (Value::Object(map), anchor, first_node, first_byte)
                     }
                     None => return Err(at(mark, "unbalanced collection end".into())),
                 };
@@ -309,6 +392,7 @@ impl Loader<'_> {
                             value: value.clone(),
                             scalar: None,
                             nodes: self.nodes - first_node,
+                            bytes: self.bytes - first_byte,
                         },
                     );
                 }
@@ -394,14 +478,26 @@ impl Loader<'_> {
             )
     }
 
-    fn count(&mut self, nodes: usize, mark: &Marker) -> Result<(), YamlError> {
+    /// Counts `nodes` more nodes holding `bytes` scalar bytes, failing past
+    /// the limits (alias bombs).
+    fn count(&mut self, nodes: usize, bytes: usize, mark: &Marker) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(nodes);
+        self.bytes = self.bytes.saturating_add(bytes);
         if self.nodes > self.limit {
             return Err(at(
                 mark,
                 format!(
                     "document expands to more than {} nodes (too many alias expansions)",
                     self.limit
+                ),
+            ));
+        }
+        if self.bytes > self.byte_limit {
+            return Err(at(
+                mark,
+                format!(
+                    "document expands to more than {} bytes of scalars (too many alias expansions)",
+                    self.byte_limit
                 ),
             ));
         }
@@ -421,7 +517,7 @@ impl Loader<'_> {
                 "invalid map key: a collection cannot be a key".into(),
             ));
         }
-        self.count(1, mark)
+        self.count(1, 0, mark)
     }
 
     /// kyaml's handling of `<<` keys in a resource mapping: the first one is

@@ -30,7 +30,8 @@ use resolve::Schema;
 use serde_json::Value;
 use std::fmt;
 
-pub use load::MAX_DEPTH;
+pub(crate) use load::Document;
+pub use load::{FieldPath, MAX_DEPTH, PathSegment};
 
 /// A YAML document that could not be parsed or converted to JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +65,14 @@ impl fmt::Display for YamlError {
 /// be strings, duplicate keys are an error, and values JSON cannot hold
 /// (`.inf`, `.nan`) are errors, as they are for kustomize.
 pub fn parse_documents(src: &str) -> Result<Vec<Value>, YamlError> {
+    Ok(parse_resource_documents(src)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
+}
+
+/// [`parse_documents`], keeping where each document has keys with no value.
+pub(crate) fn parse_resource_documents(src: &str) -> Result<Vec<Document>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut docs = Vec::new();
     for piece in split::split_documents(src)? {
@@ -86,7 +95,7 @@ pub fn parse_document(src: &str) -> Result<Value, YamlError> {
     Ok(load::load(src, Schema::V2, true)?
         .into_iter()
         .next()
-        .unwrap_or(Value::Null))
+        .map_or(Value::Null, |d| d.value))
 }
 
 /// Appends one document exactly as `kubectl kustomize` prints a resource (no leading `---`).

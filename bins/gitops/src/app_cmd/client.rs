@@ -20,7 +20,7 @@ impl Apps {
     /// the Applications of `namespace`.
     pub async fn connect(kubeconfig: Option<&Path>, namespace: &str) -> Result<Self, CliError> {
         Ok(Apps {
-            cluster: connect_cluster(kubeconfig).await?,
+            cluster: KubeCluster::new(kube_client(kubeconfig).await?),
             namespace: namespace.to_owned(),
         })
     }
@@ -99,9 +99,10 @@ impl From<WriteConflict> for CliError {
     }
 }
 
-/// Connects with `kubeconfig` (else `KUBECONFIG` / `~/.kube/config` / in-cluster).
-pub async fn connect_cluster(kubeconfig: Option<&Path>) -> Result<KubeCluster, CliError> {
-    let client = match kubeconfig {
+/// A client for the cluster of `kubeconfig` (else `KUBECONFIG` / `~/.kube/config` /
+/// in-cluster).
+pub async fn kube_client(kubeconfig: Option<&Path>) -> Result<kube::Client, CliError> {
+    match kubeconfig {
         Some(path) => {
             let config = Kubeconfig::read_from(path)
                 .map_err(|e| CliError::Connect(format!("{}: {e}", path.display())))?;
@@ -113,6 +114,5 @@ pub async fn connect_cluster(kubeconfig: Option<&Path>) -> Result<KubeCluster, C
         }
         None => kube::Client::try_default().await,
     }
-    .map_err(|e| CliError::Connect(e.to_string()))?;
-    Ok(KubeCluster::new(client))
+    .map_err(|e| CliError::Connect(e.to_string()))
 }

@@ -50,6 +50,12 @@ pub enum CliError {
     /// An operation is already requested or running.
     #[error("another operation is already in progress")]
     OperationInProgress,
+    /// The AppProject does not exist.
+    #[error("project '{0}' not found")]
+    ProjectNotFound(String),
+    /// A stored AppProject cannot be read.
+    #[error("{0}")]
+    Project(#[from] gitops_engine::app::project::ProjectError),
     /// A flag or argument has an unusable value.
     #[error("{0}")]
     Usage(String),

@@ -2,14 +2,14 @@
 //! the cluster in the kubeconfig. The controller picks up the operations these commands
 //! write and records its results in the Application's status.
 
-mod client;
+pub(crate) mod client;
 mod diff;
 mod error;
 mod get;
 mod history;
 mod list;
 mod operation;
-mod output;
+pub(crate) mod output;
 mod rollback;
 mod states;
 mod summary;
@@ -24,7 +24,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use client::Apps;
-pub use client::connect_cluster;
 pub use error::{CliError, EXIT_GENERIC};
 
 /// The namespace of the Argo CD control plane: applications there are shown by name

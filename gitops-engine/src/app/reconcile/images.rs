@@ -10,7 +10,8 @@ use tracing::{info, warn};
 
 use super::Shared;
 use super::pass::REFRESH_ANNOTATION;
-use crate::app::application_gvk;
+use super::project;
+use crate::app::{Application, application_gvk};
 use crate::cluster::{Cluster, EventType, WriteOptions};
 use crate::image::updater::{UpdateOptions, UpdateReport, WriteBackResult, update_application};
 use crate::image::writeback::WriteOutcome;
@@ -39,6 +40,25 @@ pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Durat
 
 async fn update_one(shared: &Shared, app: &Value, options: &UpdateOptions) {
     let name = app["metadata"]["name"].as_str().unwrap_or("").to_owned();
+    // An app its project refuses gets no write-back either.
+    let refused = match Application::from_value(app) {
+        Ok(parsed) => match project::guard(shared, &parsed).await {
+            Ok(Ok(_)) => None,
+            Ok(Err(problems)) => Some(
+                problems
+                    .iter()
+                    .map(|c| c.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Err(e) => Some(e.to_string()),
+        },
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(reason) = refused {
+        warn!(app = %name, %reason, "image update skipped");
+        return;
+    }
     let report = match update_application(app, options).await {
         Ok(report) => report,
         Err(e) => {

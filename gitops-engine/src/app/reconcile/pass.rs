@@ -15,7 +15,8 @@ use super::project::{self, PROJECT_CONDITION_TYPES, ProjectGuard};
 use super::status_write;
 use super::{ReconcileError, Shared};
 use crate::app::conditions::{
-    self, COMPARISON_ERROR, INVALID_SPEC_ERROR, SYNC_ERROR, UNKNOWN_ERROR,
+    self, COMPARISON_ERROR, INVALID_SPEC_ERROR, ORPHANED_RESOURCE_WARNING, SYNC_ERROR,
+    UNKNOWN_ERROR,
 };
 use crate::app::{
     AppError, AppHealthStatus, Application, ApplicationCondition, AutoSync, CompareInput,
@@ -193,9 +194,17 @@ async fn reconcile_app(
             });
         }
     };
-    let comparison = compare_live(shared, &app, &guard, &rendered).await?;
+    let mut comparison = compare_live(shared, &app, &guard, &rendered).await?;
+    guard.mark_forbidden(&mut comparison);
     // Also replaces an earlier ComparisonError with this comparison's conditions.
     comparison.write_status(&mut app, &now);
+    let orphans = guard.orphan_warning(shared, &app);
+    conditions::replace_types(
+        &mut app.status.conditions,
+        &[ORPHANED_RESOURCE_WARNING],
+        orphans.as_slice(),
+        &now,
+    );
     shared.remember_resources(&name, &comparison);
 
     let mut outcome = PassOutcome::default();

@@ -10,13 +10,16 @@ use crate::app::compare::desired_key;
 use crate::app::conditions::{INVALID_SPEC_ERROR, UNKNOWN_ERROR};
 use crate::app::project::{
     AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, invalid_tasks_message,
-    project_gvk, project_name, resolve_destination, resource_problem,
+    orphaned_condition, orphaned_resources, project_gvk, project_name, resolve_destination,
+    resource_problem,
 };
 use crate::app::{
-    Application, ApplicationCondition, Comparison, Operation, OperationState, application_gvk,
+    Application, ApplicationCondition, Comparison, Operation, OperationState, SyncStatusCode,
+    application_gvk,
 };
 use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
 use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
+use crate::sync::tracking::tracked_app_instance;
 use crate::sync::{ResourceKey, ResultCode, object};
 
 /// Condition types the project verdict owns.
@@ -143,6 +146,44 @@ pub(crate) fn apps_using(shared: &Shared, project: &str) -> Vec<String> {
 }
 
 impl ProjectGuard {
+    /// Marks the resources the project forbids (desired objects: forbidden live ones
+    /// are not compared at all) with sync status `Unknown`, as Argo CD does.
+    pub(crate) fn mark_forbidden(&self, comparison: &mut Comparison) {
+        for resource in &mut comparison.resources {
+            let key = ResourceKey::new(
+                &resource.group,
+                &resource.kind,
+                &resource.namespace,
+                &resource.name,
+            );
+            if resource_problem(&self.project, &self.cluster, &key).is_some() {
+                resource.status = Some(SyncStatusCode::Unknown);
+            }
+        }
+    }
+
+    /// The `OrphanedResourceWarning` of `app`, when its project monitors orphans:
+    /// untracked top-level objects in the destination namespace, among the kinds the
+    /// controller watches.
+    pub(crate) fn orphan_warning(
+        &self,
+        shared: &Shared,
+        app: &Application,
+    ) -> Option<ApplicationCondition> {
+        self.project.spec.orphaned_resources.as_ref()?;
+        let namespace = &app.spec.destination.namespace;
+        let live: Vec<Value> = shared
+            .cache
+            .watched()
+            .iter()
+            .flat_map(|gvk| shared.cache.list(gvk, Some(namespace)))
+            .collect();
+        let orphans = orphaned_resources(&self.project, namespace, &live, |obj| {
+            tracked_app_instance(obj, &shared.settings.tracking).is_some()
+        });
+        orphaned_condition(&self.project, orphans.len())
+    }
+
     /// Whether the project permits the live object `obj` (forbidden ones are left out of
     /// the comparison, so never pruned).
     pub(crate) fn permits_live(&self, obj: &Value) -> bool {

@@ -1,0 +1,186 @@
+//! `gitops sandbox up|down`: a local sandbox in one process, the embedded
+//! API server (kept in a data directory across restarts) and the
+//! Application controller, with a kubeconfig for kubectl and `gitops app`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apiserver_emulator::{Emulator, EmulatorConfig};
+use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
+
+/// `gitops sandbox` subcommands.
+#[derive(clap::Subcommand)]
+pub enum SandboxCommand {
+    /// Start the sandbox in the foreground (stop it with Ctrl-C or `gitops sandbox down`).
+    Up {
+        /// Where the sandbox keeps its objects, kubeconfig and repository caches.
+        #[arg(long, default_value = ".gitops-sandbox", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// The API server's port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 6443)]
+        port: u16,
+        /// The namespace of Applications (Argo CD's `argocd`).
+        #[arg(long, default_value = "argocd")]
+        namespace: String,
+    },
+    /// Stop the sandbox started with this data directory.
+    Down {
+        /// The data directory given to `gitops sandbox up`.
+        #[arg(long, default_value = ".gitops-sandbox", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Runs a `gitops sandbox` subcommand.
+pub fn run(command: SandboxCommand) -> ExitCode {
+    let result = match command {
+        SandboxCommand::Up {
+            data_dir,
+            port,
+            namespace,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))
+            .and_then(|rt| rt.block_on(up(&data_dir, port, &namespace))),
+        SandboxCommand::Down { data_dir } => down(&data_dir),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn pid_file(dir: &Path) -> PathBuf {
+    dir.join("sandbox.pid")
+}
+
+/// The pid of a running sandbox of this data directory, if any.
+fn running(dir: &Path) -> Option<u32> {
+    let pid: u32 = std::fs::read_to_string(pid_file(dir))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    alive(pid).then_some(pid)
+}
+
+/// Whether a process runs (exited ones awaiting their parent do not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    })
+}
+
+async fn up(dir: &Path, port: u16, namespace: &str) -> Result<(), String> {
+    if let Some(pid) = running(dir) {
+        return Err(format!(
+            "a sandbox (pid {pid}) already runs with data directory {}",
+            dir.display()
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let emulator = Emulator::start_with(EmulatorConfig {
+        listen: ([127, 0, 0, 1], port).into(),
+        data_dir: Some(dir.join("store")),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .map_err(|e| format!("cannot start the API server on 127.0.0.1:{port}: {e}"))?;
+    let url = emulator.url();
+    let client = kube::Client::try_from(kube::Config::new(
+        url.parse().map_err(|e| format!("{url}: {e}"))?,
+    ))
+    .map_err(|e| format!("client for {url}: {e}"))?;
+    let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+        kube::Api::all(client.clone());
+    if namespaces
+        .get_opt(namespace)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        let mut ns = k8s_openapi::api::core::v1::Namespace::default();
+        ns.metadata.name = Some(namespace.to_owned());
+        namespaces
+            .create(&Default::default(), &ns)
+            .await
+            .map_err(|e| format!("creating namespace {namespace}: {e}"))?;
+    }
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        emulator.kubeconfig("gitops-sandbox", namespace),
+    )
+    .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
+    std::fs::write(pid_file(dir), std::process::id().to_string())
+        .map_err(|e| format!("{}: {e}", pid_file(dir).display()))?;
+    println!("sandbox API server: {url}");
+    println!("kubeconfig:         {}", kubeconfig.display());
+    println!();
+    println!("  export KUBECONFIG={}", kubeconfig.display());
+    println!("  kubectl get all -A");
+    println!("  kubectl apply -n {namespace} -f <an Argo CD Application>");
+    println!("  gitops app list");
+    println!();
+    println!(
+        "Stop it with Ctrl-C or `gitops sandbox down --data-dir {}`.",
+        dir.display()
+    );
+    let settings = ControllerSettings::new(namespace, dir.join("repositories"));
+    let controller = Controller::new(client, settings, Arc::new(Metrics::new()));
+    let result = controller
+        .run(stop_signal())
+        .await
+        .map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(pid_file(dir));
+    emulator.shutdown().await;
+    println!("sandbox stopped");
+    result
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `gitops sandbox down` sends).
+async fn stop_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+fn down(dir: &Path) -> Result<(), String> {
+    let Some(pid) = running(dir) else {
+        return Err(format!(
+            "no sandbox runs with data directory {}",
+            dir.display()
+        ));
+    };
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .map_err(|e| format!("cannot run kill: {e}"))?;
+    if !status.success() {
+        return Err(format!("kill -TERM {pid} failed"));
+    }
+    for _ in 0..100 {
+        if !alive(pid) {
+            println!("sandbox (pid {pid}) stopped");
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("the sandbox (pid {pid}) did not stop within 10 s"))
+}

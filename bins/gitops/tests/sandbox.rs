@@ -1,0 +1,98 @@
+//! `gitops sandbox up|down`: the quickstart's sandbox starts, serves
+//! kubectl-style clients through the kubeconfig it writes, stops on `down`,
+//! and keeps its objects across a restart with the same data directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use kube::api::{Api, PostParams};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// Starts `gitops sandbox up` on a free port; returns the process and the
+/// API server URL it printed.
+fn up(dir: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .args(["sandbox", "up", "--port", "0", "--data-dir"])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gitops runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let url = first
+        .strip_prefix("sandbox API server: ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    // Keep draining stdout so the sandbox never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+fn down(dir: &Path, child: &mut Child) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .args(["sandbox", "down", "--data-dir"])
+        .arg(dir)
+        .output()
+        .expect("gitops runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(started.elapsed() < LIMIT, "sandbox did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn client(dir: &Path) -> kube::Client {
+    let kubeconfig =
+        kube::config::Kubeconfig::read_from(dir.join("kubeconfig")).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("config");
+    kube::Client::try_from(config).expect("client")
+}
+
+#[tokio::test]
+async fn sandbox_up_down_and_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, url) = up(dir.path());
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let c = client(dir.path()).await;
+    let namespaces: Api<Namespace> = Api::all(c.clone());
+    tokio::time::timeout(LIMIT, namespaces.get("argocd"))
+        .await
+        .expect("in time")
+        .expect("the Applications' namespace exists");
+    let cms: Api<ConfigMap> = Api::default_namespaced(c);
+    let mut cm = ConfigMap::default();
+    cm.metadata.name = Some("kept".into());
+    tokio::time::timeout(LIMIT, cms.create(&PostParams::default(), &cm))
+        .await
+        .expect("in time")
+        .expect("create in the kubeconfig's namespace");
+    down(dir.path(), &mut child);
+
+    let (mut child, _) = up(dir.path());
+    let cms: Api<ConfigMap> = Api::default_namespaced(client(dir.path()).await);
+    let kept = tokio::time::timeout(LIMIT, cms.get_opt("kept"))
+        .await
+        .expect("in time")
+        .expect("get");
+    assert!(kept.is_some(), "objects survive a restart");
+    down(dir.path(), &mut child);
+    let again = Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .args(["sandbox", "down", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("gitops runs");
+    assert!(!again.status.success(), "nothing left to stop");
+}
