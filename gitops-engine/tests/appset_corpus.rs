@@ -294,6 +294,7 @@ fn run_generator(case: &Value) -> Result<Value, AppSetError> {
             options: &opts,
         },
         apply_nested_selectors: false,
+        inherited: None,
     };
     let results = transform(&generator, &Value::Null, ctx, None, 0)?;
     let params: Vec<Value> = results
@@ -344,6 +345,15 @@ fn run_case(case: &Value) -> Result<(), String> {
                 if Some(n as u64) != count.as_u64() {
                     return Err(format!("{n} parameter sets, want {count}"));
                 }
+                let partials = expected["paramsPartial"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for (want, got) in partials.iter().zip(got.as_array().into_iter().flatten()) {
+                    for (k, v) in want.as_object().into_iter().flatten() {
+                        compare(v, &got[k.as_str()], false).map_err(|e| format!("{k}: {e}"))?;
+                    }
+                }
                 return Ok(());
             }
             compare(&expected["params"], &got, any)
@@ -358,7 +368,8 @@ fn run_case(case: &Value) -> Result<(), String> {
             let values: BTreeMap<String, String> =
                 serde_json::from_value(case["inputs"]["values"].clone())
                     .map_err(|e| e.to_string())?;
-            append_values(&values, &mut params, mode).map_err(|e| e.to_string())?;
+            let visible = params.clone();
+            append_values(&values, &mut params, &visible, mode).map_err(|e| e.to_string())?;
             compare(&expected["params"], &Value::Object(params), false)
         }
         "template" => {
@@ -552,29 +563,31 @@ fn policy(case: &Value) -> Result<(), String> {
             Err(format!("deleted {got}, want {want}"))
         };
     }
-    for step in case["steps"].as_array().into_iter().flatten() {
+    // Step 0 creates, step 1 edits the live Application and reconciles, step 2 removes it
+    // from the generators and reconciles.
+    for (i, step) in case["steps"].as_array().into_iter().flatten().enumerate() {
         let expect = &step["expect"];
         if let Some(want) = expect.get("annotations.key").and_then(Value::as_str) {
-            let plan =
-                plan_changes(&appset, &generated, &edited, policy).map_err(|e| e.to_string())?;
-            let after = plan
-                .update
-                .first()
-                .or(edited.first())
-                .cloned()
-                .unwrap_or(Value::Null);
+            let after = if i == 0 {
+                live.first().cloned()
+            } else {
+                let plan = plan_changes(&appset, &generated, &edited, policy)
+                    .map_err(|e| e.to_string())?;
+                plan.update.first().or(edited.first()).cloned()
+            };
+            let after = after.unwrap_or(Value::Null);
             let got = after
                 .pointer("/metadata/annotations/key")
                 .and_then(Value::as_str)
                 .unwrap_or("");
             if got != want {
-                return Err(format!("annotation key {got:?}, want {want:?}"));
+                return Err(format!("step {i}: annotation key {got:?}, want {want:?}"));
             }
         }
         if let Some(want) = expect.get("deletionTimestampSet") {
             let got = deleted().map_err(|e| e.to_string())?;
             if Some(got) != want.as_bool() {
-                return Err(format!("deleted {got}, want {want}"));
+                return Err(format!("step {i}: deleted {got}, want {want}"));
             }
         }
     }

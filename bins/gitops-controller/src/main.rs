@@ -17,12 +17,19 @@ use std::time::Duration;
 
 use clap::Parser;
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
+use gitops_engine::appset::ApplicationsSyncPolicy;
+use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings};
+use gitops_engine::cluster::KubeCluster;
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
 use gitops_engine::source::RepoTls;
 use logging::LogFormat;
 use readiness::{Readiness, wait_for_api_server};
 use tracing::{error, info, warn};
+
+/// How often the ApplicationSet reconciler looks for changed ApplicationSets
+/// and cluster Secrets.
+const APPSET_TICK: Duration = Duration::from_secs(2);
 
 /// The allocator: reconciling is mostly small, short-lived allocations
 /// (JSON values), which mimalloc serves faster and with less fragmentation
@@ -99,6 +106,21 @@ struct Flags {
     /// Registries reached over plain HTTP (host:port), e.g. a local test registry.
     #[arg(long = "insecure-registry", value_name = "HOST")]
     insecure_registries: Vec<String>,
+    /// Do not reconcile ApplicationSets.
+    #[arg(long)]
+    disable_appsets: bool,
+    /// What the ApplicationSet reconciler may do to generated Applications:
+    /// sync, create-only, create-update or create-delete (Argo CD's --policy).
+    #[arg(long, default_value = "sync", value_parser = parse_appset_policy)]
+    appset_policy: ApplicationsSyncPolicy,
+    /// Ignore an ApplicationSet's own spec.syncPolicy.applicationsSync (by
+    /// default it overrides --appset-policy).
+    #[arg(long)]
+    appset_no_policy_override: bool,
+}
+
+fn parse_appset_policy(text: &str) -> Result<ApplicationsSyncPolicy, String> {
+    ApplicationsSyncPolicy::parse(text).map_err(|e| e.to_string())
 }
 
 /// Parses `90s`, `2m`, `1h`, `500ms` or a plain number of seconds.
@@ -208,6 +230,25 @@ async fn run(flags: Flags) -> Result<(), String> {
     settings.shutdown_grace = flags.shutdown_grace;
     settings.health_rules = Arc::new(rules);
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
+
+    if !flags.disable_appsets {
+        let reconciler = AppSetReconciler::new(
+            KubeCluster::new(client.clone()),
+            controller.sources().clone(),
+            AppSetSettings {
+                namespace: flags.namespace.clone(),
+                policy: flags.appset_policy,
+                enable_policy_override: !flags.appset_no_policy_override,
+            },
+        );
+        let resync = flags.app_resync;
+        tokio::spawn(async move {
+            reconciler
+                .run(resync, APPSET_TICK, std::future::pending())
+                .await
+        });
+        info!("ApplicationSet reconciler running");
+    }
 
     if flags.image_updates {
         let mut options = UpdateOptions::new(flags.repo_cache_dir.join("image-updater"));

@@ -1,6 +1,7 @@
 //! `gitops`: the command-line interface.
 
 mod app_cmd;
+mod appset_cmd;
 mod proj_cmd;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,8 @@ enum Command {
     },
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
+    /// Inspect ApplicationSets and preview the Applications they generate.
+    Appset(appset_cmd::AppSetArgs),
     /// Manage Argo CD AppProjects.
     Proj(proj_cmd::ProjArgs),
     /// Render Helm charts (`helm template`).
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::App(args) => app_cmd::run(args),
+        Command::Appset(args) => appset_cmd::run(args),
         Command::Proj(args) => proj_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),

@@ -118,11 +118,22 @@ pub enum AppSetError {
     /// A `{{...}}` template is malformed.
     #[error("invalid template: {0}")]
     InvalidTemplate(String),
-    /// `goTemplate: true` with a template that needs the Go template engine, not wired yet.
-    #[error(
-        "goTemplate is not available in this build (the Go template engine is not wired yet): cannot render {0:?}"
-    )]
-    GoTemplateUnavailable(String),
+    /// A Go template does not parse.
+    #[error("failed to parse template {template}: {message}")]
+    GoTemplateParse {
+        /// The template text.
+        template: String,
+        /// Go's parse error.
+        message: String,
+    },
+    /// A Go template failed while executing (e.g. `missingkey=error`).
+    #[error("failed to execute go template {template}: {message}")]
+    GoTemplateExecute {
+        /// The template text.
+        template: String,
+        /// Go's execution error.
+        message: String,
+    },
     /// `templatePatch` is not valid YAML/JSON after rendering, or does not apply.
     #[error("templatePatch: {0}")]
     TemplatePatch(String),

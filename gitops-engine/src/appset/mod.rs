@@ -7,14 +7,19 @@
 //! template for every parameter set and validates the result. Everything
 //! outside the ApplicationSet (repositories, cluster Secrets, decision
 //! resources) comes through [`GeneratorSources`], so this module does no I/O.
+//! Templates are plain `{{param}}` substitution or, with `goTemplate: true`, Go
+//! templates with Argo CD's Sprig function set (the `gotemplate` crate).
 
 mod error;
 mod generators;
 mod glob;
+mod gotmpl;
 mod model;
 mod ownership;
 mod params;
+pub mod reconcile;
 mod render;
+mod repo_sources;
 mod rollout;
 mod selector;
 mod template;
@@ -35,6 +40,7 @@ pub use render::{
     RESOURCES_FINALIZER, apply_template_patch, generate_applications, generate_params, mode_of,
     render_application, validate_names,
 };
+pub use repo_sources::{DecisionLookup, MAX_FILE_BYTES, MAX_TREE_ENTRIES, RepoSources};
 pub use rollout::{
     InvalidExpression, ROLLING_SYNC, StepIssues, StepPlan, apps_to_sync, plan_steps, rollout_status,
 };

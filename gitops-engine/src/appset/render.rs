@@ -23,6 +23,7 @@ pub fn generate_params(
         sources,
         mode: mode_of(appset),
         apply_nested_selectors: appset.spec.apply_nested_selectors,
+        inherited: None,
     };
     let mut out = Vec::new();
     for (index, entry) in appset.spec.generators.iter().enumerate() {
@@ -99,6 +100,7 @@ pub fn render_application(
     if params.is_empty() {
         return Ok(app);
     }
+    parse_values_objects(&mut app)?;
     let mut app = mode.render_value(&app, params)?;
     let preserve = sync_policy.is_some_and(|p| p.preserve_resources_on_deletion);
     if !preserve {
@@ -115,6 +117,30 @@ pub fn render_application(
         }
     }
     Ok(app)
+}
+
+/// Helm `valuesObject`s written as YAML text become objects (Argo CD converts
+/// these raw fields from YAML before rendering them string by string).
+fn parse_values_objects(app: &mut Value) -> Result<(), AppSetError> {
+    if let Some(source) = app.pointer_mut("/spec/source") {
+        parse_values_object(source)?;
+    }
+    if let Some(Value::Array(sources)) = app.pointer_mut("/spec/sources") {
+        for source in sources {
+            parse_values_object(source)?;
+        }
+    }
+    Ok(())
+}
+
+fn parse_values_object(source: &mut Value) -> Result<(), AppSetError> {
+    if let Some(values) = source.pointer_mut("/helm/valuesObject")
+        && let Value::String(text) = values
+    {
+        *values = kustomize_core::yaml::parse_document(text)
+            .map_err(|e| AppSetError::Template(format!("helm.valuesObject: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Merges a YAML/JSON patch into an Application as a strategic merge patch;

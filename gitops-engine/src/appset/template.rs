@@ -7,13 +7,13 @@
 //! followed by `}}`; an unclosed tag is then an error. Object keys are
 //! rendered as well as values.
 //!
-//! `goTemplate` mode needs the Go template engine; until it is wired, a string
-//! without `{{` passes unchanged (as a Go template without actions does) and
-//! any other string is a clear [`AppSetError::GoTemplateUnavailable`].
+//! `goTemplate` mode renders every string as its own Go template (see
+//! [`super::gotmpl`]); parameter values keep their JSON types.
 
 use serde_json::{Map, Value};
 
 use super::error::AppSetError;
+use super::gotmpl::GoRenderer;
 use super::params::Params;
 
 /// How templates are rendered: `spec.goTemplate` and `spec.goTemplateOptions`.
@@ -28,29 +28,50 @@ pub struct TemplateMode<'a> {
 impl TemplateMode<'_> {
     /// Renders one string.
     pub fn render_str(&self, text: &str, params: &Params) -> Result<String, AppSetError> {
-        if self.go_template {
-            if !text.contains("{{") {
-                return Ok(text.to_string());
-            }
-            return Err(AppSetError::GoTemplateUnavailable(text.to_string()));
-        }
-        fast_replace(text, params)
+        self.renderer(params)?.render_str(text)
     }
 
     /// Renders every string (and object key) of a JSON tree.
     pub fn render_value(&self, value: &Value, params: &Params) -> Result<Value, AppSetError> {
+        self.renderer(params)?.render_value(value)
+    }
+
+    fn renderer<'p>(&self, params: &'p Params) -> Result<Renderer<'p>, AppSetError> {
+        Ok(if self.go_template {
+            Renderer::Go(GoRenderer::new(params, self.options)?)
+        } else {
+            Renderer::Plain(params)
+        })
+    }
+}
+
+/// One parameter set made ready to render many strings.
+enum Renderer<'p> {
+    Plain(&'p Params),
+    Go(GoRenderer),
+}
+
+impl Renderer<'_> {
+    fn render_str(&self, text: &str) -> Result<String, AppSetError> {
+        match self {
+            Renderer::Plain(params) => fast_replace(text, params),
+            Renderer::Go(go) => go.render(text),
+        }
+    }
+
+    fn render_value(&self, value: &Value) -> Result<Value, AppSetError> {
         Ok(match value {
-            Value::String(s) => Value::String(self.render_str(s, params)?),
+            Value::String(s) => Value::String(self.render_str(s)?),
             Value::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|v| self.render_value(v, params))
+                    .map(|v| self.render_value(v))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Object(map) => {
                 let mut out = Map::with_capacity(map.len());
                 for (k, v) in map {
-                    out.insert(self.render_str(k, params)?, self.render_value(v, params)?);
+                    out.insert(self.render_str(k)?, self.render_value(v)?);
                 }
                 Value::Object(out)
             }
@@ -134,16 +155,23 @@ mod tests {
     }
 
     #[test]
-    fn go_template_without_engine_fails_clearly() {
+    fn go_templates_see_typed_params() {
+        let options = vec!["missingkey=error".to_string()];
         let mode = TemplateMode {
             go_template: true,
-            options: &[],
+            options: &options,
         };
-        let p = Params::new();
-        assert_eq!(mode.render_str("plain", &p).unwrap(), "plain");
+        let p = params(json!({"path": {"segments": ["a", "b"]}, "n": 3}));
+        let r = |t: &str| mode.render_str(t, &p);
+        assert_eq!(r("{{ index .path.segments 1 }}-{{ .n }}").unwrap(), "b-3");
+        assert_eq!(r("{{ normalize \"A_b\" }}").unwrap(), "a-b");
         assert!(matches!(
-            mode.render_str("{{.x}}", &p),
-            Err(AppSetError::GoTemplateUnavailable(_))
+            r("{{ .missing }}"),
+            Err(AppSetError::GoTemplateExecute { .. })
+        ));
+        assert!(matches!(
+            r("{{ nosuchfunc }}"),
+            Err(AppSetError::GoTemplateParse { .. })
         ));
     }
 }

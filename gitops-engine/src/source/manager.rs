@@ -171,7 +171,30 @@ impl Sources {
         request: &SourceRequest,
         refresh: Refresh,
     ) -> Result<Arc<Rendered>, SourceError> {
-        let repo = self.repo(&request.repo_url)?;
+        self.with_commit(
+            &request.repo_url,
+            &request.revision,
+            refresh,
+            |git, commit| {
+                self.inner
+                    .renders
+                    .render(git, commit, &request.path, &request.options)
+            },
+        )
+    }
+
+    /// Resolves `revision` of `repo_url` (fetching first per `refresh`, under the
+    /// same polling interval as rendering) and calls `read` with the clone and the
+    /// commit, on the calling thread. For readers other than rendering, such as
+    /// the ApplicationSet git generator.
+    pub fn with_commit<T>(
+        &self,
+        repo_url: &str,
+        revision: &str,
+        refresh: Refresh,
+        read: impl FnOnce(&GitRepo, Oid) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        let repo = self.repo(repo_url)?;
         let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
         let polled = repo.poll_due(refresh, self.inner.poll_interval);
         if polled {
@@ -179,16 +202,14 @@ impl Sources {
         } else {
             repo.last_failure()?;
         }
-        let commit = match repo.git.resolve(&request.revision) {
+        let commit = match repo.git.resolve(revision) {
             Err(SourceError::RevisionNotFound { .. }) if !polled => {
                 repo.poll()?;
-                repo.git.resolve(&request.revision)?
+                repo.git.resolve(revision)?
             }
             resolved => resolved?,
         };
-        self.inner
-            .renders
-            .render(&repo.git, commit, &request.path, &request.options)
+        read(&repo.git, commit)
     }
 
     /// Polls every repository rendered so far, due or not (the controller

@@ -59,6 +59,9 @@ pub enum CliError {
     /// A flag or argument has an unusable value.
     #[error("{0}")]
     Usage(String),
+    /// An ApplicationSet could not generate its Applications.
+    #[error("{0}")]
+    AppSet(#[from] gitops_engine::appset::AppSetError),
     /// The wait ended before the conditions were met.
     #[error("timed out ({seconds}s) waiting for app \"{app}\" to match the expected conditions")]
     Timeout {

@@ -17,8 +17,12 @@ use super::waiter::{WaitRequest, Waited, WatchOpts, wait};
 /// Arguments of `app sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The application.
-    app: String,
+    /// The application (or `--selector`).
+    #[arg(required_unless_present = "selector")]
+    app: Option<String>,
+    /// Sync every application whose labels match this selector, one after the other.
+    #[arg(short = 'l', long = "selector", conflicts_with = "app")]
+    selector: Option<String>,
     /// Sync to this revision instead of the target revision.
     #[arg(long, default_value = "")]
     revision: String,
@@ -152,10 +156,40 @@ fn sync_operation(
     }
 }
 
-/// Requests the sync and, unless `--async`, waits for it and checks its outcome.
+/// Syncs the named application, or each one the selector matches (an error when it
+/// matches none).
 pub async fn run<W: Write>(apps: &Apps, args: &SyncArgs, out: &mut W) -> Result<(), CliError> {
+    let names = match (&args.app, &args.selector) {
+        (Some(name), _) => vec![name.clone()],
+        (None, selector) => {
+            let selector = selector.as_deref().unwrap_or_default();
+            let listed = apps.list(selector).await?;
+            if listed.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "no apps match selector {selector}"
+                )));
+            }
+            listed
+                .into_iter()
+                .map(|(app, _)| app.metadata.name)
+                .collect()
+        }
+    };
+    for name in &names {
+        sync_one(apps, args, name, out).await?;
+    }
+    Ok(())
+}
+
+/// Requests the sync of `name` and, unless `--async`, waits for it and checks its outcome.
+async fn sync_one<W: Write>(
+    apps: &Apps,
+    args: &SyncArgs,
+    name: &str,
+    out: &mut W,
+) -> Result<(), CliError> {
     let selected = parse_resources(&args.resources)?;
-    let (app, _) = apps.get(&args.app).await?;
+    let (app, _) = apps.get(name).await?;
     if app.spec.automated().is_some() && !args.revision.is_empty() && !args.dry_run {
         let target = app
             .spec
@@ -173,14 +207,14 @@ pub async fn run<W: Write>(apps: &Apps, args: &SyncArgs, out: &mut W) -> Result<
     }
     let resources = filter_resources(&app, &selected, &args.resources)?;
     let operation = sync_operation(&app, args, resources);
-    let requested_at = request(apps, &args.app, &operation).await?;
+    let requested_at = request(apps, name, &operation).await?;
     if args.r#async {
         return Ok(());
     }
     let waited = wait(
         apps,
         &WaitRequest {
-            name: &args.app,
+            name,
             timeout: args.timeout,
             watch: WatchOpts {
                 operation: true,

@@ -218,6 +218,12 @@ impl Controller {
         }
     }
 
+    /// The repositories this controller reads (shared with the ApplicationSet
+    /// reconciler so a repository is fetched once per polling interval).
+    pub fn sources(&self) -> &Sources {
+        &self.shared.sources
+    }
+
     /// The metrics this controller records.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.shared.metrics

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::super::error::AppSetError;
 use super::super::model::ClusterGenerator;
 use super::super::params::{Params, sanitize_name};
-use super::{GenerateContext, append_values};
+use super::GenerateContext;
 
 /// Server URL of the local cluster.
 pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
@@ -133,7 +133,7 @@ pub(super) fn params(
                 params.insert(format!("metadata.labels.{k}"), v.clone().into());
             }
         }
-        append_values(&g.values, &mut params, ctx.mode)?;
+        ctx.append_values(&g.values, &mut params)?;
         out.push(params);
     }
     if g.flat_list {

@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::super::error::AppSetError;
 use super::super::model::DecisionResourceGenerator;
 use super::super::params::Params;
+use super::GenerateContext;
 use super::clusters::known_clusters;
-use super::{GenerateContext, append_values};
 
 /// One parameter set per decision naming a known cluster: `name`, `server`,
 /// then the decision's own string fields, then `values`.
@@ -36,7 +36,7 @@ pub(super) fn params(
                 params.insert(k.clone(), s.clone().into());
             }
         }
-        append_values(&g.values, &mut params, ctx.mode)?;
+        ctx.append_values(&g.values, &mut params)?;
         out.push(params);
     }
     Ok(out)

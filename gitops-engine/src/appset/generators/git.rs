@@ -10,7 +10,7 @@ use super::super::model::{GitGenerator, GitPathItem};
 use super::super::params::{
     Params, flatten, go_path_base, go_path_dir, go_value_text, path_params,
 };
-use super::{GenerateContext, append_values};
+use super::GenerateContext;
 
 /// The parameter sets of a git generator (`directories` wins over `files`).
 pub(super) fn params(
@@ -46,7 +46,7 @@ fn directories(g: &GitGenerator, ctx: GenerateContext<'_>) -> Result<Vec<Params>
             continue;
         }
         let mut params = path_params(&dir, None, &g.path_param_prefix, ctx.mode.go_template);
-        append_values(&g.values, &mut params, ctx.mode)?;
+        ctx.append_values(&g.values, &mut params)?;
         out.push(params);
     }
     Ok(out)
@@ -94,7 +94,7 @@ fn files(g: &GitGenerator, ctx: GenerateContext<'_>) -> Result<Vec<Params>, AppS
                 ctx.mode.go_template,
             );
             params.extend(path_part);
-            append_values(&g.values, &mut params, ctx.mode)?;
+            ctx.append_values(&g.values, &mut params)?;
             out.push(params);
         }
     }

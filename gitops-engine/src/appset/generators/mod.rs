@@ -62,6 +62,37 @@ pub struct GenerateContext<'a> {
     pub mode: TemplateMode<'a>,
     /// `spec.applyNestedSelectors`.
     pub apply_nested_selectors: bool,
+    /// The parameter set of a matrix's first child while its second child runs:
+    /// the second child's `values` see it (under the child's own parameters).
+    pub inherited: Option<&'a Params>,
+}
+
+impl GenerateContext<'_> {
+    /// [`append_values`] with the inherited parameters visible under `params`.
+    pub(crate) fn append_values(
+        &self,
+        values: &std::collections::BTreeMap<String, String>,
+        params: &mut Params,
+    ) -> Result<(), AppSetError> {
+        match self.inherited {
+            Some(inherited) if !values.is_empty() => {
+                let mut visible = inherited.clone();
+                if self.mode.go_template {
+                    super::params::merge_override(&mut visible, params);
+                } else {
+                    visible.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                let mut rendered = Params::new();
+                append_values(values, &mut rendered, &visible, self.mode)?;
+                params.extend(rendered);
+                Ok(())
+            }
+            _ => {
+                let visible = params.clone();
+                append_values(values, params, &visible, self.mode)
+            }
+        }
+    }
 }
 
 /// Deepest nesting: a matrix/merge child may itself be a matrix/merge, one level only.
@@ -77,12 +108,17 @@ pub fn transform(
     depth: usize,
 ) -> Result<Vec<GeneratedParams>, AppSetError> {
     let interpolated;
+    let mut ctx = ctx;
     let entry = match parent {
         Some(p) if !p.is_empty() => {
             interpolated = interpolate(entry, p, ctx.mode)?;
+            ctx.inherited = Some(p);
             &interpolated
         }
-        _ => entry,
+        _ => {
+            ctx.inherited = None;
+            entry
+        }
     };
     let mut out = Vec::new();
     for kind in entry.kinds() {
@@ -123,13 +159,22 @@ fn kind_params(
 }
 
 /// Renders every string of a generator entry with `params` (a matrix's second child).
+///
+/// The child's own `values` stay as written: they may refer to the child's
+/// parameters (`{{.path.basename}}`), so the child renders them itself, seeing
+/// `params` too.
 fn interpolate(
     entry: &Generator,
     params: &Params,
     mode: TemplateMode<'_>,
 ) -> Result<Generator, AppSetError> {
     let raw = serde_json::to_value(entry).map_err(|e| AppSetError::Template(e.to_string()))?;
-    let rendered = mode.render_value(&raw, params)?;
+    let mut rendered = mode.render_value(&raw, params)?;
+    for kind in ["clusters", "git", "clusterDecisionResource"] {
+        if let Some(values) = raw.get(kind).and_then(|g| g.get("values")) {
+            rendered[kind]["values"] = values.clone();
+        }
+    }
     serde_json::from_value(rendered).map_err(|e| AppSetError::Template(e.to_string()))
 }
 
@@ -169,16 +214,18 @@ fn fill_missing(dest: &mut Value, src: &Value) {
     }
 }
 
-/// Adds `values` (rendered with the parameters as they are before any value is
-/// added, so values never expand each other) as `values.<k>` or `values: {k}`.
+/// Adds `values`, rendered with `visible` (the parameters as they are before any
+/// value is added, so values never expand each other), to `params` as
+/// `values.<k>` or `values: {k}`.
 pub fn append_values(
     values: &std::collections::BTreeMap<String, String>,
     params: &mut Params,
+    visible: &Params,
     mode: TemplateMode<'_>,
 ) -> Result<(), AppSetError> {
     let mut rendered = Vec::with_capacity(values.len());
     for (k, v) in values {
-        rendered.push((k, mode.render_str(v, params)?));
+        rendered.push((k, mode.render_str(v, visible)?));
     }
     if mode.go_template {
         if !values.is_empty() {

@@ -1,0 +1,259 @@
+//! End to end: the nine-service monorepo of `examples/appset-monorepo` in a
+//! Git repository, the API server emulator, the Application controller and
+//! the ApplicationSet reconciler. One Application per service directory, all
+//! Synced and Healthy; a new directory adds one, a removed one is deleted
+//! (unless the policy is create-only).
+
+mod controller_support;
+mod source_support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use controller_support::{ARGOCD, Env, summary};
+use gitops_engine::app::application_gvk;
+use gitops_engine::appset::ApplicationsSyncPolicy;
+use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings};
+use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use serde_json::{Value, json};
+
+fn example() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/appset-monorepo"
+    ))
+}
+
+/// The example's service directories (every overlay but `base`), sorted.
+fn service_dirs() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(example().join("deployments"))
+        .expect("read deployments")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "base")
+        .collect();
+    names.sort();
+    names
+}
+
+fn crd() -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "applicationsets.argoproj.io"},
+        "spec": {
+            "group": "argoproj.io",
+            "scope": "Namespaced",
+            "names": {"kind": "ApplicationSet", "plural": "applicationsets",
+                      "singular": "applicationset", "listKind": "ApplicationSetList"},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object",
+                    "x-kubernetes-preserve-unknown-fields": true}}}]
+        }
+    })
+}
+
+/// The example ApplicationSet pointed at the test repository's `main`.
+fn appset(env: &Env, applications_sync: Option<&str>) -> Value {
+    let text = std::fs::read_to_string(example().join("appset.yaml")).expect("read appset");
+    let text = text
+        .replace(
+            "https://git.example.com/shop/deployments.git",
+            &env.up.url(),
+        )
+        .replace(": HEAD", ": main");
+    let mut doc = kustomize_core::yaml::parse_document(&text).expect("parse appset");
+    if let Some(policy) = applications_sync {
+        doc["spec"]["syncPolicy"] = json!({"applicationsSync": policy});
+    }
+    doc
+}
+
+async fn start(env: &Env) -> tokio::task::JoinHandle<()> {
+    let cluster = KubeCluster::new(env.cluster.client().clone());
+    cluster
+        .create(&crd(), WriteOptions::default())
+        .await
+        .expect("crd");
+    let reconciler = AppSetReconciler::new(
+        cluster,
+        env.controller.sources().clone(),
+        AppSetSettings {
+            namespace: ARGOCD.into(),
+            policy: ApplicationsSyncPolicy::Sync,
+            enable_policy_override: true,
+        },
+    );
+    tokio::spawn(async move {
+        reconciler
+            .run(
+                Duration::from_millis(300),
+                Duration::from_millis(100),
+                std::future::pending(),
+            )
+            .await;
+    })
+}
+
+async fn app_names(env: &Env) -> Vec<String> {
+    let mut names: Vec<String> = env
+        .cluster
+        .list(&application_gvk(), Some(ARGOCD), "")
+        .await
+        .expect("list apps")
+        .iter()
+        .filter(|a| a["metadata"]["deletionTimestamp"].is_null())
+        .map(|a| a["metadata"]["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn wait_for_names(env: &Env, what: &str, want: &[String]) {
+    env.wait_for(what, "cart", || async {
+        (app_names(env).await == want).then_some(())
+    })
+    .await;
+}
+
+fn web(namespace: &str) -> ObjectRef {
+    ObjectRef {
+        gvk: Gvk::new("apps", "v1", "Deployment"),
+        namespace: namespace.into(),
+        name: "web".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nine_services_deploy_and_follow_the_repository() {
+    let env = Env::start().await;
+    env.up
+        .copy_tree(&example().join("deployments"), "deployments");
+    env.up.commit("nine services");
+    let runner = start(&env).await;
+    env.create(&appset(&env, None)).await;
+
+    let mut services = service_dirs();
+    assert_eq!(services.len(), 9);
+    wait_for_names(&env, "nine Applications", &services).await;
+    for name in &services {
+        env.wait_for_app("Synced and Healthy", name, |a| {
+            let (sync, health, _) = summary(a);
+            sync == "Synced" && health == "Healthy"
+        })
+        .await;
+    }
+    let cart = env.get(&web("cart")).await.expect("cart deployed");
+    let overlay = std::fs::read_to_string(example().join("deployments/cart/kustomization.yaml"))
+        .expect("read overlay");
+    let overlay = kustomize_core::yaml::parse_document(&overlay).expect("parse overlay");
+    assert_eq!(
+        cart["spec"]["replicas"], overlay["replicas"][0]["count"],
+        "the cart overlay's replicas"
+    );
+
+    // A tenth service directory in a new commit.
+    env.up.write(
+        "deployments/wishlist/kustomization.yaml",
+        "resources:\n- ../base\nconfigMapGenerator:\n- name: web-config\n  literals:\n  - SERVICE=wishlist\n",
+    );
+    env.up.commit("wishlist");
+    services.push("wishlist".into());
+    services.sort();
+    wait_for_names(&env, "ten Applications", &services).await;
+    env.wait_for_object("wishlist deployed", "wishlist", &web("wishlist"), |_| true)
+        .await;
+
+    // Removing a directory deletes its Application and its resources.
+    env.up.git(&["rm", "-rq", "deployments/users"]);
+    env.up.commit("drop users");
+    services.retain(|s| s != "users");
+    wait_for_names(&env, "users Application gone", &services).await;
+    env.wait_for("users resources deleted", "cart", || async {
+        env.get(&web("users")).await.is_none().then_some(())
+    })
+    .await;
+
+    runner.abort();
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_only_keeps_applications_of_removed_directories() {
+    let env = Env::start().await;
+    env.up
+        .copy_tree(&example().join("deployments"), "deployments");
+    env.up.commit("nine services");
+    let runner = start(&env).await;
+    env.create(&appset(&env, Some("create-only"))).await;
+    let services = service_dirs();
+    wait_for_names(&env, "nine Applications", &services).await;
+
+    env.up.git(&["rm", "-rq", "deployments/users"]);
+    env.up.commit("drop users");
+    // Let several passes (and repository polls) go by.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        app_names(&env).await,
+        services,
+        "create-only deletes nothing"
+    );
+
+    runner.abort();
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_sync_deploys_the_second_step_after_the_first_is_healthy() {
+    // Workloads settle a second after each write, so the first step takes a while.
+    let env = Env::start_with_status_delay(Duration::from_secs(1)).await;
+    env.up
+        .copy_tree(&example().join("deployments"), "deployments");
+    env.up.commit("nine services");
+    let runner = start(&env).await;
+    let mut set = appset(&env, None);
+    set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
+    set["spec"]["strategy"] = json!({"type": "RollingSync", "rollingSync": {"steps": [
+        {"matchExpressions": [{"key": "service", "operator": "In", "values": ["cart"]}]},
+        {"matchExpressions": [{"key": "service", "operator": "NotIn", "values": ["cart"]}]},
+    ]}});
+    env.create(&set).await;
+    let services = service_dirs();
+    wait_for_names(&env, "nine Applications", &services).await;
+
+    // Until cart is Synced and Healthy, no other service has started a sync.
+    env.wait_for("cart Synced and Healthy first", "cart", || async {
+        let apps = env
+            .cluster
+            .list(&application_gvk(), Some(ARGOCD), "")
+            .await
+            .expect("list apps");
+        let cart_done = apps.iter().any(|a| {
+            a["metadata"]["name"] == "cart" && {
+                let (sync, health, _) = summary(a);
+                sync == "Synced" && health == "Healthy"
+            }
+        });
+        if cart_done {
+            return Some(());
+        }
+        for app in apps.iter().filter(|a| a["metadata"]["name"] != "cart") {
+            let (_, _, deployed) = summary(app);
+            assert_eq!(
+                deployed, 0,
+                "{} deployed before cart was healthy",
+                app["metadata"]["name"]
+            );
+        }
+        None
+    })
+    .await;
+    for name in &services {
+        env.wait_for_app("every step Synced and Healthy", name, |a| {
+            let (sync, health, _) = summary(a);
+            sync == "Synced" && health == "Healthy"
+        })
+        .await;
+    }
+    runner.abort();
+    env.stop().await;
+}
