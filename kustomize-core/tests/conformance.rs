@@ -10,10 +10,6 @@ use std::path::{Path, PathBuf};
 /// Cases known not to match, with the reason.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
     (
-        "examples__valueAdd__2",
-        "the ValueAddTransformer builtin plugin is not implemented",
-    ),
-    (
         "multiplepatch_test__TestSinglePatchWithMultiplePatchDeleteDirectives",
         "kubectl 5.5 panics (nil pointer) on two $patch: delete documents in one patch; \
          we render the result newer kustomize releases give",
