@@ -392,7 +392,8 @@ fn patch_body(log: &str) -> Option<Value> {
     None
 }
 
-/// Fields the server sets differently on every write.
+/// Without the fields the server sets differently on every write, `status`
+/// and the deployment controller's revision annotation.
 fn comparable(mut obj: Value) -> Value {
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         for volatile in [
@@ -402,6 +403,10 @@ fn comparable(mut obj: Value) -> Value {
             "managedFields",
         ] {
             meta.remove(volatile);
+        }
+        // Written by the deployment controller at its own pace.
+        if let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            a.remove("deployment.kubernetes.io/revision");
         }
     }
     if let Some(o) = obj.as_object_mut() {

@@ -114,13 +114,31 @@ pub(crate) fn message_of(api_version: &str, kind: &str) -> Option<&'static str> 
         .map(String::as_str)
 }
 
-/// A field of a message by its JSON name.
+/// Fields that Go embeds in the JSON of their parent (`json:",inline"`)
+/// while protobuf nests them: a Volume's source fields sit beside its name,
+/// a ConfigMap reference's `name` beside `optional`.
+const INLINE_FIELDS: [&str; 4] = [
+    "volumeSource",
+    "persistentVolumeSource",
+    "ephemeralContainerCommon",
+    "localObjectReference",
+];
+
+/// A field of a message by its JSON name, looking into inlined fields.
 pub(crate) fn field(message: &str, json_name: &str) -> Option<&'static Field> {
-    SCHEMA
-        .messages
-        .get(message)?
+    let fields = SCHEMA.messages.get(message)?;
+    fields
         .values()
         .find(|f| f.json_name == json_name)
+        .or_else(|| {
+            fields
+                .values()
+                .filter(|f| INLINE_FIELDS.contains(&f.json_name.as_str()))
+                .find_map(|f| match &f.ty {
+                    FieldType::Message(inner) => field(inner, json_name),
+                    _ => None,
+                })
+        })
 }
 
 /// The type of a field's values.

@@ -105,6 +105,11 @@ impl Walk {
         let Value::Object(map) = obj else {
             return Ok(());
         };
+        // CRD schemas use JSON names protobuf does not know
+        // (`x-kubernetes-*`, `$ref`) and either-or types: not checked.
+        if message.contains("JsonSchemaProps") {
+            return Ok(());
+        }
         for (name, value) in map {
             let join = |base: &str| {
                 if base.is_empty() {
