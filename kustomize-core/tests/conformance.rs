@@ -8,13 +8,11 @@ use kustomize_core::{BuildOptions, build_disk};
 use std::path::{Path, PathBuf};
 
 /// Cases known not to match, with the reason.
-const KNOWN_FAILURES: &[(&str, &str)] = &[
-    (
-        "multiplepatch_test__TestSinglePatchWithMultiplePatchDeleteDirectives",
-        "kubectl 5.5 panics (nil pointer) on two $patch: delete documents in one patch; \
+const KNOWN_FAILURES: &[(&str, &str)] = &[(
+    "multiplepatch_test__TestSinglePatchWithMultiplePatchDeleteDirectives",
+    "kubectl 5.5 panics (nil pointer) on two $patch: delete documents in one patch; \
          we render the result newer kustomize releases give",
-    ),
-];
+)];
 
 fn cases_dir() -> Option<PathBuf> {
     let dir =
