@@ -12,10 +12,10 @@ const TEMPLATES: usize = 50;
 
 const HELPERS: &str = r#"{{- define "demo.fullname" -}}{{ .Release.Name }}-{{ .Chart.Name }}{{- end -}}
 {{- define "demo.labels" -}}
-    app.kubernetes.io/name: {{ .Chart.Name }}
-    app.kubernetes.io/instance: {{ .Release.Name }}
-    app.kubernetes.io/version: {{ printf "%q" .Chart.AppVersion }}
-    helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ printf "%q" .Chart.AppVersion }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 "#;
 
@@ -27,7 +27,7 @@ kind: Deployment
 metadata:
   name: {{{{ include "demo.fullname" . }}}}-{i}
   labels:
-{{{{ include "demo.labels" . }}}}
+    {{{{- include "demo.labels" . | nindent 4 }}}}
 spec:
   replicas: {{{{ .Values.replicas }}}}
   selector:
@@ -56,7 +56,7 @@ kind: Service
 metadata:
   name: {{{{ include "demo.fullname" . }}}}-{i}
   labels:
-{{{{ include "demo.labels" . }}}}
+    {{{{- include "demo.labels" . | nindent 4 }}}}
 spec:
   ports:
 {{{{- range .Values.ports }}}}
