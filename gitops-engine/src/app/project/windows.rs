@@ -3,8 +3,9 @@
 //! A window starts at every time of its 5-field cron `schedule` (minute, hour, day of
 //! month, month, day of week; evaluated in `timeZone`, UTC when empty or unknown) and
 //! lasts `duration` (a Go duration such as `1h30m`). Deny beats allow; see
-//! [`AppProject::can_sync`]. Difference from Argo CD: when both day of month and day of
-//! week are restricted, both must hold (Argo CD's cron library accepts either).
+//! [`AppProject::can_sync`]. As in Argo CD's cron library, when both day of month and
+//! day of week are restricted (neither is `*` or `?`), a day matching either starts the
+//! window.
 
 use std::str::FromStr;
 
@@ -78,7 +79,7 @@ impl SyncWindow {
 
     /// Whether the window is open at `now`: some start `s` has `now − duration < s < now`.
     pub fn is_active(&self, now: Timestamp) -> Result<bool, WindowError> {
-        let schedule = parse_schedule(&self.schedule)?;
+        let schedules = parse_schedule(&self.schedule)?;
         let duration =
             parse_go_duration(&self.duration).map_err(|message| WindowError::Duration {
                 duration: self.duration.clone(),
@@ -88,10 +89,13 @@ impl SyncWindow {
         let Ok(from) = now.checked_sub(duration) else {
             return Ok(false);
         };
-        Ok(schedule
-            .after(from.to_zoned(zone))
-            .next()
-            .is_some_and(|start| start.timestamp() < now))
+        let from = from.to_zoned(zone);
+        Ok(schedules.iter().any(|schedule| {
+            schedule
+                .after(from.clone())
+                .next()
+                .is_some_and(|start| start.timestamp() < now)
+        }))
     }
 
     /// Whether the window concerns `app`: its name against `applications`, its
@@ -177,8 +181,10 @@ impl AppProject {
 }
 
 /// Parses a 5-field cron schedule (`@` shorthands and seconds are not accepted).
-/// Days of week are 0–6 from Sunday, as in standard cron.
-fn parse_schedule(schedule: &str) -> Result<Schedule, WindowError> {
+/// Days of week are 0–6 from Sunday, as in standard cron. The window starts at the
+/// union of the returned schedules: two when day of month and day of week are both
+/// restricted (a day matching either field), else one.
+fn parse_schedule(schedule: &str) -> Result<Vec<Schedule>, WindowError> {
     let error = |message: String| WindowError::Schedule {
         schedule: schedule.to_owned(),
         message,
@@ -197,11 +203,29 @@ fn parse_schedule(schedule: &str) -> Result<Schedule, WindowError> {
         .map(sunday_one_based)
         .collect::<Vec<_>>()
         .join(",");
-    let expression = format!(
-        "0 {} {} {} {} {days_of_week}",
-        fields[0], fields[1], fields[2], fields[3]
-    );
-    Schedule::from_str(&expression).map_err(|e| error(e.to_string()))
+    let (minute, hour, day, month) = (fields[0], fields[1], fields[2], fields[3]);
+    let day_pairs = if unrestricted(day) || unrestricted(fields[4]) {
+        vec![(day, days_of_week.as_str())]
+    } else {
+        vec![(day, "*"), ("*", days_of_week.as_str())]
+    };
+    day_pairs
+        .into_iter()
+        .map(|(day, weekday)| {
+            Schedule::from_str(&format!("0 {minute} {hour} {day} {month} {weekday}"))
+                .map_err(|e| error(e.to_string()))
+        })
+        .collect()
+}
+
+/// Whether a cron day field leaves the day free, as robfig/cron decides it: some
+/// item is `*` or `?` with no step above 1.
+fn unrestricted(field: &str) -> bool {
+    field.split(',').any(|item| {
+        let (range, step) = item.split_once('/').unwrap_or((item, "1"));
+        let low = range.split('-').next().unwrap_or(range);
+        (low == "*" || low == "?") && step.parse::<u32>().is_ok_and(|n| n <= 1)
+    })
 }
 
 /// Shifts the day numbers of one day-of-week list item (`1-5`, `0/2`, `MON`) from
@@ -261,10 +285,43 @@ mod tests {
         assert_eq!(sunday_one_based("1-5"), "2-6");
         assert_eq!(sunday_one_based("0/2"), "1/2");
         assert_eq!(sunday_one_based("MON"), "MON");
+        assert_eq!(parse_schedule("0 0 1 * 1").map(|s| s.len()), Ok(2));
+        assert_eq!(parse_schedule("0 0 */2 * 1").map(|s| s.len()), Ok(2));
+        assert_eq!(parse_schedule("0 0 * * 1").map(|s| s.len()), Ok(1));
         let err = parse_schedule("0 25 * * *").unwrap_err().to_string();
         assert!(
             err.starts_with("cannot parse schedule '0 25 * * *': "),
             "{err}"
         );
+    }
+
+    /// Argo CD (robfig/cron): with day of month and day of week both restricted, a day
+    /// matching either starts the window; with one of them `*`, the other decides.
+    #[test]
+    fn restricted_day_of_month_or_week_either_starts_the_window() {
+        let window = |schedule: &str| SyncWindow {
+            kind: "deny".into(),
+            schedule: schedule.into(),
+            duration: "1h".into(),
+            ..SyncWindow::default()
+        };
+        let at = |text: &str| text.parse::<Timestamp>().expect("timestamp");
+        // 2026-12-07 is a Monday, 2026-12-01 a Tuesday, 2026-12-02 a Wednesday.
+        let first_or_monday = window("0 0 1 * 1");
+        assert_eq!(
+            first_or_monday.is_active(at("2026-12-07T00:30:00Z")),
+            Ok(true)
+        );
+        assert_eq!(
+            first_or_monday.is_active(at("2026-12-01T00:30:00Z")),
+            Ok(true)
+        );
+        assert_eq!(
+            first_or_monday.is_active(at("2026-12-02T00:30:00Z")),
+            Ok(false)
+        );
+        let mondays = window("0 0 * * 1");
+        assert_eq!(mondays.is_active(at("2026-12-07T00:30:00Z")), Ok(true));
+        assert_eq!(mondays.is_active(at("2026-12-01T00:30:00Z")), Ok(false));
     }
 }
