@@ -8,13 +8,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use gitops_engine::appset::reconcile::appset_gvk;
 use gitops_engine::appset::{ApplicationSet, KIND, RepoSources, generate_applications};
-use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef};
+use gitops_engine::cluster::{Cluster, KubeCluster, ObjectRef};
 use gitops_engine::source::{Refresh, Sources};
 use serde_json::Value;
 
 use crate::app_cmd::client::kube_client;
-use crate::app_cmd::{CliError, EXIT_GENERIC};
+use crate::app_cmd::{CliError, EXIT_GENERIC, runtime};
 
 /// Arguments of `gitops appset`.
 #[derive(Debug, Args)]
@@ -84,16 +85,6 @@ fn dispatch<W: Write>(args: &AppSetArgs, out: &mut W) -> Result<(), CliError> {
             runtime.block_on(get(args, name, out))
         }
     }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
-fn appset_gvk() -> Gvk {
-    Gvk::new("argoproj.io", "v1alpha1", KIND)
 }
 
 /// YAML documents of `path`, with the file named in errors.

@@ -69,17 +69,29 @@ pub fn run(args: AppArgs) -> ExitCode {
         AppCommand::Diff(_) => diff::EXIT_DIFF_ERROR,
         _ => EXIT_GENERIC,
     };
-    let result = tokio::runtime::Builder::new_current_thread()
+    let mut out = std::io::stdout();
+    block_on_command(error_code, async {
+        let result = dispatch(&args, &mut out).await;
+        out.flush()?;
+        result
+    })
+}
+
+/// The current-thread async runtime the cluster commands run on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Output)
-        .and_then(|runtime| {
-            let mut out = std::io::stdout();
-            let result = runtime.block_on(dispatch(&args, &mut out));
-            out.flush()?;
-            result
-        });
-    match result {
+}
+
+/// Runs a command to its exit code on [`runtime`]; a failure is printed as
+/// `Error: …` on stderr and exits with `error_code`.
+pub(crate) fn block_on_command(
+    error_code: u8,
+    command: impl Future<Output = Result<u8, CliError>>,
+) -> ExitCode {
+    match runtime().and_then(|runtime| runtime.block_on(command)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("Error: {e}");

@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use gitops_engine::app::project::{AppProject, ProjectDestination, ProjectMetadata};
 
 use crate::app_cmd::output::print_document;
-use crate::app_cmd::{CliError, EXIT_GENERIC};
+use crate::app_cmd::{CliError, EXIT_GENERIC, block_on_command};
 use client::Projects;
 
 /// Arguments of `gitops proj`.
@@ -107,22 +107,12 @@ enum WindowsCommand {
 
 /// Runs a `proj` command; failures are reported on stderr with exit code 20.
 pub fn run(args: ProjArgs) -> ExitCode {
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CliError::Output)
-        .and_then(|runtime| {
-            let mut out = std::io::stdout();
-            runtime.block_on(dispatch(&args, &mut out))?;
-            out.flush().map_err(CliError::Output)
-        });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            ExitCode::from(EXIT_GENERIC)
-        }
-    }
+    let mut out = std::io::stdout();
+    block_on_command(EXIT_GENERIC, async {
+        dispatch(&args, &mut out).await?;
+        out.flush()?;
+        Ok(0)
+    })
 }
 
 async fn dispatch<W: Write>(args: &ProjArgs, out: &mut W) -> Result<(), CliError> {
