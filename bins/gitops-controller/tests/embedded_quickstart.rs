@@ -2,25 +2,18 @@
 //! API server deploys the example monorepo's `shop-prod` Application from a
 //! Git repository, and reports it on /metrics.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod process_support;
 #[path = "../../../gitops-engine/tests/source_support/mod.rs"]
 mod source_support;
 
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use process_support::free_port;
 use serde_json::Value;
 use source_support::Upstream;
-
-/// A free loopback port (released before the controller binds it).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 /// A Git repository holding `examples/monorepo` at the same path as here.
 fn example_repo() -> Upstream {
