@@ -5,25 +5,12 @@
 //! fail, and our message must contain every line of `expected.contains` when
 //! that file exists).
 
+mod fixture_support;
+
+use fixture_support::fixture_dirs;
 use kustomize_core::{BuildOptions, build_disk};
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .expect("fixtures directory")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("parity-"))
-        })
-        .collect();
-    dirs.sort();
-    dirs
-}
+use std::path::Path;
 
 /// What is wrong with our build of one fixture, if anything.
 fn check(dir: &Path) -> Option<String> {
@@ -52,7 +39,7 @@ fn check(dir: &Path) -> Option<String> {
 
 #[test]
 fn parity_fixtures_match_kubectl() {
-    let dirs = fixture_dirs();
+    let dirs = fixture_dirs(&["parity-"]);
     assert!(!dirs.is_empty(), "no parity-* fixtures found");
     let failures: Vec<String> = dirs
         .iter()

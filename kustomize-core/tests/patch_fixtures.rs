@@ -3,25 +3,16 @@
 //! tools/gen_patch_fixtures.sh. Each is rebuilt with this crate's SMP and
 //! JSON 6902 code and must match.
 
+mod fixture_support;
 mod patch_cases;
 
+use fixture_support::fixture_dirs;
 use patch_cases::{Outcome, run_case};
 use serde_json::Value;
-use std::path::Path;
 
 #[test]
 fn patch_fixtures_match_kubectl() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .expect("fixtures directory")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("smp-"))
-        })
-        .collect();
-    dirs.sort();
+    let dirs = fixture_dirs(&["smp-"]);
     assert!(
         dirs.len() >= 10,
         "expected the smp-* fixtures, found {}",

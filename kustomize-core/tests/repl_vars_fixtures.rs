@@ -3,13 +3,16 @@
 //! only resources and replacements or vars, its data as JSON
 //! (`repl_vars_fixtures.py` writes it), and the oracle's output or error.
 
+mod fixture_support;
+
+use fixture_support::fixture_dirs;
 use kustomize_core::fieldspec::TransformerConfig;
 use kustomize_core::replacements::apply_replacements;
 use kustomize_core::resource::Resource;
 use kustomize_core::vars::{Var, VarSet, resolve_vars};
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn read_json(path: &Path) -> Option<Value> {
     let text = fs::read_to_string(path).ok()?;
@@ -106,23 +109,9 @@ fn key(obj: &Value) -> String {
     )
 }
 
-fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            p.is_dir() && (name.starts_with("repl-") || name.starts_with("vars-"))
-        })
-        .collect();
-    dirs.sort();
-    dirs
-}
-
 #[test]
 fn fixtures_match_kubectl() {
-    let dirs = fixtures();
+    let dirs = fixture_dirs(&["repl-", "vars-"]);
     assert!(dirs.len() >= 10, "fixtures missing: {dirs:?}");
     let mut failures = Vec::new();
     for dir in &dirs {

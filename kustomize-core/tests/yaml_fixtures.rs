@@ -3,25 +3,12 @@
 //! (regenerate with `fixtures/regen.sh`). Parsing the resources and printing
 //! them must reproduce that output byte for byte.
 
+mod fixture_support;
+
+use fixture_support::fixture_dirs;
 use kustomize_core::yaml::{parse_document, parse_documents, to_yaml_string};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .expect("fixtures directory")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("yaml-"))
-        })
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 /// The resources a fixture's kustomization lists, parsed in order.
 fn render(dir: &Path) -> String {
@@ -43,7 +30,7 @@ fn render(dir: &Path) -> String {
 
 #[test]
 fn fixtures_match_kubectl_output() {
-    let dirs = fixture_dirs();
+    let dirs = fixture_dirs(&["yaml-"]);
     assert!(!dirs.is_empty(), "no yaml-* fixtures found");
     let mut failures = Vec::new();
     for dir in &dirs {
