@@ -3,48 +3,14 @@
 //! delete. Skipped when kubectl is not installed.
 
 mod common;
+mod kubectl_support;
 
 use std::path::Path;
-use std::process::Stdio;
 
 use common::{LIMIT, start};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
-
-/// Runs kubectl against `server` with an empty kubeconfig and a private
-/// cache; returns (exit success, stdout, stderr).
-async fn kubectl(server: &str, dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, "").expect("write empty kubeconfig");
-    let mut cmd = tokio::process::Command::new("kubectl");
-    cmd.env("KUBECONFIG", &kubeconfig)
-        .arg("--server")
-        .arg(server)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .args(args)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(LIMIT * 3, cmd.output())
-        .await
-        .expect("kubectl timed out")
-        .expect("kubectl runs");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    (out.status.success(), stdout, stderr)
-}
-
-fn kubectl_installed() -> bool {
-    std::process::Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+use kubectl_support::{kubectl, kubectl_installed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_get_apply_delete() {

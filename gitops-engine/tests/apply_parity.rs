@@ -8,8 +8,10 @@
 //! Skipped when kubectl is not installed.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
+
+#[path = "../../apiserver-emulator/tests/kubectl_support/mod.rs"]
+mod kubectl_support;
 
 use apiserver_emulator::{Emulator, EmulatorHandle};
 use gitops_engine::cluster::{
@@ -17,6 +19,7 @@ use gitops_engine::cluster::{
     last_applied_annotated,
 };
 use gitops_engine::diff::{DiffOptions, LAST_APPLIED_ANNOTATION, diff};
+use kubectl_support::{kubectl, kubectl_installed};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -336,39 +339,6 @@ async fn run_other_writers(s: &Scenario, server: &str, dir: &Path) {
 
 fn parse(yaml: &str) -> Value {
     serde_saphyr::from_str(yaml).expect("scenario manifest parses")
-}
-
-fn kubectl_installed() -> bool {
-    std::process::Command::new("kubectl")
-        .args(["version", "--client"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Runs kubectl against `server`; returns (success, stdout, stderr).
-async fn kubectl(server: &str, dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, "").expect("write empty kubeconfig");
-    let mut cmd = tokio::process::Command::new("kubectl");
-    cmd.env("KUBECONFIG", &kubeconfig)
-        .arg("--server")
-        .arg(server)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .args(args)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(LIMIT, cmd.output())
-        .await
-        .expect("kubectl timed out")
-        .expect("kubectl runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 async fn kubectl_ok(server: &str, dir: &Path, args: &[&str]) -> String {
