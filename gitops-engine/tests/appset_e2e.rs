@@ -4,36 +4,19 @@
 //! Synced and Healthy; a new directory adds one, a removed one is deleted
 //! (unless the policy is create-only).
 
+mod appset_example;
 mod controller_support;
 mod source_support;
 
-use std::path::Path;
 use std::time::Duration;
 
+use appset_example::{example, service_dirs};
 use controller_support::{ARGOCD, Env, summary};
 use gitops_engine::app::application_gvk;
 use gitops_engine::appset::ApplicationsSyncPolicy;
 use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings};
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use serde_json::{Value, json};
-
-fn example() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/appset-monorepo"
-    ))
-}
-
-/// The example's service directories (every overlay but `base`), sorted.
-fn service_dirs() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(example().join("deployments"))
-        .expect("read deployments")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "base")
-        .collect();
-    names.sort();
-    names
-}
 
 fn crd() -> Value {
     json!({

@@ -2,35 +2,18 @@
 //! git directories and files generators through the engine's `Sources`,
 //! on the bundled `examples/appset-monorepo`.
 
+mod appset_example;
 mod source_support;
 
-use std::path::Path;
 use std::time::Duration;
 
+use appset_example::{example, service_dirs};
 use gitops_engine::appset::{
     AppSetError, ApplicationSet, FileGlobbing, RepoSources, generate_applications,
 };
 use gitops_engine::source::{Refresh, Sources};
 use serde_json::{Value, json};
 use source_support::Upstream;
-
-/// The service directories of the example (every overlay but `base`), sorted.
-fn services() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(example().join("deployments"))
-        .expect("read deployments")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "base")
-        .collect();
-    names.sort();
-    names
-}
-
-fn example() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/appset-monorepo"
-    ))
-}
 
 /// The example's ApplicationSet, pointed at `url`.
 fn appset_for(url: &str) -> ApplicationSet {
@@ -40,7 +23,7 @@ fn appset_for(url: &str) -> ApplicationSet {
     ApplicationSet::from_value(&doc).expect("appset")
 }
 
-fn upstream_with_services() -> Upstream {
+fn upstream_with_service_dirs() -> Upstream {
     let up = Upstream::new();
     up.copy_tree(&example().join("deployments"), "deployments");
     up.write("README.md", "shop\n");
@@ -56,12 +39,12 @@ fn names(apps: &[Value]) -> Vec<String> {
 
 #[test]
 fn directories_generator_yields_one_application_per_service() {
-    let up = upstream_with_services();
+    let up = upstream_with_service_dirs();
     let sources = Sources::new(&up.cache, Duration::from_secs(3600));
     let appset = appset_for(&up.url());
     let repos = RepoSources::new(&sources, Refresh::Normal, Vec::new());
     let apps = generate_applications(&appset, &repos).expect("generate");
-    assert_eq!(names(&apps), services());
+    assert_eq!(names(&apps), service_dirs());
     assert_eq!(apps.len(), 9);
     let cart = &apps[0];
     assert_eq!(cart["apiVersion"], "argoproj.io/v1alpha1");
@@ -80,7 +63,7 @@ fn directories_generator_yields_one_application_per_service() {
 
 #[test]
 fn a_new_commit_adds_and_removes_applications() {
-    let up = upstream_with_services();
+    let up = upstream_with_service_dirs();
     let sources = Sources::new(&up.cache, Duration::from_secs(3600));
     let appset = appset_for(&up.url());
     let first = RepoSources::new(&sources, Refresh::Normal, Vec::new());
@@ -162,7 +145,7 @@ fn files_generator_reads_config_files_with_both_globbing_modes() {
 
 #[test]
 fn a_missing_revision_is_an_error_naming_the_generator() {
-    let up = upstream_with_services();
+    let up = upstream_with_service_dirs();
     let sources = Sources::new(&up.cache, Duration::from_secs(3600));
     let mut appset = appset_for(&up.url());
     if let Some(git) = appset.spec.generators[0].git.as_mut() {
