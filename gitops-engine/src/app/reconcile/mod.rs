@@ -35,7 +35,7 @@ use crate::source::{RepoTls, Sources};
 use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
 
 pub use metrics::{AppInfoLabels, Metrics};
-pub use pass::PassOutcome;
+pub use pass::{PassOutcome, REFRESH_ANNOTATION};
 use queue::WorkQueue;
 
 /// How the controller behaves.
