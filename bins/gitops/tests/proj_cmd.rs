@@ -262,6 +262,11 @@ async fn create_from_a_file_and_upsert() {
     );
     let out = env.gitops(&["proj", "create"]).await;
     assert!(!out.status.success());
+    // Argo CD's project checks run before anything is written.
+    let out = env.gitops(&["proj", "create", "bad", "--src", "!*"]).await;
+    fails_with(&out, "source repository has an invalid format, '!*'");
+    let out = env.gitops(&["proj", "get", "bad", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(20), "not created");
 }
 
 /// Asserts the command failed with argocd's exit code and `message` on stderr.

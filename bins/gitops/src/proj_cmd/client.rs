@@ -52,10 +52,11 @@ impl Projects {
             .collect()
     }
 
-    /// Creates `project`. When it exists already: with `upsert` its spec is
+    /// Creates `project`, once Argo CD's project checks pass. When it exists already: with `upsert` its spec is
     /// replaced; without, an identical spec is fine and a different one is
     /// refused, as argocd does.
     pub async fn create(&self, project: &AppProject, upsert: bool) -> Result<(), CliError> {
+        project.validate()?;
         let created = self
             .cluster
             .create(&project.to_value(), WriteOptions::default())
@@ -84,8 +85,10 @@ impl Projects {
         Ok(())
     }
 
-    /// Replaces the spec of `project` (as read: fails if it changed since).
+    /// Replaces the spec of `project` (as read: fails if it changed since), once
+    /// Argo CD's project checks pass.
     pub async fn update(&self, project: &AppProject) -> Result<(), CliError> {
+        project.validate()?;
         let mut patch = json!({"spec": project.to_value()["spec"].clone()});
         if let Some(version) = project.metadata.other.get("resourceVersion") {
             patch["metadata"] = json!({"resourceVersion": version});

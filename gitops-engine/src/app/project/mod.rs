@@ -12,6 +12,7 @@ mod glob;
 mod global;
 mod model;
 mod permits;
+mod validate;
 mod verdict;
 mod windows;
 
