@@ -191,8 +191,9 @@ async fn kubectl_works_with_a_token_and_sees_401_and_403() {
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "configmap/x");
 
-    let anonymous = emulator.kubeconfig("e", "default");
-    let (ok, _, err) = kubectl(dir.path(), &anonymous, &["get", "configmaps"]).await;
+    // (Without any credentials kubectl would prompt for a user name.)
+    let wrong = emulator.kubeconfig_with_token("e", "default", "not-a-token");
+    let (ok, _, err) = kubectl(dir.path(), &wrong, &["get", "configmaps"]).await;
     assert!(!ok);
     assert!(
         err.contains("error: You must be logged in to the server (Unauthorized)"),

@@ -13,7 +13,6 @@ mod source_support;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use apiserver_emulator::{
     Authentication, Emulator, EmulatorConfig, EmulatorHandle, TlsIdentity, TokenUser,

@@ -139,7 +139,7 @@ async fn list<W: Write>(
         }
         return Ok(());
     }
-    let mut table = tabwriter::TabWriter::new(Vec::new());
+    let mut table = tabwriter::TabWriter::new(out);
     writeln!(table, "SERVER\tNAME\tVERSION\tSTATUS\tMESSAGE\tPROJECT")?;
     for cluster in clusters.iter() {
         let (version, status, message) = match probe(control, cluster).await {
@@ -153,7 +153,6 @@ async fn list<W: Write>(
         )?;
     }
     table.flush()?;
-    out.write_all(&table.into_inner().map_err(|e| e.into_error())?)?;
     Ok(())
 }
 
