@@ -260,6 +260,17 @@ pub fn config_map_yaml(value: &str) -> String {
     )
 }
 
+/// Messages of the app's ComparisonError conditions.
+pub fn comparison_errors(app: &Value) -> Vec<String> {
+    app["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["type"] == "ComparisonError")
+        .map(|c| c["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// A Deployment manifest `web` running `image`.
 pub fn deployment_yaml(image: &str) -> String {
     format!(
