@@ -99,6 +99,12 @@ fn render(
     access: RepoAccess,
 ) -> Result<String, SourceError> {
     let sources = Sources::with_access(up.cache.join(cache), Duration::ZERO, access);
+    render_with(&sources, url, Refresh::Force)
+}
+
+/// Renders `app` of `url` at `main` with `sources`; returns the commit.
+fn render_with(sources: &Sources, url: &str, refresh: Refresh) -> Result<String, SourceError> {
+    let sources = sources.clone();
     let request = SourceRequest {
         repo_url: url.to_owned(),
         revision: "main".into(),
@@ -107,7 +113,7 @@ fn render(
     };
     bounded("render", move || {
         sources
-            .render_blocking(&request, Refresh::Force)
+            .render_blocking(&request, refresh)
             .map(|r| r.revision.clone())
     })
 }
@@ -191,13 +197,36 @@ fn wrong_or_missing_credentials_are_refused_without_showing_them() {
         text.contains("authentication required: no credentials"),
         "{text}"
     );
-    // libgit2 gives up after one refused try per connection.
+    // libgit2 gives up after one refused try per connection: a challenge
+    // and a refusal for the wrong password, a challenge without one.
     let refused = server
         .requests()
         .iter()
         .filter(|r| r.ends_with(" 401"))
         .count();
     assert!(refused <= 4, "{refused} refused requests");
+
+    // Corrected credentials take effect at the next render, not after the
+    // retry delay of a failed repository (an hour's polling interval here).
+    let right = || {
+        access(
+            &[basic_auth_secret("r", "repository", &url, PASSWORD)],
+            Some(&server.ca_pem),
+            None,
+        )
+    };
+    let sources = Sources::with_access(
+        up.cache.join("corrected"),
+        Duration::from_secs(3600),
+        right(),
+    );
+    render_with(&sources, &url, Refresh::Normal).expect("cloned");
+    let wrong = basic_auth_secret("r", "repository", &url, WRONG_PASSWORD);
+    sources.set_access(access(&[wrong], Some(&server.ca_pem), None));
+    let err = render_with(&sources, &url, Refresh::Force).expect_err("wrong password");
+    assert!(matches!(err, SourceError::AccessDenied { .. }), "{err:?}");
+    sources.set_access(right());
+    render_with(&sources, &url, Refresh::Normal).expect("corrected password");
 }
 
 #[test]

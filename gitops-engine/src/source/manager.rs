@@ -169,13 +169,27 @@ impl Sources {
 
     /// Replaces how repositories are reached (the repository Secrets or
     /// trust ConfigMaps changed). Takes effect at each repository's next
-    /// contact with its remote.
+    /// contact with its remote; one whose last poll failed is polled again
+    /// at its next use instead of reporting that failure until the retry
+    /// delay (unless it is busy right now).
     pub fn set_access(&self, access: RepoAccess) {
         *self
             .inner
             .access
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(access);
+        let repos = self
+            .inner
+            .repos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for repo in repos.values() {
+            if let Ok(mut repo) = repo.try_lock()
+                && repo.failure.is_some()
+            {
+                repo.polled_at = None;
+            }
+        }
     }
 
     /// How `url` is reached now. Apps' projects are not known per

@@ -31,7 +31,7 @@ pub use access::{
     CredentialStore, HostKeyProblem, KnownHosts, MANAGED_BY_ANNOTATION, MANAGED_BY_ARGOCD,
     REPOSITORY_SECRET_TYPE, RepoAccess, RepoAuth, RepoCredentials, SECRET_TYPE_LABEL,
     SSH_KNOWN_HOSTS_CONFIGMAP, SSH_KNOWN_HOSTS_KEY, SshEndpoint, TEMPLATE_SECRET_TYPE,
-    TLS_CERTS_CONFIGMAP, is_ssh_url, normalize_git_url, repository_secret_name,
+    TLS_CERTS_CONFIGMAP, normalize_git_url, repository_secret_name,
 };
 pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;

@@ -388,10 +388,11 @@ impl SecretData {
         match self.entries.get(key).map(|v| v.trim()).unwrap_or_default() {
             "" | "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
             "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
-            other => Err(data_error(
+            // The value is not shown: a misplaced credential stays hidden.
+            _ => Err(data_error(
                 &self.secret,
                 key,
-                &format!("invalid boolean {other:?} (want true or false)"),
+                "not a boolean (want true or false)",
             )),
         }
     }

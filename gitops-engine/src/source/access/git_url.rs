@@ -36,12 +36,6 @@ fn is_ssh_like(url: &str) -> bool {
     }
 }
 
-/// Whether `url` is reached over SSH: `ssh://…` or git's scp-like
-/// `user@host:path`.
-pub fn is_ssh_url(url: &str) -> bool {
-    url.starts_with("ssh://") || url.starts_with("git+ssh://") || is_scp_like(url)
-}
-
 /// `user@host:path` (no scheme, a user, and no `/` before the `:`).
 fn is_scp_like(url: &str) -> bool {
     !url.contains("://")
@@ -159,8 +153,7 @@ mod tests {
         );
         assert_eq!(SshEndpoint::parse("https://h/x"), None);
         assert_eq!(SshEndpoint::parse("ssh://h:notaport/x"), None);
-        assert!(is_ssh_url("git@github.com:org/x.git"));
-        assert!(is_ssh_url("ssh://git@host/x"));
-        assert!(!is_ssh_url("/tmp/a:b@c") && !is_ssh_url("https://u@h/x"));
+        assert_eq!(SshEndpoint::parse("/tmp/a:b@c"), None);
+        assert_eq!(SshEndpoint::parse("https://u@h/x"), None);
     }
 }

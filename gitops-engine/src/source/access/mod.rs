@@ -22,7 +22,7 @@ pub use credentials::{
     CredentialStore, MANAGED_BY_ANNOTATION, MANAGED_BY_ARGOCD, REPOSITORY_SECRET_TYPE,
     RepoCredentials, SECRET_TYPE_LABEL, TEMPLATE_SECRET_TYPE, repository_secret_name,
 };
-pub use git_url::{SshEndpoint, is_ssh_url, normalize_git_url};
+pub use git_url::{SshEndpoint, normalize_git_url};
 pub use known_hosts::{HostKeyProblem, KnownHosts};
 pub(crate) use session::AuthSession;
 

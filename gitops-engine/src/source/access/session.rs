@@ -8,7 +8,7 @@ use git2::{
     RemoteCallbacks,
 };
 
-use super::{RepoAuth, SshEndpoint, is_ssh_url};
+use super::{RepoAuth, SshEndpoint};
 use crate::source::SourceError;
 
 /// Credential requests answered per connection before the server's
@@ -57,7 +57,7 @@ impl<'a> AuthSession<'a> {
         Ok(Self {
             auth,
             shown_url,
-            ssh: is_ssh_url(url).then(|| SshEndpoint::parse(url)).flatten(),
+            ssh: SshEndpoint::parse(url),
             attempts: Cell::new(0),
             refusal: RefCell::new(None),
         })
