@@ -24,6 +24,7 @@ fn request(up: &Upstream) -> SourceRequest {
         repo_url: up.url(),
         revision: "main".into(),
         path: "app".into(),
+        project: String::new(),
         options: RenderOptions::default(),
     }
 }

@@ -99,16 +99,23 @@ fn render(
     access: RepoAccess,
 ) -> Result<String, SourceError> {
     let sources = Sources::with_access(up.cache.join(cache), Duration::ZERO, access);
-    render_with(&sources, url, Refresh::Force)
+    render_with(&sources, url, "", Refresh::Force)
 }
 
-/// Renders `app` of `url` at `main` with `sources`; returns the commit.
-fn render_with(sources: &Sources, url: &str, refresh: Refresh) -> Result<String, SourceError> {
+/// Renders `app` of `url` at `main` with `sources` for an app of
+/// `project`; returns the commit.
+fn render_with(
+    sources: &Sources,
+    url: &str,
+    project: &str,
+    refresh: Refresh,
+) -> Result<String, SourceError> {
     let sources = sources.clone();
     let request = SourceRequest {
         repo_url: url.to_owned(),
         revision: "main".into(),
         path: "app".into(),
+        project: project.to_owned(),
         options: RenderOptions::default(),
     };
     bounded("render", move || {
@@ -149,6 +156,20 @@ fn https_basic_auth_from_a_repository_secret_and_a_template() {
             .any(|r| r.starts_with("POST /upstream/git-upload-pack") && !r.ends_with(" 401")),
         "{requests:?}"
     );
+
+    // A Secret scoped to the app's project beats an unscoped one.
+    let mut scoped = basic_auth_secret("shop-repo", "repository", &url, PASSWORD);
+    scoped["data"]["project"] = STANDARD.encode("shop").into();
+    let unscoped = basic_auth_secret("any-repo", "repository", &url, WRONG_PASSWORD);
+    let sources = Sources::with_access(
+        up.cache.join("scoped"),
+        Duration::ZERO,
+        access(&[unscoped, scoped], Some(&server.ca_pem), None),
+    );
+    let got = render_with(&sources, &url, "shop", Refresh::Force);
+    assert_eq!(got.expect("the project's Secret"), head);
+    let err = render_with(&sources, &url, "other", Refresh::Force).expect_err("unscoped");
+    assert!(err.to_string().contains("argocd/any-repo"), "{err}");
 
     // Templates: the longest URL prefix wins (no path boundary needed).
     let host = format!("https://127.0.0.1:{}/", server.port);
@@ -220,13 +241,13 @@ fn wrong_or_missing_credentials_are_refused_without_showing_them() {
         Duration::from_secs(3600),
         right(),
     );
-    render_with(&sources, &url, Refresh::Normal).expect("cloned");
+    render_with(&sources, &url, "", Refresh::Normal).expect("cloned");
     let wrong = basic_auth_secret("r", "repository", &url, WRONG_PASSWORD);
     sources.set_access(access(&[wrong], Some(&server.ca_pem), None));
-    let err = render_with(&sources, &url, Refresh::Force).expect_err("wrong password");
+    let err = render_with(&sources, &url, "", Refresh::Force).expect_err("wrong password");
     assert!(matches!(err, SourceError::AccessDenied { .. }), "{err:?}");
     sources.set_access(right());
-    render_with(&sources, &url, Refresh::Normal).expect("corrected password");
+    render_with(&sources, &url, "", Refresh::Normal).expect("corrected password");
 }
 
 #[test]

@@ -32,6 +32,9 @@ pub struct SourceRequest {
     pub revision: String,
     /// Directory inside the repository.
     pub path: String,
+    /// The AppProject of the app asking: picks among repository Secrets
+    /// scoped to projects (empty: only unscoped ones, else the first).
+    pub project: String,
     /// How to render it.
     pub options: RenderOptions,
 }
@@ -76,6 +79,9 @@ struct Repo {
     /// The refs moved, or the remote became unreachable or reachable again,
     /// since [`Sources::poll_all`] last reported this repository.
     changed: bool,
+    /// The project of the last app that read it: whose credentials the
+    /// periodic poll uses.
+    project: Option<String>,
 }
 
 /// Why a repository's last poll failed.
@@ -95,6 +101,7 @@ impl Repo {
             fetched_refs: None,
             failure: None,
             changed: false,
+            project: None,
         }
     }
 
@@ -192,10 +199,9 @@ impl Sources {
         }
     }
 
-    /// How `url` is reached now. Apps' projects are not known per
-    /// repository here: an unscoped repository Secret is preferred.
-    fn auth_for(&self, url: &str) -> RepoAuth {
-        self.access().auth_for(url, None)
+    /// How `url` is reached now for an app of `project`.
+    fn auth_for(&self, url: &str, project: Option<&str>) -> RepoAuth {
+        self.access().auth_for(url, project)
     }
 
     /// How repositories are reached now.
@@ -231,8 +237,10 @@ impl Sources {
         request: &SourceRequest,
         refresh: Refresh,
     ) -> Result<Arc<Rendered>, SourceError> {
-        self.with_commit(
+        let project = Some(request.project.as_str()).filter(|p| !p.is_empty());
+        self.read_commit(
             &request.repo_url,
+            project,
             &request.revision,
             refresh,
             |git, commit| {
@@ -254,17 +262,30 @@ impl Sources {
         refresh: Refresh,
         read: impl FnOnce(&GitRepo, Oid) -> Result<T, SourceError>,
     ) -> Result<T, SourceError> {
-        let repo = self.repo(repo_url)?;
+        self.read_commit(repo_url, None, revision, refresh, read)
+    }
+
+    /// [`Sources::with_commit`] for an app of `project`.
+    fn read_commit<T>(
+        &self,
+        repo_url: &str,
+        project: Option<&str>,
+        revision: &str,
+        refresh: Refresh,
+        read: impl FnOnce(&GitRepo, Oid) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        let repo = self.repo(repo_url, project)?;
         let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
+        repo.project = project.map(str::to_owned);
         let polled = repo.poll_due(refresh, self.inner.poll_interval);
         if polled {
-            repo.poll(self.auth_for(repo_url))?;
+            repo.poll(self.auth_for(repo_url, project))?;
         } else {
             repo.last_failure()?;
         }
         let commit = match repo.git.resolve(revision) {
             Err(SourceError::RevisionNotFound { .. }) if !polled => {
-                repo.poll(self.auth_for(repo_url))?;
+                repo.poll(self.auth_for(repo_url, project))?;
                 repo.git.resolve(revision)?
             }
             resolved => resolved?,
@@ -300,7 +321,8 @@ impl Sources {
             let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
             // A failure is kept in the repository's state and reported to
             // its apps by their next render.
-            let _ = repo.poll(access.auth_for(&url, None));
+            let auth = access.auth_for(&url, repo.project.as_deref());
+            let _ = repo.poll(auth);
             if std::mem::take(&mut repo.changed) {
                 changed.push(url);
             }
@@ -309,7 +331,7 @@ impl Sources {
     }
 
     /// The clone of `url`, opened (or cloned) on first use.
-    fn repo(&self, url: &str) -> Result<Arc<Mutex<Repo>>, SourceError> {
+    fn repo(&self, url: &str, project: Option<&str>) -> Result<Arc<Mutex<Repo>>, SourceError> {
         let mut repos = self
             .inner
             .repos
@@ -318,7 +340,8 @@ impl Sources {
         if let Some(repo) = repos.get(url) {
             return Ok(Arc::clone(repo));
         }
-        let git = GitRepo::open_or_clone_with(url, &self.inner.cache_dir, self.auth_for(url))?;
+        let git =
+            GitRepo::open_or_clone_with(url, &self.inner.cache_dir, self.auth_for(url, project))?;
         let repo = Arc::new(Mutex::new(Repo::new(git)));
         repos.insert(url.to_owned(), Arc::clone(&repo));
         Ok(repo)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args};
+use gitops_engine::app::project::project_name;
 use gitops_engine::app::{Application, CompareInput, CompareSettings, compare};
 use gitops_engine::cluster::{Cluster, ClusterError, Gvk};
 use gitops_engine::diff::{DiffOptions, diff_masked, unified_diff};
@@ -166,6 +167,7 @@ async fn render(apps: &Apps, app: &Application, args: &DiffArgs) -> Result<Rende
             .clone()
             .unwrap_or_else(|| source.target_revision.clone()),
         path: source.path.clone(),
+        project: project_name(app).to_owned(),
         options,
     };
     let rendered = sources.render(&request, Refresh::Force).await?;
