@@ -9,13 +9,11 @@ mod https_support;
 mod source_support;
 mod ssh_support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use controller_support::{ARGOCD, Env, comparison_errors, config_map_yaml, summary};
+use controller_support::{ARGOCD, Env, Logs, comparison_errors, config_map_yaml, summary};
 use gitops_engine::cluster::{Cluster, Gvk, ObjectRef};
 use gitops_engine::source::{
     GitRepo, Refresh, RenderOptions, RepoAccess, SSH_KNOWN_HOSTS_KEY, SourceError, SourceRequest,
@@ -341,38 +339,6 @@ fn ssh_private_key_checked_against_known_hosts() {
     let text = shown(&err, &secrets_shown);
     assert!(text.contains("authentication required"), "{text}");
     assert!(text.contains("argocd/ssh-repo"), "{text}");
-}
-
-/// Everything the process logs (all levels), from the moment it is called.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn capture() -> Logs {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init()
-            .expect("the only subscriber of this test binary");
-        logs
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 
 mod app_cmd;
 mod appset_cmd;
+mod cluster_cmd;
 mod proj_cmd;
 mod repo_cmd;
 
@@ -56,6 +57,8 @@ enum Command {
     Proj(proj_cmd::ProjArgs),
     /// Manage repository connection parameters (Argo CD's repository Secrets).
     Repo(repo_cmd::RepoArgs),
+    /// Manage the destination clusters (Argo CD cluster Secrets).
+    Cluster(cluster_cmd::ClusterArgs),
     /// Render Helm charts (`helm template`).
     Helm {
         #[command(subcommand)]
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         Command::Appset(args) => appset_cmd::run(args),
         Command::Proj(args) => proj_cmd::run(args),
         Command::Repo(args) => repo_cmd::run(args),
+        Command::Cluster(args) => cluster_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),
         Command::Helm { command } => helm_cmd::run(command),
