@@ -4,6 +4,7 @@ mod app_cmd;
 mod appset_cmd;
 mod cluster_cmd;
 mod proj_cmd;
+mod repo_cmd;
 
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
@@ -54,6 +55,8 @@ enum Command {
     Appset(appset_cmd::AppSetArgs),
     /// Manage Argo CD AppProjects.
     Proj(proj_cmd::ProjArgs),
+    /// Manage repository connection parameters (Argo CD's repository Secrets).
+    Repo(repo_cmd::RepoArgs),
     /// Manage the destination clusters (Argo CD cluster Secrets).
     Cluster(cluster_cmd::ClusterArgs),
     /// Render Helm charts (`helm template`).
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::App(args) => app_cmd::run(args),
         Command::Appset(args) => appset_cmd::run(args),
         Command::Proj(args) => proj_cmd::run(args),
+        Command::Repo(args) => repo_cmd::run(args),
         Command::Cluster(args) => cluster_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),

@@ -19,6 +19,7 @@ mod operation;
 mod pass;
 mod project;
 mod queue;
+mod repo_access;
 mod status_write;
 
 use std::collections::HashMap;
@@ -36,7 +37,7 @@ use crate::cluster::secrets::IN_CLUSTER_SERVER;
 use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
-use crate::source::{RepoTls, Sources};
+use crate::source::{RepoAccess, RepoTls, Sources};
 use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
 
 pub use metrics::{AppInfoLabels, Metrics};
@@ -57,7 +58,10 @@ pub struct ControllerSettings {
     /// by all its apps) at most this often, and fetched only when they
     /// moved; a refresh asks at once (Argo CD's repo cache: 120 s).
     pub repo_poll: Duration,
-    /// Certificate authorities trusted for `https://` repositories.
+    /// Certificate authorities trusted for `https://` repositories, besides
+    /// the system's and those of `argocd-tls-certs-cm` (which, with the
+    /// repository Secrets and `argocd-ssh-known-hosts-cm`, is read from
+    /// `namespace` on start and then watched).
     pub repo_tls: RepoTls,
     /// Minimum time between two self-heal syncs of one app (Argo CD: 5 s).
     pub self_heal_timeout: Duration,
@@ -204,11 +208,12 @@ impl Shared {
 impl Controller {
     /// A controller talking to the cluster of `client`.
     pub fn new(client: kube::Client, settings: ControllerSettings, metrics: Arc<Metrics>) -> Self {
-        let sources = Sources::with_tls(
-            settings.repo_cache_dir.clone(),
-            settings.repo_poll,
-            settings.repo_tls.clone(),
-        );
+        let access = RepoAccess {
+            tls: settings.repo_tls.clone(),
+            ..RepoAccess::default()
+        };
+        let sources =
+            Sources::with_access(settings.repo_cache_dir.clone(), settings.repo_poll, access);
         let compare = CompareSettings {
             tracking: settings.tracking.clone(),
             control_plane_namespace: settings.namespace.clone(),
@@ -284,6 +289,11 @@ impl Controller {
             .watch(&project_gvk())
             .await
             .map_err(startup_error)?;
+        repo_access::load(shared).await;
+        let access_watch = tokio::spawn({
+            let shared = Arc::clone(shared);
+            async move { repo_access::watch(&shared).await }
+        });
         let (stop_workers, stopping) = tokio::sync::watch::channel(false);
         let mut workers: Vec<_> = (0..shared.settings.workers.max(1))
             .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
@@ -294,13 +304,7 @@ impl Controller {
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                _ = resync.tick() => {
-                    for app in shared.cache.list(&app_gvk, Some(&namespace)) {
-                        if let Some(name) = app["metadata"]["name"].as_str() {
-                            shared.queue.add(name);
-                        }
-                    }
-                }
+                _ = resync.tick() => queue_all_apps(shared),
                 change = changes.recv() => match change {
                     Ok(object) => route_change(shared, &app_gvk, &object),
                     Err(RecvError::Lagged(missed)) => {
@@ -320,6 +324,7 @@ impl Controller {
             }
         }
         poller.abort();
+        access_watch.abort();
         stop_workers.send_replace(true);
         let grace = shared.settings.shutdown_grace;
         let finished = tokio::time::timeout(grace, async {
@@ -338,6 +343,16 @@ impl Controller {
             worker.abort();
         }
         Ok(())
+    }
+}
+
+/// Queues every app of the controller's namespace.
+fn queue_all_apps(shared: &Shared) {
+    let namespace = Some(shared.settings.namespace.as_str());
+    for app in shared.cache.list(&application_gvk(), namespace) {
+        if let Some(name) = app["metadata"]["name"].as_str() {
+            shared.queue.add(name);
+        }
     }
 }
 

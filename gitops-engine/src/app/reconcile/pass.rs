@@ -379,6 +379,7 @@ pub(crate) async fn render(
         repo_url: source.repo_url.clone(),
         revision: revision.unwrap_or(&source.target_revision).to_owned(),
         path: source.path.clone(),
+        project: crate::app::project::project_name(app).to_owned(),
         options: RenderOptions {
             directory: source.directory.clone().unwrap_or_default(),
             kustomize: source.kustomize.clone().unwrap_or_default(),
