@@ -2,7 +2,8 @@
 //! drives (discovery, get, list, create, replace, apply, delete) and its
 //! implementation over `kube::Client` ([`KubeCluster`]); a watch-based
 //! cache of live objects ([`LiveCache`]); Kubernetes Events
-//! ([`EventRecorder`]); and leader election on a Lease ([`LeaderElector`]).
+//! ([`EventRecorder`]); leader election on a Lease ([`LeaderElector`]); and
+//! controller sharding by cluster ([`sharding`]).
 //!
 //! Objects cross this interface as `serde_json::Value` manifests, as in the
 //! rest of the engine.
@@ -11,6 +12,7 @@ mod cache;
 mod client;
 mod events;
 mod lease;
+pub mod sharding;
 mod three_way;
 
 use std::fmt;
