@@ -1,7 +1,8 @@
-//! Three controller replicas share 60 apps on three clusters through the
-//! shard ConfigMap: each app is reconciled by exactly one replica (as each
-//! replica's own metrics show), and when a replica dies without a word its
-//! shard is adopted and its apps reconciled by the others.
+//! Three controller replicas share 60 automated apps on three clusters
+//! (three API servers) through the shard ConfigMap: each app is reconciled
+//! by exactly one replica (as each replica's own metrics show) and deployed
+//! to its cluster; when a replica dies without a word its shard is adopted,
+//! its apps are reconciled by the others, and a new commit reaches them all.
 
 mod source_support;
 
@@ -55,6 +56,8 @@ impl Replica {
         settings.resync = Duration::from_secs(1);
         settings.repo_poll = Duration::from_secs(1);
         settings.shutdown_grace = Duration::ZERO;
+        settings.wave_delay = Duration::from_millis(50);
+        settings.health_poll = Duration::from_millis(200);
         settings.sharding = Some(AppSharding {
             algorithm: ShardingAlgorithm::RoundRobin,
             shards: membership.shards(),
@@ -144,6 +147,12 @@ fn cluster_secret(name: &str, server: &str) -> Value {
     })
 }
 
+fn settings_yaml(greeting: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: {greeting}\n"
+    )
+}
+
 fn application(up: &Upstream, index: usize, server: &str) -> Value {
     json!({
         "apiVersion": "argoproj.io/v1alpha1",
@@ -153,8 +162,49 @@ fn application(up: &Upstream, index: usize, server: &str) -> Value {
             "project": "default",
             "source": {"repoURL": up.url(), "path": "settings", "targetRevision": "main"},
             "destination": {"server": server, "namespace": format!("team-{index:02}")},
+            "syncPolicy": {"automated": {}, "syncOptions": ["CreateNamespace=true"]},
         }
     })
+}
+
+/// The `greeting` of every app's ConfigMap in its cluster (`None` while
+/// missing), by app index.
+async fn greetings(clusters: &[KubeCluster]) -> Vec<Option<String>> {
+    let mut found = Vec::new();
+    for index in 0..APPS {
+        let settings = ObjectRef {
+            gvk: Gvk::new("", "v1", "ConfigMap"),
+            namespace: format!("team-{index:02}"),
+            name: "settings".to_owned(),
+        };
+        let live = clusters[index % clusters.len()]
+            .get(&settings)
+            .await
+            .ok()
+            .flatten();
+        found.push(live.and_then(|cm| cm["data"]["greeting"].as_str().map(str::to_owned)));
+    }
+    found
+}
+
+/// Waits until every app's ConfigMap in its cluster says `greeting`.
+async fn wait_for_greeting(clusters: &[KubeCluster], greeting: &str) {
+    eventually(
+        &format!("every app deployed '{greeting}' to its cluster"),
+        async || {
+            let found = greetings(clusters).await;
+            let behind = found
+                .iter()
+                .filter(|g| g.as_deref() != Some(greeting))
+                .count();
+            if behind == 0 {
+                Ok(())
+            } else {
+                Err(format!("{behind} apps behind"))
+            }
+        },
+    )
+    .await;
 }
 
 /// The shard table as stored.
@@ -246,11 +296,16 @@ async fn each_app_has_one_replica_and_a_dead_replicas_apps_move_to_the_others() 
             .expect("cluster secret");
     }
     let up = Upstream::new();
-    up.write(
-        "settings/settings.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: hello\n",
-    );
+    up.write("settings/settings.yaml", &settings_yaml("hello"));
     up.commit("settings");
+    let clusters: Vec<KubeCluster> = std::iter::once(emulator.url())
+        .chain(remotes.iter().map(|r| r.url()))
+        .map(|url| {
+            let client = kube::Client::try_from(kube::Config::new(url.parse().expect("url")))
+                .expect("client");
+            KubeCluster::new(client)
+        })
+        .collect();
 
     let replicas: Vec<Replica> = start_replicas(&client, &up).await;
     let mut apps = BTreeSet::new();
@@ -270,6 +325,7 @@ async fn each_app_has_one_replica_and_a_dead_replicas_apps_move_to_the_others() 
         partition(&all, &apps)
     })
     .await;
+    wait_for_greeting(&clusters, "hello").await;
     let table = shard_table(&cluster).await;
     let holders: BTreeSet<&str> = table
         .slots
@@ -333,6 +389,10 @@ async fn each_app_has_one_replica_and_a_dead_replicas_apps_move_to_the_others() 
         },
     )
     .await;
+    // A new commit reaches every app's cluster, the dead replica's included.
+    up.write("settings/settings.yaml", &settings_yaml("bye"));
+    up.commit("bye");
+    wait_for_greeting(&clusters, "bye").await;
     let table = shard_table(&cluster).await;
     assert!(
         table

@@ -20,6 +20,8 @@ pub use membership::{MembershipConfig, ShardMembership, Shards};
 
 use ring::BoundedRing;
 
+use super::secrets::{ClusterSecret, fnv32a};
+
 /// How clusters are distributed over shards (Argo CD's
 /// `--sharding-method` / `controller.sharding.algorithm`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,6 +85,16 @@ pub struct ShardedCluster {
     /// The Secret's `shard`: pins the cluster to that shard when it is
     /// below the shard count.
     pub shard: Option<i64>,
+}
+
+impl From<&ClusterSecret> for ShardedCluster {
+    fn from(cluster: &ClusterSecret) -> Self {
+        ShardedCluster {
+            id: cluster.id().to_owned(),
+            server: cluster.server.clone(),
+            shard: cluster.shard,
+        }
+    }
 }
 
 /// Which shard manages each cluster, by server URL.
@@ -181,10 +193,7 @@ fn legacy_shard(id: &str, shards: usize) -> usize {
     if id.is_empty() {
         return 0;
     }
-    let hash = id.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    });
-    (hash as usize) % shards
+    (fnv32a(id.as_bytes()) as usize) % shards
 }
 
 fn sorted_by_id(clusters: &[ShardedCluster]) -> Vec<&ShardedCluster> {
