@@ -28,7 +28,7 @@ const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 const REPLICAS: usize = 3;
 const APPS: usize = 60;
 /// Heartbeats in the shard ConfigMap; a slot is stale after three.
-const HEARTBEAT: Duration = Duration::from_secs(1);
+const HEARTBEAT: Duration = Duration::from_secs(2);
 /// How long any awaited state may take.
 const PATIENCE: Duration = Duration::from_secs(90);
 

@@ -21,6 +21,8 @@ use crate::cluster::{ClusterError, Gvk, ObjectRef};
 /// Attempts of one heartbeat when other replicas write the ConfigMap at
 /// the same time (Argo CD: 3).
 const CONFLICT_ATTEMPTS: usize = 3;
+/// The precision of the stored heartbeat times (whole seconds).
+const TIME_PRECISION: Duration = Duration::from_secs(1);
 
 /// The shards this replica holds, as they change. Clones share them.
 #[derive(Debug, Clone)]
@@ -54,6 +56,14 @@ impl Shards {
         if self.held.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Completes at `at`; never for `None`.
+async fn deadline(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -135,44 +145,59 @@ impl ShardMembership {
     /// Beats every heartbeat period until `shutdown`, publishing the held
     /// shards; then frees them so others adopt them at once. A shard taken
     /// from a live replica counts only one stale period later (that replica
-    /// lets go within one heartbeat); all shards are dropped when no
-    /// heartbeat succeeded for a stale period.
+    /// lets go within one heartbeat). All shards are dropped as soon as
+    /// other replicas may judge this one's heartbeat stale (a stale period
+    /// after the last successful one, less the second the stored time may
+    /// have lost), even while a heartbeat is still under way.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         let stale_after = self.config.stale_after();
         let mut ticks = tokio::time::interval(self.config.heartbeat);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_beat: Option<Instant> = None;
+        // When others may judge this replica stale; `None`: nothing to drop.
+        let mut valid_until: Option<Instant> = None;
         let mut waiting: HashMap<usize, Instant> = HashMap::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
+                () = deadline(valid_until) => {
+                    self.publish(Vec::new());
+                    valid_until = None;
+                    continue;
+                }
                 _ = ticks.tick() => {}
             }
-            let held = match self.heartbeat().await {
+            let started = Instant::now();
+            let beat = self.heartbeat();
+            tokio::pin!(beat);
+            let result = loop {
+                tokio::select! {
+                    result = &mut beat => break result,
+                    () = deadline(valid_until) => {
+                        self.publish(Vec::new());
+                        valid_until = None;
+                    }
+                }
+            };
+            match result {
                 Ok(claim) => {
-                    last_beat = Some(Instant::now());
+                    valid_until = Some(started + stale_after.saturating_sub(TIME_PRECISION));
                     if let Some(shard) = claim.taken_from_live {
                         waiting.insert(shard, Instant::now() + stale_after);
                     }
                     waiting.retain(|shard, until| {
                         claim.held.contains(shard) && *until > Instant::now()
                     });
-                    claim
-                        .held
-                        .into_iter()
-                        .filter(|shard| !waiting.contains_key(shard))
-                        .collect()
+                    self.publish(
+                        claim
+                            .held
+                            .into_iter()
+                            .filter(|shard| !waiting.contains_key(shard))
+                            .collect(),
+                    );
                 }
-                Err(e) => {
-                    warn!(error = %e, "shard heartbeat failed");
-                    if last_beat.is_some_and(|at| at.elapsed() < stale_after) {
-                        continue;
-                    }
-                    Vec::new()
-                }
-            };
-            self.publish(held);
+                Err(e) => warn!(error = %e, "shard heartbeat failed"),
+            }
         }
         self.publish(Vec::new());
         if let Err(e) = self.release().await {
