@@ -1,8 +1,10 @@
 //! An in-memory Kubernetes API server for integration tests.
 //!
 //! [`Emulator::start`] serves the real HTTP protocol on `127.0.0.1` (an
-//! ephemeral port, plain HTTP, or HTTPS with [`EmulatorConfig::tls`]) so that `kube::Client`, kube-runtime
-//! reflectors and `kubectl --server http://…` work against it:
+//! ephemeral port, plain HTTP, or HTTPS with [`EmulatorConfig::tls`]) so
+//! that `kube::Client`, kube-runtime reflectors and `kubectl --server
+//! http://…` (or a kubeconfig from [`EmulatorHandle::kubeconfig_with_token`])
+//! work against it:
 //!
 //! - discovery (`/version`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`,
 //!   `/apis/<g>/<v>`) for the built-in kinds a GitOps controller manages,

@@ -3,8 +3,7 @@
 
 mod kubectl_support;
 
-use std::process::Stdio;
-use std::time::Duration;
+use kubectl_support::{kubectl_installed, kubectl_with_kubeconfig};
 
 use apiserver_emulator::{
     Authentication, Emulator, EmulatorConfig, EmulatorHandle, TlsIdentity, TokenUser,
@@ -145,32 +144,10 @@ fn certificate_kubeconfig(
     )
 }
 
-/// Runs kubectl with a kubeconfig; (success, stdout, stderr).
-async fn kubectl(dir: &std::path::Path, kubeconfig: &str, args: &[&str]) -> (bool, String, String) {
-    let path = dir.join("kubeconfig");
-    std::fs::write(&path, kubeconfig).expect("kubeconfig");
-    let mut cmd = tokio::process::Command::new("kubectl");
-    cmd.env("KUBECONFIG", &path)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .args(args)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
-        .await
-        .expect("kubectl timed out")
-        .expect("kubectl runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn kubectl_works_with_a_token_and_sees_401_and_403() {
     assert!(
-        kubectl_support::kubectl_installed(),
+        kubectl_installed(),
         "kubectl must be installed for this test"
     );
     let tls = TlsIdentity::generate().expect("identity");
@@ -178,7 +155,7 @@ async fn kubectl_works_with_a_token_and_sees_401_and_403() {
     let dir = tempfile::tempdir().expect("tempdir");
 
     let admin = emulator.kubeconfig_with_token("e", "default", ADMIN_TOKEN);
-    let (ok, out, err) = kubectl(
+    let (ok, out, err) = kubectl_with_kubeconfig(
         dir.path(),
         &admin,
         &["create", "configmap", "x", "--from-literal=k=v"],
@@ -187,13 +164,13 @@ async fn kubectl_works_with_a_token_and_sees_401_and_403() {
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "configmap/x created");
     let (ok, out, err) =
-        kubectl(dir.path(), &admin, &["get", "configmap", "x", "-o", "name"]).await;
+        kubectl_with_kubeconfig(dir.path(), &admin, &["get", "configmap", "x", "-o", "name"]).await;
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "configmap/x");
 
     // (Without any credentials kubectl would prompt for a user name.)
     let wrong = emulator.kubeconfig_with_token("e", "default", "not-a-token");
-    let (ok, _, err) = kubectl(dir.path(), &wrong, &["get", "configmaps"]).await;
+    let (ok, _, err) = kubectl_with_kubeconfig(dir.path(), &wrong, &["get", "configmaps"]).await;
     assert!(!ok);
     assert!(
         err.contains("error: You must be logged in to the server (Unauthorized)"),
@@ -201,7 +178,7 @@ async fn kubectl_works_with_a_token_and_sees_401_and_403() {
     );
 
     let viewer = emulator.kubeconfig_with_token("e", "default", VIEWER_TOKEN);
-    let (ok, out, err) = kubectl(
+    let (ok, out, err) = kubectl_with_kubeconfig(
         dir.path(),
         &viewer,
         &["get", "configmap", "x", "-o", "name"],
@@ -209,7 +186,8 @@ async fn kubectl_works_with_a_token_and_sees_401_and_403() {
     .await;
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "configmap/x");
-    let (ok, _, err) = kubectl(dir.path(), &viewer, &["delete", "configmap", "x"]).await;
+    let (ok, _, err) =
+        kubectl_with_kubeconfig(dir.path(), &viewer, &["delete", "configmap", "x"]).await;
     assert!(!ok);
     assert!(
         err.contains(

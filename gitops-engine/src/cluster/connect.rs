@@ -144,3 +144,56 @@ pub fn client(cluster: &ClusterSecret) -> Result<kube::Client, ConnectError> {
         problem: "the client certificate, key or CA cannot be loaded".to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::secrets::parse;
+    use serde_json::json;
+
+    fn cluster(config: &str) -> ClusterSecret {
+        parse(&json!({
+            "metadata": {"name": "c", "namespace": "argocd"},
+            "stringData": {"name": "c", "server": "https://10.0.0.1:6443", "config": config},
+        }))
+        .expect("parses")
+    }
+
+    #[test]
+    fn credential_plugins_are_refused_by_name() {
+        let exec = cluster(r#"{"execProviderConfig":{"command":"aws","env":{"SECRET":"s-1"}}}"#);
+        let e = kube_config(&exec).expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "cluster https://10.0.0.1:6443 (secret argocd/c): config.execProviderConfig is not supported: this controller runs no credential plugins; use bearerToken, username/password or tlsClientConfig certData/keyData"
+        );
+        assert!(!format!("{exec:?}").contains("s-1"));
+        let aws = cluster(r#"{"awsAuthConfig":{"clusterName":"x"}}"#);
+        assert!(matches!(
+            kube_config(&aws),
+            Err(ConnectError::UnsupportedAuth {
+                field: "awsAuthConfig",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn token_and_tls_settings_reach_the_client_config() {
+        let c = cluster(
+            r#"{"bearerToken":"t-1","tlsClientConfig":{"insecure":true,"serverName":"api.local"}}"#,
+        );
+        let config = kube_config(&c).expect("config");
+        assert_eq!(config.cluster_url.to_string(), "https://10.0.0.1:6443/");
+        assert!(config.accept_invalid_certs);
+        assert_eq!(config.tls_server_name.as_deref(), Some("api.local"));
+        assert!(config.auth_info.token.is_some());
+        let bad_ca = cluster(r#"{"tlsClientConfig":{"caData":"bm90IGEgcGVt"}}"#);
+        let e = kube_config(&bad_ca).expect_err("no certificate");
+        assert!(
+            e.to_string()
+                .contains("config.tlsClientConfig.caData: holds no certificate"),
+            "{e}"
+        );
+    }
+}

@@ -355,6 +355,8 @@ async fn record_conditions(
     object: &mut Value,
     problems: &[ApplicationCondition],
 ) -> Result<PassOutcome, ClusterError> {
+    // The app deploys nowhere until its spec is fixed.
+    shared.destinations.release(&app.metadata.name);
     let now = format_time(jiff::Timestamp::now());
     conditions::replace_types(
         &mut app.status.conditions,
