@@ -341,6 +341,10 @@ async fn apps_spread_over_three_clusters_survive_one_going_away() {
 
     // No token anywhere: app statuses, events, logs.
     let mut seen = logs.text();
+    assert!(
+        seen.contains("connecting to cluster") && seen.contains("ComparisonError"),
+        "the controller's logs were captured"
+    );
     for gvk in [
         Gvk::new("argoproj.io", "v1alpha1", "Application"),
         Gvk::new("", "v1", "Event"),

@@ -46,11 +46,14 @@ pub(crate) async fn guard(
     shared: &Shared,
     app: &Application,
 ) -> Result<Result<ProjectGuard, Vec<ApplicationCondition>>, ClusterError> {
-    let project = read(shared, project_name(app)).await?;
     let (clusters, unreadable) = secrets::list(&shared.cluster, &shared.settings.namespace).await?;
     for problem in &unreadable {
         warn!(error = %problem, "unusable cluster secret");
     }
+    let project = read(shared, project_name(app)).await?.map(|mut project| {
+        project.add_scoped_clusters(clusters.iter());
+        project
+    });
     let identities = clusters.identities();
     let conditions = check_application(
         app,
