@@ -20,6 +20,7 @@ mod pass;
 mod project;
 mod queue;
 mod repo_access;
+mod sharding;
 mod status_write;
 
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ use tracing::{debug, warn};
 use crate::app::project::project_gvk;
 use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::secrets::IN_CLUSTER_SERVER;
+use crate::cluster::sharding::Shards;
 use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
@@ -43,6 +45,8 @@ use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
 pub use metrics::{AppInfoLabels, Metrics};
 pub use pass::{PassOutcome, REFRESH_ANNOTATION};
 use queue::WorkQueue;
+pub use sharding::AppSharding;
+use sharding::ShardFilter;
 
 /// How the controller behaves.
 #[derive(Debug, Clone)]
@@ -81,6 +85,9 @@ pub struct ControllerSettings {
     pub health_rules: Arc<HealthRules>,
     /// How deployed objects are attributed to apps.
     pub tracking: TrackingConfig,
+    /// Reconcile only the apps of the shards this replica holds (`None`:
+    /// every app).
+    pub sharding: Option<AppSharding>,
 }
 
 impl ControllerSettings {
@@ -100,6 +107,7 @@ impl ControllerSettings {
             shutdown_grace: Duration::from_secs(20),
             health_rules: Arc::new(HealthRules::default()),
             tracking: TrackingConfig::default(),
+            sharding: None,
         }
     }
 }
@@ -147,6 +155,8 @@ pub(crate) struct Shared {
     pub(crate) destinations: destinations::Destinations,
     /// Comparison settings derived from `settings`.
     pub(crate) compare: CompareSettings,
+    /// Which apps this replica reconciles.
+    pub(crate) shard_filter: ShardFilter,
     /// The app that last claimed each object, by (cluster server, group,
     /// kind, namespace, name): how a change (or deletion) of a managed object
     /// finds its app.
@@ -214,6 +224,7 @@ impl Controller {
         };
         let sources =
             Sources::with_access(settings.repo_cache_dir.clone(), settings.repo_poll, access);
+        let shard_filter = ShardFilter::new(settings.sharding.clone());
         let compare = CompareSettings {
             tracking: settings.tracking.clone(),
             control_plane_namespace: settings.namespace.clone(),
@@ -230,6 +241,7 @@ impl Controller {
                 queue: WorkQueue::default(),
                 destinations: destinations::Destinations::default(),
                 compare,
+                shard_filter,
                 owners: Mutex::new(HashMap::new()),
             }),
         }
@@ -300,11 +312,20 @@ impl Controller {
             .collect();
         let poller = tokio::spawn(poll_repositories(Arc::clone(shared)));
         let mut resync = tokio::time::interval(shared.settings.resync);
+        let mut shards = shared.shard_filter.shards();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                _ = resync.tick() => queue_all_apps(shared),
+                _ = resync.tick() => {
+                    refresh_shards(shared).await;
+                    queue_managed_apps(shared);
+                }
+                () = shards_changed(&mut shards) => {
+                    if refresh_shards(shared).await {
+                        queue_managed_apps(shared);
+                    }
+                }
                 change = changes.recv() => match change {
                     Ok(object) => route_change(shared, &app_gvk, &object),
                     Err(RecvError::Lagged(missed)) => {
@@ -346,12 +367,38 @@ impl Controller {
     }
 }
 
-/// Queues every app of the controller's namespace.
-fn queue_all_apps(shared: &Shared) {
-    let namespace = Some(shared.settings.namespace.as_str());
-    for app in shared.cache.list(&application_gvk(), namespace) {
-        if let Some(name) = app["metadata"]["name"].as_str() {
+/// Completes when the held shards change; never without sharding.
+async fn shards_changed(shards: &mut Option<Shards>) {
+    match shards {
+        Some(shards) => shards.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Re-reads the clusters and the shards this replica holds; `true` when
+/// the apps it manages may have changed. A failure keeps the previous view.
+async fn refresh_shards(shared: &Shared) -> bool {
+    match shared.shard_filter.refresh(shared).await {
+        Ok(changed) => changed,
+        Err(e) => {
+            warn!(error = %e, "cannot read the cluster Secrets; keeping the shard view");
+            false
+        }
+    }
+}
+
+/// Queues every app this replica manages, and drops the metrics of those it
+/// no longer manages.
+fn queue_managed_apps(shared: &Shared) {
+    let namespace = &shared.settings.namespace;
+    for app in shared.cache.list(&application_gvk(), Some(namespace)) {
+        let Some(name) = app["metadata"]["name"].as_str() else {
+            continue;
+        };
+        if shared.shard_filter.manages(&app) {
             shared.queue.add(name);
+        } else {
+            shared.metrics.forget_app(namespace, name);
         }
     }
 }
@@ -360,7 +407,12 @@ fn queue_all_apps(shared: &Shared) {
 /// app that tracks the changed object.
 fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
     if object.gvk == *app_gvk {
-        if object.namespace == shared.settings.namespace {
+        if object.namespace == shared.settings.namespace
+            && shared
+                .cache
+                .get(object)
+                .is_none_or(|app| shared.shard_filter.manages(&app))
+        {
             shared.queue.add(&object.name);
         }
         return;

@@ -63,6 +63,14 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         shared.destinations.release(name);
         return Ok(PassOutcome::default());
     };
+    if !shared.shard_filter.manages(&object) {
+        debug!(
+            app = name,
+            "the app's cluster is on a shard this replica does not hold"
+        );
+        shared.metrics.forget_app(&namespace, name);
+        return Ok(PassOutcome::default());
+    }
     if annotation(&object, SKIP_RECONCILE_ANNOTATION) == Some("true") {
         debug!(app = name, "skip-reconcile is set");
         return Ok(PassOutcome::default());
@@ -72,9 +80,12 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         Err(e) => invalid_spec(shared, &object, &e).await,
     }
     .map_err(cluster_err)?;
+    let dest_server = object["spec"]["destination"]["server"]
+        .as_str()
+        .unwrap_or_default();
     shared
         .metrics
-        .observe_reconcile(&namespace, started.elapsed());
+        .observe_reconcile(&namespace, dest_server, started.elapsed());
     Ok(outcome)
 }
 
