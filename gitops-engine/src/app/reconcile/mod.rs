@@ -72,6 +72,9 @@ pub struct ControllerSettings {
     pub health_rules: Arc<HealthRules>,
     /// How deployed objects are attributed to apps.
     pub tracking: TrackingConfig,
+    /// Render kustomizations' `helmCharts` (argocd-cm
+    /// `kustomize.buildOptions: --enable-helm`; off by default, as in Argo CD).
+    pub kustomize_enable_helm: bool,
 }
 
 impl ControllerSettings {
@@ -91,6 +94,7 @@ impl ControllerSettings {
             shutdown_grace: Duration::from_secs(20),
             health_rules: Arc::new(HealthRules::default()),
             tracking: TrackingConfig::default(),
+            kustomize_enable_helm: false,
         }
     }
 }

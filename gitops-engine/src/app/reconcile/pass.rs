@@ -352,6 +352,7 @@ pub(crate) async fn render(
                     .unwrap_or_default(),
                 destination_namespace: app.spec.destination.namespace.clone(),
             },
+            kustomize_enable_helm: shared.settings.kustomize_enable_helm,
             ..RenderOptions::default()
         },
     };
