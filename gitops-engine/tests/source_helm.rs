@@ -203,7 +203,9 @@ fn override_files_and_value_file_globs_as_argo_cd() {
         ..HelmSource::default()
     };
     let mut plain = options(helm);
+    // Another application (its release named as the golden's).
     plain.app_name = Some("other".into());
+    plain.helm.source.release_name = "release-name".into();
     let rendered = render(&repo, head, "deploy/chart", &plain).unwrap();
     // Only the generic override file applies to this application: it
     // enables the ConfigMap, with its own value.

@@ -65,7 +65,10 @@ fn without_final_newline(emit: fn(&Json, &mut String), value: &Json) -> String {
 /// `toYamlPretty`: go-yaml v3's text of the value (sequences indented
 /// under their key), without the final newline.
 pub fn to_yaml_pretty(value: &Json) -> String {
-    without_final_newline(kustomize_core::yaml::emit_document_indented_sequences, value)
+    without_final_newline(
+        kustomize_core::yaml::emit_document_indented_sequences,
+        value,
+    )
 }
 
 /// `fromToml`: a map, or `{Error: <message>}`.
