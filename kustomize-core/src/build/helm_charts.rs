@@ -165,3 +165,118 @@ fn missing_chart(chart: &HelmChart, chart_dir: &Path) -> String {
 
 /// The renderer a build was given, shared by its kustomizations.
 pub(crate) type SharedRenderer = std::sync::Arc<dyn ChartRenderer>;
+
+#[cfg(test)]
+mod tests {
+    use crate::fs::MemFs;
+    use crate::helm::{ChartRenderer, ChartRequest};
+    use crate::{BuildOptions, build};
+    use serde_json::json;
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+
+    /// Records the requests and prints one ConfigMap named after the release.
+    #[derive(Debug, Default)]
+    struct Recorder(Mutex<Vec<ChartRequest>>);
+
+    impl ChartRenderer for Recorder {
+        fn render(
+            &self,
+            _: &dyn crate::fs::FileSystem,
+            r: &ChartRequest,
+        ) -> Result<String, String> {
+            self.0.lock().unwrap().push(r.clone());
+            Ok(format!(
+                "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n",
+                r.release_name
+            ))
+        }
+    }
+
+    fn fs(kustomization: &str) -> MemFs {
+        let mut fs = MemFs::new();
+        fs.add_file("/app/kustomization.yaml", kustomization);
+        fs.add_file("/app/charts/web/Chart.yaml", "name: web\n");
+        fs.add_file("/app/charts/web/values.yaml", "a: {b: 1, c: 2}\nl: [1]\n");
+        fs.add_file("/app/home/web-1.0.0/web/Chart.yaml", "name: web\n");
+        fs.add_file("/app/extra.yaml", "x: 1\n");
+        fs
+    }
+
+    fn run(fs: MemFs) -> (Result<String, String>, Vec<ChartRequest>) {
+        let recorder = Arc::new(Recorder::default());
+        let options = BuildOptions {
+            helm: Some(recorder.clone()),
+            ..BuildOptions::default()
+        };
+        let out = build(Arc::new(fs), Path::new("/app"), &options)
+            .map(|b| b.to_yaml())
+            .map_err(|e| e.to_string());
+        let requests = recorder.0.lock().unwrap().clone();
+        (out, requests)
+    }
+
+    #[test]
+    fn requests_carry_what_kustomize_passes_to_helm() {
+        let (out, requests) = run(fs(
+            "namePrefix: p-\nhelmCharts:\n- name: web\n  valuesInline: {a: {b: 9}, l: [2]}\n  additionalValuesFiles: [extra.yaml]\n  namespace: ns\n  includeCRDs: true\n- name: web\n  repo: https://example.com\n  version: 1.0.0\n  releaseName: second\n  valuesMerge: replace\n  valuesInline: {z: 1}\nhelmGlobals:\n  chartHome: charts\n",
+        ));
+        let first = &requests[0];
+        assert_eq!(first.chart_dir, Path::new("/app/charts/web"));
+        assert_eq!(first.release_name, "release-name");
+        assert_eq!(first.namespace, "ns");
+        assert!(first.include_crds);
+        let values: Vec<_> = first.values.iter().map(|m| json!(m)).collect();
+        assert_eq!(
+            values,
+            [json!({"a": {"b": 9, "c": 2}, "l": [2]}), json!({"x": 1})]
+        );
+        // chartHome is charts/ for both: the versioned chart is not there.
+        assert_eq!(requests.len(), 1);
+        let err = out.unwrap_err();
+        assert!(
+            err.contains("chart 'web' from repo 'https://example.com' is not present at '/app/charts/web-1.0.0/web'"),
+            "{err}"
+        );
+        let (out, requests) = run(fs(
+            "helmGlobals:\n  chartHome: home\nhelmCharts:\n- name: web\n  repo: https://example.com\n  version: 1.0.0\n  releaseName: second\n  valuesMerge: replace\n  valuesInline: {z: 1}\n",
+        ));
+        assert_eq!(requests[0].chart_dir, Path::new("/app/home/web-1.0.0/web"));
+        assert_eq!(requests[0].values.len(), 1);
+        assert_eq!(json!(requests[0].values[0]), json!({"z": 1}));
+        assert_eq!(
+            out.unwrap(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n"
+        );
+    }
+
+    #[test]
+    fn charts_outside_the_root_and_bad_entries_fail() {
+        let mut outside = fs("helmGlobals:\n  chartHome: ../elsewhere\nhelmCharts:\n- name: web\n");
+        outside.add_file("/elsewhere/web/Chart.yaml", "name: web\n");
+        let err = run(outside).0.unwrap_err();
+        assert!(err.contains("helmCharts"), "{err}");
+        let err = run(fs("helmCharts:\n- name: web\n  valuesMerge: deep\n"))
+            .0
+            .unwrap_err();
+        assert!(
+            err.ends_with("`: valuesMerge must be one of [none merge override replace]"),
+            "{err}"
+        );
+        let err = run(fs("helmCharts:\n- name: web\n  unknownField: 1\n"))
+            .0
+            .unwrap_err();
+        assert!(err.contains("unknownField"), "{err}");
+        let no_helm = build(
+            Arc::new(fs("helmCharts:\n- name: web\n")),
+            Path::new("/app"),
+            &BuildOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            no_helm.ends_with("helmCharts: trouble configuring builtin HelmChartInflationGenerator with config: `\nname: web\n`: must specify --enable-helm"),
+            "{no_helm}"
+        );
+    }
+}
