@@ -377,6 +377,7 @@ async fn helm_applications_get_helm_parameters_and_values() {
         helm: HelmContext {
             source: parse_helm_source(&source["helm"]).unwrap(),
             destination_namespace: "web".into(),
+            ..Default::default()
         },
         ..Default::default()
     };

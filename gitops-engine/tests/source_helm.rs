@@ -52,7 +52,7 @@ fn options(helm: HelmSource) -> RenderOptions {
         app_name: Some("release-name".into()),
         helm: HelmContext {
             source: helm,
-            destination_namespace: String::new(),
+            ..HelmContext::default()
         },
         ..RenderOptions::default()
     }
@@ -75,13 +75,14 @@ fn a_chart_with_subcharts_and_values_files_renders_as_helm_template() {
     };
     assert_renders_golden(&repo, head, &options(helm), &corpus, "check values files");
 
-    // --set via parameters, and a values file from the repository root.
+    // --set via parameters, and a values file from the repository root
+    // named with Argo CD's build environment.
     up.write("env/prod.yaml", "configmap:\n  enabled: true\n");
     up.commit("prod values");
     repo.fetch().unwrap();
     let head = repo.resolve("main").unwrap();
     let helm = HelmSource {
-        value_files: vec!["/env/prod.yaml".into()],
+        value_files: vec!["/env/${ARGOCD_APP_SOURCE_TARGET_REVISION}.yaml".into()],
         parameters: vec![
             HelmParameter {
                 name: "subchartb.enabled".into(),
@@ -97,10 +98,12 @@ fn a_chart_with_subcharts_and_values_files_renders_as_helm_template() {
         skip_crds: true,
         ..HelmSource::default()
     };
+    let mut with_env = options(helm);
+    with_env.helm.target_revision = "prod".into();
     assert_renders_golden(
         &repo,
         head,
-        &options(helm),
+        &with_env,
         &corpus,
         "template with imported subchart values set with --set",
     );

@@ -365,6 +365,12 @@ async fn rendered_images(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned(),
+            project: app
+                .pointer("/spec/project")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            target_revision: revision.clone(),
         },
         ..Default::default()
     };

@@ -87,6 +87,10 @@ pub struct HelmContext {
     pub source: HelmSource,
     /// `spec.destination.namespace` (the default release namespace).
     pub destination_namespace: String,
+    /// `spec.project`, for `$ARGOCD_APP_PROJECT_NAME`.
+    pub project: String,
+    /// `spec.source.targetRevision`, for `$ARGOCD_APP_SOURCE_TARGET_REVISION`.
+    pub target_revision: String,
 }
 
 /// Renders the chart in `dir` (below `root` of `fs`) into objects, with
@@ -118,6 +122,19 @@ pub(crate) fn render_chart(
         revision: origin.revision.clone(),
         path: path.to_owned(),
         source: Box::new(source),
+    };
+    let env = build_env(context, app_name, path, origin);
+    let helm = &HelmSource {
+        value_files: helm.value_files.iter().map(|f| envsubst(f, &env)).collect(),
+        parameters: helm
+            .parameters
+            .iter()
+            .map(|p| HelmParameter {
+                value: envsubst(&p.value, &env),
+                ..p.clone()
+            })
+            .collect(),
+        ..helm.clone()
     };
     let value_files = resolve_value_files(fs.as_ref(), root, dir, helm).map_err(|problem| {
         invalid(
@@ -327,6 +344,83 @@ fn glob_files(fs: &dyn FileSystem, pattern: &Path) -> Result<Vec<PathBuf>, Strin
     Ok(found)
 }
 
+/// Argo CD's build environment of an application's source: the variables
+/// its `valueFiles` entries and parameter values may name.
+fn build_env(
+    context: &HelmContext,
+    app_name: Option<&str>,
+    path: &str,
+    origin: &Origin,
+) -> Vec<(&'static str, String)> {
+    let short = |n: usize| origin.revision.chars().take(n).collect::<String>();
+    vec![
+        ("ARGOCD_APP_NAME", app_name.unwrap_or_default().to_owned()),
+        (
+            "ARGOCD_APP_NAMESPACE",
+            context.destination_namespace.clone(),
+        ),
+        ("ARGOCD_APP_PROJECT_NAME", context.project.clone()),
+        ("ARGOCD_APP_REVISION", origin.revision.clone()),
+        ("ARGOCD_APP_REVISION_SHORT", short(7)),
+        ("ARGOCD_APP_REVISION_SHORT_8", short(8)),
+        ("ARGOCD_APP_SOURCE_REPO_URL", origin.url.clone()),
+        ("ARGOCD_APP_SOURCE_PATH", path.to_owned()),
+        (
+            "ARGOCD_APP_SOURCE_TARGET_REVISION",
+            context.target_revision.clone(),
+        ),
+    ]
+}
+
+/// Argo CD's `Envsubst` (Go's `os.Expand`): `$NAME` and `${NAME}` become
+/// the variable's value (empty when unknown), `$$` a `$`; `${` without
+/// its `}` and `${}` are dropped; a `$` before anything else stays.
+fn envsubst(text: &str, env: &[(&str, String)]) -> String {
+    let lookup = |name: &str| match name {
+        "$" => "$".to_owned(),
+        _ => env
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+    };
+    let is_special = |c: char| "*#$@!?-0123456789".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let Some(first) = after.chars().next() else {
+            out.push('$');
+            rest = after;
+            break;
+        };
+        let (name, width) = if first == '{' {
+            match after.find('}') {
+                Some(1) => (None, 2),
+                Some(end) => (Some(&after[1..end]), end + 1),
+                None => (None, 1),
+            }
+        } else if is_special(first) {
+            (Some(&after[..1]), 1)
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if end == 0 {
+                out.push('$');
+            }
+            (Some(&after[..end]).filter(|n| !n.is_empty()), end)
+        };
+        if let Some(name) = name {
+            out.push_str(&lookup(name));
+        }
+        rest = &after[width..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Argo CD's escaping of `--set` values: every `,` not already escaped
 /// becomes `\,`, unless the value is a `{…}` list.
 fn escape_commas(value: &str) -> String {
@@ -382,6 +476,23 @@ pub fn parse_helm_source(value: &Value) -> Result<HelmSource, serde_json::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_env_substitution_is_gos_expand() {
+        let env = [("ARGOCD_APP_NAME", "web".to_owned())];
+        assert_eq!(
+            envsubst("values-$ARGOCD_APP_NAME.yaml", &env),
+            "values-web.yaml"
+        );
+        assert_eq!(envsubst("${ARGOCD_APP_NAME}-x", &env), "web-x");
+        assert_eq!(envsubst("$UNKNOWN|", &env), "|");
+        assert_eq!(envsubst("a$$b", &env), "a$b");
+        assert_eq!(envsubst("cost: 5$", &env), "cost: 5$");
+        assert_eq!(envsubst("a$/b", &env), "a$/b");
+        assert_eq!(envsubst("a${}b${x", &env), "abx");
+        // Names are ASCII letters, digits and `_`, as in Go.
+        assert_eq!(envsubst("é$ARGOCD_APP_NAMEé", &env), "éwebé");
+    }
 
     #[test]
     fn commas_are_escaped_as_argo_cd_does() {
