@@ -82,8 +82,8 @@ pub struct HelmChart {
     pub additional_values_files: Vec<String>,
     /// The values file, relative to the kustomization (default: the chart's `values.yaml`).
     pub values_file: String,
-    /// Values given inline.
-    pub values_inline: Map<String, Value>,
+    /// Values given inline (`null` is none).
+    pub values_inline: Option<Map<String, Value>>,
     /// How `valuesInline` combines with `valuesFile`: `override` (default;
     /// inline wins), `merge` (the file wins), `none` or `replace` (inline only).
     pub values_merge: String,
@@ -127,13 +127,13 @@ impl HelmChart {
     /// merge key by key, anything else is taken whole from the winning side,
     /// a `null` from the winning side removes the key).
     pub fn combine_inline(&self, file_values: Map<String, Value>) -> Map<String, Value> {
-        if self.values_inline.is_empty() {
+        let Some(inline) = self.values_inline.clone().filter(|m| !m.is_empty()) else {
             return file_values;
-        }
+        };
         match self.values_merge.as_str() {
-            "none" | "replace" => self.values_inline.clone(),
-            "merge" => merge_maps(self.values_inline.clone(), file_values),
-            _ => merge_maps(file_values, self.values_inline.clone()),
+            "none" | "replace" => inline,
+            "merge" => merge_maps(inline, file_values),
+            _ => merge_maps(file_values, inline),
         }
     }
 }
@@ -186,11 +186,8 @@ impl HelmChart {
                 map.insert(key.into(), Value::from(list.clone()));
             }
         }
-        if !self.values_inline.is_empty() {
-            map.insert(
-                "valuesInline".into(),
-                Value::Object(self.values_inline.clone()),
-            );
+        if let Some(inline) = self.values_inline.clone().filter(|m| !m.is_empty()) {
+            map.insert("valuesInline".into(), Value::Object(inline));
         }
         let flags = [
             ("includeCRDs", self.include_crds),
@@ -253,6 +250,8 @@ mod tests {
             "valuesMerge must be one of [none merge override replace]"
         );
         assert!(serde_json::from_value::<HelmChart>(json!({"name": "c", "typo": 1})).is_err());
+        let empty = chart(json!({"name": "c", "valuesInline": null}));
+        assert_eq!(empty.combine_inline(Map::new()), Map::new());
     }
 
     #[test]
