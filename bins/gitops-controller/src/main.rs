@@ -120,6 +120,9 @@ struct Flags {
     /// Also run the image updater (argocd-image-updater.argoproj.io annotations) in process.
     #[arg(long)]
     image_updates: bool,
+    /// Render kustomizations' `helmCharts` (Argo CD: `kustomize.buildOptions: --enable-helm`).
+    #[arg(long)]
+    kustomize_enable_helm: bool,
     /// How often the image updater checks registries.
     #[arg(long, default_value = "2m", value_parser = parse_duration)]
     image_update_interval: Duration,
@@ -267,6 +270,7 @@ async fn run(flags: Flags) -> Result<(), String> {
     settings.health_rules = Arc::new(rules);
     let membership = sharding::Membership::start(&client, &shard_flags)?;
     settings.sharding = membership.sharding();
+    settings.kustomize_enable_helm = flags.kustomize_enable_helm;
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
 
     if !flags.disable_appsets {

@@ -43,6 +43,10 @@ enum Command {
         /// Which files kustomizations may read: LoadRestrictionsRootOnly or LoadRestrictionsNone.
         #[arg(long, default_value = "LoadRestrictionsRootOnly")]
         load_restrictor: LoadRestrictor,
+        /// Render `helmCharts` (charts unpacked under `helmGlobals.chartHome`;
+        /// nothing is pulled), as kubectl's flag of the same name.
+        #[arg(long)]
+        enable_helm: bool,
     },
     /// Edit a kustomization file in place, keeping its layout and comments.
     Edit {
@@ -133,9 +137,14 @@ fn main() -> ExitCode {
         Command::Build {
             dir,
             load_restrictor,
+            enable_helm,
         } => {
             let options = BuildOptions {
                 load_restrictor,
+                helm: enable_helm.then(|| {
+                    std::sync::Arc::new(helm_core::kustomize::HelmRenderer)
+                        as std::sync::Arc<dyn kustomize_core::helm::ChartRenderer>
+                }),
                 ..BuildOptions::default()
             };
             match build_disk(&dir, &options) {

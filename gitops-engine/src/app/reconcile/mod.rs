@@ -88,6 +88,9 @@ pub struct ControllerSettings {
     /// Reconcile only the apps of the shards this replica holds (`None`:
     /// every app).
     pub sharding: Option<AppSharding>,
+    /// Render kustomizations' `helmCharts` (argocd-cm
+    /// `kustomize.buildOptions: --enable-helm`; off by default, as in Argo CD).
+    pub kustomize_enable_helm: bool,
 }
 
 impl ControllerSettings {
@@ -108,6 +111,7 @@ impl ControllerSettings {
             health_rules: Arc::new(HealthRules::default()),
             tracking: TrackingConfig::default(),
             sharding: None,
+            kustomize_enable_helm: false,
         }
     }
 }

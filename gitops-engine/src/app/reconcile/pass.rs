@@ -402,7 +402,10 @@ pub(crate) async fn render(
                     .and_then(|h| crate::source::parse_helm_source(h).ok())
                     .unwrap_or_default(),
                 destination_namespace: app.spec.destination.namespace.clone(),
+                project: app.spec.project.clone(),
+                target_revision: source.target_revision.clone(),
             },
+            kustomize_enable_helm: shared.settings.kustomize_enable_helm,
             ..RenderOptions::default()
         },
     };
