@@ -89,7 +89,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
-    let client = gitops_engine::cluster::connect(flags.kubeconfig.as_deref())
+    let client = gitops_engine::cluster::client_from_kubeconfig(flags.kubeconfig.as_deref())
         .await
         .map_err(|e| e.to_string())?;
     let namespace = &flags.namespace;

@@ -13,7 +13,7 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
 use serde_json::{Map, Value};
-use tokio::sync::{OnceCell, broadcast, oneshot};
+use tokio::sync::{OnceCell, broadcast, oneshot, watch};
 
 use super::client::request_error;
 use super::{ClusterError, Gvk, KubeCluster, ObjectRef};
@@ -52,6 +52,8 @@ struct Inner {
     /// One cell per kind asked for; initialised once its initial list is in.
     kinds: Mutex<HashMap<Gvk, Arc<OnceCell<Reflected>>>>,
     changes: broadcast::Sender<ObjectRef>,
+    /// The last watch failure since a list last succeeded.
+    failure: watch::Sender<Option<String>>,
 }
 
 /// A running reflector.
@@ -81,6 +83,7 @@ impl LiveCache {
                 cluster: KubeCluster::new(client),
                 kinds: Mutex::new(HashMap::new()),
                 changes,
+                failure: watch::Sender::new(None),
             }),
         }
     }
@@ -178,6 +181,18 @@ impl LiveCache {
         self.inner.changes.subscribe()
     }
 
+    /// Whether the watches are failing: the error of the last failed watch
+    /// or re-list, until a re-list succeeds (`None`: healthy). The cached
+    /// objects may be stale while it is set.
+    pub fn failure(&self) -> Option<String> {
+        self.inner.failure.borrow().clone()
+    }
+
+    /// A receiver that sees [`failure`](LiveCache::failure) change.
+    pub fn subscribe_failures(&self) -> watch::Receiver<Option<String>> {
+        self.inner.failure.subscribe()
+    }
+
     /// `namespace`, or the client's default namespace when it is empty.
     fn namespace_or_default<'a>(&'a self, namespace: &'a str) -> &'a str {
         if namespace.is_empty() {
@@ -205,6 +220,7 @@ impl LiveCache {
             api,
             writer,
             self.inner.changes.clone(),
+            self.inner.failure.clone(),
             ready_tx,
         ));
         let task = AbortOnDrop(task.abort_handle());
@@ -237,6 +253,7 @@ async fn reflect(
     api: Api<DynamicObject>,
     mut writer: Writer<DynamicObject>,
     changes: broadcast::Sender<ObjectRef>,
+    failure: watch::Sender<Option<String>>,
     ready: oneshot::Sender<Result<(), ClusterError>>,
 ) {
     let reader = writer.as_reader();
@@ -252,6 +269,7 @@ async fn reflect(
                     let _ = ready.send(Err(watch_error(e)));
                     return;
                 }
+                failure.send_replace(Some(watch_error(e).to_string()));
                 continue;
             }
         };
@@ -267,6 +285,7 @@ async fn reflect(
                 for changed in relisted(&before, &reader.state()) {
                     let _ = changes.send(object_ref(&gvk, &changed));
                 }
+                failure.send_if_modified(|f| f.take().is_some());
                 if let Some(ready) = ready.take() {
                     let _ = ready.send(Ok(()));
                 }

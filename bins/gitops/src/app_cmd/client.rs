@@ -16,7 +16,7 @@ pub async fn connect(kubeconfig: Option<&Path>, namespace: &str) -> Result<Apps,
 /// A client for the cluster of `kubeconfig` (else `KUBECONFIG` / `~/.kube/config` /
 /// in-cluster).
 pub async fn kube_client(kubeconfig: Option<&Path>) -> Result<kube::Client, CliError> {
-    gitops_engine::cluster::connect(kubeconfig)
+    gitops_engine::cluster::client_from_kubeconfig(kubeconfig)
         .await
         .map_err(|e| CliError::Connect(e.0))
 }

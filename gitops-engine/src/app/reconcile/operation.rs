@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use tracing::{error, info, warn};
 
 use super::Shared;
+use super::destinations::Connection;
 use super::pass;
 use super::project::{self, ProjectGuard};
 use super::status_write;
@@ -16,7 +17,7 @@ use crate::app::{
     Application, Comparison, Operation, OperationState, PlanContext, SyncOperationResult,
     format_time, history_entry, plan_input, record_history,
 };
-use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
+use crate::cluster::{ClusterError, EventType, Gvk, KubeCluster, ObjectRef};
 use crate::source::{Refresh, Rendered};
 use crate::sync::execute::{
     ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute_resumed,
@@ -106,10 +107,11 @@ pub(crate) async fn run(
         ..ExecuteSettings::new(shared.settings.health_rules.clone())
     };
     let outcome = loop {
+        let target = connect(shared, app, &guard)?;
         let context = PlanContext {
             tracking: shared.settings.tracking.clone(),
             api_resources: None,
-            destination_namespace_exists: destination_namespace_exists(shared, app).await,
+            destination_namespace_exists: destination_namespace_exists(&target.kube, app).await,
             started_at_unix: started.as_second(),
             prune_confirmed: false,
         };
@@ -119,6 +121,7 @@ pub(crate) async fn run(
             (None, Ok(plan)) => {
                 let run = Checkpointed {
                     shared,
+                    cluster: &target.kube,
                     revision: &rendered.revision,
                     retry_count,
                 };
@@ -178,7 +181,8 @@ pub(crate) async fn run(
                         break outcome;
                     }
                 }
-                comparison = pass::compare_live(shared, app, &guard, &rendered).await?;
+                let target = connect(shared, app, &guard)?;
+                comparison = pass::compare_live(shared, app, &guard, &target, &rendered).await?;
             }
             Ok(AfterFailure::GiveUp { message }) => {
                 if let Some(state) = app.status.operation_state.as_mut() {
@@ -201,6 +205,8 @@ pub(crate) async fn run(
 /// the executor reports new results.
 struct Checkpointed<'a> {
     shared: &'a Shared,
+    /// The destination cluster.
+    cluster: &'a KubeCluster,
     revision: &'a str,
     retry_count: i64,
 }
@@ -216,7 +222,7 @@ impl Checkpointed<'_> {
     ) -> Result<SyncOutcome, ClusterError> {
         let (sender, mut receiver) = watch::channel(SyncOutcome::default());
         let execution = execute_resumed(
-            &self.shared.cluster,
+            self.cluster,
             plan,
             settings,
             Some(&sender),
@@ -317,8 +323,20 @@ async fn finish(
     Ok(())
 }
 
+/// The connection to the app's destination cluster.
+fn connect(
+    shared: &Shared,
+    app: &Application,
+    guard: &ProjectGuard,
+) -> Result<Arc<Connection>, ClusterError> {
+    shared
+        .destinations
+        .connect(shared, &app.metadata.name, &guard.destination)
+        .map_err(ClusterError::Transport)
+}
+
 /// Whether the app's destination namespace exists (for `CreateNamespace=true`).
-async fn destination_namespace_exists(shared: &Shared, app: &Application) -> bool {
+async fn destination_namespace_exists(cluster: &KubeCluster, app: &Application) -> bool {
     let namespace = &app.spec.destination.namespace;
     if namespace.is_empty() {
         return true;
@@ -329,7 +347,7 @@ async fn destination_namespace_exists(shared: &Shared, app: &Application) -> boo
         name: namespace.clone(),
     };
     matches!(
-        crate::cluster::Cluster::get(&shared.cluster, &object).await,
+        crate::cluster::Cluster::get(cluster, &object).await,
         Ok(Some(_))
     )
 }
