@@ -164,6 +164,9 @@ const RESOURCES_FINALIZERS: [&str; 3] = [
     RESOURCES_FINALIZER_BACKGROUND,
 ];
 
+/// How often the finalizer write of a deletion is retried when it raced a status write.
+const DELETE_RETRIES: usize = 5;
+
 /// The finalizer a cascading deletion with `policy` sets (`""`: the default).
 fn cascade_finalizer(policy: &str) -> Result<&'static str, ApiError> {
     match policy {
@@ -203,35 +206,48 @@ pub(super) async fn delete(
             "cannot set propagation policy when cascading is disabled",
         ));
     }
-    let (app, object) = state.app_for(&caller, &name, None, "delete").await?;
-    let mut finalizers: Vec<String> = app
-        .metadata
-        .finalizers
-        .iter()
-        .filter(|f| !RESOURCES_FINALIZERS.contains(&f.as_str()))
-        .cloned()
-        .collect();
-    let had_cascade = finalizers.len() != app.metadata.finalizers.len();
-    if cascade {
-        let wanted = cascade_finalizer(&policy)?;
-        match app
+    // The controller writes the app's status meanwhile: retry the conditional write.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (app, object) = state.app_for(&caller, &name, None, "delete").await?;
+        let mut finalizers: Vec<String> = app
             .metadata
             .finalizers
             .iter()
-            .find(|f| RESOURCES_FINALIZERS.contains(&f.as_str()))
-        {
-            Some(existing) if policy.is_empty() => finalizers.push(existing.clone()),
-            _ => finalizers.push(wanted.to_owned()),
-        }
-    }
-    if cascade || had_cascade {
-        let patch = json!({
-            "metadata": {
-                "resourceVersion": object["metadata"]["resourceVersion"].clone(),
-                "finalizers": finalizers,
+            .filter(|f| !RESOURCES_FINALIZERS.contains(&f.as_str()))
+            .cloned()
+            .collect();
+        let had_cascade = finalizers.len() != app.metadata.finalizers.len();
+        if cascade {
+            let wanted = cascade_finalizer(&policy)?;
+            match app
+                .metadata
+                .finalizers
+                .iter()
+                .find(|f| RESOURCES_FINALIZERS.contains(&f.as_str()))
+            {
+                Some(existing) if policy.is_empty() => finalizers.push(existing.clone()),
+                _ => finalizers.push(wanted.to_owned()),
             }
-        });
-        state.store.merge_patch(&name, &patch).await?;
+        }
+        if cascade || had_cascade {
+            let patch = json!({
+                "metadata": {
+                    "resourceVersion": object["metadata"]["resourceVersion"].clone(),
+                    "finalizers": finalizers,
+                }
+            });
+            match state.store.merge_patch(&name, &patch).await {
+                Err(crate::app::store::StoreError::Conflict(_)) if attempts < DELETE_RETRIES => {
+                    continue;
+                }
+                written => {
+                    written?;
+                }
+            }
+        }
+        break;
     }
     state
         .store
