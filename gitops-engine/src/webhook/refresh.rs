@@ -8,7 +8,7 @@ use tracing::{debug, info, warn};
 
 use super::matching::{app_matches, repo_url_pattern, revision_matches};
 use super::payloads::Push;
-use crate::app::reconcile::REFRESH_ANNOTATION;
+use crate::app::store::REFRESH_ANNOTATION;
 use crate::app::{Application, application_gvk};
 use crate::appset::reconcile::{APPSET_REFRESH_ANNOTATION, appset_gvk};
 use crate::appset::{ApplicationSet, Generator};

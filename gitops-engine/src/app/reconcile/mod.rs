@@ -43,7 +43,7 @@ use crate::source::{RepoAccess, RepoTls, Sources};
 use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
 
 pub use metrics::{AppInfoLabels, Metrics};
-pub use pass::{PassOutcome, REFRESH_ANNOTATION};
+pub use pass::PassOutcome;
 use queue::WorkQueue;
 pub use sharding::AppSharding;
 use sharding::ShardFilter;
