@@ -99,6 +99,11 @@ impl Env {
         Self::start_with_status_delay(Duration::from_millis(100)).await
     }
 
+    /// The emulator's URL (for kubectl and other clients).
+    pub fn api_url(&self) -> String {
+        self.emulator.as_ref().expect("emulator running").url()
+    }
+
     /// Stops the controller and the emulator.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
