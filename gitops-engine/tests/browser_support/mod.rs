@@ -174,9 +174,22 @@ impl Browser {
         }
     }
 
-    /// Clicks the element at `selector` (waiting for it).
+    /// Clicks the element at `selector` (waiting for it). A live update may
+    /// replace the element between finding and clicking it; then the new
+    /// one is clicked.
     pub async fn click(&self, selector: &str) {
-        self.find(selector).await.click().await.expect("click");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match self.find(selector).await.click().await {
+                Ok(()) => return,
+                Err(e)
+                    if e.is_stale_element_reference() && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(e) => panic!("click on {selector}: {e}"),
+            }
+        }
     }
 
     /// Types `text` into the field at `selector` (waiting for it).

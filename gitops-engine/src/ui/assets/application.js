@@ -2,9 +2,9 @@
 // manifests and diff, and the deployment history with rollback.
 
 import { api } from './api.js';
-import { age, h, healthBadge, notify, replace, shortRevision, syncBadge } from './dom.js';
+import { age, h, healthBadge, notify, redraw, shortRevision, syncBadge } from './dom.js';
 import { openDeleteDialog, openRollbackDialog, openSyncDialog } from './dialogs.js';
-import { renderResourcePanel } from './panel.js';
+import { resourcePanel } from './panel.js';
 import { findApplication, subscribe } from './store.js';
 import { buildTree, findItem, resourceKey, treeModel } from './tree.js';
 
@@ -17,7 +17,7 @@ export function renderApplication(view, name) {
   const actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' });
   const conditions = h('div', { id: 'conditions' });
   const tree = h('section', { class: 'tree-wrap', 'aria-labelledby': 'tree-title' });
-  const panel = h('aside', { id: 'resource-panel', class: 'panel', hidden: true });
+  const panel = h('aside', { id: 'resource-panel', class: 'panel', 'aria-label': 'Selected resource', hidden: true });
   const history = h('section', { id: 'history', 'aria-labelledby': 'history-title' });
   let loading = false;
   let again = false;
@@ -55,21 +55,30 @@ export function renderApplication(view, name) {
   const draw = () => {
     const app = findApplication(name);
     if (!app) {
-      replace(header, h('h1', { text: name }), h('p', { class: 'muted', text: 'Waiting for the application…' }));
+      redraw(header, 'waiting', () => [h('h1', { text: name }), h('p', { class: 'muted', text: 'Waiting for the application…' })]);
       return;
     }
-    drawHeader(header, app);
-    drawActions(actions, app);
-    drawConditions(conditions, app);
+    const status = app.status || {};
+    redraw(header, JSON.stringify([status.health, status.sync, status.operationState, app.spec.source]),
+      () => headerContent(app));
+    redraw(actions, String(Boolean(app.operation)), () => actionButtons(app));
+    redraw(conditions, JSON.stringify(status.conditions), () => conditionList(app));
     const roots = state.tree ? treeModel(app, state.tree) : null;
     state.selected = roots && state.selectedKey ? findItem(roots, state.selectedKey) : null;
-    replace(tree, h('h2', { id: 'tree-title', text: 'Resources' }),
-      buildTree(app, roots, state.selectedKey, select));
-    drawHistory(history, app);
-    renderResourcePanel(panel, state, () => {
-      state.selectedKey = null;
-      draw();
-    });
+    redraw(tree, JSON.stringify([status.resources, status.health, status.sync, state.tree, state.selectedKey]),
+      () => [h('h2', { id: 'tree-title', text: 'Resources' }), buildTree(app, roots, state.selectedKey, select)]);
+    redraw(history, JSON.stringify(status.history), () => historyContent(app));
+    panel.hidden = !state.selected;
+    redraw(panel, JSON.stringify([state.selected, state.resources, state.tab]), () => resourcePanel(state, {
+      close: () => {
+        state.selectedKey = null;
+        draw();
+      },
+      showTab: (tab) => {
+        state.tab = tab;
+        draw();
+      },
+    }));
   };
 
   const onChange = () => {
@@ -90,12 +99,12 @@ export function renderApplication(view, name) {
   return subscribe(onChange);
 }
 
-function drawHeader(header, app) {
+function headerContent(app) {
   const status = app.status || {};
   const sync = status.sync || {};
   const op = status.operationState;
   const src = app.spec.source || (app.spec.sources || [])[0] || {};
-  replace(header,
+  return [
     h('h1', { text: app.metadata.name }),
     h('p', { class: 'badges', id: 'app-status' },
       healthBadge((status.health || {}).status), ' ', syncBadge(sync.status),
@@ -104,10 +113,11 @@ function drawHeader(header, app) {
     op && h('p', { id: 'operation', class: `operation phase-${op.phase}` },
       `Last sync: ${op.phase}`,
       op.message ? ` — ${op.message}` : '',
-      h('span', { class: 'muted', text: ` ${age(op.finishedAt || op.startedAt)}` })));
+      h('span', { class: 'muted', text: ` ${age(op.finishedAt || op.startedAt)}` })),
+  ];
 }
 
-function drawActions(actions, app) {
+function actionButtons(app) {
   const name = app.metadata.name;
   const refresh = (kind) => async (event) => {
     const button = event.currentTarget;
@@ -122,23 +132,24 @@ function drawActions(actions, app) {
     }
   };
   const busy = Boolean(app.operation);
-  replace(actions,
+  return [
     h('button', { type: 'button', id: 'sync-button', class: 'primary', onclick: () => openSyncDialog(app), text: busy ? 'Syncing…' : 'Sync' }),
     h('button', { type: 'button', id: 'refresh-button', onclick: refresh('normal'), text: 'Refresh' }),
     h('button', { type: 'button', id: 'hard-refresh-button', onclick: refresh('hard'), text: 'Hard Refresh' }),
-    h('button', { type: 'button', id: 'delete-button', class: 'danger', onclick: () => openDeleteDialog(app), text: 'Delete' }));
+    h('button', { type: 'button', id: 'delete-button', class: 'danger', onclick: () => openDeleteDialog(app), text: 'Delete' }),
+  ];
 }
 
-function drawConditions(box, app) {
+function conditionList(app) {
   const list = (app.status || {}).conditions || [];
-  replace(box, list.length > 0 && h('ul', { class: 'conditions', role: 'alert' },
-    list.map((c) => h('li', {}, h('strong', { text: `${c.type}: ` }), c.message || ''))));
+  return list.length > 0 && h('ul', { class: 'conditions', role: 'alert' },
+    list.map((c) => h('li', {}, h('strong', { text: `${c.type}: ` }), c.message || '')));
 }
 
-function drawHistory(section, app) {
+function historyContent(app) {
   const entries = [...((app.status || {}).history || [])].reverse();
   const current = entries.length > 0 ? entries[0].id : null;
-  replace(section,
+  return [
     h('h2', { id: 'history-title', text: 'History' }),
     entries.length === 0
       ? h('p', { class: 'muted', text: 'Not deployed yet.' })
@@ -155,5 +166,6 @@ function drawHistory(section, app) {
             : h('button', {
               type: 'button', class: 'rollback', 'aria-label': `Rollback to deployment ${entry.id}`,
               onclick: () => openRollbackDialog(app, entry), text: 'Rollback',
-            })))))));
+            })))))),
+  ];
 }

@@ -34,6 +34,19 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
+const drawn = new WeakMap();
+
+/**
+ * Replaces the children of `el` with `build()`, unless `signature` (a text
+ * standing for the data shown) is the one drawn last: live updates then
+ * leave focus, selection and hover alone when nothing visible changed.
+ */
+export function redraw(el, signature, build) {
+  if (drawn.get(el) === signature) return;
+  drawn.set(el, signature);
+  replace(el, build());
+}
+
 const HEALTH_ICONS = {
   Healthy: '♥', Progressing: '◌', Degraded: '✖', Suspended: '❚❚', Missing: '?', Unknown: '?',
 };

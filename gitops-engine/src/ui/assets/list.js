@@ -1,7 +1,7 @@
 // The application list: a tile per Application with sync and health, filters
 // (project, sync, health, label selector) and a search box, updated live.
 
-import { h, healthBadge, replace, shortRevision, syncBadge } from './dom.js';
+import { h, healthBadge, redraw, replace, shortRevision, syncBadge } from './dom.js';
 import { applications, isLive, subscribe } from './store.js';
 
 const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'];
@@ -93,10 +93,13 @@ export function renderList(view) {
       }));
     }
     const shown = all.filter((a) => matches(a, selector));
-    replace(tiles, shown.map(tile));
+    const signature = JSON.stringify([all.length > 0, shown.map((a) => [
+      a.metadata.name, a.metadata.labels, a.spec, (a.status || {}).health, (a.status || {}).sync])]);
+    redraw(tiles, signature, () => (all.length > 0 && shown.length === 0
+      ? h('li', { class: 'muted', text: 'No application matches the filters.' })
+      : shown.map(tile)));
     summary.textContent = `${shown.length} of ${all.length} applications`
       + (isLive() ? ' · live' : ' · reconnecting…');
-    if (all.length > 0 && shown.length === 0) tiles.append(h('li', { class: 'muted', text: 'No application matches the filters.' }));
   };
 
   const toolbar = h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => e.preventDefault() },

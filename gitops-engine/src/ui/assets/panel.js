@@ -1,7 +1,7 @@
 // The side panel of a selected resource: summary, live manifest, diff and
 // desired manifest (from managed-resources; Secrets come masked).
 
-import { age, h, healthBadge, replace, syncBadge } from './dom.js';
+import { age, h, healthBadge, syncBadge } from './dom.js';
 import { diffLines, toYaml } from './text.js';
 import { resourceKey } from './tree.js';
 
@@ -51,30 +51,28 @@ function diff(managed) {
   ];
 }
 
-/** Fills `panel` for `state.selected` (hidden when nothing is selected). */
-export function renderResourcePanel(panel, state, onClose) {
+/**
+ * The contents of the panel for `state.selected` (nothing when none is
+ * selected); `actions.close()` and `actions.showTab(id)` change the state.
+ */
+export function resourcePanel(state, actions) {
   const item = state.selected;
-  panel.hidden = !item;
-  if (!item) return;
+  if (!item) return [];
   const managed = (state.resources || []).find((r) => resourceKey(r) === resourceKey(item.ref));
   const tabs = managed ? TABS : TABS.slice(0, 1);
-  if (!tabs.some(([id]) => id === state.tab)) state.tab = 'summary';
-  const body = state.tab === 'summary' ? summary(item)
-    : state.tab === 'live' ? manifest(parseState(managed.liveState))
-      : state.tab === 'diff' ? diff(managed)
+  const tab = tabs.some(([id]) => id === state.tab) ? state.tab : 'summary';
+  const body = tab === 'summary' ? summary(item)
+    : tab === 'live' ? manifest(parseState(managed.liveState))
+      : tab === 'diff' ? diff(managed)
         : manifest(parseState(managed.targetState));
-  panel.setAttribute('aria-label', `${item.ref.kind} ${item.ref.name}`);
-  replace(panel,
+  return [
     h('div', { class: 'panel-head' },
-      h('h2', { text: `${item.ref.kind} ${item.ref.name}` }),
-      h('button', { type: 'button', class: 'link', 'aria-label': 'Close', onclick: onClose, text: '×' })),
-    h('div', { role: 'tablist', class: 'tabs' }, tabs.map(([id, label]) => h('button', {
-      type: 'button', role: 'tab', id: `tab-${id}`, 'aria-selected': id === state.tab ? 'true' : 'false',
-      onclick: () => {
-        state.tab = id;
-        renderResourcePanel(panel, state, onClose);
-      },
-      text: label,
+      h('h2', { id: 'panel-title', text: `${item.ref.kind} ${item.ref.name}` }),
+      h('button', { type: 'button', class: 'link', 'aria-label': 'Close', onclick: actions.close, text: '×' })),
+    h('div', { role: 'tablist', class: 'tabs', 'aria-labelledby': 'panel-title' }, tabs.map(([id, label]) => h('button', {
+      type: 'button', role: 'tab', id: `tab-${id}`, 'aria-selected': id === tab ? 'true' : 'false',
+      onclick: () => actions.showTab(id), text: label,
     }))),
-    h('div', { role: 'tabpanel', 'aria-labelledby': `tab-${state.tab}` }, body));
+    h('div', { role: 'tabpanel', 'aria-labelledby': `tab-${tab}` }, body),
+  ];
 }
