@@ -19,7 +19,7 @@ use std::future::Future;
 use serde_json::Value;
 
 pub use cache::LiveCache;
-pub use client::KubeCluster;
+pub use client::{ConnectError, KubeCluster, connect};
 pub use events::{EventRecorder, EventType};
 pub use lease::{LeaderElector, Leadership, LeaseConfig};
 pub use three_way::{

@@ -9,6 +9,11 @@
 //! anything is applied or pruned) and [`orphaned_resources`].
 
 mod glob;
+
+/// Argo CD's `glob.Match` without separators (RBAC): `*` crosses `/`.
+pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
+    glob::matches(pattern, value, false, false)
+}
 mod model;
 mod permits;
 mod verdict;
