@@ -22,6 +22,7 @@
 //! | `POST /api/v1/session` | `{username, password}` → `{"token"}` and the `argocd.token` cookie |
 //! | `DELETE /api/v1/session` | logout (the token is revoked) |
 //! | `GET /api/v1/session/userinfo` | `{loggedIn, username, iss, groups}` |
+//! | `GET /`, `GET /assets/{file}` | the web UI ([`crate::ui`]) |
 //!
 //! Every `/api/v1` call but login and userinfo needs a token (`Authorization: Bearer`
 //! or the cookie) and is checked against Argo CD's RBAC ([`auth`]); the application
@@ -200,6 +201,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         )
         .route("/api/v1/session/userinfo", get(auth::session::userinfo))
         .with_state(state)
+        .merge(crate::ui::router())
 }
 
 /// Resolves on Ctrl-C or SIGTERM: when a process serving the API (or a sandbox) should
