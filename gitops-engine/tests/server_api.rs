@@ -7,24 +7,14 @@ mod source_support;
 
 use std::time::Duration;
 
-use controller_support::{
-    Env, app_ref, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm, summary,
-    web_deployment,
-};
+use controller_support::{Env, app_ref, settings_cm, summary, web_deployment};
 use gitops_engine::cluster::Cluster;
 use serde_json::{Value, json};
 use server_support::Api;
 
 /// A repository with `app/` = web Deployment + settings ConfigMap (value `value`).
 fn seed(env: &Env, value: &str) -> String {
-    env.up
-        .write("app/deployment.yaml", &deployment_yaml("nginx"));
-    env.up.write("app/settings.yaml", &config_map_yaml(value));
-    env.up.write(
-        "app/kustomization.yaml",
-        &kustomization_yaml(&["deployment.yaml", "settings.yaml"], Some("1.0")),
-    );
-    env.up.commit(&format!("settings {value}"))
+    env.commit_web_app(value)
 }
 
 fn manual_sync() -> Value {

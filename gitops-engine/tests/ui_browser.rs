@@ -10,24 +10,10 @@ mod server_support;
 mod source_support;
 
 use browser_support::Browser;
-use controller_support::{
-    Env, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm, summary,
-};
+use controller_support::{Env, settings_cm, summary};
 use serde_json::json;
 use server_support::{Api, admin_password};
 use tempfile::TempDir;
-
-/// `app/`: the `web` Deployment and the `settings` ConfigMap with `value`.
-fn commit_app(env: &Env, value: &str) -> String {
-    env.up
-        .write("app/deployment.yaml", &deployment_yaml("nginx"));
-    env.up.write("app/settings.yaml", &config_map_yaml(value));
-    env.up.write(
-        "app/kustomization.yaml",
-        &kustomization_yaml(&["deployment.yaml", "settings.yaml"], Some("1.0")),
-    );
-    env.up.commit(&format!("settings {value}"))
-}
 
 /// A script returning whether the tile of `app` shows `health` and `sync`.
 fn tile_shows(app: &str, health: &str, sync: &str) -> String {
@@ -44,6 +30,16 @@ fn page_shows(health: &str, sync: &str) -> String {
         "const s = document.querySelector('#app-status'); \
          return s !== null && s.querySelector('[data-health={health}]') !== null \
            && s.querySelector('[data-sync={sync}]') !== null;"
+    )
+}
+
+/// A script returning whether the open diff turns the live `value: <live>`
+/// into the desired `value: <desired>`.
+fn diff_shows(live: &str, desired: &str) -> String {
+    format!(
+        "const d = document.querySelector('#diff'); \
+         const has = (cls, text) => [...d.querySelectorAll(cls)].some(l => l.textContent.includes(text)); \
+         return d !== null && has('.del', 'value: {live}') && has('.add', 'value: {desired}');"
     )
 }
 
@@ -70,7 +66,7 @@ async fn operator_journey() {
         "the browser test edits the cluster with kubectl, which is not installed"
     );
     let env = Env::start().await;
-    let first = commit_app(&env, "one");
+    let first = env.commit_web_app("one");
     let cache = TempDir::new().expect("repo cache");
     let api = Api::serve(&env, cache.path()).await;
     let browser = Browser::start("operator_journey").await;
@@ -203,17 +199,12 @@ async fn operator_journey() {
         .await;
     browser.click("#tab-diff").await;
     browser
-        .wait_for_js(
-            "the diff of the edited value",
-            "const d = document.querySelector('#diff'); \
-             return d !== null && [...d.querySelectorAll('.del')].some(l => l.textContent.includes('value: edited')) \
-               && [...d.querySelectorAll('.add')].some(l => l.textContent.includes('value: one'));",
-        )
+        .wait_for_js("the diff of the edited value", &diff_shows("edited", "one"))
         .await;
     browser.screenshot("04-diff").await;
 
     // A new commit, then Sync from the dialog (with prune): it converges.
-    let second = commit_app(&env, "two");
+    let second = env.commit_web_app("two");
     browser.click("#refresh-button").await;
     browser.click("#sync-button").await;
     browser.click("#sync-prune").await;
@@ -253,9 +244,7 @@ async fn operator_journey() {
     browser
         .wait_for_js(
             "the open diff following the rollback",
-            "const d = document.querySelector('#diff'); \
-             return d !== null && [...d.querySelectorAll('.del')].some(l => l.textContent.includes('value: one')) \
-               && [...d.querySelectorAll('.add')].some(l => l.textContent.includes('value: two'));",
+            &diff_shows("one", "two"),
         )
         .await;
     browser.screenshot("07-rolled-back").await;
