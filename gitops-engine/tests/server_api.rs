@@ -7,14 +7,37 @@ mod source_support;
 
 use std::time::Duration;
 
-use controller_support::{Env, app_ref, settings_cm, summary, web_deployment};
+use controller_support::{
+    Env, app_ref, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm, summary,
+    web_deployment,
+};
 use gitops_engine::cluster::Cluster;
 use serde_json::{Value, json};
 use server_support::Api;
 
-/// A repository with `app/` = web Deployment + settings ConfigMap (value `value`).
+/// The base64 of the Secret's value, which no answer may contain.
+const SECRET_B64: &str = "c2VjcmV0LXZhbHVl";
+
+/// A repository with `app/` = web Deployment + settings ConfigMap (value `value`) +
+/// Secret `creds`.
 fn seed(env: &Env, value: &str) -> String {
-    env.commit_web_app(value)
+    env.up
+        .write("app/deployment.yaml", &deployment_yaml("nginx"));
+    env.up.write("app/settings.yaml", &config_map_yaml(value));
+    env.up.write(
+        "app/secret.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  token: {SECRET_B64}\n"
+        ),
+    );
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(
+            &["deployment.yaml", "settings.yaml", "secret.yaml"],
+            Some("1.0"),
+        ),
+    );
+    env.up.commit(&format!("settings {value}"))
 }
 
 fn manual_sync() -> Value {
@@ -110,13 +133,42 @@ async fn list_get_sync_tree_diff_events_rollback_delete() {
     assert!(pod["health"]["status"].is_string());
     assert!(tree.iter().any(|n| n["kind"] == "ConfigMap"));
 
+    // A tree object's live manifest; Secret values masked; objects outside the tree refused.
+    let pod_manifest = api
+        .get(&format!(
+            "/api/v1/applications/guestbook/resource?namespace=demo&resourceName={}&version=v1&kind=Pod",
+            pod["name"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(pod_manifest.status, 200, "{:?}", pod_manifest.body);
+    let manifest: Value =
+        serde_json::from_str(pod_manifest.body["manifest"].as_str().unwrap()).unwrap();
+    assert_eq!(manifest["metadata"]["uid"], pod["uid"]);
+    let secret = api
+        .get("/api/v1/applications/guestbook/resource?namespace=demo&resourceName=creds&version=v1&kind=Secret")
+        .await;
+    assert_eq!(secret.status, 200, "{:?}", secret.body);
+    assert!(
+        !secret.body.to_string().contains(SECRET_B64),
+        "{:?}",
+        secret.body
+    );
+    let outside = api
+        .get("/api/v1/applications/guestbook/resource?namespace=argocd&resourceName=argocd-secret&version=v1&kind=Secret")
+        .await;
+    assert_eq!(outside.status, 404);
+
     // Managed resources: nothing modified, then a "kubectl edit" shows in the diff.
     let managed = api
         .get("/api/v1/applications/guestbook/managed-resources")
         .await;
     assert_eq!(managed.status, 200, "{:?}", managed.body);
     let items = managed.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
+    assert_eq!(items.len(), 3);
+    assert!(
+        !managed.body.to_string().contains(SECRET_B64),
+        "Secret values are masked"
+    );
     assert!(items.iter().all(|i| i["modified"] == false), "{items:?}");
     env.patch(&settings_cm(), json!({"data": {"value": "edited"}}))
         .await;

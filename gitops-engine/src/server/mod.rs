@@ -13,6 +13,7 @@
 //! | `GET /api/v1/applications/{name}` | `?refresh=normal\|hard` waits for the controller |
 //! | `GET /api/v1/applications/{name}/resource-tree` | `{"nodes": [...]}` from owner references |
 //! | `GET /api/v1/applications/{name}/managed-resources` | diffs, Secret values masked |
+//! | `GET /api/v1/applications/{name}/resource` | `?namespace=&resourceName=&group=&version=&kind=`: `{"manifest"}` of a tree object |
 //! | `GET /api/v1/applications/{name}/events` | `?resourceName=&resourceNamespace=&resourceUID=` |
 //! | `POST /api/v1/applications/{name}/sync` | `{revision, prune, dryRun, strategy, resources, syncOptions}` |
 //! | `POST /api/v1/applications/{name}/rollback` | `{id, dryRun, prune}` |
@@ -50,6 +51,7 @@ mod error;
 mod events;
 mod managed;
 mod operations;
+mod resource;
 mod stream;
 mod tree;
 
@@ -187,6 +189,10 @@ pub fn router(state: Arc<ServerState>) -> Router {
             get(managed::managed_resources),
         )
         .route("/api/v1/applications/{name}/events", get(events::events))
+        .route(
+            "/api/v1/applications/{name}/resource",
+            get(resource::resource),
+        )
         .route("/api/v1/applications/{name}/sync", post(operations::sync))
         .route(
             "/api/v1/applications/{name}/rollback",
