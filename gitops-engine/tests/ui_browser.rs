@@ -169,6 +169,11 @@ async fn operator_journey() {
         .wait_for_js("the history of one deployment", &history_rows(1))
         .await;
     browser.screenshot("03-tree").await;
+    browser.click("#resource-tree [data-kind=Pod]").await;
+    browser.click("#tab-live").await;
+    browser
+        .wait_for_text("#resource-panel pre.manifest", "kind: Pod")
+        .await;
 
     // A manual edit with kubectl: the app goes OutOfSync live, the diff shows it.
     let kube_dir = TempDir::new().expect("kubectl dir");

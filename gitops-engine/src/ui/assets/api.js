@@ -51,6 +51,10 @@ export const api = {
     request('GET', refresh ? `${app(name)}?refresh=${refresh}` : app(name)),
   resourceTree: (name) => request('GET', `${app(name)}/resource-tree`),
   managedResources: (name) => request('GET', `${app(name)}/managed-resources`),
+  resource: (name, ref) => request('GET', `${app(name)}/resource?${new URLSearchParams({
+    namespace: ref.namespace || '', resourceName: ref.name, group: ref.group || '',
+    version: ref.version || '', kind: ref.kind,
+  })}`),
   sync: (name, options) => request('POST', `${app(name)}/sync`, options),
   rollback: (name, id, prune) => request('POST', `${app(name)}/rollback`, { id, prune }),
   remove: (name, cascade) => request('DELETE', `${app(name)}?cascade=${cascade}`),

@@ -12,6 +12,7 @@ import { buildTree, findItem, resourceKey, treeModel } from './tree.js';
 export function renderApplication(view, name) {
   const state = {
     tree: null, resources: null, selectedKey: null, selected: null, tab: 'summary', version: null,
+    manifests: new Map(),
   };
   const header = h('section', { class: 'app-header', 'aria-label': 'Status' });
   const actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' });
@@ -34,6 +35,7 @@ export function renderApplication(view, name) {
       const [treeData, managed] = await Promise.all([api.resourceTree(name), api.managedResources(name)]);
       state.tree = treeData;
       state.resources = (managed && managed.items) || [];
+      state.manifests.clear();
     } catch (e) {
       if (e.status !== 404) notify(`Loading the resource tree failed: ${e.message}`, 'error');
     } finally {
@@ -69,7 +71,8 @@ export function renderApplication(view, name) {
       () => [h('h2', { id: 'tree-title', text: 'Resources' }), buildTree(app, roots, state.selectedKey, select)]);
     redraw(history, JSON.stringify(status.history), () => historyContent(app));
     panel.hidden = !state.selected;
-    redraw(panel, JSON.stringify([state.selected, state.resources, state.tab]), () => resourcePanel(state, {
+    const fetched = state.selectedKey && state.manifests.get(state.selectedKey);
+    redraw(panel, JSON.stringify([state.selected, state.resources, state.tab, fetched instanceof Error ? fetched.message : fetched]), () => resourcePanel(state, {
       close: () => {
         state.selectedKey = null;
         draw();
@@ -77,6 +80,16 @@ export function renderApplication(view, name) {
       showTab: (tab) => {
         state.tab = tab;
         draw();
+      },
+      loadManifest: (item) => {
+        const key = resourceKey(item.ref);
+        state.manifests.set(key, null);
+        api.resource(name, { ...item.ref, version: item.node && item.node.version })
+          .then((answer) => parseManifest(answer && answer.manifest), (e) => e)
+          .then((result) => {
+            state.manifests.set(key, result);
+            draw();
+          });
       },
     }));
   };
@@ -168,4 +181,12 @@ function historyContent(app) {
               onclick: () => openRollbackDialog(app, entry), text: 'Rollback',
             })))))),
   ];
+}
+
+function parseManifest(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return new Error('The server sent a manifest that is not JSON.');
+  }
 }

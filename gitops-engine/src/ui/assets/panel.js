@@ -53,16 +53,25 @@ function diff(managed) {
 
 /**
  * The contents of the panel for `state.selected` (nothing when none is
- * selected); `actions.close()` and `actions.showTab(id)` change the state.
+ * selected); `actions.close()` and `actions.showTab(id)` change the state,
+ * `actions.loadManifest(item)` fetches a live manifest into `state.manifests`.
  */
 export function resourcePanel(state, actions) {
   const item = state.selected;
   if (!item) return [];
   const managed = (state.resources || []).find((r) => resourceKey(r) === resourceKey(item.ref));
-  const tabs = managed ? TABS : TABS.slice(0, 1);
+  // Objects the app does not manage (ReplicaSets, Pods) have only a live manifest.
+  const tabs = managed ? TABS : TABS.slice(0, item.node ? 2 : 1);
   const tab = tabs.some(([id]) => id === state.tab) ? state.tab : 'summary';
+  const live = () => {
+    if (managed) return manifest(parseState(managed.liveState));
+    const fetched = state.manifests.get(resourceKey(item.ref));
+    if (fetched === undefined) actions.loadManifest(item);
+    if (fetched === undefined || fetched === null) return h('p', { class: 'muted', text: 'Loading…' });
+    return fetched instanceof Error ? h('p', { class: 'error', text: fetched.message }) : manifest(fetched);
+  };
   const body = tab === 'summary' ? summary(item)
-    : tab === 'live' ? manifest(parseState(managed.liveState))
+    : tab === 'live' ? live()
       : tab === 'diff' ? diff(managed)
         : manifest(parseState(managed.targetState));
   return [
