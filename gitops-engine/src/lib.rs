@@ -15,4 +15,5 @@ pub mod image;
 pub mod server;
 pub mod source;
 pub mod sync;
+pub mod ui;
 pub mod webhook;

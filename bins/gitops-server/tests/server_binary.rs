@@ -1,6 +1,6 @@
 //! The `gitops-server` binary against the API server emulator: it bootstraps the admin
 //! account, serves TLS with a generated certificate by default and plain HTTP with
-//! `--insecure`, and answers `/healthz` and logged-in API calls.
+//! `--insecure`, and answers `/healthz`, logged-in API calls and Git webhooks.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -93,7 +93,7 @@ async fn serves_tls_and_insecure_with_login() {
     let plain = Server::start(&kubeconfig, &["--insecure", "--log-format", "json"]);
     assert!(plain.url.starts_with("http://"), "{}", plain.url);
     let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
-        kube::Api::namespaced(client, "argocd");
+        kube::Api::namespaced(client.clone(), "argocd");
     let initial = secrets
         .get("argocd-initial-admin-secret")
         .await
@@ -116,5 +116,57 @@ async fn serves_tls_and_insecure_with_login() {
     assert_eq!((status, &body["items"]), (200, &Value::Null), "{body:?}");
     let (status, _) = call(http.get(format!("{}/api/v1/applications", plain.url))).await;
     assert_eq!(status, 401);
+
+    // The Git webhook is served without a token (argocd-secret holds no GitHub
+    // secret here, so an unsigned push is accepted) and refreshes the app of the repo.
+    let apps: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        client.clone(),
+        "argocd",
+        &kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
+            "argoproj.io",
+            "v1alpha1",
+            "Application",
+        )),
+    );
+    let app: kube::api::DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "web", "namespace": "argocd"},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://github.com/acme/deploy.git", "path": "web"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "web"},
+        },
+    }))
+    .expect("application");
+    apps.create(&Default::default(), &app)
+        .await
+        .expect("create application");
+    let push = json!({
+        "ref": "refs/heads/main",
+        "after": "0123456789abcdef0123456789abcdef01234567",
+        "repository": {"html_url": "https://github.com/acme/deploy", "default_branch": "main"},
+        "commits": [{"added": [], "modified": ["web/deployment.yaml"], "removed": []}],
+    });
+    let (status, body) = call(
+        http.post(format!("{}/api/webhook", plain.url))
+            .header("X-GitHub-Event", "push")
+            .header("content-type", "application/json")
+            .body(push.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body:?}");
+    let waited = std::time::Instant::now();
+    loop {
+        let app = apps.get("web").await.expect("get application");
+        let annotations = app.metadata.annotations.unwrap_or_default();
+        if annotations.contains_key("argocd.argoproj.io/refresh") {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the webhook did not refresh the app: {annotations:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     emulator.shutdown().await;
 }

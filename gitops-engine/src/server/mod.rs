@@ -23,6 +23,8 @@
 //! | `POST /api/v1/session` | `{username, password}` → `{"token"}` and the `argocd.token` cookie |
 //! | `DELETE /api/v1/session` | logout (the token is revoked) |
 //! | `GET /api/v1/session/userinfo` | `{loggedIn, username, iss, groups}` |
+//! | `GET /`, `GET /assets/{file}` | the web UI ([`crate::ui`]) |
+//! | `POST /api/webhook` | Git provider push events ([`crate::webhook`], HMAC or shared-secret checked, no token) |
 //!
 //! Every `/api/v1` call but login and userinfo needs a token (`Authorization: Bearer`
 //! or the cookie) and is checked against Argo CD's RBAC ([`auth`]); the application
@@ -65,7 +67,9 @@ pub use error::{ApiError, Code};
 
 use crate::app::Application;
 use crate::app::store::{AppStore, StoreError};
+use crate::cluster::KubeCluster;
 use crate::source::Sources;
+use crate::webhook::{WebhookHandler, WebhookSettings, webhook_router};
 use auth::Caller;
 use auth::session::{LoginLimits, Sessions};
 
@@ -171,6 +175,10 @@ type State = axum::extract::State<Arc<ServerState>>;
 
 /// The API's routes over `state` (see the module documentation for the list).
 pub fn router(state: Arc<ServerState>) -> Router {
+    let webhook = WebhookHandler::start(
+        Arc::new(KubeCluster::new(state.client.clone())),
+        WebhookSettings::new(&state.config.namespace),
+    );
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/version", get(apps::version))
@@ -206,6 +214,8 @@ pub fn router(state: Arc<ServerState>) -> Router {
         )
         .route("/api/v1/session/userinfo", get(auth::session::userinfo))
         .with_state(state)
+        .merge(crate::ui::router())
+        .merge(webhook_router(Arc::new(webhook)))
 }
 
 /// Resolves on Ctrl-C or SIGTERM: when a process serving the API (or a sandbox) should

@@ -67,7 +67,12 @@ pub async fn refresh_for_push<C: Cluster>(
                 }
             }
         }
-        for object in cluster.list(&appset_gvk(), Some(namespace), "").await? {
+        // Without the ApplicationSet CRD installed there are none to refresh.
+        let appsets = match cluster.list(&appset_gvk(), Some(namespace), "").await {
+            Err(ClusterError::UnknownKind(_)) => Vec::new(),
+            listed => listed?,
+        };
+        for object in appsets {
             let Ok(appset) = ApplicationSet::from_value(&object) else {
                 continue;
             };

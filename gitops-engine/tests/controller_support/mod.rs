@@ -99,6 +99,24 @@ impl Env {
         Self::start_with_status_delay(Duration::from_millis(100)).await
     }
 
+    /// The emulator's URL (for kubectl and other clients).
+    pub fn api_url(&self) -> String {
+        self.emulator.as_ref().expect("emulator running").url()
+    }
+
+    /// Commits `app/` = the `web` Deployment (nginx:1.0) and the `settings`
+    /// ConfigMap holding `value`; returns the commit.
+    pub fn commit_web_app(&self, value: &str) -> String {
+        self.up
+            .write("app/deployment.yaml", &deployment_yaml("nginx"));
+        self.up.write("app/settings.yaml", &config_map_yaml(value));
+        self.up.write(
+            "app/kustomization.yaml",
+            &kustomization_yaml(&["deployment.yaml", "settings.yaml"], Some("1.0")),
+        );
+        self.up.commit(&format!("settings {value}"))
+    }
+
     /// Stops the controller and the emulator.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
