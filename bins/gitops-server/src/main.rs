@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use gitops_engine::cluster::KubeCluster;
+use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef};
 use gitops_engine::server::auth::accounts::{INITIAL_ADMIN_SECRET, bootstrap};
 use gitops_engine::server::auth::session::LoginLimits;
 use gitops_engine::server::{ServerConfig, ServerState, router};
@@ -108,6 +108,9 @@ async fn run(flags: Flags) -> Result<(), String> {
         failure_window: Duration::from_secs(flags.login_failure_window),
         ..LoginLimits::default()
     };
+    config.webhook = config
+        .webhook
+        .with_argocd_cm(&argocd_cm(&client, namespace).await?);
     let app = router(Arc::new(ServerState::new(client, config)));
     let addr = SocketAddr::new(flags.address, flags.port);
     let tcp = tokio::net::TcpListener::bind(addr)
@@ -132,4 +135,18 @@ async fn run(flags: Flags) -> Result<(), String> {
             .await
     };
     served.map_err(|e| format!("serving on {bound}: {e}"))
+}
+
+/// The `argocd-cm` ConfigMap of `namespace` (`null` when absent), for settings read at start.
+async fn argocd_cm(client: &kube::Client, namespace: &str) -> Result<serde_json::Value, String> {
+    let target = ObjectRef {
+        gvk: Gvk::new("", "v1", "ConfigMap"),
+        namespace: namespace.to_owned(),
+        name: "argocd-cm".to_owned(),
+    };
+    let found = KubeCluster::new(client.clone())
+        .get(&target)
+        .await
+        .map_err(|e| format!("reading ConfigMap {namespace}/argocd-cm: {e}"))?;
+    Ok(found.unwrap_or_default())
 }

@@ -92,6 +92,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Failed-login limits and login padding.
     pub login_limits: LoginLimits,
+    /// How `/api/webhook` behaves (its namespace is the server's).
+    pub webhook: WebhookSettings,
 }
 
 impl ServerConfig {
@@ -106,6 +108,7 @@ impl ServerConfig {
             keep_alive: Duration::from_secs(15),
             secure_cookies: true,
             login_limits: LoginLimits::default(),
+            webhook: WebhookSettings::new(namespace),
         }
     }
 }
@@ -177,7 +180,7 @@ type State = axum::extract::State<Arc<ServerState>>;
 pub fn router(state: Arc<ServerState>) -> Router {
     let webhook = WebhookHandler::start(
         Arc::new(KubeCluster::new(state.client.clone())),
-        WebhookSettings::new(&state.config.namespace),
+        state.config.webhook.clone(),
     );
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
