@@ -99,12 +99,7 @@ pub fn auto_sync_revision_conflict(app: &Application, revision: &str) -> Option<
     if revision.is_empty() {
         return None;
     }
-    let target = app
-        .spec
-        .source
-        .as_ref()
-        .map(|s| s.target_revision.as_str())
-        .unwrap_or_default();
+    let target = app.spec.target_revision();
     let target = if target.is_empty() { "HEAD" } else { target };
     (revision != target)
         .then(|| format!("Cannot sync to {revision}: auto-sync currently set to {target}"))

@@ -278,6 +278,16 @@ pub fn config_map_yaml(value: &str) -> String {
     )
 }
 
+/// The message of the app's first condition of type `kind`.
+pub fn condition(app: &Value, kind: &str) -> Option<String> {
+    app["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind)
+        .and_then(|c| c["message"].as_str())
+        .map(str::to_owned)
+}
+
 /// Messages of the app's ComparisonError conditions.
 pub fn comparison_errors(app: &Value) -> Vec<String> {
     app["status"]["conditions"]
