@@ -1,12 +1,14 @@
 //! The API server's endpoints against the emulator with the controller running: what
 //! an Argo CD API client (the web UI, pipelines) sees and can do.
 
+mod appset_example;
 mod controller_support;
 mod server_support;
 mod source_support;
 
 use std::time::Duration;
 
+use appset_example::appset_crd;
 use controller_support::{
     Env, app_ref, config_map_yaml, deployment_yaml, kustomization_yaml, settings_cm, summary,
     web_deployment,
@@ -293,5 +295,119 @@ async fn stream_sends_current_apps_then_changes() {
     let appsets = api.get("/api/v1/applicationsets").await;
     assert_eq!(appsets.status, 200, "{:?}", appsets.body);
     assert_eq!(appsets.body["items"], Value::Null);
+    env.stop().await;
+}
+
+/// The rest of the sync request (dry run, selected resources as `argocd` sends them,
+/// sync options replacing the app's), a normal refresh, ApplicationSets by name,
+/// and a delete that keeps the resources.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_options_refresh_appsets_and_a_non_cascading_delete() {
+    let env = Env::start().await;
+    let cache = tempfile::tempdir().expect("cache dir");
+    let api = Api::serve(&env, cache.path()).await;
+    seed(&env, "one");
+    env.create(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}))
+        .await;
+    env.create(&env.application("guestbook", "app", manual_sync()))
+        .await;
+    env.wait_for_app("OutOfSync", "guestbook", |a| {
+        a["status"]["sync"]["status"] == "OutOfSync"
+    })
+    .await;
+
+    // A normal refresh is acknowledged by the controller before the answer.
+    let got = api
+        .get("/api/v1/applications/guestbook?refresh=normal")
+        .await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    assert!(got.body["metadata"]["annotations"]["argocd.argoproj.io/refresh"].is_null());
+
+    // A dry run succeeds and creates nothing.
+    let dry = api
+        .post(
+            "/api/v1/applications/guestbook/sync",
+            json!({"dryRun": true}),
+        )
+        .await;
+    assert_eq!(dry.status, 200, "{:?}", dry.body);
+    assert_eq!(dry.body["operation"]["sync"]["dryRun"], true);
+    env.wait_for_app("dry run done", "guestbook", |a| {
+        a["operation"].is_null()
+            && a["status"]["operationState"]["operation"]["sync"]["dryRun"] == true
+            && a["status"]["operationState"]["phase"] == "Succeeded"
+    })
+    .await;
+    assert!(env.get(&settings_cm()).await.is_none());
+    assert!(env.get(&web_deployment()).await.is_none());
+
+    // One selected resource, group and namespace omitted as argocd omits empty
+    // ones; the request's sync options replace the app's.
+    let selective = api
+        .post(
+            "/api/v1/applications/guestbook/sync",
+            json!({"resources": [{"kind": "ConfigMap", "name": "settings"}],
+                   "syncOptions": {"items": ["Validate=false"]}}),
+        )
+        .await;
+    assert_eq!(selective.status, 200, "{:?}", selective.body);
+    assert_eq!(
+        selective.body["operation"]["sync"]["resources"],
+        json!([{"kind": "ConfigMap", "name": "settings"}])
+    );
+    assert_eq!(
+        selective.body["operation"]["sync"]["syncOptions"],
+        json!(["Validate=false"])
+    );
+    env.wait_for_app("selective sync done", "guestbook", |a| {
+        a["operation"].is_null()
+            && !a["status"]["operationState"]["operation"]["sync"]["resources"].is_null()
+            && a["status"]["operationState"]["phase"] == "Succeeded"
+    })
+    .await;
+    let settings = env.get(&settings_cm()).await.expect("settings synced");
+    assert_eq!(settings["data"]["value"], "one");
+    assert!(
+        env.get(&web_deployment()).await.is_none(),
+        "only the ConfigMap"
+    );
+
+    // ApplicationSets: listed, got by name; a missing one is not found.
+    env.cluster
+        .create(&appset_crd(), Default::default())
+        .await
+        .expect("crd");
+    env.create(&json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+        "metadata": {"name": "fleet", "namespace": "argocd"},
+        "spec": {"generators": [{"list": {"elements": []}}],
+                 "template": {"metadata": {"name": "{{name}}"},
+                              "spec": {"project": "default"}}}
+    }))
+    .await;
+    let appsets = api.get("/api/v1/applicationsets").await;
+    assert_eq!(appsets.status, 200, "{:?}", appsets.body);
+    assert_eq!(appsets.body["items"][0]["metadata"]["name"], "fleet");
+    let fleet = api.get("/api/v1/applicationsets/fleet").await;
+    assert_eq!(fleet.status, 200, "{:?}", fleet.body);
+    assert_eq!(fleet.body["spec"]["template"]["spec"]["project"], "default");
+    let missing = api.get("/api/v1/applicationsets/nope").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.body["message"],
+        "applicationsets.argoproj.io \"nope\" not found"
+    );
+
+    // Delete without cascade: the app goes, its resources stay.
+    let deleted = api
+        .delete("/api/v1/applications/guestbook?cascade=false")
+        .await;
+    assert_eq!((deleted.status, deleted.body), (200, json!({})));
+    env.wait_for("app gone", "guestbook", || async {
+        let app = env.cluster.get(&app_ref("guestbook")).await.expect("get");
+        app.is_none().then_some(())
+    })
+    .await;
+    assert!(env.get(&settings_cm()).await.is_some(), "resources stay");
     env.stop().await;
 }

@@ -25,6 +25,8 @@ pub(super) struct SyncBody {
     prune: bool,
     dry_run: bool,
     strategy: Option<StrategyBody>,
+    /// Argo CD's `SyncOperationResource`s: `group` and `namespace` may be omitted.
+    #[serde(deserialize_with = "crate::app::serde_util::resources::deserialize")]
     resources: Vec<SelectedResource>,
     sync_options: Option<SyncOptionsBody>,
     manifests: Vec<String>,

@@ -6,7 +6,7 @@
 //! [`format_time`] and [`parse_time`].
 
 mod operation;
-mod serde_util;
+pub(crate) mod serde_util;
 mod spec;
 mod status;
 
