@@ -22,8 +22,9 @@ struct Printed {
     password: String,
 }
 
-/// Starts `gitops sandbox up` on free ports; returns the process and what it printed.
-fn up(dir: &Path) -> (Child, Printed) {
+/// Starts `gitops sandbox up` on free ports (and `extra` arguments) from the
+/// repository root; returns the process and what it printed.
+fn up(dir: &Path, extra: &[&str]) -> (Child, Printed) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gitops"))
         .args([
             "sandbox",
@@ -35,6 +36,8 @@ fn up(dir: &Path) -> (Child, Printed) {
             "--data-dir",
         ])
         .arg(dir)
+        .args(extra)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -84,6 +87,22 @@ fn down(dir: &Path, child: &mut Child) {
     }
 }
 
+/// Logs in to the sandbox's Argo CD API as admin with the printed password;
+/// returns the session token.
+async fn login(printed: &Printed) -> String {
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", printed.server))
+        .body(serde_json::json!({"username": "admin", "password": printed.password}).to_string())
+        .timeout(LIMIT)
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(login.status().as_u16(), 200);
+    let body: serde_json::Value =
+        serde_json::from_str(&login.text().await.expect("login answer")).expect("JSON");
+    body["token"].as_str().expect("token").to_owned()
+}
+
 async fn client(dir: &Path) -> kube::Client {
     let kubeconfig =
         kube::config::Kubeconfig::read_from(dir.join("kubeconfig")).expect("kubeconfig");
@@ -96,21 +115,14 @@ async fn client(dir: &Path) -> kube::Client {
 #[tokio::test]
 async fn sandbox_up_down_and_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut child, printed) = up(dir.path());
+    let (mut child, printed) = up(dir.path(), &[]);
     assert!(
         printed.url.starts_with("http://127.0.0.1:"),
         "{}",
         printed.url
     );
     // The Argo CD API takes the printed admin password.
-    let login = reqwest::Client::new()
-        .post(format!("{}/api/v1/session", printed.server))
-        .body(serde_json::json!({"username": "admin", "password": printed.password}).to_string())
-        .timeout(LIMIT)
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(login.status().as_u16(), 200);
+    login(&printed).await;
     let c = client(dir.path()).await;
     let namespaces: Api<Namespace> = Api::all(c.clone());
     tokio::time::timeout(LIMIT, namespaces.get("argocd"))
@@ -126,7 +138,7 @@ async fn sandbox_up_down_and_restart() {
         .expect("create in the kubeconfig's namespace");
     down(dir.path(), &mut child);
 
-    let (mut child, _) = up(dir.path());
+    let (mut child, _) = up(dir.path(), &[]);
     let cms: Api<ConfigMap> = Api::default_namespaced(client(dir.path()).await);
     let kept = tokio::time::timeout(LIMIT, cms.get_opt("kept"))
         .await
@@ -140,4 +152,38 @@ async fn sandbox_up_down_and_restart() {
         .output()
         .expect("gitops runs");
     assert!(!again.status.success(), "nothing left to stop");
+}
+
+/// The README's one command: `sandbox up --example` deploys the example's
+/// `shop-prod` Application from this checkout, and the Argo CD API reports it
+/// Synced and Healthy to the admin logged in with the printed password.
+#[tokio::test]
+async fn sandbox_up_with_the_example_deploys_shop_prod() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, printed) = up(dir.path(), &["--example"]);
+    let token = login(&printed).await;
+    let started = Instant::now();
+    loop {
+        let answer = reqwest::Client::new()
+            .get(format!("{}/api/v1/applications/shop-prod", printed.server))
+            .bearer_auth(&token)
+            .timeout(LIMIT)
+            .send()
+            .await
+            .expect("get shop-prod")
+            .text()
+            .await
+            .expect("an answer");
+        let app: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+        let status = &app["status"];
+        if status["sync"]["status"] == "Synced" && status["health"]["status"] == "Healthy" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "shop-prod never turned Synced and Healthy: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    down(dir.path(), &mut child);
 }
