@@ -375,3 +375,89 @@ async fn project_scoped_repositories_and_clusters_are_what_the_project_permits()
         .await;
     env.stop().await;
 }
+
+/// An Application named `web` in `namespace`, deploying `path` with project `project`.
+fn app_in(env: &Env, namespace: &str, path: &str, project: &str) -> Value {
+    let mut app = team_app(env, project);
+    app["metadata"] = json!({"name": "web", "namespace": namespace});
+    app["spec"]["source"]["path"] = json!(path);
+    app
+}
+
+fn app_in_ref(namespace: &str) -> ObjectRef {
+    ObjectRef {
+        gvk: Gvk::new("argoproj.io", "v1alpha1", "Application"),
+        namespace: namespace.into(),
+        name: "web".into(),
+    }
+}
+
+fn marker_cm_yaml(name: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  by: \"{name}\"\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_in_other_namespaces_need_the_flag_and_the_projects_source_namespaces() {
+    let env = Env::start_with(std::time::Duration::from_millis(100), |settings| {
+        settings.application_namespaces = vec!["team-*".into()];
+    })
+    .await;
+    for (dir, name) in [("a", "from-a"), ("b", "from-b"), ("other", "from-other")] {
+        env.up
+            .write(&format!("{dir}/cm.yaml"), &marker_cm_yaml(name));
+    }
+    env.up.commit("one app per namespace");
+    for ns in ["team-a", "team-b", "other"] {
+        env.create(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))
+            .await;
+    }
+    let mut project = team_project();
+    project["spec"]["sourceNamespaces"] = json!(["team-a"]);
+    env.create(&project).await;
+    env.create(&app_in(&env, "team-a", "a", "team-a")).await;
+    env.create(&app_in(&env, "team-b", "b", "team-a")).await;
+    env.create(&app_in(&env, "other", "other", "team-a")).await;
+
+    let cm = |name: &str| ObjectRef {
+        gvk: Gvk::new("", "v1", "ConfigMap"),
+        namespace: "demo".into(),
+        name: name.into(),
+    };
+    // team-a: enabled by the flag and listed by the project's sourceNamespaces.
+    env.wait_for("team-a/web synced", "web", || async {
+        env.get(&app_in_ref("team-a"))
+            .await
+            .filter(|a| summary(a).0 == "Synced")
+    })
+    .await;
+    let deployed = env
+        .wait_for_object("team-a/web deployed", "web", &cm("from-a"), |_| true)
+        .await;
+    // Its instance name is `<namespace>_<name>`.
+    assert_eq!(
+        deployed["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"],
+        "team-a_web:/ConfigMap:demo/from-a"
+    );
+
+    // team-b: enabled by the flag, but the project does not list the namespace.
+    let refused = env
+        .wait_for("team-b/web refused", "web", || async {
+            env.get(&app_in_ref("team-b"))
+                .await
+                .filter(|a| condition(a, "UnknownError").is_some())
+        })
+        .await;
+    assert_eq!(
+        condition(&refused, "UnknownError").as_deref(),
+        Some("application 'web' in namespace 'team-b' is not permitted to use project 'team-a'")
+    );
+    assert_eq!(summary(&refused).1, "Unknown");
+    assert_eq!(env.get(&cm("from-b")).await, None);
+
+    // other: not matched by the flag, so the controller leaves it alone.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let ignored = env.get(&app_in_ref("other")).await.expect("app exists");
+    assert!(ignored["status"].is_null(), "{ignored:#}");
+    assert_eq!(env.get(&cm("from-other")).await, None);
+    env.stop().await;
+}

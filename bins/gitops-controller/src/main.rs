@@ -46,6 +46,16 @@ struct Flags {
     /// Namespace whose Applications are reconciled.
     #[arg(long, env = "ARGOCD_NAMESPACE", default_value = "argocd")]
     namespace: String,
+    /// Further namespaces whose Applications are reconciled, comma separated
+    /// (Argo CD's application.namespaces): globs, or /regexp/. An app there
+    /// also needs its project's sourceNamespaces to list the namespace.
+    #[arg(
+        long,
+        env = "ARGOCD_APPLICATION_NAMESPACES",
+        value_delimiter = ',',
+        value_name = "NAMESPACES"
+    )]
+    application_namespaces: Vec<String>,
     /// Directory for cache clones of Git repositories.
     #[arg(long, default_value_os_t = std::env::temp_dir().join("gitops-repos"))]
     repo_cache_dir: PathBuf,
@@ -262,6 +272,12 @@ async fn run(flags: Flags) -> Result<(), String> {
     let mut settings = ControllerSettings::new(&flags.namespace, &flags.repo_cache_dir);
     settings.resync = flags.app_resync;
     settings.repo_poll = flags.repo_poll;
+    settings.application_namespaces = flags
+        .application_namespaces
+        .iter()
+        .map(|ns| ns.trim().to_owned())
+        .filter(|ns| !ns.is_empty())
+        .collect();
     settings.repo_tls = repo_tls(&flags.repo_cas)?;
     settings.self_heal_timeout = flags.self_heal_timeout;
     settings.wave_delay = flags.sync_wave_delay;

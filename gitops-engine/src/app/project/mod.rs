@@ -27,7 +27,7 @@ pub use model::{
     OrphanedIgnore, OrphanedResources, PROJECT_KIND, ProjectDestination, ProjectError,
     ProjectMetadata, project_gvk,
 };
-pub use permits::ClusterIdentity;
+pub use permits::{ClusterIdentity, is_namespace_enabled};
 pub use verdict::{
     check_application, invalid_tasks_message, orphaned_condition, orphaned_resources, project_name,
     resolve_destination, resource_problem,

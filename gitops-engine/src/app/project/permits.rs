@@ -155,6 +155,16 @@ fn in_named_list(list: &[ClusterResourceRestriction], group: &str, kind: &str, n
     })
 }
 
+/// Whether the controller reconciles Applications in `namespace` (Argo CD's
+/// `IsNamespaceEnabled`): the control-plane namespace always, others when one of
+/// `enabled` (the `--application-namespaces` list: globs, or `/regexp/`) matches.
+pub fn is_namespace_enabled(namespace: &str, control_plane: &str, enabled: &[String]) -> bool {
+    namespace == control_plane
+        || enabled
+            .iter()
+            .any(|pattern| namespace_pattern_matches(pattern, namespace))
+}
+
 /// A `sourceNamespaces` entry: `/re/` is an (unanchored) regular expression, anything
 /// else a glob.
 fn namespace_pattern_matches(pattern: &str, namespace: &str) -> bool {
@@ -251,5 +261,15 @@ mod tests {
         assert!(namespace_pattern_matches("/^team-[ab]$/", "team-b"));
         assert!(!namespace_pattern_matches("/^team-[ab]$/", "team-c"));
         assert!(!namespace_pattern_matches("/", "x"));
+    }
+
+    #[test]
+    fn application_namespaces_add_to_the_control_plane() {
+        let enabled = ["team-*".to_owned(), "/^ops$/".to_owned()];
+        assert!(is_namespace_enabled("argocd", "argocd", &[]));
+        assert!(!is_namespace_enabled("team-a", "argocd", &[]));
+        assert!(is_namespace_enabled("team-a", "argocd", &enabled));
+        assert!(is_namespace_enabled("ops", "argocd", &enabled));
+        assert!(!is_namespace_enabled("ops-2", "argocd", &enabled));
     }
 }

@@ -54,7 +54,11 @@ pub(crate) async fn finalize(
     };
     let target = shared
         .destinations
-        .connect(shared, &app.metadata.name, &destination)
+        .connect(
+            shared,
+            &shared.app_key(&app.metadata.namespace, &app.metadata.name),
+            &destination,
+        )
         .map_err(ClusterError::Transport)?;
     let mut remaining = 0;
     for resource in app.status.resources.iter().filter(|r| !r.hook) {
@@ -104,7 +108,9 @@ pub(crate) async fn finalize(
         .merge_patch(&ObjectRef::of(object)?, &patch, WriteOptions::default())
         .await?;
     info!(app = %app.metadata.name, "resources deleted; finalizer removed");
-    shared.destinations.release(&app.metadata.name);
+    shared
+        .destinations
+        .release(&shared.app_key(&app.metadata.namespace, &app.metadata.name));
     let _ = shared
         .events
         .publish(

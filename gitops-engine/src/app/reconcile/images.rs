@@ -11,7 +11,7 @@ use tracing::{info, warn};
 use super::Shared;
 use super::pass::REFRESH_ANNOTATION;
 use super::project;
-use crate::app::{Application, application_gvk};
+use crate::app::Application;
 use crate::cluster::{Cluster, EventType, WriteOptions};
 use crate::image::updater::{UpdateOptions, UpdateReport, WriteBackResult, update_application};
 use crate::image::writeback::WriteOutcome;
@@ -25,9 +25,7 @@ pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Durat
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        let mut apps = shared
-            .cache
-            .list(&application_gvk(), Some(&shared.settings.namespace));
+        let mut apps = shared.applications();
         apps.retain(|a| {
             a["metadata"]["annotations"][IMAGE_LIST_ANNOTATION]
                 .as_str()
@@ -41,7 +39,7 @@ pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Durat
 }
 
 async fn update_one(shared: &Shared, app: &Value, options: &UpdateOptions) {
-    let name = app["metadata"]["name"].as_str().unwrap_or("").to_owned();
+    let name = shared.key_of(app).unwrap_or_default();
     // An app its project refuses gets no write-back either.
     let refused = match Application::from_value(app) {
         Ok(parsed) => match project::guard(shared, &parsed).await {

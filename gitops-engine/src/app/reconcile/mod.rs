@@ -29,10 +29,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, warn};
 
-use crate::app::project::project_gvk;
+use crate::app::project::{is_namespace_enabled, project_gvk};
 use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::secrets::IN_CLUSTER_SERVER;
 use crate::cluster::sharding::Shards;
@@ -40,7 +41,7 @@ use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, O
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
 use crate::source::{RepoAccess, RepoTls, Sources};
-use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
+use crate::sync::tracking::{self, TrackingConfig, tracked_app_instance};
 
 pub use metrics::{AppInfoLabels, Metrics};
 pub use pass::PassOutcome;
@@ -51,8 +52,15 @@ use sharding::ShardFilter;
 /// How the controller behaves.
 #[derive(Debug, Clone)]
 pub struct ControllerSettings {
-    /// The namespace whose Applications are reconciled (Argo CD's `argocd`).
+    /// The control-plane namespace (Argo CD's `argocd`): its Applications
+    /// are reconciled, and projects, settings and Secrets are read there.
     pub namespace: String,
+    /// Further namespaces whose Applications are reconciled ("apps in any
+    /// namespace": Argo CD's `application.namespaces`, the controller's
+    /// `--application-namespaces`): globs, or `/regexp/`. Empty (the
+    /// default): only `namespace`. Applications elsewhere are ignored; those
+    /// reconciled must also be allowed by their project's `sourceNamespaces`.
+    pub application_namespaces: Vec<String>,
     /// Where cache clones of repositories live.
     pub repo_cache_dir: PathBuf,
     /// Every app is reconciled at least this often (Argo CD's
@@ -98,6 +106,7 @@ impl ControllerSettings {
     pub fn new(namespace: &str, repo_cache_dir: impl Into<PathBuf>) -> Self {
         Self {
             namespace: namespace.to_owned(),
+            application_namespaces: Vec::new(),
             repo_cache_dir: repo_cache_dir.into(),
             resync: Duration::from_secs(120),
             repo_poll: Duration::from_secs(120),
@@ -194,11 +203,53 @@ impl Shared {
         }
     }
 
-    /// The address of the app `name` in the controller's namespace.
-    pub(crate) fn app_ref(&self, name: &str) -> ObjectRef {
+    /// Whether the Applications in `namespace` are this controller's: those
+    /// of its own namespace and of the `application_namespaces`.
+    pub(crate) fn manages_namespace(&self, namespace: &str) -> bool {
+        is_namespace_enabled(
+            namespace,
+            &self.settings.namespace,
+            &self.settings.application_namespaces,
+        )
+    }
+
+    /// The cached Applications of the namespaces this controller manages.
+    pub(crate) fn applications(&self) -> Vec<Value> {
+        if self.settings.application_namespaces.is_empty() {
+            return self
+                .cache
+                .list(&application_gvk(), Some(&self.settings.namespace));
+        }
+        self.cache.list_where(&application_gvk(), |meta| {
+            meta.namespace
+                .as_deref()
+                .is_some_and(|ns| self.manages_namespace(ns))
+        })
+    }
+
+    /// The key of the app `name` in `namespace` in the work queue and the
+    /// controller's books: its instance name (the name, or
+    /// `<namespace>_<name>` outside the controller's namespace; names cannot
+    /// hold `_`, so the key is unambiguous).
+    pub(crate) fn app_key(&self, namespace: &str, name: &str) -> String {
+        tracking::instance_name(name, namespace, &self.settings.namespace)
+    }
+
+    /// The key of the Application object `app`.
+    pub(crate) fn key_of(&self, app: &Value) -> Option<String> {
+        let name = app["metadata"]["name"].as_str()?;
+        let namespace = app["metadata"]["namespace"].as_str().unwrap_or_default();
+        Some(self.app_key(namespace, name))
+    }
+
+    /// The address of the app whose key is `key`.
+    pub(crate) fn app_ref(&self, key: &str) -> ObjectRef {
+        let (namespace, name) = key
+            .split_once('_')
+            .unwrap_or((&self.settings.namespace, key));
         ObjectRef {
             gvk: application_gvk(),
-            namespace: self.settings.namespace.clone(),
+            namespace: namespace.to_owned(),
             name: name.to_owned(),
         }
     }
@@ -268,9 +319,11 @@ impl Controller {
         self.shared.destinations.connected()
     }
 
-    /// One reconcile pass over the app `name`.
-    pub async fn reconcile(&self, name: &str) -> Result<PassOutcome, ReconcileError> {
-        pass::reconcile(&self.shared, name).await
+    /// One reconcile pass over the app `key`: its name, or
+    /// `<namespace>_<name>` for an app outside the controller's namespace
+    /// (its instance name, as Argo CD writes it in tracking metadata).
+    pub async fn reconcile(&self, key: &str) -> Result<PassOutcome, ReconcileError> {
+        pass::reconcile(&self.shared, key).await
     }
 
     /// Runs the image updater over the annotated apps every `interval`
@@ -394,15 +447,15 @@ async fn refresh_shards(shared: &Shared) -> bool {
 /// Queues every app this replica manages, and drops the metrics of those it
 /// no longer manages.
 fn queue_managed_apps(shared: &Shared) {
-    let namespace = &shared.settings.namespace;
-    for app in shared.cache.list(&application_gvk(), Some(namespace)) {
-        let Some(name) = app["metadata"]["name"].as_str() else {
+    for app in shared.applications() {
+        let Some(key) = shared.key_of(&app) else {
             continue;
         };
         if shared.shard_filter.manages(&app) {
-            shared.queue.add(name);
+            shared.queue.add(&key);
         } else {
-            shared.metrics.forget_app(namespace, name);
+            let app_ref = shared.app_ref(&key);
+            shared.metrics.forget_app(&app_ref.namespace, &app_ref.name);
         }
     }
 }
@@ -411,13 +464,15 @@ fn queue_managed_apps(shared: &Shared) {
 /// app that tracks the changed object.
 fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
     if object.gvk == *app_gvk {
-        if object.namespace == shared.settings.namespace
+        if shared.manages_namespace(&object.namespace)
             && shared
                 .cache
                 .get(object)
                 .is_none_or(|app| shared.shard_filter.manages(&app))
         {
-            shared.queue.add(&object.name);
+            shared
+                .queue
+                .add(&shared.app_key(&object.namespace, &object.name));
         }
         return;
     }
@@ -462,12 +517,9 @@ fn route_managed_change(shared: &Shared, server: &str, cache: &LiveCache, object
         return;
     };
     if let Some(instance) = tracked_app_instance(&live, &shared.settings.tracking) {
-        // Instance names of apps in the controller's namespace are the app names.
-        let name = instance
-            .split_once('_')
-            .map_or(instance.as_str(), |(_, n)| n);
-        debug!(app = name, %object, "managed object changed");
-        shared.queue.add(name);
+        // Instance names are the apps' keys.
+        debug!(app = %instance, %object, "managed object changed");
+        shared.queue.add(&instance);
     }
 }
 
@@ -477,8 +529,6 @@ fn route_managed_change(shared: &Shared, server: &str, cache: &LiveCache, object
 /// deployed within one polling interval and one pass, whatever the resync
 /// period.
 async fn poll_repositories(shared: Arc<Shared>) {
-    let app_gvk = application_gvk();
-    let namespace = shared.settings.namespace.clone();
     let period = shared.settings.repo_poll.max(Duration::from_millis(100));
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -488,15 +538,15 @@ async fn poll_repositories(shared: Arc<Shared>) {
         if changed.is_empty() {
             continue;
         }
-        for app in shared.cache.list(&app_gvk, Some(&namespace)) {
+        for app in shared.applications() {
             let repo = app["spec"]["source"]["repoURL"]
                 .as_str()
                 .unwrap_or_default();
             if changed.iter().any(|url| url == repo)
-                && let Some(name) = app["metadata"]["name"].as_str()
+                && let Some(key) = shared.key_of(&app)
             {
-                debug!(app = name, repo, "repository changed");
-                shared.queue.add(name);
+                debug!(app = %key, repo, "repository changed");
+                shared.queue.add(&key);
             }
         }
     }

@@ -331,7 +331,11 @@ fn connect(
 ) -> Result<Arc<Connection>, ClusterError> {
     shared
         .destinations
-        .connect(shared, &app.metadata.name, &guard.destination)
+        .connect(
+            shared,
+            &shared.app_key(&app.metadata.namespace, &app.metadata.name),
+            &guard.destination,
+        )
         .map_err(ClusterError::Transport)
 }
 

@@ -45,11 +45,15 @@ pub struct PassOutcome {
     pub requeue_after: Option<Duration>,
 }
 
-/// Reconciles the app `name` once.
-pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome, ReconcileError> {
+/// Reconciles the app whose key is `key` once.
+pub(crate) async fn reconcile(shared: &Shared, key: &str) -> Result<PassOutcome, ReconcileError> {
     let started = Instant::now();
-    let namespace = shared.settings.namespace.clone();
-    let app_ref = shared.app_ref(name);
+    let app_ref = shared.app_ref(key);
+    let (namespace, name) = (app_ref.namespace.as_str(), app_ref.name.as_str());
+    if !shared.manages_namespace(namespace) {
+        debug!(app = key, "not in a namespace this controller manages");
+        return Ok(PassOutcome::default());
+    }
     let cluster_err = |source| ReconcileError::Cluster {
         app: format!("{namespace}/{name}"),
         source,
@@ -58,20 +62,20 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         .await
         .map_err(cluster_err)?
     else {
-        shared.metrics.forget_app(&namespace, name);
-        shared.destinations.release(name);
+        shared.metrics.forget_app(namespace, name);
+        shared.destinations.release(key);
         return Ok(PassOutcome::default());
     };
     if !shared.shard_filter.manages(&object) {
         debug!(
-            app = name,
+            app = key,
             "the app's cluster is on a shard this replica does not hold"
         );
-        shared.metrics.forget_app(&namespace, name);
+        shared.metrics.forget_app(namespace, name);
         return Ok(PassOutcome::default());
     }
     if annotation(&object, SKIP_RECONCILE_ANNOTATION) == Some("true") {
-        debug!(app = name, "skip-reconcile is set");
+        debug!(app = key, "skip-reconcile is set");
         return Ok(PassOutcome::default());
     }
     let outcome = match Application::from_value(&object) {
@@ -84,7 +88,7 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         .unwrap_or_default();
     shared
         .metrics
-        .observe_reconcile(&namespace, dest_server, started.elapsed());
+        .observe_reconcile(namespace, dest_server, started.elapsed());
     Ok(outcome)
 }
 
@@ -131,7 +135,7 @@ async fn reconcile_app(
     if app.metadata.deletion_timestamp.is_some() {
         return deletion::finalize(shared, &app, object).await;
     }
-    let name = app.metadata.name.clone();
+    let name = shared.app_key(&app.metadata.namespace, &app.metadata.name);
     let now_time = jiff::Timestamp::now();
     let now = format_time(now_time);
     let guard = match project::guard(shared, &app).await? {
@@ -355,7 +359,9 @@ async fn record_conditions(
     problems: &[ApplicationCondition],
 ) -> Result<PassOutcome, ClusterError> {
     // The app deploys nowhere until its spec is fixed.
-    shared.destinations.release(&app.metadata.name);
+    shared
+        .destinations
+        .release(&shared.app_key(&app.metadata.namespace, &app.metadata.name));
     let now = format_time(jiff::Timestamp::now());
     conditions::replace_types(
         &mut app.status.conditions,
@@ -393,7 +399,7 @@ pub(crate) async fn render(
         options: RenderOptions {
             directory: source.directory.clone().unwrap_or_default(),
             kustomize: source.kustomize.clone().unwrap_or_default(),
-            app_name: Some(app.metadata.name.clone()),
+            app_name: Some(shared.app_key(&app.metadata.namespace, &app.metadata.name)),
             helm: HelmContext {
                 source: source
                     .helm

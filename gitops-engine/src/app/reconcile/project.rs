@@ -15,7 +15,6 @@ use crate::app::project::{
 };
 use crate::app::{
     Application, ApplicationCondition, Comparison, Operation, OperationState, SyncStatusCode,
-    application_gvk,
 };
 use crate::cluster::secrets::{self, ClusterSecret};
 use crate::cluster::{Cluster, ClusterError, Gvk, LiveCache, ObjectRef, WriteOptions};
@@ -180,11 +179,10 @@ pub(crate) fn hold_operation(app: &mut Application, op: Operation, now: &str) {
     app.operation = Some(op);
 }
 
-/// The apps in the controller's namespace that use the project `project`.
+/// The keys of the controller's apps that use the project `project`.
 pub(crate) fn apps_using(shared: &Shared, project: &str) -> Vec<String> {
     shared
-        .cache
-        .list(&application_gvk(), Some(&shared.settings.namespace))
+        .applications()
         .iter()
         .filter(|app| {
             let name = app["spec"]["project"].as_str().unwrap_or_default();
@@ -194,7 +192,7 @@ pub(crate) fn apps_using(shared: &Shared, project: &str) -> Vec<String> {
                 name
             }) == project
         })
-        .filter_map(|app| app["metadata"]["name"].as_str().map(str::to_owned))
+        .filter_map(|app| shared.key_of(app))
         .collect()
 }
 

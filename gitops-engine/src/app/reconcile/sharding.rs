@@ -10,8 +10,8 @@ use serde_json::Value;
 use tracing::info;
 
 use super::Shared;
+use crate::app::Destination;
 use crate::app::project::{ClusterIdentity, resolve_destination};
-use crate::app::{Destination, application_gvk};
 use crate::cluster::ClusterError;
 use crate::cluster::secrets;
 use crate::cluster::sharding::{ShardDistribution, ShardedCluster, ShardingAlgorithm, Shards};
@@ -89,9 +89,7 @@ impl ShardFilter {
                 return Ok(false);
             }
         }
-        let apps = shared
-            .cache
-            .list(&application_gvk(), Some(&shared.settings.namespace));
+        let apps = shared.applications();
         let servers = apps
             .iter()
             .map(|a| a["spec"]["destination"]["server"].as_str().unwrap_or(""));
