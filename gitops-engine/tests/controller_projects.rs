@@ -461,3 +461,203 @@ async fn apps_in_other_namespaces_need_the_flag_and_the_projects_source_namespac
     assert_eq!(env.get(&cm("from-other")).await, None);
     env.stop().await;
 }
+
+const SERVICE_ACCOUNT_YAML: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: bot\n";
+
+const PRE_SYNC_CLUSTER_ROLE_YAML: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: team-a-hook
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+rules: []
+";
+
+fn bot() -> ObjectRef {
+    ObjectRef {
+        gvk: Gvk::new("", "v1", "ServiceAccount"),
+        namespace: "demo".into(),
+        name: "bot".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prune_never_deletes_a_kind_the_project_stopped_permitting() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.write("team/bot.yaml", SERVICE_ACCOUNT_YAML);
+    env.up.commit("a ConfigMap and a ServiceAccount");
+    env.create(&team_project()).await;
+    env.create(&team_app(&env, "team-a")).await;
+    env.wait_for_object("the ServiceAccount created", "team-a-app", &bot(), |_| true)
+        .await;
+    env.wait_for_app("synced", "team-a-app", |a| summary(a).0 == "Synced")
+        .await;
+
+    // The project stops permitting ServiceAccounts; Git drops the one it has.
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"namespaceResourceBlacklist": [{"group": "", "kind": "ServiceAccount"}]}}),
+    )
+    .await;
+    env.up.git(&["rm", "-q", "team/bot.yaml"]);
+    env.up.write("team/settings.yaml", &config_map_yaml("two"));
+    env.up.commit("value two, no ServiceAccount");
+    env.wait_for_object("value two deployed", "team-a-app", &settings_cm(), |cm| {
+        cm["data"]["value"] == "two"
+    })
+    .await;
+    let app = env
+        .wait_for_app("the automated sync done", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Succeeded"
+                && a["status"]["sync"]["status"] == "Synced"
+                && a["status"]["operationState"]["syncResult"]["revision"]
+                    == a["status"]["sync"]["revision"]
+        })
+        .await;
+    // The live ServiceAccount is left out of the comparison, so it is not pruned.
+    assert!(env.get(&bot()).await.is_some(), "{app:#}");
+    let listed = app["status"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|r| r["kind"] == "ServiceAccount");
+    assert!(!listed, "{app:#}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_of_a_kind_the_project_forbids_is_refused_and_nothing_applied() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.write("team/hook.yaml", PRE_SYNC_CLUSTER_ROLE_YAML);
+    env.up.commit("a PreSync ClusterRole hook");
+    env.create(&team_project()).await;
+    env.create(&team_app(&env, "team-a")).await;
+    let app = env
+        .wait_for_app("the sync refused", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Failed"
+        })
+        .await;
+    let message =
+        "resource rbac.authorization.k8s.io:ClusterRole is not permitted in project team-a";
+    // The retry was refused the same way (the message then says how often).
+    let operation_message = app["status"]["operationState"]["message"].as_str().unwrap();
+    assert!(
+        operation_message.starts_with(&format!(
+            "one or more synchronization tasks are not valid: {message}"
+        )),
+        "{operation_message}"
+    );
+    let hook = ObjectRef {
+        gvk: Gvk::new("rbac.authorization.k8s.io", "v1", "ClusterRole"),
+        namespace: String::new(),
+        name: "team-a-hook".into(),
+    };
+    assert_eq!(env.get(&hook).await, None);
+    assert_eq!(env.get(&settings_cm()).await, None);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_to_a_revision_with_a_forbidden_resource_is_refused() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.write("team/crb.yaml", CRB_YAML);
+    env.up.commit("value one with a binding");
+    let mut project = team_project();
+    project["spec"]["clusterResourceWhitelist"] =
+        json!([{"group": "rbac.authorization.k8s.io", "kind": "ClusterRoleBinding"}]);
+    env.create(&project).await;
+    let mut app = team_app(&env, "team-a");
+    app["spec"]["syncPolicy"] = json!({"syncOptions": ["CreateNamespace=true"]});
+    env.create(&app).await;
+    let sync = |prune: bool| json!({"operation": {"sync": {"prune": prune}, "initiatedBy": {"username": "tester"}}});
+    env.patch(&app_ref("team-a-app"), sync(false)).await;
+    env.wait_for_app("first deployment", "team-a-app", |a| summary(a).2 == 1)
+        .await;
+    assert!(env.get(&crb()).await.is_some());
+
+    env.up.git(&["rm", "-q", "team/crb.yaml"]);
+    env.up.write("team/settings.yaml", &config_map_yaml("two"));
+    env.up.commit("value two, no binding");
+    env.wait_for_app("compared with value two", "team-a-app", |a| {
+        summary(a).0 == "OutOfSync"
+    })
+    .await;
+    env.patch(&app_ref("team-a-app"), sync(true)).await;
+    let app = env
+        .wait_for_app("second deployment", "team-a-app", |a| summary(a).2 == 2)
+        .await;
+    env.wait_for("the binding pruned", "team-a-app", || async {
+        env.get(&crb()).await.is_none().then_some(())
+    })
+    .await;
+
+    // The project stops permitting the binding; a rollback to the first
+    // deployment would create it again, so it is refused.
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"clusterResourceWhitelist": []}}),
+    )
+    .await;
+    let parsed = gitops_engine::app::Application::from_value(&app).expect("app");
+    let first = parsed.status.history[0].id;
+    let rollback = gitops_engine::app::rollback_operation(&parsed, first).expect("rollback");
+    env.patch(
+        &app_ref("team-a-app"),
+        json!({"operation": serde_json::to_value(&rollback).expect("json")}),
+    )
+    .await;
+    let app = env
+        .wait_for_app("the rollback refused", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Failed"
+        })
+        .await;
+    assert_eq!(
+        app["status"]["operationState"]["message"],
+        "one or more synchronization tasks are not valid: resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project team-a"
+    );
+    assert_eq!(env.get(&crb()).await, None);
+    let cm = env.get(&settings_cm()).await.expect("ConfigMap");
+    assert_eq!(cm["data"]["value"], "two");
+    assert_eq!(summary(&app).2, 2);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_change_rechecks_its_apps_at_once() {
+    // No periodic resync within the test: only the project change can wake the app.
+    let env = Env::start_with(std::time::Duration::from_millis(100), |settings| {
+        settings.resync = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    env.create(&team_project()).await;
+    env.create(&team_app(&env, "team-a")).await;
+    env.wait_for_app("synced", "team-a-app", |a| {
+        summary(a).0 == "Synced" && a["status"]["operationState"]["phase"] == "Succeeded"
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"destinations": [{"server": "*", "namespace": "!demo"}]}}),
+    )
+    .await;
+    let app = env
+        .wait_for_app("the destination refused", "team-a-app", |a| {
+            condition(a, "InvalidSpecError").is_some()
+        })
+        .await;
+    assert_eq!(
+        condition(&app, "InvalidSpecError").as_deref(),
+        Some(
+            "application destination server 'https://kubernetes.default.svc' and namespace 'demo' do not match any of the allowed destinations in project 'team-a'"
+        )
+    );
+    assert_eq!(summary(&app).0, "Unknown");
+    env.stop().await;
+}
