@@ -3,8 +3,8 @@
 
 use gitops_engine::app::Application;
 use gitops_engine::app::project::{
-    AppProject, ClusterIdentity, check_application, invalid_tasks_message, orphaned_condition,
-    orphaned_resources, resource_problem,
+    AppProject, ClusterIdentity, WindowVerdict, check_application, invalid_tasks_message,
+    orphaned_condition, orphaned_resources, resource_problem,
 };
 use gitops_engine::sync::ResourceKey;
 use serde_json::{Value, json};
@@ -535,6 +535,57 @@ fn and_operator_needs_every_selector_and_bad_windows_block() {
             .starts_with("cannot parse schedule '0 0 22 * * *': "),
         "{error}"
     );
+}
+
+/// `argocd app get`'s `SyncWindow:` line (argo-cd cmd/argocd/commands/app.go,
+/// printAppSummaryTable): a blocking window gives `Manual Allowed` when a manual sync
+/// may run, else `Sync Denied`; no window, or an open allow window without an open
+/// deny window, gives `Sync Allowed`.
+#[test]
+fn the_app_get_verdict_follows_the_assigned_windows() {
+    let app = app(
+        "team-a",
+        REPO,
+        json!({"server": IN_CLUSTER, "namespace": "team-a-web"}),
+    );
+    let verdict = |windows: Value, now: &str| windowed(windows).window_verdict(&app, at(now));
+    let monday_ten = "2026-12-07T10:00:00Z";
+    let sunday_ten = "2026-12-06T10:00:00Z";
+    assert_eq!(verdict(json!([]), monday_ten), WindowVerdict::SyncAllowed);
+    let deny = json!([{"kind": "deny", "schedule": "0 10 * * *", "duration": "1h", "applications": ["shop"]}]);
+    assert_eq!(
+        verdict(deny.clone(), "2026-12-07T10:30:00Z"),
+        WindowVerdict::SyncDenied
+    );
+    assert_eq!(
+        verdict(deny, "2026-12-07T11:30:00Z"),
+        WindowVerdict::SyncAllowed
+    );
+    let manual_deny = json!([{"kind": "deny", "schedule": "0 10 * * *", "duration": "1h",
+        "applications": ["shop"], "manualSync": true}]);
+    assert_eq!(
+        verdict(manual_deny, "2026-12-07T10:30:00Z"),
+        WindowVerdict::ManualAllowed
+    );
+    let weekdays = json!([{"kind": "allow", "schedule": "0 9 * * 1-5", "duration": "8h",
+        "namespaces": ["team-a-*"]}]);
+    assert_eq!(
+        verdict(weekdays.clone(), monday_ten),
+        WindowVerdict::SyncAllowed
+    );
+    assert_eq!(verdict(weekdays, sunday_ten), WindowVerdict::SyncDenied);
+    let manual_weekdays = json!([{"kind": "allow", "schedule": "0 9 * * 1-5", "duration": "8h",
+        "namespaces": ["team-a-*"], "manualSync": true}]);
+    assert_eq!(
+        verdict(manual_weekdays, sunday_ten),
+        WindowVerdict::ManualAllowed
+    );
+    // A window that does not select the app does not count.
+    let other = json!([{"kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["other"]}]);
+    assert_eq!(verdict(other, monday_ten), WindowVerdict::SyncAllowed);
+    assert_eq!(WindowVerdict::ManualAllowed.as_str(), "Manual Allowed");
+    assert_eq!(WindowVerdict::SyncDenied.as_str(), "Sync Denied");
+    assert_eq!(WindowVerdict::SyncAllowed.as_str(), "Sync Allowed");
 }
 
 fn live(kind: &str, name: &str, namespace: &str) -> Value {

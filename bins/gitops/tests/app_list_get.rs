@@ -202,6 +202,64 @@ async fn get_prints_conditions_and_policy_of_automated_app() {
     assert_eq!(&text[start..start + 4], conditions);
 }
 
+/// The `SyncWindow:` line is the verdict of the windows the app's project assigns
+/// to it (argocd's printAppSummaryTable: `Manual Allowed` / `Sync Denied` while a
+/// window blocks), followed by `Assigned Windows:` (`kind:schedule:duration`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_shows_the_sync_window_verdict_of_the_project() {
+    let env = Env::start().await;
+    three_apps(&env).await;
+    let project = |name: &str, manual_sync: bool| {
+        json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AppProject",
+            "metadata": {"name": name, "namespace": "argocd"},
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+                "syncWindows": [
+                    {"kind": "deny", "schedule": "* * * * *", "duration": "1h",
+                     "applications": ["beta"], "manualSync": manual_sync},
+                    {"kind": "deny", "schedule": "* * * * *", "duration": "1h",
+                     "applications": ["other"]},
+                ],
+            },
+        })
+    };
+    env.create(project("team", true)).await;
+    let out = env.gitops(&["app", "get", "beta"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = trimmed(&stdout(&out));
+    let at = text
+        .iter()
+        .position(|l| l.starts_with("SyncWindow:"))
+        .expect("SyncWindow line");
+    assert_eq!(
+        &text[at..at + 3],
+        [
+            "SyncWindow:         Manual Allowed",
+            "Assigned Windows:   deny:* * * * *:1h",
+            "Sync Policy:        Automated (Prune)",
+        ]
+    );
+
+    // Without manualSync the window blocks manual syncs too.
+    env.create(project("strict", false)).await;
+    env.patch_app("beta", json!({"spec": {"project": "strict"}}))
+        .await;
+    let out = env.gitops(&["app", "get", "beta"]).await;
+    let text = trimmed(&stdout(&out));
+    assert!(
+        text.contains(&"SyncWindow:         Sync Denied".to_owned()),
+        "{text:#?}"
+    );
+    // alpha's project (default, absent here) assigns no window.
+    let out = env.gitops(&["app", "get", "alpha"]).await;
+    let text = trimmed(&stdout(&out));
+    assert!(text.contains(&"SyncWindow:         Sync Allowed".to_owned()));
+    assert!(!text.iter().any(|l| l.starts_with("Assigned Windows:")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_of_unknown_app_fails_with_generic_exit_code() {
     let env = Env::start().await;

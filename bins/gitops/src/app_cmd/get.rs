@@ -4,6 +4,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
+use gitops_engine::app::project::{AppProject, project_gvk, project_name};
+use gitops_engine::cluster::{Cluster, ObjectRef};
 
 use super::client::Apps;
 use super::error::CliError;
@@ -52,7 +54,8 @@ pub async fn run<W: Write>(apps: &Apps, args: &GetArgs, out: &mut W) -> Result<(
         print_document(out, &object, &args.output)?;
         return Ok(());
     }
-    print_app_summary(out, &app)?;
+    let project = read_project(apps, project_name(&app)).await?;
+    print_app_summary(out, &app, project.as_ref())?;
     if !app.status.conditions.is_empty() {
         writeln!(out)?;
         print_conditions(out, &app)?;
@@ -69,6 +72,20 @@ pub async fn run<W: Write>(apps: &Apps, args: &GetArgs, out: &mut W) -> Result<(
         print_resources(out, &app)?;
     }
     Ok(())
+}
+
+/// The AppProject `name` of the applications' namespace, if it exists (an app of a
+/// missing project is still shown, with its `InvalidSpecError`).
+async fn read_project(apps: &Apps, name: &str) -> Result<Option<AppProject>, CliError> {
+    let object = ObjectRef {
+        gvk: project_gvk(),
+        namespace: apps.namespace().to_owned(),
+        name: name.to_owned(),
+    };
+    match apps.cluster().get(&object).await? {
+        Some(object) => Ok(Some(AppProject::from_value(&object)?)),
+        None => Ok(None),
+    }
 }
 
 /// Sets the refresh annotation and waits (bounded) until the controller removed it.

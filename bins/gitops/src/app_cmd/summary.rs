@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use gitops_engine::app::project::{AppProject, WindowVerdict};
 use gitops_engine::app::{Application, OperationState, parse_time};
 
 use super::CONTROL_PLANE_NAMESPACE;
@@ -58,8 +59,15 @@ pub fn sync_status_text(app: &Application) -> String {
     text
 }
 
-/// The key/value summary of an application.
-pub fn print_app_summary<W: Write>(out: &mut W, app: &Application) -> io::Result<()> {
+/// The key/value summary of an application. With its `project`, the `SyncWindow:`
+/// line is the verdict of the windows the project assigns to the app now (and
+/// `Assigned Windows:` lists them), as `argocd app get` shows; without (as after
+/// `argocd app sync` or `wait`), `Sync Allowed`.
+pub fn print_app_summary<W: Write>(
+    out: &mut W,
+    app: &Application,
+    project: Option<&AppProject>,
+) -> io::Result<()> {
     key_value(out, "Name:", &app.qualified_name(CONTROL_PLANE_NAMESPACE))?;
     key_value(out, "Project:", &app.spec.project)?;
     key_value(out, "Server:", server(app))?;
@@ -87,7 +95,18 @@ pub fn print_app_summary<W: Write>(out: &mut W, app: &Application) -> io::Result
             key_value(out, "  Name Prefix:", prefix)?;
         }
     }
-    key_value(out, "SyncWindow:", "Sync Allowed")?;
+    let verdict = project.map_or(WindowVerdict::SyncAllowed, |p| {
+        p.window_verdict(app, jiff::Timestamp::now())
+    });
+    key_value(out, "SyncWindow:", verdict.as_str())?;
+    let assigned: Vec<String> = project
+        .into_iter()
+        .flat_map(|p| p.windows_for(app))
+        .map(|w| format!("{}:{}:{}", w.kind, w.schedule, w.duration))
+        .collect();
+    if !assigned.is_empty() {
+        key_value(out, "Assigned Windows:", &assigned.join(","))?;
+    }
     key_value(out, "Sync Policy:", &sync_policy_long(app))?;
     key_value(out, "Sync Status:", &sync_status_text(app))?;
     key_value(out, "Health Status:", &health_text(app))

@@ -222,7 +222,7 @@ fn operation_in_progress(
 /// The summary, the operation (when waited for) and the resource table.
 fn print_final<W: Write>(out: &mut W, app: &Application, watch: WatchOpts) -> io::Result<()> {
     writeln!(out)?;
-    print_app_summary(out, app)?;
+    print_app_summary(out, app, None)?;
     writeln!(out)?;
     if watch.operation
         && let Some(state) = &app.status.operation_state

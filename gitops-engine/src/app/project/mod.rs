@@ -32,4 +32,4 @@ pub use verdict::{
     check_application, invalid_tasks_message, orphaned_condition, orphaned_resources, project_name,
     resolve_destination, resource_problem,
 };
-pub use windows::{SyncWindow, WindowError};
+pub use windows::{SyncWindow, WindowError, WindowVerdict};

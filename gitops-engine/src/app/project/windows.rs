@@ -210,6 +210,57 @@ impl AppProject {
     }
 }
 
+/// What `argocd app get` shows as `SyncWindow:` for an app, from the windows its
+/// project assigns to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowVerdict {
+    /// `Sync Allowed`: no window applies, or no active deny window and an allow
+    /// window is open (or no allow window is assigned).
+    SyncAllowed,
+    /// `Manual Allowed`: the windows block syncing, but a manual sync may run.
+    ManualAllowed,
+    /// `Sync Denied`: the windows block every sync.
+    SyncDenied,
+}
+
+impl WindowVerdict {
+    /// The text argocd prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SyncAllowed => "Sync Allowed",
+            Self::ManualAllowed => "Manual Allowed",
+            Self::SyncDenied => "Sync Denied",
+        }
+    }
+}
+
+impl AppProject {
+    /// The `SyncWindow:` verdict of `argocd app get` for `app` at `now`: when a deny
+    /// window is active, or no allow window is active but some (closed) allow window
+    /// is assigned, `Manual Allowed` if a manual sync may run ([`AppProject::can_sync`]),
+    /// else `Sync Denied`; otherwise `Sync Allowed`. A window whose schedule or
+    /// duration cannot be read counts as neither open nor closed.
+    pub fn window_verdict(&self, app: &Application, now: Timestamp) -> WindowVerdict {
+        let (mut deny, mut allow, mut inactive_allows) = (false, false, false);
+        for window in self.windows_for(app) {
+            match (window.is_active(now), window.is_deny()) {
+                (Ok(true), true) => deny = true,
+                (Ok(true), false) => allow = true,
+                (Ok(false), false) => inactive_allows = true,
+                _ => {}
+            }
+        }
+        if !deny && (allow || !inactive_allows) {
+            return WindowVerdict::SyncAllowed;
+        }
+        if self.can_sync(app, true, now).unwrap_or(false) {
+            WindowVerdict::ManualAllowed
+        } else {
+            WindowVerdict::SyncDenied
+        }
+    }
+}
+
 /// Parses a 5-field cron schedule (`@` shorthands and seconds are not accepted).
 /// Days of week are 0–6 from Sunday, as in standard cron. The window starts at the
 /// union of the returned schedules: two when day of month and day of week are both
