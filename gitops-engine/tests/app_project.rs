@@ -588,6 +588,67 @@ fn the_app_get_verdict_follows_the_assigned_windows() {
     assert_eq!(WindowVerdict::SyncAllowed.as_str(), "Sync Allowed");
 }
 
+/// syncOverrun (notes §2.4): a running operation that began while syncing was allowed
+/// may go on while every active deny window has `syncOverrun`; one that began inside an
+/// allow window may go on after it closed when every allow window has `syncOverrun`.
+#[test]
+fn sync_overrun_lets_an_operation_begun_while_allowed_go_on() {
+    let app = app(
+        "team-a",
+        REPO,
+        json!({"server": IN_CLUSTER, "namespace": "team-a-web"}),
+    );
+    let deny = |overrun: bool| {
+        windowed(
+            json!([{"kind": "deny", "schedule": "0 10 * * *", "duration": "1h",
+            "applications": ["shop"], "syncOverrun": overrun}]),
+        )
+    };
+    let before = at("2026-12-07T09:50:00Z");
+    let inside = at("2026-12-07T10:10:00Z");
+    let later = at("2026-12-07T10:20:00Z");
+    assert_eq!(
+        deny(false).can_continue(&app, false, before, inside),
+        Ok(false)
+    );
+    assert_eq!(
+        deny(true).can_continue(&app, false, before, inside),
+        Ok(true)
+    );
+    // Begun while the window already denied: no overrun.
+    assert_eq!(
+        deny(true).can_continue(&app, false, inside, later),
+        Ok(false)
+    );
+    // Nothing blocks: it goes on, overrun or not.
+    assert_eq!(
+        deny(false).can_continue(&app, false, before, at("2026-12-07T11:10:00Z")),
+        Ok(true)
+    );
+
+    let allow = |overrun: bool| {
+        windowed(
+            json!([{"kind": "allow", "schedule": "0 9 * * *", "duration": "1h",
+            "namespaces": ["team-a-*"], "syncOverrun": overrun}]),
+        )
+    };
+    let in_allow = at("2026-12-07T09:50:00Z");
+    let after_allow = at("2026-12-07T10:10:00Z");
+    assert_eq!(
+        allow(false).can_continue(&app, false, in_allow, after_allow),
+        Ok(false)
+    );
+    assert_eq!(
+        allow(true).can_continue(&app, false, in_allow, after_allow),
+        Ok(true)
+    );
+    // Begun outside the allow window (a manual sync with manualSync, say): no overrun.
+    assert_eq!(
+        allow(true).can_continue(&app, false, at("2026-12-07T08:50:00Z"), after_allow),
+        Ok(false)
+    );
+}
+
 fn live(kind: &str, name: &str, namespace: &str) -> Value {
     json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}})
 }

@@ -661,3 +661,81 @@ async fn a_project_change_rechecks_its_apps_at_once() {
     assert_eq!(summary(&app).0, "Unknown");
     env.stop().await;
 }
+
+const SLOW_DEPLOYMENT_YAML: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx
+";
+
+/// A deny window that opens while a sync runs holds it where it is (notes §2.4:
+/// the operation stays `Running` with `Sync operation blocked by sync window`);
+/// it goes on once the windows allow it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deny_window_opening_during_a_sync_holds_it() {
+    // Workloads turn healthy 4 s after a write: the sync waits in wave 0.
+    let env = Env::start_with_status_delay(std::time::Duration::from_secs(4)).await;
+    env.up.write("team/deployment.yaml", SLOW_DEPLOYMENT_YAML);
+    env.up.write(
+        "team/settings.yaml",
+        &config_map_yaml("one").replace(
+            "metadata:\n",
+            "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n",
+        ),
+    );
+    env.up.commit("a Deployment, then a ConfigMap");
+    env.create(&team_project()).await;
+    env.create(&team_app(&env, "team-a")).await;
+    env.wait_for_object(
+        "wave 0 applied",
+        "team-a-app",
+        &controller_support::web_deployment(),
+        |_| true,
+    )
+    .await;
+    env.patch(
+        &project_ref("team-a"),
+        json!({"spec": {"syncWindows": [{
+            "kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["team-*"],
+        }]}}),
+    )
+    .await;
+    let app = env
+        .wait_for_app("the sync held", "team-a-app", |a| {
+            a["status"]["operationState"]["message"] == "Sync operation blocked by sync window"
+        })
+        .await;
+    assert_eq!(app["status"]["operationState"]["phase"], "Running");
+    // Held past the Deployment turning healthy: wave 1 is not applied.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let app = env.app("team-a-app").await;
+    assert_eq!(
+        app["status"]["operationState"]["phase"], "Running",
+        "{app:#}"
+    );
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // The window goes: the sync resumes and ends.
+    env.patch(&project_ref("team-a"), json!({"spec": {"syncWindows": []}}))
+        .await;
+    env.wait_for_object("wave 1 applied", "team-a-app", &settings_cm(), |_| true)
+        .await;
+    env.wait_for_app("the sync done", "team-a-app", |a| {
+        a["status"]["operationState"]["phase"] == "Succeeded"
+    })
+    .await;
+    env.stop().await;
+}

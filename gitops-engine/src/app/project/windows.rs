@@ -71,8 +71,8 @@ pub struct SyncWindow {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// `syncOverrun`: a sync that started while syncing was allowed may go on
-    /// while this window blocks. Kept as written; the controller does not yet
-    /// stop running syncs when a window opens, so it behaves as if set.
+    /// while this window blocks (see [`AppProject::can_continue`]); without it,
+    /// the sync is held until the windows allow it again.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_overrun: bool,
 }
@@ -207,6 +207,41 @@ impl AppProject {
             return Ok(true);
         }
         Ok(manual && allows.all(|w| w.manual_sync))
+    }
+
+    /// Whether an operation on `app` that has been running since `started` may go on at
+    /// `now`: whenever [`AppProject::can_sync`] allows it, and while windows block it
+    /// (Argo CD's `syncOverrun`) when an active deny window blocks and the operation
+    /// began while syncing was allowed and every active deny window has `syncOverrun`,
+    /// or, no deny window being active and the allow windows all closed, when it began
+    /// inside an allow window and every allow window has `syncOverrun`.
+    pub fn can_continue(
+        &self,
+        app: &Application,
+        manual: bool,
+        started: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, WindowError> {
+        if self.can_sync(app, manual, now)? {
+            return Ok(true);
+        }
+        let windows: Vec<&SyncWindow> = self.windows_for(app).collect();
+        let mut active_deny = Vec::new();
+        for window in &windows {
+            if window.is_deny() && window.is_active(now)? {
+                active_deny.push(*window);
+            }
+        }
+        if !active_deny.is_empty() {
+            return Ok(active_deny.iter().all(|w| w.sync_overrun)
+                && self.can_sync(app, manual, started)?);
+        }
+        let allows: Vec<&SyncWindow> = windows.into_iter().filter(|w| !w.is_deny()).collect();
+        let mut began_in_allow = false;
+        for window in &allows {
+            began_in_allow |= window.is_active(started)?;
+        }
+        Ok(began_in_allow && allows.iter().all(|w| w.sync_overrun))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Running a sync operation for an app: plan, execute, retry with backoff,
 //! and record the result, history and events.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -127,8 +128,14 @@ pub(crate) async fn run(
                 };
                 // Recorded results belong to the attempt that was interrupted only.
                 let recorded = std::mem::take(&mut recorded);
-                run.execute(app, object, &plan, &settings, &recorded)
+                let blocked = blocked_by_window(shared, app.clone(), !automated, started);
+                match run
+                    .execute(app, object, &plan, &settings, &recorded, blocked)
                     .await?
+                {
+                    Some(outcome) => outcome,
+                    None => return hold(shared, app, object).await,
+                }
             }
             (None, Err(e)) => SyncOutcome {
                 phase: OperationPhase::Error,
@@ -212,6 +219,8 @@ struct Checkpointed<'a> {
 }
 
 impl Checkpointed<'_> {
+    /// Runs the attempt to its outcome, or stops it where it is (its results
+    /// checkpointed) when `blocked` completes first: `None`.
     async fn execute(
         &self,
         app: &mut Application,
@@ -219,7 +228,8 @@ impl Checkpointed<'_> {
         plan: &SyncPlan,
         settings: &ExecuteSettings,
         recorded: &[ResourceResult],
-    ) -> Result<SyncOutcome, ClusterError> {
+        blocked: impl Future<Output = ()>,
+    ) -> Result<Option<SyncOutcome>, ClusterError> {
         let (sender, mut receiver) = watch::channel(SyncOutcome::default());
         let execution = execute_resumed(
             self.cluster,
@@ -230,10 +240,12 @@ impl Checkpointed<'_> {
             std::future::pending(),
         );
         tokio::pin!(execution);
+        tokio::pin!(blocked);
         loop {
             tokio::select! {
                 biased;
-                outcome = &mut execution => return Ok(outcome),
+                outcome = &mut execution => return Ok(Some(outcome)),
+                () = &mut blocked => return Ok(None),
                 Ok(()) = receiver.changed() => {
                     let progress = receiver.borrow_and_update().clone();
                     let checkpointed = app.status.operation_state.as_ref()
@@ -247,6 +259,45 @@ impl Checkpointed<'_> {
             }
         }
     }
+}
+
+/// Completes once the sync windows of the app's project stop an operation
+/// running since `started` (`manual`: a user's): checked as often as the
+/// health of applied objects, with the project as it is then (see
+/// [`AppProject::can_continue`](crate::app::project::AppProject::can_continue)).
+async fn blocked_by_window(
+    shared: &Shared,
+    app: Application,
+    manual: bool,
+    started: jiff::Timestamp,
+) {
+    loop {
+        tokio::time::sleep(shared.settings.health_poll).await;
+        // A project that cannot be read, or refuses the app, is the next pass's concern.
+        if let Ok(Ok(guard)) = project::guard(shared, &app).await
+            && !guard
+                .project
+                .can_continue(&app, manual, started, now())
+                .unwrap_or(false)
+        {
+            return;
+        }
+    }
+}
+
+/// Leaves the operation `Running`, held by a sync window: its results so far
+/// are kept, and a later pass resumes it once the windows allow.
+async fn hold(
+    shared: &Shared,
+    app: &mut Application,
+    object: &mut Value,
+) -> Result<(), ClusterError> {
+    info!(app = %app.metadata.name, "{}", project::BLOCKED_BY_WINDOW);
+    if let Some(state) = app.status.operation_state.as_mut() {
+        state.phase = TaskPhase::Running;
+        project::BLOCKED_BY_WINDOW.clone_into(&mut state.message);
+    }
+    status_write::write_status(shared, app, object, false).await
 }
 
 /// Copies the executor's outcome into `status.operationState`.

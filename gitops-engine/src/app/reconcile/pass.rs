@@ -21,7 +21,7 @@ use crate::app::conditions::{
 };
 use crate::app::{
     AppError, AppHealthStatus, Application, ApplicationCondition, AutoSync, CompareInput,
-    Comparison, SelfHealWait, SyncStatusCode, auto_sync_with, compare, format_time,
+    Comparison, OperationState, SelfHealWait, SyncStatusCode, auto_sync_with, compare, format_time,
 };
 use crate::cluster::{ClusterError, EventType, Gvk};
 use crate::health::HealthStatusCode;
@@ -228,6 +228,18 @@ async fn reconcile_app(
             None
         }
         Some(op) => Some(op),
+        // A sync window that blocks an operation left running holds it.
+        None if resumed
+            .as_ref()
+            .is_some_and(|state| !may_continue(&guard, &app, state, now_time)) =>
+        {
+            info!(app = %name, "{}", project::BLOCKED_BY_WINDOW);
+            if let Some(state) = app.status.operation_state.as_mut() {
+                project::BLOCKED_BY_WINDOW.clone_into(&mut state.message);
+            }
+            outcome.requeue_after = Some(shared.settings.resync);
+            None
+        }
         None if resumed.is_some() => resumed.as_ref().map(|state| state.operation.clone()),
         None => {
             let self_heal = SelfHealWait::Timeout(shared.settings.self_heal_timeout);
@@ -284,6 +296,21 @@ async fn reconcile_app(
     outcome.sync_status = Some(app.status.sync.status);
     report(shared, &app);
     Ok(outcome)
+}
+
+/// Whether the sync windows of the app's project let the operation `state`,
+/// left running, go on at `now`.
+fn may_continue(
+    guard: &ProjectGuard,
+    app: &Application,
+    state: &OperationState,
+    now: jiff::Timestamp,
+) -> bool {
+    let started = state.started_at.parse().unwrap_or(now);
+    guard
+        .project
+        .can_continue(app, !state.operation.initiated_by.automated, started, now)
+        .unwrap_or(false)
 }
 
 /// Whether a comparison failed because the destination cluster could not be
