@@ -397,6 +397,19 @@ mod tests {
     }
 
     #[test]
+    fn application_namespaces_are_comma_separated() {
+        let flags = Flags::try_parse_from([
+            "gitops-controller",
+            "--application-namespaces",
+            "team-*,/^ops$/",
+        ])
+        .expect("flags");
+        assert_eq!(flags.application_namespaces, ["team-*", "/^ops$/"]);
+        let default = Flags::try_parse_from(["gitops-controller"]).expect("flags");
+        assert!(default.application_namespaces.is_empty());
+    }
+
+    #[test]
     fn repo_ca_is_host_equals_file() {
         assert_eq!(
             parse_repo_ca("git.example=/etc/ca.pem"),
