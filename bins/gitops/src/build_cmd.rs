@@ -29,10 +29,72 @@ pub struct BuildArgs {
     /// `[<namespace>_]<group>_<version>_<kind>_<name>.yaml`, lower-cased.
     #[arg(short = 'o', long, value_name = "PATH")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    functions: FunctionFlags,
+}
+
+/// kustomize's flags for KRM function plugins, which gitops does not run:
+/// accepted so that a `kubectl kustomize` command line parses, then refused.
+#[derive(clap::Args)]
+struct FunctionFlags {
+    /// Enable kustomize plugins (not supported: refused).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    enable_alpha_plugins: Option<bool>,
+    /// Environment variables for KRM functions (not supported: refused).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Storage mounted into KRM functions (not supported: refused).
+    #[arg(long, value_name = "MOUNT")]
+    mount: Vec<String>,
+    /// Network access for KRM functions (not supported: refused).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    network: Option<bool>,
+    /// The docker network of KRM functions (not supported: refused).
+    #[arg(long, value_name = "NAME")]
+    network_name: Option<String>,
+    /// Run KRM functions as the current user (not supported: refused).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    as_current_user: Option<bool>,
+}
+
+impl FunctionFlags {
+    /// The flags given that only KRM function plugins would use. A boolean
+    /// flag set to `false` asks for nothing and is not listed.
+    fn used(&self) -> Vec<&'static str> {
+        let mut used = Vec::new();
+        if self.enable_alpha_plugins == Some(true) {
+            used.push("--enable-alpha-plugins");
+        }
+        if !self.env.is_empty() {
+            used.push("-e/--env");
+        }
+        if !self.mount.is_empty() {
+            used.push("--mount");
+        }
+        if self.network == Some(true) {
+            used.push("--network");
+        }
+        if self.network_name.is_some() {
+            used.push("--network-name");
+        }
+        if self.as_current_user == Some(true) {
+            used.push("--as-current-user");
+        }
+        used
+    }
 }
 
 /// Runs `gitops build`.
 pub fn run(args: BuildArgs) -> ExitCode {
+    let used = args.functions.used();
+    if !used.is_empty() {
+        eprintln!(
+            "Error: KRM function plugins are not supported: {} configure kustomize's alpha \
+             plugins (containers, executables, Starlark), which gitops does not run",
+            used.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
     let options = BuildOptions {
         load_restrictor: args.load_restrictor,
         helm: args.enable_helm.then(|| {
