@@ -7,9 +7,10 @@ mod cluster_cmd;
 mod proj_cmd;
 mod repo_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
 use kustomize_core::kustomization::FILE_NAMES;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -59,6 +60,13 @@ enum Command {
     Image {
         #[command(subcommand)]
         command: image_cmd::ImageCommand,
+    },
+    /// Print a shell completion script: `source <(gitops completion bash)`,
+    /// `gitops completion zsh > "${fpath[1]}/_gitops"`,
+    /// `gitops completion fish | source`.
+    Completion {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
     /// Run a local sandbox: the embedded API server and the controller in one process.
     Sandbox {
@@ -122,6 +130,14 @@ fn main() -> ExitCode {
             }
         },
         Command::Build(args) => build_cmd::run(args),
+        Command::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "gitops", &mut script);
+            match std::io::stdout().lock().write_all(&script) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        }
     }
 }
 
