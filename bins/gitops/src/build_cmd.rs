@@ -5,6 +5,7 @@ use kustomize_core::fs::LoadRestrictor;
 use kustomize_core::resource::Resource;
 use kustomize_core::{Build, BuildOptions, build_disk};
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,8 +28,10 @@ pub struct BuildArgs {
     /// is an existing directory, each resource goes to a file of its own,
     /// named as kustomize names them:
     /// `[<namespace>_]<group>_<version>_<kind>_<name>.yaml`, lower-cased.
+    // An `OsString`: clap refuses an empty `PathBuf`, and kustomize takes
+    // `-o ''` for standard output.
     #[arg(short = 'o', long, value_name = "PATH")]
-    output: Option<PathBuf>,
+    output: Option<OsString>,
     #[command(flatten)]
     functions: FunctionFlags,
 }
@@ -113,7 +116,13 @@ pub fn run(args: BuildArgs) -> ExitCode {
     for w in &build.warnings {
         eprintln!("{w}");
     }
-    let written = match &args.output {
+    // An empty path means standard output, as in kustomize.
+    let output = args
+        .output
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(Path::new);
+    let written = match output {
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed standard output (`gitops build | head`) fails

@@ -116,8 +116,16 @@ fn any_other_path_gets_the_whole_build_in_one_file() {
             assert!(out.stdout.is_empty());
             assert_eq!(std::fs::read_to_string(file).unwrap(), want, "{name}");
         }
-        // The same text as standard output without `-o`.
+        // The same text as standard output without `-o`, or with an empty
+        // path (kustomize's default for the flag).
         let out = gitops(&["build".as_ref(), case.join("input").as_os_str()]);
+        assert_success(&out);
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{name}");
+        let out = gitops(&[
+            "build".as_ref(),
+            case.join("input").as_os_str(),
+            "--output=".as_ref(),
+        ]);
         assert_success(&out);
         assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{name}");
     }
