@@ -18,7 +18,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-pub use cache::LiveCache;
+pub use cache::{IndexKeyFn, LiveCache};
 pub use client::KubeCluster;
 pub use events::{EventRecorder, EventType};
 pub use lease::{LeaderElector, Leadership, LeaseConfig};

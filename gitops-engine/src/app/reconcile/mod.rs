@@ -17,22 +17,25 @@ mod project;
 mod queue;
 mod status_write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use kube::api::ObjectMeta;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, warn};
 
 use crate::app::project::project_gvk;
 use crate::app::{CompareSettings, Comparison, application_gvk};
-use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
+use crate::cluster::{
+    ClusterError, EventRecorder, Gvk, IndexKeyFn, KubeCluster, LiveCache, ObjectRef,
+};
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
 use crate::source::{RepoTls, Sources};
-use crate::sync::tracking::{TrackingConfig, tracked_app_instance};
+use crate::sync::tracking::{TrackingConfig, tracked_app_instance, tracking_key};
 
 pub use metrics::{AppInfoLabels, Metrics};
 pub use pass::PassOutcome;
@@ -46,7 +49,10 @@ pub struct ControllerSettings {
     /// Where cache clones of repositories live.
     pub repo_cache_dir: PathBuf,
     /// Every app is reconciled at least this often (Argo CD's
-    /// `timeout.reconciliation`, 120 s by default).
+    /// `timeout.reconciliation`, 120 s by default). Apps a change already
+    /// brought to a pass within the last three quarters of it are left out
+    /// of the periodic resync, which looks for due apps four times per
+    /// period, so the periodic passes of many apps are spread over it.
     pub resync: Duration,
     /// Each repository's remote is asked for its refs (one ls-remote shared
     /// by all its apps) at most this often, and fetched only when they
@@ -139,6 +145,8 @@ pub(crate) struct Shared {
     /// The app that last claimed each object, by (group, kind, namespace,
     /// name): how a change (or deletion) of a managed object finds its app.
     owners: Mutex<HashMap<ObjectKey, String>>,
+    /// When each app's last pass ended, for the periodic resync.
+    reconciled: Mutex<HashMap<String, Instant>>,
 }
 
 /// An object's identity independent of its API version.
@@ -164,6 +172,34 @@ impl Shared {
                 app.to_owned(),
             );
         }
+    }
+
+    /// Queues the apps of the controller's namespace whose last pass is
+    /// older than three quarters of the resync period, or (`all`) every app.
+    fn queue_resync(&self, all: bool) {
+        let names = self
+            .cache
+            .names_in(&application_gvk(), &self.settings.namespace);
+        let due = self.settings.resync.mul_f64(0.75);
+        let mut reconciled = self
+            .reconciled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let present: HashSet<&str> = names.iter().map(String::as_str).collect();
+        reconciled.retain(|name, _| present.contains(name.as_str()));
+        for name in &names {
+            if all || reconciled.get(name).is_none_or(|at| at.elapsed() >= due) {
+                self.queue.add(name);
+            }
+        }
+    }
+
+    /// Notes that a pass over the app `name` just ended.
+    fn mark_reconciled(&self, name: &str) {
+        self.reconciled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned(), Instant::now());
     }
 
     /// The address of the app `name` in the controller's namespace.
@@ -206,7 +242,7 @@ impl Controller {
         Self {
             shared: Arc::new(Shared {
                 cluster: KubeCluster::new(client.clone()),
-                cache: LiveCache::new(client.clone()),
+                cache: LiveCache::with_index(client.clone(), tracking_index(&settings.tracking)),
                 sources,
                 events: EventRecorder::new(client, "gitops-controller"),
                 metrics,
@@ -214,6 +250,7 @@ impl Controller {
                 queue: WorkQueue::default(),
                 compare,
                 owners: Mutex::new(HashMap::new()),
+                reconciled: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -270,23 +307,18 @@ impl Controller {
             .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
             .collect();
         let poller = tokio::spawn(poll_repositories(Arc::clone(shared)));
-        let mut resync = tokio::time::interval(shared.settings.resync);
+        let mut resync =
+            tokio::time::interval((shared.settings.resync / 4).max(Duration::from_millis(10)));
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                _ = resync.tick() => {
-                    for app in shared.cache.list(&app_gvk, Some(&namespace)) {
-                        if let Some(name) = app["metadata"]["name"].as_str() {
-                            shared.queue.add(name);
-                        }
-                    }
-                }
+                _ = resync.tick() => shared.queue_resync(false),
                 change = changes.recv() => match change {
                     Ok(object) => route_change(shared, &app_gvk, &object),
                     Err(RecvError::Lagged(missed)) => {
                         warn!(missed, "missed object changes; resyncing every app");
-                        resync.reset_immediately();
+                        shared.queue_resync(true);
                     }
                     Err(RecvError::Closed) => break,
                 },
@@ -312,6 +344,16 @@ impl Controller {
         }
         Ok(())
     }
+}
+
+/// The cache's index key: the app instance an object's tracking label or
+/// annotation names, so that an app's live objects are found without
+/// looking at every object of their kinds.
+fn tracking_index(config: &TrackingConfig) -> IndexKeyFn {
+    let config = config.clone();
+    Arc::new(move |meta: &ObjectMeta| {
+        tracking_key(meta.labels.as_ref(), meta.annotations.as_ref(), &config).map(str::to_owned)
+    })
 }
 
 /// Queues the app an object change concerns: the Application itself, or the
@@ -389,7 +431,9 @@ async fn worker(shared: Arc<Shared>, mut stopping: tokio::sync::watch::Receiver<
             _ = stopping.wait_for(|stop| *stop) => return,
             name = shared.queue.next() => name,
         };
-        match pass::reconcile(&shared, &name).await {
+        let passed = pass::reconcile(&shared, &name).await;
+        shared.mark_reconciled(&name);
+        match passed {
             Ok(outcome) => {
                 if let Some(after) = outcome.requeue_after {
                     shared.queue.add_after(&name, after);

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::watch;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::Shared;
 use super::pass;
@@ -19,85 +18,102 @@ use crate::app::{
 use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
 use crate::source::{Refresh, Rendered};
 use crate::sync::execute::{
-    ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute_resumed,
+    ExecuteSettings, OperationPhase, SyncOutcome, step, terminate_recorded,
 };
+use crate::sync::plan;
 use crate::sync::retry::{AfterFailure, RetryStrategy};
-use crate::sync::{SyncPlan, TaskPhase, plan};
 
 fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
-/// Runs the operation to its end, writing `status.operationState` when it
-/// starts, whenever its results change (a checkpoint a restarted controller
-/// resumes from), on every retry and when it ends. `resumed` is the state an
-/// earlier run left `Running`: its start time, retry count and results are
-/// kept, and tasks with a result are not run again.
+/// Advances the app's sync operation by one call of the operation loop and
+/// returns when to look at it again (`None` once it is over). `operation` is
+/// a newly requested (or automated) operation; `running` the state of one
+/// that earlier passes — or an earlier run of the controller, stopped or
+/// killed mid-sync — left `Running`: its start time, retry count and results
+/// are kept, and tasks with a result are not run again.
+///
+/// Nothing here waits for health, hooks or a retry's backoff: the state is
+/// checkpointed in `status.operationState` and the worker is free for other
+/// apps; the next pass (a change of one of the app's objects, or the
+/// returned delay) goes on from there, as Argo CD's operation loop does.
 /// Objects (hooks included) the project forbids fail an attempt before
 /// anything is applied.
-#[allow(clippy::too_many_arguments)] // the pass's state, handed over whole
-pub(crate) async fn run(
+pub(crate) async fn advance(
     shared: &Shared,
     app: &mut Application,
     object: &mut Value,
-    op: Operation,
-    mut guard: ProjectGuard,
-    mut rendered: Arc<Rendered>,
-    mut comparison: Comparison,
-    resumed: Option<OperationState>,
-) -> Result<(), ClusterError> {
-    let automated = op.initiated_by.automated;
-    let sync = op.sync.clone().unwrap_or_default();
-    let retry = op.retry.clone().or_else(|| {
-        app.spec
-            .sync_policy
-            .as_ref()
-            .and_then(|p| p.retry.clone())
-            .or_else(|| automated.then(|| RetryStrategy::for_automated_sync(None)))
-    });
-    let retry = retry.unwrap_or_default();
-    let (started, mut retry_count, mut recorded) = match resumed {
-        Some(state) => {
-            info!(app = %app.metadata.name, revision = %rendered.revision, "resuming the operation left running");
-            let started = state.started_at.parse().unwrap_or_else(|_| now());
-            let recorded = state
-                .sync_result
-                .as_ref()
-                .map(|r| r.resources.clone())
-                .unwrap_or_default();
-            let retry_count = state.retry_count;
-            app.status.operation_state = Some(state);
-            (started, retry_count, recorded)
-        }
-        None => {
-            let started = now();
-            app.status.operation_state = Some(OperationState {
-                operation: op.clone(),
-                phase: TaskPhase::Running,
-                message: String::new(),
-                sync_result: None,
-                started_at: format_time(started),
-                finished_at: None,
-                retry_count: 0,
-            });
-            status_write::write_status(shared, app, object, false).await?;
-            shared
-                .events
-                .publish(
-                    &*object,
-                    EventType::Normal,
-                    "OperationStarted",
-                    &format!(
-                        "Initiated {}sync to {}",
-                        if automated { "automated " } else { "" },
-                        rendered.revision
-                    ),
-                )
-                .await
-                .ok();
-            (started, 0, Vec::new())
-        }
+    pass: Pass,
+) -> Result<Option<Duration>, ClusterError> {
+    let Pass {
+        operation,
+        running,
+        mut guard,
+        mut rendered,
+        mut comparison,
+    } = pass;
+    let state = match (operation, running) {
+        (Some(op), _) => start(shared, app, object, op, &rendered).await?,
+        (None, Some(state)) => state,
+        (None, None) => return Ok(None),
     };
+    let op = state.operation.clone();
+    let retry = retry_strategy(app, &op);
+    let started = state.started_at.parse().unwrap_or_else(|_| now());
+    let retry_count = state.retry_count;
+    let mut recorded = state
+        .sync_result
+        .as_ref()
+        .map(|r| r.resources.clone())
+        .unwrap_or_default();
+    let retry_wait = state
+        .finished_at
+        .as_deref()
+        .filter(|_| state.phase == OperationPhase::Running)
+        .map(str::to_owned);
+    let terminating = state.phase == OperationPhase::Terminating;
+    app.status.operation_state = Some(state);
+
+    if let Some(failed_at) = retry_wait {
+        // A failed attempt waits for its retry: start it once the backoff is over.
+        let remaining = retry_remaining(&retry, retry_count, &failed_at);
+        if !remaining.is_zero() {
+            return Ok(Some(remaining));
+        }
+        recorded.clear();
+        if let Some(state) = app.status.operation_state.as_mut() {
+            state.finished_at = None;
+            state.sync_result = None;
+            state.message = retry.retry_message(retry_count);
+        }
+        // Retry against what is live now (and, with `refresh`, the newest revision).
+        if retry.refresh
+            && let Ok(newer) = pass::render(shared, app, None, Refresh::Force).await
+        {
+            rendered = newer;
+        }
+        // The project may have changed meanwhile: a now non-compliant app stops.
+        match project::guard(shared, app).await? {
+            Ok(fresh) => guard = fresh,
+            Err(problems) => {
+                let message = problems
+                    .iter()
+                    .map(|c| c.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let outcome = SyncOutcome {
+                    phase: OperationPhase::Failed,
+                    message,
+                    resources: Vec::new(),
+                };
+                record_result(app, &outcome, &rendered.revision, retry_count);
+                finish(shared, app, object, &outcome, &rendered).await?;
+                return Ok(None);
+            }
+        }
+        comparison = pass::compare_live(shared, app, &guard, &rendered).await?;
+    }
 
     let settings = ExecuteSettings {
         wave_delay: shared.settings.wave_delay,
@@ -105,142 +121,175 @@ pub(crate) async fn run(
         timeout: shared.settings.operation_timeout,
         ..ExecuteSettings::new(shared.settings.health_rules.clone())
     };
-    let outcome = loop {
-        let context = PlanContext {
-            tracking: shared.settings.tracking.clone(),
-            api_resources: None,
-            destination_namespace_exists: destination_namespace_exists(shared, app).await,
-            started_at_unix: started.as_second(),
-            prune_confirmed: false,
-        };
-        let input = plan_input(app, &comparison, &sync, &context);
-        let outcome = match (guard.refuse(app, &comparison), plan(&input)) {
-            (Some(refused), _) => refused,
-            (None, Ok(plan)) => {
-                let run = Checkpointed {
-                    shared,
-                    revision: &rendered.revision,
-                    retry_count,
-                };
-                // Recorded results belong to the attempt that was interrupted only.
-                let recorded = std::mem::take(&mut recorded);
-                run.execute(app, object, &plan, &settings, &recorded)
-                    .await?
-            }
-            (None, Err(e)) => SyncOutcome {
+    let context = PlanContext {
+        tracking: shared.settings.tracking.clone(),
+        api_resources: None,
+        destination_namespace_exists: destination_namespace_exists(shared, app).await,
+        started_at_unix: started.as_second(),
+        prune_confirmed: false,
+    };
+    let input = plan_input(
+        app,
+        &comparison,
+        &op.sync.clone().unwrap_or_default(),
+        &context,
+    );
+    let timed_out = settings
+        .timeout
+        .filter(|limit| elapsed_since(started) > *limit);
+    let (outcome, again_after, terminated) = match (guard.refuse(app, &comparison), plan(&input)) {
+        (Some(refused), _) => (refused, None, false),
+        (None, Ok(plan)) if terminating || timed_out.is_some() => {
+            let outcome =
+                terminate_recorded(&shared.cluster, &plan, &settings, &recorded, timed_out).await;
+            (outcome, None, true)
+        }
+        (None, Ok(plan)) => {
+            let stepped = step(&shared.cluster, &plan, &settings, &recorded).await;
+            (stepped.outcome, stepped.again_after, false)
+        }
+        (None, Err(e)) => (
+            SyncOutcome {
                 phase: OperationPhase::Error,
                 message: e.to_string(),
                 resources: Vec::new(),
             },
-        };
-        record_result(app, &outcome, &rendered.revision, retry_count);
-        if outcome.phase != OperationPhase::Failed {
-            break outcome;
-        }
-        match retry.after_failure(&outcome.message, retry_count, false, now().as_second()) {
+            None,
+            false,
+        ),
+    };
+    record_result(app, &outcome, &rendered.revision, retry_count);
+    if outcome.phase == OperationPhase::Running {
+        debug!(app = %app.metadata.name, message = %outcome.message, "operation waiting");
+        status_write::write_status(shared, app, object, false).await?;
+        return Ok(Some(again_after.unwrap_or(settings.poll_interval)));
+    }
+    if outcome.phase == OperationPhase::Failed {
+        let failed_at = now();
+        match retry.after_failure(
+            &outcome.message,
+            retry_count,
+            terminated,
+            failed_at.as_second(),
+        ) {
             Ok(AfterFailure::Retry {
                 retry_count: next,
-                retry_at_unix,
                 message,
+                ..
             }) => {
                 warn!(app = %app.metadata.name, %message, "sync failed; retrying");
                 if let Some(state) = app.status.operation_state.as_mut() {
-                    state.phase = TaskPhase::Running;
+                    state.phase = OperationPhase::Running;
                     state.message = message;
                     state.retry_count = next;
+                    state.finished_at = Some(format_time(failed_at));
                 }
                 status_write::write_status(shared, app, object, false).await?;
-                let wait = retry_at_unix - now().as_second();
-                tokio::time::sleep(Duration::from_secs(u64::try_from(wait).unwrap_or(0))).await;
-                retry_count = next;
-                // Retry against what is live now (and, with `refresh`, the newest revision).
-                let refresh = if retry.refresh {
-                    Refresh::Force
-                } else {
-                    Refresh::Normal
-                };
-                let revision = (!retry.refresh).then(|| rendered.revision.clone());
-                if let Ok(newer) = pass::render(shared, app, revision.as_deref(), refresh).await {
-                    rendered = newer;
-                }
-                // The project may have changed meanwhile: a now non-compliant app stops.
-                match project::guard(shared, app).await? {
-                    Ok(fresh) => guard = fresh,
-                    Err(problems) => {
-                        if let Some(state) = app.status.operation_state.as_mut() {
-                            state.phase = OperationPhase::Failed;
-                            state.message = problems
-                                .iter()
-                                .map(|c| c.message.as_str())
-                                .collect::<Vec<_>>()
-                                .join("; ");
-                        }
-                        break outcome;
-                    }
-                }
-                comparison = pass::compare_live(shared, app, &guard, &rendered).await?;
+                return Ok(Some(retry_remaining(&retry, next, &format_time(failed_at))));
             }
             Ok(AfterFailure::GiveUp { message }) => {
                 if let Some(state) = app.status.operation_state.as_mut() {
                     state.message = message;
                 }
-                break outcome;
             }
             Err(e) => {
                 if let Some(state) = app.status.operation_state.as_mut() {
                     state.message = format!("{}; invalid retry settings: {e}", outcome.message);
                 }
-                break outcome;
-            }
-        }
-    };
-    finish(shared, app, object, &outcome, &rendered).await
-}
-
-/// One attempt of the operation, writing `status.operationState` whenever
-/// the executor reports new results.
-struct Checkpointed<'a> {
-    shared: &'a Shared,
-    revision: &'a str,
-    retry_count: i64,
-}
-
-impl Checkpointed<'_> {
-    async fn execute(
-        &self,
-        app: &mut Application,
-        object: &mut Value,
-        plan: &SyncPlan,
-        settings: &ExecuteSettings,
-        recorded: &[ResourceResult],
-    ) -> Result<SyncOutcome, ClusterError> {
-        let (sender, mut receiver) = watch::channel(SyncOutcome::default());
-        let execution = execute_resumed(
-            &self.shared.cluster,
-            plan,
-            settings,
-            Some(&sender),
-            recorded,
-            std::future::pending(),
-        );
-        tokio::pin!(execution);
-        loop {
-            tokio::select! {
-                biased;
-                outcome = &mut execution => return Ok(outcome),
-                Ok(()) = receiver.changed() => {
-                    let progress = receiver.borrow_and_update().clone();
-                    let checkpointed = app.status.operation_state.as_ref()
-                        .and_then(|s| s.sync_result.as_ref())
-                        .is_some_and(|r| r.resources == progress.resources);
-                    if !checkpointed {
-                        record_result(app, &progress, self.revision, self.retry_count);
-                        status_write::write_status(self.shared, app, object, false).await?;
-                    }
-                }
             }
         }
     }
+    finish(shared, app, object, &outcome, &rendered).await?;
+    Ok(None)
+}
+
+/// What a reconcile pass hands to [`advance`]: the operation and what the
+/// pass found.
+pub(crate) struct Pass {
+    /// A newly requested or automated operation.
+    pub(crate) operation: Option<Operation>,
+    /// The state of the operation in progress, when no new one is requested.
+    pub(crate) running: Option<OperationState>,
+    /// The app's project rules.
+    pub(crate) guard: ProjectGuard,
+    /// The rendering of the operation's revision.
+    pub(crate) rendered: Arc<Rendered>,
+    /// The rendering compared with the live objects.
+    pub(crate) comparison: Comparison,
+}
+
+/// Records the start of `op` (phase `Running`, no results) and announces it.
+async fn start(
+    shared: &Shared,
+    app: &mut Application,
+    object: &mut Value,
+    op: Operation,
+    rendered: &Rendered,
+) -> Result<OperationState, ClusterError> {
+    let automated = op.initiated_by.automated;
+    let state = OperationState {
+        operation: op,
+        phase: OperationPhase::Running,
+        message: String::new(),
+        sync_result: None,
+        started_at: format_time(now()),
+        finished_at: None,
+        retry_count: 0,
+    };
+    app.status.operation_state = Some(state.clone());
+    status_write::write_status(shared, app, object, false).await?;
+    shared
+        .events
+        .publish(
+            &*object,
+            EventType::Normal,
+            "OperationStarted",
+            &format!(
+                "Initiated {}sync to {}",
+                if automated { "automated " } else { "" },
+                rendered.revision
+            ),
+        )
+        .await
+        .ok();
+    Ok(state)
+}
+
+/// The operation's retry strategy: its own, else the app's, else (automated
+/// syncs) Argo CD's default.
+fn retry_strategy(app: &Application, op: &Operation) -> RetryStrategy {
+    op.retry
+        .clone()
+        .or_else(|| {
+            app.spec
+                .sync_policy
+                .as_ref()
+                .and_then(|p| p.retry.clone())
+                .or_else(|| {
+                    op.initiated_by
+                        .automated
+                        .then(|| RetryStrategy::for_automated_sync(None))
+                })
+        })
+        .unwrap_or_default()
+}
+
+/// How long the attempt that failed at `failed_at` still waits before retry
+/// number `retry_count` (the backoff for that count, from the failure).
+fn retry_remaining(retry: &RetryStrategy, retry_count: i64, failed_at: &str) -> Duration {
+    let wait = Duration::from_nanos(
+        u64::try_from(retry.wait_ns(retry_count.saturating_sub(1)).unwrap_or(0))
+            .unwrap_or(u64::MAX),
+    );
+    let since = failed_at
+        .parse::<jiff::Timestamp>()
+        .map_or(wait, elapsed_since);
+    wait.saturating_sub(since)
+}
+
+/// Time passed since `then` (zero when it is in the future).
+fn elapsed_since(then: jiff::Timestamp) -> Duration {
+    Duration::try_from(now().duration_since(then)).unwrap_or(Duration::ZERO)
 }
 
 /// Copies the executor's outcome into `status.operationState`.

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::apply;
 use super::result::{ResourceResult, Results};
 use super::wave::WaveState;
-use super::{ExecuteSettings, OperationPhase, SyncOutcome};
+use super::{ExecuteSettings, OperationPhase, Stepped, SyncOutcome};
 use crate::cluster::Cluster;
 use crate::sync::{
     Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
@@ -121,6 +121,34 @@ impl<'a, C: Cluster> Run<'a, C> {
                 Event::Advanced(None) => {}
                 Event::Stop => return self.terminate(None).await,
                 Event::Expired => return self.terminate(deadline.map(|(_, t)| t)).await,
+            }
+        }
+    }
+
+    /// Steps until the operation has to wait (phase `Running` and the pause
+    /// before the next call) or is over.
+    pub(super) async fn step_until_wait(mut self) -> Stepped {
+        self.record_invalid_tasks();
+        loop {
+            match self.step().await {
+                Flow::Done(outcome) => {
+                    return Stepped {
+                        outcome,
+                        again_after: None,
+                    };
+                }
+                Flow::Pause(pause) => {
+                    let outcome = self.sender.map(|s| s.borrow().clone()).unwrap_or_default();
+                    return Stepped {
+                        outcome: SyncOutcome {
+                            phase: OperationPhase::Running,
+                            resources: self.results.resources(),
+                            ..outcome
+                        },
+                        again_after: Some(pause),
+                    };
+                }
+                Flow::Next => {}
             }
         }
     }
@@ -299,7 +327,7 @@ impl<'a, C: Cluster> Run<'a, C> {
 
     /// Terminates the operation (on request, or when the sync `timeout` passed): running
     /// hooks are deleted and the operation fails.
-    async fn terminate(mut self, timeout: Option<Duration>) -> SyncOutcome {
+    pub(super) async fn terminate(mut self, timeout: Option<Duration>) -> SyncOutcome {
         let reason = match timeout {
             Some(_) => "operation is terminating due to timeout",
             None => "operation is terminating",
