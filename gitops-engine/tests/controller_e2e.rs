@@ -34,6 +34,29 @@ fn seed(env: &Env, value: &str, tag: &str) -> String {
     env.up.commit(&format!("settings {value}, nginx {tag}"))
 }
 
+/// `dir/` = web Deployment in wave 0, then the settings ConfigMap (`value`) in wave 1.
+fn write_two_waves(env: &Env, dir: &str, value: &str) {
+    let wave = |n: i64, yaml: String| {
+        yaml.replacen(
+            "metadata:\n",
+            &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
+            1,
+        )
+    };
+    env.up.write(
+        &format!("{dir}/deployment.yaml"),
+        &wave(0, deployment_yaml("nginx:1.0")),
+    );
+    env.up.write(
+        &format!("{dir}/settings.yaml"),
+        &wave(1, config_map_yaml(value)),
+    );
+    env.up.write(
+        &format!("{dir}/kustomization.yaml"),
+        &kustomization_yaml(&["settings.yaml", "deployment.yaml"], None),
+    );
+}
+
 fn history_revisions(app: &Value) -> Vec<String> {
     app["status"]["history"]
         .as_array()
@@ -223,25 +246,7 @@ async fn manual_edit_stays_without_self_heal() {
 async fn waves_are_ordered_and_wait_for_health() {
     // Workloads take a second to become healthy: wave 1 must wait for it.
     let env = Env::start_with_status_delay(Duration::from_millis(1000)).await;
-    let wave = |n: i64, yaml: String| {
-        yaml.replacen(
-            "metadata:\n",
-            &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
-            1,
-        )
-    };
-    env.up.write(
-        "app/deployment.yaml",
-        &wave(0, deployment_yaml("nginx:1.0")),
-    );
-    env.up.write(
-        "app/settings.yaml",
-        &wave(1, config_map_yaml("after the deployment")),
-    );
-    env.up.write(
-        "app/kustomization.yaml",
-        &kustomization_yaml(&["settings.yaml", "deployment.yaml"], None),
-    );
+    write_two_waves(&env, "app", "after the deployment");
     env.up.commit("two waves");
     env.create(&env.application("waves", "app", automated(true, false)))
         .await;
@@ -282,6 +287,46 @@ async fn waves_are_ordered_and_wait_for_health() {
         kinds,
         ["Namespace", "Deployment", "ConfigMap"],
         "CreateNamespace first, then the waves in order"
+    );
+    env.stop().await;
+}
+
+// Argo CD's operation loop re-runs a running sync on each reconcile instead of waiting
+// inside one: a sync waiting for health holds no worker, so other apps are reconciled
+// meanwhile, even by a controller with a single worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_waiting_for_health_leaves_the_worker_to_other_apps() {
+    // Workloads settle only after 25 s: "slow" waits in wave 0 all that time.
+    let env = Env::start_with(Duration::from_secs(25), |s| s.workers = 1).await;
+    write_two_waves(&env, "slow", "after the deployment");
+    env.up
+        .write("quick/settings.yaml", &config_map_yaml("quick"));
+    env.up.write(
+        "quick/kustomization.yaml",
+        &kustomization_yaml(&["settings.yaml"], None),
+    );
+    env.up.commit("a slow and a quick app");
+    env.create(&env.application("slow", "slow", automated(true, false)))
+        .await;
+    env.wait_for_object("slow's wave 0 applied", "slow", &web_deployment(), |_| true)
+        .await;
+
+    let mut quick = env.application("quick", "quick", automated(true, false));
+    quick["spec"]["destination"]["namespace"] = json!("quick");
+    env.create(&quick).await;
+    env.wait_for_app("quick's sync succeeded", "quick", |a| {
+        a["status"]["operationState"]["phase"] == "Succeeded"
+    })
+    .await;
+    let slow = env.app("slow").await;
+    assert_eq!(
+        slow["status"]["operationState"]["phase"], "Running",
+        "slow still waits for health: {}",
+        slow["status"]["operationState"]
+    );
+    assert!(
+        env.get(&settings_cm()).await.is_none(),
+        "slow's wave 1 waits"
     );
     env.stop().await;
 }

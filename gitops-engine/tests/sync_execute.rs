@@ -13,7 +13,7 @@ use gitops_engine::sync::tracking::stamp;
 use gitops_engine::sync::{
     ApiResource, ExecuteSettings, OperationPhase, OperationSettings, PlanInput, ResourceResult,
     ResultCode, SyncOptions, SyncOutcome, SyncPhase, SyncPlan, TaskPhase, TrackingConfig, execute,
-    execute_until, plan,
+    execute_until, plan, step,
 };
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -255,6 +255,72 @@ async fn next_wave_waits_for_health_of_previous_wave() {
         seen.last().map(String::as_str),
         Some("successfully synced (all tasks run)")
     );
+    emu.shutdown().await;
+}
+
+// §2.4 "the controller calls sync() repeatedly until the operation phase is terminal …
+// Each call recomputes tasks from scratch and restores each task's (status, hookPhase,
+// message) from the stored per-resource results": one call applies a wave and returns
+// while it waits, the next goes on from the recorded results without re-applying.
+#[tokio::test]
+async fn a_step_returns_while_a_wave_waits_and_the_next_goes_on_from_the_results() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        status_delay: Duration::from_millis(400),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let desired = || vec![deploy("web", &[]), cm("after", &[(WAVE, "1")])];
+    let first = within(step(
+        &c,
+        &plan_sync(&c, desired(), &[], |_| {}).await,
+        &settings(),
+        &[],
+    ))
+    .await;
+    assert_eq!(first.outcome.phase, OperationPhase::Running, "{first:#?}");
+    assert!(first.again_after.is_some(), "{first:#?}");
+    assert_eq!(
+        summary(result(&first.outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Running),
+            "deployment.apps/web created"
+        )
+    );
+    assert!(
+        get(&c, "v1", "ConfigMap", "after").await.is_none(),
+        "wave 1 waits"
+    );
+
+    // Each call is planned anew against live state, with the recorded results.
+    let mut recorded = first.outcome.resources;
+    let mut last = None;
+    for _ in 0..200 {
+        let plan = plan_sync(&c, desired(), &[], |_| {}).await;
+        let next = within(step(&c, &plan, &settings(), &recorded)).await;
+        recorded = next.outcome.resources.clone();
+        if next.again_after.is_none() {
+            last = Some(next.outcome);
+            break;
+        }
+        assert_eq!(next.outcome.phase, OperationPhase::Running, "{next:#?}");
+        tokio::time::sleep(next.again_after.unwrap_or_default()).await;
+    }
+    let outcome = last.expect("the operation ends");
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(outcome.message, "successfully synced (all tasks run)");
+    assert_eq!(
+        summary(result(&outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Succeeded),
+            "deployment.apps/web created"
+        ),
+        "created once, never re-applied"
+    );
+    let web = get(&c, "apps/v1", "Deployment", "web").await.expect("web");
+    assert_eq!(web["status"]["availableReplicas"], 2);
+    assert!(get(&c, "v1", "ConfigMap", "after").await.is_some());
     emu.shutdown().await;
 }
 

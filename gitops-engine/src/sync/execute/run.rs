@@ -79,8 +79,9 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// Takes over the results an earlier run recorded, for the tasks of this
-    /// plan they belong to. Results exist only once the dry run passed.
+    /// Takes over the results an earlier call recorded: for the tasks of
+    /// this plan they belong to, and, only to be reported, those of tasks it
+    /// no longer has. Results exist only once the dry run passed.
     pub(super) fn restore(&mut self, recorded: &[ResourceResult]) {
         for result in recorded {
             let key = format!(
@@ -88,13 +89,16 @@ impl<'a, C: Cluster> Run<'a, C> {
                 ResourceKey::new(&result.group, &result.kind, &result.namespace, &result.name),
                 result.sync_phase
             );
-            if let Some(task) = self.tasks.get(&key).copied()
-                && task.is_hook() == result.hook_type.is_some()
-            {
-                self.results
-                    .set(task, result.status, result.hook_phase, &result.message);
-                self.dry_run_done = true;
+            match self.tasks.get(&key).copied() {
+                Some(task) if task.is_hook() == result.hook_type.is_some() => {
+                    self.results
+                        .set(task, result.status, result.hook_phase, &result.message);
+                }
+                // A hook recorded as a plain resource, or the reverse: not this task's.
+                Some(_) => {}
+                None => self.results.carry(key, result),
             }
+            self.dry_run_done = true;
         }
     }
 
