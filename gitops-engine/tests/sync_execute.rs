@@ -200,6 +200,21 @@ fn collect_messages(mut rx: watch::Receiver<SyncOutcome>) -> tokio::task::JoinHa
     })
 }
 
+/// The operation succeeded, and the Deployment `web` was created and became healthy:
+/// healthy with no health message, the apply's message stays (§2.11).
+fn assert_succeeded_with_web_created(outcome: &SyncOutcome) {
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(outcome.message, "successfully synced (all tasks run)");
+    assert_eq!(
+        summary(result(outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Succeeded),
+            "deployment.apps/web created"
+        )
+    );
+}
+
 // §2.4 "the next wave only starts … once every task of the current wave has become
 // Succeeded"; "The final wave is not waited for"; §2.5 result messages are kubectl's.
 #[tokio::test]
@@ -220,17 +235,7 @@ async fn next_wave_waits_for_health_of_previous_wave() {
     let messages = collect_messages(rx);
     let outcome = within(execute(&c, &plan, &settings(), Some(&tx))).await;
 
-    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
-    assert_eq!(outcome.message, "successfully synced (all tasks run)");
-    // Healthy with no health message: the apply's message stays (§2.11).
-    assert_eq!(
-        summary(result(&outcome, "Deployment", "web")),
-        (
-            ResultCode::Synced,
-            Some(TaskPhase::Succeeded),
-            "deployment.apps/web created"
-        )
-    );
+    assert_succeeded_with_web_created(&outcome);
     assert_eq!(
         summary(result(&outcome, "ConfigMap", "after")),
         (
@@ -306,18 +311,8 @@ async fn a_step_returns_while_a_wave_waits_and_the_next_goes_on_from_the_results
         assert_eq!(next.outcome.phase, OperationPhase::Running, "{next:#?}");
         tokio::time::sleep(next.again_after.unwrap_or_default()).await;
     }
-    let outcome = last.expect("the operation ends");
-    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
-    assert_eq!(outcome.message, "successfully synced (all tasks run)");
-    assert_eq!(
-        summary(result(&outcome, "Deployment", "web")),
-        (
-            ResultCode::Synced,
-            Some(TaskPhase::Succeeded),
-            "deployment.apps/web created"
-        ),
-        "created once, never re-applied"
-    );
+    // Created once, never re-applied (a second apply would say "unchanged").
+    assert_succeeded_with_web_created(&last.expect("the operation ends"));
     let web = get(&c, "apps/v1", "Deployment", "web").await.expect("web");
     assert_eq!(web["status"]["availableReplicas"], 2);
     assert!(get(&c, "v1", "ConfigMap", "after").await.is_some());

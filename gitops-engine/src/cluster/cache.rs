@@ -211,13 +211,7 @@ impl LiveCache {
     /// of one namespace are found through the index: listing a small
     /// namespace of a large kind costs what is in it.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
-        let Some(cell) = self.cell(gvk) else {
-            return Vec::new();
-        };
-        let Some(r) = cell.get() else {
-            return Vec::new();
-        };
-        match namespace.filter(|_| r.namespaced) {
+        self.read(gvk, |r| match namespace.filter(|_| r.namespaced) {
             Some(ns) => {
                 let ns = self.namespace_or_default(ns).to_owned();
                 let names: Vec<String> = r
@@ -239,24 +233,22 @@ impl LiveCache {
                     .filter_map(|o| manifest(&r.resource, o))
                     .collect()
             }
-        }
+        })
+        .unwrap_or_default()
     }
 
     /// The names of the cached objects of a watched, namespaced kind in
     /// `namespace` (`""`: the client's default), sorted; read from the
     /// index, no manifest is rendered. Empty when the kind is not watched.
     pub fn names_in(&self, gvk: &Gvk, namespace: &str) -> Vec<String> {
-        let Some(cell) = self.cell(gvk) else {
-            return Vec::new();
-        };
-        let Some(r) = cell.get() else {
-            return Vec::new();
-        };
-        r.index()
-            .by_namespace
-            .get(self.namespace_or_default(namespace))
-            .map(|names| names.iter().cloned().collect())
-            .unwrap_or_default()
+        self.read(gvk, |r| {
+            r.index()
+                .by_namespace
+                .get(self.namespace_or_default(namespace))
+                .map(|names| names.iter().cloned().collect())
+        })
+        .flatten()
+        .unwrap_or_default()
     }
 
     /// The cached objects of a watched kind filed under `key` by the cache's
@@ -265,33 +257,31 @@ impl LiveCache {
     /// are, however many objects the kind has. Empty when the kind is not
     /// watched or the cache has no index key.
     pub fn list_by_key(&self, gvk: &Gvk, key: &str) -> Vec<Value> {
-        let Some(cell) = self.cell(gvk) else {
-            return Vec::new();
-        };
-        let Some(r) = cell.get() else {
-            return Vec::new();
-        };
-        let ids: Vec<Identity> = r
-            .index()
-            .by_key
-            .get(key)
-            .map(|ids| ids.iter().cloned().collect())
-            .unwrap_or_default();
-        ids.iter().filter_map(|id| r.manifest_of(id)).collect()
+        self.read(gvk, |r| {
+            let ids: Vec<Identity> = r
+                .index()
+                .by_key
+                .get(key)
+                .map(|ids| ids.iter().cloned().collect())
+                .unwrap_or_default();
+            ids.iter().filter_map(|id| r.manifest_of(id)).collect()
+        })
+        .unwrap_or_default()
     }
 
     /// One cached object, or `None` when it is not in the cache (absent from
     /// the cluster, or its kind not watched). An empty namespace means the
     /// client's default namespace for namespaced kinds, as in [`KubeCluster`].
     pub fn get(&self, object: &ObjectRef) -> Option<Value> {
-        let cell = self.cell(&object.gvk)?;
-        let r = cell.get()?;
-        let namespace = if r.namespaced {
-            self.namespace_or_default(&object.namespace)
-        } else {
-            ""
-        };
-        r.manifest_of(&(namespace.to_owned(), object.name.clone()))
+        self.read(&object.gvk, |r| {
+            let namespace = if r.namespaced {
+                self.namespace_or_default(&object.namespace)
+            } else {
+                ""
+            };
+            r.manifest_of(&(namespace.to_owned(), object.name.clone()))
+        })
+        .flatten()
     }
 
     /// A receiver of the address of every object that changes in the
@@ -311,6 +301,13 @@ impl LiveCache {
         } else {
             namespace
         }
+    }
+
+    /// What `read` finds in a watched kind's reflector; `None` when the kind
+    /// is not watched (or its initial list is not in yet).
+    fn read<T>(&self, gvk: &Gvk, read: impl FnOnce(&Reflected) -> T) -> Option<T> {
+        let cell = self.cell(gvk)?;
+        cell.get().map(read)
     }
 
     /// The cell of a kind, if it was asked for; cloned so that reads do not
