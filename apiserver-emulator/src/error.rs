@@ -105,6 +105,42 @@ impl ApiError {
         Self::new(403, "Forbidden", message).with_details(group, plural, name)
     }
 
+    /// 401: the request carries no valid credentials (the real server's
+    /// body, message and reason `Unauthorized`).
+    pub fn unauthorized() -> Self {
+        Self::new(401, "Unauthorized", "Unauthorized")
+    }
+
+    /// 403: `user` may not `verb` the resource (authorization), with the
+    /// real server's message; `name` and `namespace` may be empty.
+    pub fn not_permitted(
+        user: &str,
+        verb: &str,
+        group: &str,
+        plural: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Self {
+        let subject = if name.is_empty() {
+            qualified(group, plural)
+        } else {
+            format!("{} \"{name}\"", qualified(group, plural))
+        };
+        let scope = if namespace.is_empty() {
+            "at the cluster scope".to_owned()
+        } else {
+            format!("in the namespace \"{namespace}\"")
+        };
+        Self::forbidden(
+            group,
+            plural,
+            name,
+            format!(
+                "{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\" {scope}"
+            ),
+        )
+    }
+
     /// 405: the verb is not supported at this URL.
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::new(405, "MethodNotAllowed", message)

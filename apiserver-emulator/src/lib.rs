@@ -1,8 +1,10 @@
 //! An in-memory Kubernetes API server for integration tests.
 //!
 //! [`Emulator::start`] serves the real HTTP protocol on `127.0.0.1` (an
-//! ephemeral port, plain HTTP) so that `kube::Client`, kube-runtime
-//! reflectors and `kubectl --server http://…` work against it:
+//! ephemeral port, plain HTTP, or HTTPS with [`EmulatorConfig::tls`]) so
+//! that `kube::Client`, kube-runtime reflectors and `kubectl --server
+//! http://…` (or a kubeconfig from [`EmulatorHandle::kubeconfig_with_token`])
+//! work against it:
 //!
 //! - discovery (`/version`, `/api`, `/api/v1`, `/apis`, `/apis/<g>`,
 //!   `/apis/<g>/<v>`) for the built-in kinds a GitOps controller manages,
@@ -40,8 +42,10 @@
 //! cleanup happen synchronously inside the deleting request; lists return
 //! everything in one page (no `continue`); custom resources are not
 //! validated against their schemas; versions of one group share storage
-//! without conversion (only `apiVersion` changes); there is no
-//! authentication; the OpenAPI v3 documents carry paths but no schemas (see
+//! without conversion (only `apiVersion` changes); authentication
+//! ([`EmulatorConfig::authentication`], [`auth`]) knows bearer tokens and
+//! the client certificates of its own authority, and authorization only
+//! full and read-only users; the OpenAPI v3 documents carry paths but no schemas (see
 //! [`discovery::openapi_v3_group_version`]), so `kubectl explain` finds
 //! nothing, and `/openapi/v2` answers `404`, which kubectl tolerates.
 //!
@@ -56,6 +60,7 @@
 //! ```
 
 pub mod apply;
+pub mod auth;
 pub mod directives;
 pub mod discovery;
 pub mod error;
@@ -73,6 +78,7 @@ mod server;
 pub mod simulate;
 pub mod store;
 pub mod table;
+pub mod tls;
 pub mod validate;
 mod watch;
 
@@ -83,9 +89,11 @@ use std::time::Duration;
 use tokio::sync::watch as signal;
 use tokio::task::JoinHandle;
 
+pub use auth::{Authentication, TokenUser};
 pub use error::ApiError;
 pub use registry::{Registry, ResourceType};
 pub use store::{Propagation, Store};
+pub use tls::{ClientCertificate, TlsIdentity};
 
 /// Behaviour switches of an emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +115,10 @@ pub struct EmulatorConfig {
     /// Images (a glob such as `*:broken`) whose Pods stay in
     /// `ImagePullBackOff` under the workload simulation.
     pub broken_images: Option<String>,
+    /// Serve HTTPS with this authority's server certificate (`None`: plain HTTP).
+    pub tls: Option<TlsIdentity>,
+    /// Require credentials (`None`: every request is served, as before).
+    pub authentication: Option<Authentication>,
 }
 
 impl Default for EmulatorConfig {
@@ -119,6 +131,8 @@ impl Default for EmulatorConfig {
             data_dir: None,
             faults: faults::Faults::default(),
             broken_images: Some("*:broken".to_owned()),
+            tls: None,
+            authentication: None,
         }
     }
 }
@@ -154,20 +168,36 @@ impl Emulator {
         if shared.config.simulate_status && shared.config.simulate_workloads {
             tokio::spawn(simulate_until_stopped(shared.clone(), simulator));
         }
+        let tls = shared.config.tls.clone();
         let app = axum::Router::new()
             .fallback(server::dispatch)
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                auth::check,
+            ))
             .with_state(shared);
         let mut until = stopped;
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                // Either the flag flips or the handle is gone: stop in both cases.
-                let _ = until.wait_for(|stop| *stop).await;
-            });
-            // The listener is ours and already bound; serving only ends on shutdown.
-            let _ = serve.await;
-        });
+        let task = match tls.clone() {
+            Some(identity) => {
+                let config = identity.clone();
+                tokio::spawn(async move {
+                    // Certificates were made at start; only a broken
+                    // identity fails here, and then nothing is served.
+                    let _ = tls::serve(listener, config, app, until).await;
+                })
+            }
+            None => tokio::spawn(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                    // Either the flag flips or the handle is gone: stop in both cases.
+                    let _ = until.wait_for(|stop| *stop).await;
+                });
+                // The listener is ours and already bound; serving only ends on shutdown.
+                let _ = serve.await;
+            }),
+        };
         Ok(EmulatorHandle {
             addr,
+            tls,
             stop,
             task: Some(task),
         })
@@ -190,14 +220,21 @@ async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate
 #[derive(Debug)]
 pub struct EmulatorHandle {
     addr: SocketAddr,
+    tls: Option<TlsIdentity>,
     stop: signal::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
 
 impl EmulatorHandle {
-    /// The base URL, `http://127.0.0.1:<port>`.
+    /// The base URL, `http://127.0.0.1:<port>` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The authority of the server's certificate, PEM (with TLS).
+    pub fn ca_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(TlsIdentity::ca_pem)
     }
 
     /// The socket address served.
@@ -205,12 +242,27 @@ impl EmulatorHandle {
         self.addr
     }
 
-    /// A kubeconfig for this server (plain HTTP, no credentials) with one
-    /// cluster, user and context called `name`, defaulting to `namespace`.
+    /// A kubeconfig for this server without credentials (trusting its
+    /// authority with TLS) with one cluster, user and context called `name`,
+    /// defaulting to `namespace`.
     pub fn kubeconfig(&self, name: &str, namespace: &str) -> String {
+        self.kubeconfig_with_user(name, namespace, "{}")
+    }
+
+    /// [`kubeconfig`](EmulatorHandle::kubeconfig) whose user holds a bearer token.
+    pub fn kubeconfig_with_token(&self, name: &str, namespace: &str, token: &str) -> String {
+        self.kubeconfig_with_user(name, namespace, &format!("\n    token: {token}"))
+    }
+
+    fn kubeconfig_with_user(&self, name: &str, namespace: &str, user: &str) -> String {
+        use base64::Engine as _;
+        let ca = self.ca_pem().map_or_else(String::new, |pem| {
+            let data = base64::engine::general_purpose::STANDARD.encode(pem);
+            format!("\n    certificate-authority-data: {data}")
+        });
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {url}\n\
-             users:\n- name: {name}\n  user: {{}}\ncontexts:\n- name: {name}\n  context:\n    \
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {url}{ca}\n\
+             users:\n- name: {name}\n  user: {user}\ncontexts:\n- name: {name}\n  context:\n    \
              cluster: {name}\n    user: {name}\n    namespace: {namespace}\ncurrent-context: {name}\n",
             url = self.url()
         )

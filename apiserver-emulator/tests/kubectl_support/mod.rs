@@ -1,5 +1,6 @@
 //! Running the installed kubectl against an emulator, for the tests that check
 //! what kubectl sees (here and in gitops-engine's apply parity test).
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::Path;
 use std::process::Stdio;
@@ -21,12 +22,21 @@ pub fn kubectl_installed() -> bool {
 /// Runs kubectl against `server` with an empty kubeconfig and a private
 /// cache under `dir`; returns (exit success, stdout, stderr).
 pub async fn kubectl(server: &str, dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, "").expect("write empty kubeconfig");
+    let args: Vec<&str> = ["--server", server].iter().chain(args).copied().collect();
+    kubectl_with_kubeconfig(dir, "", &args).await
+}
+
+/// Runs kubectl with the kubeconfig `kubeconfig` (its text) and a private
+/// cache under `dir`; returns (exit success, stdout, stderr).
+pub async fn kubectl_with_kubeconfig(
+    dir: &Path,
+    kubeconfig: &str,
+    args: &[&str],
+) -> (bool, String, String) {
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, kubeconfig).expect("write kubeconfig");
     let mut cmd = tokio::process::Command::new("kubectl");
-    cmd.env("KUBECONFIG", &kubeconfig)
-        .arg("--server")
-        .arg(server)
+    cmd.env("KUBECONFIG", &path)
         .arg("--cache-dir")
         .arg(dir.join("cache"))
         .args(args)

@@ -2,6 +2,7 @@
 
 mod app_cmd;
 mod appset_cmd;
+mod cluster_cmd;
 mod proj_cmd;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,8 @@ enum Command {
     Appset(appset_cmd::AppSetArgs),
     /// Manage Argo CD AppProjects.
     Proj(proj_cmd::ProjArgs),
+    /// Manage the destination clusters (Argo CD cluster Secrets).
+    Cluster(cluster_cmd::ClusterArgs),
     /// Render Helm charts (`helm template`).
     Helm {
         #[command(subcommand)]
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
         Command::App(args) => app_cmd::run(args),
         Command::Appset(args) => appset_cmd::run(args),
         Command::Proj(args) => proj_cmd::run(args),
+        Command::Cluster(args) => cluster_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),
         Command::Helm { command } => helm_cmd::run(command),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver_emulator::{Emulator, EmulatorConfig};
+use apiserver_emulator::{Authentication, Emulator, EmulatorConfig, TlsIdentity, TokenUser};
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 
 /// `gitops sandbox` subcommands.
@@ -24,6 +24,13 @@ pub enum SandboxCommand {
         /// The namespace of Applications (Argo CD's `argocd`).
         #[arg(long, default_value = "argocd")]
         namespace: String,
+        /// Serve HTTPS with a certificate from a fresh test authority (the
+        /// kubeconfig trusts it).
+        #[arg(long)]
+        tls: bool,
+        /// Require this bearer token on every request (the kubeconfig holds it).
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
     },
     /// Stop the sandbox started with this data directory.
     Down {
@@ -40,11 +47,13 @@ pub fn run(command: SandboxCommand) -> ExitCode {
             data_dir,
             port,
             namespace,
+            tls,
+            token,
         } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))
-            .and_then(|rt| rt.block_on(up(&data_dir, port, &namespace))),
+            .and_then(|rt| rt.block_on(up(&data_dir, port, &namespace, tls, token.as_deref()))),
         SandboxCommand::Down { data_dir } => down(&data_dir),
     };
     match result {
@@ -78,7 +87,13 @@ fn alive(pid: u32) -> bool {
     })
 }
 
-async fn up(dir: &Path, port: u16, namespace: &str) -> Result<(), String> {
+async fn up(
+    dir: &Path,
+    port: u16,
+    namespace: &str,
+    tls: bool,
+    token: Option<&str>,
+) -> Result<(), String> {
     if let Some(pid) = running(dir) {
         return Err(format!(
             "a sandbox (pid {pid}) already runs with data directory {}",
@@ -86,18 +101,31 @@ async fn up(dir: &Path, port: u16, namespace: &str) -> Result<(), String> {
         ));
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let tls = if tls {
+        Some(TlsIdentity::generate().map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let authentication = token.map(|token| Authentication {
+        tokens: vec![TokenUser::admin(token, "sandbox-admin")],
+    });
     let emulator = Emulator::start_with(EmulatorConfig {
         listen: ([127, 0, 0, 1], port).into(),
         data_dir: Some(dir.join("store")),
+        tls,
+        authentication,
         ..EmulatorConfig::default()
     })
     .await
     .map_err(|e| format!("cannot start the API server on 127.0.0.1:{port}: {e}"))?;
     let url = emulator.url();
-    let client = kube::Client::try_from(kube::Config::new(
-        url.parse().map_err(|e| format!("{url}: {e}"))?,
-    ))
-    .map_err(|e| format!("client for {url}: {e}"))?;
+    let kubeconfig_text = match token {
+        Some(token) => emulator.kubeconfig_with_token("gitops-sandbox", namespace, token),
+        None => emulator.kubeconfig("gitops-sandbox", namespace),
+    };
+    let client = client_from(&kubeconfig_text)
+        .await
+        .map_err(|e| format!("client for {url}: {e}"))?;
     let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> =
         kube::Api::all(client.clone());
     if namespaces
@@ -114,11 +142,8 @@ async fn up(dir: &Path, port: u16, namespace: &str) -> Result<(), String> {
             .map_err(|e| format!("creating namespace {namespace}: {e}"))?;
     }
     let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        emulator.kubeconfig("gitops-sandbox", namespace),
-    )
-    .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
+    std::fs::write(&kubeconfig, &kubeconfig_text)
+        .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
     std::fs::write(pid_file(dir), std::process::id().to_string())
         .map_err(|e| format!("{}: {e}", pid_file(dir).display()))?;
     println!("sandbox API server: {url}");
@@ -143,6 +168,15 @@ async fn up(dir: &Path, port: u16, namespace: &str) -> Result<(), String> {
     emulator.shutdown().await;
     println!("sandbox stopped");
     result
+}
+
+/// A client for the sandbox's own kubeconfig.
+async fn client_from(kubeconfig: &str) -> Result<kube::Client, String> {
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(kubeconfig).map_err(|e| e.to_string())?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    kube::Client::try_from(config).map_err(|e| e.to_string())
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what `gitops sandbox down` sends).

@@ -15,7 +15,7 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
 use serde_json::{Map, Value};
-use tokio::sync::{OnceCell, broadcast, oneshot};
+use tokio::sync::{OnceCell, broadcast, oneshot, watch};
 
 use super::client::request_error;
 use super::{ClusterError, Gvk, KubeCluster, ObjectRef};
@@ -63,6 +63,8 @@ struct Inner {
     /// One cell per kind asked for; initialised once its initial list is in.
     kinds: Mutex<HashMap<Gvk, Arc<OnceCell<Reflected>>>>,
     changes: broadcast::Sender<ObjectRef>,
+    /// The last watch failure since a list last succeeded.
+    failure: watch::Sender<Option<String>>,
 }
 
 /// A running reflector.
@@ -174,6 +176,7 @@ impl LiveCache {
                 index_key,
                 kinds: Mutex::new(HashMap::new()),
                 changes,
+                failure: watch::Sender::new(None),
             }),
         }
     }
@@ -294,6 +297,18 @@ impl LiveCache {
         self.inner.changes.subscribe()
     }
 
+    /// Whether the watches are failing: the error of the last failed watch
+    /// or re-list, until a re-list succeeds (`None`: healthy). The cached
+    /// objects may be stale while it is set.
+    pub fn failure(&self) -> Option<String> {
+        self.inner.failure.borrow().clone()
+    }
+
+    /// A receiver that sees [`failure`](LiveCache::failure) change.
+    pub fn subscribe_failures(&self) -> watch::Receiver<Option<String>> {
+        self.inner.failure.subscribe()
+    }
+
     /// `namespace`, or the client's default namespace when it is empty.
     fn namespace_or_default<'a>(&'a self, namespace: &'a str) -> &'a str {
         if namespace.is_empty() {
@@ -333,6 +348,7 @@ impl LiveCache {
                 key: self.inner.index_key.clone(),
             },
             self.inner.changes.clone(),
+            self.inner.failure.clone(),
             ready_tx,
         ));
         let task = AbortOnDrop(task.abort_handle());
@@ -405,6 +421,7 @@ async fn reflect(
     api: Api<DynamicObject>,
     mut indexed: Indexed,
     changes: broadcast::Sender<ObjectRef>,
+    failure: watch::Sender<Option<String>>,
     ready: oneshot::Sender<Result<(), ClusterError>>,
 ) {
     let reader = indexed.writer.as_reader();
@@ -420,6 +437,7 @@ async fn reflect(
                     let _ = ready.send(Err(watch_error(e)));
                     return;
                 }
+                failure.send_replace(Some(watch_error(e).to_string()));
                 continue;
             }
         };
@@ -435,6 +453,7 @@ async fn reflect(
                 for changed in relisted(&before, &reader.state()) {
                     let _ = changes.send(object_ref(&gvk, &changed));
                 }
+                failure.send_if_modified(|f| f.take().is_some());
                 if let Some(ready) = ready.take() {
                     let _ = ready.send(Ok(()));
                 }

@@ -2,15 +2,20 @@
 //! drives (discovery, get, list, create, replace, apply, delete) and its
 //! implementation over `kube::Client` ([`KubeCluster`]); a watch-based
 //! cache of live objects ([`LiveCache`]); Kubernetes Events
-//! ([`EventRecorder`]); and leader election on a Lease ([`LeaderElector`]).
+//! ([`EventRecorder`]); leader election on a Lease ([`LeaderElector`]); and
+//! the destination clusters of Argo CD's cluster Secrets ([`secrets`]) with
+//! their clients ([`connect`]).
 //!
 //! Objects cross this interface as `serde_json::Value` manifests, as in the
 //! rest of the engine.
 
 mod cache;
 mod client;
+pub mod connect;
 mod events;
+pub mod kubeconfig;
 mod lease;
+pub mod secrets;
 mod three_way;
 
 use std::fmt;

@@ -4,7 +4,8 @@
 use regex::Regex;
 
 use super::glob;
-use super::model::{AppProject, ClusterResourceRestriction, GroupKind};
+use super::model::{AppProject, ClusterResourceRestriction, GroupKind, ProjectDestination};
+use crate::cluster::secrets::ClusterSecret;
 
 /// A destination cluster as the project rules see it: both its name and its server
 /// URL are matched against the project's destinations.
@@ -17,6 +18,32 @@ pub struct ClusterIdentity {
 }
 
 impl AppProject {
+    /// Adds the destinations Argo CD derives from the cluster Secrets scoped to
+    /// this project (`project: <name>`): the cluster's server with namespace
+    /// `*`, or one entry per namespace the cluster is limited to.
+    pub fn add_scoped_clusters<'a>(
+        &mut self,
+        clusters: impl IntoIterator<Item = &'a ClusterSecret>,
+    ) {
+        for cluster in clusters
+            .into_iter()
+            .filter(|c| !c.project.is_empty() && c.project == self.metadata.name)
+        {
+            let namespaces = if cluster.namespaces.is_empty() {
+                vec!["*".to_owned()]
+            } else {
+                cluster.namespaces.clone()
+            };
+            for namespace in namespaces {
+                self.spec.destinations.push(ProjectDestination {
+                    server: cluster.server.clone(),
+                    name: String::new(),
+                    namespace,
+                });
+            }
+        }
+    }
+
     /// Whether the repository `repo_url` is permitted (`sourceRepos`): URLs are
     /// normalised, `*` stops at `/`; a matching deny pattern rejects at once.
     pub fn is_source_permitted(&self, repo_url: &str) -> bool {
@@ -156,6 +183,33 @@ mod tests {
             normalize_git_url("ssh://git@h:22/x"),
             normalize_git_url("git@h:x")
         );
+    }
+
+    #[test]
+    fn clusters_scoped_to_the_project_become_destinations() {
+        let mut project = AppProject::default_project("argocd");
+        project.metadata.name = "team".to_owned();
+        project.spec.destinations.clear();
+        let mut scoped = ClusterSecret::in_cluster();
+        scoped.server = "https://east".to_owned();
+        scoped.name = "east".to_owned();
+        scoped.project = "team".to_owned();
+        scoped.namespaces = vec!["a".to_owned(), "b".to_owned()];
+        let mut other = scoped.clone();
+        other.server = "https://west".to_owned();
+        other.project = "someone-else".to_owned();
+        project.add_scoped_clusters([&scoped, &other]);
+        let east = ClusterIdentity {
+            name: "east".to_owned(),
+            server: "https://east".to_owned(),
+        };
+        let west = ClusterIdentity {
+            name: "west".to_owned(),
+            server: "https://west".to_owned(),
+        };
+        assert!(project.is_destination_permitted(&east, "b"));
+        assert!(!project.is_destination_permitted(&east, "c"));
+        assert!(!project.is_destination_permitted(&west, "a"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tracing::info;
 
-use super::{PassOutcome, Shared};
+use super::{PassOutcome, Shared, destinations};
 use crate::app::Application;
 use crate::cluster::{Cluster, ClusterError, EventType, Gvk, ObjectRef, Propagation, WriteOptions};
 
@@ -44,20 +44,33 @@ pub(crate) async fn finalize(
     } else {
         return Ok(PassOutcome::default());
     };
+    let destination = match destinations::resolve(shared, app).await? {
+        Ok(destination) => destination,
+        Err(message) => {
+            return Err(ClusterError::InvalidObject(format!(
+                "cannot delete the resources of {}: {message}",
+                app.metadata.name
+            )));
+        }
+    };
+    let target = shared
+        .destinations
+        .connect(shared, &app.metadata.name, &destination)
+        .map_err(ClusterError::Transport)?;
     let mut remaining = 0;
     for resource in app.status.resources.iter().filter(|r| !r.hook) {
-        let target = ObjectRef {
+        let object = ObjectRef {
             gvk: Gvk::new(&resource.group, &resource.version, &resource.kind),
             namespace: resource.namespace.clone(),
             name: resource.name.clone(),
         };
-        match shared.cluster.get(&target).await {
+        match target.kube.get(&object).await {
             Ok(None) | Err(ClusterError::UnknownKind(_)) => continue,
             Ok(Some(live)) if live["metadata"]["deletionTimestamp"].is_string() => {}
             Ok(Some(_)) => {
-                shared
-                    .cluster
-                    .delete(&target, propagation, WriteOptions::default())
+                target
+                    .kube
+                    .delete(&object, propagation, WriteOptions::default())
                     .await?;
             }
             Err(e) => return Err(e),
@@ -85,6 +98,7 @@ pub(crate) async fn finalize(
         .merge_patch(&ObjectRef::of(object)?, &patch, WriteOptions::default())
         .await?;
     info!(app = %app.metadata.name, "resources deleted; finalizer removed");
+    shared.destinations.release(&app.metadata.name);
     let _ = shared
         .events
         .publish(

@@ -4,11 +4,15 @@
 //!
 //! [`Controller::reconcile`] is one pass over one app; [`Controller::run`]
 //! drives passes from a work queue fed by watches and a resync timer. Live
-//! objects come from a [`LiveCache`] (watches, not a list per pass), Git
+//! objects come from a [`LiveCache`] (watches, not a list per pass) per
+//! destination cluster (Argo CD's cluster Secrets resolve
+//! `spec.destination`; a cluster that cannot be reached marks only its
+//! apps, with a `ComparisonError`), Git
 //! through [`Sources`] (polled at most once per `repo_poll` unless the app
 //! asks for a refresh, fetched only when the remote moved).
 
 mod deletion;
+mod destinations;
 mod images;
 mod metrics;
 mod operation;
@@ -29,6 +33,7 @@ use tracing::{debug, warn};
 
 use crate::app::project::project_gvk;
 use crate::app::{CompareSettings, Comparison, application_gvk};
+use crate::cluster::secrets::IN_CLUSTER_SERVER;
 use crate::cluster::{
     ClusterError, EventRecorder, Gvk, IndexKeyFn, KubeCluster, LiveCache, ObjectRef,
 };
@@ -140,20 +145,24 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) settings: ControllerSettings,
     pub(crate) queue: WorkQueue,
+    /// The destination clusters in use.
+    pub(crate) destinations: destinations::Destinations,
     /// Comparison settings derived from `settings`.
     pub(crate) compare: CompareSettings,
-    /// The app that last claimed each object, by (group, kind, namespace,
-    /// name): how a change (or deletion) of a managed object finds its app.
+    /// The app that last claimed each object, by (cluster server, group,
+    /// kind, namespace, name): how a change (or deletion) of a managed object
+    /// finds its app.
     owners: Mutex<HashMap<ObjectKey, String>>,
     /// When each app's last pass ended, for the periodic resync.
     reconciled: Mutex<HashMap<String, Instant>>,
 }
 
-/// An object's identity independent of its API version.
-type ObjectKey = (String, String, String, String);
+/// An object's identity in a cluster, independent of its API version.
+type ObjectKey = (String, String, String, String, String);
 
-fn object_key(group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey {
+fn object_key(server: &str, group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey {
     (
+        server.to_owned(),
         group.to_owned(),
         kind.to_owned(),
         namespace.to_owned(),
@@ -162,13 +171,14 @@ fn object_key(group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey
 }
 
 impl Shared {
-    /// Records the objects an app manages, replacing what it managed before.
-    pub(crate) fn remember_resources(&self, app: &str, comparison: &Comparison) {
+    /// Records the objects an app manages on the cluster `server`, replacing
+    /// what it managed before.
+    pub(crate) fn remember_resources(&self, app: &str, server: &str, comparison: &Comparison) {
         let mut owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
         owners.retain(|_, owner| owner != app);
         for r in &comparison.resources {
             owners.insert(
-                object_key(&r.group, &r.kind, &r.namespace, &r.name),
+                object_key(server, &r.group, &r.kind, &r.namespace, &r.name),
                 app.to_owned(),
             );
         }
@@ -211,8 +221,9 @@ impl Shared {
         }
     }
 
-    fn owner_of(&self, object: &ObjectRef) -> Option<String> {
+    fn owner_of(&self, server: &str, object: &ObjectRef) -> Option<String> {
         let key = object_key(
+            server,
             &object.gvk.group,
             &object.gvk.kind,
             &object.namespace,
@@ -248,6 +259,7 @@ impl Controller {
                 metrics,
                 settings,
                 queue: WorkQueue::default(),
+                destinations: destinations::Destinations::default(),
                 compare,
                 owners: Mutex::new(HashMap::new()),
                 reconciled: Mutex::new(HashMap::new()),
@@ -264,6 +276,12 @@ impl Controller {
     /// The metrics this controller records.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.shared.metrics
+    }
+
+    /// The destination clusters (server URLs, sorted) the controller holds a
+    /// connection and watches for: those some app deploys to.
+    pub fn connected_clusters(&self) -> Vec<String> {
+        self.shared.destinations.connected()
     }
 
     /// One reconcile pass over the app `name`.
@@ -289,6 +307,7 @@ impl Controller {
         let app_gvk = application_gvk();
         let namespace = shared.settings.namespace.clone();
         let mut changes = shared.cache.subscribe();
+        let mut remote_changes = shared.destinations.subscribe();
         let startup_error = |source| ReconcileError::Cluster {
             app: format!("{namespace}/*"),
             source,
@@ -319,6 +338,14 @@ impl Controller {
                     Err(RecvError::Lagged(missed)) => {
                         warn!(missed, "missed object changes; resyncing every app");
                         shared.queue_resync(true);
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                change = remote_changes.recv() => match change {
+                    Ok(change) => route_remote_change(shared, &change),
+                    Err(RecvError::Lagged(missed)) => {
+                        warn!(missed, "missed changes in destination clusters; resyncing every app");
+                        resync.reset_immediately();
                     }
                     Err(RecvError::Closed) => break,
                 },
@@ -372,13 +399,37 @@ fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
         }
         return;
     }
-    if let Some(app) = shared.owner_of(object) {
+    route_managed_change(shared, IN_CLUSTER_SERVER, &shared.cache, object);
+}
+
+/// Queues the apps a change in a destination cluster concerns: the app
+/// managing the object, or every app of a cluster whose watches fail.
+fn route_remote_change(shared: &Shared, change: &destinations::RemoteChange) {
+    match change {
+        destinations::RemoteChange::Object(server, object) => {
+            if let Some(connection) = shared.destinations.connection(server) {
+                route_managed_change(shared, server, &connection.cache, object);
+            }
+        }
+        destinations::RemoteChange::Failing(server) => {
+            for app in shared.destinations.apps_of(server) {
+                debug!(%app, %server, "destination cluster failing");
+                shared.queue.add(&app);
+            }
+        }
+    }
+}
+
+/// Queues the app that manages (or tracks) the changed `object` of the
+/// cluster `server`, whose live objects are in `cache`.
+fn route_managed_change(shared: &Shared, server: &str, cache: &LiveCache, object: &ObjectRef) {
+    if let Some(app) = shared.owner_of(server, object) {
         debug!(%app, %object, "managed object changed");
         shared.queue.add(&app);
         return;
     }
     // A new object: attributed by its tracking label or annotation.
-    let Some(live) = shared.cache.get(object) else {
+    let Some(live) = cache.get(object) else {
         return;
     };
     if let Some(instance) = tracked_app_instance(&live, &shared.settings.tracking) {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
 use super::Shared;
+use super::destinations::Connection;
 use super::pass;
 use super::project::{self, ProjectGuard};
 use super::status_write;
@@ -15,7 +16,7 @@ use crate::app::{
     Application, Comparison, Operation, OperationState, PlanContext, SyncOperationResult,
     format_time, history_entry, plan_input, record_history,
 };
-use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
+use crate::cluster::{ClusterError, EventType, Gvk, KubeCluster, ObjectRef};
 use crate::source::{Refresh, Rendered};
 use crate::sync::execute::{
     ExecuteSettings, OperationPhase, SyncOutcome, step, terminate_recorded,
@@ -112,7 +113,8 @@ pub(crate) async fn advance(
                 return Ok(None);
             }
         }
-        comparison = pass::compare_live(shared, app, &guard, &rendered).await?;
+        let target = connect(shared, app, &guard)?;
+        comparison = pass::compare_live(shared, app, &guard, &target, &rendered).await?;
     }
 
     let settings = ExecuteSettings {
@@ -121,10 +123,11 @@ pub(crate) async fn advance(
         timeout: shared.settings.operation_timeout,
         ..ExecuteSettings::new(shared.settings.health_rules.clone())
     };
+    let target = connect(shared, app, &guard)?;
     let context = PlanContext {
         tracking: shared.settings.tracking.clone(),
         api_resources: None,
-        destination_namespace_exists: destination_namespace_exists(shared, app).await,
+        destination_namespace_exists: destination_namespace_exists(&target.kube, app).await,
         started_at_unix: started.as_second(),
         prune_confirmed: false,
     };
@@ -141,11 +144,11 @@ pub(crate) async fn advance(
         (Some(refused), _) => (refused, None, false),
         (None, Ok(plan)) if terminating || timed_out.is_some() => {
             let outcome =
-                terminate_recorded(&shared.cluster, &plan, &settings, &recorded, timed_out).await;
+                terminate_recorded(&target.kube, &plan, &settings, &recorded, timed_out).await;
             (outcome, None, true)
         }
         (None, Ok(plan)) => {
-            let stepped = step(&shared.cluster, &plan, &settings, &recorded).await;
+            let stepped = step(&target.kube, &plan, &settings, &recorded).await;
             (stepped.outcome, stepped.again_after, false)
         }
         (None, Err(e)) => (
@@ -366,8 +369,20 @@ async fn finish(
     Ok(())
 }
 
+/// The connection to the app's destination cluster.
+fn connect(
+    shared: &Shared,
+    app: &Application,
+    guard: &ProjectGuard,
+) -> Result<Arc<Connection>, ClusterError> {
+    shared
+        .destinations
+        .connect(shared, &app.metadata.name, &guard.destination)
+        .map_err(ClusterError::Transport)
+}
+
 /// Whether the app's destination namespace exists (for `CreateNamespace=true`).
-async fn destination_namespace_exists(shared: &Shared, app: &Application) -> bool {
+async fn destination_namespace_exists(cluster: &KubeCluster, app: &Application) -> bool {
     let namespace = &app.spec.destination.namespace;
     if namespace.is_empty() {
         return true;
@@ -378,7 +393,7 @@ async fn destination_namespace_exists(shared: &Shared, app: &Application) -> boo
         name: namespace.clone(),
     };
     matches!(
-        crate::cluster::Cluster::get(&shared.cluster, &object).await,
+        crate::cluster::Cluster::get(cluster, &object).await,
         Ok(Some(_))
     )
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tracing::{debug, info, warn};
 
 use super::deletion;
+use super::destinations::{self, Connection};
 use super::operation;
 use super::project::{self, PROJECT_CONDITION_TYPES, ProjectGuard};
 use super::status_write;
@@ -21,7 +22,7 @@ use crate::app::{
     AppError, AppHealthStatus, Application, ApplicationCondition, AutoSync, CompareInput,
     Comparison, SelfHealWait, SyncStatusCode, auto_sync_with, compare, format_time,
 };
-use crate::cluster::{ClusterError, EventType, Gvk, ObjectRef};
+use crate::cluster::{ClusterError, EventType, Gvk, LiveCache, ObjectRef};
 use crate::health::HealthStatusCode;
 use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
 use crate::sync::tracking;
@@ -30,9 +31,6 @@ use crate::sync::tracking;
 pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
 /// Annotation that makes the controller leave an app alone.
 const SKIP_RECONCILE_ANNOTATION: &str = "argocd.argoproj.io/skip-reconcile";
-/// Destinations the controller can deploy to: the cluster it runs in.
-const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
-const IN_CLUSTER_NAME: &str = "in-cluster";
 
 /// What a pass did, and when to look at the app again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +59,7 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         .map_err(cluster_err)?
     else {
         shared.metrics.forget_app(&namespace, name);
+        shared.destinations.release(name);
         return Ok(PassOutcome::default());
     };
     if annotation(&object, SKIP_RECONCILE_ANNOTATION) == Some("true") {
@@ -107,20 +106,10 @@ fn unsupported(app: &Application) -> Option<String> {
                 .to_owned(),
         );
     }
-    if let Some(helm) = &source.helm
-        && let Err(e) = crate::source::parse_helm_source(helm)
-    {
-        return Some(format!("spec.source.helm: {e}"));
-    }
-    let dest = &app.spec.destination;
-    let in_cluster = (dest.server.is_empty() || dest.server == IN_CLUSTER_SERVER)
-        && (dest.name.is_empty() || dest.name == IN_CLUSTER_NAME);
-    (!in_cluster).then(|| {
-        format!(
-            "destination cluster '{}' is not configured: only the in-cluster destination ({IN_CLUSTER_SERVER}) is supported",
-            if dest.name.is_empty() { &dest.server } else { &dest.name }
-        )
-    })
+    let helm = source.helm.as_ref()?;
+    crate::source::parse_helm_source(helm)
+        .err()
+        .map(|e| format!("spec.source.helm: {e}"))
 }
 
 async fn reconcile_app(
@@ -175,38 +164,42 @@ async fn reconcile_app(
             .map(|s| s.revision.clone()),
     }
     .filter(|r| !r.is_empty());
+    let target = match shared
+        .destinations
+        .connect(shared, &name, &guard.destination)
+    {
+        Ok(target) => target,
+        Err(message) => {
+            return comparison_error(shared, app, object, &message, refresh, Unreachable::Yes)
+                .await;
+        }
+    };
     let rendered = match render(shared, &app, requested_revision.as_deref(), refresh).await {
         Ok(rendered) => rendered,
         Err(message) => {
-            warn!(app = %name, error = %message, "ComparisonError");
-            conditions::set(&mut app.status.conditions, COMPARISON_ERROR, &message, &now);
-            app.status.sync.status = SyncStatusCode::Unknown;
-            app.status.reconciled_at = Some(now.clone());
-            shared
-                .events
-                .publish(&*object, EventType::Warning, "ComparisonError", &message)
-                .await
-                .ok();
-            status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
-            report(shared, &app);
-            return Ok(PassOutcome {
-                sync_status: Some(SyncStatusCode::Unknown),
-                ..PassOutcome::default()
-            });
+            return comparison_error(shared, app, object, &message, refresh, Unreachable::No).await;
         }
     };
-    let mut comparison = compare_live(shared, &app, &guard, &rendered).await?;
+    let mut comparison = match compare_live(shared, &app, &guard, &target, &rendered).await {
+        Ok(comparison) => comparison,
+        Err(e) => {
+            shared.destinations.disconnect(&guard.destination.server);
+            let message = destinations::sync_failure(&guard.destination.server, &e.to_string());
+            return comparison_error(shared, app, object, &message, refresh, Unreachable::Yes)
+                .await;
+        }
+    };
     guard.mark_forbidden(&mut comparison);
     // Also replaces an earlier ComparisonError with this comparison's conditions.
     comparison.write_status(&mut app, &now);
-    let orphans = guard.orphan_warning(shared, &app);
+    let orphans = guard.orphan_warning(shared, &target.cache, &app);
     conditions::replace_types(
         &mut app.status.conditions,
         &[ORPHANED_RESOURCE_WARNING],
         orphans.as_slice(),
         &now,
     );
-    shared.remember_resources(&name, &comparison);
+    shared.remember_resources(&name, &guard.destination.server, &comparison);
 
     let mut outcome = PassOutcome::default();
     let operation = match app.operation.take() {
@@ -287,6 +280,56 @@ async fn reconcile_app(
     Ok(outcome)
 }
 
+/// Whether a comparison failed because the destination cluster could not be
+/// reached (its health is then unknown too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreachable {
+    Yes,
+    No,
+}
+
+/// Records a failed comparison: a `ComparisonError` condition with the
+/// cause, sync status `Unknown` (and health `Unknown` when the cluster
+/// cannot be reached), a Warning event.
+async fn comparison_error(
+    shared: &Shared,
+    mut app: Application,
+    object: &mut Value,
+    message: &str,
+    refresh: Refresh,
+    unreachable: Unreachable,
+) -> Result<PassOutcome, ClusterError> {
+    let now = format_time(jiff::Timestamp::now());
+    warn!(app = %app.metadata.name, error = %message, "ComparisonError");
+    conditions::set(&mut app.status.conditions, COMPARISON_ERROR, message, &now);
+    app.status.sync.status = SyncStatusCode::Unknown;
+    app.status.reconciled_at = Some(now.clone());
+    if unreachable == Unreachable::Yes {
+        set_health_unknown(&mut app, now);
+    }
+    shared
+        .events
+        .publish(&*object, EventType::Warning, "ComparisonError", message)
+        .await
+        .ok();
+    status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
+    report(shared, &app);
+    Ok(PassOutcome {
+        sync_status: Some(SyncStatusCode::Unknown),
+        ..PassOutcome::default()
+    })
+}
+
+fn set_health_unknown(app: &mut Application, now: String) {
+    if app.status.health.as_ref().map(|h| h.status) != Some(HealthStatusCode::Unknown) {
+        app.status.health = Some(AppHealthStatus {
+            status: HealthStatusCode::Unknown,
+            message: String::new(),
+            last_transition_time: Some(now),
+        });
+    }
+}
+
 async fn record_spec_problem(
     shared: &Shared,
     app: Application,
@@ -309,6 +352,8 @@ async fn record_conditions(
     object: &mut Value,
     problems: &[ApplicationCondition],
 ) -> Result<PassOutcome, ClusterError> {
+    // The app deploys nowhere until its spec is fixed.
+    shared.destinations.release(&app.metadata.name);
     let now = format_time(jiff::Timestamp::now());
     conditions::replace_types(
         &mut app.status.conditions,
@@ -318,13 +363,7 @@ async fn record_conditions(
     );
     app.status.sync.status = SyncStatusCode::Unknown;
     app.status.resources.clear();
-    if app.status.health.as_ref().map(|h| h.status) != Some(HealthStatusCode::Unknown) {
-        app.status.health = Some(AppHealthStatus {
-            status: HealthStatusCode::Unknown,
-            message: String::new(),
-            last_transition_time: Some(now),
-        });
-    }
+    set_health_unknown(&mut app, now);
     status_write::write_status(shared, &app, object, false).await?;
     report(shared, &app);
     Ok(PassOutcome {
@@ -371,12 +410,15 @@ pub(crate) async fn render(
 }
 
 /// Compares the rendering with the live objects of the kinds involved (the
-/// rendered kinds and those the app managed before). Live objects the project
-/// forbids are left out, so they are never pruned.
+/// rendered kinds and those the app managed before) in the destination
+/// cluster `target`. Live objects the project forbids are left out, so they
+/// are never pruned. A cache whose watches fail is an error: its objects may
+/// be stale.
 pub(crate) async fn compare_live(
     shared: &Shared,
     app: &Application,
     guard: &ProjectGuard,
+    target: &Connection,
     rendered: &Rendered,
 ) -> Result<Comparison, ClusterError> {
     let mut kinds: BTreeSet<Gvk> = rendered.objects.iter().filter_map(Gvk::of).collect();
@@ -417,9 +459,9 @@ pub(crate) async fn compare_live(
     );
     let mut live = Vec::new();
     for gvk in &kinds {
-        match shared.cache.watch(gvk).await {
+        match target.cache.watch(gvk).await {
             Ok(()) => live.extend(
-                app_objects(shared, gvk, &instance, &identities)
+                app_objects(&target.cache, gvk, &instance, &identities)
                     .into_iter()
                     .filter(|obj| guard.permits_live(obj)),
             ),
@@ -428,6 +470,9 @@ pub(crate) async fn compare_live(
             Err(ClusterError::UnknownKind(_)) => {}
             Err(e) => return Err(e),
         }
+    }
+    if let Some(failure) = target.failure() {
+        return Err(ClusterError::Transport(failure));
     }
     Ok(compare(&CompareInput {
         app,
@@ -452,7 +497,7 @@ struct Identity<'a> {
 /// tracking names `instance` (the cache's index key) and those with one of
 /// `identities`, sorted by namespace and name.
 fn app_objects(
-    shared: &Shared,
+    cache: &LiveCache,
     gvk: &Gvk,
     instance: &str,
     identities: &[Identity<'_>],
@@ -461,15 +506,14 @@ fn app_objects(
         .iter()
         .filter(|id| id.group == gvk.group && id.kind == gvk.kind)
         .filter_map(|id| {
-            shared.cache.get(&ObjectRef {
+            cache.get(&ObjectRef {
                 gvk: gvk.clone(),
                 namespace: id.namespace.to_owned(),
                 name: id.name.to_owned(),
             })
         });
     let mut found = BTreeMap::new();
-    for obj in shared
-        .cache
+    for obj in cache
         .list_by_key(gvk, instance)
         .into_iter()
         .chain(by_identity)

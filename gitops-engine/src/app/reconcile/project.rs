@@ -3,7 +3,7 @@
 //! the `default` project.
 
 use serde_json::Value;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::Shared;
 use crate::app::compare::desired_key;
@@ -17,7 +17,8 @@ use crate::app::{
     Application, ApplicationCondition, Comparison, Operation, OperationState, SyncStatusCode,
     application_gvk,
 };
-use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
+use crate::cluster::secrets::{self, ClusterSecret};
+use crate::cluster::{Cluster, ClusterError, LiveCache, ObjectRef, WriteOptions};
 use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
 use crate::sync::tracking::tracked_app_instance;
 use crate::sync::{ResourceKey, ResultCode, object};
@@ -27,14 +28,6 @@ pub(crate) const PROJECT_CONDITION_TYPES: [&str; 2] = [INVALID_SPEC_ERROR, UNKNO
 /// Operation message while a sync window holds a requested sync back.
 pub(crate) const BLOCKED_BY_WINDOW: &str = "Sync operation blocked by sync window";
 
-/// Destinations the controller can deploy to: the cluster it runs in.
-pub(crate) fn known_clusters() -> [ClusterIdentity; 1] {
-    [ClusterIdentity {
-        name: "in-cluster".to_owned(),
-        server: "https://kubernetes.default.svc".to_owned(),
-    }]
-}
-
 /// An app's project, once the app is found compliant with it.
 #[derive(Debug, Clone)]
 pub(crate) struct ProjectGuard {
@@ -42,22 +35,48 @@ pub(crate) struct ProjectGuard {
     pub(crate) project: AppProject,
     /// The app's resolved destination cluster.
     pub(crate) cluster: ClusterIdentity,
+    /// That cluster's settings (its Secret, or the built-in in-cluster one).
+    pub(crate) destination: ClusterSecret,
 }
 
-/// Reads the project of `app` and checks the app against it: the guard when it
-/// complies, else the conditions to record.
+/// Reads the project of `app` and the destination clusters, and checks the
+/// app against them: the guard when it complies, else the conditions to
+/// record.
 pub(crate) async fn guard(
     shared: &Shared,
     app: &Application,
 ) -> Result<Result<ProjectGuard, Vec<ApplicationCondition>>, ClusterError> {
-    let project = read(shared, project_name(app)).await?;
-    let clusters = known_clusters();
-    let conditions =
-        check_application(app, project.as_ref(), &shared.settings.namespace, &clusters);
+    let (clusters, unreadable) = secrets::list(&shared.cluster, &shared.settings.namespace).await?;
+    for problem in &unreadable {
+        warn!(error = %problem, "unusable cluster secret");
+    }
+    let project = read(shared, project_name(app)).await?.map(|mut project| {
+        project.add_scoped_clusters(clusters.iter());
+        project
+    });
+    let identities = clusters.identities();
+    let conditions = check_application(
+        app,
+        project.as_ref(),
+        &shared.settings.namespace,
+        &identities,
+    );
     Ok(match (project, conditions.is_empty()) {
         (Some(project), true) => {
-            match resolve_destination(&app.spec.destination, &clusters) {
-                Ok(cluster) => Ok(ProjectGuard { project, cluster }),
+            let resolved =
+                resolve_destination(&app.spec.destination, &identities).and_then(|cluster| {
+                    let destination = clusters
+                        .by_server(&cluster.server)
+                        .cloned()
+                        .ok_or_else(|| format!("cluster {:?} not found", cluster.server))?;
+                    Ok((cluster, destination))
+                });
+            match resolved {
+                Ok((cluster, destination)) => Ok(ProjectGuard {
+                    project,
+                    cluster,
+                    destination,
+                }),
                 // check_application reports resolution errors; not reached.
                 Err(message) => Err(vec![ApplicationCondition {
                     condition_type: INVALID_SPEC_ERROR.to_owned(),
@@ -164,19 +183,19 @@ impl ProjectGuard {
 
     /// The `OrphanedResourceWarning` of `app`, when its project monitors orphans:
     /// untracked top-level objects in the destination namespace, among the kinds the
-    /// controller watches.
+    /// destination's cache watches.
     pub(crate) fn orphan_warning(
         &self,
         shared: &Shared,
+        cache: &LiveCache,
         app: &Application,
     ) -> Option<ApplicationCondition> {
         self.project.spec.orphaned_resources.as_ref()?;
         let namespace = &app.spec.destination.namespace;
-        let live: Vec<Value> = shared
-            .cache
+        let live: Vec<Value> = cache
             .watched()
             .iter()
-            .flat_map(|gvk| shared.cache.list(gvk, Some(namespace)))
+            .flat_map(|gvk| cache.list(gvk, Some(namespace)))
             .collect();
         let orphans = orphaned_resources(&self.project, namespace, &live, |obj| {
             tracked_app_instance(obj, &shared.settings.tracking).is_some()

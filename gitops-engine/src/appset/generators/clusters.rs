@@ -14,10 +14,7 @@ use super::super::model::ClusterGenerator;
 use super::super::params::{Params, sanitize_name};
 use super::GenerateContext;
 
-/// Server URL of the local cluster.
-pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
-/// Name of the local cluster.
-pub const IN_CLUSTER_NAME: &str = "in-cluster";
+pub use crate::cluster::secrets::{IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 
 /// A cluster as the generator sees it.
 pub(super) struct ClusterInfo {
