@@ -14,3 +14,4 @@ pub mod health;
 pub mod image;
 pub mod source;
 pub mod sync;
+pub mod webhook;

@@ -10,30 +10,15 @@ mod source_support;
 
 use std::time::Duration;
 
-use appset_example::{example, service_dirs};
-use controller_support::{ARGOCD, Env, summary};
+use appset_example::{appset_crd, example, service_dirs};
+use controller_support::{ARGOCD, Env, config_map_yaml, summary};
 use gitops_engine::app::application_gvk;
 use gitops_engine::appset::ApplicationsSyncPolicy;
-use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings};
+use gitops_engine::appset::reconcile::{
+    APPSET_REFRESH_ANNOTATION, AppSetReconciler, AppSetSettings, appset_gvk,
+};
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use serde_json::{Value, json};
-
-fn crd() -> Value {
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "applicationsets.argoproj.io"},
-        "spec": {
-            "group": "argoproj.io",
-            "scope": "Namespaced",
-            "names": {"kind": "ApplicationSet", "plural": "applicationsets",
-                      "singular": "applicationset", "listKind": "ApplicationSetList"},
-            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
-                "schema": {"openAPIV3Schema": {"type": "object",
-                    "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    })
-}
 
 /// The example ApplicationSet pointed at the test repository's `main`.
 fn appset(env: &Env, applications_sync: Option<&str>) -> Value {
@@ -54,7 +39,7 @@ fn appset(env: &Env, applications_sync: Option<&str>) -> Value {
 async fn start(env: &Env) -> tokio::task::JoinHandle<()> {
     let cluster = KubeCluster::new(env.cluster.client().clone());
     cluster
-        .create(&crd(), WriteOptions::default())
+        .create(&appset_crd(), WriteOptions::default())
         .await
         .expect("crd");
     let reconciler = AppSetReconciler::new(
@@ -237,6 +222,59 @@ async fn rolling_sync_deploys_the_second_step_after_the_first_is_healthy() {
         })
         .await;
     }
+    runner.abort();
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_refresh_annotation_reads_a_new_commit_at_once() {
+    // Repositories are polled once an hour: only the refresh brings the new commit.
+    let env = Env::start_with(Duration::from_millis(100), |settings| {
+        settings.repo_poll = Duration::from_secs(3600);
+        settings.resync = Duration::from_secs(3600);
+    })
+    .await;
+    env.up.write("svc/a/settings.yaml", &config_map_yaml("a"));
+    env.up.commit("a");
+    let runner = start(&env).await;
+    let set_ref = ObjectRef {
+        gvk: appset_gvk(),
+        namespace: ARGOCD.into(),
+        name: "svc".into(),
+    };
+    env.create(&json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+        "metadata": {"name": set_ref.name, "namespace": ARGOCD},
+        "spec": {
+            "generators": [{"git": {"repoURL": env.up.url(), "revision": "main",
+                                    "directories": [{"path": "svc/*"}]}}],
+            "template": {
+                "metadata": {"name": "{{path.basename}}"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": env.up.url(), "path": "{{path}}", "targetRevision": "main"},
+                    "destination": {"server": "https://kubernetes.default.svc", "namespace": "demo"},
+                },
+            },
+        },
+    }))
+    .await;
+    wait_for_names(&env, "Application a", &["a".to_owned()]).await;
+
+    env.up.write("svc/b/settings.yaml", &config_map_yaml("b"));
+    env.up.commit("b");
+    env.patch(
+        &set_ref,
+        json!({"metadata": {"annotations": {APPSET_REFRESH_ANNOTATION: "true"}}}),
+    )
+    .await;
+    wait_for_names(&env, "Application b", &["a".to_owned(), "b".to_owned()]).await;
+    let set = env.get(&set_ref).await.expect("appset");
+    assert!(
+        set["metadata"]["annotations"][APPSET_REFRESH_ANNOTATION].is_null(),
+        "the annotation is removed: {}",
+        set["metadata"]
+    );
     runner.abort();
     env.stop().await;
 }

@@ -10,15 +10,13 @@
 mod controller_support;
 mod source_support;
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use apiserver_emulator::{
     Authentication, Emulator, EmulatorConfig, EmulatorHandle, TlsIdentity, TokenUser,
 };
 use base64::Engine as _;
-use controller_support::{ARGOCD, Env, config_map_yaml, settings_cm};
+use controller_support::{ARGOCD, Env, Logs, config_map_yaml, settings_cm};
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster};
 use serde_json::{Value, json};
 
@@ -122,30 +120,6 @@ impl Remote {
     }
 }
 
-/// Everything the controller logs, for the credential check.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
 fn app(env: &Env, name: &str, project: &str, destination: Value) -> Value {
     let mut app = env.application(
         name,
@@ -177,13 +151,7 @@ async fn settings_value(cluster: &KubeCluster) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apps_spread_over_three_clusters_survive_one_going_away() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("debug")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let logs = Logs::capture();
 
     let env = Env::start().await;
     let mut east = Remote::start("east-token-5b2f8a41c9").await;

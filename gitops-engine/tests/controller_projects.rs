@@ -292,3 +292,37 @@ async fn a_deny_window_stops_automated_sync_and_manual_sync_needs_manual_sync() 
     );
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_global_project_lends_its_destinations_to_the_projects_it_selects() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    let mut team = team_project();
+    team["metadata"]["labels"] = json!({"tier": "team"});
+    team["spec"]["destinations"] = json!([]);
+    env.create(&team).await;
+    let mut shared = team_project();
+    shared["metadata"]["name"] = json!("shared");
+    env.create(&shared).await;
+    env.create(&team_app(&env, "team-a")).await;
+    env.wait_for_app("the destination refused", "team-a-app", |a| {
+        condition(a, "InvalidSpecError").is_some()
+    })
+    .await;
+
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": ARGOCD},
+        "data": {"globalProjects":
+            "- projectName: shared\n  labelSelector:\n    matchLabels:\n      tier: team\n"},
+    }))
+    .await;
+    env.wait_for_app("synced with the global destination", "team-a-app", |a| {
+        summary(a).0 == "Synced" && condition(a, "InvalidSpecError").is_none()
+    })
+    .await;
+    env.wait_for_object("deployed", "team-a-app", &settings_cm(), |_| true)
+        .await;
+    env.stop().await;
+}

@@ -7,22 +7,13 @@ mod source_support;
 
 use std::time::Duration;
 
-use controller_support::{ARGOCD, Env, app_ref, config_map_yaml, settings_cm, summary};
+use controller_support::{
+    ARGOCD, Env, app_ref, comparison_errors, config_map_yaml, settings_cm, summary,
+};
 use serde_json::{Value, json};
 
 fn automated() -> Value {
     json!({"automated": {"prune": true}, "syncOptions": ["CreateNamespace=true"]})
-}
-
-/// Messages of the app's ComparisonError conditions.
-fn comparison_errors(app: &Value) -> Vec<String> {
-    app["status"]["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["type"] == "ComparisonError")
-        .map(|c| c["message"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 async fn request_refresh(env: &Env, name: &str) {

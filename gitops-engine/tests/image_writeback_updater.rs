@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use gitops_engine::image::registry::RegistryConfig;
 use gitops_engine::image::updater::{
-    ImageOutcome, UpdateError, UpdateOptions, WriteBackResult, update_application,
+    ImageOutcome, UpdateError, UpdateOptions, UpdateReport, WriteBackResult, update_application,
 };
 use gitops_engine::image::writeback::WriteOutcome;
-use gitops_engine::source::{GitRepo, RenderOptions, render};
+use gitops_engine::source::{GitRepo, HelmContext, RenderOptions, parse_helm_source, render};
 use image_writeback_support::{AppRemote, Registry, emulator_with_application};
 use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -55,6 +55,28 @@ fn application(annotations: &[(&str, &str)], source: Value, deployed: &[String])
             "destination": {"server": "https://kubernetes.default.svc", "namespace": "web"}},
         "status": {"summary": {"images": deployed}},
     })
+}
+
+/// The file and branch of a pushed write-back.
+fn pushed(report: &UpdateReport) -> (String, String) {
+    let WriteBackResult::Git(WriteOutcome::Pushed { path, branch, .. }) = &report.write_back else {
+        panic!("expected a push: {report:?}");
+    };
+    (path.clone(), branch.clone())
+}
+
+/// The image of the first container of the first object `path` of the
+/// remote renders to at the tip of `branch` (a fresh clone in `cache`).
+fn rendered_image_on(
+    remote: &AppRemote,
+    cache: &str,
+    branch: &str,
+    options: &RenderOptions,
+) -> Value {
+    let repo = GitRepo::open_or_clone(&remote.url(), &remote.dir(cache)).unwrap();
+    let tip = repo.resolve(branch).unwrap();
+    let rendered = render(&repo, tip, "apps/web", options).unwrap();
+    rendered.objects[0]["spec"]["template"]["spec"]["containers"][0]["image"].clone()
 }
 
 #[tokio::test]
@@ -150,13 +172,10 @@ async fn git_method_commits_the_default_target_and_render_uses_it() {
     let report = update_application(&app, &options(&remote.dir("work")))
         .await
         .unwrap();
-    let WriteBackResult::Git(WriteOutcome::Pushed { path, branch, .. }) = &report.write_back else {
-        panic!("expected a push: {report:?}");
-    };
     // HEAD is the remote's default branch.
     assert_eq!(
-        (path.as_str(), branch.as_str()),
-        ("apps/web/.argocd-source-web.yaml", "main")
+        pushed(&report),
+        ("apps/web/.argocd-source-web.yaml".into(), "main".into())
     );
 
     let repo = GitRepo::open_or_clone(&remote.url(), &remote.dir("cache")).unwrap();
@@ -208,18 +227,12 @@ async fn git_method_rewrites_the_kustomization_target() {
         .map(|(_, from, to)| format!("{from} -> {to}"))
         .collect();
     assert_eq!(updates, [format!("{image}:1.0.0 -> {image}:1.1.0")]);
-    let WriteBackResult::Git(WriteOutcome::Pushed { path, branch, .. }) = &report.write_back else {
-        panic!("expected a push: {report:?}");
-    };
     assert_eq!(
-        (path.as_str(), branch.as_str()),
-        ("apps/web/kustomization.yaml", "image-updates")
+        pushed(&report),
+        ("apps/web/kustomization.yaml".into(), "image-updates".into())
     );
-    let repo = GitRepo::open_or_clone(&remote.url(), &remote.dir("cache")).unwrap();
-    let tip = repo.resolve("image-updates").unwrap();
-    let rendered = render(&repo, tip, "apps/web", &RenderOptions::default()).unwrap();
     assert_eq!(
-        rendered.objects[0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        rendered_image_on(&remote, "cache", "image-updates", &RenderOptions::default()),
         json!(format!("{image}:1.1.0"))
     );
 }
@@ -329,4 +342,84 @@ async fn git_secret_credentials_are_read_from_the_cluster() {
         "{message}"
     );
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn helm_applications_get_helm_parameters_and_values() {
+    let Some(registry) =
+        registry_with_tags("helm_applications_get_helm_parameters_and_values").await
+    else {
+        return;
+    };
+    let image = format!("{}/demo/web", registry.addr);
+    let remote = AppRemote::helm_chart(&image, "1.0.0");
+    let annotations = [
+        ("image-list", format!("web={image}:1.x")),
+        ("web.helm.image-name", "image.repository".to_owned()),
+        ("web.helm.image-tag", "image.tag".to_owned()),
+        ("write-back-method", "git".to_owned()),
+    ];
+    let pairs: Vec<(&str, &str)> = annotations.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let source = json!({"repoURL": remote.url(), "path": "apps/web", "targetRevision": "main",
+        "helm": {"parameters": [{"name": "replicaCount", "value": "2"}]}});
+    let app = application(&pairs, source.clone(), &[format!("{image}:1.0.0")]);
+
+    // Default target: the helm parameters of `.argocd-source-web.yaml`.
+    let report = update_application(&app, &options(&remote.dir("work")))
+        .await
+        .unwrap();
+    assert_eq!(
+        pushed(&report),
+        ("apps/web/.argocd-source-web.yaml".into(), "main".into())
+    );
+    let as_argo_cd = RenderOptions {
+        app_name: Some("web".into()),
+        helm: HelmContext {
+            source: parse_helm_source(&source["helm"]).unwrap(),
+            destination_namespace: "web".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        rendered_image_on(&remote, "cache", "main", &as_argo_cd),
+        json!(format!("{image}:1.1.0"))
+    );
+
+    // `helmvalues`: the chart's values.yaml itself, on another branch.
+    let mut pairs = pairs.clone();
+    pairs.push(("write-back-target", "helmvalues"));
+    pairs.push(("git-branch", "main:values-updates"));
+    let app = application(&pairs, source.clone(), &[format!("{image}:1.0.0")]);
+    let report = update_application(&app, &options(&remote.dir("work2")))
+        .await
+        .unwrap();
+    assert_eq!(
+        pushed(&report),
+        ("apps/web/values.yaml".into(), "values-updates".into())
+    );
+    // Without the override file's parameters (no app name), the values
+    // file alone gives the new tag.
+    assert_eq!(
+        rendered_image_on(
+            &remote,
+            "cache2",
+            "values-updates",
+            &RenderOptions::default()
+        ),
+        json!(format!("{image}:1.1.0"))
+    );
+
+    // A kustomization target makes no sense for a Helm application.
+    let mut pairs = pairs.clone();
+    pairs.retain(|(k, _)| *k != "write-back-target");
+    pairs.push(("write-back-target", "kustomization"));
+    let app = application(&pairs, source, &[format!("{image}:1.0.0")]);
+    let report = update_application(&app, &options(&remote.dir("work3")))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&report.write_back, WriteBackResult::Failed(e) if e.contains("rendered with Helm")),
+        "{report:?}"
+    );
 }

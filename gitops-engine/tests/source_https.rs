@@ -4,15 +4,16 @@
 mod https_support;
 mod source_support;
 
-use gitops_engine::source::{GitRepo, RepoTls, SourceError};
+use gitops_engine::source::{GitRepo, RepoAuth, SourceError};
 use https_support::HttpsGit;
 use source_support::{Upstream, bounded};
 
-fn trusting(server: &HttpsGit) -> RepoTls {
-    let mut tls = RepoTls::new();
-    tls.add_pem("127.0.0.1", &server.ca_pem)
+fn trusting(server: &HttpsGit) -> RepoAuth {
+    let mut auth = RepoAuth::default();
+    auth.tls
+        .add_pem("127.0.0.1", &server.ca_pem)
         .expect("CA certificate");
-    tls
+    auth
 }
 
 #[test]

@@ -7,7 +7,9 @@ mod source_support;
 
 use std::time::Duration;
 
-use gitops_engine::source::{Refresh, RenderOptions, RepoTls, SourceError, SourceRequest, Sources};
+use gitops_engine::source::{
+    Refresh, RenderOptions, RepoAccess, SourceError, SourceRequest, Sources,
+};
 use https_support::HttpsGit;
 use source_support::{Upstream, bounded};
 
@@ -22,6 +24,7 @@ fn request(up: &Upstream) -> SourceRequest {
         repo_url: up.url(),
         revision: "main".into(),
         path: "app".into(),
+        project: String::new(),
         options: RenderOptions::default(),
     }
 }
@@ -102,9 +105,9 @@ fn an_unmoved_remote_is_only_listed_and_a_moved_one_is_fetched() {
     up.write("app/cm.yaml", &config_map("one"));
     let first = up.commit("one");
     let server = HttpsGit::serve(up.dir.parent().expect("parent"));
-    let mut tls = RepoTls::new();
-    tls.add_pem("127.0.0.1", &server.ca_pem).unwrap();
-    let sources = Sources::with_tls(up.cache.clone(), Duration::ZERO, tls);
+    let mut access = RepoAccess::default();
+    access.tls.add_pem("127.0.0.1", &server.ca_pem).unwrap();
+    let sources = Sources::with_access(up.cache.clone(), Duration::ZERO, access);
     let mut req = request(&up);
     req.repo_url = server.url("upstream");
     let render = |req: SourceRequest| {

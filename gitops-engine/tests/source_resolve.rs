@@ -169,20 +169,3 @@ fn an_empty_remote_clones_but_has_no_head() {
         Err(SourceError::RevisionNotFound { .. })
     ));
 }
-
-#[test]
-fn ssh_is_refused() {
-    let tmp = tempfile::TempDir::new().unwrap();
-    for url in ["ssh://git@example.com/x.git", "git@example.com:x.git"] {
-        let err = GitRepo::open_or_clone(url, tmp.path()).unwrap_err();
-        assert!(
-            matches!(err, SourceError::UnsupportedTransport { .. }),
-            "{url}: {err:?}"
-        );
-    }
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).unwrap().count(),
-        0,
-        "nothing cloned"
-    );
-}

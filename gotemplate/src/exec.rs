@@ -77,7 +77,26 @@ pub(crate) fn execute_top(set: &TemplateSet, name: &str, data: &Value) -> Result
     execute_nested(set, name, data, 0, &budget)
 }
 
+/// Stack left free before a nested template runs; below it the execution
+/// continues on a new stack segment of [`STACK_SEGMENT`] bytes, so that
+/// nesting up to the depth limit never overflows the caller's stack.
+const STACK_RED_ZONE: usize = 256 << 10;
+/// Size of each stack segment added for deep nesting.
+const STACK_SEGMENT: usize = 8 << 20;
+
 fn execute_nested(
+    set: &TemplateSet,
+    name: &str,
+    data: &Value,
+    depth: usize,
+    budget: &Cell<usize>,
+) -> Result<String, Error> {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+        execute_on_stack(set, name, data, depth, budget)
+    })
+}
+
+fn execute_on_stack(
     set: &TemplateSet,
     name: &str,
     data: &Value,
@@ -401,7 +420,9 @@ impl<'a> State<'a> {
             out: std::mem::take(&mut self.out),
             at: At::None,
         };
-        let result = inner.walk_list(&dot, &tree.root);
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            inner.walk_list(&dot, &tree.root)
+        });
         self.out = inner.out;
         result.map(|_| ())
     }

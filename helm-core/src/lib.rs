@@ -12,6 +12,7 @@
 //! - [`funcs`]: Helm's data functions (`toYaml`, `fromYaml`, `toJson`, …).
 //! - [`objects`]: the built-in `.Release`, `.Capabilities`, `.Files` objects.
 //! - [`render`]: Helm's engine and the `helm template` pipeline.
+//! - [`kustomize`]: the renderer of kustomizations' `helmCharts`.
 //!
 //! ```
 //! use helm_core::chart::{Chart, ChartFile, parse_values};
@@ -39,6 +40,7 @@ pub mod chart;
 pub mod dependencies;
 mod error;
 pub mod funcs;
+pub mod kustomize;
 pub mod manifests;
 pub mod objects;
 pub mod render;

@@ -78,7 +78,10 @@ pub fn render_templates(
         } else {
             MissingKey::Zero
         },
-        ..Options::default()
+        limits: gotemplate::Limits {
+            max_depth: funcs::MAX_TEMPLATE_DEPTH,
+            ..gotemplate::Limits::default()
+        },
     };
     let mut set = TemplateSet::new(funcs).with_options(options);
     let order = parse_order(&templates);

@@ -24,6 +24,7 @@ pub mod error;
 pub mod fieldspec;
 pub mod fs;
 pub mod generators;
+pub mod helm;
 pub mod json6902;
 pub mod kind_order;
 pub mod kustomization;

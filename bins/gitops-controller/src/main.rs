@@ -8,6 +8,7 @@ mod http;
 mod leader;
 mod logging;
 mod readiness;
+mod sharding;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::appset::ApplicationsSyncPolicy;
 use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings};
 use gitops_engine::cluster::KubeCluster;
+use gitops_engine::cluster::sharding::ShardingAlgorithm;
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
 use gitops_engine::source::RepoTls;
@@ -84,9 +86,30 @@ struct Flags {
     /// Name of the Lease (in --namespace).
     #[arg(long, default_value = "gitops-controller")]
     lease_name: String,
-    /// This replica's identity in the Lease (default: host name and process id).
+    /// This replica's identity in the Lease and the shard ConfigMap (default:
+    /// host name and process id).
     #[arg(long)]
     identity: Option<String>,
+    /// Number of shards the apps are split into, one or more per replica
+    /// (Argo CD's ARGOCD_CONTROLLER_REPLICAS); 0 or 1: no sharding.
+    #[arg(long, env = "ARGOCD_CONTROLLER_REPLICAS", default_value_t = 0)]
+    shards: usize,
+    /// The shard this replica reconciles (below --shards). Without it,
+    /// replicas claim shards in the argocd-app-controller-shard-cm ConfigMap.
+    #[arg(long, env = "ARGOCD_CONTROLLER_SHARD")]
+    shard: Option<usize>,
+    /// How clusters are distributed over shards: legacy, round-robin or
+    /// consistent-hashing.
+    #[arg(
+        long,
+        env = "ARGOCD_CONTROLLER_SHARDING_ALGORITHM",
+        default_value = "legacy"
+    )]
+    sharding_method: ShardingAlgorithm,
+    /// Time between two heartbeats in the shard ConfigMap; a shard whose
+    /// holder missed three is taken over.
+    #[arg(long, env = "ARGOCD_CONTROLLER_HEARTBEAT_TIME", default_value = "10s", value_parser = parse_duration)]
+    shard_heartbeat: Duration,
     /// Start an in-process API server emulator on this address (e.g.
     /// 127.0.0.1:8001) and reconcile against it: a local sandbox, no cluster needed.
     #[arg(long, value_name = "ADDR")]
@@ -97,6 +120,9 @@ struct Flags {
     /// Also run the image updater (argocd-image-updater.argoproj.io annotations) in process.
     #[arg(long)]
     image_updates: bool,
+    /// Render kustomizations' `helmCharts` (Argo CD: `kustomize.buildOptions: --enable-helm`).
+    #[arg(long)]
+    kustomize_enable_helm: bool,
     /// How often the image updater checks registries.
     #[arg(long, default_value = "2m", value_parser = parse_duration)]
     image_update_interval: Duration,
@@ -190,6 +216,19 @@ fn main() -> ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
+    let identity = flags
+        .identity
+        .clone()
+        .unwrap_or_else(leader::default_identity);
+    let shard_flags = sharding::ShardFlags {
+        namespace: flags.namespace.clone(),
+        identity: identity.clone(),
+        shards: flags.shards,
+        shard: flags.shard,
+        algorithm: flags.sharding_method,
+        heartbeat: flags.shard_heartbeat,
+    };
+    shard_flags.check()?;
     let mut rules = HealthRules::builtin();
     for file in &flags.health_rules {
         rules.load_custom_file(file).map_err(|e| e.to_string())?;
@@ -229,6 +268,9 @@ async fn run(flags: Flags) -> Result<(), String> {
     settings.workers = flags.workers;
     settings.shutdown_grace = flags.shutdown_grace;
     settings.health_rules = Arc::new(rules);
+    let membership = sharding::Membership::start(&client, &shard_flags)?;
+    settings.sharding = membership.sharding();
+    settings.kustomize_enable_helm = flags.kustomize_enable_helm;
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
 
     if !flags.disable_appsets {
@@ -262,8 +304,7 @@ async fn run(flags: Flags) -> Result<(), String> {
         info!(?interval, "image updater running");
     }
 
-    if flags.leader_elect {
-        let identity = flags.identity.unwrap_or_else(leader::default_identity);
+    let result = if flags.leader_elect {
         leader::run_while_leading(
             client,
             &flags.namespace,
@@ -277,7 +318,9 @@ async fn run(flags: Flags) -> Result<(), String> {
     } else {
         metrics.set_leader(true);
         controller.run(shutdown).await.map_err(|e| e.to_string())
-    }
+    };
+    membership.stop().await;
+    result
 }
 
 /// Completes on SIGTERM (what Kubernetes sends) or SIGINT.

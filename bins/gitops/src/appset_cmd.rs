@@ -88,7 +88,7 @@ fn dispatch<W: Write>(args: &AppSetArgs, out: &mut W) -> Result<(), CliError> {
 }
 
 /// YAML documents of `path`, with the file named in errors.
-fn read_documents(path: &Path) -> Result<Vec<Value>, CliError> {
+pub(crate) fn read_documents(path: &Path) -> Result<Vec<Value>, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     kustomize_core::yaml::parse_documents(&text)

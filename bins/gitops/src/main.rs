@@ -4,6 +4,7 @@ mod app_cmd;
 mod appset_cmd;
 mod cluster_cmd;
 mod proj_cmd;
+mod repo_cmd;
 
 use clap::{Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
@@ -42,6 +43,10 @@ enum Command {
         /// Which files kustomizations may read: LoadRestrictionsRootOnly or LoadRestrictionsNone.
         #[arg(long, default_value = "LoadRestrictionsRootOnly")]
         load_restrictor: LoadRestrictor,
+        /// Render `helmCharts` (charts unpacked under `helmGlobals.chartHome`;
+        /// nothing is pulled), as kubectl's flag of the same name.
+        #[arg(long)]
+        enable_helm: bool,
     },
     /// Edit a kustomization file in place, keeping its layout and comments.
     Edit {
@@ -54,6 +59,8 @@ enum Command {
     Appset(appset_cmd::AppSetArgs),
     /// Manage Argo CD AppProjects.
     Proj(proj_cmd::ProjArgs),
+    /// Manage repository connection parameters (Argo CD's repository Secrets).
+    Repo(repo_cmd::RepoArgs),
     /// Manage the destination clusters (Argo CD cluster Secrets).
     Cluster(cluster_cmd::ClusterArgs),
     /// Render Helm charts (`helm template`).
@@ -106,6 +113,7 @@ fn main() -> ExitCode {
         Command::App(args) => app_cmd::run(args),
         Command::Appset(args) => appset_cmd::run(args),
         Command::Proj(args) => proj_cmd::run(args),
+        Command::Repo(args) => repo_cmd::run(args),
         Command::Cluster(args) => cluster_cmd::run(args),
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),
@@ -129,9 +137,14 @@ fn main() -> ExitCode {
         Command::Build {
             dir,
             load_restrictor,
+            enable_helm,
         } => {
             let options = BuildOptions {
                 load_restrictor,
+                helm: enable_helm.then(|| {
+                    std::sync::Arc::new(helm_core::kustomize::HelmRenderer)
+                        as std::sync::Arc<dyn kustomize_core::helm::ChartRenderer>
+                }),
                 ..BuildOptions::default()
             };
             match build_disk(&dir, &options) {

@@ -219,3 +219,58 @@ async fn windows_list_shows_state_and_selectors() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_from_a_file_and_upsert() {
+    let env = Env::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team-b.yaml");
+    let manifest = |description: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team-b\n\
+             spec:\n  description: {description}\n  sourceRepos: ['https://git.example.com/team-b/*']\n\
+             \x20 destinations:\n  - server: https://kubernetes.default.svc\n    namespace: team-b\n"
+        )
+    };
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, manifest("Team B")).unwrap();
+    let out = env.gitops(&["proj", "create", "-f", path]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same spec again: nothing to do.
+    let out = env.gitops(&["proj", "create", "team-b", "-f", path]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    std::fs::write(&file, manifest("Team B, renamed")).unwrap();
+    let out = env.gitops(&["proj", "create", "-f", path]).await;
+    fails_with(
+        &out,
+        "existing project spec is different; use upsert flag to force update",
+    );
+    let out = env
+        .gitops(&["proj", "create", "-f", path, "--upsert"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.gitops(&["proj", "get", "team-b", "-o", "json"]).await;
+    let project: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(project["spec"]["description"], "Team B, renamed");
+    assert_eq!(project["spec"]["destinations"][0]["namespace"], "team-b");
+
+    let out = env.gitops(&["proj", "create", "team-c", "-f", path]).await;
+    fails_with(
+        &out,
+        "project name 'team-c' does not match project spec metadata.name 'team-b'",
+    );
+    let out = env.gitops(&["proj", "create"]).await;
+    assert!(!out.status.success());
+    // Argo CD's project checks run before anything is written.
+    let out = env.gitops(&["proj", "create", "bad", "--src", "!*"]).await;
+    fails_with(&out, "source repository has an invalid format, '!*'");
+    let out = env.gitops(&["proj", "get", "bad", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(20), "not created");
+}
+
+/// Asserts the command failed with argocd's exit code and `message` on stderr.
+fn fails_with(out: &std::process::Output, message: &str) {
+    assert_eq!(out.status.code(), Some(20));
+    assert!(stderr(out).contains(message), "{}", stderr(out));
+}

@@ -26,6 +26,10 @@ use crate::source::{Refresh, Sources};
 /// Label of Argo CD cluster Secrets.
 pub const CLUSTER_SECRET_SELECTOR: &str = "argocd.argoproj.io/secret-type=cluster";
 
+/// Annotation asking for a reconciliation that fetches the repositories now
+/// (set to `"true"` by Git webhooks; removed when the reconciliation starts).
+pub const APPSET_REFRESH_ANNOTATION: &str = "argocd.argoproj.io/application-set-refresh";
+
 /// The ApplicationSet type.
 pub fn appset_gvk() -> Gvk {
     let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));
@@ -152,6 +156,19 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             return Ok(AppSetOutcome::default());
         };
         let appset = ApplicationSet::from_value(&object)?;
+        let refresh = if appset
+            .metadata
+            .annotations
+            .contains_key(APPSET_REFRESH_ANNOTATION)
+        {
+            let clear = json!({"metadata": {"annotations": {APPSET_REFRESH_ANNOTATION: null}}});
+            self.cluster
+                .merge_patch(&target, &clear, WriteOptions::default())
+                .await?;
+            Refresh::Force
+        } else {
+            refresh
+        };
         let mut outcome = AppSetOutcome {
             requeue_after: appset
                 .spec

@@ -2,9 +2,10 @@
 //! drives (discovery, get, list, create, replace, apply, delete) and its
 //! implementation over `kube::Client` ([`KubeCluster`]); a watch-based
 //! cache of live objects ([`LiveCache`]); Kubernetes Events
-//! ([`EventRecorder`]); leader election on a Lease ([`LeaderElector`]); and
+//! ([`EventRecorder`]); leader election on a Lease ([`LeaderElector`]);
 //! the destination clusters of Argo CD's cluster Secrets ([`secrets`]) with
-//! their clients ([`connect`]).
+//! their clients ([`connect`]); and controller sharding by cluster
+//! ([`sharding`]).
 //!
 //! Objects cross this interface as `serde_json::Value` manifests, as in the
 //! rest of the engine.
@@ -16,6 +17,7 @@ mod events;
 pub mod kubeconfig;
 mod lease;
 pub mod secrets;
+pub mod sharding;
 mod three_way;
 
 use std::fmt;

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::registry::{PullSecretError, PullSecretRef};
 use super::spec::{ImageSettings, ImageSpec, SpecError};
+use super::writeback::HelmImageParameters;
 
 /// The annotation prefix.
 pub const PREFIX: &str = "argocd-image-updater.argoproj.io/";
@@ -27,6 +28,9 @@ pub struct ManagedImage {
     /// `<alias>.kustomize.image-name`: the name in the kustomization to
     /// rewrite (`kustomize edit set image <that>=<name>:<tag>`).
     pub kustomize_image_name: Option<String>,
+    /// `<alias>.helm.image-name`, `.helm.image-tag`, `.helm.image-spec`:
+    /// the Helm parameters an update sets.
+    pub helm: HelmImageParameters,
     /// `force-update`: update even when the image is not deployed.
     pub force_update: bool,
     /// `pull-secret`: where registry credentials come from.
@@ -74,6 +78,13 @@ pub enum WriteBackTarget {
     Kustomization {
         /// The directory as written.
         dir: String,
+    },
+    /// `helmvalues[:<file>]`: the values file (relative to the source path,
+    /// or from the repository root when it starts with `/`; `helmvalues`
+    /// alone: `values.yaml` of the source path).
+    HelmValues {
+        /// The file as written (`values.yaml` when not given).
+        file: String,
     },
 }
 
@@ -212,6 +223,17 @@ pub fn parse_annotations(
             kustomize_image_name: own("kustomize.image-name")?
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned),
+            helm: HelmImageParameters {
+                name: own("helm.image-name")?
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+                tag: own("helm.image-tag")?
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+                spec: own("helm.image-spec")?
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+            },
             spec,
             force_update,
             pull_secret,
@@ -313,14 +335,18 @@ fn parse_target(value: Option<&str>) -> Result<WriteBackTarget, AnnotationError>
             Some(dir) => Ok(WriteBackTarget::Kustomization {
                 dir: dir.trim().to_owned(),
             }),
-            None if v.starts_with("helmvalues") => Err(invalid(
-                key,
-                "helmvalues targets are not supported (Kustomize only)",
-            )),
-            None => Err(invalid(
-                key,
-                format!("{v:?}: expected kustomization or kustomization:<dir>"),
-            )),
+            None if v == "helmvalues" => Ok(WriteBackTarget::HelmValues {
+                file: "values.yaml".into(),
+            }),
+            None => match v.strip_prefix("helmvalues:").map(str::trim) {
+                Some(file) if !file.is_empty() => Ok(WriteBackTarget::HelmValues {
+                    file: file.to_owned(),
+                }),
+                _ => Err(invalid(
+                    key,
+                    format!("{v:?}: expected kustomization[:<dir>] or helmvalues[:<file>]"),
+                )),
+            },
         },
     }
 }
@@ -469,6 +495,48 @@ mod tests {
     }
 
     #[test]
+    fn helm_write_back_settings() {
+        let config = parse_annotations(&annotations(&[
+            ("image-list", "web=nginx:1.x,redis"),
+            ("web.helm.image-name", "web.image.repository"),
+            ("web.helm.image-tag", "web.image.tag"),
+            ("redis.helm.image-spec", "ignored: no alias"),
+            ("write-back-target", "helmvalues:/env/prod/values.yaml"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.images[0].helm,
+            HelmImageParameters {
+                name: Some("web.image.repository".into()),
+                tag: Some("web.image.tag".into()),
+                spec: None,
+            }
+        );
+        assert_eq!(config.images[1].helm, HelmImageParameters::default());
+        assert_eq!(
+            config.write_back.target,
+            WriteBackTarget::HelmValues {
+                file: "/env/prod/values.yaml".into()
+            }
+        );
+        let target = |v: &str| {
+            parse_annotations(&annotations(&[
+                ("image-list", "nginx"),
+                ("write-back-target", v),
+            ]))
+            .unwrap()
+            .write_back
+            .target
+        };
+        assert_eq!(
+            target("helmvalues"),
+            WriteBackTarget::HelmValues {
+                file: "values.yaml".into()
+            }
+        );
+    }
+
+    #[test]
     fn annotations_errors_name_the_annotation() {
         let err = |pairs: &[(&str, &str)]| {
             parse_annotations(&annotations(pairs))
@@ -511,10 +579,12 @@ mod tests {
         );
         let e = err(&[
             ("image-list", "nginx"),
-            ("write-back-target", "helmvalues:/v.yaml"),
+            ("write-back-target", "helmvalues:"),
         ]);
         assert!(
-            e.starts_with(&format!("annotation {PREFIX}write-back-target: helmvalues")),
+            e.starts_with(&format!(
+                "annotation {PREFIX}write-back-target: \"helmvalues:\""
+            )),
             "{e}"
         );
         let e = err(&[("image-list", "nginx"), ("git-branch", "main:")]);

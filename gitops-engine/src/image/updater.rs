@@ -15,10 +15,45 @@ use super::check::check;
 use super::reference::ImageRef;
 use super::registry::{Credentials, PullSecretRef, RegistryClient, RegistryConfig};
 use super::writeback::{
-    FileEdit, GitAuthor, GitCredentials, GitWriteConfig, ImageChange, WriteOutcome, images_patch,
-    patch_application, write_back,
+    FileEdit, GitAuthor, GitCredentials, GitWriteConfig, ImageChange, WriteOutcome,
+    helm_parameters_patch, images_patch, patch_application, write_back,
 };
-use crate::source::{GitRepo, KustomizeOverrides, RenderOptions, app_source_file, render};
+use crate::source::{
+    GitRepo, HelmContext, HelmParameter, KustomizeOverrides, RenderOptions, app_source_file,
+    parse_helm_source, render,
+};
+
+/// What an application's updates write: `kustomize.images` entries, or
+/// Helm parameters for a Helm application.
+#[derive(Debug)]
+enum Edits {
+    /// Entries like `nginx:1.21.0` or `orig=new:tag`.
+    Kustomize(Vec<String>),
+    /// Parameters like `image.tag=1.21.0`.
+    Helm(Vec<HelmParameter>),
+}
+
+impl Edits {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Kustomize(entries) => entries.is_empty(),
+            Self::Helm(parameters) => parameters.is_empty(),
+        }
+    }
+}
+
+/// Whether Argo CD renders the application with Helm: its status says so,
+/// or its source has Helm settings or names a chart.
+fn is_helm_app(app: &Value) -> bool {
+    app.pointer("/status/sourceType").and_then(Value::as_str) == Some("Helm")
+        || app
+            .pointer("/spec/source/helm")
+            .is_some_and(Value::is_object)
+        || app
+            .pointer("/spec/source/chart")
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.is_empty())
+}
 
 /// Picks the registry settings for an image (API URL, rate limit, timeout);
 /// credentials from a `pull-secret` are filled in afterwards.
@@ -207,12 +242,21 @@ pub async fn update_application(
         }
     }
     let mut images = Vec::new();
-    let mut entries = Vec::new();
+    let mut edits = if is_helm_app(app) {
+        Edits::Helm(Vec::new())
+    } else {
+        Edits::Kustomize(Vec::new())
+    };
     let mut changes = Vec::new();
     for image in &config.images {
         let outcome = check_image(image, &deployed, namespace, options).await;
         if let ImageOutcome::Update { from, to } = &outcome {
-            entries.push(write_back_entry(image, to));
+            match &mut edits {
+                Edits::Kustomize(entries) => entries.push(write_back_entry(image, to)),
+                Edits::Helm(parameters) => {
+                    parameters.extend(image.helm.parameters(&image.name, &version_text(to)));
+                }
+            }
             changes.push(ImageChange {
                 image: image.name.clone(),
                 old_tag: version_text(from),
@@ -224,18 +268,18 @@ pub async fn update_application(
             outcome,
         });
     }
-    let write_back = if entries.is_empty() || options.dry_run {
+    let write_back = if edits.is_empty() || options.dry_run {
         WriteBackResult::Skipped
     } else {
         match &config.write_back.method {
-            WriteBackMethod::Argocd => patch_app(app, namespace, name, &entries, options).await,
+            WriteBackMethod::Argocd => patch_app(app, namespace, name, &edits, options).await,
             WriteBackMethod::Git { credentials } => {
                 git_write_back(
                     app,
                     name,
                     &config.write_back,
                     credentials,
-                    entries,
+                    edits,
                     changes,
                     options,
                 )
@@ -305,9 +349,29 @@ async fn rendered_images(
         }
         _ => KustomizeOverrides::default(),
     };
+    let helm = match source.get("helm") {
+        Some(h) if !h.is_null() => {
+            parse_helm_source(h).map_err(|e| format!("spec.source.helm: {e}"))?
+        }
+        _ => Default::default(),
+    };
     let options = RenderOptions {
         kustomize,
         app_name: Some(name.to_owned()),
+        helm: HelmContext {
+            source: helm,
+            destination_namespace: app
+                .pointer("/spec/destination/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            project: app
+                .pointer("/spec/project")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            target_revision: revision.clone(),
+        },
         ..Default::default()
     };
     let cache_dir = cache_dir.to_owned();
@@ -515,10 +579,14 @@ async fn patch_app(
     app: &Value,
     namespace: &str,
     name: &str,
-    entries: &[String],
+    edits: &Edits,
     options: &UpdateOptions,
 ) -> WriteBackResult {
-    let patch = match images_patch(app, entries) {
+    let patch = match edits {
+        Edits::Kustomize(entries) => images_patch(app, entries),
+        Edits::Helm(parameters) => helm_parameters_patch(app, parameters),
+    };
+    let patch = match patch {
         Ok(patch) => patch,
         Err(e) => return WriteBackResult::Failed(e.to_string()),
     };
@@ -536,7 +604,7 @@ async fn git_write_back(
     name: &str,
     config: &super::annotations::WriteBackConfig,
     credentials: &GitCredentialsRef,
-    images: Vec<String>,
+    edits: Edits,
     changes: Vec<ImageChange>,
     options: &UpdateOptions,
 ) -> WriteBackResult {
@@ -578,25 +646,47 @@ async fn git_write_back(
     git.message_template = options.git_message_template.clone();
     git.credentials = credentials;
     let path = source("path");
-    let edit = match &config.target {
-        WriteBackTarget::SourceFile => FileEdit::SourceFile {
-            path: join(
-                &path,
-                &app_source_file(&instance_name(
-                    namespace,
-                    name,
-                    &options.controller_namespace,
-                )),
-            ),
+    let from_source_path = |rel: &str| match rel.strip_prefix('/') {
+        Some(absolute) => absolute.to_owned(),
+        None => join(&path, rel),
+    };
+    let source_file = join(
+        &path,
+        &app_source_file(&instance_name(
+            namespace,
+            name,
+            &options.controller_namespace,
+        )),
+    );
+    let edit = match (&config.target, edits) {
+        (WriteBackTarget::SourceFile, Edits::Kustomize(images)) => FileEdit::SourceFile {
+            path: source_file,
             images,
         },
-        WriteBackTarget::Kustomization { dir } => FileEdit::Kustomization {
-            dir: match dir.strip_prefix('/') {
-                Some(absolute) => absolute.to_owned(),
-                None => join(&path, dir),
-            },
-            images,
+        (WriteBackTarget::SourceFile, Edits::Helm(parameters)) => FileEdit::HelmSourceFile {
+            path: source_file,
+            parameters,
         },
+        (WriteBackTarget::Kustomization { dir }, Edits::Kustomize(images)) => {
+            FileEdit::Kustomization {
+                dir: from_source_path(dir),
+                images,
+            }
+        }
+        (WriteBackTarget::HelmValues { file }, Edits::Helm(parameters)) => FileEdit::HelmValues {
+            path: from_source_path(file),
+            parameters,
+        },
+        (WriteBackTarget::Kustomization { .. }, Edits::Helm(_)) => {
+            return WriteBackResult::Failed(
+                "git write-back: write-back-target kustomization needs a Kustomize application; this one is rendered with Helm".into(),
+            );
+        }
+        (WriteBackTarget::HelmValues { .. }, Edits::Kustomize(_)) => {
+            return WriteBackResult::Failed(
+                "git write-back: write-back-target helmvalues needs a Helm application".into(),
+            );
+        }
     };
     let work_dir = options.git_work_dir.join(work_dir_name(&url));
     let name = name.to_owned();

@@ -8,20 +8,42 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SourceError {
-    /// The URL needs a transport this build does not include.
-    #[error("repository '{url}': {reason}")]
-    UnsupportedTransport {
-        /// The repository URL.
-        url: String,
-        /// Which transport is missing and how to get it.
-        reason: &'static str,
-    },
     /// A certificate authority given for https repositories is unusable.
     #[error("TLS certificates for '{host}': {problem}")]
     InvalidCertificate {
         /// The server name the certificates were given for.
         host: String,
         /// What is wrong with them.
+        problem: String,
+    },
+    /// A repository Secret or credential template cannot be read.
+    #[error("Secret '{secret}': {field}: {problem}")]
+    InvalidRepoSecret {
+        /// `namespace/name` of the Secret.
+        secret: String,
+        /// The key (`data.<key>` when its encoding is wrong).
+        field: String,
+        /// What is wrong with it (never the value).
+        problem: String,
+    },
+    /// A line of the SSH known hosts cannot be read.
+    #[error("{origin} line {line}: {problem}")]
+    InvalidKnownHosts {
+        /// Where the lines come from.
+        origin: &'static str,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The repository refused our credentials or asked for some we lack, or
+    /// its SSH host key is not trusted, or its settings cannot be honoured.
+    /// The problem names the Secret involved, never a credential.
+    #[error("repository '{url}': {problem}")]
+    AccessDenied {
+        /// The repository URL (passwords masked).
+        url: String,
+        /// What went wrong, e.g. `authentication required: …`.
         problem: String,
     },
     /// The cache directory could not be created or read.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::SourceError;
+use super::overrides::{OverrideError, merge_source_section, source_files};
 use super::render::Origin;
 
 /// The file whose presence makes a source directory a Helm chart.
@@ -26,7 +27,9 @@ pub struct HelmParameter {
     pub name: String,
     /// The value.
     pub value: String,
-    /// Pass as `--set-string` (always a string) rather than `--set`.
+    /// Pass as `--set-string` (always a string) rather than `--set`
+    /// (`forcestring`, as Argo CD Image Updater writes it, reads too).
+    #[serde(alias = "forcestring")]
     pub force_string: bool,
 }
 
@@ -70,7 +73,8 @@ pub struct HelmSource {
     pub kube_version: String,
     /// Extra API versions templates see.
     pub api_versions: Vec<String>,
-    /// Credentials for chart repositories: refused (charts come from Git here).
+    /// Pass credentials to chart repositories of other hosts: ignored, as
+    /// Argo CD ignores it for a chart in Git (it only affects `helm pull`).
     pub pass_credentials: bool,
     /// Helm version: empty, `v3` or `v4`.
     pub version: String,
@@ -83,9 +87,15 @@ pub struct HelmContext {
     pub source: HelmSource,
     /// `spec.destination.namespace` (the default release namespace).
     pub destination_namespace: String,
+    /// `spec.project`, for `$ARGOCD_APP_PROJECT_NAME`.
+    pub project: String,
+    /// `spec.source.targetRevision`, for `$ARGOCD_APP_SOURCE_TARGET_REVISION`.
+    pub target_revision: String,
 }
 
-/// Renders the chart in `dir` (below `root` of `fs`) into objects.
+/// Renders the chart in `dir` (below `root` of `fs`) into objects, with
+/// `spec.source.helm` merged with the chart directory's
+/// `.argocd-source.yaml` and `.argocd-source-<app>.yaml` first.
 pub(crate) fn render_chart(
     fs: Arc<dyn FileSystem>,
     root: &Path,
@@ -95,18 +105,12 @@ pub(crate) fn render_chart(
     app_name: Option<&str>,
     origin: &Origin,
 ) -> Result<(Vec<Value>, Vec<String>), SourceError> {
-    let helm = &context.source;
+    let helm = &with_source_files(fs.as_ref(), root, dir, &context.source, app_name, origin)?;
     let invalid = |field: &'static str, problem: String| SourceError::InvalidOption {
         url: origin.url.clone(),
         field,
         problem,
     };
-    if helm.pass_credentials {
-        return Err(invalid(
-            "helm.passCredentials",
-            "not supported: charts are rendered from the Git repository".into(),
-        ));
-    }
     if !matches!(helm.version.as_str(), "" | "v3" | "v4") {
         return Err(invalid(
             "helm.version",
@@ -119,25 +123,25 @@ pub(crate) fn render_chart(
         path: path.to_owned(),
         source: Box::new(source),
     };
-    let mut value_files = Vec::new();
-    for entry in &helm.value_files {
-        if entry.contains("://") {
-            return Err(invalid(
-                "helm.valueFiles",
-                format!("'{entry}': remote values files are not supported"),
-            ));
-        }
-        let resolved = resolve_in_repo(root, dir, entry).ok_or_else(|| {
-            invalid(
-                "helm.valueFiles",
-                format!("file '{entry}' resolved to outside repository root"),
-            )
-        })?;
-        if helm.ignore_missing_value_files && !fs.is_file(&resolved) {
-            continue;
-        }
-        value_files.push(resolved);
-    }
+    let env = build_env(context, app_name, path, origin);
+    let helm = &HelmSource {
+        value_files: helm.value_files.iter().map(|f| envsubst(f, &env)).collect(),
+        parameters: helm
+            .parameters
+            .iter()
+            .map(|p| HelmParameter {
+                value: envsubst(&p.value, &env),
+                ..p.clone()
+            })
+            .collect(),
+        ..helm.clone()
+    };
+    let value_files = resolve_value_files(fs.as_ref(), root, dir, helm).map_err(|problem| {
+        invalid(
+            "helm.valueFiles",
+            format!("error resolving helm value files: {problem}"),
+        )
+    })?;
     let mut inline_values = Vec::new();
     match &helm.values_object {
         Some(Value::Object(map)) => inline_values.push(map.clone()),
@@ -161,8 +165,14 @@ pub(crate) fn render_chart(
         })?;
         file_values.push(format!("{}={}", param.name, resolved.display()));
     }
+    // Argo CD keeps parameters in a map: for a name given twice the last wins.
+    let mut parameters: Vec<&HelmParameter> = Vec::new();
+    for param in &helm.parameters {
+        parameters.retain(|p| p.name != param.name);
+        parameters.push(param);
+    }
     let set = |force: bool| {
-        helm.parameters
+        parameters
             .iter()
             .filter(|p| p.force_string == force)
             .map(|p| format!("{}={}", p.name, escape_commas(&p.value)))
@@ -220,6 +230,197 @@ pub(crate) fn render_chart(
     Ok((objects, Vec::new()))
 }
 
+/// `source` merged with the override files in the chart directory `dir`.
+fn with_source_files(
+    fs: &dyn FileSystem,
+    root: &Path,
+    dir: &Path,
+    source: &HelmSource,
+    app_name: Option<&str>,
+    origin: &Origin,
+) -> Result<HelmSource, SourceError> {
+    let fail = |file: &Path, problem: String| SourceError::Manifest {
+        url: origin.url.clone(),
+        revision: origin.revision.clone(),
+        file: file.strip_prefix(root).unwrap_or(file).to_path_buf(),
+        problem,
+    };
+    let mut merged = source.clone();
+    for (name, path, text) in
+        source_files(fs, dir, app_name).map_err(|e| fail(dir, e.to_string()))?
+    {
+        merged = merge_source_section(&merged, "helm", &name, &text).map_err(|e| match e {
+            OverrideError::SourceFile { problem, .. } => fail(&path, problem),
+            other => fail(&path, other.to_string()),
+        })?;
+    }
+    Ok(merged)
+}
+
+/// Most directory entries a values file glob may visit.
+const MAX_GLOB_ENTRIES: usize = 100_000;
+
+/// `valueFiles` as Argo CD resolves them: each path relative to the chart
+/// (a leading `/`: to the repository root) and inside the repository; a
+/// glob (`*`, `?`, `[…]`, `**` across directories) expands to its matches in
+/// lexical order, a match also listed on its own going to that later place;
+/// duplicates are dropped. A glob without match fails unless
+/// `ignoreMissingValueFiles`, which also drops missing plain files.
+fn resolve_value_files(
+    fs: &dyn FileSystem,
+    root: &Path,
+    dir: &Path,
+    helm: &HelmSource,
+) -> Result<Vec<PathBuf>, String> {
+    let mut entries: Vec<(PathBuf, bool)> = Vec::new();
+    for entry in &helm.value_files {
+        if let Some((scheme, _)) = entry.split_once("://") {
+            return Err(format!(
+                "the URL scheme '{scheme}' is not allowed: values files come from the repository"
+            ));
+        }
+        let resolved = resolve_in_repo(root, dir, entry)
+            .ok_or_else(|| format!("file '{entry}' resolved to outside repository root"))?;
+        if !entry.contains(['*', '?', '[']) {
+            if !helm.ignore_missing_value_files || fs.is_file(&resolved) {
+                entries.push((resolved, true));
+            }
+            continue;
+        }
+        let matches = glob_files(fs, &resolved)?;
+        if matches.is_empty() && !helm.ignore_missing_value_files {
+            return Err(format!("values file glob \"{entry}\" matched no files"));
+        }
+        entries.extend(matches.into_iter().map(|m| (m, false)));
+    }
+    // A glob match listed explicitly later is placed there; otherwise the first place wins.
+    let mut out: Vec<PathBuf> = Vec::new();
+    for (i, (file, explicit)) in entries.iter().enumerate() {
+        let listed_later = !explicit && entries[i + 1..].iter().any(|(f, e)| *e && f == file);
+        if !listed_later && !out.contains(file) {
+            out.push(file.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The files of `fs` matching the absolute glob `pattern`, sorted.
+fn glob_files(fs: &dyn FileSystem, pattern: &Path) -> Result<Vec<PathBuf>, String> {
+    let text = pattern.to_string_lossy();
+    let matcher = globset::GlobBuilder::new(&text)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid values file glob \"{text}\": {e}"))?
+        .compile_matcher();
+    // Walk from the deepest directory before the first glob character.
+    let mut base = PathBuf::new();
+    for comp in pattern.components() {
+        if comp.as_os_str().to_string_lossy().contains(['*', '?', '[']) {
+            break;
+        }
+        base.push(comp);
+    }
+    let mut found = Vec::new();
+    let mut pending = vec![base];
+    let mut visited = 0usize;
+    while let Some(next) = pending.pop() {
+        if fs.is_file(&next) {
+            if matcher.is_match(&next) {
+                found.push(next);
+            }
+            continue;
+        }
+        for child in fs.read_dir(&next).unwrap_or_default() {
+            visited += 1;
+            if visited > MAX_GLOB_ENTRIES {
+                return Err(format!(
+                    "values file glob \"{text}\" visits more than {MAX_GLOB_ENTRIES} entries"
+                ));
+            }
+            pending.push(child);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Argo CD's build environment of an application's source: the variables
+/// its `valueFiles` entries and parameter values may name.
+fn build_env(
+    context: &HelmContext,
+    app_name: Option<&str>,
+    path: &str,
+    origin: &Origin,
+) -> Vec<(&'static str, String)> {
+    let short = |n: usize| origin.revision.chars().take(n).collect::<String>();
+    vec![
+        ("ARGOCD_APP_NAME", app_name.unwrap_or_default().to_owned()),
+        (
+            "ARGOCD_APP_NAMESPACE",
+            context.destination_namespace.clone(),
+        ),
+        ("ARGOCD_APP_PROJECT_NAME", context.project.clone()),
+        ("ARGOCD_APP_REVISION", origin.revision.clone()),
+        ("ARGOCD_APP_REVISION_SHORT", short(7)),
+        ("ARGOCD_APP_REVISION_SHORT_8", short(8)),
+        ("ARGOCD_APP_SOURCE_REPO_URL", origin.url.clone()),
+        ("ARGOCD_APP_SOURCE_PATH", path.to_owned()),
+        (
+            "ARGOCD_APP_SOURCE_TARGET_REVISION",
+            context.target_revision.clone(),
+        ),
+    ]
+}
+
+/// Argo CD's `Envsubst` (Go's `os.Expand`): `$NAME` and `${NAME}` become
+/// the variable's value (empty when unknown), `$$` a `$`; `${` without
+/// its `}` and `${}` are dropped; a `$` before anything else stays.
+fn envsubst(text: &str, env: &[(&str, String)]) -> String {
+    let lookup = |name: &str| match name {
+        "$" => "$".to_owned(),
+        _ => env
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+    };
+    let is_special = |c: char| "*#$@!?-0123456789".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let Some(first) = after.chars().next() else {
+            out.push('$');
+            rest = after;
+            break;
+        };
+        let (name, width) = if first == '{' {
+            match after.find('}') {
+                Some(1) => (None, 2),
+                Some(end) => (Some(&after[1..end]), end + 1),
+                None => (None, 1),
+            }
+        } else if is_special(first) {
+            (Some(&after[..1]), 1)
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if end == 0 {
+                out.push('$');
+            }
+            (Some(&after[..end]).filter(|n| !n.is_empty()), end)
+        };
+        if let Some(name) = name {
+            out.push_str(&lookup(name));
+        }
+        rest = &after[width..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Argo CD's escaping of `--set` values: every `,` not already escaped
 /// becomes `\,`, unless the value is a `{…}` list.
 fn escape_commas(value: &str) -> String {
@@ -275,6 +476,23 @@ pub fn parse_helm_source(value: &Value) -> Result<HelmSource, serde_json::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_env_substitution_is_gos_expand() {
+        let env = [("ARGOCD_APP_NAME", "web".to_owned())];
+        assert_eq!(
+            envsubst("values-$ARGOCD_APP_NAME.yaml", &env),
+            "values-web.yaml"
+        );
+        assert_eq!(envsubst("${ARGOCD_APP_NAME}-x", &env), "web-x");
+        assert_eq!(envsubst("$UNKNOWN|", &env), "|");
+        assert_eq!(envsubst("a$$b", &env), "a$b");
+        assert_eq!(envsubst("cost: 5$", &env), "cost: 5$");
+        assert_eq!(envsubst("a$/b", &env), "a$/b");
+        assert_eq!(envsubst("a${}b${x", &env), "abx");
+        // Names are ASCII letters, digits and `_`, as in Go.
+        assert_eq!(envsubst("é$ARGOCD_APP_NAMEé", &env), "éwebé");
+    }
 
     #[test]
     fn commas_are_escaped_as_argo_cd_does() {

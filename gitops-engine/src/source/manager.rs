@@ -9,10 +9,12 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use super::{GitRepo, Oid, RenderCache, RenderOptions, Rendered, RepoTls, SourceError};
+use super::{
+    GitRepo, Oid, RenderCache, RenderOptions, Rendered, RepoAccess, RepoAuth, SourceError,
+};
 
 /// Renderings kept in memory (each is one app's objects at one commit).
 const RENDER_CACHE_CAPACITY: usize = 256;
@@ -24,12 +26,15 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 /// What to render: a path of a repository at a revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRequest {
-    /// Repository URL (`file://`, `git://`, a local path, or `https://`).
+    /// Repository URL (`file://`, `git://`, a local path, `https://` or SSH).
     pub repo_url: String,
     /// Branch, tag, commit SHA or `HEAD` (empty means `HEAD`).
     pub revision: String,
     /// Directory inside the repository.
     pub path: String,
+    /// The AppProject of the app asking: picks among repository Secrets
+    /// scoped to projects (empty: only unscoped ones, else the first).
+    pub project: String,
     /// How to render it.
     pub options: RenderOptions,
 }
@@ -55,7 +60,8 @@ pub struct Sources {
 struct Inner {
     cache_dir: PathBuf,
     poll_interval: Duration,
-    tls: RepoTls,
+    /// How repositories are reached; replaced when Secrets change.
+    access: RwLock<Arc<RepoAccess>>,
     repos: Mutex<HashMap<String, Arc<Mutex<Repo>>>>,
     renders: RenderCache,
 }
@@ -69,10 +75,22 @@ struct Repo {
     /// The remote's refs as of the last fetch.
     fetched_refs: Option<Vec<(String, Oid)>>,
     /// Why the last poll failed, if it did.
-    failure: Option<String>,
+    failure: Option<Failure>,
     /// The refs moved, or the remote became unreachable or reachable again,
     /// since [`Sources::poll_all`] last reported this repository.
     changed: bool,
+    /// The project of the last app that read it: whose credentials the
+    /// periodic poll uses.
+    project: Option<String>,
+}
+
+/// Why a repository's last poll failed.
+#[derive(Debug, Clone)]
+enum Failure {
+    /// The remote could not be reached (or answered with an error).
+    Unreachable(String),
+    /// The remote refused our credentials, or its host key is not trusted.
+    Denied(String),
 }
 
 impl Repo {
@@ -83,6 +101,7 @@ impl Repo {
             fetched_refs: None,
             failure: None,
             changed: false,
+            project: None,
         }
     }
 
@@ -97,7 +116,9 @@ impl Repo {
 
     /// Lists the remote's refs and fetches if they moved since the last
     /// fetch. A failure is remembered until the next poll.
-    fn poll(&mut self) -> Result<(), SourceError> {
+    /// `auth` is how the remote is reached now.
+    fn poll(&mut self, auth: RepoAuth) -> Result<(), SourceError> {
+        self.git.set_auth(auth);
         self.polled_at = Some(Instant::now());
         let result = self.git.ls_remote().and_then(|refs| {
             if self.fetched_refs.as_ref() != Some(&refs) {
@@ -108,8 +129,9 @@ impl Repo {
             Ok(())
         });
         let failure = result.as_ref().err().map(|e| match e {
-            SourceError::Git { source, .. } => source.message().to_owned(),
-            other => other.to_string(),
+            SourceError::Git { source, .. } => Failure::Unreachable(source.message().to_owned()),
+            SourceError::AccessDenied { problem, .. } => Failure::Denied(problem.clone()),
+            other => Failure::Unreachable(other.to_string()),
         });
         self.changed |= failure.is_some() != self.failure.is_some();
         self.failure = failure;
@@ -118,11 +140,10 @@ impl Repo {
 
     /// The failure of the last poll, as the error renders report meanwhile.
     fn last_failure(&self) -> Result<(), SourceError> {
-        match &self.failure {
-            Some(cause) => Err(SourceError::Unreachable {
-                url: self.git.url().to_owned(),
-                cause: cause.clone(),
-            }),
+        let url = self.git.url().to_owned();
+        match self.failure.clone() {
+            Some(Failure::Unreachable(cause)) => Err(SourceError::Unreachable { url, cause }),
+            Some(Failure::Denied(problem)) => Err(SourceError::AccessDenied { url, problem }),
             None => Ok(()),
         }
     }
@@ -132,21 +153,66 @@ impl Sources {
     /// Sources cloned under `cache_dir`, polled at most once per
     /// `poll_interval` unless forced.
     pub fn new(cache_dir: impl Into<PathBuf>, poll_interval: Duration) -> Self {
-        Self::with_tls(cache_dir, poll_interval, RepoTls::default())
+        Self::with_access(cache_dir, poll_interval, RepoAccess::default())
     }
 
-    /// [`Sources::new`], also trusting the certificate authorities of
-    /// `tls` for `https://` repositories.
-    pub fn with_tls(cache_dir: impl Into<PathBuf>, poll_interval: Duration, tls: RepoTls) -> Self {
+    /// [`Sources::new`], reaching repositories with `access` (credentials,
+    /// certificate authorities, known hosts).
+    pub fn with_access(
+        cache_dir: impl Into<PathBuf>,
+        poll_interval: Duration,
+        access: RepoAccess,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 cache_dir: cache_dir.into(),
                 poll_interval,
-                tls,
+                access: RwLock::new(Arc::new(access)),
                 repos: Mutex::new(HashMap::new()),
                 renders: RenderCache::new(RENDER_CACHE_CAPACITY),
             }),
         }
+    }
+
+    /// Replaces how repositories are reached (the repository Secrets or
+    /// trust ConfigMaps changed). Takes effect at each repository's next
+    /// contact with its remote; one whose last poll failed is polled again
+    /// at its next use instead of reporting that failure until the retry
+    /// delay (unless it is busy right now).
+    pub fn set_access(&self, access: RepoAccess) {
+        *self
+            .inner
+            .access
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(access);
+        let repos = self
+            .inner
+            .repos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for repo in repos.values() {
+            if let Ok(mut repo) = repo.try_lock()
+                && repo.failure.is_some()
+            {
+                repo.polled_at = None;
+            }
+        }
+    }
+
+    /// How `url` is reached now for an app of `project`.
+    fn auth_for(&self, url: &str, project: Option<&str>) -> RepoAuth {
+        self.access().auth_for(url, project)
+    }
+
+    /// How repositories are reached now.
+    fn access(&self) -> Arc<RepoAccess> {
+        Arc::clone(
+            &self
+                .inner
+                .access
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Resolves the request's revision (polling the remote first per
@@ -171,8 +237,10 @@ impl Sources {
         request: &SourceRequest,
         refresh: Refresh,
     ) -> Result<Arc<Rendered>, SourceError> {
-        self.with_commit(
+        let project = Some(request.project.as_str()).filter(|p| !p.is_empty());
+        self.read_commit(
             &request.repo_url,
+            project,
             &request.revision,
             refresh,
             |git, commit| {
@@ -194,17 +262,30 @@ impl Sources {
         refresh: Refresh,
         read: impl FnOnce(&GitRepo, Oid) -> Result<T, SourceError>,
     ) -> Result<T, SourceError> {
-        let repo = self.repo(repo_url)?;
+        self.read_commit(repo_url, None, revision, refresh, read)
+    }
+
+    /// [`Sources::with_commit`] for an app of `project`.
+    fn read_commit<T>(
+        &self,
+        repo_url: &str,
+        project: Option<&str>,
+        revision: &str,
+        refresh: Refresh,
+        read: impl FnOnce(&GitRepo, Oid) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        let repo = self.repo(repo_url, project)?;
         let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
+        repo.project = project.map(str::to_owned);
         let polled = repo.poll_due(refresh, self.inner.poll_interval);
         if polled {
-            repo.poll()?;
+            repo.poll(self.auth_for(repo_url, project))?;
         } else {
             repo.last_failure()?;
         }
         let commit = match repo.git.resolve(revision) {
             Err(SourceError::RevisionNotFound { .. }) if !polled => {
-                repo.poll()?;
+                repo.poll(self.auth_for(repo_url, project))?;
                 repo.git.resolve(revision)?
             }
             resolved => resolved?,
@@ -234,12 +315,14 @@ impl Sources {
             .iter()
             .map(|(url, repo)| (url.clone(), Arc::clone(repo)))
             .collect();
+        let access = self.access();
         let mut changed = Vec::new();
         for (url, repo) in repos {
             let mut repo = repo.lock().unwrap_or_else(PoisonError::into_inner);
             // A failure is kept in the repository's state and reported to
             // its apps by their next render.
-            let _ = repo.poll();
+            let auth = access.auth_for(&url, repo.project.as_deref());
+            let _ = repo.poll(auth);
             if std::mem::take(&mut repo.changed) {
                 changed.push(url);
             }
@@ -248,7 +331,7 @@ impl Sources {
     }
 
     /// The clone of `url`, opened (or cloned) on first use.
-    fn repo(&self, url: &str) -> Result<Arc<Mutex<Repo>>, SourceError> {
+    fn repo(&self, url: &str, project: Option<&str>) -> Result<Arc<Mutex<Repo>>, SourceError> {
         let mut repos = self
             .inner
             .repos
@@ -257,7 +340,8 @@ impl Sources {
         if let Some(repo) = repos.get(url) {
             return Ok(Arc::clone(repo));
         }
-        let git = GitRepo::open_or_clone_with(url, &self.inner.cache_dir, self.inner.tls.clone())?;
+        let git =
+            GitRepo::open_or_clone_with(url, &self.inner.cache_dir, self.auth_for(url, project))?;
         let repo = Arc::new(Mutex::new(Repo::new(git)));
         repos.insert(url.to_owned(), Arc::clone(&repo));
         Ok(repo)

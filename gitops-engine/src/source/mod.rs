@@ -8,11 +8,14 @@
 //! - [`render`] renders a path of a commit ([`render_commit_tree`] several paths
 //!   of one indexed tree); [`RenderCache`] remembers renderings by commit so an
 //!   unchanged commit is not rendered twice.
-//! - [`RepoTls`] trusts private certificate authorities of `https://` servers.
+//! - [`RepoAccess`] reaches private repositories: credentials from Argo CD's
+//!   repository Secrets and templates, [`RepoTls`] certificate authorities
+//!   of `https://` servers, [`KnownHosts`] of SSH servers.
 //! - [`LocalDir`] renders from a directory on disk.
 //! - A directory holding `Chart.yaml` (and no kustomization) is a Helm chart,
 //!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
+mod access;
 mod cache;
 mod error;
 mod helm;
@@ -24,6 +27,12 @@ mod repo;
 mod tls;
 mod tree_fs;
 
+pub use access::{
+    CredentialStore, HostKeyProblem, KnownHosts, MANAGED_BY_ANNOTATION, MANAGED_BY_ARGOCD,
+    REPOSITORY_SECRET_TYPE, RepoAccess, RepoAuth, RepoCredentials, SECRET_TYPE_LABEL,
+    SSH_KNOWN_HOSTS_CONFIGMAP, SSH_KNOWN_HOSTS_KEY, SshEndpoint, TEMPLATE_SECRET_TYPE,
+    TLS_CERTS_CONFIGMAP, normalize_git_url, repository_secret_name,
+};
 pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
 pub use git2::Oid;

@@ -101,35 +101,11 @@ pub enum OverrideError {
 
 impl KustomizeOverrides {
     /// Merges an override file's text (a partial ApplicationSource) into these
-    /// overrides as Argo CD's repo-server does: the file is a JSON merge patch
-    /// (RFC 7396) of the source, so a list it holds, `kustomize.images`
-    /// included, replaces the whole list, a map is merged key by key and
-    /// `null` removes a field. Only the `kustomize` part is kept; an empty
-    /// file changes nothing.
+    /// overrides as Argo CD's repo-server does (see [`merge_source_section`]):
+    /// a list the file holds, `kustomize.images` included, replaces the
+    /// whole list. Only the `kustomize` part is kept.
     pub fn merge_source_file(&self, file: &str, text: &str) -> Result<Self, OverrideError> {
-        let problem = |problem: String| OverrideError::SourceFile {
-            file: file.to_owned(),
-            problem,
-        };
-        let patch =
-            kustomize_core::yaml::parse_document(text).map_err(|e| problem(e.to_string()))?;
-        if patch.is_null() {
-            // An empty file (or only comments) changes nothing.
-            return Ok(self.clone());
-        }
-        if !patch.is_object() {
-            return Err(problem(
-                "expected a mapping (a partial ApplicationSource)".into(),
-            ));
-        }
-        let own = serde_json::to_value(self).map_err(|e| problem(e.to_string()))?;
-        let mut source = serde_json::json!({ "kustomize": own });
-        json_patch::merge(&mut source, &patch);
-        match source.get("kustomize") {
-            None | Some(serde_json::Value::Null) => Ok(Self::default()),
-            Some(merged) => serde_json::from_value(merged.clone())
-                .map_err(|e| problem(format!("kustomize: {e}"))),
-        }
+        merge_source_section(self, "kustomize", file, text)
     }
 
     /// The text of a kustomization with these overrides applied, as the
@@ -238,6 +214,64 @@ impl KustomizeOverrides {
         }
         Ok(())
     }
+}
+
+/// Merges an override file's text (a partial ApplicationSource) into
+/// `own`, the `section` (`kustomize`, `helm`) of the source, as Argo CD's
+/// repo-server does: the file is a JSON merge patch (RFC 7396) of the
+/// source, so a list replaces the whole list, a map is merged key by key and
+/// `null` removes a field. An empty file changes nothing.
+pub fn merge_source_section<T>(
+    own: &T,
+    section: &str,
+    file: &str,
+    text: &str,
+) -> Result<T, OverrideError>
+where
+    T: Serialize + serde::de::DeserializeOwned + Default + Clone,
+{
+    let problem = |problem: String| OverrideError::SourceFile {
+        file: file.to_owned(),
+        problem,
+    };
+    let patch = kustomize_core::yaml::parse_document(text).map_err(|e| problem(e.to_string()))?;
+    if patch.is_null() {
+        // An empty file (or only comments) changes nothing.
+        return Ok(own.clone());
+    }
+    if !patch.is_object() {
+        return Err(problem(
+            "expected a mapping (a partial ApplicationSource)".into(),
+        ));
+    }
+    let own = serde_json::to_value(own).map_err(|e| problem(e.to_string()))?;
+    let mut source = Value::Object(Map::from_iter([(section.to_owned(), own)]));
+    json_patch::merge(&mut source, &patch);
+    match source.get(section) {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(merged) => {
+            serde_json::from_value(merged.clone()).map_err(|e| problem(format!("{section}: {e}")))
+        }
+    }
+}
+
+/// The override files of an application in `dir` of `fs` that exist, in
+/// the order Argo CD applies them (`.argocd-source.yaml`, then
+/// `.argocd-source-<app>.yaml`): each file's name, path and text.
+pub(crate) fn source_files(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    app_name: Option<&str>,
+) -> io::Result<Vec<(String, PathBuf, String)>> {
+    let mut files = Vec::new();
+    for name in std::iter::once(SOURCE_FILE.to_owned()).chain(app_name.map(app_source_file)) {
+        let path = dir.join(&name);
+        if fs.is_file(&path) {
+            let text = String::from_utf8_lossy(&fs.read(&path)?).into_owned();
+            files.push((name, path, text));
+        }
+    }
+    Ok(files)
 }
 
 fn apply_error(field: &'static str, problem: String) -> OverrideError {
@@ -372,16 +406,11 @@ pub(crate) fn overlay_for(
         problem,
     };
     let mut merged = options.kustomize.clone();
-    let files = std::iter::once(SOURCE_FILE.to_owned())
-        .chain(options.app_name.as_deref().map(app_source_file));
-    for name in files {
-        let path = dir.join(&name);
-        if !fs.is_file(&path) {
-            continue;
-        }
-        let text = fs.read(&path).map_err(|e| fail(&path, e.to_string()))?;
+    let files = source_files(fs.as_ref(), dir, options.app_name.as_deref())
+        .map_err(|e| fail(dir, e.to_string()))?;
+    for (name, path, text) in files {
         merged = merged
-            .merge_source_file(&name, &String::from_utf8_lossy(&text))
+            .merge_source_file(&name, &text)
             .map_err(|e| match e {
                 // The error names the file already.
                 OverrideError::SourceFile { problem, .. } => fail(&path, problem),

@@ -41,6 +41,9 @@ pub struct RenderOptions {
     pub app_name: Option<String>,
     /// Argo CD's `spec.source.helm` and the destination namespace, for a chart directory.
     pub helm: HelmContext,
+    /// Render kustomizations' `helmCharts` (argocd-cm `kustomize.buildOptions`
+    /// holding `--enable-helm`); off, such a kustomization fails as kubectl's does.
+    pub kustomize_enable_helm: bool,
 }
 
 impl Hash for RenderOptions {
@@ -49,6 +52,7 @@ impl Hash for RenderOptions {
         self.directory.hash(state);
         self.kustomize.hash(state);
         self.app_name.hash(state);
+        self.kustomize_enable_helm.hash(state);
         serde_json::to_string(&self.helm)
             .unwrap_or_default()
             .hash(state);
@@ -149,6 +153,10 @@ pub(crate) fn render_tree(
         let fs = overlay_for(fs, root, &file, options, origin)?;
         let build_options = BuildOptions {
             load_restrictor: options.load_restrictor,
+            helm: options.kustomize_enable_helm.then(|| {
+                Arc::new(helm_core::kustomize::HelmRenderer)
+                    as Arc<dyn kustomize_core::helm::ChartRenderer>
+            }),
             ..BuildOptions::default()
         };
         let built = build(fs, &dir, &build_options).map_err(|source| SourceError::Kustomize {

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use git2::{
-    AutotagOption, CertificateCheckStatus, Direction, ErrorCode, FetchOptions, FetchPrune,
-    ObjectType, Oid, RemoteCallbacks, Repository,
+    AutotagOption, Direction, ErrorCode, FetchOptions, FetchPrune, ObjectType, Oid, Repository,
 };
 use sha2::{Digest, Sha256};
 
-use super::{RepoTls, SourceError};
+use super::access::AuthSession;
+use super::{RepoAuth, SourceError};
 
 /// The refs a cache clone mirrors from its remote.
 const REFSPECS: [&str; 2] = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
@@ -23,19 +23,24 @@ const REMOTE: &str = "origin";
 /// `refs/tags/*`), and `HEAD` follows the remote's default branch, so the
 /// clone answers revision questions the way the remote would.
 ///
-/// Transports: local paths, `file://`, `git://` and `https://` (checked
-/// against the system's trust store and the [`RepoTls`] authorities given
-/// to [`GitRepo::open_or_clone_with`]). SSH is not supported. Passwords in
-/// URLs never appear in errors: [`GitRepo::url`] shows them as `***`.
+/// Transports: local paths, `file://`, `git://`, `https://` (checked
+/// against the system's trust store and the authorities of the
+/// [`RepoAuth`] given to [`GitRepo::open_or_clone_with`]) and SSH
+/// (`ssh://user@host:port/path` or `user@host:path`, host keys checked
+/// against the known hosts of the [`RepoAuth`]). Credentials come from the
+/// [`RepoAuth`]; passwords in URLs never appear in errors: [`GitRepo::url`]
+/// shows them as `***`.
 ///
 /// Keep one handle per URL and cache directory: clones and fetches of the
 /// same cache through several handles (or processes) are not coordinated.
 pub struct GitRepo {
     /// The URL with any password masked, for messages.
     url: String,
+    /// The URL as given (it may hold a password: never shown).
+    remote: String,
     path: PathBuf,
     repo: Repository,
-    tls: RepoTls,
+    auth: RepoAuth,
 }
 
 impl std::fmt::Debug for GitRepo {
@@ -53,18 +58,17 @@ impl GitRepo {
     /// named by a hash of the URL. An existing clone is not fetched again;
     /// call [`GitRepo::fetch`] for that.
     pub fn open_or_clone(url: &str, cache_dir: &Path) -> Result<Self, SourceError> {
-        Self::open_or_clone_with(url, cache_dir, RepoTls::default())
+        Self::open_or_clone_with(url, cache_dir, RepoAuth::default())
     }
 
-    /// [`GitRepo::open_or_clone`], also trusting the certificate
-    /// authorities in `tls` for `https://` servers.
+    /// [`GitRepo::open_or_clone`], reaching the remote with `auth`
+    /// (credentials, certificate authorities, known hosts).
     pub fn open_or_clone_with(
         url: &str,
         cache_dir: &Path,
-        tls: RepoTls,
+        auth: RepoAuth,
     ) -> Result<Self, SourceError> {
         let shown = redact_url(url);
-        check_transport(url, &shown)?;
         let path = cache_dir.join(cache_key(url));
         let git_err = |operation: &str| {
             let operation = format!("{operation} '{}'", path.display());
@@ -79,9 +83,10 @@ impl GitRepo {
             let repo = Repository::open_bare(&path).map_err(git_err("open cache clone"))?;
             return Ok(Self {
                 url: shown,
+                remote: url.to_owned(),
                 path,
                 repo,
-                tls,
+                auth,
             });
         }
         std::fs::create_dir_all(&path).map_err(|source| SourceError::Cache {
@@ -95,9 +100,10 @@ impl GitRepo {
             .map_err(git_err("configure remote in"))?;
         let this = Self {
             url: shown,
+            remote: url.to_owned(),
             path,
             repo,
-            tls,
+            auth,
         };
         if let Err(e) = this.fetch() {
             // Leave no half-made clone behind for the next open to trust.
@@ -118,6 +124,11 @@ impl GitRepo {
         &self.path
     }
 
+    /// Replaces how the remote is reached (credentials or trust changed).
+    pub fn set_auth(&mut self, auth: RepoAuth) {
+        self.auth = auth;
+    }
+
     /// The underlying libgit2 repository.
     pub fn repository(&self) -> &Repository {
         &self.repo
@@ -126,15 +137,13 @@ impl GitRepo {
     /// Fetches all branches and tags, removing refs the remote no longer has,
     /// and points `HEAD` at the remote's default branch.
     pub fn fetch(&self) -> Result<(), SourceError> {
-        let git_err = |source| SourceError::Git {
-            url: self.url.clone(),
-            operation: "fetch".to_owned(),
-            source,
-        };
+        let session = AuthSession::new(&self.auth, &self.remote, &self.url)?;
+        let git_err = |source| session.explain("fetch", source);
         let mut remote = self.repo.find_remote(REMOTE).map_err(git_err)?;
         let mut options = FetchOptions::new();
         options
-            .remote_callbacks(self.callbacks())
+            .remote_callbacks(session.callbacks())
+            .proxy_options(session.proxy_options())
             .prune(FetchPrune::On)
             .download_tags(AutotagOption::All);
         remote
@@ -154,14 +163,15 @@ impl GitRepo {
     /// ls-remote` lists them, without fetching anything: the cheap way to
     /// tell whether a fetch would bring something new.
     pub fn ls_remote(&self) -> Result<Vec<(String, Oid)>, SourceError> {
-        let git_err = |source| SourceError::Git {
-            url: self.url.clone(),
-            operation: "ls-remote".to_owned(),
-            source,
-        };
+        let session = AuthSession::new(&self.auth, &self.remote, &self.url)?;
+        let git_err = |source| session.explain("ls-remote", source);
         let mut remote = self.repo.find_remote(REMOTE).map_err(git_err)?;
         let connection = remote
-            .connect_auth(Direction::Fetch, Some(self.callbacks()), None)
+            .connect_auth(
+                Direction::Fetch,
+                Some(session.callbacks()),
+                Some(session.proxy_options()),
+            )
             .map_err(git_err)?;
         let refs = connection
             .list()
@@ -170,23 +180,6 @@ impl GitRepo {
             .map(|head| (head.name().to_owned(), head.oid()))
             .collect();
         Ok(refs)
-    }
-
-    /// The callbacks of every connection: the certificate check that adds
-    /// this repository's [`RepoTls`] authorities to the system's.
-    fn callbacks(&self) -> RemoteCallbacks<'_> {
-        let mut callbacks = RemoteCallbacks::new();
-        callbacks.certificate_check(|cert, host| {
-            let trusted = cert
-                .as_x509()
-                .is_some_and(|x509| self.tls.check(host, x509.data()));
-            Ok(if trusted {
-                CertificateCheckStatus::CertificateOk
-            } else {
-                CertificateCheckStatus::CertificatePassthrough
-            })
-        });
-        callbacks
     }
 
     /// Resolves a revision to a commit: `HEAD` (or an empty revision), a
@@ -326,25 +319,6 @@ pub(crate) fn redact_url(url: &str) -> String {
     }
 }
 
-/// Refuses URLs whose transport this build cannot speak, with a clear hint.
-fn check_transport(url: &str, shown: &str) -> Result<(), SourceError> {
-    if url.starts_with("ssh://") || is_scp_like(url) {
-        return Err(SourceError::UnsupportedTransport {
-            url: shown.to_owned(),
-            reason: "ssh transport is not supported; use https://, git:// or file://",
-        });
-    }
-    Ok(())
-}
-
-/// `user@host:path`, git's scp-like SSH syntax.
-fn is_scp_like(url: &str) -> bool {
-    !url.contains("://")
-        && url
-            .split_once(':')
-            .is_some_and(|(host, _)| host.contains('@') && !host.contains('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,21 +330,6 @@ mod tests {
         assert!(a.starts_with("app-") && a.ends_with(".git"), "{a}");
         assert_ne!(a, b);
         assert!(cache_key("/").ends_with(".git"));
-    }
-
-    #[test]
-    fn transports() {
-        for ok in [
-            "file:///tmp/x",
-            "/tmp/x",
-            "git://127.0.0.1:9418/x",
-            "https://host/x",
-        ] {
-            assert!(check_transport(ok, ok).is_ok(), "{ok}");
-        }
-        for refused in ["ssh://git@host/x", "git@github.com:org/x.git"] {
-            assert!(check_transport(refused, refused).is_err(), "{refused}");
-        }
     }
 
     #[test]

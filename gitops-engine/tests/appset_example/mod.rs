@@ -1,6 +1,9 @@
 //! The bundled `examples/appset-monorepo`, shared by the ApplicationSet tests.
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::Path;
+
+use serde_json::{Value, json};
 
 /// The example's directory.
 pub fn example() -> &'static Path {
@@ -19,4 +22,22 @@ pub fn service_dirs() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The ApplicationSet CustomResourceDefinition, for an emulator to serve the kind.
+pub fn appset_crd() -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "applicationsets.argoproj.io"},
+        "spec": {
+            "group": "argoproj.io",
+            "scope": "Namespaced",
+            "names": {"kind": "ApplicationSet", "plural": "applicationsets",
+                      "singular": "applicationset", "listKind": "ApplicationSetList"},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object",
+                    "x-kubernetes-preserve-unknown-fields": true}}}]
+        }
+    })
 }

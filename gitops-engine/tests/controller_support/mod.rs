@@ -260,6 +260,17 @@ pub fn config_map_yaml(value: &str) -> String {
     )
 }
 
+/// Messages of the app's ComparisonError conditions.
+pub fn comparison_errors(app: &Value) -> Vec<String> {
+    app["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["type"] == "ComparisonError")
+        .map(|c| c["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// A Deployment manifest `web` running `image`.
 pub fn deployment_yaml(image: &str) -> String {
     format!(
@@ -283,4 +294,46 @@ pub fn kustomization_yaml(resources: &[&str], image_tag: Option<&str>) -> String
         text.push_str(&format!("images:\n- name: nginx\n  newTag: \"{tag}\"\n"));
     }
     text
+}
+
+/// Everything the process logs at debug level and above, captured for the
+/// credential checks (once per test binary).
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    /// Installs the capturing subscriber; panics if one is installed already.
+    pub fn capture() -> Logs {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        logs
+    }
+
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
 }

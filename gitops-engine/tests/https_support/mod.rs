@@ -22,6 +22,20 @@ pub struct HttpsGit {
 impl HttpsGit {
     /// Serves the repositories below `base` (`https://127.0.0.1:<port>/<dir>`).
     pub fn serve(base: &Path) -> HttpsGit {
+        Self::serve_with(base, None)
+    }
+
+    /// [`HttpsGit::serve`], answering `401` with a Basic challenge unless
+    /// a request carries `user` and `password` (as web servers guard
+    /// `git http-backend`).
+    pub fn serve_with_basic_auth(base: &Path, user: &str, password: &str) -> HttpsGit {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Self::serve_with(base, Some(format!("Basic {token}")))
+    }
+
+    /// Serves `base`, requiring the `Authorization` header `authorization` if given.
+    fn serve_with(base: &Path, authorization: Option<String>) -> HttpsGit {
         use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -50,9 +64,13 @@ impl HttpsGit {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            runtime.block_on(https_cgi::serve(
-                listener, chain, key_der, backend, root, seen, stop,
-            ));
+            let context = https_cgi::Context {
+                backend,
+                root,
+                authorization,
+                seen,
+            };
+            runtime.block_on(https_cgi::serve(listener, chain, key_der, context, stop));
         });
         HttpsGit {
             port,
@@ -68,7 +86,8 @@ impl HttpsGit {
         format!("https://127.0.0.1:{}/{repository}", self.port)
     }
 
-    /// `METHOD path?query` of every request so far, in order.
+    /// `METHOD path?query` of every request so far, in order; refused
+    /// ones end in ` 401`.
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("requests").clone()
     }
@@ -104,14 +123,25 @@ mod https_cgi {
     use tokio_rustls::rustls::crypto::ring::default_provider;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+    /// What every request needs: the backend, the repositories, the
+    /// required `Authorization` header, and the request log.
+    pub struct Context {
+        /// The `git-http-backend` program.
+        pub backend: PathBuf,
+        /// `GIT_PROJECT_ROOT`.
+        pub root: PathBuf,
+        /// The `Authorization` header a request must carry, if any.
+        pub authorization: Option<String>,
+        /// `METHOD path?query` of every request.
+        pub seen: Arc<Mutex<Vec<String>>>,
+    }
+
     /// Accepts TLS connections until `stop` fires.
     pub async fn serve(
         listener: std::net::TcpListener,
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
-        backend: PathBuf,
-        root: PathBuf,
-        seen: Arc<Mutex<Vec<String>>>,
+        context: Context,
         mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         let config = ServerConfig::builder_with_provider(Arc::new(default_provider()))
@@ -122,7 +152,7 @@ mod https_cgi {
             .expect("server certificate");
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-        let context = Arc::new((backend, root, seen));
+        let context = Arc::new(context);
         loop {
             let stream = tokio::select! {
                 _ = &mut stop => return,
@@ -148,18 +178,30 @@ mod https_cgi {
         }
     }
 
-    /// Runs `git http-backend` for one request.
-    async fn cgi(
-        context: &(PathBuf, PathBuf, Arc<Mutex<Vec<String>>>),
-        req: Request<Incoming>,
-    ) -> Response<Full<Bytes>> {
-        let (backend, root, seen) = context;
+    /// Runs `git http-backend` for one request, or refuses it with `401`
+    /// when it lacks the required `Authorization` header.
+    async fn cgi(context: &Context, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let method = req.method().to_string();
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or_default().to_owned();
-        seen.lock()
+        let authorized = context.authorization.as_deref().is_none_or(|wanted| {
+            req.headers()
+                .get("authorization")
+                .is_some_and(|given| given.as_bytes() == wanted.as_bytes())
+        });
+        let status = if authorized { "" } else { " 401" };
+        context
+            .seen
+            .lock()
             .expect("requests")
-            .push(format!("{method} {path}?{query}"));
+            .push(format!("{method} {path}?{query}{status}"));
+        if !authorized {
+            return Response::builder()
+                .status(401)
+                .header("WWW-Authenticate", "Basic realm=\"git\"")
+                .body(Full::new(Bytes::from_static(b"authentication required\n")))
+                .expect("valid response");
+        }
         let content_type = req
             .headers()
             .get("content-type")
@@ -172,10 +214,10 @@ mod https_cgi {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        let mut command = Command::new(backend);
+        let mut command = Command::new(&context.backend);
         command
             .env_clear()
-            .env("GIT_PROJECT_ROOT", root)
+            .env("GIT_PROJECT_ROOT", &context.root)
             .env("GIT_HTTP_EXPORT_ALL", "1")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")

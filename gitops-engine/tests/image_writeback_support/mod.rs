@@ -69,7 +69,7 @@ impl Registry {
 }
 
 /// A bare remote (branch `main`) holding `apps/web`: a Deployment running
-/// `image` and a kustomization listing it.
+/// `image` and a kustomization listing it, or a Helm chart.
 pub struct AppRemote {
     /// Keeps the directories alive.
     pub tmp: TempDir,
@@ -77,28 +77,57 @@ pub struct AppRemote {
     pub bare: PathBuf,
 }
 
+/// A Deployment named `web` running `image` (a template expression in a chart).
+fn deployment(image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: {image}\n"
+    )
+}
+
 impl AppRemote {
-    /// Seeds the remote.
+    /// Seeds the remote with a kustomization.
     pub fn new(image: &str) -> Self {
+        Self::with_files(&[
+            ("apps/web/deployment.yaml", deployment(image)),
+            (
+                "apps/web/kustomization.yaml",
+                "resources:\n- deployment.yaml\n".to_owned(),
+            ),
+        ])
+    }
+
+    /// Seeds the remote with a chart whose `image.repository` and
+    /// `image.tag` values make the Deployment's image.
+    pub fn helm_chart(repository: &str, tag: &str) -> Self {
+        Self::with_files(&[
+            (
+                "apps/web/Chart.yaml",
+                "apiVersion: v2\nname: web\nversion: 0.1.0\n".to_owned(),
+            ),
+            (
+                "apps/web/values.yaml",
+                format!("# The image.\nimage:\n  repository: {repository}\n  tag: {tag}\n"),
+            ),
+            (
+                "apps/web/templates/deployment.yaml",
+                deployment("\"{{ .Values.image.repository }}:{{ .Values.image.tag }}\""),
+            ),
+        ])
+    }
+
+    fn with_files(files: &[(&str, String)]) -> Self {
         let tmp = TempDir::new().unwrap();
         let bare = tmp.path().join("remote.git");
         std::fs::create_dir_all(&bare).unwrap();
         git(&bare, &["init", "-q", "--bare"]);
         let seed = tmp.path().join("seed");
-        std::fs::create_dir_all(seed.join("apps/web")).unwrap();
+        std::fs::create_dir_all(&seed).unwrap();
         git(&seed, &["init", "-q"]);
-        std::fs::write(
-            seed.join("apps/web/deployment.yaml"),
-            format!(
-                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: {image}\n"
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            seed.join("apps/web/kustomization.yaml"),
-            "resources:\n- deployment.yaml\n",
-        )
-        .unwrap();
+        for (path, text) in files {
+            let path = seed.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
         git(&seed, &["add", "-A"]);
         git(&seed, &["commit", "-q", "-m", "seed"]);
         git(&seed, &["push", "-q", bare.to_str().unwrap(), "main"]);

@@ -1,7 +1,8 @@
 //! Helm's template functions on top of Sprig: `include`, `tpl`, `required`,
 //! `fail`, `lookup` (offline: an empty map), and the data functions
-//! `toYaml`, `fromYaml`, `fromYamlArray`, `toJson`, `fromJson`,
-//! `fromJsonArray`, `toToml` with Go's texts for results and errors.
+//! `toYaml`, `toYamlPretty`, `fromYaml`, `fromYamlArray`, `toJson`,
+//! `fromJson`, `fromJsonArray`, `toToml`, `fromToml` (and the `must`
+//! variants of the encoders) with Go's texts for results and errors.
 
 pub mod toml;
 
@@ -13,6 +14,11 @@ use std::sync::{Arc, Mutex};
 
 /// How often one template name may be nested in `include` (Helm's `recursionMaxNums`).
 pub const MAX_INCLUDE_NESTING: usize = 1000;
+/// Most nested `include`/`tpl`/`template` calls of any names in one
+/// rendering: well above [`MAX_INCLUDE_NESTING`], so that a template
+/// including itself meets Helm's error first, while a chain through
+/// several names (unbounded in Helm until memory runs out) stays bounded.
+pub const MAX_TEMPLATE_DEPTH: usize = 4 * (MAX_INCLUDE_NESTING + 1);
 /// The name `tpl` parses its text under (Helm's root template).
 pub const TPL_NAME: &str = "gotpl";
 /// Marks a `required`/`fail` message so the engine can report it alone.
@@ -43,12 +49,34 @@ pub fn to_template_value(json: &Json) -> Value {
 
 /// `toYaml`: sigs.k8s.io/yaml's text of the value, without the final newline.
 pub fn to_yaml(value: &Json) -> String {
+    without_final_newline(kustomize_core::yaml::emit_document, value)
+}
+
+/// The text `emit` writes for `value`, without its final newline.
+fn without_final_newline(emit: fn(&Json, &mut String), value: &Json) -> String {
     let mut out = String::new();
-    kustomize_core::yaml::emit_document(value, &mut out);
+    emit(value, &mut out);
     if let Some(stripped) = out.strip_suffix('\n') {
         out.truncate(stripped.len());
     }
     out
+}
+
+/// `toYamlPretty`: go-yaml v3's text of the value (sequences indented
+/// under their key), without the final newline.
+pub fn to_yaml_pretty(value: &Json) -> String {
+    without_final_newline(
+        kustomize_core::yaml::emit_document_indented_sequences,
+        value,
+    )
+}
+
+/// `fromToml`: a map, or `{Error: <message>}`.
+pub fn from_toml(text: &str) -> Json {
+    match toml::decode(text) {
+        Ok(map) => Json::Object(map),
+        Err(e) => error_map(e),
+    }
 }
 
 /// Go's name of the JSON type found where another was wanted.
@@ -180,12 +208,22 @@ pub fn register(funcs: &mut FuncMap) {
     };
     funcs.insert("toYaml", unary(|v| Json::String(to_yaml(v))));
     funcs.insert("mustToYaml", unary(|v| Json::String(to_yaml(v))));
+    funcs.insert("toYamlPretty", unary(|v| Json::String(to_yaml_pretty(v))));
     funcs.insert("toJson", unary(|v| Json::String(go_json(v))));
     funcs.insert("mustToJson", unary(|v| Json::String(go_json(v))));
     funcs.insert(
         "toToml",
         unary(|v| Json::String(toml::encode(v).unwrap_or_else(|e| e))),
     );
+    funcs.insert(
+        "mustToToml",
+        Function::new(&[Param::Any], None, |_, args| {
+            toml::encode(&json_arg(&args))
+                .map(Value::from)
+                .map_err(FuncError::new)
+        }),
+    );
+    funcs.insert("fromToml", parse(from_toml));
     funcs.insert("fromYaml", parse(from_yaml));
     funcs.insert("fromYamlArray", parse(from_yaml_array));
     funcs.insert("fromJson", parse(from_json));

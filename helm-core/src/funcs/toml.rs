@@ -1,6 +1,9 @@
-//! TOML text as Helm's `toToml` writes it (BurntSushi/toml's encoder):
-//! plain keys first, then tables, keys sorted, nested keys indented two
-//! spaces a level, nulls left out, float64 values with a decimal point.
+//! TOML for Helm's `toToml` and `fromToml`. Encoding writes the text
+//! BurntSushi/toml's encoder writes: plain keys first, then tables, keys
+//! sorted, nested keys indented two spaces a level, nulls left out, float64
+//! values with a decimal point. Decoding (the `toml` crate) gives what
+//! BurntSushi decodes into `map[string]interface{}`: integers stay integers,
+//! floats are float64, dates and times are their TOML text.
 
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -25,6 +28,48 @@ pub fn encode(value: &Value) -> Result<String, String> {
     };
     enc.table(&[], map)?;
     Ok(enc.out)
+}
+
+/// Decodes a TOML document into a map; the error is BurntSushi's
+/// `toml: line N: <message>` (the message wording is the `toml` crate's,
+/// except for a key without `=`, which is BurntSushi's).
+pub fn decode(text: &str) -> Result<Map<String, Value>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let offset = e.span().map_or(text.len(), |span| span.start);
+        let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+        let message = e.message();
+        let message = if message.contains("key with no value") {
+            if offset >= text.trim_end().len() {
+                "unexpected EOF; expected key separator '='".to_owned()
+            } else {
+                "expected key separator '='".to_owned()
+            }
+        } else {
+            message.trim_end().to_owned()
+        };
+        format!("toml: line {line}: {message}")
+    })?;
+    Ok(table
+        .into_iter()
+        .map(|(key, value)| (key, toml_to_json(value)))
+        .collect())
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Value::Object(
+            table
+                .into_iter()
+                .map(|(key, value)| (key, toml_to_json(value)))
+                .collect(),
+        ),
+    }
 }
 
 struct Encoder {

@@ -3,6 +3,7 @@
 //! the top (content hashes, name references, vars, ordering).
 
 mod crds;
+mod helm_charts;
 mod load;
 mod patch;
 mod plugins;
@@ -23,6 +24,9 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
     /// Bounds on the work of one build.
     pub limits: BuildLimits,
+    /// The renderer of `helmCharts` (`--enable-helm`); without one, a
+    /// kustomization with `helmCharts` fails as kubectl's does.
+    pub helm: Option<Arc<dyn crate::helm::ChartRenderer>>,
 }
 
 /// Bounds on the work of one build, so that a hostile tree (a base included
@@ -109,7 +113,7 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
             source,
         })?;
     let loader = Loader::new(fs, root, options.load_restrictor);
-    let mut ctx = target::Context::new(options.limits);
+    let mut ctx = target::Context::new(options.limits, options.helm.clone());
     let resources = target::build_root(loader, &mut ctx)?;
     Ok(Build {
         resources,

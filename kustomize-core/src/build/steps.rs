@@ -79,12 +79,16 @@ pub(crate) fn merge_config(a: &Config, b: &Config) -> Result<Config, FieldSpecEr
 }
 
 impl Target {
-    fn typed<T: DeserializeOwned>(&self, field: &str, value: &Value) -> Result<T, Error> {
+    pub(crate) fn typed<T: DeserializeOwned>(
+        &self,
+        field: &str,
+        value: &Value,
+    ) -> Result<T, Error> {
         serde_json::from_value(value.clone()).map_err(|e| self.invalid_field(field, e.to_string()))
     }
 
     /// Reads a YAML file named in this kustomization as one document.
-    fn read_yaml(&self, rel: &str, field: &str) -> Result<Value, Error> {
+    pub(crate) fn read_yaml(&self, rel: &str, field: &str) -> Result<Value, Error> {
         let bytes = self.read_file(rel, field)?;
         let path = self.loader.resolve(rel);
         let text = std::str::from_utf8(&bytes).map_err(|_| Error::Invalid {
@@ -159,6 +163,7 @@ pub(crate) fn run_generators(
         let origin = t.builtin_origin("SecretGenerator");
         absorb(t, acc, res, origin, "secretGenerator")?;
     }
+    super::helm_charts::run(t, acc, ctx)?;
     for config in t.plugin_configs(&t.k.generators, "generators", ctx)? {
         t.run_generator_config(acc, &config)?;
     }

@@ -58,19 +58,27 @@ pub(crate) struct Context {
     /// accumulation order) whose `openapi` field names a schema sets it.
     schema: Option<Arc<Schema>>,
     schema_chosen: bool,
+    /// The renderer of `helmCharts`; `None` unless Helm is enabled.
+    pub helm: Option<super::helm_charts::SharedRenderer>,
 }
 
 impl Context {
     /// The state of a new build bounded by `limits`.
-    pub fn new(limits: BuildLimits) -> Self {
+    pub fn new(limits: BuildLimits, helm: Option<super::helm_charts::SharedRenderer>) -> Self {
         Self {
             limits,
+            helm,
             ..Self::default()
         }
     }
 
     /// Counts a resource file read by kustomization `t`, failing past the limits.
-    fn charge(&mut self, t: &Target, bytes: usize, resources: usize) -> Result<(), Error> {
+    pub(crate) fn charge(
+        &mut self,
+        t: &Target,
+        bytes: usize,
+        resources: usize,
+    ) -> Result<(), Error> {
         self.bytes_read = self.bytes_read.saturating_add(bytes);
         self.resources_read = self.resources_read.saturating_add(resources);
         let limits = self.limits;

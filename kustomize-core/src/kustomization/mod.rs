@@ -78,9 +78,9 @@ pub struct Kustomization {
     pub config_map_generator: Vec<Value>,
     /// `secretGenerator` entries.
     pub secret_generator: Vec<Value>,
-    /// `helmGlobals` (Helm is not supported; kept to report it).
+    /// `helmGlobals` (see [`crate::helm::HelmGlobals`]).
     pub helm_globals: Option<Value>,
-    /// `helmCharts` (Helm is not supported; kept to report it).
+    /// `helmCharts` (see [`crate::helm::HelmChart`]).
     pub helm_charts: Option<Value>,
     /// `helmChartInflationGenerator` (not supported; kept to report it).
     pub helm_chart_inflation_generator: Option<Value>,
@@ -308,12 +308,9 @@ impl Kustomization {
         }
         let tags = std::mem::take(&mut self.image_tags);
         self.images.extend(tags);
-        if self.helm_charts.is_some()
-            || self.helm_globals.is_some()
-            || self.helm_chart_inflation_generator.is_some()
-        {
+        if self.helm_chart_inflation_generator.is_some() {
             return Err(invalid(
-                "helmCharts: Helm chart inflation is not supported".into(),
+                "helmChartInflationGenerator: not supported; use helmCharts".into(),
             ));
         }
         Ok(self)

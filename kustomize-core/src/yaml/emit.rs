@@ -17,19 +17,26 @@ const MAX_SIMPLE_KEY_LEN: usize = 128;
 
 /// Appends `doc` to `out` as go-yaml v2 prints it.
 pub(crate) fn emit(doc: &Value, out: &mut String) {
-    emit_with(out, |e| e.node(doc, Context::ROOT));
+    emit_with(out, false, |e| e.node(doc, Context::ROOT));
+}
+
+/// Appends `doc` to `out` as go-yaml v3's encoder with `SetIndent(2)` prints
+/// it: the same, except that a sequence under a key is indented.
+pub(crate) fn emit_indented_sequences(doc: &Value, out: &mut String) {
+    emit_with(out, true, |e| e.node(doc, Context::ROOT));
 }
 
 /// Appends a mapping document to `out` as go-yaml v2 prints it (the same
 /// text as [`emit`] of `Value::Object`, without building that value).
 pub(crate) fn emit_object(map: &Map<String, Value>, out: &mut String) {
-    emit_with(out, |e| e.object(map));
+    emit_with(out, false, |e| e.object(map));
 }
 
 /// Runs `body` on a fresh emitter writing to `out`, then ends the document.
-fn emit_with(out: &mut String, body: impl FnOnce(&mut Emitter<'_>)) {
+fn emit_with(out: &mut String, indent_sequences: bool, body: impl FnOnce(&mut Emitter<'_>)) {
     let mut e = Emitter {
         out,
+        indent_sequences,
         column: 0,
         indent: -1,
         indents: Vec::new(),
@@ -75,6 +82,9 @@ enum Style {
 /// libyaml's emitter state, for the block-style subset go-yaml v2 uses here.
 struct Emitter<'a> {
     out: &'a mut String,
+    /// Indent a sequence that is a mapping's value (go-yaml v3), instead of
+    /// starting its `- ` at the key's column (go-yaml v2).
+    indent_sequences: bool,
     /// Characters written on the current line.
     column: usize,
     /// Current indentation (-1 before the root node).
@@ -128,7 +138,8 @@ impl Emitter<'_> {
     }
 
     fn block_sequence(&mut self, items: &[Value], ctx: Context) {
-        self.increase_indent(false, ctx.mapping && !self.indention);
+        let indentless = ctx.mapping && !self.indention && !self.indent_sequences;
+        self.increase_indent(false, indentless);
         for item in items {
             self.write_indent();
             self.write_indicator("-", true, false, true);

@@ -103,6 +103,13 @@ pub fn emit_document(doc: &Value, out: &mut String) {
     emit::emit(doc, out);
 }
 
+/// Appends one document as go-yaml v3's encoder with `SetIndent(2)` prints
+/// it (Helm's `toYamlPretty`): like [`emit_document`], but a sequence that
+/// is a mapping's value is indented under its key.
+pub fn emit_document_indented_sequences(doc: &Value, out: &mut String) {
+    emit::emit_indented_sequences(doc, out);
+}
+
 /// Appends one mapping document exactly as `kubectl kustomize` prints a
 /// resource; the same text as [`emit_document`] of `Value::Object(map)`.
 pub fn emit_object(map: &serde_json::Map<String, Value>, out: &mut String) {

@@ -33,6 +33,11 @@ impl Apps {
         }
     }
 
+    /// The namespace of the Applications (Argo CD's control-plane namespace).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     /// The cluster, for reading the application's resources.
     pub fn cluster(&self) -> &KubeCluster {
         &self.cluster

@@ -7,11 +7,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args};
+use gitops_engine::app::project::project_name;
 use gitops_engine::app::{Application, CompareInput, CompareSettings, compare};
 use gitops_engine::cluster::{Cluster, ClusterError, Gvk};
 use gitops_engine::diff::{DiffOptions, diff_masked, unified_diff};
 use gitops_engine::health::HealthRules;
-use gitops_engine::source::{LocalDir, Refresh, RenderOptions, Rendered, SourceRequest, Sources};
+use gitops_engine::source::{
+    LocalDir, Refresh, RenderOptions, Rendered, RepoAccess, SourceRequest, Sources,
+};
 use gitops_engine::sync::tracking::instance_name;
 use gitops_engine::sync::{ApiResource, ResourceKey};
 use serde_json::Value;
@@ -53,7 +56,7 @@ struct Changed {
 /// Prints the differences; returns the exit code (0 without differences).
 pub async fn run<W: Write>(apps: &Apps, args: &DiffArgs, out: &mut W) -> Result<u8, CliError> {
     let (app, _) = apps.get(&args.app).await?;
-    let rendered = render(&app, args).await?;
+    let rendered = render(apps, &app, args).await?;
     let (mut desired, live, api_resources) = live_objects(apps, &app, rendered.objects).await?;
     set_default_namespace(
         &mut desired,
@@ -135,7 +138,7 @@ pub async fn run<W: Write>(apps: &Apps, args: &DiffArgs, out: &mut W) -> Result<
 
 /// Renders the desired objects: the local directory, else the source at the requested
 /// (or target) revision, with the application's kustomize and directory options.
-async fn render(app: &Application, args: &DiffArgs) -> Result<Rendered, CliError> {
+async fn render(apps: &Apps, app: &Application, args: &DiffArgs) -> Result<Rendered, CliError> {
     let source = app.spec.source.as_ref().ok_or_else(|| {
         CliError::Usage(format!(
             "application '{}' has no single source (spec.source) to render",
@@ -156,7 +159,7 @@ async fn render(app: &Application, args: &DiffArgs) -> Result<Rendered, CliError
         return Ok(LocalDir::new(dir)?.render(".", &options)?);
     }
     let cache = tempfile::tempdir()?;
-    let sources = Sources::new(cache.path(), Duration::ZERO);
+    let sources = Sources::with_access(cache.path(), Duration::ZERO, repo_access(apps).await);
     let request = SourceRequest {
         repo_url: source.repo_url.clone(),
         revision: args
@@ -164,10 +167,32 @@ async fn render(app: &Application, args: &DiffArgs) -> Result<Rendered, CliError
             .clone()
             .unwrap_or_else(|| source.target_revision.clone()),
         path: source.path.clone(),
+        project: project_name(app).to_owned(),
         options,
     };
     let rendered = sources.render(&request, Refresh::Force).await?;
     Ok(Rendered::clone(&rendered))
+}
+
+/// The repository Secrets, credential templates and trust ConfigMaps of the
+/// control-plane namespace, as the controller reads them. Unreadable ones
+/// (and a refused read) are reported on stderr, by name, never by value.
+async fn repo_access(apps: &Apps) -> RepoAccess {
+    let mut access = RepoAccess::default();
+    let client = apps.cluster().client();
+    match access.read(client, apps.namespace()).await {
+        Ok(problems) => {
+            for problem in problems {
+                eprintln!("warning: {problem}; left out");
+            }
+        }
+        Err(e) => eprintln!(
+            "warning: cannot read the repository Secrets of namespace '{}': {e}; \
+             reaching repositories anonymously",
+            apps.namespace()
+        ),
+    }
+    access
 }
 
 /// The live objects of every kind the desired objects or `status.resources` name, with

@@ -13,8 +13,7 @@ use super::summary::{
     print_app_summary, print_conditions, print_operation_result, print_resources,
 };
 
-/// The annotation that asks the controller for a refresh.
-pub const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
+pub use gitops_engine::app::reconcile::REFRESH_ANNOTATION;
 
 /// How long a refresh is waited for before the current state is shown anyway.
 const REFRESH_WAIT: Duration = Duration::from_secs(60);

@@ -52,24 +52,43 @@ impl Projects {
             .collect()
     }
 
-    /// Creates `project`.
-    pub async fn create(&self, project: &AppProject) -> Result<(), CliError> {
-        match self
+    /// Creates `project`, once Argo CD's project checks pass. When it exists already: with `upsert` its spec is
+    /// replaced; without, an identical spec is fine and a different one is
+    /// refused, as argocd does.
+    pub async fn create(&self, project: &AppProject, upsert: bool) -> Result<(), CliError> {
+        project.validate()?;
+        let created = self
             .cluster
             .create(&project.to_value(), WriteOptions::default())
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(ClusterError::AlreadyExists(_)) => Err(CliError::Usage(format!(
-                "existing project spec is different, use upsert flag to force update: project '{}' already exists",
-                project.metadata.name
-            ))),
-            Err(e) => Err(e.into()),
+            .await;
+        match created {
+            Err(ClusterError::AlreadyExists(_)) => {}
+            other => return other.map(drop).map_err(CliError::from),
         }
+        let name = &project.metadata.name;
+        let Some(mut existing) = self.cluster.get(&self.object_ref(name)).await? else {
+            return Err(CliError::ProjectNotFound(name.clone()));
+        };
+        if AppProject::from_value(&existing)?.spec == project.spec {
+            return Ok(());
+        }
+        if !upsert {
+            return Err(CliError::Usage(
+                "existing project spec is different; use upsert flag to force update".to_owned(),
+            ));
+        }
+        // The read resourceVersion stays: a concurrent change makes this fail.
+        existing["spec"] = project.to_value()["spec"].clone();
+        self.cluster
+            .replace(&existing, WriteOptions::default())
+            .await?;
+        Ok(())
     }
 
-    /// Replaces the spec of `project` (as read: fails if it changed since).
+    /// Replaces the spec of `project` (as read: fails if it changed since), once
+    /// Argo CD's project checks pass.
     pub async fn update(&self, project: &AppProject) -> Result<(), CliError> {
+        project.validate()?;
         let mut patch = json!({"spec": project.to_value()["spec"].clone()});
         if let Some(version) = project.metadata.other.get("resourceVersion") {
             patch["metadata"] = json!({"resourceVersion": version});

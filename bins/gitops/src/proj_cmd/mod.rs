@@ -46,8 +46,15 @@ enum ProjCommand {
     },
     /// Create a project.
     Create {
-        /// The project.
-        project: String,
+        /// The project (optional with --file: its metadata.name).
+        #[arg(required_unless_present = "file")]
+        project: Option<String>,
+        /// A YAML or JSON file holding the AppProject; the other flags are ignored.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Replace the spec of an existing project of that name.
+        #[arg(long)]
+        upsert: bool,
         /// Project description.
         #[arg(long, default_value = "")]
         description: String,
@@ -142,6 +149,17 @@ async fn dispatch<W: Write>(args: &ProjArgs, out: &mut W) -> Result<(), CliError
         }
         ProjCommand::Create {
             project,
+            file: Some(file),
+            upsert,
+            ..
+        } => {
+            let new = project_from_file(file, project.as_deref(), &args.proj_namespace)?;
+            projects.create(&new, *upsert).await?;
+        }
+        ProjCommand::Create {
+            project,
+            file: None,
+            upsert,
             description,
             destinations,
             sources,
@@ -151,7 +169,7 @@ async fn dispatch<W: Write>(args: &ProjArgs, out: &mut W) -> Result<(), CliError
         } => {
             let mut new = AppProject {
                 metadata: ProjectMetadata {
-                    name: project.clone(),
+                    name: project.clone().unwrap_or_default(),
                     namespace: args.proj_namespace.clone(),
                     ..ProjectMetadata::default()
                 },
@@ -171,7 +189,7 @@ async fn dispatch<W: Write>(args: &ProjArgs, out: &mut W) -> Result<(), CliError
                         ignore: Vec::new(),
                     });
             }
-            projects.create(&new).await?;
+            projects.create(&new, *upsert).await?;
         }
         ProjCommand::AddDestination {
             project,
@@ -230,6 +248,32 @@ async fn dispatch<W: Write>(args: &ProjArgs, out: &mut W) -> Result<(), CliError
         }
     }
     Ok(())
+}
+
+/// The AppProject of `proj create -f FILE`; a project name given as well must
+/// be the file's `metadata.name`, as argocd requires.
+fn project_from_file(
+    file: &std::path::Path,
+    name: Option<&str>,
+    namespace: &str,
+) -> Result<AppProject, CliError> {
+    let document = crate::appset_cmd::read_documents(file)?
+        .into_iter()
+        .find(|d| d["kind"] == gitops_engine::app::project::PROJECT_KIND)
+        .ok_or_else(|| CliError::Usage(format!("{}: no AppProject in the file", file.display())))?;
+    let mut project = AppProject::from_value(&document)?;
+    if let Some(name) = name
+        && name != project.metadata.name
+    {
+        return Err(CliError::Usage(format!(
+            "project name '{name}' does not match project spec metadata.name '{}'",
+            project.metadata.name
+        )));
+    }
+    if project.metadata.namespace.is_empty() {
+        project.metadata.namespace = namespace.to_owned();
+    }
+    Ok(project)
 }
 
 /// `SERVER,NAMESPACE` of `--dest`.

@@ -59,6 +59,16 @@ impl ApplicationSpec {
         !self.sources.is_empty()
     }
 
+    /// The sources the app renders: `sources` for a multi-source app, else
+    /// `source` (none when neither is set), as Argo CD's `GetSources`.
+    pub fn all_sources(&self) -> Vec<&ApplicationSource> {
+        if self.is_multi_source() {
+            self.sources.iter().collect()
+        } else {
+            self.source.iter().collect()
+        }
+    }
+
     /// The automated sync policy when automated sync is enabled (`automated` present and
     /// `enabled` not `false`).
     pub fn automated(&self) -> Option<&Automated> {

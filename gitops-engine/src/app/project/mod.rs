@@ -9,11 +9,14 @@
 //! anything is applied or pruned) and [`orphaned_resources`].
 
 mod glob;
+mod global;
 mod model;
 mod permits;
+mod validate;
 mod verdict;
 mod windows;
 
+pub use global::{ARGOCD_CM, GLOBAL_PROJECTS_KEY, GlobalProject, global_projects};
 pub use model::{
     AppProject, AppProjectSpec, ClusterResourceRestriction, DEFAULT_PROJECT, GroupKind,
     OrphanedIgnore, OrphanedResources, PROJECT_KIND, ProjectDestination, ProjectError,

@@ -38,6 +38,14 @@ pub enum ProjectError {
         /// What the parser objected to.
         message: String,
     },
+    /// The spec breaks one of Argo CD's project rules (its message, verbatim).
+    #[error("{message}")]
+    Invalid {
+        /// Name of the project.
+        project: String,
+        /// Argo CD's message.
+        message: String,
+    },
 }
 
 /// An Argo CD AppProject.

@@ -6,6 +6,7 @@ use regex::Regex;
 use super::glob;
 use super::model::{AppProject, ClusterResourceRestriction, GroupKind, ProjectDestination};
 use crate::cluster::secrets::ClusterSecret;
+use crate::source::normalize_git_url;
 
 /// A destination cluster as the project rules see it: both its name and its server
 /// URL are matched against the project's destinations.
@@ -140,50 +141,9 @@ fn namespace_pattern_matches(pattern: &str, namespace: &str) -> bool {
     }
 }
 
-/// Argo CD's `NormalizeGitURL`, for comparing repository URLs: trimmed, lower-cased,
-/// scp-like `user@host:path` written as `user@host/path`, one trailing `.git` and a
-/// leading `ssh://` dropped.
-pub(crate) fn normalize_git_url(url: &str) -> String {
-    let url = url.trim().to_lowercase();
-    let without_scheme = url.strip_prefix("ssh://");
-    let body = without_scheme.unwrap_or(&url);
-    let scp_like = body
-        .split_once('@')
-        .is_some_and(|(user, rest)| !user.contains(['/', ':']) && !rest.contains('@'));
-    let mut normalized = if scp_like && without_scheme.is_none() {
-        body.replacen(':', "/", 1)
-    } else {
-        body.to_owned()
-    };
-    if let Some(stripped) = normalized.strip_suffix(".git") {
-        normalized.truncate(stripped.len());
-    }
-    normalized
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn git_urls_normalise_as_argo_cd_does() {
-        assert_eq!(
-            normalize_git_url("git@GitHub.com:Argoproj/Argo-CD.git"),
-            "git@github.com/argoproj/argo-cd"
-        );
-        assert_eq!(
-            normalize_git_url("ssh://git@github.com/argoproj/argo-cd"),
-            "git@github.com/argoproj/argo-cd"
-        );
-        assert_eq!(
-            normalize_git_url(" https://GitHub.com/x/y.git "),
-            "https://github.com/x/y"
-        );
-        assert_ne!(
-            normalize_git_url("ssh://git@h:22/x"),
-            normalize_git_url("git@h:x")
-        );
-    }
 
     #[test]
     fn clusters_scoped_to_the_project_become_destinations() {

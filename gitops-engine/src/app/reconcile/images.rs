@@ -19,7 +19,8 @@ use crate::image::writeback::WriteOutcome;
 /// The annotation that opts an app into image updates.
 const IMAGE_LIST_ANNOTATION: &str = "argocd-image-updater.argoproj.io/image-list";
 
-/// Runs image-update passes over every annotated app every `interval`, forever.
+/// Runs image-update passes over every annotated app of this replica's
+/// shards every `interval`, forever.
 pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
@@ -31,6 +32,7 @@ pub(crate) async fn run(shared: &Shared, options: UpdateOptions, interval: Durat
             a["metadata"]["annotations"][IMAGE_LIST_ANNOTATION]
                 .as_str()
                 .is_some_and(|v| !v.trim().is_empty())
+                && shared.shard_filter.manages(a)
         });
         for app in &apps {
             update_one(shared, app, &options).await;

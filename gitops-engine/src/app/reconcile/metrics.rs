@@ -44,10 +44,11 @@ struct SyncLabels {
     phase: String,
 }
 
-/// Labels of `argocd_app_reconcile` and `argocd_git_request_total`.
+/// Labels of `argocd_app_reconcile`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct NamespaceLabels {
+struct ReconcileLabels {
     namespace: String,
+    dest_server: String,
 }
 
 /// Labels of `argocd_git_request_total`.
@@ -65,7 +66,7 @@ pub struct Metrics {
     /// The label set currently exported per app (`namespace/name`).
     app_info_current: Mutex<HashMap<String, AppInfoLabels>>,
     syncs: Family<SyncLabels, Counter>,
-    reconcile: Family<NamespaceLabels, Histogram>,
+    reconcile: Family<ReconcileLabels, Histogram>,
     renders: Family<GitLabels, Counter>,
     leader: Gauge,
 }
@@ -97,7 +98,7 @@ impl Metrics {
             "Number of application syncs",
             syncs.clone(),
         );
-        let reconcile = Family::<NamespaceLabels, Histogram>::new_with_constructor(
+        let reconcile = Family::<ReconcileLabels, Histogram>::new_with_constructor(
             reconcile_histogram as fn() -> Histogram,
         );
         registry.register(
@@ -181,11 +182,13 @@ impl Metrics {
             .inc();
     }
 
-    /// Observes the duration of one reconcile pass.
-    pub fn observe_reconcile(&self, namespace: &str, took: Duration) {
+    /// Observes the duration of one reconcile pass of an app whose
+    /// `spec.destination.server` is `dest_server`.
+    pub fn observe_reconcile(&self, namespace: &str, dest_server: &str, took: Duration) {
         self.reconcile
-            .get_or_create(&NamespaceLabels {
+            .get_or_create(&ReconcileLabels {
                 namespace: namespace.to_owned(),
+                dest_server: dest_server.to_owned(),
             })
             .observe(took.as_secs_f64());
     }

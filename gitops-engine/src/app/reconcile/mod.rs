@@ -19,6 +19,8 @@ mod operation;
 mod pass;
 mod project;
 mod queue;
+mod repo_access;
+mod sharding;
 mod status_write;
 
 use std::collections::{HashMap, HashSet};
@@ -34,17 +36,20 @@ use tracing::{debug, warn};
 use crate::app::project::project_gvk;
 use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::secrets::IN_CLUSTER_SERVER;
+use crate::cluster::sharding::Shards;
 use crate::cluster::{
     ClusterError, EventRecorder, Gvk, IndexKeyFn, KubeCluster, LiveCache, ObjectRef,
 };
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
-use crate::source::{RepoTls, Sources};
+use crate::source::{RepoAccess, RepoTls, Sources};
 use crate::sync::tracking::{TrackingConfig, tracked_app_instance, tracking_key};
 
 pub use metrics::{AppInfoLabels, Metrics};
-pub use pass::PassOutcome;
+pub use pass::{PassOutcome, REFRESH_ANNOTATION};
 use queue::WorkQueue;
+pub use sharding::AppSharding;
+use sharding::ShardFilter;
 
 /// How the controller behaves.
 #[derive(Debug, Clone)]
@@ -63,7 +68,10 @@ pub struct ControllerSettings {
     /// by all its apps) at most this often, and fetched only when they
     /// moved; a refresh asks at once (Argo CD's repo cache: 120 s).
     pub repo_poll: Duration,
-    /// Certificate authorities trusted for `https://` repositories.
+    /// Certificate authorities trusted for `https://` repositories, besides
+    /// the system's and those of `argocd-tls-certs-cm` (which, with the
+    /// repository Secrets and `argocd-ssh-known-hosts-cm`, is read from
+    /// `namespace` on start and then watched).
     pub repo_tls: RepoTls,
     /// Minimum time between two self-heal syncs of one app (Argo CD: 5 s).
     pub self_heal_timeout: Duration,
@@ -83,6 +91,12 @@ pub struct ControllerSettings {
     pub health_rules: Arc<HealthRules>,
     /// How deployed objects are attributed to apps.
     pub tracking: TrackingConfig,
+    /// Reconcile only the apps of the shards this replica holds (`None`:
+    /// every app).
+    pub sharding: Option<AppSharding>,
+    /// Render kustomizations' `helmCharts` (argocd-cm
+    /// `kustomize.buildOptions: --enable-helm`; off by default, as in Argo CD).
+    pub kustomize_enable_helm: bool,
 }
 
 impl ControllerSettings {
@@ -102,6 +116,8 @@ impl ControllerSettings {
             shutdown_grace: Duration::from_secs(20),
             health_rules: Arc::new(HealthRules::default()),
             tracking: TrackingConfig::default(),
+            sharding: None,
+            kustomize_enable_helm: false,
         }
     }
 }
@@ -149,6 +165,8 @@ pub(crate) struct Shared {
     pub(crate) destinations: destinations::Destinations,
     /// Comparison settings derived from `settings`.
     pub(crate) compare: CompareSettings,
+    /// Which apps this replica reconciles.
+    pub(crate) shard_filter: ShardFilter,
     /// The app that last claimed each object, by (cluster server, group,
     /// kind, namespace, name): how a change (or deletion) of a managed object
     /// finds its app.
@@ -184,8 +202,9 @@ impl Shared {
         }
     }
 
-    /// Queues the apps of the controller's namespace whose last pass is
-    /// older than three quarters of the resync period, or (`all`) every app.
+    /// Queues the apps of the controller's namespace this replica manages
+    /// whose last pass is older than three quarters of the resync period, or
+    /// (`all`) every managed app; drops the metrics of apps it does not manage.
     fn queue_resync(&self, all: bool) {
         let names = self
             .cache
@@ -198,7 +217,17 @@ impl Shared {
         let present: HashSet<&str> = names.iter().map(String::as_str).collect();
         reconciled.retain(|name, _| present.contains(name.as_str()));
         for name in &names {
-            if all || reconciled.get(name).is_none_or(|at| at.elapsed() >= due) {
+            if !all && reconciled.get(name).is_some_and(|at| at.elapsed() < due) {
+                continue;
+            }
+            if self.shard_filter.is_sharded()
+                && self
+                    .cache
+                    .get(&self.app_ref(name))
+                    .is_some_and(|app| !self.shard_filter.manages(&app))
+            {
+                self.metrics.forget_app(&self.settings.namespace, name);
+            } else {
                 self.queue.add(name);
             }
         }
@@ -240,11 +269,13 @@ impl Shared {
 impl Controller {
     /// A controller talking to the cluster of `client`.
     pub fn new(client: kube::Client, settings: ControllerSettings, metrics: Arc<Metrics>) -> Self {
-        let sources = Sources::with_tls(
-            settings.repo_cache_dir.clone(),
-            settings.repo_poll,
-            settings.repo_tls.clone(),
-        );
+        let access = RepoAccess {
+            tls: settings.repo_tls.clone(),
+            ..RepoAccess::default()
+        };
+        let sources =
+            Sources::with_access(settings.repo_cache_dir.clone(), settings.repo_poll, access);
+        let shard_filter = ShardFilter::new(settings.sharding.clone());
         let compare = CompareSettings {
             tracking: settings.tracking.clone(),
             control_plane_namespace: settings.namespace.clone(),
@@ -261,6 +292,7 @@ impl Controller {
                 queue: WorkQueue::default(),
                 destinations: destinations::Destinations::default(),
                 compare,
+                shard_filter,
                 owners: Mutex::new(HashMap::new()),
                 reconciled: Mutex::new(HashMap::new()),
             }),
@@ -321,6 +353,11 @@ impl Controller {
             .watch(&project_gvk())
             .await
             .map_err(startup_error)?;
+        repo_access::load(shared).await;
+        let access_watch = tokio::spawn({
+            let shared = Arc::clone(shared);
+            async move { repo_access::watch(&shared).await }
+        });
         let (stop_workers, stopping) = tokio::sync::watch::channel(false);
         let mut workers: Vec<_> = (0..shared.settings.workers.max(1))
             .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
@@ -328,11 +365,20 @@ impl Controller {
         let poller = tokio::spawn(poll_repositories(Arc::clone(shared)));
         let mut resync =
             tokio::time::interval((shared.settings.resync / 4).max(Duration::from_millis(10)));
+        let mut shards = shared.shard_filter.shards();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                _ = resync.tick() => shared.queue_resync(false),
+                _ = resync.tick() => {
+                    let shards_changed = refresh_shards(shared).await;
+                    shared.queue_resync(shards_changed);
+                }
+                () = shards_changed(&mut shards) => {
+                    if refresh_shards(shared).await {
+                        shared.queue_resync(true);
+                    }
+                }
                 change = changes.recv() => match change {
                     Ok(object) => route_change(shared, &app_gvk, &object),
                     Err(RecvError::Lagged(missed)) => {
@@ -352,6 +398,7 @@ impl Controller {
             }
         }
         poller.abort();
+        access_watch.abort();
         stop_workers.send_replace(true);
         let grace = shared.settings.shutdown_grace;
         let finished = tokio::time::timeout(grace, async {
@@ -383,11 +430,36 @@ fn tracking_index(config: &TrackingConfig) -> IndexKeyFn {
     })
 }
 
+/// Completes when the held shards change; never without sharding.
+async fn shards_changed(shards: &mut Option<Shards>) {
+    match shards {
+        Some(shards) => shards.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Re-reads the clusters and the shards this replica holds; `true` when
+/// the apps it manages may have changed. A failure keeps the previous view.
+async fn refresh_shards(shared: &Shared) -> bool {
+    match shared.shard_filter.refresh(shared).await {
+        Ok(changed) => changed,
+        Err(e) => {
+            warn!(error = %e, "cannot read the cluster Secrets; keeping the shard view");
+            false
+        }
+    }
+}
+
 /// Queues the app an object change concerns: the Application itself, or the
 /// app that tracks the changed object.
 fn route_change(shared: &Shared, app_gvk: &Gvk, object: &ObjectRef) {
     if object.gvk == *app_gvk {
-        if object.namespace == shared.settings.namespace {
+        if object.namespace == shared.settings.namespace
+            && shared
+                .cache
+                .get(object)
+                .is_none_or(|app| shared.shard_filter.manages(&app))
+        {
             shared.queue.add(&object.name);
         }
         return;

@@ -28,7 +28,7 @@ use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest
 use crate::sync::tracking;
 
 /// Annotation asking for a refresh (`normal` or `hard`) of an app.
-pub(crate) const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
+pub const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
 /// Annotation that makes the controller leave an app alone.
 const SKIP_RECONCILE_ANNOTATION: &str = "argocd.argoproj.io/skip-reconcile";
 
@@ -62,6 +62,14 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         shared.destinations.release(name);
         return Ok(PassOutcome::default());
     };
+    if !shared.shard_filter.manages(&object) {
+        debug!(
+            app = name,
+            "the app's cluster is on a shard this replica does not hold"
+        );
+        shared.metrics.forget_app(&namespace, name);
+        return Ok(PassOutcome::default());
+    }
     if annotation(&object, SKIP_RECONCILE_ANNOTATION) == Some("true") {
         debug!(app = name, "skip-reconcile is set");
         return Ok(PassOutcome::default());
@@ -71,9 +79,12 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
         Err(e) => invalid_spec(shared, &object, &e).await,
     }
     .map_err(cluster_err)?;
+    let dest_server = object["spec"]["destination"]["server"]
+        .as_str()
+        .unwrap_or_default();
     shared
         .metrics
-        .observe_reconcile(&namespace, started.elapsed());
+        .observe_reconcile(&namespace, dest_server, started.elapsed());
     Ok(outcome)
 }
 
@@ -387,6 +398,7 @@ pub(crate) async fn render(
         repo_url: source.repo_url.clone(),
         revision: revision.unwrap_or(&source.target_revision).to_owned(),
         path: source.path.clone(),
+        project: crate::app::project::project_name(app).to_owned(),
         options: RenderOptions {
             directory: source.directory.clone().unwrap_or_default(),
             kustomize: source.kustomize.clone().unwrap_or_default(),
@@ -398,7 +410,10 @@ pub(crate) async fn render(
                     .and_then(|h| crate::source::parse_helm_source(h).ok())
                     .unwrap_or_default(),
                 destination_namespace: app.spec.destination.namespace.clone(),
+                project: app.spec.project.clone(),
+                target_revision: source.target_revision.clone(),
             },
+            kustomize_enable_helm: shared.settings.kustomize_enable_helm,
             ..RenderOptions::default()
         },
     };

@@ -9,16 +9,16 @@ use super::Shared;
 use crate::app::compare::desired_key;
 use crate::app::conditions::{INVALID_SPEC_ERROR, UNKNOWN_ERROR};
 use crate::app::project::{
-    AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, invalid_tasks_message,
-    orphaned_condition, orphaned_resources, project_gvk, project_name, resolve_destination,
-    resource_problem,
+    ARGOCD_CM, AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, global_projects,
+    invalid_tasks_message, orphaned_condition, orphaned_resources, project_gvk, project_name,
+    resolve_destination, resource_problem,
 };
 use crate::app::{
     Application, ApplicationCondition, Comparison, Operation, OperationState, SyncStatusCode,
     application_gvk,
 };
 use crate::cluster::secrets::{self, ClusterSecret};
-use crate::cluster::{Cluster, ClusterError, LiveCache, ObjectRef, WriteOptions};
+use crate::cluster::{Cluster, ClusterError, Gvk, LiveCache, ObjectRef, WriteOptions};
 use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
 use crate::sync::tracking::tracked_app_instance;
 use crate::sync::{ResourceKey, ResultCode, object};
@@ -50,10 +50,12 @@ pub(crate) async fn guard(
     for problem in &unreadable {
         warn!(error = %problem, "unusable cluster secret");
     }
-    let project = read(shared, project_name(app)).await?.map(|mut project| {
-        project.add_scoped_clusters(clusters.iter());
-        project
-    });
+    let project = with_global_projects(shared, read(shared, project_name(app)).await?)
+        .await?
+        .map(|mut project| {
+            project.add_scoped_clusters(clusters.iter());
+            project
+        });
     let identities = clusters.identities();
     let conditions = check_application(
         app,
@@ -99,6 +101,37 @@ async fn read(shared: &Shared, name: &str) -> Result<Option<AppProject>, Cluster
             None
         }
     }))
+}
+
+/// `project` with the rules of the argocd-cm `globalProjects` that select it
+/// appended (Argo CD's virtual project). Unreadable settings are logged and
+/// ignored.
+async fn with_global_projects(
+    shared: &Shared,
+    project: Option<AppProject>,
+) -> Result<Option<AppProject>, ClusterError> {
+    let Some(project) = project else {
+        return Ok(None);
+    };
+    let settings = ObjectRef {
+        gvk: Gvk::new("", "v1", "ConfigMap"),
+        namespace: shared.settings.namespace.clone(),
+        name: ARGOCD_CM.to_owned(),
+    };
+    let globals = match Cluster::get(&shared.cluster, &settings).await? {
+        Some(cm) => global_projects(&cm).unwrap_or_else(|e| {
+            info!(error = %e, "global projects ignored");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let mut merged = project.clone();
+    for name in project.global_project_names(&globals) {
+        if let Some(global) = read(shared, name).await? {
+            merged = merged.with_global(&global);
+        }
+    }
+    Ok(Some(merged))
 }
 
 fn project_ref(shared: &Shared, name: &str) -> ObjectRef {

@@ -1,5 +1,6 @@
 //! The `argocd` write-back method: a JSON merge patch of the Application's
-//! `spec.source.kustomize.images`.
+//! `spec.source.kustomize.images`, or of `spec.source.helm.parameters` for
+//! a Helm application.
 //!
 //! A merge patch replaces a list whole, so the patch carries the complete
 //! new list: the Application's current entries with each new image merged
@@ -12,6 +13,9 @@ use serde_json::{Value, json};
 
 use kustomize_core::edit::set_argocd_source_image;
 
+use super::helm::{merge_parameters, parameters_at};
+use crate::source::HelmParameter;
+
 /// Why the patch could not be made or applied.
 #[derive(Debug, thiserror::Error)]
 pub enum ArgocdPatchError {
@@ -20,6 +24,14 @@ pub enum ArgocdPatchError {
     NotAStringList {
         /// The application's name.
         app: String,
+    },
+    /// `spec.source.helm.parameters` is not a list of parameters.
+    #[error("application {app}: spec.source.helm.parameters: {problem}")]
+    BadParameters {
+        /// The application's name.
+        app: String,
+        /// What is wrong.
+        problem: String,
     },
     /// An image entry is invalid.
     #[error("application {app}: image {image:?}: {problem}")]
@@ -85,6 +97,27 @@ pub fn images_patch(app: &Value, images: &[String]) -> Result<Value, ArgocdPatch
     Ok(json!({ "spec": { "source": { "kustomize": { "images": merged } } } }))
 }
 
+/// The merge patch setting `updates` in the Application's
+/// `spec.source.helm.parameters`: the complete list, an entry of the same
+/// name replaced, sorted by name.
+pub fn helm_parameters_patch(
+    app: &Value,
+    updates: &[HelmParameter],
+) -> Result<Value, ArgocdPatchError> {
+    let current = parameters_at(app, "/spec/source/helm/parameters").map_err(|problem| {
+        ArgocdPatchError::BadParameters {
+            app: app
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            problem,
+        }
+    })?;
+    let merged = merge_parameters(&current, updates);
+    Ok(json!({ "spec": { "source": { "helm": { "parameters": merged } } } }))
+}
+
 /// The API resource of Argo CD Applications.
 pub fn application_resource() -> ApiResource {
     let gvk = crate::app::application_gvk();
@@ -114,6 +147,30 @@ pub async fn patch_application(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn helm_patch_replaces_parameters_by_name() {
+        let app = json!({"metadata": {"name": "web"}, "spec": {"source": {"helm": {"parameters": [
+            {"name": "replicas", "value": "2"},
+            {"name": "image.tag", "value": "1.0", "forceString": true}]}}}});
+        let update = HelmParameter {
+            name: "image.tag".into(),
+            value: "1.1".into(),
+            force_string: true,
+        };
+        assert_eq!(
+            helm_parameters_patch(&app, &[update]).unwrap(),
+            json!({"spec": {"source": {"helm": {"parameters": [
+                {"name": "image.tag", "value": "1.1", "forceString": true},
+                {"name": "replicas", "value": "2", "forceString": false}]}}}})
+        );
+        let bad =
+            json!({"metadata": {"name": "web"}, "spec": {"source": {"helm": {"parameters": "x"}}}});
+        assert!(matches!(
+            helm_parameters_patch(&bad, &[]),
+            Err(ArgocdPatchError::BadParameters { .. })
+        ));
+    }
 
     #[test]
     fn patch_merges_into_the_current_list() {

@@ -17,6 +17,9 @@ use git2::{
 };
 use kustomize_core::edit::{EditError, ImageEdit, set_argocd_source_image, set_images};
 
+use super::helm::{set_source_file_parameters, set_values};
+use crate::source::HelmParameter;
+
 /// The refs the work clone fetches the remote's branches into.
 const FETCH_REFSPEC: &str = "+refs/heads/*:refs/remotes/origin/*";
 
@@ -150,6 +153,21 @@ pub enum FileEdit {
         dir: String,
         /// `kustomize edit set image` arguments.
         images: Vec<String>,
+    },
+    /// Set Helm parameters in the `helm.parameters` of an Argo CD override
+    /// file at this repository path (created when missing).
+    HelmSourceFile {
+        /// Path from the repository root.
+        path: String,
+        /// The parameters to set.
+        parameters: Vec<HelmParameter>,
+    },
+    /// Set the parameters' keys in a Helm values file (which must exist).
+    HelmValues {
+        /// Path from the repository root.
+        path: String,
+        /// The parameters whose paths and values are set.
+        parameters: Vec<HelmParameter>,
     },
 }
 
@@ -489,6 +507,26 @@ fn commit_edit(
                     .map_err(|e| edit_err(&path, e.to_string()))?;
             }
             (path, old, text)
+        }
+        FileEdit::HelmSourceFile { path, parameters }
+        | FileEdit::HelmValues { path, parameters } => {
+            let path = clean_path(path)
+                .ok_or_else(|| edit_err(path, "path leaves the repository".into()))?;
+            let old = read_file(repo, &tree, &path).map_err(git_err("read file"))?;
+            let text = old
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let new = if matches!(edit, FileEdit::HelmValues { .. }) {
+                if old.is_none() {
+                    return Err(edit_err(&path, "the values file does not exist".into()));
+                }
+                set_values(&text, parameters)
+            } else {
+                set_source_file_parameters(&text, parameters)
+            }
+            .map_err(|problem| edit_err(&path, problem))?;
+            (path, old, new)
         }
         FileEdit::Kustomization { dir, images } => {
             let dir = clean_path(dir)

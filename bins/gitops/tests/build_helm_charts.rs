@@ -1,0 +1,123 @@
+//! `gitops build --enable-helm`: kustomizations with `helmCharts` rendered
+//! in-process, compared with what `kubectl kustomize` prints for the same
+//! kustomization holding Helm's own `helm template` output (see
+//! `fixtures/helm_charts/README.md`), and the errors without the flag or
+//! without the chart. Skipped when the shared Helm corpus is absent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CHART: &str = "../../../shared/corpus/helm/helm-v3/testdata/testcharts/subchart";
+const FIXTURES: &str = "tests/fixtures/helm_charts";
+
+/// Copies directory `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A temporary kustomization directory with `kustomization` as its file and
+/// the test chart under `charts/subchart`, or `None` without the corpus.
+fn workspace(kustomization: &str) -> Option<tempfile::TempDir> {
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join(CHART);
+    if !chart.is_dir() {
+        eprintln!("skipped: {} is absent", chart.display());
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&chart, &dir.path().join("charts/subchart"));
+    std::fs::write(dir.path().join("kustomization.yaml"), kustomization).unwrap();
+    Some(dir)
+}
+
+fn gitops_build(dir: &Path, enable_helm: bool) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gitops"));
+    command.arg("build").arg(dir);
+    if enable_helm {
+        command.arg("--enable-helm");
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn helm_charts_render_as_kustomize_prints_helms_output() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert_eq!(cases.len(), 5);
+    let mut failed = Vec::new();
+    for case in &cases {
+        let kustomization = std::fs::read_to_string(case.join("kustomization.yaml")).unwrap();
+        let Some(dir) = workspace(&kustomization) else {
+            return;
+        };
+        let output = gitops_build(dir.path(), true);
+        let want = std::fs::read_to_string(case.join("expected.yaml")).unwrap();
+        let got = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() || got != want {
+            failed.push(format!(
+                "{}: status {:?}\n{}\n--- got\n{got}\n--- want\n{want}",
+                case.display(),
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn without_enable_helm_the_error_is_kubectls() {
+    let Some(dir) = workspace("helmCharts:\n- name: subchart\n  includeCRDs: true\n") else {
+        return;
+    };
+    let output = gitops_build(dir.path(), false);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // What `kubectl kustomize` (without --enable-helm) printed for this entry.
+    let kubectl = "trouble configuring builtin HelmChartInflationGenerator with config: `\nincludeCRDs: true\nname: subchart\n`: must specify --enable-helm";
+    assert!(stderr.contains(kubectl), "{stderr}");
+    assert!(stderr.contains("kustomization.yaml"), "{stderr}");
+}
+
+#[test]
+fn a_chart_not_present_is_never_pulled() {
+    let Some(dir) = workspace(
+        "helmCharts:\n- name: nginx\n  repo: https://charts.example.com\n  version: 1.2.3\n- name: subchart\n",
+    ) else {
+        return;
+    };
+    let output = gitops_build(dir.path(), true);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("chart 'nginx' from repo 'https://charts.example.com' is not present at")
+            && stderr.contains("charts/nginx-1.2.3/nginx")
+            && stderr.contains("charts are not pulled from the network"),
+        "{stderr}"
+    );
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "helmCharts:\n- name: missing\n",
+    )
+    .unwrap();
+    let output = gitops_build(dir.path(), true);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("helmCharts: no repo specified for pull, no chart found at")
+            && stderr.contains("charts/missing'"),
+        "{stderr}"
+    );
+}
