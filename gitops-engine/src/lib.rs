@@ -12,6 +12,8 @@ pub mod cluster;
 pub mod diff;
 pub mod health;
 pub mod image;
+pub mod server;
 pub mod source;
 pub mod sync;
+pub mod ui;
 pub mod webhook;

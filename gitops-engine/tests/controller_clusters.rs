@@ -16,7 +16,7 @@ use apiserver_emulator::{
     Authentication, Emulator, EmulatorConfig, EmulatorHandle, TlsIdentity, TokenUser,
 };
 use base64::Engine as _;
-use controller_support::{ARGOCD, Env, Logs, config_map_yaml, settings_cm};
+use controller_support::{ARGOCD, Env, Logs, condition, config_map_yaml, settings_cm};
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster};
 use serde_json::{Value, json};
 
@@ -129,15 +129,6 @@ fn app(env: &Env, name: &str, project: &str, destination: Value) -> Value {
     app["spec"]["project"] = json!(project);
     app["spec"]["destination"] = destination;
     app
-}
-
-fn condition(app: &Value, kind: &str) -> Option<String> {
-    app["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == kind)
-        .and_then(|c| c["message"].as_str())
-        .map(str::to_owned)
 }
 
 fn synced_healthy(app: &Value) -> bool {

@@ -4,7 +4,7 @@
 mod controller_support;
 mod source_support;
 
-use controller_support::{ARGOCD, Env, app_ref, config_map_yaml, settings_cm, summary};
+use controller_support::{ARGOCD, Env, app_ref, condition, config_map_yaml, settings_cm, summary};
 use gitops_engine::cluster::{Gvk, ObjectRef};
 use serde_json::{Value, json};
 
@@ -64,15 +64,6 @@ fn team_app(env: &Env, project: &str) -> Value {
     );
     app["spec"]["project"] = json!(project);
     app
-}
-
-fn condition(app: &Value, kind: &str) -> Option<String> {
-    app["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == kind)
-        .and_then(|c| c["message"].as_str())
-        .map(str::to_owned)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! Table-driven tests over the shared diff corpus (`corpus/diff` in the
 //! shared directory): every case of `expected.json` that needs neither the
 //! cluster's OpenAPI schema nor is otherwise listed as unsupported must give
-//! the upstream `modified` value and pass its checks. Skips when the corpus
+//! the upstream `modified` value and pass its checks. Fails when the corpus
 //! is absent.
 
 use std::fs;
@@ -12,7 +12,7 @@ use gitops_engine::diff::{
 };
 use serde_json::Value;
 
-fn corpus_dir() -> Option<PathBuf> {
+fn corpus_dir() -> PathBuf {
     let candidates = [
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/diff"),
         PathBuf::from("/work/shared/corpus/diff"),
@@ -20,10 +20,7 @@ fn corpus_dir() -> Option<PathBuf> {
     let found = candidates
         .into_iter()
         .find(|p| p.join("expected.json").is_file());
-    if found.is_none() {
-        eprintln!("SKIP: diff corpus not found (../shared/corpus/diff)");
-    }
-    found
+    found.unwrap_or_else(|| panic!("diff corpus not found (../shared/corpus/diff); the shared corpora must sit beside the repository (../shared), as CI provides them"))
 }
 
 fn load(path: &Path) -> Value {
@@ -315,7 +312,7 @@ fn run_checks(name: &str, r: &DiffResult) -> Vec<String> {
 
 #[test]
 fn diff_corpus_cases() {
-    let Some(dir) = corpus_dir() else { return };
+    let dir = corpus_dir();
     let expected = load(&dir.join("expected.json"));
     let cases = expected.as_object().expect("expected.json is an object");
     let (mut passed, mut skipped, mut failures) = (0, Vec::new(), Vec::new());

@@ -1,6 +1,6 @@
 //! Helm chart directories in a Git repository rendered as Argo CD renders
 //! `spec.source.helm` (checked against Helm's own `helm template` goldens
-//! of the shared corpus, skipped when absent), and their errors.
+//! of the shared corpus), and their errors.
 
 mod source_support;
 
@@ -14,14 +14,14 @@ use source_support::Upstream;
 
 const HELM_CORPUS: &str = "../../shared/corpus/helm/helm-v3";
 
-fn corpus() -> Option<PathBuf> {
+fn corpus() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(HELM_CORPUS);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+    assert!(
+        dir.is_dir(),
+        "{} is absent; the shared corpora must sit beside the repository (../shared), as CI provides them",
+        dir.display()
+    );
+    dir
 }
 
 /// The objects of a `helm template` golden of `render_cases.jsonl`.
@@ -60,7 +60,7 @@ fn options(helm: HelmSource) -> RenderOptions {
 
 #[test]
 fn a_chart_with_subcharts_and_values_files_renders_as_helm_template() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = corpus();
     let up = Upstream::new();
     up.copy_tree(&corpus.join("testdata/testcharts/subchart"), "deploy/chart");
     up.commit("chart");
@@ -169,7 +169,7 @@ fn by_kind_and_name(mut objects: Vec<Value>) -> Vec<Value> {
 
 #[test]
 fn override_files_and_value_file_globs_as_argo_cd() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = corpus();
     let up = Upstream::new();
     up.copy_tree(&corpus.join("testdata/testcharts/subchart"), "deploy/chart");
     // What Argo CD Image Updater writes (`forcestring`), and a later file
@@ -227,7 +227,7 @@ fn override_files_and_value_file_globs_as_argo_cd() {
 
 #[test]
 fn kustomize_helm_charts_render_when_enabled() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = corpus();
     let up = Upstream::new();
     up.copy_tree(
         &corpus.join("testdata/testcharts/subchart"),

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apiserver_emulator::{Authentication, Emulator, EmulatorConfig, TlsIdentity, TokenUser};
+
+mod api_server;
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 
 /// `gitops sandbox` subcommands.
@@ -31,6 +33,13 @@ pub enum SandboxCommand {
         /// Require this bearer token on every request (the kubeconfig holds it).
         #[arg(long, value_name = "TOKEN")]
         token: Option<String>,
+        /// The port of the Argo CD API server on 127.0.0.1 (plain HTTP; 0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        server_port: u16,
+        /// Also deploy the example monorepo's `shop-prod` Application from this
+        /// checkout's Git history (run from the repository root).
+        #[arg(long)]
+        example: bool,
     },
     /// Stop the sandbox started with this data directory.
     Down {
@@ -49,11 +58,25 @@ pub fn run(command: SandboxCommand) -> ExitCode {
             namespace,
             tls,
             token,
+            server_port,
+            example,
         } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))
-            .and_then(|rt| rt.block_on(up(&data_dir, port, &namespace, tls, token.as_deref()))),
+            .and_then(|rt| {
+                rt.block_on(up(
+                    &data_dir,
+                    Ports {
+                        api: port,
+                        server: server_port,
+                    },
+                    &namespace,
+                    tls,
+                    token.as_deref(),
+                    example,
+                ))
+            }),
         SandboxCommand::Down { data_dir } => down(&data_dir),
     };
     match result {
@@ -87,13 +110,23 @@ fn alive(pid: u32) -> bool {
     })
 }
 
+/// The sandbox's ports on 127.0.0.1.
+struct Ports {
+    /// The Kubernetes API server emulator.
+    api: u16,
+    /// The Argo CD API server.
+    server: u16,
+}
+
 async fn up(
     dir: &Path,
-    port: u16,
+    ports: Ports,
     namespace: &str,
     tls: bool,
     token: Option<&str>,
+    example: bool,
 ) -> Result<(), String> {
+    let port = ports.api;
     if let Some(pid) = running(dir) {
         return Err(format!(
             "a sandbox (pid {pid}) already runs with data directory {}",
@@ -146,8 +179,14 @@ async fn up(
         .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
     std::fs::write(pid_file(dir), std::process::id().to_string())
         .map_err(|e| format!("{}: {e}", pid_file(dir).display()))?;
+    let server = api_server::start(client.clone(), dir, namespace, ports.server).await?;
+    if example {
+        api_server::create_example(&client, namespace).await?;
+    }
     println!("sandbox API server: {url}");
     println!("kubeconfig:         {}", kubeconfig.display());
+    println!("Argo CD API:        {}", server.url);
+    println!("admin password:     {}", server.admin_password);
     println!();
     println!("  export KUBECONFIG={}", kubeconfig.display());
     println!("  kubectl get all -A");
@@ -161,7 +200,7 @@ async fn up(
     let settings = ControllerSettings::new(namespace, dir.join("repositories"));
     let controller = Controller::new(client, settings, Arc::new(Metrics::new()));
     let result = controller
-        .run(stop_signal())
+        .run(gitops_engine::server::shutdown_signal())
         .await
         .map_err(|e| e.to_string());
     let _ = std::fs::remove_file(pid_file(dir));
@@ -177,22 +216,6 @@ async fn client_from(kubeconfig: &str) -> Result<kube::Client, String> {
         .await
         .map_err(|e| e.to_string())?;
     kube::Client::try_from(config).map_err(|e| e.to_string())
-}
-
-/// Resolves on Ctrl-C or SIGTERM (what `gitops sandbox down` sends).
-async fn stop_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
 }
 
 fn down(dir: &Path) -> Result<(), String> {

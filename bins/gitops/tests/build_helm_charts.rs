@@ -2,7 +2,7 @@
 //! in-process, compared with what `kubectl kustomize` prints for the same
 //! kustomization holding Helm's own `helm template` output (see
 //! `fixtures/helm_charts/README.md`), and the errors without the flag or
-//! without the chart. Skipped when the shared Helm corpus is absent.
+//! without the chart.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -25,17 +25,18 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A temporary kustomization directory with `kustomization` as its file and
-/// the test chart under `charts/subchart`, or `None` without the corpus.
-fn workspace(kustomization: &str) -> Option<tempfile::TempDir> {
+/// the test chart of the shared corpus under `charts/subchart`.
+fn workspace(kustomization: &str) -> tempfile::TempDir {
     let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join(CHART);
-    if !chart.is_dir() {
-        eprintln!("skipped: {} is absent", chart.display());
-        return None;
-    }
+    assert!(
+        chart.is_dir(),
+        "{} is absent; the shared corpora must sit beside the repository (../shared), as CI provides them",
+        chart.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&chart, &dir.path().join("charts/subchart"));
     std::fs::write(dir.path().join("kustomization.yaml"), kustomization).unwrap();
-    Some(dir)
+    dir
 }
 
 fn gitops_build(dir: &Path, enable_helm: bool) -> Output {
@@ -60,9 +61,7 @@ fn helm_charts_render_as_kustomize_prints_helms_output() {
     let mut failed = Vec::new();
     for case in &cases {
         let kustomization = std::fs::read_to_string(case.join("kustomization.yaml")).unwrap();
-        let Some(dir) = workspace(&kustomization) else {
-            return;
-        };
+        let dir = workspace(&kustomization);
         let output = gitops_build(dir.path(), true);
         let want = std::fs::read_to_string(case.join("expected.yaml")).unwrap();
         let got = String::from_utf8_lossy(&output.stdout);
@@ -80,9 +79,7 @@ fn helm_charts_render_as_kustomize_prints_helms_output() {
 
 #[test]
 fn without_enable_helm_the_error_is_kubectls() {
-    let Some(dir) = workspace("helmCharts:\n- name: subchart\n  includeCRDs: true\n") else {
-        return;
-    };
+    let dir = workspace("helmCharts:\n- name: subchart\n  includeCRDs: true\n");
     let output = gitops_build(dir.path(), false);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -94,11 +91,9 @@ fn without_enable_helm_the_error_is_kubectls() {
 
 #[test]
 fn a_chart_not_present_is_never_pulled() {
-    let Some(dir) = workspace(
+    let dir = workspace(
         "helmCharts:\n- name: nginx\n  repo: https://charts.example.com\n  version: 1.2.3\n- name: subchart\n",
-    ) else {
-        return;
-    };
+    );
     let output = gitops_build(dir.path(), true);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -12,11 +12,28 @@ use kube::api::{Api, PostParams};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// Starts `gitops sandbox up` on a free port; returns the process and the
-/// API server URL it printed.
-fn up(dir: &Path) -> (Child, String) {
+/// What `gitops sandbox up` printed.
+struct Printed {
+    /// The Kubernetes API server's URL.
+    url: String,
+    /// The Argo CD API's URL.
+    server: String,
+    /// The admin password.
+    password: String,
+}
+
+/// Starts `gitops sandbox up` on free ports; returns the process and what it printed.
+fn up(dir: &Path) -> (Child, Printed) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gitops"))
-        .args(["sandbox", "up", "--port", "0", "--data-dir"])
+        .args([
+            "sandbox",
+            "up",
+            "--port",
+            "0",
+            "--server-port",
+            "0",
+            "--data-dir",
+        ])
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -29,9 +46,24 @@ fn up(dir: &Path) -> (Child, String) {
         .strip_prefix("sandbox API server: ")
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
+    let mut value = |label: &str| loop {
+        let line = lines.next().expect("a line").expect("utf-8");
+        if let Some(value) = line.strip_prefix(label) {
+            return value.trim().to_owned();
+        }
+    };
+    let server = value("Argo CD API:");
+    let password = value("admin password:");
     // Keep draining stdout so the sandbox never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    (
+        child,
+        Printed {
+            url,
+            server,
+            password,
+        },
+    )
 }
 
 fn down(dir: &Path, child: &mut Child) {
@@ -64,8 +96,21 @@ async fn client(dir: &Path) -> kube::Client {
 #[tokio::test]
 async fn sandbox_up_down_and_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut child, url) = up(dir.path());
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let (mut child, printed) = up(dir.path());
+    assert!(
+        printed.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        printed.url
+    );
+    // The Argo CD API takes the printed admin password.
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", printed.server))
+        .body(serde_json::json!({"username": "admin", "password": printed.password}).to_string())
+        .timeout(LIMIT)
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(login.status().as_u16(), 200);
     let c = client(dir.path()).await;
     let namespaces: Api<Namespace> = Api::all(c.clone());
     tokio::time::timeout(LIMIT, namespaces.get("argocd"))

@@ -5,7 +5,9 @@
 //! sync and health status; [`auto_sync`] applies the automated-sync rules;
 //! [`plan_input`] prepares a sync plan; [`record_history`] and [`rollback_operation`]
 //! manage the deployment history; the [`conditions`] helpers maintain
-//! `status.conditions`. Nothing here performs I/O.
+//! `status.conditions`; [`sync_operation`] turns a user's sync request into an
+//! operation. Nothing here performs I/O except [`reconcile`] (the controller) and
+//! [`store`] (reading Applications and writing requests, for the CLI and the API server).
 
 mod automation;
 mod compare;
@@ -16,6 +18,8 @@ mod model;
 mod plan;
 pub mod project;
 pub mod reconcile;
+mod requests;
+pub mod store;
 
 pub use automation::{
     AutoSync, DEFAULT_SELF_HEAL_TIMEOUT, SelfHealWait, auto_sync, auto_sync_with,
@@ -31,3 +35,4 @@ pub use model::*;
 pub use plan::{
     CLIENT_SIDE_APPLY_MIGRATION_MANAGER_ANNOTATION, PlanContext, plan_input, sync_options,
 };
+pub use requests::{SyncRequest, auto_sync_revision_conflict, select_resources, sync_operation};

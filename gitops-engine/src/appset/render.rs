@@ -11,8 +11,7 @@ use super::model::{AppSetSyncPolicy, ApplicationSet};
 use super::params::Params;
 use super::template::TemplateMode;
 
-/// The finalizer that makes deleting an Application delete its resources.
-pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+pub use crate::app::RESOURCES_FINALIZER;
 
 /// Every parameter set of every generator of `appset`, with the template each renders into.
 pub fn generate_params(

@@ -289,3 +289,29 @@ impl Cluster for KubeCluster {
         }
     }
 }
+
+/// The kubeconfig could not be read or no client could be built from it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot connect to the cluster: {0}")]
+pub struct KubeconfigError(pub String);
+
+/// A client for the cluster of `kubeconfig` (else `KUBECONFIG`, `~/.kube/config`, or
+/// the in-cluster service account).
+pub async fn client_from_kubeconfig(
+    kubeconfig: Option<&std::path::Path>,
+) -> Result<kube::Client, KubeconfigError> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    match kubeconfig {
+        Some(path) => {
+            let config = Kubeconfig::read_from(path)
+                .map_err(|e| KubeconfigError(format!("{}: {e}", path.display())))?;
+            let config =
+                kube::Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
+                    .await
+                    .map_err(|e| KubeconfigError(format!("{}: {e}", path.display())))?;
+            kube::Client::try_from(config)
+        }
+        None => kube::Client::try_default().await,
+    }
+    .map_err(|e| KubeconfigError(e.to_string()))
+}

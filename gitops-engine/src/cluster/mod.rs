@@ -26,7 +26,7 @@ use std::future::Future;
 use serde_json::Value;
 
 pub use cache::{IndexKeyFn, LiveCache};
-pub use client::KubeCluster;
+pub use client::{KubeCluster, KubeconfigError, client_from_kubeconfig};
 pub use events::{EventRecorder, EventType};
 pub use lease::{LeaderElector, Leadership, LeaseConfig};
 pub use three_way::{

@@ -8,7 +8,7 @@ use tracing::{debug, info, warn};
 
 use super::matching::{app_matches, repo_url_pattern, revision_matches};
 use super::payloads::Push;
-use crate::app::reconcile::REFRESH_ANNOTATION;
+use crate::app::store::REFRESH_ANNOTATION;
 use crate::app::{Application, application_gvk};
 use crate::appset::reconcile::{APPSET_REFRESH_ANNOTATION, appset_gvk};
 use crate::appset::{ApplicationSet, Generator};
@@ -67,7 +67,12 @@ pub async fn refresh_for_push<C: Cluster>(
                 }
             }
         }
-        for object in cluster.list(&appset_gvk(), Some(namespace), "").await? {
+        // Without the ApplicationSet CRD installed there are none to refresh.
+        let appsets = match cluster.list(&appset_gvk(), Some(namespace), "").await {
+            Err(ClusterError::UnknownKind(_)) => Vec::new(),
+            listed => listed?,
+        };
+        for object in appsets {
             let Ok(appset) = ApplicationSet::from_value(&object) else {
                 continue;
             };

@@ -99,6 +99,24 @@ impl Env {
         Self::start_with_status_delay(Duration::from_millis(100)).await
     }
 
+    /// The emulator's URL (for kubectl and other clients).
+    pub fn api_url(&self) -> String {
+        self.emulator.as_ref().expect("emulator running").url()
+    }
+
+    /// Commits `app/` = the `web` Deployment (nginx:1.0) and the `settings`
+    /// ConfigMap holding `value`; returns the commit.
+    pub fn commit_web_app(&self, value: &str) -> String {
+        self.up
+            .write("app/deployment.yaml", &deployment_yaml("nginx"));
+        self.up.write("app/settings.yaml", &config_map_yaml(value));
+        self.up.write(
+            "app/kustomization.yaml",
+            &kustomization_yaml(&["deployment.yaml", "settings.yaml"], Some("1.0")),
+        );
+        self.up.commit(&format!("settings {value}"))
+    }
+
     /// Stops the controller and the emulator.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -258,6 +276,16 @@ pub fn config_map_yaml(value: &str) -> String {
     format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: \"{value}\"\n"
     )
+}
+
+/// The message of the app's first condition of type `kind`.
+pub fn condition(app: &Value, kind: &str) -> Option<String> {
+    app["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind)
+        .and_then(|c| c["message"].as_str())
+        .map(str::to_owned)
 }
 
 /// Messages of the app's ComparisonError conditions.

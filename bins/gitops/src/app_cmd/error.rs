@@ -1,6 +1,7 @@
 //! Errors of the `gitops app` commands and the exit codes they map to.
 
 use gitops_engine::app::AppError;
+use gitops_engine::app::store::StoreError;
 use gitops_engine::cluster::ClusterError;
 use gitops_engine::source::SourceError;
 use thiserror::Error;
@@ -14,31 +15,12 @@ pub enum CliError {
     /// The kubeconfig could not be read or the client not built.
     #[error("cannot connect to the cluster: {0}")]
     Connect(String),
-    /// The Application does not exist.
-    #[error("application '{name}' not found in namespace '{namespace}'")]
-    NotFound {
-        /// Name asked for.
-        name: String,
-        /// Namespace searched.
-        namespace: String,
-    },
     /// A request to the API server failed.
     #[error("{0}")]
     Cluster(#[from] ClusterError),
-    /// The API server refused a write of the Application.
-    #[error("writing application '{name}': {message}")]
-    Write {
-        /// The application.
-        name: String,
-        /// The server's message.
-        message: String,
-    },
     /// The stored Application cannot be read, or an action on it is refused.
     #[error("{0}")]
     App(#[from] AppError),
-    /// The Application kept changing under a conditional write.
-    #[error("application '{0}' kept changing while it was being written; try again")]
-    Conflict(String),
     /// The application's health turned Degraded while waiting for it to be healthy.
     #[error("application '{app}' health state has transitioned from {from} to Degraded")]
     Degraded {
@@ -47,9 +29,6 @@ pub enum CliError {
         /// The health before.
         from: String,
     },
-    /// An operation is already requested or running.
-    #[error("another operation is already in progress")]
-    OperationInProgress,
     /// The AppProject does not exist.
     #[error("project '{0}' not found")]
     ProjectNotFound(String),
@@ -79,6 +58,9 @@ pub enum CliError {
     /// The desired state could not be rendered.
     #[error("rendering the desired state: {0}")]
     Source(#[from] SourceError),
+    /// Reading an Application or writing a request for it failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
     /// Writing to standard output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),

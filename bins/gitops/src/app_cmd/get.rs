@@ -4,7 +4,6 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
-use serde_json::json;
 
 use super::client::Apps;
 use super::error::CliError;
@@ -12,8 +11,6 @@ use super::output::print_document;
 use super::summary::{
     print_app_summary, print_conditions, print_operation_result, print_resources,
 };
-
-pub use gitops_engine::app::reconcile::REFRESH_ANNOTATION;
 
 /// How long a refresh is waited for before the current state is shown anyway.
 const REFRESH_WAIT: Duration = Duration::from_secs(60);
@@ -76,22 +73,11 @@ pub async fn run<W: Write>(apps: &Apps, args: &GetArgs, out: &mut W) -> Result<(
 
 /// Sets the refresh annotation and waits (bounded) until the controller removed it.
 pub async fn refresh(apps: &Apps, name: &str, kind: &str) -> Result<(), CliError> {
-    apps.get(name).await?;
-    let patch = json!({"metadata": {"annotations": {REFRESH_ANNOTATION: kind}}});
-    apps.merge_patch(name, &patch).await?;
-    let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
-    loop {
-        let (app, _) = apps.get(name).await?;
-        if !app.metadata.annotations.contains_key(REFRESH_ANNOTATION) {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            eprintln!(
-                "warning: the controller did not refresh application '{name}' within {}s; showing its last known state",
-                REFRESH_WAIT.as_secs()
-            );
-            return Ok(());
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
+    if !apps.refresh(name, kind, REFRESH_WAIT).await? {
+        eprintln!(
+            "warning: the controller did not refresh application '{name}' within {}s; showing its last known state",
+            REFRESH_WAIT.as_secs()
+        );
     }
+    Ok(())
 }

@@ -23,7 +23,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use client::Apps;
 pub use error::{CliError, EXIT_GENERIC};
 
 /// The namespace of the Argo CD control plane: applications there are shown by name
@@ -102,7 +101,7 @@ pub(crate) fn block_on_command(
 
 /// Runs the command; the exit code on success.
 async fn dispatch<W: Write>(args: &AppArgs, out: &mut W) -> Result<u8, CliError> {
-    let apps = Apps::connect(args.kubeconfig.as_deref(), &args.app_namespace).await?;
+    let apps = client::connect(args.kubeconfig.as_deref(), &args.app_namespace).await?;
     match &args.command {
         AppCommand::List(a) => list::run(&apps, a, out).await.map(|()| 0),
         AppCommand::Get(a) => get::run(&apps, a, out).await.map(|()| 0),

@@ -7,7 +7,7 @@ use gitops_engine::app::{RollbackRequest, rollback_operation_with};
 
 use super::client::Apps;
 use super::error::CliError;
-use super::operation::{local_user, request};
+use super::operation::local_user;
 use super::sync::check_outcome;
 use super::waiter::{WaitRequest, WatchOpts, wait};
 
@@ -50,7 +50,7 @@ pub async fn run<W: Write>(apps: &Apps, args: &RollbackArgs, out: &mut W) -> Res
             username: local_user(),
         },
     )?;
-    let requested_at = request(apps, &args.app, &operation).await?;
+    let (requested_at, _) = apps.request_operation(&args.app, &operation).await?;
     let waited = wait(
         apps,
         &WaitRequest {

@@ -44,12 +44,7 @@ fn looks_like_sha(revision: &str) -> bool {
 
 /// `Synced to <target> (<sha7>)`, `OutOfSync from <target> (<sha7>)` or the bare code.
 pub fn sync_status_text(app: &Application) -> String {
-    let target = app
-        .spec
-        .source
-        .as_ref()
-        .map(|s| s.target_revision.as_str())
-        .unwrap_or_default();
+    let target = app.spec.target_revision();
     let code = app.status.sync.status.as_str();
     let mut text = match code {
         "Synced" => format!("{code} to {target}"),

@@ -4,13 +4,14 @@ use std::io::Write;
 
 use clap::Args;
 use gitops_engine::app::{
-    Application, InitiatedBy, Operation, StrategyForce, SyncOperation, SyncStatusCode, SyncStrategy,
+    Application, SyncRequest, SyncStatusCode, auto_sync_revision_conflict, select_resources,
+    sync_operation,
 };
 use gitops_engine::sync::{ResultCode, SelectedResource, TaskPhase};
 
 use super::client::Apps;
 use super::error::CliError;
-use super::operation::{local_user, request};
+use super::operation::local_user;
 use super::output::enum_text;
 use super::waiter::{WaitRequest, Waited, WatchOpts, wait};
 
@@ -88,25 +89,7 @@ fn filter_resources(
     if selected.is_empty() {
         return Ok(Vec::new());
     }
-    let found: Vec<SelectedResource> = app
-        .status
-        .resources
-        .iter()
-        .filter(|r| {
-            selected.iter().any(|s| {
-                s.group == r.group
-                    && s.kind == r.kind
-                    && s.name == r.name
-                    && (s.namespace.is_empty() || s.namespace == r.namespace)
-            })
-        })
-        .map(|r| SelectedResource {
-            group: r.group.clone(),
-            kind: r.kind.clone(),
-            name: r.name.clone(),
-            namespace: r.namespace.clone(),
-        })
-        .collect();
+    let found = select_resources(app, selected);
     if found.is_empty() {
         return Err(CliError::Usage(format!(
             "No matching app resources found for resource filter: {}",
@@ -116,43 +99,17 @@ fn filter_resources(
     Ok(found)
 }
 
-/// The sync operation the arguments ask for.
-fn sync_operation(
-    app: &Application,
-    args: &SyncArgs,
-    resources: Vec<SelectedResource>,
-) -> Operation {
-    let force = StrategyForce { force: args.force };
-    let strategy = match args.strategy.as_deref() {
-        Some("apply") => SyncStrategy {
-            apply: Some(force),
-            hook: None,
-        },
-        _ => SyncStrategy {
-            apply: None,
-            hook: Some(force),
-        },
-    };
-    Operation {
-        sync: Some(SyncOperation {
-            revision: args.revision.clone(),
-            prune: args.prune,
-            dry_run: args.dry_run,
-            resources,
-            sync_strategy: Some(strategy),
-            sync_options: app.spec.sync_options().to_vec(),
-            source: (!app.spec.is_multi_source())
-                .then(|| app.spec.source.clone())
-                .flatten(),
-            sources: app.spec.sources.clone(),
-            ..SyncOperation::default()
-        }),
-        initiated_by: InitiatedBy {
-            username: local_user(),
-            automated: false,
-        },
-        retry: app.spec.sync_policy.as_ref().and_then(|p| p.retry.clone()),
-        ..Operation::default()
+/// The sync request the arguments make.
+fn sync_request(args: &SyncArgs, resources: Vec<SelectedResource>) -> SyncRequest {
+    SyncRequest {
+        revision: args.revision.clone(),
+        prune: args.prune,
+        dry_run: args.dry_run,
+        force: args.force,
+        strategy: args.strategy.clone(),
+        resources,
+        sync_options: None,
+        username: local_user(),
     }
 }
 
@@ -190,24 +147,14 @@ async fn sync_one<W: Write>(
 ) -> Result<(), CliError> {
     let selected = parse_resources(&args.resources)?;
     let (app, _) = apps.get(name).await?;
-    if app.spec.automated().is_some() && !args.revision.is_empty() && !args.dry_run {
-        let target = app
-            .spec
-            .source
-            .as_ref()
-            .map(|s| s.target_revision.as_str())
-            .unwrap_or_default();
-        let target = if target.is_empty() { "HEAD" } else { target };
-        if args.revision != target {
-            return Err(CliError::Usage(format!(
-                "Cannot sync to {}: auto-sync currently set to {target}",
-                args.revision
-            )));
-        }
+    if !args.dry_run
+        && let Some(message) = auto_sync_revision_conflict(&app, &args.revision)
+    {
+        return Err(CliError::Usage(message));
     }
     let resources = filter_resources(&app, &selected, &args.resources)?;
-    let operation = sync_operation(&app, args, resources);
-    let requested_at = request(apps, name, &operation).await?;
+    let operation = sync_operation(&app, &sync_request(args, resources));
+    let (requested_at, _) = apps.request_operation(name, &operation).await?;
     if args.r#async {
         return Ok(());
     }

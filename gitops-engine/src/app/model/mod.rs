@@ -33,6 +33,16 @@ pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 /// `kind` of Applications.
 pub const KIND: &str = "Application";
 
+/// Argo CD's resources finalizer: the app's resources are deleted (in the foreground)
+/// before the Application goes away.
+pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+/// The resources finalizer asking for foreground deletion explicitly.
+pub const RESOURCES_FINALIZER_FOREGROUND: &str =
+    "resources-finalizer.argocd.argoproj.io/foreground";
+/// The resources finalizer asking for background deletion.
+pub const RESOURCES_FINALIZER_BACKGROUND: &str =
+    "resources-finalizer.argocd.argoproj.io/background";
+
 /// The group, version and kind of Applications.
 pub fn application_gvk() -> crate::cluster::Gvk {
     let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));

@@ -69,6 +69,15 @@ impl ApplicationSpec {
         }
     }
 
+    /// The `targetRevision` of the single `source` as written (empty when unset or
+    /// when the app has no `source`).
+    pub fn target_revision(&self) -> &str {
+        self.source
+            .as_ref()
+            .map(|s| s.target_revision.as_str())
+            .unwrap_or_default()
+    }
+
     /// The automated sync policy when automated sync is enabled (`automated` present and
     /// `enabled` not `false`).
     pub fn automated(&self) -> Option<&Automated> {

@@ -16,6 +16,11 @@ mod validate;
 mod verdict;
 mod windows;
 
+/// Argo CD's `glob.Match` without separators (RBAC): `*` crosses `/`.
+pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
+    glob::matches(pattern, value, false, false)
+}
+
 pub use global::{ARGOCD_CM, GLOBAL_PROJECTS_KEY, GlobalProject, global_projects};
 pub use model::{
     AppProject, AppProjectSpec, ClusterResourceRestriction, DEFAULT_PROJECT, GroupKind,

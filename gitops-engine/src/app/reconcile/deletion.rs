@@ -12,10 +12,9 @@ use super::{PassOutcome, Shared, destinations};
 use crate::app::Application;
 use crate::cluster::{Cluster, ClusterError, EventType, Gvk, ObjectRef, Propagation, WriteOptions};
 
-/// Cascade-deletes the app's resources in the foreground.
-pub(crate) const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
-/// Cascade-deletes the app's resources in the background.
-const RESOURCES_FINALIZER_BACKGROUND: &str = "resources-finalizer.argocd.argoproj.io/background";
+use crate::app::{
+    RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND, RESOURCES_FINALIZER_FOREGROUND,
+};
 
 /// How long to wait before looking again at objects still being deleted.
 const RECHECK: Duration = Duration::from_secs(1);
@@ -31,7 +30,7 @@ pub(crate) async fn finalize(
         .metadata
         .finalizers
         .iter()
-        .any(|f| f == RESOURCES_FINALIZER)
+        .any(|f| f == RESOURCES_FINALIZER || f == RESOURCES_FINALIZER_FOREGROUND)
     {
         Propagation::Foreground
     } else if app
@@ -87,7 +86,14 @@ pub(crate) async fn finalize(
         .metadata
         .finalizers
         .iter()
-        .filter(|f| *f != RESOURCES_FINALIZER && *f != RESOURCES_FINALIZER_BACKGROUND)
+        .filter(|f| {
+            ![
+                RESOURCES_FINALIZER,
+                RESOURCES_FINALIZER_FOREGROUND,
+                RESOURCES_FINALIZER_BACKGROUND,
+            ]
+            .contains(&f.as_str())
+        })
         .collect();
     let patch = json!({"metadata": {
         "finalizers": kept,

@@ -46,7 +46,7 @@ use crate::source::{RepoAccess, RepoTls, Sources};
 use crate::sync::tracking::{TrackingConfig, tracked_app_instance, tracking_key};
 
 pub use metrics::{AppInfoLabels, Metrics};
-pub use pass::{PassOutcome, REFRESH_ANNOTATION};
+pub use pass::PassOutcome;
 use queue::WorkQueue;
 pub use sharding::AppSharding;
 use sharding::ShardFilter;

@@ -27,8 +27,7 @@ use crate::health::HealthStatusCode;
 use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
 use crate::sync::tracking;
 
-/// Annotation asking for a refresh (`normal` or `hard`) of an app.
-pub const REFRESH_ANNOTATION: &str = "argocd.argoproj.io/refresh";
+pub(crate) use crate::app::store::REFRESH_ANNOTATION;
 /// Annotation that makes the controller leave an app alone.
 const SKIP_RECONCILE_ANNOTATION: &str = "argocd.argoproj.io/skip-reconcile";
 
