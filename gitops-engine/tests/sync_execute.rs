@@ -756,6 +756,33 @@ async fn wave_delay_separates_waves_but_not_the_last() {
     emu.shutdown().await;
 }
 
+// §2.4 step 10, one call at a time: the delay after a wave is the caller's to keep
+// (a change of an object is no reason to go on sooner); none follows the last wave.
+#[tokio::test]
+async fn a_step_after_a_wave_says_the_next_waits_for_the_wave_delay() {
+    let (emu, c) = cluster().await;
+    let delay = Duration::from_secs(3600);
+    let settings = ExecuteSettings {
+        wave_delay: delay,
+        ..settings()
+    };
+    let desired = || vec![cm("a", &[]), cm("b", &[(WAVE, "1")])];
+    let plan = plan_sync(&c, desired(), &[], |_| {}).await;
+    let first = within(step(&c, &plan, &settings, &[])).await;
+    assert_eq!(first.outcome.phase, OperationPhase::Running, "{first:#?}");
+    assert_eq!(first.not_before, Some(delay));
+    assert!(
+        get(&c, "v1", "ConfigMap", "b").await.is_none(),
+        "wave 1 waits"
+    );
+
+    let plan = plan_sync(&c, desired(), &[], |_| {}).await;
+    let last = within(step(&c, &plan, &settings, &first.outcome.resources)).await;
+    assert!(get(&c, "v1", "ConfigMap", "b").await.is_some(), "{last:#?}");
+    assert_eq!(last.not_before, None, "no delay after the last wave");
+    emu.shutdown().await;
+}
+
 // §2.4 step 4 / §2.6: "Deleted objects that linger (finalizers) make the loop wait
 // ("waiting for deletion of …")". Another party releases the finalizer meanwhile.
 #[tokio::test]

@@ -100,6 +100,11 @@ pub struct Stepped {
     /// between waves): when to call [`step`] again at the latest. `None`
     /// once the operation is over.
     pub again_after: Option<Duration>,
+    /// After a wave that is not the last: the delay between waves
+    /// ([`ExecuteSettings::wave_delay`]), before which [`step`] must not be
+    /// called again, even when an object of the operation changes (the
+    /// operation is not over then; `None` otherwise).
+    pub not_before: Option<Duration>,
 }
 
 /// One call of Argo CD's operation loop (notes §2.4): the plan is made anew
@@ -110,7 +115,8 @@ pub struct Stepped {
 /// ones are observed, and the operation advances — dry run, then waves —
 /// until it has to wait or is over. Nothing waits inside: the caller calls
 /// again after [`Stepped::again_after`], or sooner when an object of the
-/// operation changed, with the results of this call. The sync timeout is the
+/// operation changed (never before [`Stepped::not_before`], the delay
+/// between waves), with the results of this call. The sync timeout is the
 /// caller's to enforce, with [`terminate_recorded`].
 pub async fn step<C: Cluster>(
     cluster: &C,

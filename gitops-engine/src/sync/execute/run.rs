@@ -40,8 +40,9 @@ enum Event {
 enum Flow {
     /// The operation is over.
     Done(SyncOutcome),
-    /// Step again after this pause.
-    Pause(Duration),
+    /// Step again after `pause` (sooner when something changed), but not
+    /// before `hold` (the delay between waves) has passed.
+    Pause { pause: Duration, hold: Duration },
     /// Step again at once.
     Next,
 }
@@ -139,9 +140,10 @@ impl<'a, C: Cluster> Run<'a, C> {
                     return Stepped {
                         outcome,
                         again_after: None,
+                        not_before: None,
                     };
                 }
-                Flow::Pause(pause) => {
+                Flow::Pause { pause, hold } => {
                     let outcome = self.sender.map(|s| s.borrow().clone()).unwrap_or_default();
                     return Stepped {
                         outcome: SyncOutcome {
@@ -150,6 +152,7 @@ impl<'a, C: Cluster> Run<'a, C> {
                             ..outcome
                         },
                         again_after: Some(pause),
+                        not_before: (!hold.is_zero()).then_some(hold),
                     };
                 }
                 Flow::Next => {}
@@ -161,7 +164,7 @@ impl<'a, C: Cluster> Run<'a, C> {
     async fn advance(&mut self) -> Option<SyncOutcome> {
         match self.step().await {
             Flow::Done(outcome) => Some(outcome),
-            Flow::Pause(pause) => {
+            Flow::Pause { pause, .. } => {
                 tokio::time::sleep(pause).await;
                 None
             }
@@ -192,7 +195,10 @@ impl<'a, C: Cluster> Run<'a, C> {
             },
             Step::Wait { message } => {
                 self.publish(OperationPhase::Running, &message);
-                Flow::Pause(self.settings.poll_interval)
+                Flow::Pause {
+                    pause: self.settings.poll_interval,
+                    hold: Duration::ZERO,
+                }
             }
             Step::RunWave {
                 final_wave,
@@ -215,10 +221,16 @@ impl<'a, C: Cluster> Run<'a, C> {
                 } else {
                     self.settings.wave_delay
                 };
-                Flow::Pause(match state {
-                    WaveState::Pending => delay.max(self.settings.poll_interval),
-                    _ => delay,
-                })
+                // Argo CD's wave hook sleeps the delay after a wave's
+                // tasks ran (pending deletions included), whatever changes
+                // meanwhile.
+                Flow::Pause {
+                    pause: match state {
+                        WaveState::Pending => delay.max(self.settings.poll_interval),
+                        _ => delay,
+                    },
+                    hold: delay,
+                }
             }
             Step::Succeeded {
                 message,
