@@ -34,22 +34,24 @@ fn seed(env: &Env, value: &str, tag: &str) -> String {
     env.up.commit(&format!("settings {value}, nginx {tag}"))
 }
 
+/// `yaml` (one object) in sync wave `n`.
+fn wave(n: i64, yaml: &str) -> String {
+    yaml.replacen(
+        "metadata:\n",
+        &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
+        1,
+    )
+}
+
 /// `dir/` = web Deployment in wave 0, then the settings ConfigMap (`value`) in wave 1.
 fn write_two_waves(env: &Env, dir: &str, value: &str) {
-    let wave = |n: i64, yaml: String| {
-        yaml.replacen(
-            "metadata:\n",
-            &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
-            1,
-        )
-    };
     env.up.write(
         &format!("{dir}/deployment.yaml"),
-        &wave(0, deployment_yaml("nginx:1.0")),
+        &wave(0, &deployment_yaml("nginx:1.0")),
     );
     env.up.write(
         &format!("{dir}/settings.yaml"),
-        &wave(1, config_map_yaml(value)),
+        &wave(1, &config_map_yaml(value)),
     );
     env.up.write(
         &format!("{dir}/kustomization.yaml"),
@@ -287,6 +289,56 @@ async fn waves_are_ordered_and_wait_for_health() {
         kinds,
         ["Namespace", "Deployment", "ConfigMap"],
         "CreateNamespace first, then the waves in order"
+    );
+    env.stop().await;
+}
+
+// Argo CD sleeps the sync-wave delay after each wave but the last. Here a sync advances
+// one step per pass, and passes come with every change: none may start the next wave
+// before the delay is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_pass_starts_the_next_wave_before_the_wave_delay() {
+    let env = Env::start_with(Duration::from_millis(100), |s| {
+        s.wave_delay = Duration::from_secs(3600);
+    })
+    .await;
+    env.up.write(
+        "app/first.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  value: a\n",
+    );
+    env.up
+        .write("app/settings.yaml", &wave(1, &config_map_yaml("later")));
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["first.yaml", "settings.yaml"], None),
+    );
+    env.up.commit("two waves of ConfigMaps");
+    env.create(&env.application("waves", "app", automated(true, false)))
+        .await;
+    let first = controller_support::demo("", "v1", "ConfigMap", "first");
+    env.wait_for_app("wave 0 recorded", "waves", |a| {
+        a["status"]["operationState"]["syncResult"]["resources"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["name"] == "first"))
+    })
+    .await;
+
+    // A change of one of the app's objects, and passes run right away.
+    env.patch(&first, json!({"data": {"value": "changed"}}))
+        .await;
+    for _ in 0..2 {
+        let outcome = env.controller.reconcile("waves").await.expect("pass");
+        assert!(outcome.requeue_after.is_some(), "{outcome:?}");
+    }
+    let app = env.app("waves").await;
+    assert_eq!(
+        app["status"]["operationState"]["phase"], "Running",
+        "{}",
+        app["status"]["operationState"]
+    );
+    assert!(
+        env.get(&settings_cm()).await.is_none(),
+        "wave 1 waits for the delay"
     );
     env.stop().await;
 }

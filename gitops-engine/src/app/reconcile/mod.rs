@@ -173,6 +173,8 @@ pub(crate) struct Shared {
     owners: Mutex<HashMap<ObjectKey, String>>,
     /// When each app's last pass ended, for the periodic resync.
     reconciled: Mutex<HashMap<String, Instant>>,
+    /// The delays between waves the apps' operations are waiting out.
+    pub(crate) wave_pauses: operation::WavePauses,
 }
 
 /// An object's identity in a cluster, independent of its API version.
@@ -295,6 +297,7 @@ impl Controller {
                 shard_filter,
                 owners: Mutex::new(HashMap::new()),
                 reconciled: Mutex::new(HashMap::new()),
+                wave_pauses: operation::WavePauses::default(),
             }),
         }
     }

@@ -1,8 +1,9 @@
 //! Running a sync operation for an app: plan, execute, retry with backoff,
 //! and record the result, history and events.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tracing::{debug, error, info, warn};
@@ -35,10 +36,12 @@ fn now() -> jiff::Timestamp {
 /// killed mid-sync — left `Running`: its start time, retry count and results
 /// are kept, and tasks with a result are not run again.
 ///
-/// Nothing here waits for health, hooks or a retry's backoff: the state is
-/// checkpointed in `status.operationState` and the worker is free for other
-/// apps; the next pass (a change of one of the app's objects, or the
-/// returned delay) goes on from there, as Argo CD's operation loop does.
+/// Nothing here waits for health, hooks, a retry's backoff or the delay
+/// between waves: the state is checkpointed in `status.operationState` and
+/// the worker is free for other apps; the next pass (a change of one of the
+/// app's objects, or the returned delay) goes on from there, as Argo CD's
+/// operation loop does — but not before the delay after a wave has passed
+/// (kept in memory: a restarted controller goes on at once).
 /// Objects (hooks included) the project forbids fail an attempt before
 /// anything is applied.
 pub(crate) async fn advance(
@@ -74,7 +77,20 @@ pub(crate) async fn advance(
         .filter(|_| state.phase == OperationPhase::Running)
         .map(str::to_owned);
     let terminating = state.phase == OperationPhase::Terminating;
+    let timed_out = shared
+        .settings
+        .operation_timeout
+        .filter(|limit| elapsed_since(started) > *limit);
+    let name = app.metadata.name.clone();
+    let held = shared.wave_pauses.remaining(&name, &state.started_at);
     app.status.operation_state = Some(state);
+
+    if let Some(remaining) = held.filter(|_| !terminating && timed_out.is_none()) {
+        // The delay after the wave just run: the comparison is recorded, the
+        // operation waits.
+        status_write::write_status(shared, app, object, false).await?;
+        return Ok(Some(remaining));
+    }
 
     if let Some(failed_at) = retry_wait {
         // A failed attempt waits for its retry: start it once the backoff is over.
@@ -137,9 +153,6 @@ pub(crate) async fn advance(
         &op.sync.clone().unwrap_or_default(),
         &context,
     );
-    let timed_out = settings
-        .timeout
-        .filter(|limit| elapsed_since(started) > *limit);
     let (outcome, again_after, terminated) = match (guard.refuse(app, &comparison), plan(&input)) {
         (Some(refused), _) => (refused, None, false),
         (None, Ok(plan)) if terminating || timed_out.is_some() => {
@@ -149,6 +162,9 @@ pub(crate) async fn advance(
         }
         (None, Ok(plan)) => {
             let stepped = step(&target.kube, &plan, &settings, &recorded).await;
+            if let (Some(hold), Some(state)) = (stepped.not_before, &app.status.operation_state) {
+                shared.wave_pauses.hold(&name, &state.started_at, hold);
+            }
             (stepped.outcome, stepped.again_after, false)
         }
         (None, Err(e)) => (
@@ -206,6 +222,45 @@ pub(crate) async fn advance(
     Ok(None)
 }
 
+/// The pauses between waves of the operations in progress: until when each
+/// app's operation (by app name, with the operation's start time) must not
+/// advance.
+#[derive(Debug, Default)]
+pub(crate) struct WavePauses(Mutex<HashMap<String, (String, Instant)>>);
+
+impl WavePauses {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Holds the operation started at `started_at` of the app `app` for `hold`.
+    fn hold(&self, app: &str, started_at: &str, hold: Duration) {
+        self.map().insert(
+            app.to_owned(),
+            (started_at.to_owned(), Instant::now() + hold),
+        );
+    }
+
+    /// How long the operation started at `started_at` of the app `app` is
+    /// still held (`None`: it may advance); a pause that is over, or that
+    /// held another operation, is forgotten.
+    fn remaining(&self, app: &str, started_at: &str) -> Option<Duration> {
+        let mut pauses = self.map();
+        let (held, until) = pauses.get(app)?;
+        let remaining = until.saturating_duration_since(Instant::now());
+        if held == started_at && !remaining.is_zero() {
+            return Some(remaining);
+        }
+        pauses.remove(app);
+        None
+    }
+
+    /// Forgets the pause of the app `app` (its operation ended, or the app is gone).
+    pub(crate) fn forget(&self, app: &str) {
+        self.map().remove(app);
+    }
+}
+
 /// What a reconcile pass hands to [`advance`]: the operation and what the
 /// pass found.
 pub(crate) struct Pass {
@@ -229,6 +284,7 @@ async fn start(
     op: Operation,
     rendered: &Rendered,
 ) -> Result<OperationState, ClusterError> {
+    shared.wave_pauses.forget(&app.metadata.name);
     let automated = op.initiated_by.automated;
     let state = OperationState {
         operation: op,
@@ -318,6 +374,7 @@ async fn finish(
     outcome: &SyncOutcome,
     rendered: &Rendered,
 ) -> Result<(), ClusterError> {
+    shared.wave_pauses.forget(&app.metadata.name);
     let finished = format_time(now());
     let mut entry = None;
     if let Some(state) = app.status.operation_state.as_mut() {

@@ -59,6 +59,7 @@ pub(crate) async fn reconcile(shared: &Shared, name: &str) -> Result<PassOutcome
     else {
         shared.metrics.forget_app(&namespace, name);
         shared.destinations.release(name);
+        shared.wave_pauses.forget(name);
         return Ok(PassOutcome::default());
     };
     if !shared.shard_filter.manages(&object) {
