@@ -394,7 +394,7 @@ impl Controller {
                     Ok(change) => route_remote_change(shared, &change),
                     Err(RecvError::Lagged(missed)) => {
                         warn!(missed, "missed changes in destination clusters; resyncing every app");
-                        resync.reset_immediately();
+                        shared.queue_resync(true);
                     }
                     Err(RecvError::Closed) => break,
                 },
