@@ -38,7 +38,8 @@
 //! Approximations: a new Deployment template's ReplicaSet gets all replicas
 //! at once (no `maxSurge`/`maxUnavailable` steps) and StatefulSets,
 //! DaemonSets and Jobs get no Pods; server defaults (strategy, Service
-//! cluster IPs, …) are not filled in; garbage collection and namespace
+//! cluster IPs, …) are not filled in, except the `restartPolicy` of the
+//! Pods the simulator creates; garbage collection and namespace
 //! cleanup happen synchronously inside the deleting request; lists return
 //! everything in one page (no `continue`); custom resources are not
 //! validated against their schemas; versions of one group share storage

@@ -260,7 +260,12 @@ fn sync_replica_set(store: &mut Store, t: &Types, rs: &Value) {
         metadata["generateName"] = format!("{}-", meta(rs, "name")).into();
         metadata["namespace"] = ns.clone().into();
         metadata["ownerReferences"] = owner_ref(rs);
-        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"]});
+        let mut spec = template["spec"].clone();
+        // The API server defaults a pod template's restart policy; Pod health reads it.
+        if spec.is_object() && spec["restartPolicy"].is_null() {
+            spec["restartPolicy"] = "Always".into();
+        }
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec});
         if let Ok(created) = store.create(&t.pods, &ns, pod, false) {
             pods.push(created);
         }
@@ -523,6 +528,20 @@ mod tests {
         assert_eq!(a, template_hash(&json!({"a": [1, 2], "b": 1})));
         assert_ne!(a, template_hash(&json!({"a": [2, 1], "b": 1})));
         assert!(a.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+    }
+
+    #[test]
+    fn pods_get_the_default_restart_policy() {
+        let mut store = Store::new();
+        let sim = Simulator::new(None).expect("simulator");
+        let t = types(&store).expect("built-in");
+        store
+            .create(&t.deployments, "default", deployment("app:1"), false)
+            .expect("create");
+        settle(&mut store, &sim);
+        let pods = store.list(&t.pods, Some("default"), &Filter::default());
+        assert_eq!(pods.len(), 2);
+        assert!(pods.iter().all(|p| p["spec"]["restartPolicy"] == "Always"));
     }
 
     #[test]

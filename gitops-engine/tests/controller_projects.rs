@@ -317,3 +317,61 @@ async fn a_global_project_lends_its_destinations_to_the_projects_it_selects() {
         .await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_scoped_repositories_and_clusters_are_what_the_project_permits() {
+    let env = Env::start().await;
+    env.up.write("team/settings.yaml", &config_map_yaml("one"));
+    env.up.commit("team app");
+    let mut project = team_project();
+    project["spec"]["sourceRepos"] = json!([]);
+    project["spec"]["destinations"] = json!([{"server": "*", "namespace": "*"}]);
+    project["spec"]["permitOnlyProjectScopedClusters"] = json!(true);
+    env.create(&project).await;
+    env.create(&team_app(&env, "team-a")).await;
+    let app = env
+        .wait_for_app("the repository refused", "team-a-app", |a| {
+            condition(a, "InvalidSpecError").is_some()
+        })
+        .await;
+    assert_eq!(
+        condition(&app, "InvalidSpecError"),
+        Some(format!(
+            "application repo {} is not permitted in project 'team-a'",
+            env.up.url()
+        ))
+    );
+
+    // A repository Secret scoped to the project adds its URL to sourceRepos.
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "team-a-repo", "namespace": ARGOCD,
+                     "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "stringData": {"url": env.up.url(), "project": "team-a"},
+    }))
+    .await;
+    // The destination matches `*`, but no cluster Secret is scoped to the project.
+    let destination = "application destination server 'https://kubernetes.default.svc' and namespace 'demo' do not match any of the allowed destinations in project 'team-a'";
+    env.wait_for_app("the unscoped cluster refused", "team-a-app", |a| {
+        condition(a, "InvalidSpecError").as_deref() == Some(destination)
+    })
+    .await;
+    assert_eq!(env.get(&settings_cm()).await, None);
+
+    // The local cluster's Secret scoped to the project: the app deploys.
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "in-cluster", "namespace": ARGOCD,
+                     "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+        "stringData": {"name": "in-cluster", "server": "https://kubernetes.default.svc",
+                       "project": "team-a", "config": "{}"},
+    }))
+    .await;
+    env.wait_for_app("synced on the scoped cluster", "team-a-app", |a| {
+        summary(a).0 == "Synced" && condition(a, "InvalidSpecError").is_none()
+    })
+    .await;
+    env.wait_for_object("deployed", "team-a-app", &settings_cm(), |_| true)
+        .await;
+    env.stop().await;
+}

@@ -6,6 +6,7 @@
 
 mod controller_support;
 mod https_support;
+mod server_support;
 mod source_support;
 mod ssh_support;
 
@@ -412,6 +413,19 @@ async fn the_controller_uses_repository_secrets_and_never_shows_them() {
         "the refusal was an event too"
     );
     let app_now = env.app("private").await;
+
+    // The API server renders the private repository too (its diff view).
+    let cache = tempfile::tempdir().expect("tempdir");
+    let api = server_support::Api::serve(&env, cache.path()).await;
+    let managed = api
+        .get("/api/v1/applications/private/managed-resources")
+        .await;
+    assert_eq!(managed.status, 200, "{:?}", managed.body);
+    let target = managed.body["items"][0]["targetState"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(target.contains("private"), "{:?}", managed.body);
+    drop(api);
     env.stop().await;
     let logs = logs.text();
     assert!(
@@ -419,8 +433,9 @@ async fn the_controller_uses_repository_secrets_and_never_shows_them() {
         "the refusal was logged"
     );
     let everything = format!(
-        "{refused}\n{app_now}\n{}\n{logs}",
-        serde_json::to_string(&events).expect("events")
+        "{refused}\n{app_now}\n{}\n{}\n{logs}",
+        serde_json::to_string(&events).expect("events"),
+        managed.body
     );
     for secret in [
         PASSWORD,

@@ -273,7 +273,9 @@ async fn run(flags: Flags) -> Result<(), String> {
     settings.kustomize_enable_helm = flags.kustomize_enable_helm;
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
 
-    if !flags.disable_appsets {
+    // ApplicationSets are reconciled by one replica: the leader, and of
+    // sharded replicas the one holding shard 0.
+    let appsets = (!flags.disable_appsets).then(|| {
         let reconciler = AppSetReconciler::new(
             KubeCluster::new(client.clone()),
             controller.sources().clone(),
@@ -283,14 +285,23 @@ async fn run(flags: Flags) -> Result<(), String> {
                 enable_policy_override: !flags.appset_no_policy_override,
             },
         );
+        let shards = membership.sharding().map(|s| s.shards);
         let resync = flags.app_resync;
-        tokio::spawn(async move {
-            reconciler
-                .run(resync, APPSET_TICK, std::future::pending())
-                .await
-        });
-        info!("ApplicationSet reconciler running");
-    }
+        move || {
+            info!("ApplicationSet reconciler running");
+            tokio::spawn(async move {
+                let holds_first_shard = || shards.as_ref().is_none_or(|s| s.held().contains(&0));
+                reconciler
+                    .run_while(
+                        resync,
+                        APPSET_TICK,
+                        holds_first_shard,
+                        std::future::pending(),
+                    )
+                    .await
+            })
+        }
+    });
 
     if flags.image_updates {
         let mut options = UpdateOptions::new(flags.repo_cache_dir.join("image-updater"));
@@ -304,6 +315,14 @@ async fn run(flags: Flags) -> Result<(), String> {
         info!(?interval, "image updater running");
     }
 
+    let run = |stop: leader::Stop| async move {
+        let appsets = appsets.map(|start| start());
+        let result = controller.run(stop).await.map_err(|e| e.to_string());
+        if let Some(task) = appsets {
+            task.abort();
+        }
+        result
+    };
     let result = if flags.leader_elect {
         leader::run_while_leading(
             client,
@@ -311,13 +330,13 @@ async fn run(flags: Flags) -> Result<(), String> {
             &flags.lease_name,
             &identity,
             &metrics,
-            |stop| async move { controller.run(stop).await.map_err(|e| e.to_string()) },
+            run,
             shutdown,
         )
         .await
     } else {
         metrics.set_leader(true);
-        controller.run(shutdown).await.map_err(|e| e.to_string())
+        run(shutdown).await
     };
     membership.stop().await;
     result

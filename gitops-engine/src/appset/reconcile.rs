@@ -258,11 +258,31 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
     /// repositories arrive through the sources' polling interval). Looks for
     /// changes every `tick`.
     pub async fn run(&self, resync: Duration, tick: Duration, shutdown: impl Future<Output = ()>) {
+        self.run_while(resync, tick, || true, shutdown).await;
+    }
+
+    /// [`AppSetReconciler::run`], reconciling only while `active()` holds
+    /// (asked every `tick`): of several controller replicas only one
+    /// reconciles ApplicationSets. Becoming active reconciles every set anew.
+    pub async fn run_while(
+        &self,
+        resync: Duration,
+        tick: Duration,
+        active: impl Fn() -> bool,
+        shutdown: impl Future<Output = ()>,
+    ) {
         tokio::pin!(shutdown);
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         let mut secrets_seen: Option<BTreeMap<String, String>> = None;
         let mut due: BTreeMap<String, Instant> = BTreeMap::new();
         loop {
+            if !active() {
+                (seen, secrets_seen, due) = Default::default();
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    () = tokio::time::sleep(tick) => continue,
+                }
+            }
             let sets = self.list().await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "listing ApplicationSets");
                 BTreeMap::new()

@@ -1,6 +1,7 @@
 //! `GET /api/v1/applications/{name}/managed-resources`: per managed resource its target,
 //! live, normalised and predicted states (JSON text, Secret values masked), from a
-//! comparison of the live objects with the desired state rendered now.
+//! comparison of the live objects with the desired state rendered now (reaching
+//! private repositories with the repository Secrets of the namespace).
 
 use axum::Json;
 use axum::extract::Path;
@@ -20,6 +21,12 @@ pub(super) async fn managed_resources(
 ) -> Result<Json<Value>, ApiError> {
     let (app, _) = state.app_for(&caller, &name, None, "get").await?;
     let namespace = &state.config.namespace;
+    // Private repositories: the repository Secrets as they are now.
+    let (access, problems) = state.store.repo_access().await;
+    for problem in problems {
+        tracing::warn!(%problem, "repository access");
+    }
+    state.sources.set_access(access);
     let rendered = state
         .store
         .render_desired(&app, &state.sources, None, None, namespace)

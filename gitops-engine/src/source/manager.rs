@@ -204,8 +204,9 @@ impl Sources {
         self.access().auth_for(url, project)
     }
 
-    /// How repositories are reached now.
-    fn access(&self) -> Arc<RepoAccess> {
+    /// How repositories are reached now (credentials, certificate
+    /// authorities, known hosts).
+    pub fn access(&self) -> Arc<RepoAccess> {
         Arc::clone(
             &self
                 .inner

@@ -56,6 +56,11 @@ pub struct AppProject {
     pub metadata: ProjectMetadata,
     /// `spec`.
     pub spec: AppProjectSpec,
+    /// API server URLs of the cluster Secrets scoped to this project (`project:
+    /// <name>`), as [`AppProject::add_scoped_clusters`] found them; not part of
+    /// the object.
+    #[serde(skip)]
+    pub scoped_cluster_servers: Vec<String>,
 }
 
 /// `metadata` of an AppProject: name and namespace, the rest kept as-is.
@@ -108,6 +113,10 @@ pub struct AppProjectSpec {
     /// `syncWindows`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sync_windows: Vec<SyncWindow>,
+    /// `permitOnlyProjectScopedClusters`: destinations must also be clusters whose
+    /// Secret is scoped to this project.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub permit_only_project_scoped_clusters: bool,
     /// Every other spec field (`roles`, `signatureKeys`, …), unchanged.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -209,6 +218,7 @@ impl AppProject {
                 }],
                 ..AppProjectSpec::default()
             },
+            scoped_cluster_servers: Vec::new(),
         }
     }
 

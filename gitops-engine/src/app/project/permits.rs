@@ -6,7 +6,7 @@ use regex::Regex;
 use super::glob;
 use super::model::{AppProject, ClusterResourceRestriction, GroupKind, ProjectDestination};
 use crate::cluster::secrets::ClusterSecret;
-use crate::source::normalize_git_url;
+use crate::source::{RepoCredentials, normalize_git_url};
 
 /// A destination cluster as the project rules see it: both its name and its server
 /// URL are matched against the project's destinations.
@@ -21,7 +21,8 @@ pub struct ClusterIdentity {
 impl AppProject {
     /// Adds the destinations Argo CD derives from the cluster Secrets scoped to
     /// this project (`project: <name>`): the cluster's server with namespace
-    /// `*`, or one entry per namespace the cluster is limited to.
+    /// `*`, or one entry per namespace the cluster is limited to. Those clusters
+    /// are the only ones `permitOnlyProjectScopedClusters` lets apps deploy to.
     pub fn add_scoped_clusters<'a>(
         &mut self,
         clusters: impl IntoIterator<Item = &'a ClusterSecret>,
@@ -30,6 +31,7 @@ impl AppProject {
             .into_iter()
             .filter(|c| !c.project.is_empty() && c.project == self.metadata.name)
         {
+            self.scoped_cluster_servers.push(cluster.server.clone());
             let namespaces = if cluster.namespaces.is_empty() {
                 vec!["*".to_owned()]
             } else {
@@ -43,6 +45,21 @@ impl AppProject {
                 });
             }
         }
+    }
+
+    /// Adds to `sourceRepos` the URLs of the repository Secrets scoped to this
+    /// project (`project: <name>`), as Argo CD does.
+    pub fn add_scoped_repositories<'a>(
+        &mut self,
+        repositories: impl IntoIterator<Item = &'a RepoCredentials>,
+    ) {
+        let name = &self.metadata.name;
+        let urls: Vec<String> = repositories
+            .into_iter()
+            .filter(|r| !r.project.is_empty() && r.project == *name)
+            .map(|r| r.url.clone())
+            .collect();
+        self.spec.source_repos.extend(urls);
     }
 
     /// Whether the repository `repo_url` is permitted (`sourceRepos`): URLs are
@@ -64,8 +81,18 @@ impl AppProject {
         any
     }
 
-    /// Whether `namespace` on `cluster` is a permitted destination (`destinations`).
+    /// Whether `namespace` on `cluster` is a permitted destination: it matches
+    /// `destinations` and, with `permitOnlyProjectScopedClusters`, the cluster's
+    /// Secret is scoped to this project.
     pub fn is_destination_permitted(&self, cluster: &ClusterIdentity, namespace: &str) -> bool {
+        self.is_destination_matched(cluster, namespace)
+            && (!self.spec.permit_only_project_scoped_clusters
+                || self.scoped_cluster_servers.contains(&cluster.server))
+    }
+
+    /// Whether `namespace` on `cluster` matches `destinations` (deny entries
+    /// reject at once).
+    fn is_destination_matched(&self, cluster: &ClusterIdentity, namespace: &str) -> bool {
         let mut any = false;
         for item in &self.spec.destinations {
             let name_ok =
@@ -170,6 +197,51 @@ mod tests {
         assert!(project.is_destination_permitted(&east, "b"));
         assert!(!project.is_destination_permitted(&east, "c"));
         assert!(!project.is_destination_permitted(&west, "a"));
+    }
+
+    #[test]
+    fn permit_only_project_scoped_clusters_refuses_other_clusters() {
+        let mut project = AppProject::default_project("argocd");
+        project.metadata.name = "team".to_owned();
+        project.spec.permit_only_project_scoped_clusters = true;
+        let in_cluster = ClusterIdentity {
+            name: "in-cluster".to_owned(),
+            server: "https://kubernetes.default.svc".to_owned(),
+        };
+        // `destinations` (server `*`) matches, but no cluster is scoped to the project.
+        assert!(!project.is_destination_permitted(&in_cluster, "web"));
+        let mut scoped = ClusterSecret::in_cluster();
+        scoped.project = "team".to_owned();
+        project.add_scoped_clusters([&scoped]);
+        assert!(project.is_destination_permitted(&in_cluster, "web"));
+        // A scoped cluster still has to match `destinations`.
+        project.spec.destinations = vec![ProjectDestination {
+            server: "*".to_owned(),
+            name: String::new(),
+            namespace: "!web".to_owned(),
+        }];
+        assert!(!project.is_destination_permitted(&in_cluster, "web"));
+    }
+
+    #[test]
+    fn repositories_scoped_to_the_project_become_sources() {
+        let secret = |url: &str, project: &str| {
+            RepoCredentials::from_secret(&serde_json::json!({
+                "metadata": {"name": "repo", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+                "stringData": {"url": url, "project": project},
+            }))
+            .expect("repository secret")
+        };
+        let mut project = AppProject::default_project("argocd");
+        project.metadata.name = "team".to_owned();
+        project.spec.source_repos.clear();
+        let ours = secret("https://git.example.com/team/deploy.git", "team");
+        let theirs = secret("https://git.example.com/other/deploy.git", "other");
+        let unscoped = secret("https://git.example.com/shared/deploy.git", "");
+        project.add_scoped_repositories([&ours, &theirs, &unscoped]);
+        assert!(project.is_source_permitted("https://git.example.com/team/deploy"));
+        assert!(!project.is_source_permitted("https://git.example.com/other/deploy.git"));
+        assert!(!project.is_source_permitted("https://git.example.com/shared/deploy.git"));
     }
 
     #[test]

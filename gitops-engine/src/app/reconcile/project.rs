@@ -54,6 +54,7 @@ pub(crate) async fn guard(
         .await?
         .map(|mut project| {
             project.add_scoped_clusters(clusters.iter());
+            project.add_scoped_repositories(shared.sources.access().credentials.repositories());
             project
         });
     let identities = clusters.identities();

@@ -277,6 +277,11 @@ impl CredentialStore {
         problems
     }
 
+    /// The repository Secrets (not templates) in the order they were added.
+    pub fn repositories(&self) -> impl Iterator<Item = &RepoCredentials> {
+        self.repositories.iter().map(|(_, c)| c)
+    }
+
     /// The credentials to reach `url` for an app of `project`: the
     /// repository Secret of that URL (after [`normalize_git_url`]) of the same
     /// project, else an unscoped one (with no project given: an unscoped one,
