@@ -331,6 +331,22 @@ async fn kubectl_session() {
         ok && out.contains("kubectl.kubernetes.io/restartedAt"),
         "{out}\n{err}"
     );
+    // Undo goes back to the first revision's template, which had no restart mark.
+    let (ok, out, err) = run(argv("rollout status deployment/web -n team --timeout=20s")).await;
+    assert!(ok, "{out}\n{err}");
+    let (ok, out, err) = run(argv("rollout undo deployment/web -n team")).await;
+    assert!(
+        ok && out.trim() == "deployment.apps/web rolled back",
+        "{out}\n{err}"
+    );
+    let (ok, out, err) = run(argv(
+        "get deployment web -n team -o jsonpath={.spec.template.metadata.annotations}",
+    ))
+    .await;
+    assert!(
+        ok && !out.contains("kubectl.kubernetes.io/restartedAt"),
+        "{out}\n{err}"
+    );
 
     // Logs of a running Pod; field selectors on names.
     let (ok, out, err) = run(argv(

@@ -34,6 +34,31 @@ fn seed(env: &Env, value: &str, tag: &str) -> String {
     env.up.commit(&format!("settings {value}, nginx {tag}"))
 }
 
+/// `yaml` (one object) in sync wave `n`.
+fn wave(n: i64, yaml: &str) -> String {
+    yaml.replacen(
+        "metadata:\n",
+        &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
+        1,
+    )
+}
+
+/// `dir/` = web Deployment in wave 0, then the settings ConfigMap (`value`) in wave 1.
+fn write_two_waves(env: &Env, dir: &str, value: &str) {
+    env.up.write(
+        &format!("{dir}/deployment.yaml"),
+        &wave(0, &deployment_yaml("nginx:1.0")),
+    );
+    env.up.write(
+        &format!("{dir}/settings.yaml"),
+        &wave(1, &config_map_yaml(value)),
+    );
+    env.up.write(
+        &format!("{dir}/kustomization.yaml"),
+        &kustomization_yaml(&["settings.yaml", "deployment.yaml"], None),
+    );
+}
+
 fn history_revisions(app: &Value) -> Vec<String> {
     app["status"]["history"]
         .as_array()
@@ -223,25 +248,7 @@ async fn manual_edit_stays_without_self_heal() {
 async fn waves_are_ordered_and_wait_for_health() {
     // Workloads take a second to become healthy: wave 1 must wait for it.
     let env = Env::start_with_status_delay(Duration::from_millis(1000)).await;
-    let wave = |n: i64, yaml: String| {
-        yaml.replacen(
-            "metadata:\n",
-            &format!("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{n}\"\n"),
-            1,
-        )
-    };
-    env.up.write(
-        "app/deployment.yaml",
-        &wave(0, deployment_yaml("nginx:1.0")),
-    );
-    env.up.write(
-        "app/settings.yaml",
-        &wave(1, config_map_yaml("after the deployment")),
-    );
-    env.up.write(
-        "app/kustomization.yaml",
-        &kustomization_yaml(&["settings.yaml", "deployment.yaml"], None),
-    );
+    write_two_waves(&env, "app", "after the deployment");
     env.up.commit("two waves");
     env.create(&env.application("waves", "app", automated(true, false)))
         .await;
@@ -282,6 +289,96 @@ async fn waves_are_ordered_and_wait_for_health() {
         kinds,
         ["Namespace", "Deployment", "ConfigMap"],
         "CreateNamespace first, then the waves in order"
+    );
+    env.stop().await;
+}
+
+// Argo CD sleeps the sync-wave delay after each wave but the last. Here a sync advances
+// one step per pass, and passes come with every change: none may start the next wave
+// before the delay is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_pass_starts_the_next_wave_before_the_wave_delay() {
+    let env = Env::start_with(Duration::from_millis(100), |s| {
+        s.wave_delay = Duration::from_secs(3600);
+    })
+    .await;
+    env.up.write(
+        "app/first.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  value: a\n",
+    );
+    env.up
+        .write("app/settings.yaml", &wave(1, &config_map_yaml("later")));
+    env.up.write(
+        "app/kustomization.yaml",
+        &kustomization_yaml(&["first.yaml", "settings.yaml"], None),
+    );
+    env.up.commit("two waves of ConfigMaps");
+    env.create(&env.application("waves", "app", automated(true, false)))
+        .await;
+    let first = controller_support::demo("", "v1", "ConfigMap", "first");
+    env.wait_for_app("wave 0 recorded", "waves", |a| {
+        a["status"]["operationState"]["syncResult"]["resources"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["name"] == "first"))
+    })
+    .await;
+
+    // A change of one of the app's objects, and passes run right away.
+    env.patch(&first, json!({"data": {"value": "changed"}}))
+        .await;
+    for _ in 0..2 {
+        let outcome = env.controller.reconcile("waves").await.expect("pass");
+        assert!(outcome.requeue_after.is_some(), "{outcome:?}");
+    }
+    let app = env.app("waves").await;
+    assert_eq!(
+        app["status"]["operationState"]["phase"], "Running",
+        "{}",
+        app["status"]["operationState"]
+    );
+    assert!(
+        env.get(&settings_cm()).await.is_none(),
+        "wave 1 waits for the delay"
+    );
+    env.stop().await;
+}
+
+// Argo CD's operation loop re-runs a running sync on each reconcile instead of waiting
+// inside one: a sync waiting for health holds no worker, so other apps are reconciled
+// meanwhile, even by a controller with a single worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_waiting_for_health_leaves_the_worker_to_other_apps() {
+    // Workloads settle only after 25 s: "slow" waits in wave 0 all that time.
+    let env = Env::start_with(Duration::from_secs(25), |s| s.workers = 1).await;
+    write_two_waves(&env, "slow", "after the deployment");
+    env.up
+        .write("quick/settings.yaml", &config_map_yaml("quick"));
+    env.up.write(
+        "quick/kustomization.yaml",
+        &kustomization_yaml(&["settings.yaml"], None),
+    );
+    env.up.commit("a slow and a quick app");
+    env.create(&env.application("slow", "slow", automated(true, false)))
+        .await;
+    env.wait_for_object("slow's wave 0 applied", "slow", &web_deployment(), |_| true)
+        .await;
+
+    let mut quick = env.application("quick", "quick", automated(true, false));
+    quick["spec"]["destination"]["namespace"] = json!("quick");
+    env.create(&quick).await;
+    env.wait_for_app("quick's sync succeeded", "quick", |a| {
+        a["status"]["operationState"]["phase"] == "Succeeded"
+    })
+    .await;
+    let slow = env.app("slow").await;
+    assert_eq!(
+        slow["status"]["operationState"]["phase"], "Running",
+        "slow still waits for health: {}",
+        slow["status"]["operationState"]
+    );
+    assert!(
+        env.get(&settings_cm()).await.is_none(),
+        "slow's wave 1 waits"
     );
     env.stop().await;
 }

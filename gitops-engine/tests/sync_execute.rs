@@ -13,7 +13,7 @@ use gitops_engine::sync::tracking::stamp;
 use gitops_engine::sync::{
     ApiResource, ExecuteSettings, OperationPhase, OperationSettings, PlanInput, ResourceResult,
     ResultCode, SyncOptions, SyncOutcome, SyncPhase, SyncPlan, TaskPhase, TrackingConfig, execute,
-    execute_until, plan,
+    execute_until, plan, step,
 };
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -200,6 +200,21 @@ fn collect_messages(mut rx: watch::Receiver<SyncOutcome>) -> tokio::task::JoinHa
     })
 }
 
+/// The operation succeeded, and the Deployment `web` was created and became healthy:
+/// healthy with no health message, the apply's message stays (§2.11).
+fn assert_succeeded_with_web_created(outcome: &SyncOutcome) {
+    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
+    assert_eq!(outcome.message, "successfully synced (all tasks run)");
+    assert_eq!(
+        summary(result(outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Succeeded),
+            "deployment.apps/web created"
+        )
+    );
+}
+
 // §2.4 "the next wave only starts … once every task of the current wave has become
 // Succeeded"; "The final wave is not waited for"; §2.5 result messages are kubectl's.
 #[tokio::test]
@@ -220,17 +235,7 @@ async fn next_wave_waits_for_health_of_previous_wave() {
     let messages = collect_messages(rx);
     let outcome = within(execute(&c, &plan, &settings(), Some(&tx))).await;
 
-    assert_eq!(outcome.phase, OperationPhase::Succeeded, "{outcome:#?}");
-    assert_eq!(outcome.message, "successfully synced (all tasks run)");
-    // Healthy with no health message: the apply's message stays (§2.11).
-    assert_eq!(
-        summary(result(&outcome, "Deployment", "web")),
-        (
-            ResultCode::Synced,
-            Some(TaskPhase::Succeeded),
-            "deployment.apps/web created"
-        )
-    );
+    assert_succeeded_with_web_created(&outcome);
     assert_eq!(
         summary(result(&outcome, "ConfigMap", "after")),
         (
@@ -255,6 +260,62 @@ async fn next_wave_waits_for_health_of_previous_wave() {
         seen.last().map(String::as_str),
         Some("successfully synced (all tasks run)")
     );
+    emu.shutdown().await;
+}
+
+// §2.4 "the controller calls sync() repeatedly until the operation phase is terminal …
+// Each call recomputes tasks from scratch and restores each task's (status, hookPhase,
+// message) from the stored per-resource results": one call applies a wave and returns
+// while it waits, the next goes on from the recorded results without re-applying.
+#[tokio::test]
+async fn a_step_returns_while_a_wave_waits_and_the_next_goes_on_from_the_results() {
+    let (emu, c) = cluster_with(EmulatorConfig {
+        status_delay: Duration::from_millis(400),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let desired = || vec![deploy("web", &[]), cm("after", &[(WAVE, "1")])];
+    let first = within(step(
+        &c,
+        &plan_sync(&c, desired(), &[], |_| {}).await,
+        &settings(),
+        &[],
+    ))
+    .await;
+    assert_eq!(first.outcome.phase, OperationPhase::Running, "{first:#?}");
+    assert!(first.again_after.is_some(), "{first:#?}");
+    assert_eq!(
+        summary(result(&first.outcome, "Deployment", "web")),
+        (
+            ResultCode::Synced,
+            Some(TaskPhase::Running),
+            "deployment.apps/web created"
+        )
+    );
+    assert!(
+        get(&c, "v1", "ConfigMap", "after").await.is_none(),
+        "wave 1 waits"
+    );
+
+    // Each call is planned anew against live state, with the recorded results.
+    let mut recorded = first.outcome.resources;
+    let mut last = None;
+    for _ in 0..200 {
+        let plan = plan_sync(&c, desired(), &[], |_| {}).await;
+        let next = within(step(&c, &plan, &settings(), &recorded)).await;
+        recorded = next.outcome.resources.clone();
+        if next.again_after.is_none() {
+            last = Some(next.outcome);
+            break;
+        }
+        assert_eq!(next.outcome.phase, OperationPhase::Running, "{next:#?}");
+        tokio::time::sleep(next.again_after.unwrap_or_default()).await;
+    }
+    // Created once, never re-applied (a second apply would say "unchanged").
+    assert_succeeded_with_web_created(&last.expect("the operation ends"));
+    let web = get(&c, "apps/v1", "Deployment", "web").await.expect("web");
+    assert_eq!(web["status"]["availableReplicas"], 2);
+    assert!(get(&c, "v1", "ConfigMap", "after").await.is_some());
     emu.shutdown().await;
 }
 
@@ -692,6 +753,33 @@ async fn wave_delay_separates_waves_but_not_the_last() {
     let outcome = within(execute(&c, &waves, &settings, None)).await;
     assert_eq!(outcome.phase, OperationPhase::Succeeded);
     assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
+    emu.shutdown().await;
+}
+
+// §2.4 step 10, one call at a time: the delay after a wave is the caller's to keep
+// (a change of an object is no reason to go on sooner); none follows the last wave.
+#[tokio::test]
+async fn a_step_after_a_wave_says_the_next_waits_for_the_wave_delay() {
+    let (emu, c) = cluster().await;
+    let delay = Duration::from_secs(3600);
+    let settings = ExecuteSettings {
+        wave_delay: delay,
+        ..settings()
+    };
+    let desired = || vec![cm("a", &[]), cm("b", &[(WAVE, "1")])];
+    let plan = plan_sync(&c, desired(), &[], |_| {}).await;
+    let first = within(step(&c, &plan, &settings, &[])).await;
+    assert_eq!(first.outcome.phase, OperationPhase::Running, "{first:#?}");
+    assert_eq!(first.not_before, Some(delay));
+    assert!(
+        get(&c, "v1", "ConfigMap", "b").await.is_none(),
+        "wave 1 waits"
+    );
+
+    let plan = plan_sync(&c, desired(), &[], |_| {}).await;
+    let last = within(step(&c, &plan, &settings, &first.outcome.resources)).await;
+    assert!(get(&c, "v1", "ConfigMap", "b").await.is_some(), "{last:#?}");
+    assert_eq!(last.not_before, None, "no delay after the last wave");
     emu.shutdown().await;
 }
 

@@ -57,14 +57,15 @@ pub(crate) mod test_support {
     use std::path::{Path, PathBuf};
 
     /// The shared Helm corpus (`../shared/corpus/helm/helm-v3` beside the
-    /// repository), or `None` (with a note) when it is absent.
-    pub(crate) fn helm_corpus() -> Option<PathBuf> {
+    /// repository). Panics when it is absent: a skipped corpus test would
+    /// pass while checking nothing.
+    pub(crate) fn helm_corpus() -> PathBuf {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/helm/helm-v3");
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("skipped: {} is absent", dir.display());
-            None
-        }
+        assert!(
+            dir.is_dir(),
+            "{} is absent; the shared corpora must sit beside the repository (../shared), as CI provides them",
+            dir.display()
+        );
+        dir
     }
 }

@@ -2,15 +2,14 @@
 
 mod app_cmd;
 mod appset_cmd;
+mod build_cmd;
 mod cluster_cmd;
 mod proj_cmd;
 mod repo_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kustomize_core::edit::{ImageEdit, set_images};
-use kustomize_core::fs::LoadRestrictor;
 use kustomize_core::kustomization::FILE_NAMES;
-use kustomize_core::{BuildOptions, build_disk};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -36,18 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Render a kustomization directory, as `kubectl kustomize DIR` prints it.
-    Build {
-        /// The kustomization directory.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-        /// Which files kustomizations may read: LoadRestrictionsRootOnly or LoadRestrictionsNone.
-        #[arg(long, default_value = "LoadRestrictionsRootOnly")]
-        load_restrictor: LoadRestrictor,
-        /// Render `helmCharts` (charts unpacked under `helmGlobals.chartHome`;
-        /// nothing is pulled), as kubectl's flag of the same name.
-        #[arg(long)]
-        enable_helm: bool,
-    },
+    Build(build_cmd::BuildArgs),
     /// Edit a kustomization file in place, keeping its layout and comments.
     Edit {
         #[command(subcommand)]
@@ -72,6 +60,13 @@ enum Command {
     Image {
         #[command(subcommand)]
         command: image_cmd::ImageCommand,
+    },
+    /// Print a shell completion script: `source <(gitops completion bash)`,
+    /// `gitops completion zsh > "${fpath[1]}/_gitops"`,
+    /// `gitops completion fish | source`.
+    Completion {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
     /// Run a local sandbox: the embedded API server and the controller in one process.
     Sandbox {
@@ -134,38 +129,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Build {
-            dir,
-            load_restrictor,
-            enable_helm,
-        } => {
-            let options = BuildOptions {
-                load_restrictor,
-                helm: enable_helm.then(|| {
-                    std::sync::Arc::new(helm_core::kustomize::HelmRenderer)
-                        as std::sync::Arc<dyn kustomize_core::helm::ChartRenderer>
-                }),
-                ..BuildOptions::default()
-            };
-            match build_disk(&dir, &options) {
-                Ok(build) => {
-                    for w in &build.warnings {
-                        eprintln!("{w}");
-                    }
-                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    if build
-                        .write_yaml(&mut out)
-                        .and_then(|_| out.flush())
-                        .is_err()
-                    {
-                        return ExitCode::FAILURE;
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("Error: {e}");
-                    ExitCode::FAILURE
-                }
+        Command::Build(args) => build_cmd::run(args),
+        Command::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "gitops", &mut script);
+            match std::io::stdout().lock().write_all(&script) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
             }
         }
     }

@@ -84,7 +84,8 @@ fn works_in_the_current_directory_and_parses_arguments_as_kustomize() {
             .output()
             .expect("run gitops")
     };
-    // kustomize reads the tag after the last ':' (the name keeps the rest).
+    // As kustomize 5.0-5.3 did, the tag is what follows the last ':' (the
+    // name keeps the rest); kustomize 5.4+ would read name `nginx`, tag `a:b`.
     let out = run("nginx:a:b");
     assert!(
         out.status.success(),

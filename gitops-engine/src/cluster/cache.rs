@@ -1,8 +1,10 @@
 //! [`LiveCache`]: the live objects of the kinds the controller manages, kept
 //! current by one kube-runtime watcher per kind (cluster-wide), so that
-//! comparisons read memory instead of listing the API server.
+//! comparisons read memory instead of listing the API server. Each kind is
+//! indexed by namespace and by a caller-chosen key (the app that tracks an
+//! object), so reading one app's objects costs what they are, not the kind.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -22,6 +24,11 @@ use super::{ClusterError, Gvk, KubeCluster, ObjectRef};
 /// sees [`broadcast::error::RecvError::Lagged`].
 const CHANGES_CAPACITY: usize = 4096;
 
+/// The key a [`LiveCache`] files an object under, from its metadata (for
+/// the controller: the app instance its tracking label or annotation names);
+/// `None` files it under no key.
+pub type IndexKeyFn = Arc<dyn Fn(&ObjectMeta) -> Option<String> + Send + Sync>;
+
 /// A watch-based cache of live objects.
 ///
 /// [`watch`](LiveCache::watch) starts a reflector for a kind: a kube-runtime
@@ -29,8 +36,10 @@ const CHANGES_CAPACITY: usize = 4096;
 /// current. The watcher re-lists and re-watches after errors, waiting
 /// between attempts with kube-runtime's default backoff (client-go's
 /// parameters). Each object is held once, as the `DynamicObject` the watch
-/// delivered; [`get`](LiveCache::get) and [`list`](LiveCache::list) render
-/// manifests from it on demand.
+/// delivered; [`get`](LiveCache::get), [`list`](LiveCache::list) and
+/// [`list_by_key`](LiveCache::list_by_key) render manifests from it on
+/// demand, finding the objects of a namespace or key through an index kept
+/// next to the store.
 ///
 /// The value is a cheap handle (`Clone` shares the cache); the reflector
 /// tasks stop when the last handle is dropped.
@@ -49,6 +58,8 @@ impl std::fmt::Debug for LiveCache {
 
 struct Inner {
     cluster: KubeCluster,
+    /// The key objects are indexed by, besides namespace.
+    index_key: Option<IndexKeyFn>,
     /// One cell per kind asked for; initialised once its initial list is in.
     kinds: Mutex<HashMap<Gvk, Arc<OnceCell<Reflected>>>>,
     changes: broadcast::Sender<ObjectRef>,
@@ -61,7 +72,77 @@ struct Reflected {
     resource: ApiResource,
     namespaced: bool,
     store: Store<DynamicObject>,
+    index: Arc<Mutex<Index>>,
     _task: AbortOnDrop,
+}
+
+/// The identity of a cached object within its kind: (namespace, name), the
+/// namespace empty for cluster-scoped kinds.
+type Identity = (String, String);
+
+fn identity(obj: &DynamicObject) -> Identity {
+    (
+        obj.metadata.namespace.clone().unwrap_or_default(),
+        obj.metadata.name.clone().unwrap_or_default(),
+    )
+}
+
+/// One kind's objects by namespace and by index key, kept in step with its
+/// store by the reflector task.
+#[derive(Default)]
+struct Index {
+    /// The names of the objects of each namespace.
+    by_namespace: HashMap<String, BTreeSet<String>>,
+    /// The objects filed under each key.
+    by_key: HashMap<String, BTreeSet<Identity>>,
+    /// The key each object is filed under, to move it when it changes.
+    key_of: HashMap<Identity, String>,
+}
+
+impl Index {
+    /// An index of `objects`.
+    fn of(objects: &[Arc<DynamicObject>], key: Option<&IndexKeyFn>) -> Self {
+        let mut index = Index::default();
+        for obj in objects {
+            index.insert(obj, key);
+        }
+        index
+    }
+
+    /// Files `obj` (new or changed) under its namespace and key.
+    fn insert(&mut self, obj: &DynamicObject, key: Option<&IndexKeyFn>) {
+        let id = identity(obj);
+        self.remove(&id);
+        self.by_namespace
+            .entry(id.0.clone())
+            .or_default()
+            .insert(id.1.clone());
+        if let Some(key) = key.and_then(|f| f(&obj.metadata)) {
+            self.by_key
+                .entry(key.clone())
+                .or_default()
+                .insert(id.clone());
+            self.key_of.insert(id, key);
+        }
+    }
+
+    /// Forgets the object `id`.
+    fn remove(&mut self, id: &Identity) {
+        if let Some(names) = self.by_namespace.get_mut(&id.0) {
+            names.remove(&id.1);
+            if names.is_empty() {
+                self.by_namespace.remove(&id.0);
+            }
+        }
+        if let Some(key) = self.key_of.remove(id)
+            && let Some(ids) = self.by_key.get_mut(&key)
+        {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.by_key.remove(&key);
+            }
+        }
+    }
 }
 
 /// Aborts a task when dropped: the reflector dies with its cache entry (or
@@ -75,12 +156,24 @@ impl Drop for AbortOnDrop {
 }
 
 impl LiveCache {
-    /// An empty cache over a client; nothing is watched yet.
+    /// An empty cache over a client; nothing is watched yet. Objects are
+    /// indexed by namespace only.
     pub fn new(client: kube::Client) -> Self {
+        Self::build(client, None)
+    }
+
+    /// [`LiveCache::new`], also indexing every object under the key
+    /// `index_key` gives it, for [`list_by_key`](LiveCache::list_by_key).
+    pub fn with_index(client: kube::Client, index_key: IndexKeyFn) -> Self {
+        Self::build(client, Some(index_key))
+    }
+
+    fn build(client: kube::Client, index_key: Option<IndexKeyFn>) -> Self {
         let (changes, _) = broadcast::channel(CHANGES_CAPACITY);
         LiveCache {
             inner: Arc::new(Inner {
                 cluster: KubeCluster::new(client),
+                index_key,
                 kinds: Mutex::new(HashMap::new()),
                 changes,
                 failure: watch::Sender::new(None),
@@ -117,58 +210,98 @@ impl LiveCache {
     /// The cached objects of a watched kind, in one namespace or (`None`) all
     /// of them, sorted by namespace and name. As in [`KubeCluster`], `""`
     /// means the client's default namespace, and the namespace is ignored for
-    /// cluster-scoped kinds. Empty when the kind is not watched.
+    /// cluster-scoped kinds. Empty when the kind is not watched. The objects
+    /// of one namespace are found through the index: listing a small
+    /// namespace of a large kind costs what is in it.
     pub fn list(&self, gvk: &Gvk, namespace: Option<&str>) -> Vec<Value> {
-        let namespaced = self
-            .cell(gvk)
-            .and_then(|cell| cell.get().map(|r| r.namespaced))
-            .unwrap_or(false);
-        let namespace = namespace
-            .filter(|_| namespaced)
-            .map(|ns| self.namespace_or_default(ns));
-        self.list_where(gvk, |meta| {
-            namespace.is_none_or(|ns| meta.namespace.as_deref() == Some(ns))
+        self.read(gvk, |r| match namespace.filter(|_| r.namespaced) {
+            Some(ns) => {
+                let ns = self.namespace_or_default(ns).to_owned();
+                let names: Vec<String> = r
+                    .index()
+                    .by_namespace
+                    .get(&ns)
+                    .map(|names| names.iter().cloned().collect())
+                    .unwrap_or_default();
+                names
+                    .into_iter()
+                    .filter_map(|name| r.manifest_of(&(ns.clone(), name)))
+                    .collect()
+            }
+            None => {
+                let mut objects = r.store.state();
+                objects.sort_by_key(|o| identity(o));
+                objects
+                    .iter()
+                    .filter_map(|o| manifest(&r.resource, o))
+                    .collect()
+            }
         })
+        .unwrap_or_default()
     }
 
-    /// The cached objects of a watched kind whose metadata passes `keep`,
-    /// sorted by namespace and name: like [`list`](LiveCache::list), but
-    /// only the kept objects are rendered to manifests, so a caller that
-    /// needs a few objects of a large kind (one app's) pays for those.
-    pub fn list_where(&self, gvk: &Gvk, keep: impl Fn(&ObjectMeta) -> bool) -> Vec<Value> {
-        let Some(cell) = self.cell(gvk) else {
-            return Vec::new();
-        };
-        let Some(r) = cell.get() else {
-            return Vec::new();
-        };
-        let mut objects: Vec<Arc<DynamicObject>> = r
-            .store
-            .state()
-            .into_iter()
-            .filter(|o| keep(&o.metadata))
-            .collect();
-        objects.sort_by(|a, b| {
-            (&a.metadata.namespace, &a.metadata.name)
-                .cmp(&(&b.metadata.namespace, &b.metadata.name))
-        });
-        objects
-            .iter()
-            .filter_map(|o| manifest(&r.resource, o))
-            .collect()
+    /// The names of the cached objects of a watched, namespaced kind in
+    /// `namespace` (`""`: the client's default), sorted; read from the
+    /// index, no manifest is rendered. Empty when the kind is not watched.
+    pub fn names_in(&self, gvk: &Gvk, namespace: &str) -> Vec<String> {
+        self.read(gvk, |r| {
+            r.index()
+                .by_namespace
+                .get(self.namespace_or_default(namespace))
+                .map(|names| names.iter().cloned().collect())
+        })
+        .flatten()
+        .unwrap_or_default()
+    }
+
+    /// The namespaces holding cached objects of a watched, namespaced kind,
+    /// sorted; read from the index. Empty when the kind is not watched.
+    pub fn namespaces(&self, gvk: &Gvk) -> Vec<String> {
+        let mut namespaces = self
+            .read(gvk, |r| {
+                r.index()
+                    .by_namespace
+                    .keys()
+                    .filter(|ns| !ns.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        namespaces.sort();
+        namespaces
+    }
+
+    /// The cached objects of a watched kind filed under `key` by the cache's
+    /// index key (see [`LiveCache::with_index`]), sorted by namespace and
+    /// name; found through the index, so one app's objects cost what they
+    /// are, however many objects the kind has. Empty when the kind is not
+    /// watched or the cache has no index key.
+    pub fn list_by_key(&self, gvk: &Gvk, key: &str) -> Vec<Value> {
+        self.read(gvk, |r| {
+            let ids: Vec<Identity> = r
+                .index()
+                .by_key
+                .get(key)
+                .map(|ids| ids.iter().cloned().collect())
+                .unwrap_or_default();
+            ids.iter().filter_map(|id| r.manifest_of(id)).collect()
+        })
+        .unwrap_or_default()
     }
 
     /// One cached object, or `None` when it is not in the cache (absent from
     /// the cluster, or its kind not watched). An empty namespace means the
     /// client's default namespace for namespaced kinds, as in [`KubeCluster`].
     pub fn get(&self, object: &ObjectRef) -> Option<Value> {
-        let cell = self.cell(&object.gvk)?;
-        let r = cell.get()?;
-        let mut key = reflector::ObjectRef::new_with(&object.name, r.resource.clone());
-        if r.namespaced {
-            key = key.within(self.namespace_or_default(&object.namespace));
-        }
-        manifest(&r.resource, &*r.store.get(&key)?)
+        self.read(&object.gvk, |r| {
+            let namespace = if r.namespaced {
+                self.namespace_or_default(&object.namespace)
+            } else {
+                ""
+            };
+            r.manifest_of(&(namespace.to_owned(), object.name.clone()))
+        })
+        .flatten()
     }
 
     /// A receiver of the address of every object that changes in the
@@ -202,6 +335,13 @@ impl LiveCache {
         }
     }
 
+    /// What `read` finds in a watched kind's reflector; `None` when the kind
+    /// is not watched (or its initial list is not in yet).
+    fn read<T>(&self, gvk: &Gvk, read: impl FnOnce(&Reflected) -> T) -> Option<T> {
+        let cell = self.cell(gvk)?;
+        cell.get().map(read)
+    }
+
     /// The cell of a kind, if it was asked for; cloned so that reads do not
     /// hold the lock while manifests are rendered.
     fn cell(&self, gvk: &Gvk) -> Option<Arc<OnceCell<Reflected>>> {
@@ -213,12 +353,17 @@ impl LiveCache {
         let (resource, namespaced) = self.inner.cluster.discover(gvk).await?;
         let writer = Writer::new(resource.clone());
         let store = writer.as_reader();
+        let index = Arc::new(Mutex::new(Index::default()));
         let api = Api::<DynamicObject>::all_with(self.inner.cluster.client().clone(), &resource);
         let (ready_tx, ready_rx) = oneshot::channel();
         let task = tokio::spawn(reflect(
             gvk.clone(),
             api,
-            writer,
+            Indexed {
+                writer,
+                index: Arc::clone(&index),
+                key: self.inner.index_key.clone(),
+            },
             self.inner.changes.clone(),
             self.inner.failure.clone(),
             ready_tx,
@@ -229,12 +374,52 @@ impl LiveCache {
                 resource,
                 namespaced,
                 store,
+                index,
                 _task: task,
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(ClusterError::Transport(format!(
                 "the watch of {gvk} stopped before its initial list"
             ))),
+        }
+    }
+}
+
+impl Reflected {
+    fn index(&self) -> MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The manifest of the object `id` of this kind, if cached.
+    fn manifest_of(&self, (namespace, name): &Identity) -> Option<Value> {
+        let mut key = reflector::ObjectRef::new_with(name, self.resource.clone());
+        if self.namespaced {
+            key = key.within(namespace);
+        }
+        manifest(&self.resource, &*self.store.get(&key)?)
+    }
+}
+
+/// A kind's store writer and the index kept in step with it.
+struct Indexed {
+    writer: Writer<DynamicObject>,
+    index: Arc<Mutex<Index>>,
+    key: Option<IndexKeyFn>,
+}
+
+impl Indexed {
+    /// Applies a watcher event to the store, then to the index.
+    fn apply(&mut self, event: &Event<DynamicObject>) {
+        self.writer.apply_watcher_event(event);
+        let mut index = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            Event::Apply(obj) => index.insert(obj, self.key.as_ref()),
+            Event::Delete(obj) => index.remove(&identity(obj)),
+            // The store swaps in the re-listed objects at `InitDone`.
+            Event::InitDone => {
+                *index = Index::of(&self.writer.as_reader().state(), self.key.as_ref());
+            }
+            Event::Init | Event::InitApply(_) => {}
         }
     }
 }
@@ -251,12 +436,12 @@ impl Inner {
 async fn reflect(
     gvk: Gvk,
     api: Api<DynamicObject>,
-    mut writer: Writer<DynamicObject>,
+    mut indexed: Indexed,
     changes: broadcast::Sender<ObjectRef>,
     failure: watch::Sender<Option<String>>,
     ready: oneshot::Sender<Result<(), ClusterError>>,
 ) {
-    let reader = writer.as_reader();
+    let reader = indexed.writer.as_reader();
     let mut ready = Some(ready);
     let mut events = pin!(watcher::watcher(api, watcher::Config::default()).default_backoff());
     while let Some(event) = events.next().await {
@@ -275,13 +460,13 @@ async fn reflect(
         };
         match &event {
             Event::Apply(obj) | Event::Delete(obj) => {
-                writer.apply_watcher_event(&event);
+                indexed.apply(&event);
                 // No receiver is not an error: nobody subscribed yet.
                 let _ = changes.send(object_ref(&gvk, obj));
             }
             Event::InitDone => {
                 let before = reader.state();
-                writer.apply_watcher_event(&event);
+                indexed.apply(&event);
                 for changed in relisted(&before, &reader.state()) {
                     let _ = changes.send(object_ref(&gvk, &changed));
                 }
@@ -290,7 +475,7 @@ async fn reflect(
                     let _ = ready.send(Ok(()));
                 }
             }
-            Event::Init | Event::InitApply(_) => writer.apply_watcher_event(&event),
+            Event::Init | Event::InitApply(_) => indexed.apply(&event),
         }
     }
 }
@@ -301,7 +486,6 @@ fn relisted(
     before: &[Arc<DynamicObject>],
     after: &[Arc<DynamicObject>],
 ) -> Vec<Arc<DynamicObject>> {
-    let identity = |o: &DynamicObject| (o.metadata.namespace.clone(), o.metadata.name.clone());
     let old: HashMap<_, _> = before
         .iter()
         .map(|o| (identity(o), (o.resource_version(), o)))
@@ -378,6 +562,59 @@ mod tests {
         let mut names: Vec<String> = objects.iter().map(|o| o.name_any()).collect();
         names.sort();
         names
+    }
+
+    fn labelled(namespace: &str, name: &str, app: Option<&str>) -> DynamicObject {
+        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let mut obj = DynamicObject::new(name, &resource).within(namespace);
+        obj.metadata.labels =
+            app.map(|a| std::collections::BTreeMap::from([("app".to_owned(), a.to_owned())]));
+        obj
+    }
+
+    fn keyed(index: &Index, key: &str) -> Vec<Identity> {
+        index
+            .by_key
+            .get(key)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_index_follows_changes_of_key_and_deletions() {
+        let key: IndexKeyFn =
+            Arc::new(|meta: &ObjectMeta| meta.labels.as_ref()?.get("app").cloned());
+        let mut index = Index::of(
+            &[
+                Arc::new(labelled("a", "one", Some("x"))),
+                Arc::new(labelled("b", "two", Some("x"))),
+                Arc::new(labelled("a", "three", None)),
+            ],
+            Some(&key),
+        );
+        let id = |ns: &str, name: &str| (ns.to_owned(), name.to_owned());
+        assert_eq!(keyed(&index, "x"), [id("a", "one"), id("b", "two")]);
+        assert_eq!(index.by_namespace["a"].len(), 2);
+
+        // Relabelled: filed under its new key only.
+        index.insert(&labelled("a", "one", Some("y")), Some(&key));
+        assert_eq!(keyed(&index, "x"), [id("b", "two")]);
+        assert_eq!(keyed(&index, "y"), [id("a", "one")]);
+        assert_eq!(
+            index.by_namespace["a"].len(),
+            2,
+            "still one entry per object"
+        );
+
+        index.remove(&id("b", "two"));
+        assert!(keyed(&index, "x").is_empty());
+        assert!(!index.by_key.contains_key("x"), "empty keys are dropped");
+        assert!(!index.by_namespace.contains_key("b"));
+
+        // Without a key function only namespaces are indexed.
+        let plain = Index::of(&[Arc::new(labelled("a", "one", Some("x")))], None);
+        assert!(plain.by_key.is_empty());
+        assert_eq!(plain.by_namespace["a"].len(), 1);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-pub use cache::LiveCache;
+pub use cache::{IndexKeyFn, LiveCache};
 pub use client::{KubeCluster, KubeconfigError, client_from_kubeconfig};
 pub use events::{EventRecorder, EventType};
 pub use lease::{LeaderElector, Leadership, LeaseConfig};

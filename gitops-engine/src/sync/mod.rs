@@ -25,7 +25,8 @@ pub mod waves;
 
 pub use error::SyncError;
 pub use execute::{
-    ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute, execute_until,
+    ExecuteSettings, OperationPhase, ResourceResult, Stepped, SyncOutcome, execute, execute_until,
+    step, terminate_recorded,
 };
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;

@@ -232,25 +232,25 @@ pub fn tracked_app_instance(live: &Value, config: &TrackingConfig) -> Option<Str
     }
 }
 
-/// Whether an object with these labels and annotations may be tracked by
-/// `app_instance`: a cheap test on metadata alone that every object
-/// [`tracked_app_instance`] attributes to the app passes (others may pass
-/// too), for choosing which live objects to look at closely.
-pub fn may_be_tracked_by(
-    labels: Option<&BTreeMap<String, String>>,
-    annotations: Option<&BTreeMap<String, String>>,
-    app_instance: &str,
+/// The app instance an object's labels or annotations name, read from
+/// metadata alone: every object [`tracked_app_instance`] attributes to an
+/// app has that app's instance here (others may too: the tracking id is not
+/// validated beyond its first `:`). The key live objects are indexed by, to
+/// find an app's objects without looking at the rest.
+pub fn tracking_key<'a>(
+    labels: Option<&'a BTreeMap<String, String>>,
+    annotations: Option<&'a BTreeMap<String, String>>,
     config: &TrackingConfig,
-) -> bool {
+) -> Option<&'a str> {
     if config.method.uses_annotation() {
         annotations
             .and_then(|a| a.get(TRACKING_ID_ANNOTATION))
-            .and_then(|id| id.strip_prefix(app_instance))
-            .is_some_and(|rest| rest.starts_with(':'))
+            .and_then(|id| id.split_once(':'))
+            .map(|(instance, _)| instance)
     } else {
         labels
             .and_then(|l| l.get(&config.instance_label_key))
-            .is_some_and(|v| v == app_instance)
+            .map(String::as_str)
     }
 }
 
@@ -319,21 +319,20 @@ mod tests {
     }
 
     #[test]
-    fn metadata_prefilter_keeps_what_the_app_tracks() {
+    fn the_tracking_key_names_the_app_the_metadata_points_at() {
         let annotation = TrackingConfig::default();
         let ours = map(TRACKING_ID_ANNOTATION, "web:apps/Deployment:demo/web");
-        let other = map(TRACKING_ID_ANNOTATION, "web2:apps/Deployment:demo/web");
-        assert!(may_be_tracked_by(None, Some(&ours), "web", &annotation));
-        assert!(!may_be_tracked_by(None, Some(&other), "web", &annotation));
-        assert!(!may_be_tracked_by(None, None, "web", &annotation));
+        let bare = map(TRACKING_ID_ANNOTATION, "web");
+        assert_eq!(tracking_key(None, Some(&ours), &annotation), Some("web"));
+        assert_eq!(tracking_key(None, Some(&bare), &annotation), None);
+        assert_eq!(tracking_key(None, None, &annotation), None);
 
         let label = TrackingConfig {
             method: TrackingMethod::Label,
             ..TrackingConfig::default()
         };
         let labels = map(DEFAULT_INSTANCE_LABEL, "web");
-        assert!(may_be_tracked_by(Some(&labels), None, "web", &label));
-        assert!(!may_be_tracked_by(Some(&labels), None, "we", &label));
-        assert!(!may_be_tracked_by(None, Some(&ours), "web", &label));
+        assert_eq!(tracking_key(Some(&labels), None, &label), Some("web"));
+        assert_eq!(tracking_key(None, Some(&ours), &label), None);
     }
 }

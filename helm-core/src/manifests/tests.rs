@@ -35,7 +35,7 @@ fn action_free_files(chart: &Chart) -> BTreeMap<String, String> {
 
 #[test]
 fn object_order_golden() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = corpus();
     let chart = load(&DiskFs, &corpus.join("testdata/testcharts/object-order")).unwrap();
     let release =
         build_release(&chart, action_free_files(&chart), &OutputOptions::default()).unwrap();
@@ -51,7 +51,7 @@ fn object_order_golden() {
 
 #[test]
 fn install_dry_run_manifest_golden() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = corpus();
     let chart = load(
         &DiskFs,
         &corpus.join("testdata/testcharts/chart-with-secret"),

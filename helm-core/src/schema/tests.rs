@@ -48,7 +48,7 @@ fn check(corpus: &Path, chart: &str, options: ValueOptions, argv: &[&str]) -> Re
 
 #[test]
 fn schema_goldens() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = corpus();
     let set = |v: &[&str]| ValueOptions {
         values: v.iter().map(|s| s.to_string()).collect(),
         ..ValueOptions::default()

@@ -58,16 +58,24 @@ pub struct ImageEdit {
 impl ImageEdit {
     /// Parses an argument of `kustomize edit set image`.
     ///
-    /// Like kustomize: an argument holds at most one `=`; the text before it
-    /// is the entry name and the rest the new image, which must not be
-    /// empty (`nginx=` is an error, as is `a=b=c`). Without `=`, the image
-    /// must carry a tag or digest. Without `@`, the tag is what follows the
-    /// last `:` when that is a valid tag (`[A-Za-z0-9._-]*` or `*`), so
-    /// `nginx:a:b` names `nginx:a` with tag `b` and `host:5000/app` has no
-    /// tag. White space anywhere is refused. Unlike kustomize, an empty entry
-    /// name (`=foo`, `:tag`) is an error rather than an entry with an empty
-    /// name, and `name:tag@digest` sets both tag and digest (kustomize
-    /// would keep `name:tag` as the name; the image it renders is the same).
+    /// These are the stricter rules of kustomize 5.0 to 5.3 (a regular
+    /// expression for the tag): an argument holds at most one `=`; the text
+    /// before it is the entry name and the rest the new image, which must
+    /// not be empty (`nginx=` is an error, as is `a=b=c`). Without `=`, the
+    /// image must carry a tag or digest. Without `@`, the tag is what
+    /// follows the last `:` when that is a valid tag (`[A-Za-z0-9._-]*` or
+    /// `*`), so `nginx:a:b` names `nginx:a` with tag `b` and
+    /// `host:5000/app` has no tag. White space anywhere is refused. An
+    /// empty entry name (`=foo`, `:tag`) is an error. With `@`, the image
+    /// is split as [`split_image`] does, so `name:tag@digest` sets both tag
+    /// and digest.
+    ///
+    /// Kustomize 5.4 and later (5.5 included, kubernetes-sigs/kustomize
+    /// commit a85dfd414) split the value after the first `=` with
+    /// `image.Split` alone and accept more: `nginx=` (an entry with no new
+    /// name, tag or digest), `a=b=c` (new name `b=c`), `nginx:a:b` (name
+    /// `nginx`, tag `a:b`), white space, `=foo` (name `foo`) and `:tag`
+    /// (an empty name). This parser refuses or reads those differently.
     pub fn parse(arg: &str) -> Result<Self, EditError> {
         let invalid = |reason: &str| EditError::InvalidImageArg {
             arg: arg.to_owned(),
@@ -156,8 +164,9 @@ pub struct ImageFields {
     pub digest: Option<String>,
 }
 
-/// Splits `image[:tag]` as `kustomize edit set image` does: the tag follows
-/// the last `:` if it is `*` or made of `[A-Za-z0-9._-]` (possibly empty).
+/// Splits `image[:tag]` as `kustomize edit set image` 5.0 to 5.3 did: the
+/// tag follows the last `:` if it is `*` or made of `[A-Za-z0-9._-]`
+/// (possibly empty).
 fn split_cli_tag(image: &str) -> (&str, Option<&str>) {
     let is_tag = |t: &str| {
         t == "*"

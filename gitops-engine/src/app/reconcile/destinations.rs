@@ -139,7 +139,10 @@ impl Destinations {
         }
         let client = connect::client(cluster).map_err(|e| e.to_string())?;
         info!(server = %cluster.server, "connecting to cluster");
-        let cache = LiveCache::new(client.clone());
+        let cache = LiveCache::with_index(
+            client.clone(),
+            super::tracking_index(&shared.settings.tracking),
+        );
         let forwarder = tokio::spawn(forward(
             cluster.server.clone(),
             cache.clone(),

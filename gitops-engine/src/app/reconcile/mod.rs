@@ -23,12 +23,13 @@ mod repo_access;
 mod sharding;
 mod status_write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use kube::api::ObjectMeta;
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, warn};
@@ -37,11 +38,13 @@ use crate::app::project::{is_namespace_enabled, project_gvk};
 use crate::app::{CompareSettings, Comparison, application_gvk};
 use crate::cluster::secrets::IN_CLUSTER_SERVER;
 use crate::cluster::sharding::Shards;
-use crate::cluster::{ClusterError, EventRecorder, Gvk, KubeCluster, LiveCache, ObjectRef};
+use crate::cluster::{
+    ClusterError, EventRecorder, Gvk, IndexKeyFn, KubeCluster, LiveCache, ObjectRef,
+};
 use crate::health::HealthRules;
 use crate::image::updater::UpdateOptions;
 use crate::source::{RepoAccess, RepoTls, Sources};
-use crate::sync::tracking::{self, TrackingConfig, tracked_app_instance};
+use crate::sync::tracking::{self, TrackingConfig, tracked_app_instance, tracking_key};
 
 pub use metrics::{AppInfoLabels, Metrics};
 pub use pass::PassOutcome;
@@ -64,7 +67,10 @@ pub struct ControllerSettings {
     /// Where cache clones of repositories live.
     pub repo_cache_dir: PathBuf,
     /// Every app is reconciled at least this often (Argo CD's
-    /// `timeout.reconciliation`, 120 s by default).
+    /// `timeout.reconciliation`, 120 s by default). Apps a change already
+    /// brought to a pass within the last three quarters of it are left out
+    /// of the periodic resync, which looks for due apps four times per
+    /// period, so the periodic passes of many apps are spread over it.
     pub resync: Duration,
     /// Each repository's remote is asked for its refs (one ls-remote shared
     /// by all its apps) at most this often, and fetched only when they
@@ -174,6 +180,10 @@ pub(crate) struct Shared {
     /// kind, namespace, name): how a change (or deletion) of a managed object
     /// finds its app.
     owners: Mutex<HashMap<ObjectKey, String>>,
+    /// When each app's last pass ended, for the periodic resync.
+    reconciled: Mutex<HashMap<String, Instant>>,
+    /// The delays between waves the apps' operations are waiting out.
+    pub(crate) wave_pauses: operation::WavePauses,
 }
 
 /// An object's identity in a cluster, independent of its API version.
@@ -213,18 +223,37 @@ impl Shared {
         )
     }
 
-    /// The cached Applications of the namespaces this controller manages.
-    pub(crate) fn applications(&self) -> Vec<Value> {
+    /// The namespaces holding cached Applications this controller manages.
+    fn application_namespaces(&self) -> Vec<String> {
         if self.settings.application_namespaces.is_empty() {
-            return self
-                .cache
-                .list(&application_gvk(), Some(&self.settings.namespace));
+            return vec![self.settings.namespace.clone()];
         }
-        self.cache.list_where(&application_gvk(), |meta| {
-            meta.namespace
-                .as_deref()
-                .is_some_and(|ns| self.manages_namespace(ns))
-        })
+        let mut namespaces = self.cache.namespaces(&application_gvk());
+        namespaces.retain(|ns| self.manages_namespace(ns));
+        namespaces
+    }
+
+    /// The cached Applications of the namespaces this controller manages,
+    /// sorted by namespace and name.
+    pub(crate) fn applications(&self) -> Vec<Value> {
+        self.application_namespaces()
+            .iter()
+            .flat_map(|ns| self.cache.list(&application_gvk(), Some(ns)))
+            .collect()
+    }
+
+    /// The keys of the cached Applications this controller manages; read
+    /// from the cache's namespace index, no manifest is rendered.
+    fn application_keys(&self) -> Vec<String> {
+        self.application_namespaces()
+            .iter()
+            .flat_map(|ns| {
+                self.cache
+                    .names_in(&application_gvk(), ns)
+                    .into_iter()
+                    .map(|name| self.app_key(ns, &name))
+            })
+            .collect()
     }
 
     /// The key of the app `name` in `namespace` in the work queue and the
@@ -240,6 +269,45 @@ impl Shared {
         let name = app["metadata"]["name"].as_str()?;
         let namespace = app["metadata"]["namespace"].as_str().unwrap_or_default();
         Some(self.app_key(namespace, name))
+    }
+
+    /// Queues the apps this replica manages (in the controller's namespace
+    /// and the `application_namespaces`) whose last pass is older than three
+    /// quarters of the resync period, or (`all`) every managed app; drops
+    /// the metrics of apps it does not manage.
+    fn queue_resync(&self, all: bool) {
+        let keys = self.application_keys();
+        let due = self.settings.resync.mul_f64(0.75);
+        let mut reconciled = self
+            .reconciled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let present: HashSet<&str> = keys.iter().map(String::as_str).collect();
+        reconciled.retain(|key, _| present.contains(key.as_str()));
+        for key in &keys {
+            if !all && reconciled.get(key).is_some_and(|at| at.elapsed() < due) {
+                continue;
+            }
+            let app_ref = self.app_ref(key);
+            if self.shard_filter.is_sharded()
+                && self
+                    .cache
+                    .get(&app_ref)
+                    .is_some_and(|app| !self.shard_filter.manages(&app))
+            {
+                self.metrics.forget_app(&app_ref.namespace, &app_ref.name);
+            } else {
+                self.queue.add(key);
+            }
+        }
+    }
+
+    /// Notes that a pass over the app `key` just ended.
+    fn mark_reconciled(&self, key: &str) {
+        self.reconciled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_owned(), Instant::now());
     }
 
     /// The address of the app whose key is `key`.
@@ -288,7 +356,7 @@ impl Controller {
         Self {
             shared: Arc::new(Shared {
                 cluster: KubeCluster::new(client.clone()),
-                cache: LiveCache::new(client.clone()),
+                cache: LiveCache::with_index(client.clone(), tracking_index(&settings.tracking)),
                 sources,
                 events: EventRecorder::new(client, "gitops-controller"),
                 metrics,
@@ -298,6 +366,8 @@ impl Controller {
                 compare,
                 shard_filter,
                 owners: Mutex::new(HashMap::new()),
+                reconciled: Mutex::new(HashMap::new()),
+                wave_pauses: operation::WavePauses::default(),
             }),
         }
     }
@@ -368,26 +438,27 @@ impl Controller {
             .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
             .collect();
         let poller = tokio::spawn(poll_repositories(Arc::clone(shared)));
-        let mut resync = tokio::time::interval(shared.settings.resync);
+        let mut resync =
+            tokio::time::interval((shared.settings.resync / 4).max(Duration::from_millis(10)));
         let mut shards = shared.shard_filter.shards();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 _ = resync.tick() => {
-                    refresh_shards(shared).await;
-                    queue_managed_apps(shared);
+                    let shards_changed = refresh_shards(shared).await;
+                    shared.queue_resync(shards_changed);
                 }
                 () = shards_changed(&mut shards) => {
                     if refresh_shards(shared).await {
-                        queue_managed_apps(shared);
+                        shared.queue_resync(true);
                     }
                 }
                 change = changes.recv() => match change {
                     Ok(object) => route_change(shared, &app_gvk, &object),
                     Err(RecvError::Lagged(missed)) => {
                         warn!(missed, "missed object changes; resyncing every app");
-                        resync.reset_immediately();
+                        shared.queue_resync(true);
                     }
                     Err(RecvError::Closed) => break,
                 },
@@ -395,7 +466,7 @@ impl Controller {
                     Ok(change) => route_remote_change(shared, &change),
                     Err(RecvError::Lagged(missed)) => {
                         warn!(missed, "missed changes in destination clusters; resyncing every app");
-                        resync.reset_immediately();
+                        shared.queue_resync(true);
                     }
                     Err(RecvError::Closed) => break,
                 },
@@ -424,6 +495,16 @@ impl Controller {
     }
 }
 
+/// The cache's index key: the app instance an object's tracking label or
+/// annotation names, so that an app's live objects are found without
+/// looking at every object of their kinds.
+fn tracking_index(config: &TrackingConfig) -> IndexKeyFn {
+    let config = config.clone();
+    Arc::new(move |meta: &ObjectMeta| {
+        tracking_key(meta.labels.as_ref(), meta.annotations.as_ref(), &config).map(str::to_owned)
+    })
+}
+
 /// Completes when the held shards change; never without sharding.
 async fn shards_changed(shards: &mut Option<Shards>) {
     match shards {
@@ -440,22 +521,6 @@ async fn refresh_shards(shared: &Shared) -> bool {
         Err(e) => {
             warn!(error = %e, "cannot read the cluster Secrets; keeping the shard view");
             false
-        }
-    }
-}
-
-/// Queues every app this replica manages, and drops the metrics of those it
-/// no longer manages.
-fn queue_managed_apps(shared: &Shared) {
-    for app in shared.applications() {
-        let Some(key) = shared.key_of(&app) else {
-            continue;
-        };
-        if shared.shard_filter.manages(&app) {
-            shared.queue.add(&key);
-        } else {
-            let app_ref = shared.app_ref(&key);
-            shared.metrics.forget_app(&app_ref.namespace, &app_ref.name);
         }
     }
 }
@@ -561,7 +626,9 @@ async fn worker(shared: Arc<Shared>, mut stopping: tokio::sync::watch::Receiver<
             _ = stopping.wait_for(|stop| *stop) => return,
             name = shared.queue.next() => name,
         };
-        match pass::reconcile(&shared, &name).await {
+        let passed = pass::reconcile(&shared, &name).await;
+        shared.mark_reconciled(&name);
+        match passed {
             Ok(outcome) => {
                 if let Some(after) = outcome.requeue_after {
                     shared.queue.add_after(&name, after);

@@ -1,13 +1,12 @@
 //! Running a sync operation for an app: plan, execute, retry with backoff,
 //! and record the result, history and events.
 
-use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::sync::watch;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::Shared;
 use super::destinations::Connection;
@@ -21,85 +20,120 @@ use crate::app::{
 use crate::cluster::{ClusterError, EventType, Gvk, KubeCluster, ObjectRef};
 use crate::source::{Refresh, Rendered};
 use crate::sync::execute::{
-    ExecuteSettings, OperationPhase, ResourceResult, SyncOutcome, execute_resumed,
+    ExecuteSettings, OperationPhase, SyncOutcome, step, terminate_recorded,
 };
+use crate::sync::plan;
 use crate::sync::retry::{AfterFailure, RetryStrategy};
-use crate::sync::{SyncPlan, TaskPhase, plan};
 
 fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
-/// Runs the operation to its end, writing `status.operationState` when it
-/// starts, whenever its results change (a checkpoint a restarted controller
-/// resumes from), on every retry and when it ends. `resumed` is the state an
-/// earlier run left `Running`: its start time, retry count and results are
-/// kept, and tasks with a result are not run again.
+/// Advances the app's sync operation by one call of the operation loop and
+/// returns when to look at it again (`None` once it is over). `operation` is
+/// a newly requested (or automated) operation; `running` the state of one
+/// that earlier passes — or an earlier run of the controller, stopped or
+/// killed mid-sync — left `Running`: its start time, retry count and results
+/// are kept, and tasks with a result are not run again.
+///
+/// Nothing here waits for health, hooks, a retry's backoff or the delay
+/// between waves: the state is checkpointed in `status.operationState` and
+/// the worker is free for other apps; the next pass (a change of one of the
+/// app's objects, or the returned delay) goes on from there, as Argo CD's
+/// operation loop does — but not before the delay after a wave has passed
+/// (kept in memory: a restarted controller goes on at once).
 /// Objects (hooks included) the project forbids fail an attempt before
-/// anything is applied.
-#[allow(clippy::too_many_arguments)] // the pass's state, handed over whole
-pub(crate) async fn run(
+/// anything is applied. A sync window that blocks an operation in progress
+/// (see `AppProject::can_continue`) keeps the pass from calling this at all:
+/// the operation stays at its checkpoint until the windows let it go on.
+pub(crate) async fn advance(
     shared: &Shared,
     app: &mut Application,
     object: &mut Value,
-    op: Operation,
-    mut guard: ProjectGuard,
-    mut rendered: Arc<Rendered>,
-    mut comparison: Comparison,
-    resumed: Option<OperationState>,
-) -> Result<(), ClusterError> {
-    let automated = op.initiated_by.automated;
-    let sync = op.sync.clone().unwrap_or_default();
-    let retry = op.retry.clone().or_else(|| {
-        app.spec
-            .sync_policy
-            .as_ref()
-            .and_then(|p| p.retry.clone())
-            .or_else(|| automated.then(|| RetryStrategy::for_automated_sync(None)))
-    });
-    let retry = retry.unwrap_or_default();
-    let (started, mut retry_count, mut recorded) = match resumed {
-        Some(state) => {
-            info!(app = %app.metadata.name, revision = %rendered.revision, "resuming the operation left running");
-            let started = state.started_at.parse().unwrap_or_else(|_| now());
-            let recorded = state
-                .sync_result
-                .as_ref()
-                .map(|r| r.resources.clone())
-                .unwrap_or_default();
-            let retry_count = state.retry_count;
-            app.status.operation_state = Some(state);
-            (started, retry_count, recorded)
-        }
-        None => {
-            let started = now();
-            app.status.operation_state = Some(OperationState {
-                operation: op.clone(),
-                phase: TaskPhase::Running,
-                message: String::new(),
-                sync_result: None,
-                started_at: format_time(started),
-                finished_at: None,
-                retry_count: 0,
-            });
-            status_write::write_status(shared, app, object, false).await?;
-            shared
-                .events
-                .publish(
-                    &*object,
-                    EventType::Normal,
-                    "OperationStarted",
-                    &format!(
-                        "Initiated {}sync to {}",
-                        if automated { "automated " } else { "" },
-                        rendered.revision
-                    ),
-                )
-                .await
-                .ok();
-            (started, 0, Vec::new())
-        }
+    pass: Pass,
+) -> Result<Option<Duration>, ClusterError> {
+    let Pass {
+        operation,
+        running,
+        mut guard,
+        mut rendered,
+        mut comparison,
+    } = pass;
+    let state = match (operation, running) {
+        (Some(op), _) => start(shared, app, object, op, &rendered).await?,
+        (None, Some(state)) => state,
+        (None, None) => return Ok(None),
     };
+    let op = state.operation.clone();
+    let retry = retry_strategy(app, &op);
+    let started = state.started_at.parse().unwrap_or_else(|_| now());
+    let retry_count = state.retry_count;
+    let mut recorded = state
+        .sync_result
+        .as_ref()
+        .map(|r| r.resources.clone())
+        .unwrap_or_default();
+    let retry_wait = state
+        .finished_at
+        .as_deref()
+        .filter(|_| state.phase == OperationPhase::Running)
+        .map(str::to_owned);
+    let terminating = state.phase == OperationPhase::Terminating;
+    let timed_out = shared
+        .settings
+        .operation_timeout
+        .filter(|limit| elapsed_since(started) > *limit);
+    let name = shared.app_key(&app.metadata.namespace, &app.metadata.name);
+    let held = shared.wave_pauses.remaining(&name, &state.started_at);
+    app.status.operation_state = Some(state);
+
+    if let Some(remaining) = held.filter(|_| !terminating && timed_out.is_none()) {
+        // The delay after the wave just run: the comparison is recorded, the
+        // operation waits.
+        status_write::write_status(shared, app, object, false).await?;
+        return Ok(Some(remaining));
+    }
+
+    if let Some(failed_at) = retry_wait {
+        // A failed attempt waits for its retry: start it once the backoff is over.
+        let remaining = retry_remaining(&retry, retry_count, &failed_at);
+        if !remaining.is_zero() {
+            return Ok(Some(remaining));
+        }
+        recorded.clear();
+        if let Some(state) = app.status.operation_state.as_mut() {
+            state.finished_at = None;
+            state.sync_result = None;
+            state.message = retry.retry_message(retry_count);
+        }
+        // Retry against what is live now (and, with `refresh`, the newest revision).
+        if retry.refresh
+            && let Ok(newer) = pass::render(shared, app, None, Refresh::Force).await
+        {
+            rendered = newer;
+        }
+        // The project may have changed meanwhile: a now non-compliant app stops.
+        match project::guard(shared, app).await? {
+            Ok(fresh) => guard = fresh,
+            Err(problems) => {
+                let message = problems
+                    .iter()
+                    .map(|c| c.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let outcome = SyncOutcome {
+                    phase: OperationPhase::Failed,
+                    message,
+                    resources: Vec::new(),
+                };
+                record_result(app, &outcome, &rendered.revision, retry_count);
+                finish(shared, app, object, &outcome, &rendered).await?;
+                return Ok(None);
+            }
+        }
+        let target = connect(shared, app, &guard)?;
+        comparison = pass::compare_live(shared, app, &guard, &target, &rendered).await?;
+    }
 
     let settings = ExecuteSettings {
         wave_delay: shared.settings.wave_delay,
@@ -107,197 +141,218 @@ pub(crate) async fn run(
         timeout: shared.settings.operation_timeout,
         ..ExecuteSettings::new(shared.settings.health_rules.clone())
     };
-    let outcome = loop {
-        let target = connect(shared, app, &guard)?;
-        let context = PlanContext {
-            tracking: shared.settings.tracking.clone(),
-            api_resources: None,
-            destination_namespace_exists: destination_namespace_exists(&target.kube, app).await,
-            started_at_unix: started.as_second(),
-            prune_confirmed: false,
-        };
-        let input = plan_input(app, &comparison, &sync, &context);
-        let outcome = match (guard.refuse(app, &comparison), plan(&input)) {
-            (Some(refused), _) => refused,
-            (None, Ok(plan)) => {
-                let run = Checkpointed {
-                    shared,
-                    cluster: &target.kube,
-                    revision: &rendered.revision,
-                    retry_count,
-                };
-                // Recorded results belong to the attempt that was interrupted only.
-                let recorded = std::mem::take(&mut recorded);
-                let blocked = blocked_by_window(shared, app.clone(), !automated, started);
-                match run
-                    .execute(app, object, &plan, &settings, &recorded, blocked)
-                    .await?
-                {
-                    Some(outcome) => outcome,
-                    None => return hold(shared, app, object).await,
-                }
+    let target = connect(shared, app, &guard)?;
+    let context = PlanContext {
+        tracking: shared.settings.tracking.clone(),
+        api_resources: None,
+        destination_namespace_exists: destination_namespace_exists(&target.kube, app).await,
+        started_at_unix: started.as_second(),
+        prune_confirmed: false,
+    };
+    let input = plan_input(
+        app,
+        &comparison,
+        &op.sync.clone().unwrap_or_default(),
+        &context,
+    );
+    let (outcome, again_after, terminated) = match (guard.refuse(app, &comparison), plan(&input)) {
+        (Some(refused), _) => (refused, None, false),
+        (None, Ok(plan)) if terminating || timed_out.is_some() => {
+            let outcome =
+                terminate_recorded(&target.kube, &plan, &settings, &recorded, timed_out).await;
+            (outcome, None, true)
+        }
+        (None, Ok(plan)) => {
+            let stepped = step(&target.kube, &plan, &settings, &recorded).await;
+            if let (Some(hold), Some(state)) = (stepped.not_before, &app.status.operation_state) {
+                shared.wave_pauses.hold(&name, &state.started_at, hold);
             }
-            (None, Err(e)) => SyncOutcome {
+            (stepped.outcome, stepped.again_after, false)
+        }
+        (None, Err(e)) => (
+            SyncOutcome {
                 phase: OperationPhase::Error,
                 message: e.to_string(),
                 resources: Vec::new(),
             },
-        };
-        record_result(app, &outcome, &rendered.revision, retry_count);
-        if outcome.phase != OperationPhase::Failed {
-            break outcome;
-        }
-        match retry.after_failure(&outcome.message, retry_count, false, now().as_second()) {
+            None,
+            false,
+        ),
+    };
+    record_result(app, &outcome, &rendered.revision, retry_count);
+    if outcome.phase == OperationPhase::Running {
+        debug!(app = %app.metadata.name, message = %outcome.message, "operation waiting");
+        status_write::write_status(shared, app, object, false).await?;
+        return Ok(Some(again_after.unwrap_or(settings.poll_interval)));
+    }
+    if outcome.phase == OperationPhase::Failed {
+        let failed_at = now();
+        match retry.after_failure(
+            &outcome.message,
+            retry_count,
+            terminated,
+            failed_at.as_second(),
+        ) {
             Ok(AfterFailure::Retry {
                 retry_count: next,
-                retry_at_unix,
                 message,
+                ..
             }) => {
                 warn!(app = %app.metadata.name, %message, "sync failed; retrying");
                 if let Some(state) = app.status.operation_state.as_mut() {
-                    state.phase = TaskPhase::Running;
+                    state.phase = OperationPhase::Running;
                     state.message = message;
                     state.retry_count = next;
+                    state.finished_at = Some(format_time(failed_at));
                 }
                 status_write::write_status(shared, app, object, false).await?;
-                let wait = retry_at_unix - now().as_second();
-                tokio::time::sleep(Duration::from_secs(u64::try_from(wait).unwrap_or(0))).await;
-                retry_count = next;
-                // Retry against what is live now (and, with `refresh`, the newest revision).
-                let refresh = if retry.refresh {
-                    Refresh::Force
-                } else {
-                    Refresh::Normal
-                };
-                let revision = (!retry.refresh).then(|| rendered.revision.clone());
-                if let Ok(newer) = pass::render(shared, app, revision.as_deref(), refresh).await {
-                    rendered = newer;
-                }
-                // The project may have changed meanwhile: a now non-compliant app stops.
-                match project::guard(shared, app).await? {
-                    Ok(fresh) => guard = fresh,
-                    Err(problems) => {
-                        if let Some(state) = app.status.operation_state.as_mut() {
-                            state.phase = OperationPhase::Failed;
-                            state.message = problems
-                                .iter()
-                                .map(|c| c.message.as_str())
-                                .collect::<Vec<_>>()
-                                .join("; ");
-                        }
-                        break outcome;
-                    }
-                }
-                let target = connect(shared, app, &guard)?;
-                comparison = pass::compare_live(shared, app, &guard, &target, &rendered).await?;
+                return Ok(Some(retry_remaining(&retry, next, &format_time(failed_at))));
             }
             Ok(AfterFailure::GiveUp { message }) => {
                 if let Some(state) = app.status.operation_state.as_mut() {
                     state.message = message;
                 }
-                break outcome;
             }
             Err(e) => {
                 if let Some(state) = app.status.operation_state.as_mut() {
                     state.message = format!("{}; invalid retry settings: {e}", outcome.message);
                 }
-                break outcome;
             }
         }
-    };
-    finish(shared, app, object, &outcome, &rendered).await
+    }
+    finish(shared, app, object, &outcome, &rendered).await?;
+    Ok(None)
 }
 
-/// One attempt of the operation, writing `status.operationState` whenever
-/// the executor reports new results.
-struct Checkpointed<'a> {
-    shared: &'a Shared,
-    /// The destination cluster.
-    cluster: &'a KubeCluster,
-    revision: &'a str,
-    retry_count: i64,
-}
+/// The pauses between waves of the operations in progress: until when each
+/// app's operation (by app key, with the operation's start time) must not
+/// advance.
+#[derive(Debug, Default)]
+pub(crate) struct WavePauses(Mutex<HashMap<String, (String, Instant)>>);
 
-impl Checkpointed<'_> {
-    /// Runs the attempt to its outcome, or stops it where it is (its results
-    /// checkpointed) when `blocked` completes first: `None`.
-    async fn execute(
-        &self,
-        app: &mut Application,
-        object: &mut Value,
-        plan: &SyncPlan,
-        settings: &ExecuteSettings,
-        recorded: &[ResourceResult],
-        blocked: impl Future<Output = ()>,
-    ) -> Result<Option<SyncOutcome>, ClusterError> {
-        let (sender, mut receiver) = watch::channel(SyncOutcome::default());
-        let execution = execute_resumed(
-            self.cluster,
-            plan,
-            settings,
-            Some(&sender),
-            recorded,
-            std::future::pending(),
+impl WavePauses {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Holds the operation started at `started_at` of the app `app` for `hold`.
+    fn hold(&self, app: &str, started_at: &str, hold: Duration) {
+        self.map().insert(
+            app.to_owned(),
+            (started_at.to_owned(), Instant::now() + hold),
         );
-        tokio::pin!(execution);
-        tokio::pin!(blocked);
-        loop {
-            tokio::select! {
-                biased;
-                outcome = &mut execution => return Ok(Some(outcome)),
-                () = &mut blocked => return Ok(None),
-                Ok(()) = receiver.changed() => {
-                    let progress = receiver.borrow_and_update().clone();
-                    let checkpointed = app.status.operation_state.as_ref()
-                        .and_then(|s| s.sync_result.as_ref())
-                        .is_some_and(|r| r.resources == progress.resources);
-                    if !checkpointed {
-                        record_result(app, &progress, self.revision, self.retry_count);
-                        status_write::write_status(self.shared, app, object, false).await?;
-                    }
-                }
-            }
+    }
+
+    /// How long the operation started at `started_at` of the app `app` is
+    /// still held (`None`: it may advance); a pause that is over, or that
+    /// held another operation, is forgotten.
+    fn remaining(&self, app: &str, started_at: &str) -> Option<Duration> {
+        let mut pauses = self.map();
+        let (held, until) = pauses.get(app)?;
+        let remaining = until.saturating_duration_since(Instant::now());
+        if held == started_at && !remaining.is_zero() {
+            return Some(remaining);
         }
+        pauses.remove(app);
+        None
+    }
+
+    /// Forgets the pause of the app `app` (its operation ended, or the app is gone).
+    pub(crate) fn forget(&self, app: &str) {
+        self.map().remove(app);
     }
 }
 
-/// Completes once the sync windows of the app's project stop an operation
-/// running since `started` (`manual`: a user's): checked as often as the
-/// health of applied objects, with the project as it is then (see
-/// [`AppProject::can_continue`](crate::app::project::AppProject::can_continue)).
-async fn blocked_by_window(
-    shared: &Shared,
-    app: Application,
-    manual: bool,
-    started: jiff::Timestamp,
-) {
-    loop {
-        tokio::time::sleep(shared.settings.health_poll).await;
-        // A project that cannot be read, or refuses the app, is the next pass's concern.
-        if let Ok(Ok(guard)) = project::guard(shared, &app).await
-            && !guard
-                .project
-                .can_continue(&app, manual, started, now())
-                .unwrap_or(false)
-        {
-            return;
-        }
-    }
+/// What a reconcile pass hands to [`advance`]: the operation and what the
+/// pass found.
+pub(crate) struct Pass {
+    /// A newly requested or automated operation.
+    pub(crate) operation: Option<Operation>,
+    /// The state of the operation in progress, when no new one is requested.
+    pub(crate) running: Option<OperationState>,
+    /// The app's project rules.
+    pub(crate) guard: ProjectGuard,
+    /// The rendering of the operation's revision.
+    pub(crate) rendered: Arc<Rendered>,
+    /// The rendering compared with the live objects.
+    pub(crate) comparison: Comparison,
 }
 
-/// Leaves the operation `Running`, held by a sync window: its results so far
-/// are kept, and a later pass resumes it once the windows allow.
-async fn hold(
+/// Records the start of `op` (phase `Running`, no results) and announces it.
+async fn start(
     shared: &Shared,
     app: &mut Application,
     object: &mut Value,
-) -> Result<(), ClusterError> {
-    info!(app = %app.metadata.name, "{}", project::BLOCKED_BY_WINDOW);
-    if let Some(state) = app.status.operation_state.as_mut() {
-        state.phase = TaskPhase::Running;
-        project::BLOCKED_BY_WINDOW.clone_into(&mut state.message);
-    }
-    status_write::write_status(shared, app, object, false).await
+    op: Operation,
+    rendered: &Rendered,
+) -> Result<OperationState, ClusterError> {
+    shared
+        .wave_pauses
+        .forget(&shared.app_key(&app.metadata.namespace, &app.metadata.name));
+    let automated = op.initiated_by.automated;
+    let state = OperationState {
+        operation: op,
+        phase: OperationPhase::Running,
+        message: String::new(),
+        sync_result: None,
+        started_at: format_time(now()),
+        finished_at: None,
+        retry_count: 0,
+    };
+    app.status.operation_state = Some(state.clone());
+    status_write::write_status(shared, app, object, false).await?;
+    shared
+        .events
+        .publish(
+            &*object,
+            EventType::Normal,
+            "OperationStarted",
+            &format!(
+                "Initiated {}sync to {}",
+                if automated { "automated " } else { "" },
+                rendered.revision
+            ),
+        )
+        .await
+        .ok();
+    Ok(state)
+}
+
+/// The operation's retry strategy: its own, else the app's, else (automated
+/// syncs) Argo CD's default.
+fn retry_strategy(app: &Application, op: &Operation) -> RetryStrategy {
+    op.retry
+        .clone()
+        .or_else(|| {
+            app.spec
+                .sync_policy
+                .as_ref()
+                .and_then(|p| p.retry.clone())
+                .or_else(|| {
+                    op.initiated_by
+                        .automated
+                        .then(|| RetryStrategy::for_automated_sync(None))
+                })
+        })
+        .unwrap_or_default()
+}
+
+/// How long the attempt that failed at `failed_at` still waits before retry
+/// number `retry_count` (the backoff for that count, from the failure).
+fn retry_remaining(retry: &RetryStrategy, retry_count: i64, failed_at: &str) -> Duration {
+    let wait = Duration::from_nanos(
+        u64::try_from(retry.wait_ns(retry_count.saturating_sub(1)).unwrap_or(0))
+            .unwrap_or(u64::MAX),
+    );
+    let since = failed_at
+        .parse::<jiff::Timestamp>()
+        .map_or(wait, elapsed_since);
+    wait.saturating_sub(since)
+}
+
+/// Time passed since `then` (zero when it is in the future).
+fn elapsed_since(then: jiff::Timestamp) -> Duration {
+    Duration::try_from(now().duration_since(then)).unwrap_or(Duration::ZERO)
 }
 
 /// Copies the executor's outcome into `status.operationState`.
@@ -323,6 +378,9 @@ async fn finish(
     outcome: &SyncOutcome,
     rendered: &Rendered,
 ) -> Result<(), ClusterError> {
+    shared
+        .wave_pauses
+        .forget(&shared.app_key(&app.metadata.namespace, &app.metadata.name));
     let finished = format_time(now());
     let mut entry = None;
     if let Some(state) = app.status.operation_state.as_mut() {

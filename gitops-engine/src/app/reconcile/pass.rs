@@ -2,10 +2,9 @@
 //! the live objects, run a sync if one is requested or automated sync asks
 //! for one, and write the status.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use kube::api::ObjectMeta;
 use serde_json::Value;
 use tracing::{debug, info, warn};
 
@@ -23,9 +22,10 @@ use crate::app::{
     AppError, AppHealthStatus, Application, ApplicationCondition, AutoSync, CompareInput,
     Comparison, OperationState, SelfHealWait, SyncStatusCode, auto_sync_with, compare, format_time,
 };
-use crate::cluster::{ClusterError, EventType, Gvk};
+use crate::cluster::{ClusterError, EventType, Gvk, LiveCache, ObjectRef};
 use crate::health::HealthStatusCode;
 use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::sync::execute::OperationPhase;
 use crate::sync::tracking;
 
 pub(crate) use crate::app::store::REFRESH_ANNOTATION;
@@ -64,6 +64,7 @@ pub(crate) async fn reconcile(shared: &Shared, key: &str) -> Result<PassOutcome,
     else {
         shared.metrics.forget_app(namespace, name);
         shared.destinations.release(key);
+        shared.wave_pauses.forget(key);
         return Ok(PassOutcome::default());
     };
     if !shared.shard_filter.manages(&object) {
@@ -151,9 +152,11 @@ async fn reconcile_app(
     }
     conditions::clear(&mut app.status.conditions, INVALID_SPEC_ERROR);
 
-    // An operation a previous run of the controller left running (stopped
-    // or killed mid-sync) is resumed, as Argo CD does.
-    let resumed = app
+    // An operation in progress (advanced by earlier passes, or left running
+    // by a previous run of the controller, stopped or killed mid-sync) goes
+    // on from its checkpoint, as Argo CD does. Its revision is pinned, so
+    // only a new operation asks the remote for the newest commits.
+    let running = app
         .operation
         .is_none()
         .then(|| app.status.operation_state.clone())
@@ -161,10 +164,10 @@ async fn reconcile_app(
         .filter(|state| !state.phase.is_completed());
     let refresh = match annotation(object, REFRESH_ANNOTATION) {
         Some(_) => Refresh::Force,
-        None if app.operation.is_some() || resumed.is_some() => Refresh::Force,
+        None if app.operation.is_some() => Refresh::Force,
         None => Refresh::Normal,
     };
-    let requested_revision = match &resumed {
+    let requested_revision = match &running {
         Some(state) => state
             .sync_result
             .as_ref()
@@ -215,6 +218,7 @@ async fn reconcile_app(
     shared.remember_resources(&name, &guard.destination.server, &comparison);
 
     let mut outcome = PassOutcome::default();
+    let mut held_by_window = false;
     let operation = match app.operation.take() {
         Some(op)
             if !guard
@@ -228,19 +232,24 @@ async fn reconcile_app(
             None
         }
         Some(op) => Some(op),
-        // A sync window that blocks an operation left running holds it.
-        None if resumed
+        // A sync window that starts blocking the operation in progress holds
+        // it at its checkpoint: it does not advance in this pass, and stays
+        // Running with the window's message until the windows let it go on
+        // (an AppProject change queues the app at once; otherwise it is
+        // looked at again as often as a waiting sync's health).
+        None if running
             .as_ref()
-            .is_some_and(|state| !may_continue(&guard, &app, state, now_time)) =>
+            .is_some_and(|state| !may_continue(shared, &guard, &app, state, now_time)) =>
         {
             info!(app = %name, "{}", project::BLOCKED_BY_WINDOW);
             if let Some(state) = app.status.operation_state.as_mut() {
                 project::BLOCKED_BY_WINDOW.clone_into(&mut state.message);
             }
-            outcome.requeue_after = Some(shared.settings.resync);
+            held_by_window = true;
+            outcome.requeue_after = Some(shared.settings.health_poll);
             None
         }
-        None if resumed.is_some() => resumed.as_ref().map(|state| state.operation.clone()),
+        None if running.is_some() => None,
         None => {
             let self_heal = SelfHealWait::Timeout(shared.settings.self_heal_timeout);
             let verdict =
@@ -281,15 +290,23 @@ async fn reconcile_app(
             }
         }
     };
-    if let Some(op) = operation {
-        info!(app = %name, revision = %rendered.revision, automated = op.initiated_by.automated, "sync starting");
-        operation::run(
-            shared, &mut app, object, op, guard, rendered, comparison, resumed,
-        )
-        .await?;
+    let running = running.filter(|_| !held_by_window);
+    if operation.is_some() || running.is_some() {
+        if let Some(op) = &operation {
+            info!(app = %name, revision = %rendered.revision, automated = op.initiated_by.automated, "sync starting");
+        }
+        let pass = operation::Pass {
+            operation,
+            running,
+            guard,
+            rendered,
+            comparison,
+        };
+        let again_after = operation::advance(shared, &mut app, object, pass).await?;
         outcome.synced = true;
-        // Look again once what was applied has had time to settle.
-        outcome.requeue_after = Some(shared.settings.health_poll);
+        // Go on with the operation, or look again once what was applied has
+        // had time to settle.
+        outcome.requeue_after = Some(again_after.unwrap_or(shared.settings.health_poll));
     } else {
         status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
     }
@@ -298,15 +315,25 @@ async fn reconcile_app(
     Ok(outcome)
 }
 
-/// Whether the sync windows of the app's project let the operation `state`,
-/// left running, go on at `now`.
+/// Whether the sync windows of the app's project let the operation `state`
+/// in progress go on at `now` (see
+/// [`AppProject::can_continue`](crate::app::project::AppProject::can_continue)).
+/// An operation being terminated, or past the operation timeout (which
+/// terminates it), ends whatever the windows say.
 fn may_continue(
+    shared: &Shared,
     guard: &ProjectGuard,
     app: &Application,
     state: &OperationState,
     now: jiff::Timestamp,
 ) -> bool {
     let started = state.started_at.parse().unwrap_or(now);
+    let timed_out = shared.settings.operation_timeout.is_some_and(|limit| {
+        Duration::try_from(now.duration_since(started)).is_ok_and(|elapsed| elapsed > limit)
+    });
+    if state.phase != OperationPhase::Running || timed_out {
+        return true;
+    }
     guard
         .project
         .can_continue(app, !state.operation.initiated_by.automated, started, now)
@@ -464,36 +491,43 @@ pub(crate) async fn compare_live(
     for resource in &app.status.resources {
         kinds.insert(Gvk::new(&resource.group, &resource.version, &resource.kind));
     }
-    // Only the live objects the comparison can use: those named like a
-    // desired (or previously managed) object, and those tracked by the app.
-    // The rest of a kind (other apps' objects) is not even copied.
-    let names: HashSet<&str> = rendered
+    // Only the live objects the comparison can use: those with the identity
+    // of a desired (or previously managed) object, and those tracked by the
+    // app, found through the cache's indexes: other apps' objects are not
+    // even looked at.
+    let destination = app.spec.destination.namespace.as_str();
+    let identities: Vec<Identity<'_>> = rendered
         .objects
         .iter()
-        .filter_map(|o| o["metadata"]["name"].as_str())
-        .chain(app.status.resources.iter().map(|r| r.name.as_str()))
+        .map(|o| Identity {
+            group: o["apiVersion"]
+                .as_str()
+                .and_then(|v| v.split_once('/'))
+                .map_or("", |(group, _)| group),
+            kind: o["kind"].as_str().unwrap_or_default(),
+            namespace: o["metadata"]["namespace"]
+                .as_str()
+                .filter(|ns| !ns.is_empty())
+                .unwrap_or(destination),
+            name: o["metadata"]["name"].as_str().unwrap_or_default(),
+        })
+        .chain(app.status.resources.iter().map(|r| Identity {
+            group: &r.group,
+            kind: &r.kind,
+            namespace: &r.namespace,
+            name: &r.name,
+        }))
         .collect();
     let instance = tracking::instance_name(
         &app.metadata.name,
         &app.metadata.namespace,
         &shared.compare.control_plane_namespace,
     );
-    let relevant = |meta: &ObjectMeta| {
-        meta.name.as_deref().is_some_and(|n| names.contains(n))
-            || tracking::may_be_tracked_by(
-                meta.labels.as_ref(),
-                meta.annotations.as_ref(),
-                &instance,
-                &shared.settings.tracking,
-            )
-    };
     let mut live = Vec::new();
     for gvk in &kinds {
         match target.cache.watch(gvk).await {
             Ok(()) => live.extend(
-                target
-                    .cache
-                    .list_where(gvk, relevant)
+                app_objects(&target.cache, gvk, &instance, &identities)
                     .into_iter()
                     .filter(|obj| guard.permits_live(obj)),
             ),
@@ -515,6 +549,48 @@ pub(crate) async fn compare_live(
         settings: &shared.compare,
         api_resources: None,
     }))
+}
+
+/// An object's identity apart from its API version.
+struct Identity<'a> {
+    group: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+}
+
+/// The cached objects of kind `gvk` an app's comparison needs: those its
+/// tracking names `instance` (the cache's index key) and those with one of
+/// `identities`, sorted by namespace and name.
+fn app_objects(
+    cache: &LiveCache,
+    gvk: &Gvk,
+    instance: &str,
+    identities: &[Identity<'_>],
+) -> Vec<Value> {
+    let by_identity = identities
+        .iter()
+        .filter(|id| id.group == gvk.group && id.kind == gvk.kind)
+        .filter_map(|id| {
+            cache.get(&ObjectRef {
+                gvk: gvk.clone(),
+                namespace: id.namespace.to_owned(),
+                name: id.name.to_owned(),
+            })
+        });
+    let mut found = BTreeMap::new();
+    for obj in cache
+        .list_by_key(gvk, instance)
+        .into_iter()
+        .chain(by_identity)
+    {
+        let namespace = obj["metadata"]["namespace"].as_str().unwrap_or_default();
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+        found
+            .entry((namespace.to_owned(), name.to_owned()))
+            .or_insert(obj);
+    }
+    found.into_values().collect()
 }
 
 /// Publishes the app's state as metrics.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tracing::{debug, warn};
 
-use super::{Shared, queue_managed_apps};
+use super::Shared;
 use crate::source::{
     REPOSITORY_SECRET_TYPE, RepoAccess, SECRET_TYPE_LABEL, SSH_KNOWN_HOSTS_CONFIGMAP, SourceError,
     TEMPLATE_SECRET_TYPE, TLS_CERTS_CONFIGMAP,
@@ -125,7 +125,7 @@ fn apply(shared: &Shared, secrets: &Store<Secret>, config_maps: &Store<ConfigMap
     ));
     debug!(secrets = secrets.len(), "repository settings changed");
     shared.sources.set_access(access);
-    queue_managed_apps(shared);
+    shared.queue_resync(true);
 }
 
 /// What the controller trusts without any object: its configured CAs.

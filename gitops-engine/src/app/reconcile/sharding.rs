@@ -56,6 +56,11 @@ impl ShardFilter {
         self.sharding.as_ref().map(|s| s.shards.clone())
     }
 
+    /// Whether sharding is on (otherwise this replica manages every app).
+    pub(crate) fn is_sharded(&self) -> bool {
+        self.sharding.is_some()
+    }
+
     /// Whether this replica reconciles the app `app` (a manifest): its
     /// destination cluster is on a shard it holds, or its destination
     /// names no known cluster (every replica reports that error).

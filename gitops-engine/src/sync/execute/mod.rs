@@ -90,24 +90,59 @@ pub async fn execute<C: Cluster>(
     execute_until(cluster, plan, settings, progress, std::future::pending()).await
 }
 
-/// [`execute_until`], continuing an operation an earlier run (another
-/// process, before a restart) left unfinished: `recorded` are the results it
-/// checkpointed (`status.operationState.syncResult.resources`). The plan is
-/// made anew against what is live now; tasks with a recorded result are not
-/// run again (a completed hook is never re-created), running ones are
-/// observed until they complete, and the operation goes on from the first
-/// wave that still has work. With nothing recorded it is [`execute_until`].
-pub async fn execute_resumed<C: Cluster>(
+/// Where one call of the operation loop ([`step`]) left an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stepped {
+    /// The operation's phase, message and results: terminal when it is over,
+    /// `Running` while it waits.
+    pub outcome: SyncOutcome,
+    /// While the operation waits (for health, hooks, deletions or the pause
+    /// between waves): when to call [`step`] again at the latest. `None`
+    /// once the operation is over.
+    pub again_after: Option<Duration>,
+    /// After a wave that is not the last: the delay between waves
+    /// ([`ExecuteSettings::wave_delay`]), before which [`step`] must not be
+    /// called again, even when an object of the operation changes (the
+    /// operation is not over then; `None` otherwise).
+    pub not_before: Option<Duration>,
+}
+
+/// One call of Argo CD's operation loop (notes §2.4): the plan is made anew
+/// against what is live now, `recorded` are the results earlier calls (or an
+/// earlier process, before a restart) checkpointed
+/// (`status.operationState.syncResult.resources`). Tasks with a recorded
+/// result are not run again (a completed hook is never re-created), running
+/// ones are observed, and the operation advances — dry run, then waves —
+/// until it has to wait or is over. Nothing waits inside: the caller calls
+/// again after [`Stepped::again_after`], or sooner when an object of the
+/// operation changed (never before [`Stepped::not_before`], the delay
+/// between waves), with the results of this call. The sync timeout is the
+/// caller's to enforce, with [`terminate_recorded`].
+pub async fn step<C: Cluster>(
     cluster: &C,
     plan: &SyncPlan,
     settings: &ExecuteSettings,
-    progress: Option<&watch::Sender<SyncOutcome>>,
     recorded: &[ResourceResult],
-    terminate: impl Future<Output = ()>,
-) -> SyncOutcome {
-    let mut run = run::Run::new(cluster, plan, settings, progress);
+) -> Stepped {
+    let (sender, _) = watch::channel(SyncOutcome::default());
+    let mut run = run::Run::new(cluster, plan, settings, Some(&sender));
     run.restore(recorded);
-    run.execute(terminate).await
+    run.step_until_wait().await
+}
+
+/// Terminates an operation whose results so far are `recorded` (see
+/// [`step`]): running hooks are deleted and the operation ends `Failed`,
+/// "Operation terminated", or, with `timeout`, as a sync that exceeded it.
+pub async fn terminate_recorded<C: Cluster>(
+    cluster: &C,
+    plan: &SyncPlan,
+    settings: &ExecuteSettings,
+    recorded: &[ResourceResult],
+    timeout: Option<Duration>,
+) -> SyncOutcome {
+    let mut run = run::Run::new(cluster, plan, settings, None);
+    run.restore(recorded);
+    run.terminate(timeout).await
 }
 
 /// [`execute`], terminated when `terminate` completes first (Argo CD's

@@ -90,6 +90,9 @@ fn images(obj: &Value) -> Vec<String> {
 pub(super) struct Results {
     order: Vec<String>,
     by_key: BTreeMap<String, ResourceResult>,
+    /// Results an earlier call recorded for tasks the current plan no longer
+    /// has (the destination namespace it created): reported, not decided on.
+    carried: BTreeMap<String, ResourceResult>,
 }
 
 impl Results {
@@ -122,6 +125,14 @@ impl Results {
         entry.hook_phase = phase;
         if !message.is_empty() {
             entry.message = message.to_owned();
+        }
+    }
+
+    /// Keeps a result recorded for a task the plan no longer has, in its place.
+    pub(super) fn carry(&mut self, key: String, result: &ResourceResult) {
+        if !self.by_key.contains_key(&key) && !self.carried.contains_key(&key) {
+            self.order.push(key.clone());
+            self.carried.insert(key, result.clone());
         }
     }
 
@@ -163,7 +174,7 @@ impl Results {
     pub(super) fn resources(&self) -> Vec<ResourceResult> {
         self.order
             .iter()
-            .filter_map(|key| self.by_key.get(key))
+            .filter_map(|key| self.by_key.get(key).or_else(|| self.carried.get(key)))
             .cloned()
             .collect()
     }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::apply;
 use super::result::{ResourceResult, Results};
 use super::wave::WaveState;
-use super::{ExecuteSettings, OperationPhase, SyncOutcome};
+use super::{ExecuteSettings, OperationPhase, Stepped, SyncOutcome};
 use crate::cluster::Cluster;
 use crate::sync::{
     Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
@@ -40,8 +40,9 @@ enum Event {
 enum Flow {
     /// The operation is over.
     Done(SyncOutcome),
-    /// Step again after this pause.
-    Pause(Duration),
+    /// Step again after `pause` (sooner when something changed), but not
+    /// before `hold` (the delay between waves) has passed.
+    Pause { pause: Duration, hold: Duration },
     /// Step again at once.
     Next,
 }
@@ -79,8 +80,9 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
-    /// Takes over the results an earlier run recorded, for the tasks of this
-    /// plan they belong to. Results exist only once the dry run passed.
+    /// Takes over the results an earlier call recorded: for the tasks of
+    /// this plan they belong to, and, only to be reported, those of tasks it
+    /// no longer has. Results exist only once the dry run passed.
     pub(super) fn restore(&mut self, recorded: &[ResourceResult]) {
         for result in recorded {
             let key = format!(
@@ -88,13 +90,16 @@ impl<'a, C: Cluster> Run<'a, C> {
                 ResourceKey::new(&result.group, &result.kind, &result.namespace, &result.name),
                 result.sync_phase
             );
-            if let Some(task) = self.tasks.get(&key).copied()
-                && task.is_hook() == result.hook_type.is_some()
-            {
-                self.results
-                    .set(task, result.status, result.hook_phase, &result.message);
-                self.dry_run_done = true;
+            match self.tasks.get(&key).copied() {
+                Some(task) if task.is_hook() == result.hook_type.is_some() => {
+                    self.results
+                        .set(task, result.status, result.hook_phase, &result.message);
+                }
+                // A hook recorded as a plain resource, or the reverse: not this task's.
+                Some(_) => {}
+                None => self.results.carry(key, result),
             }
+            self.dry_run_done = true;
         }
     }
 
@@ -125,11 +130,41 @@ impl<'a, C: Cluster> Run<'a, C> {
         }
     }
 
+    /// Steps until the operation has to wait (phase `Running` and the pause
+    /// before the next call) or is over.
+    pub(super) async fn step_until_wait(mut self) -> Stepped {
+        self.record_invalid_tasks();
+        loop {
+            match self.step().await {
+                Flow::Done(outcome) => {
+                    return Stepped {
+                        outcome,
+                        again_after: None,
+                        not_before: None,
+                    };
+                }
+                Flow::Pause { pause, hold } => {
+                    let outcome = self.sender.map(|s| s.borrow().clone()).unwrap_or_default();
+                    return Stepped {
+                        outcome: SyncOutcome {
+                            phase: OperationPhase::Running,
+                            resources: self.results.resources(),
+                            ..outcome
+                        },
+                        again_after: Some(pause),
+                        not_before: (!hold.is_zero()).then_some(hold),
+                    };
+                }
+                Flow::Next => {}
+            }
+        }
+    }
+
     /// One step and the pause after it; `Some` when the operation is over.
     async fn advance(&mut self) -> Option<SyncOutcome> {
         match self.step().await {
             Flow::Done(outcome) => Some(outcome),
-            Flow::Pause(pause) => {
+            Flow::Pause { pause, .. } => {
                 tokio::time::sleep(pause).await;
                 None
             }
@@ -160,7 +195,10 @@ impl<'a, C: Cluster> Run<'a, C> {
             },
             Step::Wait { message } => {
                 self.publish(OperationPhase::Running, &message);
-                Flow::Pause(self.settings.poll_interval)
+                Flow::Pause {
+                    pause: self.settings.poll_interval,
+                    hold: Duration::ZERO,
+                }
             }
             Step::RunWave {
                 final_wave,
@@ -183,10 +221,16 @@ impl<'a, C: Cluster> Run<'a, C> {
                 } else {
                     self.settings.wave_delay
                 };
-                Flow::Pause(match state {
-                    WaveState::Pending => delay.max(self.settings.poll_interval),
-                    _ => delay,
-                })
+                // Argo CD's wave hook sleeps the delay after a wave's
+                // tasks ran (pending deletions included), whatever changes
+                // meanwhile.
+                Flow::Pause {
+                    pause: match state {
+                        WaveState::Pending => delay.max(self.settings.poll_interval),
+                        _ => delay,
+                    },
+                    hold: delay,
+                }
             }
             Step::Succeeded {
                 message,
@@ -299,7 +343,7 @@ impl<'a, C: Cluster> Run<'a, C> {
 
     /// Terminates the operation (on request, or when the sync `timeout` passed): running
     /// hooks are deleted and the operation fails.
-    async fn terminate(mut self, timeout: Option<Duration>) -> SyncOutcome {
+    pub(super) async fn terminate(mut self, timeout: Option<Duration>) -> SyncOutcome {
         let reason = match timeout {
             Some(_) => "operation is terminating due to timeout",
             None => "operation is terminating",

@@ -1,0 +1,243 @@
+//! `gitops build`: render a kustomization as `kubectl kustomize` does, to
+//! standard output, to one file, or to one file per resource.
+
+use kustomize_core::fs::LoadRestrictor;
+use kustomize_core::resource::Resource;
+use kustomize_core::{Build, BuildOptions, build_disk};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The flags of `gitops build`, those of `kubectl kustomize`.
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// The kustomization directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Which files kustomizations may read: LoadRestrictionsRootOnly or LoadRestrictionsNone.
+    #[arg(long, default_value = "LoadRestrictionsRootOnly")]
+    load_restrictor: LoadRestrictor,
+    /// Render `helmCharts` (charts unpacked under `helmGlobals.chartHome`;
+    /// nothing is pulled), as kubectl's flag of the same name.
+    #[arg(long)]
+    enable_helm: bool,
+    /// Write the output to this path instead of standard output. When it
+    /// is an existing directory, each resource goes to a file of its own,
+    /// named as kustomize names them:
+    /// `[<namespace>_]<group>_<version>_<kind>_<name>.yaml`, lower-cased.
+    // An `OsString`: clap refuses an empty `PathBuf`, and kustomize takes
+    // `-o ''` for standard output.
+    #[arg(short = 'o', long, value_name = "PATH")]
+    output: Option<OsString>,
+    #[command(flatten)]
+    functions: FunctionFlags,
+}
+
+/// kustomize's flags for KRM function plugins, which gitops does not run:
+/// accepted so that a `kubectl kustomize` command line parses, then refused.
+#[derive(clap::Args)]
+struct FunctionFlags {
+    /// Enable kustomize plugins (not supported: refused).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    enable_alpha_plugins: Option<bool>,
+    /// Environment variables for KRM functions (not supported: refused).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Storage mounted into KRM functions (not supported: refused).
+    #[arg(long, value_name = "MOUNT")]
+    mount: Vec<String>,
+    /// Network access for KRM functions (not supported: refused).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    network: Option<bool>,
+    /// The docker network of KRM functions (not supported: refused).
+    #[arg(long, value_name = "NAME")]
+    network_name: Option<String>,
+    /// Run KRM functions as the current user (not supported: refused).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    as_current_user: Option<bool>,
+}
+
+impl FunctionFlags {
+    /// The flags given that only KRM function plugins would use. A boolean
+    /// flag set to `false` asks for nothing and is not listed.
+    fn used(&self) -> Vec<&'static str> {
+        let mut used = Vec::new();
+        if self.enable_alpha_plugins == Some(true) {
+            used.push("--enable-alpha-plugins");
+        }
+        if !self.env.is_empty() {
+            used.push("-e/--env");
+        }
+        if !self.mount.is_empty() {
+            used.push("--mount");
+        }
+        if self.network == Some(true) {
+            used.push("--network");
+        }
+        if self.network_name.is_some() {
+            used.push("--network-name");
+        }
+        if self.as_current_user == Some(true) {
+            used.push("--as-current-user");
+        }
+        used
+    }
+}
+
+/// Runs `gitops build`.
+pub fn run(args: BuildArgs) -> ExitCode {
+    let used = args.functions.used();
+    if !used.is_empty() {
+        eprintln!(
+            "Error: KRM function plugins are not supported: {} configure kustomize's alpha \
+             plugins (containers, executables, Starlark), which gitops does not run",
+            used.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    let options = BuildOptions {
+        load_restrictor: args.load_restrictor,
+        helm: args.enable_helm.then(|| {
+            Arc::new(helm_core::kustomize::HelmRenderer)
+                as Arc<dyn kustomize_core::helm::ChartRenderer>
+        }),
+        ..BuildOptions::default()
+    };
+    let build = match build_disk(&args.dir, &options) {
+        Ok(build) => build,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &build.warnings {
+        eprintln!("{w}");
+    }
+    // An empty path means standard output, as in kustomize.
+    let output = args
+        .output
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(Path::new);
+    let written = match output {
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed standard output (`gitops build | head`) fails
+            // quietly, as before.
+            return match build.write_yaml(&mut out).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            };
+        }
+        Some(dir) if dir.is_dir() => write_individual_files(&build, dir),
+        Some(file) => write_one_file(&build, file),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes the whole output to `path`, as `kubectl kustomize -o FILE`.
+fn write_one_file(build: &Build, path: &Path) -> Result<(), String> {
+    let describe = |e: std::io::Error| format!("open {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(describe)?;
+    let mut out = std::io::BufWriter::new(file);
+    build
+        .write_yaml(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(describe)
+}
+
+/// Writes each resource to a file of its own in `dir`, named by
+/// [`file_names`], as `kubectl kustomize -o DIR` does.
+fn write_individual_files(build: &Build, dir: &Path) -> Result<(), String> {
+    let mut text = String::new();
+    for (name, resource) in file_names(&build.resources)? {
+        text.clear();
+        kustomize_core::yaml::emit_object(&resource.object, &mut text);
+        let path = dir.join(&name);
+        std::fs::write(&path, &text).map_err(|e| format!("open {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Kustomize's file name for each resource, in the order it writes them
+/// (a later file of the same name replaces an earlier one).
+///
+/// The name is the resource's group (when not the core group), version,
+/// kind and name joined by `_`, lower-cased, with `.yaml` appended.
+/// Namespaced resources come first, grouped by namespace (unset meaning
+/// `default`); when they span more than one namespace, each name starts
+/// with its lower-cased namespace and `_`. Cluster-scoped resources come
+/// last and never carry a namespace. Kustomize iterates the namespaces in
+/// no fixed order; these follow the order of their first resource. A
+/// resource whose name holds a path separator is refused (kustomize would
+/// try to write into a subdirectory).
+fn file_names(resources: &[Resource]) -> Result<Vec<(String, &Resource)>, String> {
+    let mut groups: Vec<(&str, Vec<&Resource>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut cluster_scoped = Vec::new();
+    for resource in resources {
+        if resource.gvk().is_cluster_scoped() {
+            cluster_scoped.push(resource);
+            continue;
+        }
+        let namespace = match resource.namespace() {
+            "" => "default",
+            ns => ns,
+        };
+        let i = *index.entry(namespace).or_insert_with(|| {
+            groups.push((namespace, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(resource);
+    }
+    let prefix_namespace = groups.len() > 1;
+    let mut names = Vec::with_capacity(resources.len());
+    for (namespace, members) in &groups {
+        for resource in members {
+            let mut name = file_name(resource)?;
+            if prefix_namespace {
+                name = format!("{}_{name}", namespace.to_lowercase());
+            }
+            names.push((name, *resource));
+        }
+    }
+    for resource in cluster_scoped {
+        names.push((file_name(resource)?, resource));
+    }
+    Ok(names)
+}
+
+/// `<group>_<version>_<kind>_<name>.yaml` lower-cased, empty parts of the
+/// kind's group and version left out.
+fn file_name(resource: &Resource) -> Result<String, String> {
+    let gvk = resource.gvk();
+    let parts = [
+        gvk.group.as_str(),
+        gvk.version.as_str(),
+        gvk.kind.as_str(),
+        resource.name(),
+    ];
+    let stem: Vec<&str> = parts[..3]
+        .iter()
+        .copied()
+        .filter(|p| !p.is_empty())
+        .collect();
+    let file = format!("{}_{}.yaml", stem.join("_"), parts[3]).to_lowercase();
+    if file.contains(['/', '\\']) {
+        return Err(format!(
+            "cannot write {} {:?} to a file of its own: the file name {file:?} holds a path separator",
+            gvk.kind,
+            resource.name()
+        ));
+    }
+    Ok(file)
+}
