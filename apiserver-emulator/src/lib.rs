@@ -205,15 +205,24 @@ impl Emulator {
     }
 }
 
-/// Runs a simulation pass every `status_delay` until the emulator stops.
+/// Runs a simulation pass every `status_delay` until the emulator stops;
+/// skips it while nothing has changed since a pass that changed nothing.
 async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate::Simulator) {
     let mut stopped = shared.shutdown.clone();
+    let mut settled_at = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(shared.config.status_delay) => {}
             _ = stopped.wait_for(|stop| *stop) => return,
         }
-        simulate::reconcile(&mut shared.store(), &simulator);
+        let mut store = shared.store();
+        let before = store.resource_version();
+        if settled_at == Some(before) {
+            continue;
+        }
+        simulate::reconcile(&mut store, &simulator);
+        let after = store.resource_version();
+        settled_at = (after == before).then_some(after);
     }
 }
 

@@ -24,7 +24,7 @@
 //! (no `maxSurge`/`maxUnavailable` stepping); StatefulSets, DaemonSets and
 //! Jobs get no Pods (their status is written by [`crate::progress`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use globset::{Glob, GlobMatcher};
 use serde_json::{Value, json};
@@ -80,16 +80,23 @@ fn types(store: &Store) -> Option<Types> {
 
 /// One pass of every simulated controller: Pods first (so a Pod created in
 /// this pass becomes ready in the next), then ReplicaSets, then Deployments.
+///
+/// Each stage reads the objects it owns once (by owner), so a pass is linear
+/// in the number of objects: a ReplicaSet's Pods change only in its own sync,
+/// a Deployment's ReplicaSets only in the Deployment's.
 pub fn reconcile(store: &mut Store, sim: &Simulator) {
     let Some(t) = types(store) else { return };
     for pod in store.list(&t.pods, None, &Filter::default()) {
         run_pod(store, &t, sim, &pod);
     }
+    let pods = ByOwner::read(store, &t.pods);
     for rs in store.list(&t.replicasets, None, &Filter::default()) {
-        sync_replica_set(store, &t, &rs);
+        sync_replica_set(store, &t, &rs, pods.of(&rs));
     }
+    let pods = ByOwner::read(store, &t.pods);
+    let sets = ByOwner::read(store, &t.replicasets);
     for d in store.list(&t.deployments, None, &Filter::default()) {
-        sync_deployment(store, &t, &d);
+        sync_deployment(store, &t, &d, sets.of(&d), &pods);
     }
 }
 
@@ -101,21 +108,35 @@ fn deleting(obj: &Value) -> bool {
     obj["metadata"]["deletionTimestamp"].is_string()
 }
 
-/// The objects of a type in a namespace whose controller is `owner`.
-fn owned(store: &Store, rt: &ResourceType, owner: &Value) -> Vec<Value> {
-    let uid = meta(owner, "uid");
-    store
-        .list(rt, Some(meta(owner, "namespace")), &Filter::default())
-        .into_iter()
-        .filter(|o| {
-            o["metadata"]["ownerReferences"]
+/// The objects of a type by the uid of their controller (the owner
+/// reference with `controller: true`), as read at one moment.
+struct ByOwner(HashMap<String, Vec<Value>>);
+
+impl ByOwner {
+    fn read(store: &Store, rt: &ResourceType) -> Self {
+        let mut owned: HashMap<String, Vec<Value>> = HashMap::new();
+        for object in store.list(rt, None, &Filter::default()) {
+            let controller = object["metadata"]["ownerReferences"]
                 .as_array()
-                .is_some_and(|refs| {
-                    refs.iter()
-                        .any(|r| r["uid"] == uid && r["controller"] == true)
-                })
-        })
-        .collect()
+                .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+                .and_then(|r| r["uid"].as_str())
+                .map(str::to_owned);
+            if let Some(uid) = controller {
+                owned.entry(uid).or_default().push(object);
+            }
+        }
+        Self(owned)
+    }
+
+    /// The objects `owner` controls (UIDs are unique across namespaces).
+    fn of(&self, owner: &Value) -> Vec<Value> {
+        self.0.get(meta(owner, "uid")).cloned().unwrap_or_default()
+    }
+
+    /// The objects the object of uid `uid` controls.
+    fn of_uid(&self, uid: &str) -> &[Value] {
+        self.0.get(uid).map_or(&[], Vec::as_slice)
+    }
 }
 
 fn owner_ref(owner: &Value) -> Value {
@@ -240,15 +261,13 @@ fn replicas(obj: &Value) -> usize {
         .unwrap_or(0)
 }
 
-/// The replica set controller: as many live Pods as replicas.
-fn sync_replica_set(store: &mut Store, t: &Types, rs: &Value) {
+/// The replica set controller: as many live Pods as replicas (`owned`: the
+/// Pods it controls).
+fn sync_replica_set(store: &mut Store, t: &Types, rs: &Value, owned: Vec<Value>) {
     if deleting(rs) {
         return;
     }
-    let mut pods: Vec<Value> = owned(store, &t.pods, rs)
-        .into_iter()
-        .filter(|p| !deleting(p))
-        .collect();
+    let mut pods: Vec<Value> = owned.into_iter().filter(|p| !deleting(p)).collect();
     let want = replicas(rs);
     let ns = meta(rs, "namespace").to_owned();
     for _ in pods.len()..want {
@@ -332,14 +351,14 @@ fn revision(obj: &Value) -> u64 {
 }
 
 /// The deployment controller: one ReplicaSet per template, the newest with
-/// the replicas, revisions, history and status.
-fn sync_deployment(store: &mut Store, t: &Types, d: &Value) {
+/// the replicas, revisions, history and status (`sets`: the ReplicaSets it
+/// controls; `pods`: every Pod by its ReplicaSet).
+fn sync_deployment(store: &mut Store, t: &Types, d: &Value, mut sets: Vec<Value>, pods: &ByOwner) {
     if deleting(d) {
         return;
     }
     let template = &d["spec"]["template"];
     let hash = template_hash(template);
-    let mut sets = owned(store, &t.replicasets, d);
     let newest = sets.iter().map(revision).max().unwrap_or(0);
     let want = replicas(d);
     let current = sets
@@ -396,7 +415,13 @@ fn sync_deployment(store: &mut Store, t: &Types, d: &Value) {
         write(store, &t.deployments, next);
     }
     if let Ok(d) = store.get(&t.deployments, meta(d, "namespace"), meta(d, "name")) {
-        let status = deployment_status(store, t, &d, &new_rs);
+        let kept = sets.iter().skip(surplus).chain([&new_rs]);
+        let pods: Vec<Value> = kept
+            .flat_map(|rs| pods.of_uid(meta(rs, "uid")))
+            .filter(|p| !deleting(p))
+            .cloned()
+            .collect();
+        let status = deployment_status(&d, &new_rs, &pods);
         write_status(store, &t.deployments, &d, status);
     }
 }
@@ -434,13 +459,9 @@ fn create_replica_set(
         .ok()
 }
 
-fn deployment_status(store: &Store, t: &Types, d: &Value, new_rs: &Value) -> Value {
-    let sets = owned(store, &t.replicasets, d);
-    let pods: Vec<Value> = sets
-        .iter()
-        .flat_map(|rs| owned(store, &t.pods, rs))
-        .filter(|p| !deleting(p))
-        .collect();
+/// The status of `d` whose newest ReplicaSet is `new_rs`, from the live
+/// Pods of its ReplicaSets.
+fn deployment_status(d: &Value, new_rs: &Value, pods: &[Value]) -> Value {
     let new_uid = meta(new_rs, "uid");
     let updated = pods
         .iter()
@@ -542,6 +563,35 @@ mod tests {
         let pods = store.list(&t.pods, Some("default"), &Filter::default());
         assert_eq!(pods.len(), 2);
         assert!(pods.iter().all(|p| p["spec"]["restartPolicy"] == "Always"));
+    }
+
+    #[test]
+    fn deployments_of_one_namespace_each_count_only_their_own_pods() {
+        let mut store = Store::new();
+        let sim = Simulator::new(None).expect("simulator");
+        let t = types(&store).expect("built-in");
+        let mut api = deployment("app:1");
+        api["metadata"]["name"] = "api".into();
+        api["spec"]["replicas"] = 3.into();
+        for d in [deployment("app:1"), api] {
+            store
+                .create(&t.deployments, "default", d, false)
+                .expect("create");
+        }
+        settle(&mut store, &sim);
+        assert_eq!(
+            store
+                .list(&t.pods, Some("default"), &Filter::default())
+                .len(),
+            5
+        );
+        for (name, want) in [("web", 2), ("api", 3)] {
+            let d = store
+                .get(&t.deployments, "default", name)
+                .expect("deployment");
+            assert_eq!(d["status"]["replicas"], want, "{name}");
+            assert_eq!(d["status"]["readyReplicas"], want, "{name}");
+        }
     }
 
     #[test]
