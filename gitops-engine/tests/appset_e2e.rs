@@ -8,6 +8,7 @@ mod appset_example;
 mod controller_support;
 mod source_support;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use appset_example::{appset_crd, example, service_dirs};
@@ -275,6 +276,139 @@ async fn the_webhook_refresh_annotation_reads_a_new_commit_at_once() {
         "the annotation is removed: {}",
         set["metadata"]
     );
+    runner.abort();
+    env.stop().await;
+}
+
+/// The services' rollout status in `status.applicationStatus`, by Application.
+async fn rollout_statuses(env: &Env) -> BTreeMap<String, String> {
+    let set = env.get(&services_ref()).await.expect("appset");
+    set["status"]["applicationStatus"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+            (field("application"), field("status"))
+        })
+        .collect()
+}
+
+fn services_ref() -> ObjectRef {
+    ObjectRef {
+        gvk: appset_gvk(),
+        namespace: ARGOCD.into(),
+        name: "services".into(),
+    }
+}
+
+/// Watches one rollout until every service is `deployed` and `Healthy` in the
+/// ApplicationSet's status; asserts on every look that no service of the
+/// second step has been deployed before cart is `Healthy` and that at most
+/// `max_update` services of the second step are updating (`Pending` or
+/// `Progressing`) at once. Returns the most that were.
+async fn watch_rollout<F, Fut>(env: &Env, max_update: usize, deployed: F) -> usize
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let services = service_dirs();
+    let peak = std::cell::Cell::new(0);
+    env.wait_for("the rollout to complete", "cart", || async {
+        let statuses = rollout_statuses(env).await;
+        let updating = statuses
+            .iter()
+            .filter(|(app, s)| *app != "cart" && (*s == "Pending" || *s == "Progressing"))
+            .count();
+        assert!(
+            updating <= max_update,
+            "{updating} second-step Applications updating at once: {statuses:?}"
+        );
+        peak.set(peak.get().max(updating));
+        let mut all = true;
+        for service in &services {
+            let done = deployed(service.clone()).await;
+            if done && service != "cart" {
+                assert_eq!(
+                    statuses.get("cart").map(String::as_str),
+                    Some("Healthy"),
+                    "{service} deployed before cart was Healthy: {statuses:?}"
+                );
+            }
+            all &= done && statuses.get(service).map(String::as_str) == Some("Healthy");
+        }
+        all.then_some(())
+    })
+    .await;
+    peak.get()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_sync_honours_max_update_and_rolls_out_a_template_change_step_by_step() {
+    // Workloads settle a second after each write, so each sync stays Progressing a while.
+    let env = Env::start_with_status_delay(Duration::from_secs(1)).await;
+    env.up
+        .copy_tree(&example().join("deployments"), "deployments");
+    env.up.commit("nine services");
+    let runner = start(&env).await;
+    let mut set = appset(&env, None);
+    set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
+    // Eight services in the second step: 30% of 8 is 2.4, which Argo CD rounds down to 2.
+    set["spec"]["strategy"] = json!({"type": "RollingSync", "rollingSync": {"steps": [
+        {"matchExpressions": [{"key": "service", "operator": "In", "values": ["cart"]}]},
+        {"matchExpressions": [{"key": "service", "operator": "NotIn", "values": ["cart"]}],
+         "maxUpdate": "30%"},
+    ]}});
+    env.create(&set).await;
+    let services = service_dirs();
+    wait_for_names(&env, "nine Applications", &services).await;
+
+    // The set syncs the Applications itself: automated sync is off on each.
+    let cart = env.app("cart").await;
+    assert_eq!(
+        cart["spec"]["syncPolicy"]["automated"]["enabled"],
+        json!(false),
+        "{}",
+        cart["spec"]
+    );
+    let shared = &env;
+    let peak = watch_rollout(shared, 2, move |name| async move {
+        let (_, _, syncs) = summary(&shared.app(&name).await);
+        syncs > 0
+    })
+    .await;
+    assert_eq!(peak, 2, "maxUpdate 30% of 8 lets two sync at once");
+    let set_now = env.get(&services_ref()).await.expect("appset");
+    let progressing = set_now["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "RolloutProgressing"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            progressing["status"].as_str(),
+            progressing["reason"].as_str()
+        ),
+        (Some("False"), Some("ApplicationSetRolloutComplete")),
+        "{progressing}"
+    );
+
+    // A template change: every service gets a new image, again step by step.
+    let new_image = "registry.example.com/shop/web:1.1.0";
+    env.patch(
+        &services_ref(),
+        json!({"spec": {"template": {"spec": {"source": {"kustomize": {"images": [new_image]}}}}}}),
+    )
+    .await;
+    let peak = watch_rollout(shared, 2, move |name| async move {
+        shared
+            .get(&web(&name))
+            .await
+            .is_some_and(|d| d["spec"]["template"]["spec"]["containers"][0]["image"] == new_image)
+    })
+    .await;
+    assert_eq!(peak, 2, "the second rollout also syncs two at a time");
+
     runner.abort();
     env.stop().await;
 }

@@ -33,7 +33,7 @@ pub use glob::{FileGlob, FileGlobbing, PathPattern};
 pub use model::*;
 pub use ownership::{
     ApplicationsSyncPolicy, ChangePlan, PRESERVED_ANNOTATIONS, PRESERVED_FINALIZER_PREFIXES,
-    is_owned_by, owner_reference, plan_changes, prepare_create, prepare_update,
+    is_owned_by, owner_reference, plan_changes, prepare_create, prepare_update, spec_differs,
 };
 pub use params::{Params, as_labels, flatten, sanitize_name};
 pub use render::{
@@ -42,7 +42,10 @@ pub use render::{
 };
 pub use repo_sources::{DecisionLookup, MAX_FILE_BYTES, MAX_TREE_ENTRIES, RepoSources};
 pub use rollout::{
-    InvalidExpression, ROLLING_SYNC, StepIssues, StepPlan, apps_to_sync, plan_steps, rollout_status,
+    ApplicationRolloutStatus, HEALTHY, InvalidExpression, PENDING, PROGRESSING, ROLLING_SYNC,
+    StepIssues, StepPlan, WAITING, application_statuses, apps_to_sync, disable_automated_sync,
+    is_rolling_sync, plan_steps, progressing_step, promote_to_pending, rolling_sync_operation,
+    rollout_config_issue, rollout_status, scaled_max_update, update_statuses,
 };
 pub use selector::{LabelSelector, LabelSelectorRequirement};
 pub use template::TemplateMode;

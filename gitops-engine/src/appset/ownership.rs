@@ -158,6 +158,28 @@ pub fn prepare_update(
     Ok(Some(updated))
 }
 
+/// Whether updating `live` to `generated` would change its `spec` (after
+/// `ignoreApplicationDifferences` and Argo CD's spec normalisation).
+pub fn spec_differs(
+    live: &Value,
+    generated: &Value,
+    appset: &ApplicationSet,
+) -> Result<bool, AppSetError> {
+    let rules = IgnoreRules::new(appset)?;
+    let name = meta(live)
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut before = live.clone();
+    let mut after = live.clone();
+    mutate(&mut after, generated, appset);
+    for side in [&mut before, &mut after] {
+        rules.strip(name, side);
+        normalize_spec(side);
+    }
+    Ok(before.get("spec") != after.get("spec"))
+}
+
 fn meta(app: &Value) -> Option<&Map<String, Value>> {
     app.get("metadata").and_then(Value::as_object)
 }
