@@ -16,9 +16,9 @@ use controller_support::{ARGOCD, Env, config_map_yaml, summary};
 use gitops_engine::app::application_gvk;
 use gitops_engine::appset::ApplicationsSyncPolicy;
 use gitops_engine::appset::reconcile::{
-    APPSET_REFRESH_ANNOTATION, AppSetReconciler, AppSetSettings, appset_gvk,
+    APPSET_REFRESH_ANNOTATION, AppSetReconciler, AppSetSettings, EVENT_COMPONENT, appset_gvk,
 };
-use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use gitops_engine::cluster::{Cluster, EventRecorder, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use serde_json::{Value, json};
 
 /// The example ApplicationSet pointed at the test repository's `main`.
@@ -51,7 +51,11 @@ async fn start(env: &Env) -> tokio::task::JoinHandle<()> {
             policy: ApplicationsSyncPolicy::Sync,
             enable_policy_override: true,
         },
-    );
+    )
+    .with_events(EventRecorder::new(
+        env.cluster.client().clone(),
+        EVENT_COMPONENT,
+    ));
     tokio::spawn(async move {
         reconciler
             .run(
@@ -408,6 +412,101 @@ async fn rolling_sync_honours_max_update_and_rolls_out_a_template_change_step_by
     })
     .await;
     assert_eq!(peak, 2, "the second rollout also syncs two at a time");
+
+    runner.abort();
+    env.stop().await;
+}
+
+/// The Events about ApplicationSet `name`: (type, reason, message), with the
+/// component that recorded them.
+async fn appset_events(env: &Env, name: &str) -> Vec<(String, String, String, String)> {
+    let events = env
+        .cluster
+        .list(&Gvk::new("", "v1", "Event"), Some(ARGOCD), "")
+        .await
+        .expect("list events");
+    events
+        .iter()
+        .filter(|e| {
+            e["involvedObject"]["kind"] == "ApplicationSet" && e["involvedObject"]["name"] == name
+        })
+        .map(|e| {
+            let field = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            (
+                field(&e["type"]),
+                field(&e["reason"]),
+                field(&e["message"]),
+                field(&e["source"]["component"]),
+            )
+        })
+        .collect()
+}
+
+/// Waits until the ApplicationSet `name` has a Normal Event with `reason` and `message`.
+async fn wait_for_event(env: &Env, name: &str, reason: &str, message: &str) {
+    let want = (
+        "Normal".to_owned(),
+        reason.to_owned(),
+        message.to_owned(),
+        EVENT_COMPONENT.to_owned(),
+    );
+    env.wait_for(&format!("Event {reason}: {message}"), "a", || async {
+        appset_events(env, name).await.contains(&want).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_name_each_application_created_updated_and_deleted() {
+    let env = Env::start().await;
+    for dir in ["a", "b"] {
+        env.up
+            .write(&format!("svc/{dir}/settings.yaml"), &config_map_yaml(dir));
+    }
+    env.up.commit("a and b");
+    let runner = start(&env).await;
+    let set_ref = ObjectRef {
+        gvk: appset_gvk(),
+        namespace: ARGOCD.into(),
+        name: "svc".into(),
+    };
+    env.create(&json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+        "metadata": {"name": set_ref.name, "namespace": ARGOCD},
+        "spec": {
+            "generators": [{"git": {"repoURL": env.up.url(), "revision": "main",
+                                    "directories": [{"path": "svc/*"}]}}],
+            "template": {
+                "metadata": {"name": "{{path.basename}}"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": env.up.url(), "path": "{{path}}", "targetRevision": "main"},
+                    "destination": {"server": "https://kubernetes.default.svc", "namespace": "demo"},
+                },
+            },
+        },
+    }))
+    .await;
+    // Argo CD: Eventf(appset, Normal, fmt.Sprint(action), "%s Application %q", action, name)
+    // with controller-runtime's OperationResult ("created", "updated"), and
+    // Eventf(appset, Normal, "Deleted", "Deleted Application %q", name).
+    wait_for_event(&env, "svc", "created", r#"created Application "a""#).await;
+    wait_for_event(&env, "svc", "created", r#"created Application "b""#).await;
+
+    env.patch(
+        &set_ref,
+        json!({"spec": {"template": {"spec": {"source": {"directory": {"recurse": true}}}}}}),
+    )
+    .await;
+    wait_for_event(&env, "svc", "updated", r#"updated Application "a""#).await;
+    wait_for_event(&env, "svc", "updated", r#"updated Application "b""#).await;
+
+    env.up.git(&["rm", "-rq", "svc/b"]);
+    env.up.commit("drop b");
+    wait_for_event(&env, "svc", "Deleted", r#"Deleted Application "b""#).await;
+    // Repeats of an Event aggregate (count + 1): one Event per action and app.
+    let events = appset_events(&env, "svc").await;
+    assert_eq!(events.len(), 5, "{events:?}");
 
     runner.abort();
     env.stop().await;

@@ -24,7 +24,9 @@ use super::rollout::{
     rollout_config_issue, update_statuses,
 };
 use crate::app::{API_VERSION, application_gvk, format_time};
-use crate::cluster::{Cluster, ClusterError, Gvk, ObjectRef, Propagation, WriteOptions};
+use crate::cluster::{
+    Cluster, ClusterError, EventRecorder, EventType, Gvk, ObjectRef, Propagation, WriteOptions,
+};
 use crate::source::{Refresh, Sources};
 
 /// Label of Argo CD cluster Secrets.
@@ -80,6 +82,9 @@ pub enum AppSetReconcileError {
     Invalid(#[from] AppSetError),
 }
 
+/// The `source.component` of the Events about ApplicationSets (Argo CD's).
+pub const EVENT_COMPONENT: &str = "applicationset-controller";
+
 /// Reconciles ApplicationSets of one namespace against `cluster`, reading
 /// repositories through `sources` (shared with the Application controller, so a
 /// repository is fetched once per polling interval).
@@ -87,6 +92,7 @@ pub struct AppSetReconciler<C> {
     cluster: C,
     sources: Sources,
     settings: AppSetSettings,
+    events: Option<EventRecorder>,
 }
 
 impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
@@ -96,6 +102,25 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             cluster,
             sources,
             settings,
+            events: None,
+        }
+    }
+
+    /// Records Events on the ApplicationSet with `recorder` (as Argo CD does:
+    /// `created`/`updated` and `Deleted` for each Application written).
+    pub fn with_events(mut self, recorder: EventRecorder) -> Self {
+        self.events = Some(recorder);
+        self
+    }
+
+    /// Records a Normal Event on the ApplicationSet; a refused Event is only logged.
+    async fn event(&self, appset: &Value, reason: &str, message: &str) {
+        if let Some(events) = &self.events
+            && let Err(e) = events
+                .publish(appset, EventType::Normal, reason, message)
+                .await
+        {
+            tracing::warn!(error = %e, reason, "recording an ApplicationSet event");
         }
     }
 
@@ -232,11 +257,17 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         let plan = plan_changes(&appset, &generated, &live, policy)?;
         for app in &plan.create {
             self.cluster.create(app, WriteOptions::default()).await?;
-            outcome.created.push(name_of(app));
+            let name = name_of(app);
+            self.event(&object, "created", &format!("created Application {name:?}"))
+                .await;
+            outcome.created.push(name);
         }
         for app in &plan.update {
             self.cluster.replace(app, WriteOptions::default()).await?;
-            outcome.updated.push(name_of(app));
+            let name = name_of(app);
+            self.event(&object, "updated", &format!("updated Application {name:?}"))
+                .await;
+            outcome.updated.push(name);
         }
         for gone in &plan.delete {
             self.cluster
@@ -246,6 +277,8 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
                     WriteOptions::default(),
                 )
                 .await?;
+            self.event(&object, "Deleted", &format!("Deleted Application {gone:?}"))
+                .await;
             outcome.deleted.push(gone.clone());
         }
         let live = self.owned_applications(&appset).await?;
