@@ -465,28 +465,8 @@ async fn events_name_each_application_created_updated_and_deleted() {
     }
     env.up.commit("a and b");
     let runner = start(&env).await;
-    let set_ref = ObjectRef {
-        gvk: appset_gvk(),
-        namespace: ARGOCD.into(),
-        name: "svc".into(),
-    };
-    env.create(&json!({
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
-        "metadata": {"name": set_ref.name, "namespace": ARGOCD},
-        "spec": {
-            "generators": [{"git": {"repoURL": env.up.url(), "revision": "main",
-                                    "directories": [{"path": "svc/*"}]}}],
-            "template": {
-                "metadata": {"name": "{{path.basename}}"},
-                "spec": {
-                    "project": "default",
-                    "source": {"repoURL": env.up.url(), "path": "{{path}}", "targetRevision": "main"},
-                    "destination": {"server": "https://kubernetes.default.svc", "namespace": "demo"},
-                },
-            },
-        },
-    }))
-    .await;
+    let set_ref = svc_ref();
+    env.create(&svc_set(&env)).await;
     // Argo CD: Eventf(appset, Normal, fmt.Sprint(action), "%s Application %q", action, name)
     // with controller-runtime's OperationResult ("created", "updated"), and
     // Eventf(appset, Normal, "Deleted", "Deleted Application %q", name).
@@ -507,6 +487,205 @@ async fn events_name_each_application_created_updated_and_deleted() {
     // Repeats of an Event aggregate (count + 1): one Event per action and app.
     let events = appset_events(&env, "svc").await;
     assert_eq!(events.len(), 5, "{events:?}");
+
+    runner.abort();
+    env.stop().await;
+}
+
+fn svc_ref() -> ObjectRef {
+    ObjectRef {
+        gvk: appset_gvk(),
+        namespace: ARGOCD.into(),
+        name: "svc".into(),
+    }
+}
+
+/// ApplicationSet `svc`: one Application per directory `svc/*` of the test
+/// repository's `main`, deployed to `demo`.
+fn svc_set(env: &Env) -> Value {
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+        "metadata": {"name": "svc", "namespace": ARGOCD},
+        "spec": {
+            "generators": [{"git": {"repoURL": env.up.url(), "revision": "main",
+                                    "directories": [{"path": "svc/*"}]}}],
+            "template": {
+                "metadata": {"name": "{{path.basename}}"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": env.up.url(), "path": "{{path}}", "targetRevision": "main"},
+                    "destination": {"server": "https://kubernetes.default.svc", "namespace": "demo"},
+                },
+            },
+        },
+    })
+}
+
+/// `status.conditions` of ApplicationSet `svc` without their times, in order.
+async fn svc_conditions(env: &Env) -> Vec<Value> {
+    let set = env.get(&svc_ref()).await.expect("appset");
+    set["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            assert!(c["lastTransitionTime"].is_string(), "{c}");
+            json!({"type": c["type"], "status": c["status"], "reason": c["reason"],
+                   "message": c["message"]})
+        })
+        .collect()
+}
+
+/// Waits until ApplicationSet `svc` has exactly `want` as conditions.
+async fn wait_for_conditions(env: &Env, what: &str, want: &[Value]) {
+    env.wait_for(what, "a", || async {
+        (svc_conditions(env).await == want).then_some(())
+    })
+    .await;
+}
+
+fn up_to_date_conditions() -> Vec<Value> {
+    // Argo CD (applicationset_controller.go): ResourcesUpToDate True
+    // "ApplicationSetUpToDate" / "All applications have been generated successfully",
+    // which setApplicationSetStatusCondition mirrors into ErrorOccurred False, plus
+    // getParametersGeneratedCondition(true); SetConditions sorts them by type.
+    let done = "All applications have been generated successfully";
+    vec![
+        json!({"type": "ErrorOccurred", "status": "False", "reason": "ApplicationSetUpToDate", "message": done}),
+        json!({"type": "ParametersGenerated", "status": "True", "reason": "ParametersGenerated",
+               "message": "Successfully generated parameters for all Applications"}),
+        json!({"type": "ResourcesUpToDate", "status": "True", "reason": "ApplicationSetUpToDate", "message": done}),
+    ]
+}
+
+/// The conditions Argo CD writes when generation fails with `message`:
+/// ErrorOccurred True with `reason`, mirrored into ResourcesUpToDate False
+/// ("ErrorOccurred"), and getParametersGeneratedCondition(false, message).
+fn failed_conditions(reason: &str, message: &str) -> Vec<Value> {
+    vec![
+        json!({"type": "ErrorOccurred", "status": "True", "reason": reason, "message": message}),
+        json!({"type": "ParametersGenerated", "status": "False", "reason": "ErrorOccurred", "message": message}),
+        json!({"type": "ResourcesUpToDate", "status": "False", "reason": "ErrorOccurred", "message": message}),
+    ]
+}
+
+/// The ErrorOccurred message of ApplicationSet `svc`, once it is True with a
+/// message containing `about`.
+async fn wait_for_error(env: &Env, about: &str) -> String {
+    env.wait_for(&format!("ErrorOccurred about {about}"), "a", || async {
+        svc_conditions(env)
+            .await
+            .iter()
+            .find(|c| c["type"] == "ErrorOccurred" && c["status"] == "True")
+            .and_then(|c| c["message"].as_str())
+            .filter(|m| m.contains(about))
+            .map(str::to_owned)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generator_errors_keep_the_applications_and_the_status_says_why() {
+    let env = Env::start().await;
+    for dir in ["a", "b"] {
+        env.up
+            .write(&format!("svc/{dir}/settings.yaml"), &config_map_yaml(dir));
+    }
+    env.up.commit("a and b");
+    let runner = start(&env).await;
+    let mut set = svc_set(&env);
+    set["spec"]["template"]["spec"]["syncPolicy"] =
+        json!({"automated": {}, "syncOptions": ["CreateNamespace=true"]});
+    set["spec"]["template"]["spec"]["destination"]["namespace"] = json!("{{path.basename}}");
+    env.create(&set).await;
+    let both = ["a".to_owned(), "b".to_owned()];
+    wait_for_names(&env, "Applications a and b", &both).await;
+
+    // status.resources as Argo CD's BuildResourceStatus writes it: one entry per
+    // owned Application (sorted by name) with its sync status and health.
+    let resource = |name: &str| {
+        json!({"group": "argoproj.io", "version": "v1alpha1", "kind": "Application",
+               "namespace": ARGOCD, "name": name, "status": "Synced",
+               "health": {"status": "Healthy"}})
+    };
+    let want = json!([resource("a"), resource("b")]);
+    let set = env
+        .wait_for("resources Synced and Healthy", "a", || async {
+            let set = env.get(&svc_ref()).await.expect("appset");
+            (set["status"]["resources"] == want).then_some(set)
+        })
+        .await;
+    assert_eq!(set["status"]["resourcesCount"], 2);
+    wait_for_conditions(&env, "up to date", &up_to_date_conditions()).await;
+
+    // A git generator reading a branch that does not exist.
+    env.patch(
+        &svc_ref(),
+        json!({"spec": {"generators": [{"git": {"repoURL": env.up.url(), "revision": "no-such-branch",
+                                                "directories": [{"path": "svc/*"}]}}]}}),
+    )
+    .await;
+    let message = wait_for_error(&env, "no-such-branch").await;
+    assert!(message.starts_with("generator 0 (git): "), "{message}");
+    wait_for_conditions(
+        &env,
+        "generation failed",
+        &failed_conditions("ApplicationGenerationFromParamsError", &message),
+    )
+    .await;
+    // Several passes later nothing is deleted and the resources are as they were.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app_names(&env).await, both);
+    let set = env.get(&svc_ref()).await.expect("appset");
+    assert_eq!(set["status"]["resources"], want);
+
+    // A matrix with three children.
+    let list = json!({"list": {"elements": [{"x": "1"}]}});
+    env.patch(
+        &svc_ref(),
+        json!({"spec": {"generators": [{"matrix": {"generators": [list, list, list]}}]}}),
+    )
+    .await;
+    wait_for_conditions(
+        &env,
+        "matrix with three children",
+        &failed_conditions(
+            "ApplicationGenerationFromParamsError",
+            "generator 0 (matrix): found more than two generators, Matrix support only two",
+        ),
+    )
+    .await;
+
+    // A Go template naming a missing key under missingkey=error fails while rendering.
+    env.patch(
+        &svc_ref(),
+        json!({"spec": {
+            "generators": [{"git": {"repoURL": env.up.url(), "revision": "main",
+                                    "directories": [{"path": "svc/*"}]}}],
+            "goTemplate": true, "goTemplateOptions": ["missingkey=error"],
+            "template": {"metadata": {"name": "{{.path.basename}}{{.nope}}"},
+                         "spec": {"source": {"path": "{{.path.path}}"},
+                                  "destination": {"namespace": "{{.path.basename}}"}}},
+        }}),
+    )
+    .await;
+    let message = wait_for_error(&env, "nope").await;
+    wait_for_conditions(
+        &env,
+        "rendering failed",
+        &failed_conditions("RenderTemplateParamsError", &message),
+    )
+    .await;
+    assert_eq!(app_names(&env).await, both);
+
+    // Fixed: up to date again, with the same Applications.
+    env.patch(
+        &svc_ref(),
+        json!({"spec": {"template": {"metadata": {"name": "{{.path.basename}}"}}}}),
+    )
+    .await;
+    wait_for_conditions(&env, "up to date again", &up_to_date_conditions()).await;
+    assert_eq!(app_names(&env).await, both);
 
     runner.abort();
     env.stop().await;
