@@ -690,3 +690,158 @@ async fn generator_errors_keep_the_applications_and_the_status_says_why() {
     runner.abort();
     env.stop().await;
 }
+
+/// A cluster Secret for cluster `name` at `server`.
+fn cluster_secret(name: &str, server: &str) -> Value {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": format!("cluster-{name}"), "namespace": ARGOCD,
+                     "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+        "data": {"name": b64(name), "server": b64(server)},
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_decision_resource_reads_placement_decisions_from_the_cluster() {
+    // Argo CD's applicationset/examples/clusterDecisionResource: the duck-typed
+    // PlacementDecision, the ConfigMap describing it, and an ApplicationSet
+    // generating one Application per decided cluster known to Argo CD.
+    let env = Env::start().await;
+    let runner = start(&env).await;
+    env.create(&json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "placementdecisions.cluster.open-cluster-management.io"},
+        "spec": {
+            "group": "cluster.open-cluster-management.io", "scope": "Namespaced",
+            "names": {"kind": "PlacementDecision", "plural": "placementdecisions",
+                      "singular": "placementdecision", "listKind": "PlacementDecisionList"},
+            "versions": [{"name": "v1beta1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object",
+                    "x-kubernetes-preserve-unknown-fields": true}}}],
+        },
+    }))
+    .await;
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "ocm-placement", "namespace": ARGOCD},
+        "data": {"apiVersion": "cluster.open-cluster-management.io/v1beta1",
+                 "kind": "placementdecisions", "statusListKey": "decisions",
+                 "matchKey": "clusterName"},
+    }))
+    .await;
+    for name in ["cluster-01", "cluster-02"] {
+        env.create(&cluster_secret(
+            name,
+            &format!("https://{name}.example.com"),
+        ))
+        .await;
+    }
+    let decision_ref = ObjectRef {
+        gvk: Gvk::new(
+            "cluster.open-cluster-management.io",
+            "v1beta1",
+            "PlacementDecision",
+        ),
+        namespace: ARGOCD.into(),
+        name: "test-placement".into(),
+    };
+    env.create(&json!({
+        "apiVersion": "cluster.open-cluster-management.io/v1beta1", "kind": "PlacementDecision",
+        "metadata": {"name": decision_ref.name, "namespace": ARGOCD,
+                     "labels": {"cluster.open-cluster-management.io/placement": "test-placement"}},
+        // A cluster Argo CD does not know is skipped.
+        "status": {"decisions": [{"clusterName": "cluster-01", "reason": ""},
+                                 {"clusterName": "cluster-02", "reason": ""},
+                                 {"clusterName": "cluster-03", "reason": ""}]},
+    }))
+    .await;
+    let set_ref = ObjectRef {
+        gvk: appset_gvk(),
+        namespace: ARGOCD.into(),
+        name: "book-import".into(),
+    };
+    env.create(&json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+        "metadata": {"name": set_ref.name, "namespace": ARGOCD},
+        "spec": {
+            "goTemplate": true, "goTemplateOptions": ["missingkey=error"],
+            "generators": [{"clusterDecisionResource": {
+                "configMapRef": "ocm-placement", "name": "test-placement",
+                "requeueAfterSeconds": 30}}],
+            "template": {
+                "metadata": {"name": "{{.clusterName}}-book-import"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": "https://github.com/open-cluster-management/application-samples.git",
+                               "targetRevision": "HEAD", "path": "book-import"},
+                    "destination": {"name": "{{.clusterName}}", "namespace": "bookimport"},
+                },
+            },
+        },
+    }))
+    .await;
+    let both = [
+        "cluster-01-book-import".to_owned(),
+        "cluster-02-book-import".to_owned(),
+    ];
+    wait_for_names(&env, "one Application per decided cluster", &both).await;
+    let app = env.app("cluster-02-book-import").await;
+    assert_eq!(app["spec"]["destination"]["name"], "cluster-02");
+
+    // Selecting the decision resources by label gives the same clusters; the
+    // cluster's `name` and `server` are parameters too.
+    env.patch(
+        &set_ref,
+        json!({"spec": {
+            "generators": [{"clusterDecisionResource": {
+                "configMapRef": "ocm-placement",
+                "labelSelector": {"matchLabels": {"cluster.open-cluster-management.io/placement": "test-placement"}}}}],
+            "template": {"spec": {"destination": {"name": null, "server": "{{.server}}"}}},
+        }}),
+    )
+    .await;
+    env.wait_for_app(
+        "destination server from the cluster Secret",
+        &both[0],
+        |a| a["spec"]["destination"]["server"] == "https://cluster-01.example.com",
+    )
+    .await;
+    assert_eq!(app_names(&env).await, both);
+
+    // A decision removed from the resource's status removes its Application.
+    env.patch(
+        &decision_ref,
+        json!({"status": {"decisions": [{"clusterName": "cluster-01", "reason": ""}]}}),
+    )
+    .await;
+    wait_for_names(&env, "cluster-02 undecided", &both[..1]).await;
+
+    // A missing ConfigMap is an error that deletes nothing (Argo CD's message).
+    env.patch(
+        &set_ref,
+        json!({"spec": {"generators": [{"clusterDecisionResource": {"configMapRef": "missing"}}]}}),
+    )
+    .await;
+    env.wait_for("ErrorOccurred about the configMapRef", "a", || async {
+        let set = env.get(&set_ref).await.expect("appset");
+        set["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| {
+                c["type"] == "ErrorOccurred"
+                    && c["status"] == "True"
+                    && c["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("error reading configMapRef"))
+            })
+            .then_some(())
+    })
+    .await;
+    assert_eq!(app_names(&env).await, both[..1]);
+
+    runner.abort();
+    env.stop().await;
+}

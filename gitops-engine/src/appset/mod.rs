@@ -6,10 +6,12 @@
 //! request, SCM provider and plugin are reported unsupported), renders the
 //! template for every parameter set and validates the result. Everything
 //! outside the ApplicationSet (repositories, cluster Secrets, decision
-//! resources) comes through [`GeneratorSources`], so this module does no I/O.
+//! resources) comes through [`GeneratorSources`], so generation does no I/O;
+//! the [`reconcile`] module reads them from Git and the cluster.
 //! Templates are plain `{{param}}` substitution or, with `goTemplate: true`, Go
 //! templates with Argo CD's Sprig function set (the `gotemplate` crate).
 
+mod duck_type;
 mod error;
 mod generators;
 mod glob;

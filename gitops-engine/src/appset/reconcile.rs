@@ -9,12 +9,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use super::duck_type;
 use super::error::AppSetError;
-use super::model::{ApplicationSet, KIND};
+use super::model::{ApplicationSet, DecisionResourceGenerator, KIND};
 use super::ownership::{ApplicationsSyncPolicy, is_owned_by, plan_changes, spec_differs};
 use super::render::generate_applications;
 use super::repo_sources::RepoSources;
@@ -89,7 +91,7 @@ pub const EVENT_COMPONENT: &str = "applicationset-controller";
 /// repositories through `sources` (shared with the Application controller, so a
 /// repository is fetched once per polling interval).
 pub struct AppSetReconciler<C> {
-    cluster: C,
+    cluster: Arc<C>,
     sources: Sources,
     settings: AppSetSettings,
     events: Option<EventRecorder>,
@@ -99,7 +101,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
     /// A reconciler.
     pub fn new(cluster: C, sources: Sources, settings: AppSetSettings) -> Self {
         Self {
-            cluster,
+            cluster: Arc::new(cluster),
             sources,
             settings,
             events: None,
@@ -212,8 +214,14 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         let (generated, commits) = {
             let sources = self.sources.clone();
             let appset = appset.clone();
+            let cluster = Arc::clone(&self.cluster);
+            let namespace = self.settings.namespace.clone();
+            let runtime = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || {
-                let repos = RepoSources::new(&sources, refresh, secrets);
+                let lookup = |g: &DecisionResourceGenerator| {
+                    runtime.block_on(duck_type::decisions(&*cluster, &namespace, g))
+                };
+                let repos = RepoSources::new(&sources, refresh, secrets).with_decisions(&lookup);
                 let generated = generate_applications(&appset, &repos);
                 let commits = repos
                     .commits_read()
@@ -232,7 +240,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             Err(e) => {
                 let message = e.to_string();
                 let report = Report::failed(error_reason(&e), &message, false);
-                write_status(&self.cluster, &object, report).await?;
+                write_status(&*self.cluster, &object, report).await?;
                 outcome.error = Some(message);
                 return Ok(outcome);
             }
@@ -241,7 +249,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             if plan_steps(&appset, &generated).steps.is_empty() {
                 let message = "No steps defined for rollout";
                 let report = Report::failed("ApplicationSetRolloutError", message, true);
-                write_status(&self.cluster, &object, report).await?;
+                write_status(&*self.cluster, &object, report).await?;
                 outcome.error = Some(message.into());
                 return Ok(outcome);
             }
@@ -282,7 +290,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             outcome.deleted.push(gone.clone());
         }
         let live = self.owned_applications(&appset).await?;
-        write_status(&self.cluster, &object, Report::succeeded(&live, rollout)).await?;
+        write_status(&*self.cluster, &object, Report::succeeded(&live, rollout)).await?;
         Ok(outcome)
     }
 
