@@ -38,6 +38,11 @@ fn appset(env: &Env, applications_sync: Option<&str>) -> Value {
 }
 
 async fn start(env: &Env) -> tokio::task::JoinHandle<()> {
+    start_with_resync(env, Duration::from_millis(300)).await
+}
+
+/// [`start`], reconciling each ApplicationSet at least every `resync`.
+async fn start_with_resync(env: &Env, resync: Duration) -> tokio::task::JoinHandle<()> {
     let cluster = KubeCluster::new(env.cluster.client().clone());
     cluster
         .create(&appset_crd(), WriteOptions::default())
@@ -58,11 +63,7 @@ async fn start(env: &Env) -> tokio::task::JoinHandle<()> {
     ));
     tokio::spawn(async move {
         reconciler
-            .run(
-                Duration::from_millis(300),
-                Duration::from_millis(100),
-                std::future::pending(),
-            )
+            .run(resync, Duration::from_millis(100), std::future::pending())
             .await;
     })
 }
@@ -182,7 +183,8 @@ async fn rolling_sync_deploys_the_second_step_after_the_first_is_healthy() {
     env.up
         .copy_tree(&example().join("deployments"), "deployments");
     env.up.commit("nine services");
-    let runner = start(&env).await;
+    // No periodic resync: the rollout advances because its Applications change.
+    let runner = start_with_resync(&env, Duration::from_secs(3600)).await;
     let mut set = appset(&env, None);
     set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
     set["spec"]["strategy"] = json!({"type": "RollingSync", "rollingSync": {"steps": [
@@ -354,7 +356,8 @@ async fn rolling_sync_honours_max_update_and_rolls_out_a_template_change_step_by
     env.up
         .copy_tree(&example().join("deployments"), "deployments");
     env.up.commit("nine services");
-    let runner = start(&env).await;
+    // No periodic resync: the rollout advances because its Applications change.
+    let runner = start_with_resync(&env, Duration::from_secs(3600)).await;
     let mut set = appset(&env, None);
     set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
     // Eight services in the second step: 30% of 8 is 2.4, which Argo CD rounds down to 2.

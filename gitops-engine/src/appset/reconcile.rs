@@ -66,7 +66,9 @@ pub struct AppSetOutcome {
     pub deleted: Vec<String>,
     /// The generation error, when generation failed (nothing was changed).
     pub error: Option<String>,
-    /// When to reconcile again (`requeueAfterSeconds` of its generators).
+    /// When to reconcile again: `requeueAfterSeconds` of its generators, or
+    /// at once when the rollout status changed (as Argo CD requeues on a
+    /// change of `status.applicationStatus`).
     pub requeue_after: Option<Duration>,
     /// Repositories (URL, revision) the git generators read, with the commit.
     pub commits: BTreeMap<(String, String), String>,
@@ -253,7 +255,22 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
                 outcome.error = Some(message.into());
                 return Ok(outcome);
             }
-            Some(progressive_sync(&appset, &mut generated, &live)?)
+            let rollout = progressive_sync(&appset, &mut generated, &live)?;
+            let untimed = |list: &[ApplicationRolloutStatus]| -> Vec<ApplicationRolloutStatus> {
+                let mut list: Vec<_> = list
+                    .iter()
+                    .map(|s| ApplicationRolloutStatus {
+                        last_transition_time: None,
+                        ..s.clone()
+                    })
+                    .collect();
+                list.sort_by(|a, b| a.application.cmp(&b.application));
+                list
+            };
+            if untimed(&rollout.statuses) != untimed(&application_statuses(&appset.status)) {
+                outcome.requeue_after = Some(Duration::ZERO);
+            }
+            Some(rollout)
         } else {
             None
         };
@@ -294,6 +311,44 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         Ok(outcome)
     }
 
+    /// For each ApplicationSet (by name), a digest of what Argo CD watches on
+    /// the Applications it controls: their names, spec, labels, annotations,
+    /// finalizers, health and sync status, and operation phase and start (so
+    /// a RollingSync advances as soon as an Application changes).
+    async fn owned_application_states(&self) -> Result<BTreeMap<String, u64>, ClusterError> {
+        use std::hash::{Hash, Hasher};
+        let apps = self
+            .cluster
+            .list(&application_gvk(), Some(&self.settings.namespace), "")
+            .await?;
+        let mut states: BTreeMap<String, std::collections::hash_map::DefaultHasher> =
+            BTreeMap::new();
+        for app in &apps {
+            let owner = app["metadata"]["ownerReferences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["controller"] == true && r["kind"] == KIND)
+                .and_then(|r| r["name"].as_str());
+            let Some(owner) = owner else { continue };
+            let watched = json!([
+                app["metadata"]["name"],
+                app["spec"],
+                app["metadata"]["labels"],
+                app["metadata"]["annotations"],
+                app["metadata"]["finalizers"],
+                app["status"]["health"]["status"],
+                app["status"]["sync"]["status"],
+                app["status"]["operationState"]["phase"],
+                app["status"]["operationState"]["startedAt"],
+            ]);
+            watched
+                .to_string()
+                .hash(states.entry(owner.to_owned()).or_default());
+        }
+        Ok(states.into_iter().map(|(k, h)| (k, h.finish())).collect())
+    }
+
     /// The Applications of the namespace that `appset` controls.
     async fn owned_applications(
         &self,
@@ -311,10 +366,11 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
 
 impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
     /// Reconciles every ApplicationSet of the namespace until `shutdown`: when
-    /// its resourceVersion changes, when the cluster Secrets change, when its
-    /// `requeueAfterSeconds` is due, and every `resync` (new commits of its
-    /// repositories arrive through the sources' polling interval). Looks for
-    /// changes every `tick`.
+    /// its resourceVersion changes, when the cluster Secrets change, when an
+    /// Application it controls changes (spec, metadata, health, sync or
+    /// operation status), when its `requeueAfterSeconds` is due, and every
+    /// `resync` (new commits of its repositories arrive through the sources'
+    /// polling interval). Looks for changes every `tick`.
     pub async fn run(&self, resync: Duration, tick: Duration, shutdown: impl Future<Output = ()>) {
         self.run_while(resync, tick, || true, shutdown).await;
     }
@@ -332,10 +388,11 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         tokio::pin!(shutdown);
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         let mut secrets_seen: Option<BTreeMap<String, String>> = None;
+        let mut apps_seen: BTreeMap<String, u64> = BTreeMap::new();
         let mut due: BTreeMap<String, Instant> = BTreeMap::new();
         loop {
             if !active() {
-                (seen, secrets_seen, due) = Default::default();
+                (seen, secrets_seen, apps_seen, due) = Default::default();
                 tokio::select! {
                     () = &mut shutdown => return,
                     () = tokio::time::sleep(tick) => continue,
@@ -347,11 +404,15 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             });
             let secrets = self.cluster_secret_versions().await.ok();
             let secrets_changed = secrets.is_some() && secrets != secrets_seen;
+            let apps = self.owned_application_states().await.ok();
             for (name, version) in &sets {
                 let now = Instant::now();
                 let changed = seen.get(name) != Some(version);
                 let is_due = due.get(name).is_none_or(|t| *t <= now);
-                if !(changed || secrets_changed || is_due) {
+                let apps_changed = apps
+                    .as_ref()
+                    .is_some_and(|a| a.get(name) != apps_seen.get(name));
+                if !(changed || secrets_changed || is_due || apps_changed) {
                     continue;
                 }
                 let next = match self.reconcile(name, Refresh::Normal).await {
@@ -378,6 +439,9 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             due.retain(|name, _| seen.contains_key(name));
             if secrets.is_some() {
                 secrets_seen = secrets;
+            }
+            if let Some(apps) = apps {
+                apps_seen = apps;
             }
             tokio::select! {
                 () = &mut shutdown => return,
