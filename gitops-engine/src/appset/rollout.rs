@@ -787,6 +787,54 @@ mod tests {
     }
 
     #[test]
+    fn a_spec_change_waits_until_the_application_was_reconciled_after_it() {
+        // Argo CD's "detects spec changes when image tag changes in generator":
+        // a spec change sends a Healthy application back to Waiting.
+        let previous = ApplicationRolloutStatus {
+            target_revisions: vec!["abc123".into()],
+            last_transition_time: Some(ago(5)),
+            ..entry("app1", HEALTHY, "")
+        };
+        let live = |reconciled: String| {
+            app(json!({
+                "reconciledAt": reconciled,
+                "health": {"status": "Healthy"},
+                "sync": {"status": "Synced", "revision": "abc123"},
+            }))
+        };
+        let step_of = BTreeMap::from([("app1".to_owned(), 0)]);
+        let changed = BTreeSet::from(["app1".to_owned()]);
+        let next = update_statuses(&[previous], &[live(ago(0))], &changed, &step_of, now());
+        assert_eq!(
+            (next[0].status.as_str(), next[0].message.as_str()),
+            (WAITING, SPEC_CHANGED)
+        );
+        // Our deviation: the Synced status still describes the old spec, so the
+        // application stays Waiting until reconciled after the change...
+        let waiting = ApplicationRolloutStatus {
+            last_transition_time: Some(ago(1)),
+            ..next[0].clone()
+        };
+        let next = update_statuses(
+            std::slice::from_ref(&waiting),
+            &[live(ago(2))],
+            &BTreeSet::new(),
+            &step_of,
+            now(),
+        );
+        assert_eq!(next[0].status, WAITING);
+        // ...and a Synced status reconciled later counts.
+        let next = update_statuses(
+            &[waiting],
+            &[live(ago(0))],
+            &BTreeSet::new(),
+            &step_of,
+            now(),
+        );
+        assert_eq!(next[0].status, HEALTHY);
+    }
+
+    #[test]
     fn a_progressing_application_becomes_healthy_when_synced_and_healthy() {
         let previous = ApplicationRolloutStatus {
             target_revisions: vec!["next".into()],
