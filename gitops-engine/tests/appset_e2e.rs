@@ -681,12 +681,23 @@ async fn generator_errors_keep_the_applications_and_the_status_says_why() {
     .await;
     assert_eq!(app_names(&env).await, both);
 
-    // Fixed: up to date again, with the same Applications.
+    // A RollingSync without steps: Argo CD's ApplicationSetRolloutError, after
+    // the parameters were generated.
+    let no_steps = "No steps defined for rollout";
     env.patch(
         &svc_ref(),
-        json!({"spec": {"template": {"metadata": {"name": "{{.path.basename}}"}}}}),
+        json!({"spec": {"template": {"metadata": {"name": "{{.path.basename}}"}},
+                        "strategy": {"type": "RollingSync", "rollingSync": {"steps": []}}}}),
     )
     .await;
+    let mut want = failed_conditions("ApplicationSetRolloutError", no_steps);
+    want[1] = up_to_date_conditions()[1].clone();
+    wait_for_conditions(&env, "a rollout without steps", &want).await;
+    assert_eq!(app_names(&env).await, both);
+
+    // Fixed: up to date again, with the same Applications.
+    env.patch(&svc_ref(), json!({"spec": {"strategy": null}}))
+        .await;
     wait_for_conditions(&env, "up to date again", &up_to_date_conditions()).await;
     assert_eq!(app_names(&env).await, both);
 

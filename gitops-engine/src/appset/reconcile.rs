@@ -241,7 +241,8 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             Ok(apps) => apps,
             Err(e) => {
                 let message = e.to_string();
-                let report = Report::failed(error_reason(&e), &message, false);
+                let rolling = is_rolling_sync(&appset);
+                let report = Report::failed(error_reason(&e), &message, false, rolling);
                 write_status(&*self.cluster, &object, report).await?;
                 outcome.error = Some(message);
                 return Ok(outcome);
@@ -250,7 +251,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         let rollout = if is_rolling_sync(&appset) {
             if plan_steps(&appset, &generated).steps.is_empty() {
                 let message = "No steps defined for rollout";
-                let report = Report::failed("ApplicationSetRolloutError", message, true);
+                let report = Report::failed("ApplicationSetRolloutError", message, true, true);
                 write_status(&*self.cluster, &object, report).await?;
                 outcome.error = Some(message.into());
                 return Ok(outcome);
@@ -561,8 +562,9 @@ const UP_TO_DATE: &str = "All applications have been generated successfully";
 impl Report {
     /// A reconciliation that stopped at an error: `ErrorOccurred` with `reason`,
     /// `ResourcesUpToDate` false, and `ParametersGenerated` true only when the
-    /// parameters were generated. Resources and rollout status stay as they are.
-    fn failed(reason: &str, message: &str, parameters_generated: bool) -> Self {
+    /// parameters were generated. Resources and rollout status stay as they are;
+    /// the rollout conditions too, unless the set is not `rolling` (then they go).
+    fn failed(reason: &str, message: &str, parameters_generated: bool, rolling: bool) -> Self {
         let parameters = if parameters_generated {
             condition(
                 "ParametersGenerated",
@@ -579,7 +581,17 @@ impl Report {
                 condition("ErrorOccurred", true, reason, message),
                 condition("ResourcesUpToDate", false, "ErrorOccurred", message),
             ],
-            evaluated: vec!["ParametersGenerated", "ErrorOccurred", "ResourcesUpToDate"],
+            evaluated: if rolling {
+                vec!["ParametersGenerated", "ErrorOccurred", "ResourcesUpToDate"]
+            } else {
+                vec![
+                    "ParametersGenerated",
+                    "ErrorOccurred",
+                    "ResourcesUpToDate",
+                    "RolloutProgressing",
+                    "InvalidRolloutConfig",
+                ]
+            },
             fields: Map::new(),
         }
     }
