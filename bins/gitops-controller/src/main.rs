@@ -19,9 +19,9 @@ use std::time::Duration;
 use clap::Parser;
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::appset::ApplicationsSyncPolicy;
-use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings};
-use gitops_engine::cluster::KubeCluster;
+use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings, EVENT_COMPONENT};
 use gitops_engine::cluster::sharding::ShardingAlgorithm;
+use gitops_engine::cluster::{EventRecorder, KubeCluster};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
 use gitops_engine::source::RepoTls;
@@ -300,7 +300,8 @@ async fn run(flags: Flags) -> Result<(), String> {
                 policy: flags.appset_policy,
                 enable_policy_override: !flags.appset_no_policy_override,
             },
-        );
+        )
+        .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT));
         let shards = membership.sharding().map(|s| s.shards);
         let resync = flags.app_resync;
         move || {

@@ -6,10 +6,12 @@
 //! request, SCM provider and plugin are reported unsupported), renders the
 //! template for every parameter set and validates the result. Everything
 //! outside the ApplicationSet (repositories, cluster Secrets, decision
-//! resources) comes through [`GeneratorSources`], so this module does no I/O.
+//! resources) comes through [`GeneratorSources`], so generation does no I/O;
+//! the [`reconcile`] module reads them from Git and the cluster.
 //! Templates are plain `{{param}}` substitution or, with `goTemplate: true`, Go
 //! templates with Argo CD's Sprig function set (the `gotemplate` crate).
 
+mod duck_type;
 mod error;
 mod generators;
 mod glob;
@@ -33,7 +35,7 @@ pub use glob::{FileGlob, FileGlobbing, PathPattern};
 pub use model::*;
 pub use ownership::{
     ApplicationsSyncPolicy, ChangePlan, PRESERVED_ANNOTATIONS, PRESERVED_FINALIZER_PREFIXES,
-    is_owned_by, owner_reference, plan_changes, prepare_create, prepare_update,
+    is_owned_by, owner_reference, plan_changes, prepare_create, prepare_update, spec_differs,
 };
 pub use params::{Params, as_labels, flatten, sanitize_name};
 pub use render::{
@@ -42,7 +44,10 @@ pub use render::{
 };
 pub use repo_sources::{DecisionLookup, MAX_FILE_BYTES, MAX_TREE_ENTRIES, RepoSources};
 pub use rollout::{
-    InvalidExpression, ROLLING_SYNC, StepIssues, StepPlan, apps_to_sync, plan_steps, rollout_status,
+    ApplicationRolloutStatus, HEALTHY, InvalidExpression, PENDING, PROGRESSING, ROLLING_SYNC,
+    StepIssues, StepPlan, WAITING, application_statuses, apps_to_sync, disable_automated_sync,
+    is_rolling_sync, plan_steps, progressing_step, promote_to_pending, rolling_sync_operation,
+    rollout_config_issue, rollout_status, scaled_max_update, update_statuses,
 };
 pub use selector::{LabelSelector, LabelSelectorRequirement};
 pub use template::TemplateMode;

@@ -158,6 +158,28 @@ pub fn prepare_update(
     Ok(Some(updated))
 }
 
+/// Whether updating `live` to `generated` would change its `spec` (after
+/// `ignoreApplicationDifferences` and Argo CD's spec normalisation).
+pub fn spec_differs(
+    live: &Value,
+    generated: &Value,
+    appset: &ApplicationSet,
+) -> Result<bool, AppSetError> {
+    let rules = IgnoreRules::new(appset)?;
+    let name = meta(live)
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut before = live.clone();
+    let mut after = live.clone();
+    mutate(&mut after, generated, appset);
+    for side in [&mut before, &mut after] {
+        rules.strip(name, side);
+        normalize_spec(side);
+    }
+    Ok(before.get("spec") != after.get("spec"))
+}
+
 fn meta(app: &Value) -> Option<&Map<String, Value>> {
     app.get("metadata").and_then(Value::as_object)
 }
@@ -267,7 +289,7 @@ fn normalize_spec(app: &mut Value) {
     let Some(spec) = app.get_mut("spec").and_then(Value::as_object_mut) else {
         return;
     };
-    if spec.get("syncPolicy").is_some_and(is_empty_tree) {
+    if spec.get("syncPolicy").is_some_and(sync_policy_is_zero) {
         spec.remove("syncPolicy");
     }
     if let Some(src) = spec.get_mut("source").and_then(Value::as_object_mut) {
@@ -277,6 +299,18 @@ fn normalize_spec(app: &mut Value) {
         for src in list.iter_mut().filter_map(Value::as_object_mut) {
             drop_empty_directory(src);
         }
+    }
+}
+
+/// Argo CD's `SyncPolicy.IsZero`: no `automated`, `retry` or
+/// `managedNamespaceMetadata` (present, even empty, counts) and no `syncOptions`.
+fn sync_policy_is_zero(policy: &Value) -> bool {
+    match policy {
+        Value::Object(fields) => fields.iter().all(|(k, v)| match k.as_str() {
+            "automated" | "retry" | "managedNamespaceMetadata" => v.is_null(),
+            _ => is_empty_tree(v),
+        }),
+        other => is_empty_tree(other),
     }
 }
 
@@ -429,4 +463,22 @@ pub fn plan_changes(
             .collect();
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_automated_policy_is_kept() {
+        // Argo CD's SyncPolicy.IsZero: a present `automated` (even `{}`) is not zero.
+        let appset = ApplicationSet::default();
+        let kept = prepare_create(&json!({"spec": {"syncPolicy": {"automated": {}}}}), &appset);
+        assert_eq!(kept["spec"]["syncPolicy"], json!({"automated": {}}));
+        let dropped = prepare_create(
+            &json!({"spec": {"syncPolicy": {"syncOptions": []}}}),
+            &appset,
+        );
+        assert!(dropped["spec"].get("syncPolicy").is_none(), "{dropped}");
+    }
 }

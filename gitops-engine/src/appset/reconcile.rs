@@ -1,26 +1,34 @@
 //! The ApplicationSet reconciler: generate the Applications, compare them with
-//! the live ones, create/update/delete as the policy allows, hold back
-//! Applications of later RollingSync steps, and record the outcome in the
-//! ApplicationSet's status (conditions, per-Application resources, rollout
-//! status) and as Events.
+//! the live ones, create/update/delete as the policy allows, and record the
+//! outcome in the ApplicationSet's status (conditions, per-Application
+//! resources, rollout status). With a RollingSync the generated Applications
+//! get no automated sync; the reconciler syncs them itself, step by step.
 //!
 //! A failed generation changes no Application (nothing is deleted because a
 //! generator failed); it sets `ErrorOccurred` with the generator's message.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use super::duck_type;
 use super::error::AppSetError;
-use super::model::{ApplicationSet, KIND};
-use super::ownership::{ApplicationsSyncPolicy, is_owned_by, plan_changes};
+use super::model::{ApplicationSet, DecisionResourceGenerator, KIND};
+use super::ownership::{ApplicationsSyncPolicy, is_owned_by, plan_changes, spec_differs};
 use super::render::generate_applications;
 use super::repo_sources::RepoSources;
-use super::rollout::{apps_to_sync, plan_steps};
+use super::rollout::{
+    ApplicationRolloutStatus, PENDING, application_statuses, apps_to_sync, disable_automated_sync,
+    is_rolling_sync, plan_steps, progressing_step, promote_to_pending, rolling_sync_operation,
+    rollout_config_issue, update_statuses,
+};
 use crate::app::{API_VERSION, application_gvk, format_time};
-use crate::cluster::{Cluster, ClusterError, Gvk, ObjectRef, Propagation, WriteOptions};
+use crate::cluster::{
+    Cluster, ClusterError, EventRecorder, EventType, Gvk, ObjectRef, Propagation, WriteOptions,
+};
 use crate::source::{Refresh, Sources};
 
 /// Label of Argo CD cluster Secrets.
@@ -58,7 +66,9 @@ pub struct AppSetOutcome {
     pub deleted: Vec<String>,
     /// The generation error, when generation failed (nothing was changed).
     pub error: Option<String>,
-    /// When to reconcile again (`requeueAfterSeconds` of its generators).
+    /// When to reconcile again: `requeueAfterSeconds` of its generators, or
+    /// at once when the rollout status changed (as Argo CD requeues on a
+    /// change of `status.applicationStatus`).
     pub requeue_after: Option<Duration>,
     /// Repositories (URL, revision) the git generators read, with the commit.
     pub commits: BTreeMap<(String, String), String>,
@@ -76,22 +86,45 @@ pub enum AppSetReconcileError {
     Invalid(#[from] AppSetError),
 }
 
+/// The `source.component` of the Events about ApplicationSets (Argo CD's).
+pub const EVENT_COMPONENT: &str = "applicationset-controller";
+
 /// Reconciles ApplicationSets of one namespace against `cluster`, reading
 /// repositories through `sources` (shared with the Application controller, so a
 /// repository is fetched once per polling interval).
 pub struct AppSetReconciler<C> {
-    cluster: C,
+    cluster: Arc<C>,
     sources: Sources,
     settings: AppSetSettings,
+    events: Option<EventRecorder>,
 }
 
 impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
     /// A reconciler.
     pub fn new(cluster: C, sources: Sources, settings: AppSetSettings) -> Self {
         Self {
-            cluster,
+            cluster: Arc::new(cluster),
             sources,
             settings,
+            events: None,
+        }
+    }
+
+    /// Records Events on the ApplicationSet with `recorder` (as Argo CD does:
+    /// `created`/`updated` and `Deleted` for each Application written).
+    pub fn with_events(mut self, recorder: EventRecorder) -> Self {
+        self.events = Some(recorder);
+        self
+    }
+
+    /// Records a Normal Event on the ApplicationSet; a refused Event is only logged.
+    async fn event(&self, appset: &Value, reason: &str, message: &str) {
+        if let Some(events) = &self.events
+            && let Err(e) = events
+                .publish(appset, EventType::Normal, reason, message)
+                .await
+        {
+            tracing::warn!(error = %e, reason, "recording an ApplicationSet event");
         }
     }
 
@@ -183,8 +216,14 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         let (generated, commits) = {
             let sources = self.sources.clone();
             let appset = appset.clone();
+            let cluster = Arc::clone(&self.cluster);
+            let namespace = self.settings.namespace.clone();
+            let runtime = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || {
-                let repos = RepoSources::new(&sources, refresh, secrets);
+                let lookup = |g: &DecisionResourceGenerator| {
+                    runtime.block_on(duck_type::decisions(&*cluster, &namespace, g))
+                };
+                let repos = RepoSources::new(&sources, refresh, secrets).with_decisions(&lookup);
                 let generated = generate_applications(&appset, &repos);
                 let commits = repos
                     .commits_read()
@@ -197,23 +236,45 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
         };
         outcome.commits = commits;
-        let live: Vec<Value> = self
-            .cluster
-            .list(&application_gvk(), Some(&self.settings.namespace), "")
-            .await?
-            .into_iter()
-            .filter(|a| is_owned_by(a, &appset))
-            .collect();
+        let live = self.owned_applications(&appset).await?;
         let mut generated = match generated {
             Ok(apps) => apps,
             Err(e) => {
                 let message = e.to_string();
-                write_status(&self.cluster, &object, &appset, &live, Err(&message), None).await?;
+                let rolling = is_rolling_sync(&appset);
+                let report = Report::failed(error_reason(&e), &message, false, rolling);
+                write_status(&*self.cluster, &object, report).await?;
                 outcome.error = Some(message);
                 return Ok(outcome);
             }
         };
-        let rollout = hold_back_later_steps(&appset, &mut generated, &live);
+        let rollout = if is_rolling_sync(&appset) {
+            if plan_steps(&appset, &generated).steps.is_empty() {
+                let message = "No steps defined for rollout";
+                let report = Report::failed("ApplicationSetRolloutError", message, true, true);
+                write_status(&*self.cluster, &object, report).await?;
+                outcome.error = Some(message.into());
+                return Ok(outcome);
+            }
+            let rollout = progressive_sync(&appset, &mut generated, &live)?;
+            let untimed = |list: &[ApplicationRolloutStatus]| -> Vec<ApplicationRolloutStatus> {
+                let mut list: Vec<_> = list
+                    .iter()
+                    .map(|s| ApplicationRolloutStatus {
+                        last_transition_time: None,
+                        ..s.clone()
+                    })
+                    .collect();
+                list.sort_by(|a, b| a.application.cmp(&b.application));
+                list
+            };
+            if untimed(&rollout.statuses) != untimed(&application_statuses(&appset.status)) {
+                outcome.requeue_after = Some(Duration::ZERO);
+            }
+            Some(rollout)
+        } else {
+            None
+        };
         let policy = ApplicationsSyncPolicy::effective(
             self.settings.policy,
             &appset,
@@ -222,11 +283,17 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         let plan = plan_changes(&appset, &generated, &live, policy)?;
         for app in &plan.create {
             self.cluster.create(app, WriteOptions::default()).await?;
-            outcome.created.push(name_of(app));
+            let name = name_of(app);
+            self.event(&object, "created", &format!("created Application {name:?}"))
+                .await;
+            outcome.created.push(name);
         }
         for app in &plan.update {
             self.cluster.replace(app, WriteOptions::default()).await?;
-            outcome.updated.push(name_of(app));
+            let name = name_of(app);
+            self.event(&object, "updated", &format!("updated Application {name:?}"))
+                .await;
+            outcome.updated.push(name);
         }
         for gone in &plan.delete {
             self.cluster
@@ -236,27 +303,75 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
                     WriteOptions::default(),
                 )
                 .await?;
+            self.event(&object, "Deleted", &format!("Deleted Application {gone:?}"))
+                .await;
             outcome.deleted.push(gone.clone());
         }
-        write_status(
-            &self.cluster,
-            &object,
-            &appset,
-            &live,
-            Ok(&generated),
-            rollout.as_ref(),
-        )
-        .await?;
+        let live = self.owned_applications(&appset).await?;
+        write_status(&*self.cluster, &object, Report::succeeded(&live, rollout)).await?;
         Ok(outcome)
+    }
+
+    /// For each ApplicationSet (by name), a digest of what Argo CD watches on
+    /// the Applications it controls: their names, spec, labels, annotations,
+    /// finalizers, health and sync status, and operation phase and start (so
+    /// a RollingSync advances as soon as an Application changes).
+    async fn owned_application_states(&self) -> Result<BTreeMap<String, u64>, ClusterError> {
+        use std::hash::{Hash, Hasher};
+        let apps = self
+            .cluster
+            .list(&application_gvk(), Some(&self.settings.namespace), "")
+            .await?;
+        let mut states: BTreeMap<String, std::collections::hash_map::DefaultHasher> =
+            BTreeMap::new();
+        for app in &apps {
+            let owner = app["metadata"]["ownerReferences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["controller"] == true && r["kind"] == KIND)
+                .and_then(|r| r["name"].as_str());
+            let Some(owner) = owner else { continue };
+            let watched = json!([
+                app["metadata"]["name"],
+                app["spec"],
+                app["metadata"]["labels"],
+                app["metadata"]["annotations"],
+                app["metadata"]["finalizers"],
+                app["status"]["health"]["status"],
+                app["status"]["sync"]["status"],
+                app["status"]["operationState"]["phase"],
+                app["status"]["operationState"]["startedAt"],
+            ]);
+            watched
+                .to_string()
+                .hash(states.entry(owner.to_owned()).or_default());
+        }
+        Ok(states.into_iter().map(|(k, h)| (k, h.finish())).collect())
+    }
+
+    /// The Applications of the namespace that `appset` controls.
+    async fn owned_applications(
+        &self,
+        appset: &ApplicationSet,
+    ) -> Result<Vec<Value>, ClusterError> {
+        Ok(self
+            .cluster
+            .list(&application_gvk(), Some(&self.settings.namespace), "")
+            .await?
+            .into_iter()
+            .filter(|a| is_owned_by(a, appset))
+            .collect())
     }
 }
 
 impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
     /// Reconciles every ApplicationSet of the namespace until `shutdown`: when
-    /// its resourceVersion changes, when the cluster Secrets change, when its
-    /// `requeueAfterSeconds` is due, and every `resync` (new commits of its
-    /// repositories arrive through the sources' polling interval). Looks for
-    /// changes every `tick`.
+    /// its resourceVersion changes, when the cluster Secrets change, when an
+    /// Application it controls changes (spec, metadata, health, sync or
+    /// operation status), when its `requeueAfterSeconds` is due, and every
+    /// `resync` (new commits of its repositories arrive through the sources'
+    /// polling interval). Looks for changes every `tick`.
     pub async fn run(&self, resync: Duration, tick: Duration, shutdown: impl Future<Output = ()>) {
         self.run_while(resync, tick, || true, shutdown).await;
     }
@@ -274,10 +389,11 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
         tokio::pin!(shutdown);
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         let mut secrets_seen: Option<BTreeMap<String, String>> = None;
+        let mut apps_seen: BTreeMap<String, u64> = BTreeMap::new();
         let mut due: BTreeMap<String, Instant> = BTreeMap::new();
         loop {
             if !active() {
-                (seen, secrets_seen, due) = Default::default();
+                (seen, secrets_seen, apps_seen, due) = Default::default();
                 tokio::select! {
                     () = &mut shutdown => return,
                     () = tokio::time::sleep(tick) => continue,
@@ -289,11 +405,15 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             });
             let secrets = self.cluster_secret_versions().await.ok();
             let secrets_changed = secrets.is_some() && secrets != secrets_seen;
+            let apps = self.owned_application_states().await.ok();
             for (name, version) in &sets {
                 let now = Instant::now();
                 let changed = seen.get(name) != Some(version);
                 let is_due = due.get(name).is_none_or(|t| *t <= now);
-                if !(changed || secrets_changed || is_due) {
+                let apps_changed = apps
+                    .as_ref()
+                    .is_some_and(|a| a.get(name) != apps_seen.get(name));
+                if !(changed || secrets_changed || is_due || apps_changed) {
                     continue;
                 }
                 let next = match self.reconcile(name, Refresh::Normal).await {
@@ -321,6 +441,9 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             if secrets.is_some() {
                 secrets_seen = secrets;
             }
+            if let Some(apps) = apps {
+                apps_seen = apps;
+            }
             tokio::select! {
                 () = &mut shutdown => return,
                 () = tokio::time::sleep(tick) => {}
@@ -336,6 +459,239 @@ fn name_of(app: &Value) -> String {
         .to_string()
 }
 
+/// The rollout computed for a RollingSync ApplicationSet.
+struct Rollout {
+    /// `status.applicationStatus`, sorted by Application.
+    statuses: Vec<ApplicationRolloutStatus>,
+    /// The step (1-based) being rolled out, `None` when complete.
+    progressing: Option<String>,
+    /// The `InvalidRolloutConfig` message, `None` when the steps are fine.
+    issue: Option<String>,
+}
+
+/// Argo CD's progressive sync: groups the generated Applications into steps,
+/// advances each live Application's rollout status, moves the Applications
+/// that may sync now to `Pending` (within `maxUpdate`), turns off automated
+/// sync on every generated Application and sets a sync `operation` on the
+/// `Pending` ones of the current steps.
+fn progressive_sync(
+    appset: &ApplicationSet,
+    generated: &mut [Value],
+    live: &[Value],
+) -> Result<Rollout, AppSetError> {
+    let now = jiff::Timestamp::now();
+    let plan = plan_steps(appset, generated);
+    let desired: BTreeMap<String, &Value> = generated.iter().map(|a| (name_of(a), a)).collect();
+    let mut spec_changed = BTreeSet::new();
+    for app in live {
+        let name = name_of(app);
+        if let Some(wanted) = desired.get(&name) {
+            let mut wanted = (*wanted).clone();
+            disable_automated_sync(&mut wanted);
+            if spec_differs(app, &wanted, appset)? {
+                spec_changed.insert(name);
+            }
+        }
+    }
+    let previous = application_statuses(&appset.status);
+    let mut statuses = update_statuses(&previous, live, &spec_changed, &plan.step_of, now);
+    let current: BTreeSet<String> = live.iter().map(name_of).collect();
+    let by_status: BTreeMap<String, String> = statuses
+        .iter()
+        .map(|s| (s.application.clone(), s.status.clone()))
+        .collect();
+    let to_sync = apps_to_sync(&plan.steps, &current, &by_status);
+    let invalid_max = promote_to_pending(appset, &mut statuses, &to_sync, &plan.step_of, now);
+    for app in generated.iter_mut() {
+        let prune = disable_automated_sync(app);
+        let name = name_of(app);
+        let pending = statuses
+            .iter()
+            .any(|s| s.application == name && s.status == PENDING);
+        if to_sync.contains(&name) && pending {
+            let operation = rolling_sync_operation(app, prune);
+            if let Value::Object(map) = app {
+                map.insert("operation".into(), operation);
+            }
+        }
+    }
+    statuses.sort_by(|a, b| a.application.cmp(&b.application));
+    Ok(Rollout {
+        progressing: progressing_step(plan.steps.len(), &statuses),
+        issue: rollout_config_issue(&plan.issues, &invalid_max),
+        statuses,
+    })
+}
+
+/// The `ErrorOccurred` reason of a failed generation, as Argo CD names it.
+fn error_reason(error: &AppSetError) -> &'static str {
+    match error {
+        AppSetError::EmptyName { .. } | AppSetError::DuplicateName { .. } => {
+            "ApplicationValidationError"
+        }
+        AppSetError::InvalidTemplate(_)
+        | AppSetError::GoTemplateParse { .. }
+        | AppSetError::GoTemplateExecute { .. }
+        | AppSetError::TemplatePatch(_)
+        | AppSetError::Template(_) => "RenderTemplateParamsError",
+        _ => "ApplicationGenerationFromParamsError",
+    }
+}
+
+/// What a reconciliation writes to the ApplicationSet's status.
+struct Report {
+    /// Conditions set by this reconciliation.
+    conditions: Vec<Value>,
+    /// Condition types this reconciliation decides (others are kept as they are).
+    evaluated: Vec<&'static str>,
+    /// Other status fields to set (`null` removes one).
+    fields: Map<String, Value>,
+}
+
+fn condition(type_: &str, status: bool, reason: &str, message: &str) -> Value {
+    json!({
+        "type": type_,
+        "status": if status { "True" } else { "False" },
+        "reason": reason,
+        "message": message,
+    })
+}
+
+const UP_TO_DATE: &str = "All applications have been generated successfully";
+
+impl Report {
+    /// A reconciliation that stopped at an error: `ErrorOccurred` with `reason`,
+    /// `ResourcesUpToDate` false, and `ParametersGenerated` true only when the
+    /// parameters were generated. Resources and rollout status stay as they are;
+    /// the rollout conditions too, unless the set is not `rolling` (then they go).
+    fn failed(reason: &str, message: &str, parameters_generated: bool, rolling: bool) -> Self {
+        let parameters = if parameters_generated {
+            condition(
+                "ParametersGenerated",
+                true,
+                "ParametersGenerated",
+                "Successfully generated parameters for all Applications",
+            )
+        } else {
+            condition("ParametersGenerated", false, "ErrorOccurred", message)
+        };
+        Report {
+            conditions: vec![
+                parameters,
+                condition("ErrorOccurred", true, reason, message),
+                condition("ResourcesUpToDate", false, "ErrorOccurred", message),
+            ],
+            evaluated: if rolling {
+                vec!["ParametersGenerated", "ErrorOccurred", "ResourcesUpToDate"]
+            } else {
+                vec![
+                    "ParametersGenerated",
+                    "ErrorOccurred",
+                    "ResourcesUpToDate",
+                    "RolloutProgressing",
+                    "InvalidRolloutConfig",
+                ]
+            },
+            fields: Map::new(),
+        }
+    }
+
+    /// A complete reconciliation: every condition says so; `resources` lists the
+    /// Applications `live` after the writes (sorted by name) with `resourcesCount`;
+    /// a RollingSync adds its rollout conditions and `applicationStatus`, any other
+    /// strategy removes them.
+    fn succeeded(live: &[Value], rollout: Option<Rollout>) -> Self {
+        let mut resources: Vec<Value> = live
+            .iter()
+            .map(|app| {
+                let (health, sync) = live_state(app);
+                let mut entry = json!({
+                    "group": "argoproj.io", "version": "v1alpha1", "kind": "Application",
+                    "namespace": app["metadata"]["namespace"], "name": name_of(app),
+                    "health": {},
+                });
+                if !sync.is_empty() {
+                    entry["status"] = sync.into();
+                }
+                if !health.is_empty() {
+                    entry["health"]["status"] = health.into();
+                }
+                entry
+            })
+            .collect();
+        resources.sort_by_key(|r| r["name"].as_str().unwrap_or("").to_owned());
+        let mut fields = Map::new();
+        fields.insert("resourcesCount".into(), resources.len().into());
+        fields.insert("resources".into(), Value::Array(resources));
+        let mut conditions = vec![
+            condition(
+                "ParametersGenerated",
+                true,
+                "ParametersGenerated",
+                "Successfully generated parameters for all Applications",
+            ),
+            condition(
+                "ResourcesUpToDate",
+                true,
+                "ApplicationSetUpToDate",
+                UP_TO_DATE,
+            ),
+            condition("ErrorOccurred", false, "ApplicationSetUpToDate", UP_TO_DATE),
+        ];
+        let evaluated = vec![
+            "ParametersGenerated",
+            "ResourcesUpToDate",
+            "ErrorOccurred",
+            "RolloutProgressing",
+            "InvalidRolloutConfig",
+        ];
+        match rollout {
+            Some(rollout) => {
+                conditions.push(match &rollout.progressing {
+                    Some(step) => condition(
+                        "RolloutProgressing",
+                        true,
+                        "ApplicationSetModified",
+                        &format!("ApplicationSet is performing rollout of step {step}"),
+                    ),
+                    None => condition(
+                        "RolloutProgressing",
+                        false,
+                        "ApplicationSetRolloutComplete",
+                        "ApplicationSet Rollout has completed",
+                    ),
+                });
+                conditions.push(match &rollout.issue {
+                    Some(message) => condition(
+                        "InvalidRolloutConfig",
+                        true,
+                        "ApplicationSetInvalidRolloutConfig",
+                        message,
+                    ),
+                    None => condition(
+                        "InvalidRolloutConfig",
+                        false,
+                        "ApplicationSetValidRolloutConfig",
+                        "Rolling Sync Configured correctly",
+                    ),
+                });
+                fields.insert(
+                    "applicationStatus".into(),
+                    serde_json::to_value(&rollout.statuses).unwrap_or(Value::Null),
+                );
+            }
+            None => {
+                fields.insert("applicationStatus".into(), Value::Null);
+            }
+        }
+        Report {
+            conditions,
+            evaluated,
+            fields,
+        }
+    }
+}
+
 /// Health and sync status of a live Application.
 fn live_state(app: &Value) -> (&str, &str) {
     (
@@ -348,144 +704,61 @@ fn live_state(app: &Value) -> (&str, &str) {
     )
 }
 
-/// With `strategy.type: RollingSync`, removes automated sync from generated
-/// Applications whose step may not sync yet; returns the rollout status per
-/// Application (`Healthy`, `Progressing` or `Waiting`).
-fn hold_back_later_steps(
-    appset: &ApplicationSet,
-    generated: &mut [Value],
-    live: &[Value],
-) -> Option<BTreeMap<String, String>> {
-    let plan = plan_steps(appset, generated);
-    if plan.steps.is_empty() {
-        return None;
-    }
-    let live_by_name: BTreeMap<String, &Value> = live.iter().map(|a| (name_of(a), a)).collect();
-    let mut status = BTreeMap::new();
-    for (name, app) in &live_by_name {
-        let (health, sync) = live_state(app);
-        let state = if health == "Healthy" && sync == "Synced" {
-            "Healthy"
-        } else {
-            "Progressing"
-        };
-        status.insert(name.clone(), state.to_string());
-    }
-    let current: BTreeSet<String> = live_by_name.keys().cloned().collect();
-    let allowed = apps_to_sync(&plan.steps, &current, &status);
-    for app in generated.iter_mut() {
-        let name = name_of(app);
-        if !allowed.contains(&name) {
-            if let Some(policy) = app
-                .pointer_mut("/spec/syncPolicy")
-                .and_then(Value::as_object_mut)
-            {
-                policy.remove("automated");
+/// Argo CD's `SetConditions`: conditions of types not evaluated are kept, an
+/// evaluated one unchanged in status, reason and message keeps its
+/// `lastTransitionTime`, evaluated types without a new condition are removed;
+/// sorted by type, status, reason, message.
+fn merge_conditions(old: &[Value], report: &Report, now: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = old
+        .iter()
+        .filter(|c| {
+            !report
+                .evaluated
+                .iter()
+                .any(|t| c["type"].as_str() == Some(t))
+        })
+        .cloned()
+        .collect();
+    for new in &report.conditions {
+        let same = old.iter().find(|c| {
+            c["type"] == new["type"]
+                && c["status"] == new["status"]
+                && c["reason"] == new["reason"]
+                && c["message"] == new["message"]
+        });
+        out.push(match same {
+            Some(kept) => kept.clone(),
+            None => {
+                let mut fresh = new.clone();
+                fresh["lastTransitionTime"] = now.into();
+                fresh
             }
-            status.insert(name, "Waiting".into());
-        }
+        });
     }
-    Some(status)
+    let key = |c: &Value| {
+        ["type", "status", "reason", "message"].map(|k| c[k].as_str().unwrap_or("").to_owned())
+    };
+    out.sort_by_key(key);
+    out
 }
 
-/// Writes conditions, `resources` and `applicationStatus` to the ApplicationSet.
+/// Writes the report to the ApplicationSet's status (nothing when only times would change).
 async fn write_status<C: Cluster>(
     cluster: &C,
     object: &Value,
-    appset: &ApplicationSet,
-    live: &[Value],
-    generated: Result<&[Value], &str>,
-    rollout: Option<&BTreeMap<String, String>>,
+    report: Report,
 ) -> Result<(), ClusterError> {
     let now = format_time(jiff::Timestamp::now());
-    let condition = |type_: &str, status: bool, reason: &str, message: &str| {
-        json!({
-            "type": type_,
-            "status": if status { "True" } else { "False" },
-            "reason": reason,
-            "message": message,
-            "lastTransitionTime": now,
-        })
-    };
-    let mut status = Map::new();
-    let conditions = match generated {
-        Err(message) => vec![
-            condition(
-                "ErrorOccurred",
-                true,
-                "ApplicationGenerationFromParamsError",
-                message,
-            ),
-            condition("ParametersGenerated", false, "ErrorOccurred", message),
-            condition("ResourcesUpToDate", false, "ErrorOccurred", message),
-        ],
-        Ok(apps) => {
-            let live_by_name: BTreeMap<String, &Value> =
-                live.iter().map(|a| (name_of(a), a)).collect();
-            let resources: Vec<Value> = apps
-                .iter()
-                .map(|app| {
-                    let name = name_of(app);
-                    let (health, sync) = live_by_name
-                        .get(&name)
-                        .map(|a| live_state(a))
-                        .unwrap_or(("", ""));
-                    json!({
-                        "group": "argoproj.io", "version": "v1alpha1", "kind": "Application",
-                        "name": name, "namespace": appset.metadata.namespace,
-                        "status": sync, "health": {"status": health},
-                    })
-                })
-                .collect();
-            status.insert("resources".into(), Value::Array(resources));
-            let mut conditions = vec![
-                condition(
-                    "ErrorOccurred",
-                    false,
-                    "ApplicationSetUpToDate",
-                    "Successfully generated parameters for all Applications",
-                ),
-                condition(
-                    "ParametersGenerated",
-                    true,
-                    "ParametersGenerated",
-                    "Successfully generated parameters for all Applications",
-                ),
-                condition(
-                    "ResourcesUpToDate",
-                    true,
-                    "ApplicationSetUpToDate",
-                    "ApplicationSet up to date",
-                ),
-            ];
-            if let Some(rollout) = rollout {
-                let waiting = rollout.values().any(|s| s != "Healthy");
-                conditions.push(condition(
-                    "RolloutProgressing",
-                    waiting,
-                    if waiting {
-                        "ApplicationSetModified"
-                    } else {
-                        "ApplicationSetRolloutComplete"
-                    },
-                    if waiting {
-                        "ApplicationSet is performing rollout"
-                    } else {
-                        "ApplicationSet Rollout has completed"
-                    },
-                ));
-                let entries: Vec<Value> = rollout
-                    .iter()
-                    .map(|(app, s)| json!({"application": app, "status": s, "lastTransitionTime": now}))
-                    .collect();
-                status.insert("applicationStatus".into(), Value::Array(entries));
-            }
-            conditions
-        }
-    };
-    status.insert("conditions".into(), Value::Array(conditions));
     let old = object.get("status").cloned().unwrap_or(Value::Null);
-    if same_ignoring_times(&old, &Value::Object(status.clone())) {
+    let old_conditions = old["conditions"].as_array().cloned().unwrap_or_default();
+    let mut status = report.fields.clone();
+    status.insert(
+        "conditions".into(),
+        Value::Array(merge_conditions(&old_conditions, &report, &now)),
+    );
+    let mut after = old.clone();
+    json_patch::merge(&mut after, &json!({ "status": status })["status"]);
+    if same_ignoring_times(&old, &after) {
         return Ok(());
     }
     let target = ObjectRef::of(object)?;

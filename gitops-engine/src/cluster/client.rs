@@ -155,6 +155,25 @@ impl Cluster for KubeCluster {
         })
     }
 
+    async fn kind_of_resource(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+    ) -> Result<Option<String>, ClusterError> {
+        let group_version = kube::core::GroupVersion::gv(group, version);
+        match discovery::pinned_group(&self.client, &group_version).await {
+            Ok(served) => Ok(served
+                .versioned_resources(version)
+                .into_iter()
+                .find(|(resource, _)| resource.plural == plural)
+                .map(|(resource, _)| resource.kind)),
+            Err(kube::Error::Discovery(_)) => Ok(None),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+            Err(e) => Err(transport(e)),
+        }
+    }
+
     async fn get(&self, object: &ObjectRef) -> Result<Option<Value>, ClusterError> {
         let api = self.api_for(object).await?;
         match api.get_opt(&object.name).await {

@@ -209,6 +209,15 @@ pub trait Cluster: Send + Sync {
         gvk: &Gvk,
     ) -> impl Future<Output = Result<ResourceInfo, ClusterError>> + Send;
 
+    /// The kind served as resource `plural` (e.g. `placementdecisions`) of
+    /// `group`/`version`, or `None` when the cluster serves no such resource.
+    fn kind_of_resource(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+    ) -> impl Future<Output = Result<Option<String>, ClusterError>> + Send;
+
     /// One object, or `None` when it does not exist.
     fn get(
         &self,

@@ -10,7 +10,7 @@ use super::GenerateContext;
 use super::clusters::known_clusters;
 
 /// One parameter set per decision naming a known cluster: `name`, `server`,
-/// then the decision's own string fields, then `values`.
+/// then each field of the decision as a string (Go's `%v`), then `values`.
 pub(super) fn params(
     g: &DecisionResourceGenerator,
     ctx: GenerateContext<'_>,
@@ -22,22 +22,64 @@ pub(super) fn params(
     let clusters = known_clusters(ctx)?;
     let mut out = Vec::new();
     for decision in decisions {
-        let Some(wanted) = decision.get(&match_key).and_then(Value::as_str) else {
+        let Some(wanted) = decision.get(&match_key).map(go_value) else {
             continue;
         };
-        let Some(cluster) = clusters.iter().find(|c| c.name == wanted) else {
+        let Some(cluster) = clusters
+            .iter()
+            .find(|c| !wanted.is_empty() && c.name == wanted)
+        else {
             continue;
         };
         let mut params = Params::new();
         params.insert("name".into(), cluster.name.clone().into());
         params.insert("server".into(), cluster.server.clone().into());
         for (k, v) in &decision {
-            if let Value::String(s) = v {
-                params.insert(k.clone(), s.clone().into());
-            }
+            params.insert(k.clone(), go_value(v).into());
         }
         ctx.append_values(&g.values, &mut params)?;
         out.push(params);
     }
     Ok(out)
+}
+
+/// A JSON value as Go's `fmt.Sprintf("%v", v)` prints it after Kubernetes'
+/// decoding (maps with sorted keys, `<nil>` for null).
+fn go_value(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".into(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(go_value).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by_key(|(k, _)| *k);
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", go_value(v)))
+                .collect();
+            format!("map[{}]", entries.join(" "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_value;
+    use serde_json::json;
+
+    #[test]
+    fn decision_fields_print_as_go_does() {
+        // fmt.Sprintf("%v", v) of the values Kubernetes decodes from JSON.
+        assert_eq!(go_value(&json!("c1")), "c1");
+        assert_eq!(go_value(&json!(3)), "3");
+        assert_eq!(go_value(&json!(true)), "true");
+        assert_eq!(go_value(&json!(null)), "<nil>");
+        assert_eq!(go_value(&json!(["a", 1])), "[a 1]");
+        assert_eq!(go_value(&json!({"b": 2, "a": "x"})), "map[a:x b:2]");
+    }
 }
