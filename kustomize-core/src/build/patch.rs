@@ -139,8 +139,12 @@ impl Target {
                     let res = &mut acc.res.resources_mut()[i];
                     res.store_previous_id();
                     let mut doc = Value::Object(std::mem::take(&mut res.object));
+                    let added = ensure_annotations(&mut doc);
                     // A failure ends the build, so the object need not survive it.
                     let outcome = json6902::apply_in_place(&mut doc, &ops);
+                    if added {
+                        drop_empty_annotations(&mut doc);
+                    }
                     if let Value::Object(m) = doc {
                         res.object = m;
                     }
@@ -274,4 +278,32 @@ fn apply_strategic_to(
         res.replace_all(kept);
     }
     Ok(())
+}
+
+/// Gives `doc` an empty `metadata.annotations` when it has none (or null);
+/// whether it did. Kustomize keeps internal annotations on every resource
+/// while it builds, so a JSON patch finds the map even on a resource
+/// without annotations (`add /metadata/annotations/x` works there, where
+/// `add /metadata/labels/x` fails).
+fn ensure_annotations(doc: &mut Value) -> bool {
+    let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    if meta.get("annotations").is_some_and(|a| !a.is_null()) {
+        return false;
+    }
+    meta.insert("annotations".into(), Value::Object(Default::default()));
+    true
+}
+
+/// Removes `metadata.annotations` when it is an empty map.
+fn drop_empty_annotations(doc: &mut Value) {
+    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut)
+        && meta
+            .get("annotations")
+            .and_then(Value::as_object)
+            .is_some_and(|a| a.is_empty())
+    {
+        meta.remove("annotations");
+    }
 }
