@@ -135,10 +135,7 @@ pub fn prepare_update(
     let mut mutated = live.clone();
     mutate(&mut mutated, generated, appset);
     let rules = IgnoreRules::new(appset)?;
-    let name = meta(live)
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let name = name_of(live);
     let mut before = live.clone();
     let mut after = mutated;
     rules.strip(name, &mut before);
@@ -166,10 +163,7 @@ pub fn spec_differs(
     appset: &ApplicationSet,
 ) -> Result<bool, AppSetError> {
     let rules = IgnoreRules::new(appset)?;
-    let name = meta(live)
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let name = name_of(live);
     let mut before = live.clone();
     let mut after = live.clone();
     mutate(&mut after, generated, appset);
@@ -182,6 +176,14 @@ pub fn spec_differs(
 
 fn meta(app: &Value) -> Option<&Map<String, Value>> {
     app.get("metadata").and_then(Value::as_object)
+}
+
+/// The Application's `metadata.name` (empty when missing).
+fn name_of(app: &Value) -> &str {
+    meta(app)
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 fn meta_mut(app: &mut Value) -> Option<&mut Map<String, Value>> {
