@@ -375,10 +375,10 @@ async fn the_controller_uses_repository_secrets_and_never_shows_them() {
     // The first render may come before the watch delivers the Secret: what
     // counts is the condition once it has.
     let refused = env
-        .wait_for_app("authentication required", "private", |a| {
+        .wait_for_app("authentication refused with the Secret", "private", |a| {
             comparison_errors(a)
                 .iter()
-                .any(|m| m.contains("authentication required"))
+                .any(|m| m.contains("authentication required") && m.contains("argocd/private-repo"))
         })
         .await;
     let message = &comparison_errors(&refused)[0];
