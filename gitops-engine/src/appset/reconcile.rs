@@ -405,7 +405,13 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             });
             let secrets = self.cluster_secret_versions().await.ok();
             let secrets_changed = secrets.is_some() && secrets != secrets_seen;
-            let apps = self.owned_application_states().await.ok();
+            // Listing every Application costs as much as there are apps: only
+            // when there is a set they could belong to.
+            let apps = if sets.is_empty() {
+                None
+            } else {
+                self.owned_application_states().await.ok()
+            };
             for (name, version) in &sets {
                 let now = Instant::now();
                 let changed = seen.get(name) != Some(version);
