@@ -19,12 +19,13 @@ pub type Body = fn(&[u8]);
 
 /// The fuzz targets, by the name of their `fuzz/fuzz_targets/*.rs` file and
 /// their seed directory under `fuzz/seeds/`.
-pub const TARGETS: [(&str, Body); 5] = [
+pub const TARGETS: [(&str, Body); 6] = [
     ("yaml_roundtrip", yaml_roundtrip),
     ("kustomization_load", kustomization_load),
     ("strategic_merge", strategic_merge),
     ("json6902", json6902),
     ("gotemplate", gotemplate),
+    ("helm_chart", helm_chart),
 ];
 
 /// Parse → emit → parse must give the same documents: whatever
@@ -253,9 +254,59 @@ pub fn gotemplate(data: &[u8]) {
     }
 }
 
+/// Separates the files of a [`helm_chart`] input.
+pub const HELM_FILE_SEPARATOR: &str = "\n#---8<---\n";
+
+/// `helm template` of a chart built in memory from the input never panics:
+/// the input splits at [`HELM_FILE_SEPARATOR`] into `Chart.yaml`,
+/// `values.yaml`, `templates/main.yaml` and `templates/_helpers.tpl` (an
+/// empty first part gets a minimal `Chart.yaml`). Loading and rendering
+/// errors are expected; a panic is a bug.
+pub fn helm_chart(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = helm_chart_output(text);
+    }
+}
+
+/// What `helm template` prints for the chart a [`helm_chart`] input holds.
+fn helm_chart_output(text: &str) -> Result<String, helm_core::Error> {
+    let mut parts = text.splitn(4, HELM_FILE_SEPARATOR);
+    let chart_yaml = parts
+        .next()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or("apiVersion: v2\nname: fuzz\nversion: 0.1.0\n");
+    let mut fs = MemFs::new();
+    fs.add_file("/chart/Chart.yaml", chart_yaml);
+    fs.add_file("/chart/values.yaml", parts.next().unwrap_or(""));
+    fs.add_file("/chart/templates/main.yaml", parts.next().unwrap_or(""));
+    fs.add_file("/chart/templates/_helpers.tpl", parts.next().unwrap_or(""));
+    let chart = helm_core::chart::load(&fs, Path::new("/chart"))?;
+    let options = helm_core::render::TemplateOptions::default();
+    helm_core::render::template(chart, &serde_json::Map::new(), &options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_helm_chart_seeds_reach_the_renderer() {
+        let seed = |name: &str| {
+            let path = crate::trees::workspace_root()
+                .join("fuzz/seeds/helm_chart")
+                .join(name);
+            std::fs::read_to_string(path).expect("seed reads")
+        };
+        let out = helm_chart_output(&seed("deployment")).expect("the deployment seed renders");
+        assert!(
+            out.contains("kind: Deployment") && out.contains("image: \"nginx:1.27\""),
+            "{out}"
+        );
+        let out = helm_chart_output(&seed("tpl_and_yaml")).expect("the tpl seed renders");
+        assert!(out.contains("msg: \"release-name in default\""), "{out}");
+        assert!(helm_chart_output(&seed("missing_dependency")).is_err());
+        assert!(helm_chart_output(&seed("fail_and_lookup")).is_err());
+    }
     use serde_json::json;
 
     #[test]
