@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 mod process_support;
 
 use apiserver_emulator::Emulator;
+use gitops_engine::appset::reconcile::appset_crd;
 use gitops_engine::cluster::{
     Cluster, Gvk, LeaderElector, Leadership, LeaseConfig, ObjectRef, WriteOptions,
 };
@@ -188,24 +189,6 @@ async fn application_names(cluster: &impl Cluster) -> Vec<String> {
         .iter()
         .filter_map(|a| a["metadata"]["name"].as_str().map(str::to_owned))
         .collect()
-}
-
-/// The ApplicationSet CRD, schemaless.
-fn appset_crd() -> serde_json::Value {
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "applicationsets.argoproj.io"},
-        "spec": {
-            "group": "argoproj.io",
-            "scope": "Namespaced",
-            "names": {"kind": "ApplicationSet", "plural": "applicationsets",
-                      "singular": "applicationset", "listKind": "ApplicationSetList"},
-            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
-                "schema": {"openAPIV3Schema": {"type": "object",
-                    "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    })
 }
 
 /// A set with a list generator of one element: one Application.

@@ -1,6 +1,7 @@
 //! `gitops sandbox up|down`: a local sandbox in one process, the embedded
-//! API server (kept in a data directory across restarts) and the
-//! Application controller, with a kubeconfig for kubectl and `gitops app`.
+//! API server (kept in a data directory across restarts), the Application
+//! controller and the ApplicationSet reconciler, with a kubeconfig for
+//! kubectl and `gitops app`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +12,16 @@ use apiserver_emulator::{Authentication, Emulator, EmulatorConfig, TlsIdentity, 
 
 mod api_server;
 use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
+use gitops_engine::appset::ApplicationsSyncPolicy;
+use gitops_engine::appset::reconcile::{
+    AppSetReconciler, AppSetSettings, EVENT_COMPONENT, appset_crd,
+};
+use gitops_engine::cluster::{Cluster, ClusterError, EventRecorder, KubeCluster, WriteOptions};
+
+/// How often the sandbox's ApplicationSet reconciler looks for changes.
+const APPSET_TICK: Duration = Duration::from_secs(2);
+/// How often it reconciles every ApplicationSet regardless.
+const APPSET_RESYNC: Duration = Duration::from_secs(120);
 
 /// `gitops sandbox` subcommands.
 #[derive(clap::Subcommand)]
@@ -198,15 +209,48 @@ async fn up(
         dir.display()
     );
     let settings = ControllerSettings::new(namespace, dir.join("repositories"));
-    let controller = Controller::new(client, settings, Arc::new(Metrics::new()));
+    let controller = Controller::new(client.clone(), settings, Arc::new(Metrics::new()));
+    let appsets = start_appsets(&client, &controller, namespace).await?;
     let result = controller
         .run(gitops_engine::server::shutdown_signal())
         .await
         .map_err(|e| e.to_string());
+    appsets.abort();
     let _ = std::fs::remove_file(pid_file(dir));
     emulator.shutdown().await;
     println!("sandbox stopped");
     result
+}
+
+/// Serves the ApplicationSet kind (its CRD, unless present) and starts the
+/// ApplicationSet reconciler beside `controller`, sharing its sources.
+async fn start_appsets(
+    client: &kube::Client,
+    controller: &Controller,
+    namespace: &str,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    match KubeCluster::new(client.clone())
+        .create(&appset_crd(), WriteOptions::default())
+        .await
+    {
+        Ok(_) | Err(ClusterError::AlreadyExists(_)) => {}
+        Err(e) => return Err(format!("registering the ApplicationSet kind: {e}")),
+    }
+    let reconciler = AppSetReconciler::new(
+        KubeCluster::new(client.clone()),
+        controller.sources().clone(),
+        AppSetSettings {
+            namespace: namespace.to_owned(),
+            policy: ApplicationsSyncPolicy::Sync,
+            enable_policy_override: true,
+        },
+    )
+    .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT));
+    Ok(tokio::spawn(async move {
+        reconciler
+            .run(APPSET_RESYNC, APPSET_TICK, std::future::pending())
+            .await;
+    }))
 }
 
 /// A client for the sandbox's own kubeconfig.

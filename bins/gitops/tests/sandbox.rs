@@ -187,3 +187,60 @@ async fn sandbox_up_with_the_example_deploys_shop_prod() {
     }
     down(dir.path(), &mut child);
 }
+
+/// The sandbox runs the ApplicationSet reconciler too, with the kind
+/// registered: an ApplicationSet applied through the kubeconfig generates its
+/// Application.
+#[tokio::test]
+async fn sandbox_generates_the_applications_of_an_application_set() {
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, _) = up(dir.path(), &[]);
+    let c = client(dir.path()).await;
+    let resource =
+        |kind: &str| ApiResource::from_gvk(&GroupVersionKind::gvk("argoproj.io", "v1alpha1", kind));
+    let appsets: Api<DynamicObject> =
+        Api::namespaced_with(c.clone(), "argocd", &resource("ApplicationSet"));
+    let appset: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": "guestbook", "namespace": "argocd"},
+        "spec": {
+            "generators": [{"list": {"elements": [{"env": "dev"}, {"env": "prod"}]}}],
+            "template": {
+                "metadata": {"name": "guestbook-{{env}}"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": "https://git.invalid/guestbook.git",
+                               "path": "{{env}}", "targetRevision": "HEAD"},
+                    "destination": {"server": "https://kubernetes.default.svc",
+                                    "namespace": "guestbook-{{env}}"}
+                }
+            }
+        }
+    }))
+    .expect("an ApplicationSet");
+    tokio::time::timeout(LIMIT, appsets.create(&PostParams::default(), &appset))
+        .await
+        .expect("in time")
+        .expect("the ApplicationSet kind is served");
+    let apps: Api<DynamicObject> = Api::namespaced_with(c, "argocd", &resource("Application"));
+    let started = Instant::now();
+    loop {
+        let mut names: Vec<String> = apps
+            .list(&Default::default())
+            .await
+            .expect("list Applications")
+            .items
+            .into_iter()
+            .filter_map(|a| a.metadata.name)
+            .collect();
+        names.sort();
+        if names == ["guestbook-dev", "guestbook-prod"] {
+            break;
+        }
+        assert!(started.elapsed() < LIMIT, "generated: {names:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    down(dir.path(), &mut child);
+}

@@ -44,6 +44,26 @@ pub fn appset_gvk() -> Gvk {
     Gvk::new(group, version, KIND)
 }
 
+/// A schemaless CustomResourceDefinition of the ApplicationSet kind, for API
+/// servers without Argo CD's own CRDs installed (the local sandbox).
+pub fn appset_crd() -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "applicationsets.argoproj.io"},
+        "spec": {
+            "group": "argoproj.io",
+            "scope": "Namespaced",
+            "names": {"kind": KIND, "plural": "applicationsets",
+                      "singular": "applicationset", "listKind": "ApplicationSetList",
+                      "shortNames": ["appset", "appsets"]},
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object",
+                    "x-kubernetes-preserve-unknown-fields": true}}}]
+        }
+    })
+}
+
 /// How the reconciler treats generated Applications.
 #[derive(Debug, Clone)]
 pub struct AppSetSettings {

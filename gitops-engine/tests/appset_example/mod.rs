@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The example's directory.
 pub fn example() -> &'static Path {
@@ -26,18 +26,5 @@ pub fn service_dirs() -> Vec<String> {
 
 /// The ApplicationSet CustomResourceDefinition, for an emulator to serve the kind.
 pub fn appset_crd() -> Value {
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "applicationsets.argoproj.io"},
-        "spec": {
-            "group": "argoproj.io",
-            "scope": "Namespaced",
-            "names": {"kind": "ApplicationSet", "plural": "applicationsets",
-                      "singular": "applicationset", "listKind": "ApplicationSetList"},
-            "versions": [{"name": "v1alpha1", "served": true, "storage": true,
-                "schema": {"openAPIV3Schema": {"type": "object",
-                    "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    })
+    gitops_engine::appset::reconcile::appset_crd()
 }
