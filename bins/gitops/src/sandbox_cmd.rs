@@ -185,6 +185,8 @@ async fn up(
             .await
             .map_err(|e| format!("creating namespace {namespace}: {e}"))?;
     }
+    // Before the kubeconfig is written: what a user applies once it is there is served.
+    register_appset_kind(&client).await?;
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, &kubeconfig_text)
         .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
@@ -210,7 +212,7 @@ async fn up(
     );
     let settings = ControllerSettings::new(namespace, dir.join("repositories"));
     let controller = Controller::new(client.clone(), settings, Arc::new(Metrics::new()));
-    let appsets = start_appsets(&client, &controller, namespace).await?;
+    let appsets = start_appsets(&client, &controller, namespace);
     let result = controller
         .run(gitops_engine::server::shutdown_signal())
         .await
@@ -222,20 +224,23 @@ async fn up(
     result
 }
 
-/// Serves the ApplicationSet kind (its CRD, unless present) and starts the
-/// ApplicationSet reconciler beside `controller`, sharing its sources.
-async fn start_appsets(
-    client: &kube::Client,
-    controller: &Controller,
-    namespace: &str,
-) -> Result<tokio::task::JoinHandle<()>, String> {
+/// Serves the ApplicationSet kind: creates its CRD unless present.
+async fn register_appset_kind(client: &kube::Client) -> Result<(), String> {
     match KubeCluster::new(client.clone())
         .create(&appset_crd(), WriteOptions::default())
         .await
     {
-        Ok(_) | Err(ClusterError::AlreadyExists(_)) => {}
-        Err(e) => return Err(format!("registering the ApplicationSet kind: {e}")),
+        Ok(_) | Err(ClusterError::AlreadyExists(_)) => Ok(()),
+        Err(e) => Err(format!("registering the ApplicationSet kind: {e}")),
     }
+}
+
+/// Starts the ApplicationSet reconciler beside `controller`, sharing its sources.
+fn start_appsets(
+    client: &kube::Client,
+    controller: &Controller,
+    namespace: &str,
+) -> tokio::task::JoinHandle<()> {
     let reconciler = AppSetReconciler::new(
         KubeCluster::new(client.clone()),
         controller.sources().clone(),
@@ -246,11 +251,11 @@ async fn start_appsets(
         },
     )
     .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT));
-    Ok(tokio::spawn(async move {
+    tokio::spawn(async move {
         reconciler
             .run(APPSET_RESYNC, APPSET_TICK, std::future::pending())
             .await;
-    }))
+    })
 }
 
 /// A client for the sandbox's own kubeconfig.
