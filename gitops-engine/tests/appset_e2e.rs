@@ -176,22 +176,35 @@ async fn create_only_keeps_applications_of_removed_directories() {
     env.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rolling_sync_deploys_the_second_step_after_the_first_is_healthy() {
-    // Workloads settle a second after each write, so the first step takes a while.
+/// The nine-service example in Git and the example ApplicationSet rolling it
+/// out in two steps, cart then the rest (with `max_update` for the second).
+/// Workloads settle a second after each write, so each step takes a while;
+/// there is no periodic resync: the rollout advances because its
+/// Applications change.
+async fn start_rolling_sync(max_update: Option<&str>) -> (Env, tokio::task::JoinHandle<()>) {
     let env = Env::start_with_status_delay(Duration::from_secs(1)).await;
     env.up
         .copy_tree(&example().join("deployments"), "deployments");
     env.up.commit("nine services");
-    // No periodic resync: the rollout advances because its Applications change.
     let runner = start_with_resync(&env, Duration::from_secs(3600)).await;
     let mut set = appset(&env, None);
     set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
+    let mut rest = json!({"matchExpressions": [
+        {"key": "service", "operator": "NotIn", "values": ["cart"]}]});
+    if let Some(max_update) = max_update {
+        rest["maxUpdate"] = json!(max_update);
+    }
     set["spec"]["strategy"] = json!({"type": "RollingSync", "rollingSync": {"steps": [
         {"matchExpressions": [{"key": "service", "operator": "In", "values": ["cart"]}]},
-        {"matchExpressions": [{"key": "service", "operator": "NotIn", "values": ["cart"]}]},
+        rest,
     ]}});
     env.create(&set).await;
+    (env, runner)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_sync_deploys_the_second_step_after_the_first_is_healthy() {
+    let (env, runner) = start_rolling_sync(None).await;
     let services = service_dirs();
     wait_for_names(&env, "nine Applications", &services).await;
 
@@ -351,22 +364,8 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_sync_honours_max_update_and_rolls_out_a_template_change_step_by_step() {
-    // Workloads settle a second after each write, so each sync stays Progressing a while.
-    let env = Env::start_with_status_delay(Duration::from_secs(1)).await;
-    env.up
-        .copy_tree(&example().join("deployments"), "deployments");
-    env.up.commit("nine services");
-    // No periodic resync: the rollout advances because its Applications change.
-    let runner = start_with_resync(&env, Duration::from_secs(3600)).await;
-    let mut set = appset(&env, None);
-    set["spec"]["template"]["metadata"]["labels"]["service"] = json!("{{.path.basename}}");
     // Eight services in the second step: 30% of 8 is 2.4, which Argo CD rounds down to 2.
-    set["spec"]["strategy"] = json!({"type": "RollingSync", "rollingSync": {"steps": [
-        {"matchExpressions": [{"key": "service", "operator": "In", "values": ["cart"]}]},
-        {"matchExpressions": [{"key": "service", "operator": "NotIn", "values": ["cart"]}],
-         "maxUpdate": "30%"},
-    ]}});
-    env.create(&set).await;
+    let (env, runner) = start_rolling_sync(Some("30%")).await;
     let services = service_dirs();
     wait_for_names(&env, "nine Applications", &services).await;
 

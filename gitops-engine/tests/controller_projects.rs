@@ -66,6 +66,28 @@ fn team_app(env: &Env, project: &str) -> Value {
     app
 }
 
+/// Waits until the sync of `team-a-app` failed because project team-a does
+/// not permit the cluster-scoped RBAC `kind`, and checks the operation's
+/// message (a retry is refused the same way; its message then says how
+/// often). Returns the app and the per-resource message.
+async fn wait_for_refusal(env: &Env, kind: &str) -> (Value, String) {
+    let app = env
+        .wait_for_app("the sync refused", "team-a-app", |a| {
+            a["status"]["operationState"]["phase"] == "Failed"
+        })
+        .await;
+    let message =
+        format!("resource rbac.authorization.k8s.io:{kind} is not permitted in project team-a");
+    let operation_message = app["status"]["operationState"]["message"].as_str().unwrap();
+    assert!(
+        operation_message.starts_with(&format!(
+            "one or more synchronization tasks are not valid: {message}"
+        )),
+        "{operation_message}"
+    );
+    (app, message)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_role_binding_outside_the_project_is_never_created() {
     let env = Env::start().await;
@@ -75,21 +97,7 @@ async fn a_cluster_role_binding_outside_the_project_is_never_created() {
     env.create(&team_project()).await;
     env.create(&team_app(&env, "team-a")).await;
 
-    let app = env
-        .wait_for_app("the sync refused", "team-a-app", |a| {
-            a["status"]["operationState"]["phase"] == "Failed"
-        })
-        .await;
-    let message =
-        "resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project team-a";
-    // The retry was refused the same way.
-    let operation_message = app["status"]["operationState"]["message"].as_str().unwrap();
-    assert!(
-        operation_message.starts_with(&format!(
-            "one or more synchronization tasks are not valid: {message}"
-        )),
-        "{operation_message}"
-    );
+    let (app, message) = wait_for_refusal(&env, "ClusterRoleBinding").await;
     let results = &app["status"]["operationState"]["syncResult"]["resources"];
     assert_eq!(results[0]["kind"], "ClusterRoleBinding");
     assert_eq!(results[0]["status"], "SyncFailed");
@@ -534,21 +542,7 @@ async fn a_hook_of_a_kind_the_project_forbids_is_refused_and_nothing_applied() {
     env.up.commit("a PreSync ClusterRole hook");
     env.create(&team_project()).await;
     env.create(&team_app(&env, "team-a")).await;
-    let app = env
-        .wait_for_app("the sync refused", "team-a-app", |a| {
-            a["status"]["operationState"]["phase"] == "Failed"
-        })
-        .await;
-    let message =
-        "resource rbac.authorization.k8s.io:ClusterRole is not permitted in project team-a";
-    // The retry was refused the same way (the message then says how often).
-    let operation_message = app["status"]["operationState"]["message"].as_str().unwrap();
-    assert!(
-        operation_message.starts_with(&format!(
-            "one or more synchronization tasks are not valid: {message}"
-        )),
-        "{operation_message}"
-    );
+    wait_for_refusal(&env, "ClusterRole").await;
     let hook = ObjectRef {
         gvk: Gvk::new("rbac.authorization.k8s.io", "v1", "ClusterRole"),
         namespace: String::new(),
