@@ -500,10 +500,7 @@ pub(crate) async fn compare_live(
         .objects
         .iter()
         .map(|o| Identity {
-            group: o["apiVersion"]
-                .as_str()
-                .and_then(|v| v.split_once('/'))
-                .map_or("", |(group, _)| group),
+            group: crate::health::group_version(o).0,
             kind: o["kind"].as_str().unwrap_or_default(),
             namespace: o["metadata"]["namespace"]
                 .as_str()
