@@ -438,15 +438,22 @@ impl Controller {
             .map(|_| tokio::spawn(worker(Arc::clone(shared), stopping.clone())))
             .collect();
         let poller = tokio::spawn(poll_repositories(Arc::clone(shared)));
-        let mut resync =
-            tokio::time::interval((shared.settings.resync / 4).max(Duration::from_millis(10)));
+        // Due apps are looked for four times per resync period; the shard
+        // view (a list of the cluster Secrets) is re-read once per period.
+        const TICKS_PER_RESYNC: u32 = 4;
+        let mut resync = tokio::time::interval(
+            (shared.settings.resync / TICKS_PER_RESYNC).max(Duration::from_millis(10)),
+        );
+        let mut resync_ticks: u32 = 0;
         let mut shards = shared.shard_filter.shards();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 _ = resync.tick() => {
-                    let shards_changed = refresh_shards(shared).await;
+                    let period_starts = resync_ticks.is_multiple_of(TICKS_PER_RESYNC);
+                    resync_ticks = resync_ticks.wrapping_add(1);
+                    let shards_changed = period_starts && refresh_shards(shared).await;
                     shared.queue_resync(shards_changed);
                 }
                 () = shards_changed(&mut shards) => {
