@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::generators::string_map;
 use super::model::DecisionResourceGenerator;
 use crate::cluster::{Cluster, Gvk, ObjectRef};
 
@@ -79,14 +80,7 @@ pub(super) async fn decisions<C: Cluster>(
             .await
             .map_err(|e| format!("failed to get dynamic resources: {e}"))?;
         for item in all {
-            let labels = item["metadata"]["labels"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let labels = string_map(item.pointer("/metadata/labels"));
             if generator
                 .label_selector
                 .matches(&labels)

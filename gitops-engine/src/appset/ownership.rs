@@ -135,7 +135,7 @@ pub fn prepare_update(
     let mut mutated = live.clone();
     mutate(&mut mutated, generated, appset);
     let rules = IgnoreRules::new(appset)?;
-    let name = name_of(live);
+    let name = app_name(live);
     let mut before = live.clone();
     let mut after = mutated;
     rules.strip(name, &mut before);
@@ -163,7 +163,7 @@ pub fn spec_differs(
     appset: &ApplicationSet,
 ) -> Result<bool, AppSetError> {
     let rules = IgnoreRules::new(appset)?;
-    let name = name_of(live);
+    let name = app_name(live);
     let mut before = live.clone();
     let mut after = live.clone();
     mutate(&mut after, generated, appset);
@@ -176,14 +176,6 @@ pub fn spec_differs(
 
 fn meta(app: &Value) -> Option<&Map<String, Value>> {
     app.get("metadata").and_then(Value::as_object)
-}
-
-/// The Application's `metadata.name` (empty when missing).
-fn name_of(app: &Value) -> &str {
-    meta(app)
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
 }
 
 fn meta_mut(app: &mut Value) -> Option<&mut Map<String, Value>> {
@@ -426,7 +418,8 @@ pub struct ChangePlan {
     pub delete: Vec<String>,
 }
 
-fn app_name(app: &Value) -> &str {
+/// The Application's `metadata.name` (empty when missing).
+pub(super) fn app_name(app: &Value) -> &str {
     app.pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")

@@ -22,8 +22,8 @@ use super::render::generate_applications;
 use super::repo_sources::RepoSources;
 use super::rollout::{
     ApplicationRolloutStatus, PENDING, application_statuses, apps_to_sync, disable_automated_sync,
-    is_rolling_sync, plan_steps, progressing_step, promote_to_pending, rolling_sync_operation,
-    rollout_config_issue, update_statuses,
+    is_rolling_sync, plan_steps, progressing_step, promote_to_pending, rolling_steps,
+    rolling_sync_operation, rollout_config_issue, update_statuses,
 };
 use crate::app::{API_VERSION, application_gvk, format_time};
 use crate::cluster::{
@@ -269,7 +269,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             }
         };
         let rollout = if is_rolling_sync(&appset) {
-            if plan_steps(&appset, &generated).steps.is_empty() {
+            if rolling_steps(&appset).is_none() {
                 let message = "No steps defined for rollout";
                 let report = Report::failed("ApplicationSetRolloutError", message, true, true);
                 write_status(&*self.cluster, &object, report).await?;
@@ -301,6 +301,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             self.settings.enable_policy_override,
         )?;
         let plan = plan_changes(&appset, &generated, &live, policy)?;
+        let writes = !(plan.create.is_empty() && plan.update.is_empty() && plan.delete.is_empty());
         for app in &plan.create {
             self.cluster.create(app, WriteOptions::default()).await?;
             let name = name_of(app);
@@ -327,7 +328,12 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
                 .await;
             outcome.deleted.push(gone.clone());
         }
-        let live = self.owned_applications(&appset).await?;
+        // The status lists the Applications as they are after this pass's writes.
+        let live = if writes {
+            self.owned_applications(&appset).await?
+        } else {
+            live
+        };
         write_status(&*self.cluster, &object, Report::succeeded(&live, rollout)).await?;
         Ok(outcome)
     }

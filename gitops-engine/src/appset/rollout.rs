@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::model::ApplicationSet;
+use super::ownership::app_name;
 
 /// The strategy type that enables progressive sync.
 pub const ROLLING_SYNC: &str = "RollingSync";
@@ -65,12 +66,6 @@ pub struct InvalidExpression {
     pub operator: String,
 }
 
-fn name_of(app: &Value) -> &str {
-    app.pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
 /// Groups `apps` into the RollingSync steps of `appset`; no steps unless the
 /// strategy is `RollingSync`.
 pub fn plan_steps(appset: &ApplicationSet, apps: &[Value]) -> StepPlan {
@@ -109,7 +104,7 @@ pub fn plan_steps(appset: &ApplicationSet, apps: &[Value]) -> StepPlan {
                 }
             });
             if selected {
-                let name = name_of(app).to_string();
+                let name = app_name(app).to_string();
                 plan.step_of.entry(name.clone()).or_insert(i);
                 selections.entry(name.clone()).or_default().push(i);
                 members.push(name);
@@ -287,7 +282,7 @@ pub fn update_statuses(
     let stamp = Some(crate::app::format_time(now));
     let mut out = Vec::with_capacity(live.len());
     for app in live {
-        let name = name_of(app);
+        let name = app_name(app);
         let health = str_at(app, "/status/health/status");
         let sync = str_at(app, "/status/sync/status");
         let current = previous
@@ -540,7 +535,9 @@ pub fn rollout_config_issue(
     None
 }
 
-fn rolling_steps(appset: &ApplicationSet) -> Option<&[super::model::RollingSyncStep]> {
+/// The steps of a RollingSync ApplicationSet (`None` when it is not one, or
+/// has no steps).
+pub fn rolling_steps(appset: &ApplicationSet) -> Option<&[super::model::RollingSyncStep]> {
     let strategy = appset.spec.strategy.as_ref()?;
     let rolling = strategy.rolling_sync.as_ref()?;
     (strategy.type_ == ROLLING_SYNC && !rolling.steps.is_empty()).then_some(&rolling.steps[..])

@@ -47,7 +47,8 @@ pub(super) fn known_clusters(ctx: GenerateContext<'_>) -> Result<Vec<ClusterInfo
     Ok(out)
 }
 
-fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
+/// The string entries of a JSON map (labels, annotations); others are skipped.
+pub(in crate::appset) fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
     value
         .and_then(Value::as_object)
         .map(|m| {
