@@ -79,10 +79,7 @@ pub(crate) async fn advance(
         .filter(|_| state.phase == OperationPhase::Running)
         .map(str::to_owned);
     let terminating = state.phase == OperationPhase::Terminating;
-    let timed_out = shared
-        .settings
-        .operation_timeout
-        .filter(|limit| elapsed_since(started) > *limit);
+    let timed_out = timeout_passed(shared, started, now());
     let name = shared.app_key(&app.metadata.namespace, &app.metadata.name);
     let held = shared.wave_pauses.remaining(&name, &state.started_at);
     app.status.operation_state = Some(state);
@@ -353,6 +350,20 @@ fn retry_remaining(retry: &RetryStrategy, retry_count: i64, failed_at: &str) -> 
 /// Time passed since `then` (zero when it is in the future).
 fn elapsed_since(then: jiff::Timestamp) -> Duration {
     Duration::try_from(now().duration_since(then)).unwrap_or(Duration::ZERO)
+}
+
+/// The operation timeout, when an operation started at `started` has run
+/// past it at `at`.
+pub(super) fn timeout_passed(
+    shared: &Shared,
+    started: jiff::Timestamp,
+    at: jiff::Timestamp,
+) -> Option<Duration> {
+    let elapsed = Duration::try_from(at.duration_since(started)).unwrap_or(Duration::ZERO);
+    shared
+        .settings
+        .operation_timeout
+        .filter(|limit| elapsed > *limit)
 }
 
 /// Copies the executor's outcome into `status.operationState`.

@@ -328,9 +328,7 @@ fn may_continue(
     now: jiff::Timestamp,
 ) -> bool {
     let started = state.started_at.parse().unwrap_or(now);
-    let timed_out = shared.settings.operation_timeout.is_some_and(|limit| {
-        Duration::try_from(now.duration_since(started)).is_ok_and(|elapsed| elapsed > limit)
-    });
+    let timed_out = super::operation::timeout_passed(shared, started, now).is_some();
     if state.phase != OperationPhase::Running || timed_out {
         return true;
     }
