@@ -1,8 +1,10 @@
 //! Change detection end to end: a new commit reaches the cluster through the
-//! repository poll (not the app resync), and an unreachable repository shows
-//! as a ComparisonError at the next refresh and clears when it is back.
+//! repository poll (not the app resync), and a Git server that goes down
+//! (HTTPS, a custom CA) shows as a ComparisonError at the next refresh and
+//! clears when it is back.
 
 mod controller_support;
+mod https_support;
 mod source_support;
 
 use std::time::Duration;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use controller_support::{
     ARGOCD, Env, app_ref, comparison_errors, config_map_yaml, settings_cm, summary,
 };
+use https_support::HttpsGit;
 use serde_json::{Value, json};
 
 fn automated() -> Value {
@@ -55,7 +58,7 @@ async fn a_new_commit_is_deployed_by_the_repository_poll() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_repository_is_a_comparison_error_until_it_is_back() {
+async fn a_git_server_down_is_a_comparison_error_until_it_is_back() {
     // Neither the resync nor the poll runs during the test: refreshes do.
     let env = Env::start_with(Duration::from_millis(100), |settings| {
         settings.resync = Duration::from_secs(3600);
@@ -64,13 +67,21 @@ async fn an_unreachable_repository_is_a_comparison_error_until_it_is_back() {
     .await;
     env.up.write("app/settings.yaml", &config_map_yaml("one"));
     env.up.commit("one");
-    env.create(&env.application("fragile", "app", automated()))
-        .await;
+    let mut server = HttpsGit::serve(env.up.dir.parent().expect("parent"));
+    let url = server.url("upstream");
+    env.create(&json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "argocd-tls-certs-cm", "namespace": ARGOCD},
+        "data": {"127.0.0.1": server.ca_pem},
+    }))
+    .await;
+    let mut app = env.application("fragile", "app", automated());
+    app["spec"]["source"]["repoURL"] = url.clone().into();
+    env.create(&app).await;
     env.wait_for_app("Synced", "fragile", |a| summary(a).0 == "Synced")
         .await;
 
-    let away = env.up.dir.with_file_name("moved-away");
-    std::fs::rename(&env.up.dir, &away).expect("take the repository away");
+    server.stop();
     request_refresh(&env, "fragile").await;
     let app = env
         .wait_for_app("a ComparisonError", "fragile", |a| {
@@ -78,13 +89,14 @@ async fn an_unreachable_repository_is_a_comparison_error_until_it_is_back() {
         })
         .await;
     let message = &comparison_errors(&app)[0];
+    assert!(message.contains(&url), "names the repository: {message}");
     assert!(
-        message.contains(&env.up.url()),
-        "names the repository: {message}"
+        message.to_lowercase().contains("connect"),
+        "says why: {message}"
     );
     assert_eq!(summary(&app).0, "Unknown");
 
-    std::fs::rename(&away, &env.up.dir).expect("bring the repository back");
+    server.restart();
     request_refresh(&env, "fragile").await;
     let app = env
         .wait_for_app("the error cleared", "fragile", |a| {

@@ -10,13 +10,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::StreamExt;
 use kube::ResourceExt;
-use kube::api::{Api, ApiResource, DynamicObject, ObjectMeta};
+use kube::api::{Api, ApiResource, ObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::{self, Event};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::{OnceCell, broadcast, oneshot, watch};
 
+use super::cached_object::CachedObject;
 use super::client::request_error;
 use super::{ClusterError, Gvk, KubeCluster, ObjectRef};
 
@@ -35,10 +36,10 @@ pub type IndexKeyFn = Arc<dyn Fn(&ObjectMeta) -> Option<String> + Send + Sync>;
 /// `watcher` over the whole cluster whose events keep an in-memory store
 /// current. The watcher re-lists and re-watches after errors, waiting
 /// between attempts with kube-runtime's default backoff (client-go's
-/// parameters). Each object is held once, as the `DynamicObject` the watch
-/// delivered; [`get`](LiveCache::get), [`list`](LiveCache::list) and
-/// [`list_by_key`](LiveCache::list_by_key) render manifests from it on
-/// demand, finding the objects of a namespace or key through an index kept
+/// parameters). Each object is held once, as the JSON text the watch
+/// delivered (see `cached_object`); [`get`](LiveCache::get),
+/// [`list`](LiveCache::list) and [`list_by_key`](LiveCache::list_by_key)
+/// parse manifests from it on demand, finding the objects of a namespace or key through an index kept
 /// next to the store.
 ///
 /// The value is a cheap handle (`Clone` shares the cache); the reflector
@@ -71,7 +72,7 @@ struct Inner {
 struct Reflected {
     resource: ApiResource,
     namespaced: bool,
-    store: Store<DynamicObject>,
+    store: Store<CachedObject>,
     index: Arc<Mutex<Index>>,
     _task: AbortOnDrop,
 }
@@ -80,10 +81,10 @@ struct Reflected {
 /// namespace empty for cluster-scoped kinds.
 type Identity = (String, String);
 
-fn identity(obj: &DynamicObject) -> Identity {
+fn identity(obj: &CachedObject) -> Identity {
     (
-        obj.metadata.namespace.clone().unwrap_or_default(),
-        obj.metadata.name.clone().unwrap_or_default(),
+        obj.metadata().namespace.clone().unwrap_or_default(),
+        obj.metadata().name.clone().unwrap_or_default(),
     )
 }
 
@@ -101,7 +102,7 @@ struct Index {
 
 impl Index {
     /// An index of `objects`.
-    fn of(objects: &[Arc<DynamicObject>], key: Option<&IndexKeyFn>) -> Self {
+    fn of(objects: &[Arc<CachedObject>], key: Option<&IndexKeyFn>) -> Self {
         let mut index = Index::default();
         for obj in objects {
             index.insert(obj, key);
@@ -110,14 +111,14 @@ impl Index {
     }
 
     /// Files `obj` (new or changed) under its namespace and key.
-    fn insert(&mut self, obj: &DynamicObject, key: Option<&IndexKeyFn>) {
+    fn insert(&mut self, obj: &CachedObject, key: Option<&IndexKeyFn>) {
         let id = identity(obj);
         self.remove(&id);
         self.by_namespace
             .entry(id.0.clone())
             .or_default()
             .insert(id.1.clone());
-        if let Some(key) = key.and_then(|f| f(&obj.metadata)) {
+        if let Some(key) = key.and_then(|f| f(obj.metadata())) {
             self.by_key
                 .entry(key.clone())
                 .or_default()
@@ -233,7 +234,7 @@ impl LiveCache {
                 objects.sort_by_key(|o| identity(o));
                 objects
                     .iter()
-                    .filter_map(|o| manifest(&r.resource, o))
+                    .filter_map(|o| o.manifest(&r.resource))
                     .collect()
             }
         })
@@ -354,7 +355,7 @@ impl LiveCache {
         let writer = Writer::new(resource.clone());
         let store = writer.as_reader();
         let index = Arc::new(Mutex::new(Index::default()));
-        let api = Api::<DynamicObject>::all_with(self.inner.cluster.client().clone(), &resource);
+        let api = Api::<CachedObject>::all_with(self.inner.cluster.client().clone(), &resource);
         let (ready_tx, ready_rx) = oneshot::channel();
         let task = tokio::spawn(reflect(
             gvk.clone(),
@@ -396,20 +397,20 @@ impl Reflected {
         if self.namespaced {
             key = key.within(namespace);
         }
-        manifest(&self.resource, &*self.store.get(&key)?)
+        self.store.get(&key)?.manifest(&self.resource)
     }
 }
 
 /// A kind's store writer and the index kept in step with it.
 struct Indexed {
-    writer: Writer<DynamicObject>,
+    writer: Writer<CachedObject>,
     index: Arc<Mutex<Index>>,
     key: Option<IndexKeyFn>,
 }
 
 impl Indexed {
     /// Applies a watcher event to the store, then to the index.
-    fn apply(&mut self, event: &Event<DynamicObject>) {
+    fn apply(&mut self, event: &Event<CachedObject>) {
         self.writer.apply_watcher_event(event);
         let mut index = self.index.lock().unwrap_or_else(|e| e.into_inner());
         match event {
@@ -435,7 +436,7 @@ impl Inner {
 /// (the task ends if that list fails).
 async fn reflect(
     gvk: Gvk,
-    api: Api<DynamicObject>,
+    api: Api<CachedObject>,
     mut indexed: Indexed,
     changes: broadcast::Sender<ObjectRef>,
     failure: watch::Sender<Option<String>>,
@@ -482,16 +483,13 @@ async fn reflect(
 
 /// The objects a re-list changed: those new or with another
 /// `resourceVersion`, and those gone.
-fn relisted(
-    before: &[Arc<DynamicObject>],
-    after: &[Arc<DynamicObject>],
-) -> Vec<Arc<DynamicObject>> {
+fn relisted(before: &[Arc<CachedObject>], after: &[Arc<CachedObject>]) -> Vec<Arc<CachedObject>> {
     let old: HashMap<_, _> = before
         .iter()
         .map(|o| (identity(o), (o.resource_version(), o)))
         .collect();
     let mut kept = std::collections::HashSet::new();
-    let mut changed: Vec<Arc<DynamicObject>> = Vec::new();
+    let mut changed: Vec<Arc<CachedObject>> = Vec::new();
     for o in after {
         let id = identity(o);
         if old
@@ -510,30 +508,12 @@ fn relisted(
     changed
 }
 
-fn object_ref(gvk: &Gvk, obj: &DynamicObject) -> ObjectRef {
+fn object_ref(gvk: &Gvk, obj: &CachedObject) -> ObjectRef {
     ObjectRef {
         gvk: gvk.clone(),
         namespace: obj.namespace().unwrap_or_default(),
         name: obj.name_any(),
     }
-}
-
-/// The manifest of a cached object, with `apiVersion` and `kind` first
-/// (list items may come without them). `None` only if the object does not
-/// serialise to a JSON object, which a decoded `DynamicObject` always does.
-fn manifest(resource: &ApiResource, obj: &DynamicObject) -> Option<Value> {
-    let Value::Object(fields) = serde_json::to_value(obj).ok()? else {
-        return None;
-    };
-    let mut out = Map::with_capacity(fields.len() + 2);
-    out.insert("apiVersion".into(), resource.api_version.clone().into());
-    out.insert("kind".into(), resource.kind.clone().into());
-    out.extend(
-        fields
-            .into_iter()
-            .filter(|(k, _)| k != "apiVersion" && k != "kind"),
-    );
-    Some(Value::Object(out))
 }
 
 /// The error of a watcher's first list.
@@ -551,25 +531,23 @@ fn watch_error(e: watcher::Error) -> ClusterError {
 mod tests {
     use super::*;
 
-    fn cm(name: &str, rv: &str) -> Arc<DynamicObject> {
-        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
-        let mut obj = DynamicObject::new(name, &resource).within("default");
-        obj.metadata.resource_version = Some(rv.to_owned());
-        Arc::new(obj)
+    fn cm(name: &str, rv: &str) -> Arc<CachedObject> {
+        Arc::new(CachedObject::from(serde_json::json!({
+            "metadata": {"name": name, "namespace": "default", "resourceVersion": rv},
+        })))
     }
 
-    fn names(objects: &[Arc<DynamicObject>]) -> Vec<String> {
+    fn names(objects: &[Arc<CachedObject>]) -> Vec<String> {
         let mut names: Vec<String> = objects.iter().map(|o| o.name_any()).collect();
         names.sort();
         names
     }
 
-    fn labelled(namespace: &str, name: &str, app: Option<&str>) -> DynamicObject {
-        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
-        let mut obj = DynamicObject::new(name, &resource).within(namespace);
-        obj.metadata.labels =
-            app.map(|a| std::collections::BTreeMap::from([("app".to_owned(), a.to_owned())]));
-        obj
+    fn labelled(namespace: &str, name: &str, app: Option<&str>) -> CachedObject {
+        let labels = app.map(|a| serde_json::json!({"app": a}));
+        CachedObject::from(serde_json::json!({
+            "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        }))
     }
 
     fn keyed(index: &Index, key: &str) -> Vec<Identity> {
@@ -627,24 +605,5 @@ mod tests {
         );
         assert_eq!(names(&relisted(&[], &after)), ["new", "same", "updated"]);
         assert!(relisted(&after, &after).is_empty());
-    }
-
-    #[test]
-    fn manifests_lead_with_the_type() {
-        let resource = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
-        let mut obj = DynamicObject::new("x", &resource).within("default");
-        obj.types = None;
-        obj.data = serde_json::json!({"data": {"k": "v"}});
-        let m = manifest(&resource, &obj).expect("manifest");
-        let keys: Vec<&str> = m
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, ["apiVersion", "kind", "metadata", "data"]);
-        assert_eq!(m["apiVersion"], "v1");
-        assert_eq!(m["kind"], "ConfigMap");
-        assert_eq!(m["data"]["k"], "v");
     }
 }

@@ -11,6 +11,7 @@
 //! rest of the engine.
 
 mod cache;
+mod cached_object;
 mod client;
 pub mod connect;
 mod events;

@@ -4,6 +4,9 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
+
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// `git http-backend` served over HTTPS on a free loopback port, with a
 /// certificate for `127.0.0.1` issued by a fresh test CA; stopped on drop.
@@ -13,10 +16,18 @@ pub struct HttpsGit {
     pub port: u16,
     /// The test CA's certificate (PEM): the one authority to trust.
     pub ca_pem: String,
-    /// `METHOD path?query` of every request so far.
-    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// The server's certificate chain and key.
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    context: Arc<https_cgi::Context>,
+    /// The serving thread, while the server is up.
+    running: Option<Running>,
+}
+
+/// A serving thread and the way to stop it.
+struct Running {
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl HttpsGit {
@@ -46,39 +57,58 @@ impl HttpsGit {
             .expect("server params")
             .signed_by(&key, &ca)
             .expect("server certificate");
-        let chain = vec![cert.der().clone()];
-        let key_der = tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der())
-            .expect("server key DER");
+        let key_der = PrivateKeyDer::try_from(key.serialize_der()).expect("server key DER");
 
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = listener.local_addr().expect("local addr").port();
-        listener.set_nonblocking(true).expect("nonblocking");
         let backend =
             Path::new(&super::source_support::git(base, &["--exec-path"])).join("git-http-backend");
-        let root = base.to_path_buf();
-        let requests = std::sync::Arc::default();
-        let seen = std::sync::Arc::clone(&requests);
+        let mut server = HttpsGit {
+            port: listener.local_addr().expect("local addr").port(),
+            ca_pem: ca.pem(),
+            chain: vec![cert.der().clone()],
+            key: key_der,
+            context: Arc::new(https_cgi::Context {
+                backend,
+                root: base.to_path_buf(),
+                authorization,
+                seen: Arc::default(),
+            }),
+            running: None,
+        };
+        server.running = Some(server.spawn(listener));
+        server
+    }
+
+    /// Starts a thread serving `listener`.
+    fn spawn(&self, listener: TcpListener) -> Running {
+        listener.set_nonblocking(true).expect("nonblocking");
+        let (chain, key) = (self.chain.clone(), self.key.clone_key());
+        let context = Arc::clone(&self.context);
         let (shutdown, stop) = tokio::sync::oneshot::channel();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
-            let context = https_cgi::Context {
-                backend,
-                root,
-                authorization,
-                seen,
-            };
-            runtime.block_on(https_cgi::serve(listener, chain, key_der, context, stop));
+            runtime.block_on(https_cgi::serve(listener, chain, key, context, stop));
         });
-        HttpsGit {
-            port,
-            ca_pem: ca.pem(),
-            requests,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+        Running { shutdown, thread }
+    }
+
+    /// Takes the server down: its port refuses connections until
+    /// [`HttpsGit::restart`].
+    pub fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = running.shutdown.send(());
+            let _ = running.thread.join();
         }
+    }
+
+    /// Serves again on the same port, with the same certificate.
+    pub fn restart(&mut self) {
+        self.stop();
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind the port again");
+        self.running = Some(self.spawn(listener));
     }
 
     /// `https://127.0.0.1:<port>/<repository>`.
@@ -89,18 +119,13 @@ impl HttpsGit {
     /// `METHOD path?query` of every request so far, in order; refused
     /// ones end in ` 401`.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().expect("requests").clone()
+        self.context.seen.lock().expect("requests").clone()
     }
 }
 
 impl Drop for HttpsGit {
     fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }
 
@@ -141,7 +166,7 @@ mod https_cgi {
         listener: std::net::TcpListener,
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
-        context: Context,
+        context: Arc<Context>,
         mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         let config = ServerConfig::builder_with_provider(Arc::new(default_provider()))
@@ -152,7 +177,6 @@ mod https_cgi {
             .expect("server certificate");
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-        let context = Arc::new(context);
         loop {
             let stream = tokio::select! {
                 _ = &mut stop => return,
