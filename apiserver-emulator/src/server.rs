@@ -18,6 +18,7 @@ use crate::discovery;
 use crate::error::ApiError;
 use crate::faults::FaultCounter;
 use crate::logs;
+use crate::openapi;
 use crate::patch::{PatchType, apply_patch, parse_json, parse_yaml};
 use crate::progress;
 use crate::protobuf;
@@ -75,10 +76,12 @@ pub async fn dispatch(
     let result = match (segs.as_slice(), method == Method::GET) {
         (["version"], true) => Ok(Json(discovery::version()).into_response()),
         (["openapi", "v3"], true) => {
-            Ok(Json(discovery::openapi_v3_root(shared.store().registry())).into_response())
+            Ok(Json(openapi::v3_root(shared.store().registry())).into_response())
         }
-        (["openapi", "v3", "api", "v1"], true) => openapi(&shared, "", "v1", path),
-        (["openapi", "v3", "apis", group, version], true) => openapi(&shared, group, version, path),
+        (["openapi", "v3", "api", "v1"], true) => openapi_document(&shared, "", "v1", path),
+        (["openapi", "v3", "apis", group, version], true) => {
+            openapi_document(&shared, group, version, path)
+        }
         (["api"], true) => Ok(Json(discovery::core_versions()).into_response()),
         (["apis"], true) => {
             Ok(Json(discovery::group_list(shared.store().registry())).into_response())
@@ -113,8 +116,15 @@ fn resource_list(
         .ok_or_else(|| ApiError::no_route(path))
 }
 
-fn openapi(shared: &Shared, group: &str, version: &str, path: &str) -> Result<Response, ApiError> {
-    discovery::openapi_v3_group_version(shared.store().registry(), group, version)
+/// A group version's OpenAPI v3 document, generated outside the store lock.
+fn openapi_document(
+    shared: &Shared,
+    group: &str,
+    version: &str,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let registry = shared.store().registry().clone();
+    openapi::v3_group_version(&registry, group, version)
         .map(|d| Json(d).into_response())
         .ok_or_else(|| ApiError::no_route(path))
 }
