@@ -30,8 +30,9 @@
 //!   [`EmulatorConfig::status_delay`] after they are written;
 //! - persistence in a data directory ([`EmulatorConfig::data_dir`],
 //!   [`persist`]) with resource versions continuing across restarts;
-//! - enough OpenAPI v3 for kubectl 1.32: `get`, `apply` (client- and
-//!   server-side, with server-side field validation), `create`, `scale`,
+//! - OpenAPI v3 ([`openapi`]) with the upstream schemas of the built-in
+//!   kinds and the CRDs' own: `get`, `apply` (client- and server-side, with
+//!   server-side field validation), `create`, `scale`, `explain`,
 //!   `rollout status|restart|undo`, `wait`, `logs` and `delete` work with an
 //!   empty kubeconfig and `--server http://127.0.0.1:<port>`.
 //!
@@ -46,9 +47,10 @@
 //! without conversion (only `apiVersion` changes); authentication
 //! ([`EmulatorConfig::authentication`], [`auth`]) knows bearer tokens and
 //! the client certificates of its own authority, and authorization only
-//! full and read-only users; the OpenAPI v3 documents carry paths but no schemas (see
-//! [`discovery::openapi_v3_group_version`]), so `kubectl explain` finds
-//! nothing, and `/openapi/v2` answers `404`, which kubectl tolerates.
+//! full and read-only users; Argo CD's kinds have no OpenAPI schema (so
+//! `kubectl explain application` finds nothing), the OpenAPI documents
+//! carry no strategic-merge-patch metadata (kubectl uses its compiled-in
+//! types for that) and `/openapi/v2` answers `404`, which kubectl tolerates.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -68,6 +70,7 @@ pub mod error;
 pub mod faults;
 mod logs;
 mod meta;
+pub mod openapi;
 pub mod patch;
 pub mod persist;
 pub mod progress;

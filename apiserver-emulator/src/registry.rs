@@ -1,8 +1,15 @@
 //! The resource types the emulator serves: the built-in kinds a GitOps
 //! controller manages, Argo CD's `Application`, and custom resources whose
-//! `CustomResourceDefinition` was created at runtime.
+//! `CustomResourceDefinition` was created at runtime. A built-in kind's
+//! group, version, plural, scope and schema come from its k8s-openapi type.
 
+use std::sync::Arc;
+
+use k8s_openapi::schemars::JsonSchema;
+use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope, Resource};
 use serde_json::{Value, json};
+
+use crate::openapi::SchemaSource;
 
 /// Verbs every served resource type allows.
 const VERBS: [&str; 8] = [
@@ -17,7 +24,7 @@ const VERBS: [&str; 8] = [
 ];
 
 /// One resource type: where it is served and how it is described in discovery.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ResourceType {
     /// API group (`""` for the core group).
     pub group: String,
@@ -36,6 +43,8 @@ pub struct ResourceType {
     /// Whether the type has a `status` subresource: updates of the main
     /// resource keep the stored status, and `/status` updates touch only it.
     pub status_subresource: bool,
+    /// Where its OpenAPI schema comes from ([`crate::openapi`]).
+    pub schema: SchemaSource,
 }
 
 /// The built-in types in the `all` category (`kubectl get all`).
@@ -143,275 +152,103 @@ impl ResourceType {
     }
 }
 
-/// `(group, version, kind, plural, namespaced, short names, status subresource)`
-/// of every built-in type.
-type Builtin = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    bool,
-    &'static [&'static str],
-    bool,
-);
+/// Whether a k8s-openapi resource scope is namespaced.
+trait Scope {
+    const NAMESPACED: bool;
+}
 
-const BUILTINS: &[Builtin] = &[
-    ("", "v1", "Namespace", "namespaces", false, &["ns"], true),
-    ("", "v1", "ConfigMap", "configmaps", true, &["cm"], false),
-    ("", "v1", "Secret", "secrets", true, &[], false),
-    ("", "v1", "Service", "services", true, &["svc"], true),
-    (
-        "",
-        "v1",
-        "ServiceAccount",
-        "serviceaccounts",
-        true,
-        &["sa"],
-        false,
-    ),
-    ("", "v1", "Pod", "pods", true, &["po"], true),
-    (
-        "",
-        "v1",
-        "PersistentVolumeClaim",
-        "persistentvolumeclaims",
-        true,
-        &["pvc"],
-        true,
-    ),
-    (
-        "",
-        "v1",
-        "PersistentVolume",
-        "persistentvolumes",
-        false,
-        &["pv"],
-        true,
-    ),
-    ("", "v1", "Event", "events", true, &["ev"], false),
-    ("", "v1", "Endpoints", "endpoints", true, &["ep"], false),
-    (
-        "",
-        "v1",
-        "ResourceQuota",
-        "resourcequotas",
-        true,
-        &["quota"],
-        true,
-    ),
-    (
-        "",
-        "v1",
-        "LimitRange",
-        "limitranges",
-        true,
-        &["limits"],
-        false,
-    ),
-    ("", "v1", "PodTemplate", "podtemplates", true, &[], false),
-    (
-        "",
-        "v1",
-        "ReplicationController",
-        "replicationcontrollers",
-        true,
-        &["rc"],
-        true,
-    ),
-    ("", "v1", "Node", "nodes", false, &["no"], true),
-    (
-        "apps",
-        "v1",
-        "Deployment",
-        "deployments",
-        true,
-        &["deploy"],
-        true,
-    ),
-    (
-        "apps",
-        "v1",
-        "StatefulSet",
-        "statefulsets",
-        true,
-        &["sts"],
-        true,
-    ),
-    ("apps", "v1", "DaemonSet", "daemonsets", true, &["ds"], true),
-    (
-        "apps",
-        "v1",
-        "ReplicaSet",
-        "replicasets",
-        true,
-        &["rs"],
-        true,
-    ),
-    (
-        "apps",
-        "v1",
-        "ControllerRevision",
-        "controllerrevisions",
-        true,
-        &[],
-        false,
-    ),
-    ("batch", "v1", "Job", "jobs", true, &[], true),
-    ("batch", "v1", "CronJob", "cronjobs", true, &["cj"], true),
-    (
-        "networking.k8s.io",
-        "v1",
-        "Ingress",
-        "ingresses",
-        true,
-        &["ing"],
-        true,
-    ),
-    (
-        "networking.k8s.io",
-        "v1",
-        "NetworkPolicy",
-        "networkpolicies",
-        true,
-        &["netpol"],
-        false,
-    ),
-    (
-        "networking.k8s.io",
-        "v1",
-        "IngressClass",
-        "ingressclasses",
-        false,
-        &[],
-        false,
-    ),
-    (
-        "discovery.k8s.io",
-        "v1",
-        "EndpointSlice",
-        "endpointslices",
-        true,
-        &[],
-        false,
-    ),
-    (
-        "storage.k8s.io",
-        "v1",
-        "StorageClass",
-        "storageclasses",
-        false,
-        &["sc"],
-        false,
-    ),
-    (
-        "scheduling.k8s.io",
-        "v1",
-        "PriorityClass",
-        "priorityclasses",
-        false,
-        &["pc"],
-        false,
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "Role",
-        "roles",
-        true,
-        &[],
-        false,
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "RoleBinding",
-        "rolebindings",
-        true,
-        &[],
-        false,
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "ClusterRole",
-        "clusterroles",
-        false,
-        &[],
-        false,
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "ClusterRoleBinding",
-        "clusterrolebindings",
-        false,
-        &[],
-        false,
-    ),
-    (
-        "autoscaling",
-        "v2",
-        "HorizontalPodAutoscaler",
-        "horizontalpodautoscalers",
-        true,
-        &["hpa"],
-        true,
-    ),
-    (
-        "policy",
-        "v1",
-        "PodDisruptionBudget",
-        "poddisruptionbudgets",
-        true,
-        &["pdb"],
-        true,
-    ),
-    (
-        "apiextensions.k8s.io",
-        "v1",
-        "CustomResourceDefinition",
-        "customresourcedefinitions",
-        false,
-        &["crd", "crds"],
-        true,
-    ),
-    (
-        "coordination.k8s.io",
-        "v1",
-        "Lease",
-        "leases",
-        true,
-        &[],
-        false,
-    ),
-    (
-        "events.k8s.io",
-        "v1",
-        "Event",
-        "events",
-        true,
-        &["ev"],
-        false,
-    ),
-    (
-        "argoproj.io",
-        "v1alpha1",
-        "Application",
-        "applications",
-        true,
-        &["app", "apps"],
-        false,
-    ),
-    (
-        "argoproj.io",
-        "v1alpha1",
-        "AppProject",
-        "appprojects",
-        true,
-        &["appproj", "appprojs"],
-        false,
-    ),
-];
+impl Scope for NamespaceResourceScope {
+    const NAMESPACED: bool = true;
+}
+
+impl Scope for ClusterResourceScope {
+    const NAMESPACED: bool = false;
+}
+
+/// A built-in type from its k8s-openapi type (group, version, kind, plural,
+/// scope and schema), its short names and whether it has a `status`
+/// subresource.
+fn builtin<T>(short_names: &[&str], status_subresource: bool) -> ResourceType
+where
+    T: Resource + JsonSchema,
+    T::Scope: Scope,
+{
+    ResourceType {
+        group: T::GROUP.to_owned(),
+        version: T::VERSION.to_owned(),
+        kind: T::KIND.to_owned(),
+        plural: T::URL_PATH_SEGMENT.to_owned(),
+        singular: T::KIND.to_lowercase(),
+        namespaced: <T::Scope as Scope>::NAMESPACED,
+        short_names: short_names.iter().map(|s| (*s).to_owned()).collect(),
+        status_subresource,
+        schema: SchemaSource::of::<T>(),
+    }
+}
+
+/// One of Argo CD's namespaced kinds (`argoproj.io/v1alpha1`), which have
+/// no k8s-openapi type.
+fn argo(kind: &str, plural: &str, short_names: &[&str]) -> ResourceType {
+    ResourceType {
+        group: "argoproj.io".to_owned(),
+        version: "v1alpha1".to_owned(),
+        kind: kind.to_owned(),
+        plural: plural.to_owned(),
+        singular: kind.to_lowercase(),
+        namespaced: true,
+        short_names: short_names.iter().map(|s| (*s).to_owned()).collect(),
+        status_subresource: false,
+        schema: SchemaSource::None,
+    }
+}
+
+/// Every built-in type, in discovery order.
+fn builtins() -> Vec<ResourceType> {
+    use k8s_openapi::api::{apps, batch, core, discovery, networking, rbac};
+    use k8s_openapi::api::{autoscaling, coordination, events, policy, scheduling, storage};
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
+    vec![
+        builtin::<core::v1::Namespace>(&["ns"], true),
+        builtin::<core::v1::ConfigMap>(&["cm"], false),
+        builtin::<core::v1::Secret>(&[], false),
+        builtin::<core::v1::Service>(&["svc"], true),
+        builtin::<core::v1::ServiceAccount>(&["sa"], false),
+        builtin::<core::v1::Pod>(&["po"], true),
+        builtin::<core::v1::PersistentVolumeClaim>(&["pvc"], true),
+        builtin::<core::v1::PersistentVolume>(&["pv"], true),
+        builtin::<core::v1::Event>(&["ev"], false),
+        builtin::<core::v1::Endpoints>(&["ep"], false),
+        builtin::<core::v1::ResourceQuota>(&["quota"], true),
+        builtin::<core::v1::LimitRange>(&["limits"], false),
+        builtin::<core::v1::PodTemplate>(&[], false),
+        builtin::<core::v1::ReplicationController>(&["rc"], true),
+        builtin::<core::v1::Node>(&["no"], true),
+        builtin::<apps::v1::Deployment>(&["deploy"], true),
+        builtin::<apps::v1::StatefulSet>(&["sts"], true),
+        builtin::<apps::v1::DaemonSet>(&["ds"], true),
+        builtin::<apps::v1::ReplicaSet>(&["rs"], true),
+        builtin::<apps::v1::ControllerRevision>(&[], false),
+        builtin::<batch::v1::Job>(&[], true),
+        builtin::<batch::v1::CronJob>(&["cj"], true),
+        builtin::<networking::v1::Ingress>(&["ing"], true),
+        builtin::<networking::v1::NetworkPolicy>(&["netpol"], false),
+        builtin::<networking::v1::IngressClass>(&[], false),
+        builtin::<discovery::v1::EndpointSlice>(&[], false),
+        builtin::<storage::v1::StorageClass>(&["sc"], false),
+        builtin::<scheduling::v1::PriorityClass>(&["pc"], false),
+        builtin::<rbac::v1::Role>(&[], false),
+        builtin::<rbac::v1::RoleBinding>(&[], false),
+        builtin::<rbac::v1::ClusterRole>(&[], false),
+        builtin::<rbac::v1::ClusterRoleBinding>(&[], false),
+        builtin::<autoscaling::v2::HorizontalPodAutoscaler>(&["hpa"], true),
+        builtin::<policy::v1::PodDisruptionBudget>(&["pdb"], true),
+        builtin::<apiextensions::v1::CustomResourceDefinition>(&["crd", "crds"], true),
+        builtin::<coordination::v1::Lease>(&[], false),
+        builtin::<events::v1::Event>(&["ev"], false),
+        argo("Application", "applications", &["app", "apps"]),
+        argo("AppProject", "appprojects", &["appproj", "appprojs"]),
+    ]
+}
 
 /// The resource types currently served, in registration order.
 #[derive(Debug, Clone)]
@@ -428,22 +265,7 @@ impl Default for Registry {
 impl Registry {
     /// The built-in types only.
     pub fn builtin() -> Self {
-        let types = BUILTINS
-            .iter()
-            .map(
-                |&(group, version, kind, plural, namespaced, short, status)| ResourceType {
-                    group: group.to_owned(),
-                    version: version.to_owned(),
-                    kind: kind.to_owned(),
-                    plural: plural.to_owned(),
-                    singular: kind.to_lowercase(),
-                    namespaced,
-                    short_names: short.iter().map(|s| (*s).to_owned()).collect(),
-                    status_subresource: status,
-                },
-            )
-            .collect();
-        Registry { types }
+        Registry { types: builtins() }
     }
 
     /// All served types.
@@ -541,6 +363,10 @@ fn crd_types(crd: &Value) -> Vec<ResourceType> {
                 namespaced,
                 short_names: short_names.clone(),
                 status_subresource: v["subresources"]["status"].is_object(),
+                schema: match &v["schema"]["openAPIV3Schema"] {
+                    Value::Null => SchemaSource::None,
+                    schema => SchemaSource::Custom(Arc::new(schema.clone())),
+                },
             })
         })
         .collect()

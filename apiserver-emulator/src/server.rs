@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -18,6 +18,7 @@ use crate::discovery;
 use crate::error::ApiError;
 use crate::faults::FaultCounter;
 use crate::logs;
+use crate::openapi;
 use crate::patch::{PatchType, apply_patch, parse_json, parse_yaml};
 use crate::progress;
 use crate::protobuf;
@@ -75,10 +76,14 @@ pub async fn dispatch(
     let result = match (segs.as_slice(), method == Method::GET) {
         (["version"], true) => Ok(Json(discovery::version()).into_response()),
         (["openapi", "v3"], true) => {
-            Ok(Json(discovery::openapi_v3_root(shared.store().registry())).into_response())
+            Ok(Json(openapi::v3_root(shared.store().registry())).into_response())
         }
-        (["openapi", "v3", "api", "v1"], true) => openapi(&shared, "", "v1", path),
-        (["openapi", "v3", "apis", group, version], true) => openapi(&shared, group, version, path),
+        (["openapi", "v3", "api", "v1"], true) => {
+            openapi_document(&shared, "", "v1", &params, path)
+        }
+        (["openapi", "v3", "apis", group, version], true) => {
+            openapi_document(&shared, group, version, &params, path)
+        }
         (["api"], true) => Ok(Json(discovery::core_versions()).into_response()),
         (["apis"], true) => {
             Ok(Json(discovery::group_list(shared.store().registry())).into_response())
@@ -113,10 +118,50 @@ fn resource_list(
         .ok_or_else(|| ApiError::no_route(path))
 }
 
-fn openapi(shared: &Shared, group: &str, version: &str, path: &str) -> Result<Response, ApiError> {
-    discovery::openapi_v3_group_version(shared.store().registry(), group, version)
-        .map(|d| Json(d).into_response())
-        .ok_or_else(|| ApiError::no_route(path))
+/// A group version's OpenAPI v3 document, generated outside the store lock.
+/// Asked for with the index's current `hash`, it may be cached for good;
+/// with an older one, the answer redirects to the current URL (as real
+/// servers do).
+fn openapi_document(
+    shared: &Shared,
+    group: &str,
+    version: &str,
+    params: &Params,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let registry = shared.store().registry().clone();
+    let hash = openapi::v3_hash(&registry);
+    let asked = params.get("hash");
+    if asked.is_some_and(|a| *a != hash) {
+        let location = format!("{path}?hash={hash}");
+        return Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response());
+    }
+    let doc = openapi::v3_group_version(&registry, group, version)
+        .ok_or_else(|| ApiError::no_route(path))?;
+    let mut response = Json(doc).into_response();
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{hash}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    if asked.is_some() {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, immutable"),
+        );
+        let in_a_year = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(365 * 24))
+            .unwrap_or(jiff::Timestamp::MAX);
+        let expires = in_a_year.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        if let Ok(expires) = HeaderValue::from_str(&expires) {
+            headers.insert(header::EXPIRES, expires);
+        }
+    }
+    Ok(response)
 }
 
 /// Finds the resource type and object a URL names.
