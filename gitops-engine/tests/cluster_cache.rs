@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use apiserver_emulator::{Emulator, EmulatorHandle};
 use gitops_engine::cluster::{
-    ApplyMode, Cluster, ClusterError, Gvk, KubeCluster, LiveCache, ObjectRef, Propagation,
+    ApplyMode, Cluster, ClusterError, Gvk, KubeCluster, LiveCache, ObjectRef, PropagationPolicy,
     WriteOptions,
 };
 use serde_json::{Value, json};
@@ -133,7 +133,7 @@ async fn initial_list_then_creates_updates_and_deletes() {
 
     within(c.delete(
         &cm_ref("default", "a"),
-        Propagation::Background,
+        PropagationPolicy::Background,
         WriteOptions::default(),
     ))
     .await

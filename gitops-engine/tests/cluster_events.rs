@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use apiserver_emulator::{Emulator, EmulatorHandle};
 use gitops_engine::cluster::{
-    Cluster, ClusterError, EventRecorder, EventType, Gvk, KubeCluster, ObjectRef, Propagation,
-    WriteOptions,
+    Cluster, ClusterError, EventRecorder, EventType, Gvk, KubeCluster, ObjectRef,
+    PropagationPolicy, WriteOptions,
 };
 use serde_json::{Value, json};
 
@@ -109,9 +109,13 @@ async fn a_deleted_event_is_recreated() {
         namespace: "default".into(),
         name,
     };
-    within(c.delete(&event, Propagation::Background, WriteOptions::default()))
-        .await
-        .expect("delete event");
+    within(c.delete(
+        &event,
+        PropagationPolicy::Background,
+        WriteOptions::default(),
+    ))
+    .await
+    .expect("delete event");
     within(recorder.publish(&cm, EventType::Normal, "Synced", "applied"))
         .await
         .expect("publish after deletion");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use apiserver_emulator::{Emulator, EmulatorHandle};
 use gitops_engine::cluster::{
-    ApplyMode, Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, Propagation, WriteOptions,
+    ApplyMode, Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, PropagationPolicy, WriteOptions,
 };
 use gitops_engine::diff::LAST_APPLIED_ANNOTATION;
 use serde_json::{Value, json};
@@ -98,7 +98,7 @@ async fn create_get_list_replace_delete() {
     assert!(
         within(c.delete(
             &cm_ref("a"),
-            Propagation::Background,
+            PropagationPolicy::Background,
             WriteOptions::default()
         ))
         .await
@@ -107,7 +107,7 @@ async fn create_get_list_replace_delete() {
     assert!(
         !within(c.delete(
             &cm_ref("a"),
-            Propagation::Background,
+            PropagationPolicy::Background,
             WriteOptions::default()
         ))
         .await
@@ -192,8 +192,8 @@ async fn server_side_apply_records_the_manager() {
 async fn delete_propagation_reaches_dependents() {
     let (emu, c) = cluster().await;
     for (policy, dependent_survives) in [
-        (Propagation::Background, false),
-        (Propagation::Orphan, true),
+        (PropagationPolicy::Background, false),
+        (PropagationPolicy::Orphan, true),
     ] {
         let owner = within(c.create(&cm("owner", json!({})), WriteOptions::default()))
             .await

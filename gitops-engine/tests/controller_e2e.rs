@@ -206,7 +206,7 @@ async fn manual_kubectl_edit_is_reverted_with_self_heal() {
     env.cluster
         .delete(
             &settings_cm(),
-            gitops_engine::cluster::Propagation::Background,
+            gitops_engine::cluster::PropagationPolicy::Background,
             Default::default(),
         )
         .await
@@ -524,7 +524,7 @@ async fn deleting_an_app_with_the_resources_finalizer_deletes_its_resources() {
     env.cluster
         .delete(
             &app_ref("gone"),
-            gitops_engine::cluster::Propagation::Background,
+            gitops_engine::cluster::PropagationPolicy::Background,
             Default::default(),
         )
         .await

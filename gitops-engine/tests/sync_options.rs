@@ -5,8 +5,8 @@ mod sync_support;
 
 use gitops_engine::sync::options::{annotation_items, has_annotation_option};
 use gitops_engine::sync::{
-    ApiResource, Operation, PlanInput, PropagationPolicy, PruneMode, SyncError, SyncOptions,
-    SyncPhase, TaskRole,
+    ApiResource, PlanInput, PropagationPolicy, PruneMode, SyncError, SyncOptions, SyncPhase,
+    TaskAction, TaskRole,
 };
 use serde_json::json;
 use sync_support::*;
@@ -18,8 +18,8 @@ fn with_options(mut input: PlanInput, options: &[&str]) -> PlanInput {
     input
 }
 
-fn apply(server_side: bool, force: bool, validate: bool) -> Operation {
-    Operation::Apply {
+fn apply(server_side: bool, force: bool, validate: bool) -> TaskAction {
+    TaskAction::Apply {
         server_side,
         force,
         validate,
@@ -170,7 +170,7 @@ fn server_side_apply_app_level_per_resource_opt_in_and_opt_out() {
         input(desired.clone(), vec![]),
         &["ServerSideApply=true"],
     ));
-    let ops: Vec<Operation> = plan.tasks.iter().map(|t| t.operation).collect();
+    let ops: Vec<TaskAction> = plan.tasks.iter().map(|t| t.operation).collect();
     assert_eq!(ops, [apply(true, false, true), apply(false, false, true)]);
 
     let plan = must_plan(&input(
@@ -189,12 +189,12 @@ fn replace_creates_when_live_absent_and_replaces_when_present() {
         cm("old", &[(OPTS, "Replace=true,ServerSideApply=true")]),
     ];
     let plan = must_plan(&input(desired, vec![cm("old", &[])]));
-    let ops: Vec<Operation> = plan.tasks.iter().map(|t| t.operation).collect();
+    let ops: Vec<TaskAction> = plan.tasks.iter().map(|t| t.operation).collect();
     assert_eq!(
         ops,
         [
-            Operation::Create { validate: true },
-            Operation::Replace { force: false }
+            TaskAction::Create { validate: true },
+            TaskAction::Replace { force: false }
         ]
     );
 }
@@ -215,7 +215,7 @@ fn replace_on_live_crd_and_namespace_is_an_update() {
         &["Replace=true"],
     ));
     assert!(
-        plan.tasks.iter().all(|t| t.operation == Operation::Update),
+        plan.tasks.iter().all(|t| t.operation == TaskAction::Update),
         "{plan}"
     );
 }
@@ -227,7 +227,7 @@ fn replace_and_force_honoured_on_live_object() {
         vec![cm("c", &[])],
         vec![cm("c", &[(OPTS, "Replace=true,Force=true")])],
     ));
-    assert_eq!(plan.tasks[0].operation, Operation::Replace { force: true });
+    assert_eq!(plan.tasks[0].operation, TaskAction::Replace { force: true });
 }
 
 // §2.9: Force=true on the annotation or the sync request's force flag.
@@ -254,7 +254,7 @@ fn validate_false_app_wide_or_on_object() {
     ));
     assert_eq!(
         plan.tasks[0].operation,
-        Operation::Create { validate: false }
+        TaskAction::Create { validate: false }
     );
 }
 
@@ -563,7 +563,7 @@ fn client_side_apply_migration_before_server_side_apply() {
         {"manager": "kubectl-client-side-apply", "operation": "Update"},
         {"manager": "argocd-controller", "operation": "Apply"}
     ]);
-    let migrated = Operation::Apply {
+    let migrated = TaskAction::Apply {
         server_side: true,
         force: false,
         validate: true,

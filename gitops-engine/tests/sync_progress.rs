@@ -4,9 +4,9 @@
 
 mod sync_support;
 
+use gitops_engine::health::{HealthStatus, HealthStatusCode};
 use gitops_engine::sync::{
-    Health, HealthCode, LiveState, Progress, ResourceKey, ResultCode, Step, SyncPlan, TaskPhase,
-    TaskResult, next_step,
+    LiveState, Progress, ResourceKey, ResultCode, Step, SyncPlan, TaskPhase, TaskResult, next_step,
 };
 use sync_support::*;
 
@@ -26,10 +26,10 @@ fn synced_running() -> TaskResult {
     result(ResultCode::Synced, TaskPhase::Running, "configured")
 }
 
-fn healthy(code: HealthCode, message: &str) -> LiveState {
+fn healthy(code: HealthStatusCode, message: &str) -> LiveState {
     LiveState {
-        health: Some(Health {
-            code,
+        health: Some(HealthStatus {
+            status: code,
             message: message.into(),
         }),
         deleting: false,
@@ -157,7 +157,7 @@ fn final_wave_is_not_waited_for() {
         &[("apps/Deployment/default/web:Sync", synced_running())],
         &[(
             key("apps", "Deployment", "web"),
-            healthy(HealthCode::Progressing, "rolling"),
+            healthy(HealthStatusCode::Progressing, "rolling"),
         )],
     );
     assert_eq!(
@@ -182,7 +182,7 @@ fn next_wave_waits_for_health_of_previous_wave() {
         ("apps/Deployment/default/api:Sync", synced_running()),
         ("apps/Deployment/default/web:Sync", synced_running()),
     ];
-    for code in [HealthCode::Progressing, HealthCode::Suspended] {
+    for code in [HealthStatusCode::Progressing, HealthStatusCode::Suspended] {
         let p = progress(
             &results,
             &[
@@ -200,11 +200,11 @@ fn next_wave_waits_for_health_of_previous_wave() {
         &[
             (
                 key("apps", "Deployment", "api"),
-                healthy(HealthCode::Healthy, ""),
+                healthy(HealthStatusCode::Healthy, ""),
             ),
             (
                 key("apps", "Deployment", "web"),
-                healthy(HealthCode::Healthy, ""),
+                healthy(HealthStatusCode::Healthy, ""),
             ),
         ],
     );
@@ -257,7 +257,7 @@ fn degraded_resource_fails_operation() {
         &[("apps/Deployment/default/web:Sync", synced_running())],
         &[(
             key("apps", "Deployment", "web"),
-            healthy(HealthCode::Degraded, "exceeded its progress deadline"),
+            healthy(HealthStatusCode::Degraded, "exceeded its progress deadline"),
         )],
     );
     let decision = next_step(&plan, &p);
@@ -310,17 +310,29 @@ fn hook_phase_follows_health() {
     let k = "batch/Job/default/migrate:PreSync";
     let hook_key = key("batch", "Job", "migrate");
     let cases = [
-        (Some(HealthCode::Healthy), TaskPhase::Succeeded, "done"),
-        (Some(HealthCode::Degraded), TaskPhase::Failed, "done"),
-        (Some(HealthCode::Unknown), TaskPhase::Failed, "done"),
-        (Some(HealthCode::Progressing), TaskPhase::Running, "done"),
-        (Some(HealthCode::Suspended), TaskPhase::Running, "done"),
+        (
+            Some(HealthStatusCode::Healthy),
+            TaskPhase::Succeeded,
+            "done",
+        ),
+        (Some(HealthStatusCode::Degraded), TaskPhase::Failed, "done"),
+        (Some(HealthStatusCode::Unknown), TaskPhase::Failed, "done"),
+        (
+            Some(HealthStatusCode::Progressing),
+            TaskPhase::Running,
+            "done",
+        ),
+        (
+            Some(HealthStatusCode::Suspended),
+            TaskPhase::Running,
+            "done",
+        ),
         (None, TaskPhase::Succeeded, "migrate created"),
     ];
     for (code, phase, message) in cases {
         let live = LiveState {
-            health: code.map(|c| Health {
-                code: c,
+            health: code.map(|c| HealthStatus {
+                status: c,
                 message: "done".into(),
             }),
             deleting: false,
@@ -355,7 +367,7 @@ fn postsync_runs_after_sync_is_healthy() {
         &[("apps/Deployment/default/web:Sync", synced_running())],
         &[(
             key("apps", "Deployment", "web"),
-            healthy(HealthCode::Progressing, ""),
+            healthy(HealthStatusCode::Progressing, ""),
         )],
     );
     assert_eq!(
@@ -366,7 +378,7 @@ fn postsync_runs_after_sync_is_healthy() {
         &[("apps/Deployment/default/web:Sync", synced_running())],
         &[(
             key("apps", "Deployment", "web"),
-            healthy(HealthCode::Healthy, ""),
+            healthy(HealthStatusCode::Healthy, ""),
         )],
     );
     match step(&plan, &done) {
@@ -665,7 +677,7 @@ fn single_step_sync_does_not_wait_for_running_resources() {
         &[("apps/Deployment/default/a:Sync", synced_running())],
         &[(
             key("apps", "Deployment", "a"),
-            healthy(HealthCode::Progressing, ""),
+            healthy(HealthStatusCode::Progressing, ""),
         )],
     );
     assert_eq!(
@@ -726,11 +738,11 @@ fn running_message_names_hooks_first() {
         &[
             (
                 key("apps", "Deployment", "web"),
-                healthy(HealthCode::Progressing, ""),
+                healthy(HealthStatusCode::Progressing, ""),
             ),
             (
                 key("batch", "Job", "smoke"),
-                healthy(HealthCode::Progressing, ""),
+                healthy(HealthStatusCode::Progressing, ""),
             ),
         ],
     );
@@ -793,15 +805,15 @@ fn terminate_deletes_running_hooks_and_records_results() {
         &[
             (
                 key("batch", "Job", "slow"),
-                healthy(HealthCode::Progressing, "running"),
+                healthy(HealthStatusCode::Progressing, "running"),
             ),
             (
                 key("batch", "Job", "finished"),
-                healthy(HealthCode::Healthy, "complete"),
+                healthy(HealthStatusCode::Healthy, "complete"),
             ),
             (
                 key("batch", "Job", "done"),
-                healthy(HealthCode::Healthy, ""),
+                healthy(HealthStatusCode::Healthy, ""),
             ),
         ],
     );

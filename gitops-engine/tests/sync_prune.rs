@@ -3,7 +3,7 @@
 
 mod sync_support;
 
-use gitops_engine::sync::{Operation, PropagationPolicy, PruneAction, SyncOptions, SyncTask};
+use gitops_engine::sync::{PropagationPolicy, PruneAction, SyncOptions, SyncTask, TaskAction};
 use serde_json::json;
 use sync_support::*;
 
@@ -27,7 +27,7 @@ fn extraneous_tracked_object_is_pruned() {
     assert_eq!(prunes[0].key.to_string(), "/ConfigMap/default/old");
     assert_eq!(
         prunes[0].operation,
-        Operation::Prune(PruneAction::Delete {
+        TaskAction::Prune(PruneAction::Delete {
             propagation: PropagationPolicy::Foreground
         })
     );
@@ -84,7 +84,7 @@ fn prune_disabled_for_operation_requires_pruning() {
     let plan = must_plan(&input);
     assert_eq!(
         plan.tasks[0].operation,
-        Operation::Prune(PruneAction::RequiresPruning)
+        TaskAction::Prune(PruneAction::RequiresPruning)
     );
     assert_eq!(
         PruneAction::RequiresPruning.message(false),
@@ -107,7 +107,7 @@ fn prune_false_annotation_skips_prune() {
     ));
     assert_eq!(
         plan.tasks[0].operation,
-        Operation::Prune(PruneAction::NoPrune)
+        TaskAction::Prune(PruneAction::NoPrune)
     );
     assert_eq!(PruneAction::NoPrune.message(false), "ignored (no prune)");
     assert!(plan.requires_pruning().is_empty());
@@ -120,7 +120,7 @@ fn operation_prune_off_reported_before_prune_false() {
     input.operation.prune = false;
     assert_eq!(
         must_plan(&input).tasks[0].operation,
-        Operation::Prune(PruneAction::RequiresPruning)
+        TaskAction::Prune(PruneAction::RequiresPruning)
     );
 }
 
@@ -136,12 +136,12 @@ fn app_level_prune_default_and_annotation_override() {
     );
     input.options = SyncOptions::from_list(&["Prune=false"]);
     let plan = must_plan(&input);
-    let ops: Vec<Operation> = plan.tasks.iter().map(|t| t.operation).collect();
+    let ops: Vec<TaskAction> = plan.tasks.iter().map(|t| t.operation).collect();
     assert_eq!(
         ops,
         [
-            Operation::Prune(PruneAction::NoPrune),
-            Operation::Prune(PruneAction::Delete {
+            TaskAction::Prune(PruneAction::NoPrune),
+            TaskAction::Prune(PruneAction::Delete {
                 propagation: PropagationPolicy::Foreground
             })
         ]
@@ -281,7 +281,7 @@ fn prune_propagation_policy_from_app_options() {
         input.options = SyncOptions::from_list(&[option]);
         assert_eq!(
             must_plan(&input).tasks[0].operation,
-            Operation::Prune(PruneAction::Delete {
+            TaskAction::Prune(PruneAction::Delete {
                 propagation: policy
             }),
             "{option}"

@@ -12,7 +12,7 @@ use gitops_engine::cluster::secrets::{
     self, ClusterSecret, MANAGED_BY_ANNOTATION, SECRET_TYPE_LABEL,
 };
 use gitops_engine::cluster::{
-    Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, Propagation, WriteOptions, connect,
+    Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, PropagationPolicy, WriteOptions, connect,
 };
 use serde_json::json;
 
@@ -235,7 +235,11 @@ async fn remove(
         .is_some_and(|s| s["metadata"]["annotations"][MANAGED_BY_ANNOTATION].is_string());
     if managed {
         control
-            .delete(&object, Propagation::Background, WriteOptions::default())
+            .delete(
+                &object,
+                PropagationPolicy::Background,
+                WriteOptions::default(),
+            )
             .await?;
     } else {
         let patch = json!({"metadata": {"labels": {SECRET_TYPE_LABEL: null}}});

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, Propagation, WriteOptions};
+use gitops_engine::cluster::{
+    Cluster, Gvk, KubeCluster, ObjectRef, PropagationPolicy, WriteOptions,
+};
 use gitops_engine::source::{
     MANAGED_BY_ANNOTATION, MANAGED_BY_ARGOCD, REPOSITORY_SECRET_TYPE, RepoCredentials,
     SECRET_TYPE_LABEL, normalize_git_url,
@@ -290,7 +292,11 @@ async fn remove<W: Write>(
         let managed = secret["metadata"]["annotations"][MANAGED_BY_ANNOTATION] == MANAGED_BY_ARGOCD;
         if managed {
             cluster
-                .delete(&object, Propagation::Background, WriteOptions::default())
+                .delete(
+                    &object,
+                    PropagationPolicy::Background,
+                    WriteOptions::default(),
+                )
                 .await?;
         } else {
             // A declared Secret is kept; it just stops being a repository.

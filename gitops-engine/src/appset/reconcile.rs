@@ -27,7 +27,8 @@ use super::rollout::{
 };
 use crate::app::{API_VERSION, application_gvk, format_time};
 use crate::cluster::{
-    Cluster, ClusterError, EventRecorder, EventType, Gvk, ObjectRef, Propagation, WriteOptions,
+    Cluster, ClusterError, EventRecorder, EventType, Gvk, ObjectRef, PropagationPolicy,
+    WriteOptions,
 };
 use crate::source::{Refresh, Sources};
 
@@ -320,7 +321,7 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             self.cluster
                 .delete(
                     &self.app_ref(gone),
-                    Propagation::Background,
+                    PropagationPolicy::Background,
                     WriteOptions::default(),
                 )
                 .await?;

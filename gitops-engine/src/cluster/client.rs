@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::three_way::{ClientSidePatch, client_side_patch, last_applied_annotated};
 use super::{
-    ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, Propagation, ResourceInfo, WriteOptions,
+    ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, PropagationPolicy, ResourceInfo, WriteOptions,
 };
 
 /// Field manager of client-side applies, as kubectl names it.
@@ -291,14 +291,14 @@ impl Cluster for KubeCluster {
     async fn delete(
         &self,
         object: &ObjectRef,
-        propagation: Propagation,
+        propagation: PropagationPolicy,
         opts: WriteOptions,
     ) -> Result<bool, ClusterError> {
         let api = self.api_for(object).await?;
         let mut params = match propagation {
-            Propagation::Foreground => DeleteParams::foreground(),
-            Propagation::Background => DeleteParams::background(),
-            Propagation::Orphan => DeleteParams::orphan(),
+            PropagationPolicy::Foreground => DeleteParams::foreground(),
+            PropagationPolicy::Background => DeleteParams::background(),
+            PropagationPolicy::Orphan => DeleteParams::orphan(),
         };
         params.dry_run = opts.dry_run;
         match api.delete(&object.name, &params).await {

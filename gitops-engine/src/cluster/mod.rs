@@ -26,6 +26,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
+pub use crate::sync::PropagationPolicy;
 pub use cache::{IndexKeyFn, LiveCache};
 pub use client::{KubeCluster, KubeconfigError, client_from_kubeconfig};
 pub use events::{EventRecorder, EventType};
@@ -123,18 +124,6 @@ impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}/{}", self.gvk, self.namespace, self.name)
     }
-}
-
-/// What happens to the dependents of a deleted object.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Propagation {
-    /// Dependents are deleted before the owner.
-    Foreground,
-    /// The owner is deleted, then its dependents, in the background.
-    #[default]
-    Background,
-    /// Dependents stay, without the owner reference.
-    Orphan,
 }
 
 /// How to apply a manifest.
@@ -271,7 +260,7 @@ pub trait Cluster: Send + Sync {
     fn delete(
         &self,
         object: &ObjectRef,
-        propagation: Propagation,
+        propagation: PropagationPolicy,
         opts: WriteOptions,
     ) -> impl Future<Output = Result<bool, ClusterError>> + Send;
 }

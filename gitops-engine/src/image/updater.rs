@@ -22,6 +22,7 @@ use crate::source::{
     GitRepo, HelmContext, HelmParameter, KustomizeOverrides, RenderOptions, app_source_file,
     parse_helm_source, render,
 };
+use crate::sync::tracking::instance_name;
 
 /// What an application's updates write: `kustomize.images` entries, or
 /// Helm parameters for a Helm application.
@@ -95,7 +96,7 @@ pub struct UpdateOptions {
     /// (its source path is rendered); `None` turns that fallback off.
     pub source_cache_dir: Option<PathBuf>,
     /// The Argo CD control-plane namespace: applications elsewhere are
-    /// named `<namespace>_<name>` in override files (see [`instance_name`]).
+    /// named `<namespace>_<name>` in override files (see [`instance_name`](crate::sync::tracking::instance_name)).
     pub controller_namespace: String,
 }
 
@@ -235,7 +236,7 @@ pub async fn update_application(
     if deployed.is_empty()
         && let Some(dir) = &options.source_cache_dir
     {
-        let instance = instance_name(namespace, name, &options.controller_namespace);
+        let instance = instance_name(name, namespace, &options.controller_namespace);
         match rendered_images(app, &instance, dir).await {
             Ok(images) => deployed = images,
             Err(e) => warnings.push(format!("finding images by rendering the source: {e}")),
@@ -653,8 +654,8 @@ async fn git_write_back(
     let source_file = join(
         &path,
         &app_source_file(&instance_name(
-            namespace,
             name,
+            namespace,
             &options.controller_namespace,
         )),
     );
@@ -748,17 +749,6 @@ fn write_private(
         .write_all(bytes)
 }
 
-/// Argo CD's instance name of an application, used in the name of its
-/// override file: `name` in the controller's namespace, else
-/// `<namespace>_<name>`.
-pub fn instance_name(namespace: &str, name: &str, controller_namespace: &str) -> String {
-    if namespace == controller_namespace || namespace.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{namespace}_{name}")
-    }
-}
-
 fn join(dir: &str, rest: &str) -> String {
     let dir = dir.trim_matches('/');
     if dir.is_empty() || dir == "." {
@@ -801,12 +791,6 @@ mod tests {
             .map(|i| format!("{}:{}", i.name(), version_text(i)))
             .collect();
         assert_eq!(names, ["ghcr.io/o/new:2", "docker.io/library/nginx:9"]);
-    }
-
-    #[test]
-    fn instance_names() {
-        assert_eq!(instance_name("argocd", "web", "argocd"), "web");
-        assert_eq!(instance_name("team-a", "web", "argocd"), "team-a_web");
     }
 
     #[test]

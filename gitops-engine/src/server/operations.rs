@@ -14,7 +14,7 @@ use crate::app::{
     RollbackRequest, SyncRequest, auto_sync_revision_conflict, rollback_operation_with,
     sync_operation,
 };
-use crate::cluster::{Cluster, Propagation, WriteOptions};
+use crate::cluster::{Cluster, PropagationPolicy, WriteOptions};
 use crate::sync::SelectedResource;
 
 /// The body of `POST …/sync` (Argo CD's `ApplicationSyncRequest`).
@@ -256,7 +256,7 @@ pub(super) async fn delete(
         .cluster()
         .delete(
             &state.store.object_ref(&name),
-            Propagation::Background,
+            PropagationPolicy::Background,
             WriteOptions::default(),
         )
         .await?;

@@ -36,8 +36,8 @@ pub use plan::{
     SelectedResource, SyncPlan, plan,
 };
 pub use progress::{
-    Decision, Health, HealthCode, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult,
-    Termination, next_step, terminate,
+    Decision, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult, Termination, next_step,
+    terminate,
 };
-pub use task::{HookTask, Operation, PruneAction, SyncTask, TaskRole};
+pub use task::{HookTask, PruneAction, SyncTask, TaskAction, TaskRole};
 pub use tracking::{Membership, TrackingConfig, TrackingId, TrackingMethod};

@@ -49,7 +49,9 @@ fn has_sync_option(obj: Option<&Value>, option: &str) -> bool {
     obj.is_some_and(|o| has_annotation_option(o, SYNC_OPTIONS_ANNOTATION, option))
 }
 
-/// Delete propagation for prunes and hook deletions (`PrunePropagationPolicy=…`).
+/// What happens to the dependents of a deleted object: the propagation of
+/// every delete the engine sends (prunes take it from
+/// `PrunePropagationPolicy=…`; the default is Argo CD's).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PropagationPolicy {
     /// Dependants are deleted before the owner (the default).

@@ -11,7 +11,7 @@ use super::hooks::{self, HOOK_FINALIZER, HookClass, HookDeletePolicy, SyncPhase}
 use super::object::{self, ResourceKey};
 use super::options::{PruneMode, SYNC_OPTIONS_ANNOTATION, SyncOptions};
 use super::ordering;
-use super::task::{HookTask, Operation, PruneAction, SyncTask, TaskRole};
+use super::task::{HookTask, PruneAction, SyncTask, TaskAction, TaskRole};
 use super::tracking::{self, Membership, TrackingConfig};
 use super::waves::sync_wave;
 
@@ -175,7 +175,7 @@ impl SyncPlan {
     pub fn requires_pruning(&self) -> Vec<&ResourceKey> {
         self.tasks
             .iter()
-            .filter(|t| t.operation == Operation::Prune(PruneAction::RequiresPruning))
+            .filter(|t| t.operation == TaskAction::Prune(PruneAction::RequiresPruning))
             .map(|t| &t.key)
             .collect()
     }
@@ -444,7 +444,7 @@ fn apply_task(
         .options
         .apply_for(&target, live, input.operation.force);
     let operation = match (settings.replace, live) {
-        (false, _) => Operation::Apply {
+        (false, _) => TaskAction::Apply {
             server_side: settings.server_side,
             force: settings.force,
             validate: settings.validate,
@@ -453,15 +453,15 @@ fn apply_task(
                 && live
                     .is_some_and(|l| has_client_side_fields(l, input.client_side_apply_manager())),
         },
-        (true, None) => Operation::Create {
+        (true, None) => TaskAction::Create {
             validate: settings.validate,
         },
         (true, Some(_))
             if object::is_crd(&target) || object::kind(&target) == Some(object::NAMESPACE_KIND) =>
         {
-            Operation::Update
+            TaskAction::Update
         }
-        (true, Some(_)) => Operation::Replace {
+        (true, Some(_)) => TaskAction::Replace {
             force: settings.force,
         },
     };
@@ -513,7 +513,7 @@ fn prune_task(input: &PlanInput, key: &ResourceKey, live: &Value) -> Option<Sync
         phase: SyncPhase::Sync,
         wave: sync_wave(live),
         role: TaskRole::Prune,
-        operation: Operation::Prune(action),
+        operation: TaskAction::Prune(action),
         live_exists: true,
         modified: input.modified.get(key).copied(),
         dry_run: true,

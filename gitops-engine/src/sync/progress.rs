@@ -9,6 +9,7 @@ use super::hooks::{HookDeletePolicy, SyncPhase};
 use super::object::{self, ResourceKey};
 use super::plan::SyncPlan;
 use super::task::SyncTask;
+use crate::health::{HealthStatus, HealthStatusCode};
 
 /// Per-resource result code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,37 +56,11 @@ impl std::fmt::Display for TaskPhase {
     }
 }
 
-/// Health status codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum HealthCode {
-    /// Healthy.
-    Healthy,
-    /// Suspended.
-    Suspended,
-    /// Still progressing.
-    Progressing,
-    /// Missing.
-    Missing,
-    /// Degraded.
-    Degraded,
-    /// Unknown.
-    Unknown,
-}
-
-/// A health assessment of a live object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Health {
-    /// The code.
-    pub code: HealthCode,
-    /// The message.
-    pub message: String,
-}
-
 /// What is observed of a live object that tasks refer to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveState {
     /// Health; `None` when no health rule exists for the kind.
-    pub health: Option<Health>,
+    pub health: Option<HealthStatus>,
     /// It has a deletionTimestamp.
     pub deleting: bool,
 }
@@ -461,17 +436,21 @@ fn refresh(task: &SyncTask, old: &TaskResult, live: &LiveState) -> TaskResult {
     let (phase, message) = match (&live.health, task.is_hook()) {
         (None, true) => (TaskPhase::Succeeded, format!("{} created", task.key.name)),
         (None, false) => (TaskPhase::Succeeded, String::new()),
-        (Some(h), true) => match h.code {
-            HealthCode::Healthy => (TaskPhase::Succeeded, h.message.clone()),
-            HealthCode::Degraded | HealthCode::Unknown => (TaskPhase::Failed, h.message.clone()),
-            HealthCode::Progressing | HealthCode::Suspended => {
+        (Some(h), true) => match h.status {
+            HealthStatusCode::Healthy => (TaskPhase::Succeeded, h.message.clone()),
+            HealthStatusCode::Degraded | HealthStatusCode::Unknown => {
+                (TaskPhase::Failed, h.message.clone())
+            }
+            HealthStatusCode::Progressing | HealthStatusCode::Suspended => {
                 (TaskPhase::Running, h.message.clone())
             }
-            HealthCode::Missing => (TaskPhase::Succeeded, format!("{} created", task.key.name)),
+            HealthStatusCode::Missing => {
+                (TaskPhase::Succeeded, format!("{} created", task.key.name))
+            }
         },
-        (Some(h), false) => match h.code {
-            HealthCode::Healthy => (TaskPhase::Succeeded, h.message.clone()),
-            HealthCode::Degraded => (TaskPhase::Failed, h.message.clone()),
+        (Some(h), false) => match h.status {
+            HealthStatusCode::Healthy => (TaskPhase::Succeeded, h.message.clone()),
+            HealthStatusCode::Degraded => (TaskPhase::Failed, h.message.clone()),
             _ => (TaskPhase::Running, String::new()),
         },
     };

@@ -24,7 +24,7 @@ pub enum TaskRole {
 
 /// What a task does to the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Operation {
+pub enum TaskAction {
     /// `kubectl apply` (server-side with `--force-conflicts` when `server_side`).
     Apply {
         /// Server-side apply as manager `argocd-controller`.
@@ -106,7 +106,7 @@ pub struct SyncTask {
     /// Why the task exists.
     pub role: TaskRole,
     /// What it does.
-    pub operation: Operation,
+    pub operation: TaskAction,
     /// A live counterpart exists.
     pub live_exists: bool,
     /// The diff said the resource differs (`None` when not given).

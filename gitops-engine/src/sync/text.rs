@@ -3,9 +3,9 @@
 use std::fmt;
 
 use super::plan::SyncPlan;
-use super::task::{Operation, PruneAction, SyncTask, TaskRole};
+use super::task::{PruneAction, SyncTask, TaskAction, TaskRole};
 
-impl fmt::Display for Operation {
+impl fmt::Display for TaskAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Apply {

@@ -10,7 +10,9 @@ use tracing::info;
 
 use super::{PassOutcome, Shared, destinations};
 use crate::app::Application;
-use crate::cluster::{Cluster, ClusterError, EventType, Gvk, ObjectRef, Propagation, WriteOptions};
+use crate::cluster::{
+    Cluster, ClusterError, EventType, Gvk, ObjectRef, PropagationPolicy, WriteOptions,
+};
 
 use crate::app::{
     RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND, RESOURCES_FINALIZER_FOREGROUND,
@@ -32,14 +34,14 @@ pub(crate) async fn finalize(
         .iter()
         .any(|f| f == RESOURCES_FINALIZER || f == RESOURCES_FINALIZER_FOREGROUND)
     {
-        Propagation::Foreground
+        PropagationPolicy::Foreground
     } else if app
         .metadata
         .finalizers
         .iter()
         .any(|f| f == RESOURCES_FINALIZER_BACKGROUND)
     {
-        Propagation::Background
+        PropagationPolicy::Background
     } else {
         return Ok(PassOutcome::default());
     };

@@ -1,13 +1,13 @@
-//! One task's write to the cluster: `sync::Operation` mapped to `Cluster` calls, with the
+//! One task's write to the cluster: `sync::TaskAction` mapped to `Cluster` calls, with the
 //! result message kubectl would print (notes §2.5, §2.6).
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::cluster::{ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, Propagation, WriteOptions};
+use crate::cluster::{ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, WriteOptions};
 use crate::sync::object;
-use crate::sync::{Operation, PropagationPolicy, PruneAction, ResourceKey, ResultCode, SyncTask};
+use crate::sync::{PropagationPolicy, PruneAction, ResourceKey, ResultCode, SyncTask, TaskAction};
 
 /// Field manager of server-side applies.
 pub const SERVER_SIDE_MANAGER: &str = "argocd-controller";
@@ -44,15 +44,6 @@ pub(super) fn error_message(e: &ClusterError) -> String {
     }
 }
 
-/// The propagation of a delete as the cluster interface names it.
-pub(super) fn propagation(policy: PropagationPolicy) -> Propagation {
-    match policy {
-        PropagationPolicy::Foreground => Propagation::Foreground,
-        PropagationPolicy::Background => Propagation::Background,
-        PropagationPolicy::Orphan => Propagation::Orphan,
-    }
-}
-
 /// `kind.group/name` in lower case (`deployment.apps/web`, `configmap/c`), as kubectl
 /// names objects in its output.
 fn kubectl_name(key: &ResourceKey) -> String {
@@ -74,7 +65,7 @@ pub(super) async fn write<C: Cluster>(
     poll_interval: Duration,
 ) -> Result<String, String> {
     if let (Some(target), false) = (task.target.as_ref(), dry_run)
-        && let Operation::Apply {
+        && let TaskAction::Apply {
             server_side: true,
             migrate_client_side: true,
             ..
@@ -153,7 +144,7 @@ async fn write_object<C: Cluster>(
     let opts = WriteOptions { dry_run };
     let name = kubectl_name(&task.key);
     let verb = match task.operation {
-        Operation::Apply {
+        TaskAction::Apply {
             server_side, force, ..
         } => {
             // Dry runs validate the manifest only: never server-side (Argo CD).
@@ -176,22 +167,22 @@ async fn write_object<C: Cluster>(
                 .await?
             }
         }
-        Operation::Create { .. } => {
+        TaskAction::Create { .. } => {
             cluster.create(target, opts).await?;
             "created"
         }
-        Operation::Replace { force } if force && !dry_run => {
+        TaskAction::Replace { force } if force && !dry_run => {
             recreate(cluster, task, poll_interval, || {
                 cluster.create(target, opts)
             })
             .await?;
             "replaced"
         }
-        Operation::Replace { .. } => {
+        TaskAction::Replace { .. } => {
             cluster.replace(target, opts).await?;
             "replaced"
         }
-        Operation::Update => {
+        TaskAction::Update => {
             let reference = object_ref(task);
             let live = cluster
                 .get(&reference)
@@ -204,7 +195,7 @@ async fn write_object<C: Cluster>(
             let message = format!("{}/{} updated", task.key.kind, task.key.name);
             return Ok(dry_run_suffix(message, dry_run));
         }
-        Operation::Prune(_) => {
+        TaskAction::Prune(_) => {
             return Err(ClusterError::InvalidObject(format!(
                 "{} is pruned, not written",
                 task.key
@@ -288,7 +279,11 @@ where
 {
     let reference = object_ref(task);
     cluster
-        .delete(&reference, Propagation::Background, WriteOptions::default())
+        .delete(
+            &reference,
+            PropagationPolicy::Background,
+            WriteOptions::default(),
+        )
         .await?;
     for _ in 0..RECREATE_POLLS {
         if cluster.get(&reference).await?.is_none() {
@@ -320,10 +315,7 @@ pub(super) async fn prune<C: Cluster>(
             propagation: policy,
         } => {
             let opts = WriteOptions::default();
-            match cluster
-                .delete(&object_ref(task), propagation(policy), opts)
-                .await
-            {
+            match cluster.delete(&object_ref(task), policy, opts).await {
                 Ok(_) => (ResultCode::Pruned, action.message(dry_run).to_owned()),
                 Err(e) => (ResultCode::SyncFailed, error_message(&e)),
             }

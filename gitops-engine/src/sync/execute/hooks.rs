@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::apply::{error_message, object_ref, propagation};
+use super::apply::{error_message, object_ref};
 use super::run::Run;
 use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
 use crate::sync::hooks::HOOK_FINALIZER;
@@ -48,7 +48,7 @@ impl<C: Cluster> Run<'_, C> {
         if self.plan.dry_run {
             return true;
         }
-        let policy = propagation(self.settings.hook_deletion_propagation);
+        let policy = self.settings.hook_deletion_propagation;
         let mut all_deleted = true;
         for key in keys {
             let Some(task) = self.tasks.get(key).copied() else {

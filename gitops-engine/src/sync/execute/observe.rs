@@ -7,31 +7,16 @@ use serde_json::Value;
 use super::apply::object_ref;
 use super::run::Run;
 use crate::cluster::Cluster;
-use crate::health::{self, HealthRules, HealthStatus, HealthStatusCode};
-use crate::sync::{Health, HealthCode, LiveState, Progress, ResultCode, SyncTask, TaskPhase};
+use crate::health::{self, HealthRules};
+use crate::sync::{LiveState, Progress, ResultCode, SyncTask, TaskPhase};
 
 /// The state of a live object as the decision function reads it.
 fn live_state(obj: &Value, rules: &HealthRules) -> LiveState {
     LiveState {
-        health: health::health(obj, rules).map(to_sync_health),
+        health: health::health(obj, rules),
         deleting: obj
             .pointer("/metadata/deletionTimestamp")
             .is_some_and(|t| !t.is_null()),
-    }
-}
-
-fn to_sync_health(status: HealthStatus) -> Health {
-    let code = match status.status {
-        HealthStatusCode::Healthy => HealthCode::Healthy,
-        HealthStatusCode::Suspended => HealthCode::Suspended,
-        HealthStatusCode::Progressing => HealthCode::Progressing,
-        HealthStatusCode::Missing => HealthCode::Missing,
-        HealthStatusCode::Degraded => HealthCode::Degraded,
-        HealthStatusCode::Unknown => HealthCode::Unknown,
-    };
-    Health {
-        code,
-        message: status.message,
     }
 }
 

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use futures_util::future::join_all;
 
-use super::apply::{self, error_message, object_ref, propagation};
+use super::apply::{self, error_message, object_ref};
 use super::hooks::remove_hook_finalizer;
 use super::run::Run;
 use crate::cluster::{Cluster, ClusterError, WriteOptions};
-use crate::sync::{Operation, ResultCode, SyncTask, TaskPhase};
+use crate::sync::{ResultCode, SyncTask, TaskAction, TaskPhase};
 
 /// How running a wave ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl<C: Cluster> Run<'_, C> {
             .iter()
             .filter_map(|k| self.tasks.get(k).copied())
             .filter_map(|t| match t.operation {
-                Operation::Prune(action) => Some((t, action)),
+                TaskAction::Prune(action) => Some((t, action)),
                 _ => None,
             })
             .map(|(t, action)| async move { (t, apply::prune(cluster, t, action, dry_run).await) });
@@ -153,7 +153,7 @@ impl<C: Cluster> Run<'_, C> {
         };
         remove_hook_finalizer(self.cluster, &reference, &live).await?;
         if live.pointer("/metadata/deletionTimestamp").is_none() {
-            let policy = propagation(self.settings.hook_deletion_propagation);
+            let policy = self.settings.hook_deletion_propagation;
             self.cluster
                 .delete(&reference, policy, WriteOptions::default())
                 .await?;
