@@ -1,6 +1,6 @@
 //! Update strategies and the pure functions that pick a tag from candidates.
 
-use time::OffsetDateTime;
+use jiff::Timestamp;
 
 use super::constraint::{Constraint, ConstraintError, TagVersion};
 
@@ -94,7 +94,7 @@ pub fn pick_alphabetical<'a>(tags: impl IntoIterator<Item = &'a str>) -> Option<
 
 /// The tag with the newest creation date; ties go to the last tag by name.
 pub fn pick_newest_build<'a>(
-    candidates: impl IntoIterator<Item = (&'a str, OffsetDateTime)>,
+    candidates: impl IntoIterator<Item = (&'a str, Timestamp)>,
 ) -> Option<&'a str> {
     candidates
         .into_iter()
@@ -105,7 +105,6 @@ pub fn pick_newest_build<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
 
     const TAGS: [&str; 10] = [
         "latest",
@@ -147,8 +146,8 @@ mod tests {
 
     #[test]
     fn newest_build_by_date_then_name() {
-        let a = datetime!(2024-03-01 00:00 UTC);
-        let b = datetime!(2024-02-01 00:00 UTC);
+        let a: Timestamp = "2024-03-01T00:00:00Z".parse().expect("timestamp");
+        let b: Timestamp = "2024-02-01T00:00:00Z".parse().expect("timestamp");
         assert_eq!(
             pick_newest_build([("x", b), ("old-name", a), ("y", b)]),
             Some("old-name")

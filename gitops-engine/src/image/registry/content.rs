@@ -1,11 +1,10 @@
 //! What the client reads from a registry: the `/v2/` ping, tag lists across
 //! `Link` pages, manifests, config blobs and per-tag build metadata.
 
+use jiff::Timestamp;
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::auth::Challenge;
 use super::client::RegistryClient;
@@ -37,7 +36,7 @@ pub struct TagInfo {
     pub digest: String,
     /// Newest creation date among the wanted platforms' images; configs
     /// without a valid RFC 3339 `created` contribute none.
-    pub created: Option<OffsetDateTime>,
+    pub created: Option<Timestamp>,
     /// Platforms of the images that matched the wanted platforms.
     pub platforms: Vec<Platform>,
 }
@@ -234,7 +233,7 @@ impl RegistryClient {
             let created = config
                 .created
                 .as_deref()
-                .and_then(|c| OffsetDateTime::parse(c, &Rfc3339).ok());
+                .and_then(|c| c.parse::<Timestamp>().ok());
             info.created = info.created.max(created);
             info.platforms.push(Platform {
                 os: config.os,
