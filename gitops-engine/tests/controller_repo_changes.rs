@@ -69,12 +69,7 @@ async fn a_git_server_down_is_a_comparison_error_until_it_is_back() {
     env.up.commit("one");
     let mut server = HttpsGit::serve(env.up.dir.parent().expect("parent"));
     let url = server.url("upstream");
-    env.create(&json!({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "argocd-tls-certs-cm", "namespace": ARGOCD},
-        "data": {"127.0.0.1": server.ca_pem},
-    }))
-    .await;
+    env.trust_git_ca(&server.ca_pem).await;
     let mut app = env.application("fragile", "app", automated());
     app["spec"]["source"]["repoURL"] = url.clone().into();
     env.create(&app).await;

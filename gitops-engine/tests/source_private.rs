@@ -351,12 +351,7 @@ async fn the_controller_uses_repository_secrets_and_never_shows_them() {
     let server =
         HttpsGit::serve_with_basic_auth(env.up.dir.parent().expect("parent"), USER, PASSWORD);
     let url = server.url("upstream");
-    env.create(&json!({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "argocd-tls-certs-cm", "namespace": ARGOCD},
-        "data": {"127.0.0.1": server.ca_pem},
-    }))
-    .await;
+    env.trust_git_ca(&server.ca_pem).await;
     env.create(&basic_auth_secret(
         "private-repo",
         "repository",

@@ -154,6 +154,17 @@ impl Env {
             .expect("create");
     }
 
+    /// Makes the controller trust `ca_pem` for Git servers on 127.0.0.1
+    /// (`argocd-tls-certs-cm`, as Argo CD reads it).
+    pub async fn trust_git_ca(&self, ca_pem: &str) {
+        self.create(&json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "argocd-tls-certs-cm", "namespace": ARGOCD},
+            "data": {"127.0.0.1": ca_pem},
+        }))
+        .await;
+    }
+
     /// Merge-patches an object.
     pub async fn patch(&self, object: &ObjectRef, patch: Value) {
         self.cluster
