@@ -11,7 +11,7 @@
 //!
 //! Go's JSON encoding leaves out empty values (`omitempty`) where protobuf
 //! writes every non-pointer scalar; decoding therefore drops singular
-//! `""`, `false` and `0` except for the fields in [`ZERO_MEANINGFUL`], which
+//! `""`, `false` and `0` except for the fields in `ZERO_MEANINGFUL`, which
 //! are pointers in the Go types, where zero differs from unset.
 
 mod wire;
