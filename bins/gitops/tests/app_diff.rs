@@ -235,3 +235,45 @@ async fn kustomize_overrides_of_the_app_are_rendered() {
         "{text}"
     );
 }
+
+/// A Helm chart source: `app diff` renders it with the app's Helm values and
+/// release, as the controller does (it once rendered charts with their
+/// default values only, so an app synced with `valuesObject` showed a diff).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helm_values_of_the_app_are_rendered() {
+    let env = Env::start().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let chart = root.path().join("charts/web");
+    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    )
+    .expect("write");
+    std::fs::write(chart.join("values.yaml"), "color: blue\n").expect("write");
+    std::fs::write(
+        chart.join("templates/config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  color: {{ .Values.color }}\n",
+    )
+    .expect("write");
+    git(root.path(), &["init", "-q", "-b", "main"]);
+    git(root.path(), &["add", "."]);
+    git(root.path(), &["commit", "-q", "-m", "chart"]);
+    let mut helm = spec(&root.path().display().to_string(), "charts/web", "main");
+    helm["source"]["helm"] = json!({"releaseName": "web", "valuesObject": {"color": "green"}});
+    env.create_app("web", helm, json!({})).await;
+    env.create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "guestbook"}}))
+        .await;
+    env.create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "web-config", "namespace": "guestbook", "annotations": tracking("ConfigMap", "web-config")},
+        "data": {"color": "green"}}))
+    .await;
+    let out = env.gitops(&["app", "diff", "web"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

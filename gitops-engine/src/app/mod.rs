@@ -12,6 +12,7 @@
 mod automation;
 mod compare;
 pub mod conditions;
+mod desired;
 mod error;
 mod history;
 mod model;
@@ -27,6 +28,7 @@ pub use automation::{
 pub use compare::{
     COMPARE_OPTIONS_ANNOTATION, CompareInput, CompareSettings, Comparison, ResourceDiff, compare,
 };
+pub use desired::{DesiredError, source_request};
 pub use error::AppError;
 pub use history::{
     RollbackRequest, history_entry, record_history, rollback_operation, rollback_operation_with,

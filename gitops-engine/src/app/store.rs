@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use super::model::{Application, Operation, application_gvk};
-use super::{AppError, CompareInput, CompareSettings, Comparison, compare};
+use super::{
+    AppError, CompareInput, CompareSettings, Comparison, DesiredError, compare, source_request,
+};
 use crate::cluster::{Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use crate::health::HealthRules;
-use crate::source::{
-    LocalDir, Refresh, RenderOptions, Rendered, RepoAccess, SourceError, SourceRequest, Sources,
-};
+use crate::source::{LocalDir, Refresh, Rendered, RepoAccess, SourceError, Sources};
 use crate::sync::ApiResource;
 use crate::sync::tracking::instance_name;
 
@@ -209,8 +209,9 @@ impl AppStore {
     }
 
     /// Renders what `app` declares: the local directory `local` when given, else its
-    /// source at `revision` (default: the target revision) through `sources`, with the
-    /// app's kustomize and directory options.
+    /// source at `revision` (default: the target revision) through `sources`, as the
+    /// controller renders it ([`source_request`]; Kustomize's Helm support off, the
+    /// controller's `--kustomize-enable-helm` being unknown here).
     pub async fn render_desired(
         &self,
         app: &Application,
@@ -219,32 +220,21 @@ impl AppStore {
         local: Option<&Path>,
         control_plane_namespace: &str,
     ) -> Result<Rendered, StoreError> {
-        let source = app.spec.source.as_ref().ok_or_else(|| {
-            StoreError::Unrenderable(format!(
+        let instance = instance_name(
+            &app.metadata.name,
+            &app.metadata.namespace,
+            control_plane_namespace,
+        );
+        let request = source_request(app, revision, &instance, false).map_err(|e| match e {
+            DesiredError::NoSource => StoreError::Unrenderable(format!(
                 "application '{}' has no single source (spec.source) to render",
                 app.metadata.name
-            ))
-        })?;
-        let options = RenderOptions {
-            directory: source.directory.clone().unwrap_or_default(),
-            kustomize: source.kustomize.clone().unwrap_or_default(),
-            app_name: Some(instance_name(
-                &app.metadata.name,
-                &app.metadata.namespace,
-                control_plane_namespace,
             )),
-            ..RenderOptions::default()
-        };
+            e => StoreError::Unrenderable(e.to_string()),
+        })?;
         if let Some(dir) = local {
-            return Ok(LocalDir::new(dir)?.render(".", &options)?);
+            return Ok(LocalDir::new(dir)?.render(".", &request.options)?);
         }
-        let request = SourceRequest {
-            repo_url: source.repo_url.clone(),
-            revision: revision.map_or_else(|| source.target_revision.clone(), str::to_owned),
-            path: source.path.clone(),
-            project: crate::app::project::project_name(app).to_owned(),
-            options,
-        };
         let rendered = sources.render(&request, Refresh::Normal).await?;
         Ok(Rendered::clone(&rendered))
     }

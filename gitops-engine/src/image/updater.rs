@@ -18,10 +18,8 @@ use super::writeback::{
     FileEdit, GitAuthor, GitCredentials, GitWriteConfig, ImageChange, WriteOutcome,
     helm_parameters_patch, images_patch, patch_application, write_back,
 };
-use crate::source::{
-    GitRepo, HelmContext, HelmParameter, KustomizeOverrides, RenderOptions, app_source_file,
-    parse_helm_source, render,
-};
+use crate::app::{Application, source_request};
+use crate::source::{GitRepo, HelmParameter, SourceRequest, app_source_file, render};
 use crate::sync::tracking::instance_name;
 
 /// What an application's updates write: `kustomize.images` entries, or
@@ -328,53 +326,22 @@ fn deployed_images(app: &Value) -> Vec<ImageRef> {
 }
 
 /// The container images of the Application's source path, rendered at
-/// its target revision with its Kustomize overrides and the override files
-/// of instance `name`.
+/// its target revision as the controller renders it ([`source_request`];
+/// the override files of instance `name`).
 async fn rendered_images(
     app: &Value,
     name: &str,
     cache_dir: &std::path::Path,
 ) -> Result<Vec<ImageRef>, String> {
-    let source = app.pointer("/spec/source").cloned().unwrap_or(Value::Null);
-    let text = |key: &str| {
-        source
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (url, revision, path) = (text("repoURL"), text("targetRevision"), text("path"));
-    let kustomize: KustomizeOverrides = match source.get("kustomize") {
-        Some(k) if !k.is_null() => {
-            serde_json::from_value(k.clone()).map_err(|e| format!("spec.source.kustomize: {e}"))?
-        }
-        _ => KustomizeOverrides::default(),
-    };
-    let helm = match source.get("helm") {
-        Some(h) if !h.is_null() => {
-            parse_helm_source(h).map_err(|e| format!("spec.source.helm: {e}"))?
-        }
-        _ => Default::default(),
-    };
-    let options = RenderOptions {
-        kustomize,
-        app_name: Some(name.to_owned()),
-        helm: HelmContext {
-            source: helm,
-            destination_namespace: app
-                .pointer("/spec/destination/namespace")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            project: app
-                .pointer("/spec/project")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            target_revision: revision.clone(),
-        },
-        ..Default::default()
-    };
+    let app: Application = serde_json::from_value(app.clone())
+        .map_err(|e| format!("the Application does not decode: {e}"))?;
+    let SourceRequest {
+        repo_url: url,
+        revision,
+        path,
+        options,
+        ..
+    } = source_request(&app, None, name, false).map_err(|e| e.to_string())?;
     let cache_dir = cache_dir.to_owned();
     let rendered = tokio::task::spawn_blocking(move || {
         let repo = GitRepo::open_or_clone(&url, &cache_dir)?;

@@ -24,7 +24,7 @@ use crate::app::{
 };
 use crate::cluster::{ClusterError, EventType, Gvk, LiveCache, ObjectRef};
 use crate::health::HealthStatusCode;
-use crate::source::{HelmContext, Refresh, RenderOptions, Rendered, SourceRequest};
+use crate::source::{Refresh, Rendered};
 use crate::sync::execute::OperationPhase;
 use crate::sync::tracking;
 
@@ -440,36 +440,17 @@ pub(crate) async fn render(
     revision: Option<&str>,
     refresh: Refresh,
 ) -> Result<std::sync::Arc<Rendered>, String> {
-    let Some(source) = app.spec.source.as_ref() else {
-        return Err("spec.source is required".to_owned());
-    };
-    let request = SourceRequest {
-        repo_url: source.repo_url.clone(),
-        revision: revision.unwrap_or(&source.target_revision).to_owned(),
-        path: source.path.clone(),
-        project: crate::app::project::project_name(app).to_owned(),
-        options: RenderOptions {
-            directory: source.directory.clone().unwrap_or_default(),
-            kustomize: source.kustomize.clone().unwrap_or_default(),
-            app_name: Some(shared.app_key(&app.metadata.namespace, &app.metadata.name)),
-            helm: HelmContext {
-                source: source
-                    .helm
-                    .as_ref()
-                    .and_then(|h| crate::source::parse_helm_source(h).ok())
-                    .unwrap_or_default(),
-                destination_namespace: app.spec.destination.namespace.clone(),
-                project: app.spec.project.clone(),
-                target_revision: source.target_revision.clone(),
-            },
-            kustomize_enable_helm: shared.settings.kustomize_enable_helm,
-            ..RenderOptions::default()
-        },
-    };
+    let request = crate::app::source_request(
+        app,
+        revision,
+        &shared.app_key(&app.metadata.namespace, &app.metadata.name),
+        shared.settings.kustomize_enable_helm,
+    )
+    .map_err(|e| e.to_string())?;
     let result = shared.sources.render(&request, refresh).await;
     shared
         .metrics
-        .count_render(&source.repo_url, result.is_ok());
+        .count_render(&request.repo_url, result.is_ok());
     result.map_err(|e| format!("Failed to load target state: {e}"))
 }
 
