@@ -418,6 +418,7 @@ fn is_this_application(app: &Application, key: &ResourceKey) -> bool {
 
 /// The key of a desired object without discovery: in the destination namespace unless
 /// it names one or is of a built-in cluster-scoped kind.
+#[cfg(feature = "controller")]
 pub(crate) fn desired_key(obj: &Value, destination_namespace: &str) -> ResourceKey {
     Scope(None).desired_key(obj, destination_namespace)
 }

@@ -18,8 +18,10 @@ mod history;
 mod model;
 mod plan;
 pub mod project;
+#[cfg(feature = "controller")]
 pub mod reconcile;
 mod requests;
+#[cfg(all(feature = "cluster", feature = "git"))]
 pub mod store;
 
 pub use automation::{

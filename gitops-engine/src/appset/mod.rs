@@ -11,6 +11,7 @@
 //! Templates are plain `{{param}}` substitution or, with `goTemplate: true`, Go
 //! templates with Argo CD's Sprig function set (the `gotemplate` crate).
 
+#[cfg(feature = "controller")]
 mod duck_type;
 mod error;
 mod generators;
@@ -19,8 +20,10 @@ mod gotmpl;
 mod model;
 mod ownership;
 mod params;
+#[cfg(feature = "controller")]
 pub mod reconcile;
 mod render;
+#[cfg(feature = "git")]
 mod repo_sources;
 mod rollout;
 mod selector;
@@ -42,6 +45,7 @@ pub use render::{
     RESOURCES_FINALIZER, apply_template_patch, generate_applications, generate_params, mode_of,
     render_application, validate_names,
 };
+#[cfg(feature = "git")]
 pub use repo_sources::{DecisionLookup, MAX_FILE_BYTES, MAX_TREE_ENTRIES, RepoSources};
 pub use rollout::{
     ApplicationRolloutStatus, HEALTHY, InvalidExpression, PENDING, PROGRESSING, ROLLING_SYNC,

@@ -10,12 +10,19 @@
 //! Objects cross this interface as `serde_json::Value` manifests, as in the
 //! rest of the engine.
 
+#[cfg(feature = "cluster")]
 mod cache;
+#[cfg(feature = "cluster")]
 mod cached_object;
+#[cfg(feature = "cluster")]
 mod client;
+#[cfg(feature = "cluster")]
 pub mod connect;
+#[cfg(feature = "cluster")]
 mod events;
+#[cfg(feature = "cluster")]
 pub mod kubeconfig;
+#[cfg(feature = "cluster")]
 mod lease;
 pub mod secrets;
 pub mod sharding;
@@ -27,9 +34,13 @@ use std::future::Future;
 use serde_json::Value;
 
 pub use crate::sync::PropagationPolicy;
+#[cfg(feature = "cluster")]
 pub use cache::{IndexKeyFn, LiveCache};
+#[cfg(feature = "cluster")]
 pub use client::{KubeCluster, KubeconfigError, client_from_kubeconfig};
+#[cfg(feature = "cluster")]
 pub use events::{EventRecorder, EventType};
+#[cfg(feature = "cluster")]
 pub use lease::{LeaderElector, Leadership, LeaseConfig};
 pub use three_way::{
     ClientSidePatch, StrategicPatchError, client_side_patch, last_applied_annotated,

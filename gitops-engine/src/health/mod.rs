@@ -23,6 +23,7 @@ use serde_json::Value;
 pub use aggregate::{ResourceHealth, aggregate, excluded_from_aggregate};
 pub use declarative::RuleError;
 pub use matcher::{InvalidMatcher, KindMatcher};
+#[cfg(feature = "controller")]
 pub(crate) use object::group_version;
 pub use rules::{HealthCheck, HealthRules};
 pub use status::{HealthStatus, HealthStatusCode, UnknownHealthStatus};

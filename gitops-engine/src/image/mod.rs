@@ -28,6 +28,7 @@ pub mod reference;
 pub mod registry;
 pub mod spec;
 pub mod strategy;
+#[cfg(feature = "controller")]
 pub mod updater;
 pub mod writeback;
 

@@ -94,7 +94,7 @@ pub struct UpdateOptions {
     /// (its source path is rendered); `None` turns that fallback off.
     pub source_cache_dir: Option<PathBuf>,
     /// The Argo CD control-plane namespace: applications elsewhere are
-    /// named `<namespace>_<name>` in override files (see [`instance_name`](crate::sync::tracking::instance_name)).
+    /// named `<namespace>_<name>` in override files (see [`instance_name`]).
     pub controller_namespace: String,
 }
 

@@ -57,6 +57,7 @@ pub enum SourceError {
         source: std::io::Error,
     },
     /// A Git operation (open, clone, fetch, object lookup) failed.
+    #[cfg(feature = "git")]
     #[error("repository '{url}': {operation} failed: {}", source.message())]
     Git {
         /// The repository URL.

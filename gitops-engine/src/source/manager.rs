@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use super::{
-    GitRepo, Oid, RenderCache, RenderOptions, Rendered, RepoAccess, RepoAuth, SourceError,
+    GitRepo, Oid, Refresh, RenderCache, Rendered, RepoAccess, RepoAuth, SourceError, SourceRequest,
 };
 
 /// Renderings kept in memory (each is one app's objects at one commit).
@@ -22,31 +22,6 @@ const RENDER_CACHE_CAPACITY: usize = 256;
 /// After a failed poll, how long renders report it before the remote is
 /// tried again (unless the polling interval is shorter).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
-
-/// What to render: a path of a repository at a revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceRequest {
-    /// Repository URL (`file://`, `git://`, a local path, `https://` or SSH).
-    pub repo_url: String,
-    /// Branch, tag, commit SHA or `HEAD` (empty means `HEAD`).
-    pub revision: String,
-    /// Directory inside the repository.
-    pub path: String,
-    /// The AppProject of the app asking: picks among repository Secrets
-    /// scoped to projects (empty: only unscoped ones, else the first).
-    pub project: String,
-    /// How to render it.
-    pub options: RenderOptions,
-}
-
-/// When to contact the remote before resolving the revision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refresh {
-    /// Poll the remote when the last poll is older than the polling interval.
-    Normal,
-    /// Poll the remote now (Argo CD's refresh / hard refresh).
-    Force,
-}
 
 /// Cache clones by URL with their last fetch time, and one render cache.
 /// Cloning a `Sources` shares the clones; safe to use from several tasks

@@ -16,15 +16,20 @@
 //!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
 mod access;
+#[cfg(feature = "git")]
 mod cache;
 mod error;
 mod helm;
 mod local;
+#[cfg(feature = "git")]
 mod manager;
 mod overrides;
 mod render;
+#[cfg(feature = "git")]
 mod repo;
+mod request;
 mod tls;
+#[cfg(feature = "git")]
 mod tree_fs;
 
 pub use access::{
@@ -33,16 +38,24 @@ pub use access::{
     SSH_KNOWN_HOSTS_CONFIGMAP, SSH_KNOWN_HOSTS_KEY, SshEndpoint, TEMPLATE_SECRET_TYPE,
     TLS_CERTS_CONFIGMAP, normalize_git_url, repository_secret_name,
 };
+#[cfg(feature = "git")]
 pub use cache::{CacheStats, RenderCache};
 pub use error::SourceError;
+#[cfg(feature = "git")]
 pub use git2::Oid;
 pub use helm::{HelmContext, HelmFileParameter, HelmParameter, HelmSource, parse_helm_source};
 pub use local::LocalDir;
-pub use manager::{Refresh, SourceRequest, Sources};
+#[cfg(feature = "git")]
+pub use manager::Sources;
 pub use overrides::{
     KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
 };
-pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
+pub use render::{DirectoryOptions, RenderOptions, Rendered};
+#[cfg(feature = "git")]
+pub use render::{render, render_commit_tree};
+#[cfg(feature = "git")]
 pub use repo::GitRepo;
+pub use request::{Refresh, SourceRequest};
 pub use tls::RepoTls;
+#[cfg(feature = "git")]
 pub use tree_fs::GitTreeFs;

@@ -101,7 +101,7 @@ pub enum OverrideError {
 
 impl KustomizeOverrides {
     /// Merges an override file's text (a partial ApplicationSource) into these
-    /// overrides as Argo CD's repo-server does (see [`merge_source_section`]):
+    /// overrides as Argo CD's repo-server does (see `merge_source_section`):
     /// a list the file holds, `kustomize.images` included, replaces the
     /// whole list. Only the `kustomize` part is kept.
     pub fn merge_source_file(&self, file: &str, text: &str) -> Result<Self, OverrideError> {

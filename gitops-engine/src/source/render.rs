@@ -7,7 +7,6 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use git2::Oid;
 use globset::{Glob, GlobMatcher};
 use kustomize_core::fs::{FileSystem, LoadRestrictor};
 use kustomize_core::{BuildOptions, build};
@@ -15,7 +14,9 @@ use serde_json::Value;
 
 use super::helm::{HelmContext, is_chart, render_chart};
 use super::overrides::overlay_for;
-use super::{GitRepo, GitTreeFs, KustomizeOverrides, SourceError};
+#[cfg(feature = "git")]
+use super::{GitRepo, GitTreeFs, Oid};
+use super::{KustomizeOverrides, SourceError};
 
 /// File names that make a directory a kustomization.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -92,6 +93,7 @@ pub(crate) struct Origin {
     pub(crate) revision: String,
 }
 
+#[cfg(feature = "git")]
 /// Renders directory `path` (relative to the repository root) of `commit`,
 /// reading the tree straight from Git objects.
 pub fn render(
@@ -104,6 +106,7 @@ pub fn render(
     render_commit_tree(Arc::new(tree), path, options)
 }
 
+#[cfg(feature = "git")]
 /// Renders directory `path` of an indexed commit tree; rendering several
 /// paths of one commit this way indexes the tree once.
 pub fn render_commit_tree(

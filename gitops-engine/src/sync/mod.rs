@@ -10,6 +10,7 @@
 //! `notes/gitops-engine.md` §2, §4 and §6).
 
 mod error;
+#[cfg(feature = "cluster")]
 pub mod execute;
 pub mod hooks;
 pub mod object;
@@ -17,6 +18,7 @@ pub mod options;
 mod ordering;
 mod plan;
 mod progress;
+mod resource_result;
 pub mod retry;
 mod task;
 mod text;
@@ -24,9 +26,10 @@ pub mod tracking;
 pub mod waves;
 
 pub use error::SyncError;
+#[cfg(feature = "cluster")]
 pub use execute::{
-    ExecuteSettings, OperationPhase, ResourceResult, Stepped, SyncOutcome, execute, execute_until,
-    step, terminate_recorded,
+    ExecuteSettings, OperationPhase, Stepped, SyncOutcome, execute, execute_until, step,
+    terminate_recorded,
 };
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
 pub use object::ResourceKey;
@@ -39,5 +42,6 @@ pub use progress::{
     Decision, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult, Termination, next_step,
     terminate,
 };
+pub use resource_result::ResourceResult;
 pub use task::{HookTask, PruneAction, SyncTask, TaskAction, TaskRole};
 pub use tracking::{Membership, TrackingConfig, TrackingId, TrackingMethod};

@@ -9,8 +9,8 @@ use super::serde_util::{self, is_false, is_zero};
 use super::spec::{ApplicationSource, Destination};
 use crate::diff::IgnoreDifference;
 use crate::health::{HealthStatus, HealthStatusCode};
+pub use crate::sync::ResourceResult;
 use crate::sync::TaskPhase;
-pub use crate::sync::execute::ResourceResult;
 
 /// `status`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

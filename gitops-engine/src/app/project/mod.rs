@@ -17,6 +17,7 @@ mod verdict;
 mod windows;
 
 /// Argo CD's `glob.Match` without separators (RBAC): `*` crosses `/`.
+#[cfg(feature = "controller")]
 pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
     glob::matches(pattern, value, false, false)
 }

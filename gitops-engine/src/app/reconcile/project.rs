@@ -18,7 +18,8 @@ use crate::app::{
 };
 use crate::cluster::secrets::{self, ClusterSecret};
 use crate::cluster::{Cluster, ClusterError, Gvk, LiveCache, ObjectRef, WriteOptions};
-use crate::sync::execute::{OperationPhase, ResourceResult, SyncOutcome};
+use crate::sync::ResourceResult;
+use crate::sync::execute::{OperationPhase, SyncOutcome};
 use crate::sync::tracking::tracked_app_instance;
 use crate::sync::{ResourceKey, ResultCode, object};
 

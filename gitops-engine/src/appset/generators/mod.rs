@@ -15,6 +15,7 @@ mod list;
 
 use serde_json::{Map, Value};
 
+#[cfg(feature = "controller")]
 pub(super) use clusters::string_map;
 pub use combine::params_by_merge_key;
 

@@ -6,6 +6,7 @@
 //! ConfigMap ([`ShardMapping`], kept by [`ShardMembership`]).
 
 mod mapping;
+#[cfg(feature = "cluster")]
 mod membership;
 mod ring;
 
@@ -16,6 +17,7 @@ use std::str::FromStr;
 use tracing::warn;
 
 pub use mapping::{SHARD_MAPPING_CONFIGMAP, SHARD_MAPPING_KEY, ShardMapping, ShardSlot};
+#[cfg(feature = "cluster")]
 pub use membership::{MembershipConfig, ShardMembership, Shards};
 
 use ring::BoundedRing;

@@ -12,10 +12,9 @@
 mod credentials;
 mod git_url;
 mod known_hosts;
+#[cfg(feature = "git")]
 mod session;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use kube::api::{Api, ListParams};
 use serde_json::Value;
 
 pub use credentials::{
@@ -24,6 +23,7 @@ pub use credentials::{
 };
 pub use git_url::{SshEndpoint, normalize_git_url};
 pub use known_hosts::{HostKeyProblem, KnownHosts};
+#[cfg(feature = "git")]
 pub(crate) use session::AuthSession;
 
 use super::{RepoTls, SourceError};
@@ -84,6 +84,7 @@ impl RepoAccess {
     /// ConfigMaps of `namespace` and adds them to `self` as
     /// [`RepoAccess::add_objects`] does (missing ConfigMaps are fine).
     /// Returns what could not be read; the API's refusal is an error.
+    #[cfg(feature = "cluster")]
     pub async fn read(
         &mut self,
         client: &kube::Client,
@@ -91,6 +92,8 @@ impl RepoAccess {
     ) -> Result<Vec<SourceError>, kube::Error> {
         let selector =
             format!("{SECRET_TYPE_LABEL} in ({REPOSITORY_SECRET_TYPE},{TEMPLATE_SECRET_TYPE})");
+        use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+        use kube::api::{Api, ListParams};
         let secrets = Api::<Secret>::namespaced(client.clone(), namespace)
             .list(&ListParams::default().labels(&selector))
             .await?;

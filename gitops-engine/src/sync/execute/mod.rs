@@ -26,10 +26,9 @@ use tokio::sync::watch;
 
 use crate::cluster::Cluster;
 use crate::health::HealthRules;
-use crate::sync::{PropagationPolicy, SyncPlan};
+use crate::sync::{PropagationPolicy, ResourceResult, SyncPlan};
 
 pub use apply::SERVER_SIDE_MANAGER;
-pub use result::ResourceResult;
 
 /// How an operation is run.
 #[derive(Debug, Clone)]

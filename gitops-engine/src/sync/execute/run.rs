@@ -10,10 +10,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::apply;
-use super::result::{ResourceResult, Results};
+use super::result::Results;
 use super::wave::WaveState;
 use super::{ExecuteSettings, OperationPhase, Stepped, SyncOutcome};
 use crate::cluster::Cluster;
+use crate::sync::ResourceResult;
 use crate::sync::{
     Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
     terminate,
