@@ -3,6 +3,7 @@
 //! election and the embedded local API server live here; the reconcile loop
 //! is `gitops_engine::app::reconcile`.
 
+#[cfg(feature = "sandbox")]
 mod embedded;
 mod http;
 mod leader;
@@ -28,6 +29,13 @@ use gitops_engine::source::RepoTls;
 use logging::LogFormat;
 use readiness::{Readiness, wait_for_api_server};
 use tracing::{error, info, warn};
+
+/// The embedded API server kept alive while the controller runs (none
+/// without the `sandbox` feature).
+#[cfg(feature = "sandbox")]
+type Sandbox = apiserver_emulator::EmulatorHandle;
+#[cfg(not(feature = "sandbox"))]
+type Sandbox = std::convert::Infallible;
 
 /// How often the ApplicationSet reconciler looks for changed ApplicationSets
 /// and cluster Secrets.
@@ -244,10 +252,19 @@ async fn run(flags: Flags) -> Result<(), String> {
         rules.load_custom_file(file).map_err(|e| e.to_string())?;
     }
     let (client, endpoint, _emulator) = match flags.embedded_apiserver {
+        #[cfg(feature = "sandbox")]
         Some(addr) => {
             let (client, handle) =
                 embedded::start(addr, &flags.namespace, flags.write_kubeconfig.as_deref()).await?;
             (client, handle.url(), Some(handle))
+        }
+        #[cfg(not(feature = "sandbox"))]
+        Some(_) => {
+            return Err(
+                "--embedded-apiserver: this build has no embedded API server \
+                        (built without the `sandbox` feature)"
+                    .to_owned(),
+            );
         }
         None => {
             let config = kube::Config::infer()
@@ -256,7 +273,7 @@ async fn run(flags: Flags) -> Result<(), String> {
             let endpoint = config.cluster_url.to_string();
             let client = kube::Client::try_from(config)
                 .map_err(|e| format!("cannot make a client for {endpoint}: {e}"))?;
-            (client, endpoint, None)
+            (client, endpoint, None::<Sandbox>)
         }
     };
     let metrics = Arc::new(Metrics::new());
