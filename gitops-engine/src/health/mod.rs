@@ -15,6 +15,7 @@ pub mod declarative;
 mod library;
 mod matcher;
 mod object;
+mod rule;
 mod rules;
 mod status;
 
@@ -25,7 +26,8 @@ pub use declarative::RuleError;
 pub use matcher::{InvalidMatcher, KindMatcher};
 #[cfg(feature = "controller")]
 pub(crate) use object::group_version;
-pub use rules::{HealthCheck, HealthRules};
+pub use rule::HealthCheck;
+pub use rules::HealthRules;
 pub use status::{HealthStatus, HealthStatusCode, UnknownHealthStatus};
 
 /// Finalizer that sync hooks carry while the engine still needs them.

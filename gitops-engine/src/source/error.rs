@@ -169,3 +169,10 @@ pub enum SourceError {
         problem: String,
     },
 }
+
+/// Names a source in errors: the repository URL (or local directory) and revision.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub(crate) url: String,
+    pub(crate) revision: String,
+}

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::SourceError;
+use super::error::Origin;
 use super::overrides::{OverrideError, merge_source_section, source_files};
-use super::render::Origin;
 
 /// The file whose presence makes a source directory a Helm chart.
 pub const CHART_FILE: &str = "Chart.yaml";

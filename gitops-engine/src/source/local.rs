@@ -7,7 +7,8 @@ use std::sync::Arc;
 use kustomize_core::fs::DiskFs;
 use sha2::{Digest, Sha256};
 
-use super::render::{Origin, render_tree};
+use super::error::Origin;
+use super::render::render_tree;
 use super::{RenderOptions, Rendered, SourceError};
 
 /// A directory on the local disk standing in for a repository: source paths

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::SourceError;
-use super::render::{Origin, RenderOptions};
+use super::error::Origin;
 
 /// The Kustomize overrides of an Application source
 /// (`ApplicationSourceKustomize`). Every field is optional; an empty value
@@ -388,14 +388,15 @@ impl FileSystem for OverlayFs {
 
 /// The file system to build the kustomization file `kustomization` (below
 /// `root` of `fs`) from: `fs` itself when no override applies, else an
-/// overlay serving the edited kustomization. The options' overrides are
-/// first merged with the directory's `.argocd-source.yaml` and
-/// `.argocd-source-<app>.yaml`.
+/// overlay serving the edited kustomization. `overrides` (the app's
+/// `spec.source.kustomize`) are first merged with the directory's `.argocd-source.yaml` and
+/// `.argocd-source-<app_name>.yaml`.
 pub(crate) fn overlay_for(
     fs: Arc<dyn FileSystem>,
     root: &Path,
     kustomization: &Path,
-    options: &RenderOptions,
+    overrides: &KustomizeOverrides,
+    app_name: Option<&str>,
     origin: &Origin,
 ) -> Result<Arc<dyn FileSystem>, SourceError> {
     let dir = kustomization.parent().unwrap_or(root);
@@ -405,9 +406,8 @@ pub(crate) fn overlay_for(
         file: file.strip_prefix(root).unwrap_or(file).to_path_buf(),
         problem,
     };
-    let mut merged = options.kustomize.clone();
-    let files = source_files(fs.as_ref(), dir, options.app_name.as_deref())
-        .map_err(|e| fail(dir, e.to_string()))?;
+    let mut merged = overrides.clone();
+    let files = source_files(fs.as_ref(), dir, app_name).map_err(|e| fail(dir, e.to_string()))?;
     for (name, path, text) in files {
         merged = merged
             .merge_source_file(&name, &text)

@@ -12,6 +12,7 @@ use kustomize_core::fs::{FileSystem, LoadRestrictor};
 use kustomize_core::{BuildOptions, build};
 use serde_json::Value;
 
+use super::error::Origin;
 use super::helm::{HelmContext, is_chart, render_chart};
 use super::overrides::overlay_for;
 #[cfg(feature = "git")]
@@ -86,13 +87,6 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
-/// Names a source in errors: the repository URL (or local directory) and revision.
-#[derive(Debug, Clone)]
-pub(crate) struct Origin {
-    pub(crate) url: String,
-    pub(crate) revision: String,
-}
-
 #[cfg(feature = "git")]
 /// Renders directory `path` (relative to the repository root) of `commit`,
 /// reading the tree straight from Git objects.
@@ -153,7 +147,14 @@ pub(crate) fn render_tree(
         .map(|name| dir.join(name))
         .find(|file| fs.is_file(file))
     {
-        let fs = overlay_for(fs, root, &file, options, origin)?;
+        let fs = overlay_for(
+            fs,
+            root,
+            &file,
+            &options.kustomize,
+            options.app_name.as_deref(),
+            origin,
+        )?;
         let build_options = BuildOptions {
             load_restrictor: options.load_restrictor,
             helm: options.kustomize_enable_helm.then(|| {

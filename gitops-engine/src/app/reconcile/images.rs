@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use super::Shared;
-use super::pass::REFRESH_ANNOTATION;
 use super::project;
 use crate::app::Application;
+use crate::app::store::REFRESH_ANNOTATION;
 use crate::cluster::{Cluster, EventType, WriteOptions};
 use crate::image::updater::{UpdateOptions, UpdateReport, WriteBackResult, update_application};
 use crate::image::writeback::WriteOutcome;

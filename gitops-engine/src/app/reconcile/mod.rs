@@ -11,6 +11,7 @@
 //! through [`Sources`] (polled at most once per `repo_poll` unless the app
 //! asks for a refresh, fetched only when the remote moved).
 
+mod comparison;
 mod deletion;
 mod destinations;
 mod images;

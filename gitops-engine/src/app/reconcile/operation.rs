@@ -9,8 +9,8 @@ use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
 use super::Shared;
+use super::comparison;
 use super::destinations::Connection;
-use super::pass;
 use super::project::{self, ProjectGuard};
 use super::status_write;
 use crate::app::{
@@ -105,7 +105,7 @@ pub(crate) async fn advance(
         }
         // Retry against what is live now (and, with `refresh`, the newest revision).
         if retry.refresh
-            && let Ok(newer) = pass::render(shared, app, None, Refresh::Force).await
+            && let Ok(newer) = comparison::render(shared, app, None, Refresh::Force).await
         {
             rendered = newer;
         }
@@ -129,7 +129,7 @@ pub(crate) async fn advance(
             }
         }
         let target = connect(shared, app, &guard)?;
-        comparison = pass::compare_live(shared, app, &guard, &target, &rendered).await?;
+        comparison = comparison::compare_live(shared, app, &guard, &target, &rendered).await?;
     }
 
     let settings = ExecuteSettings {

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::pass::REFRESH_ANNOTATION;
 use crate::app::conditions::{self, INVALID_SPEC_ERROR};
+use crate::app::store::REFRESH_ANNOTATION;
 use crate::app::{Application, ApplicationCondition, format_time};
 use crate::cluster::{Cluster, ClusterError, ObjectRef, WriteOptions};
 

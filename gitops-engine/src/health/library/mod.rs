@@ -8,7 +8,7 @@ mod rollout;
 
 use crate::health::declarative::parse_rules;
 use crate::health::matcher::KindMatcher;
-use crate::health::rules::Rule;
+use crate::health::rule::Rule;
 use crate::health::status::HealthStatus;
 use serde_json::Value;
 use std::sync::LazyLock;

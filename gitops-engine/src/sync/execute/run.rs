@@ -11,7 +11,6 @@ use tokio::time::Instant;
 
 use super::apply;
 use super::result::Results;
-use super::wave::WaveState;
 use super::{ExecuteSettings, OperationPhase, Stepped, SyncOutcome};
 use crate::cluster::Cluster;
 use crate::sync::ResourceResult;
@@ -19,6 +18,17 @@ use crate::sync::{
     Progress, ResourceKey, ResultCode, Step, SyncPlan, SyncTask, TaskPhase, TaskResult, next_step,
     terminate,
 };
+
+/// How running a wave ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WaveState {
+    /// Everything was written.
+    Done,
+    /// Old hook instances are being deleted; the wave runs again once they are gone.
+    Pending,
+    /// A prune, deletion or write failed.
+    Failed,
+}
 
 /// Base message of `next_step` when a task completed unsuccessfully.
 const COMPLETED_UNSUCCESSFULLY: &str = "one or more synchronization tasks completed unsuccessfully";

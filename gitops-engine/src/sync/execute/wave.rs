@@ -7,20 +7,9 @@ use futures_util::future::join_all;
 
 use super::apply::{self, error_message, object_ref};
 use super::hooks::remove_hook_finalizer;
-use super::run::Run;
+use super::run::{Run, WaveState};
 use crate::cluster::{Cluster, ClusterError, WriteOptions};
 use crate::sync::{ResultCode, SyncTask, TaskAction, TaskPhase};
-
-/// How running a wave ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum WaveState {
-    /// Everything was written.
-    Done,
-    /// Old hook instances are being deleted; the wave runs again once they are gone.
-    Pending,
-    /// A prune, deletion or write failed.
-    Failed,
-}
 
 impl<C: Cluster> Run<'_, C> {
     /// The first step: creates the destination namespace (for real, unless the whole
