@@ -32,6 +32,7 @@ pub mod diff;
 pub mod health;
 #[cfg(feature = "registry")]
 pub mod image;
+pub mod object;
 #[cfg(feature = "controller")]
 pub mod server;
 pub mod source;

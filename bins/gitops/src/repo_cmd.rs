@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use gitops_engine::cluster::{
-    Cluster, Gvk, KubeCluster, ObjectRef, PropagationPolicy, WriteOptions,
+    Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, PropagationPolicy, WriteOptions,
 };
 use gitops_engine::source::{
     MANAGED_BY_ANNOTATION, MANAGED_BY_ARGOCD, REPOSITORY_SECRET_TYPE, RepoCredentials,
@@ -235,7 +235,7 @@ async fn add<W: Write>(
         ..RepoCredentials::default()
     };
     let secret = credentials.to_secret(namespace);
-    let object = ObjectRef::of(&secret)?;
+    let object = ObjectRef::of(&secret).map_err(ClusterError::from)?;
     match cluster.get(&object).await? {
         None => {
             cluster.create(&secret, WriteOptions::default()).await?;
@@ -288,7 +288,7 @@ async fn remove<W: Write>(
         return Err(CliError::Usage(format!("repository '{repo}' not found")));
     }
     for secret in matching {
-        let object = ObjectRef::of(&secret)?;
+        let object = ObjectRef::of(&secret).map_err(ClusterError::from)?;
         let managed = secret["metadata"]["annotations"][MANAGED_BY_ANNOTATION] == MANAGED_BY_ARGOCD;
         if managed {
             cluster

@@ -14,7 +14,7 @@ use super::model::{AppHealthStatus, Application, ApplicationCondition, ResourceS
 use super::{SyncStatusCode, conditions};
 use crate::diff::{self, AnnotationTracking, DiffOptions, DiffResult, IgnoreStatus};
 use crate::health::{self, HealthRules, HealthStatus, ResourceHealth};
-use crate::sync::object::{self, CLUSTER_SCOPED_BUILTINS};
+use crate::object::{self, Scopes};
 use crate::sync::options::has_annotation_option;
 use crate::sync::tracking::{self, Membership, TrackingConfig, TrackingMethod};
 use crate::sync::{ApiResource, HookClass, PruneMode, ResourceKey, SyncOptions, hooks, waves};
@@ -184,7 +184,7 @@ pub fn compare(input: &CompareInput) -> Comparison {
         .collect();
 
     // Managed desired objects by key (last duplicate wins); hooks are run by the sync.
-    let scope = Scope(input.api_resources);
+    let scope = Scopes::new(input.api_resources);
     let mut managed: BTreeMap<ResourceKey, &Value> = BTreeMap::new();
     let mut repeats: BTreeMap<ResourceKey, usize> = BTreeMap::new();
     for obj in &desired {
@@ -216,7 +216,7 @@ pub fn compare(input: &CompareInput) -> Comparison {
     for (key, desired_obj) in &managed {
         let live_key = [key.clone(), key.with_namespace("")]
             .into_iter()
-            .take(if scope.namespaced(key).is_none() {
+            .take(if scope.namespaced(&key.group, &key.kind).is_none() {
                 2
             } else {
                 1
@@ -401,11 +401,7 @@ fn app_diff_options(app: &Application, settings: &CompareSettings) -> DiffOption
 
 /// The version part of an object's `apiVersion`.
 fn version_of(obj: &Value) -> String {
-    let api_version = object::api_version(obj).unwrap_or_default();
-    api_version
-        .rsplit_once('/')
-        .map_or(api_version, |(_, v)| v)
-        .to_owned()
+    object::group_version(obj).1.to_owned()
 }
 
 /// A live `argoproj.io` `Application` that is the app itself (self-managed app).
@@ -420,36 +416,7 @@ fn is_this_application(app: &Application, key: &ResourceKey) -> bool {
 /// it names one or is of a built-in cluster-scoped kind.
 #[cfg(feature = "controller")]
 pub(crate) fn desired_key(obj: &Value, destination_namespace: &str) -> ResourceKey {
-    Scope(None).desired_key(obj, destination_namespace)
-}
-
-/// Scope of kinds, from discovery or the built-in cluster-scoped kinds.
-struct Scope<'a>(Option<&'a [ApiResource]>);
-
-impl Scope<'_> {
-    /// `Some(namespaced)` when known.
-    fn namespaced(&self, key: &ResourceKey) -> Option<bool> {
-        match self.0 {
-            Some(resources) => resources
-                .iter()
-                .find(|r| r.group == key.group && r.kind == key.kind)
-                .map(|r| r.namespaced),
-            None => CLUSTER_SCOPED_BUILTINS
-                .contains(&(key.group.as_str(), key.kind.as_str()))
-                .then_some(false),
-        }
-    }
-
-    /// The key of a desired object: namespaced (or unknown-scope) objects without a
-    /// namespace are in the destination namespace; cluster-scoped ones have none.
-    fn desired_key(&self, obj: &Value, destination_namespace: &str) -> ResourceKey {
-        let key = ResourceKey::of(obj);
-        match self.namespaced(&key) {
-            Some(false) => key.with_namespace(""),
-            _ if key.namespace.is_empty() => key.with_namespace(destination_namespace),
-            _ => key,
-        }
-    }
+    Scopes::new(None).desired_key(obj, destination_namespace)
 }
 
 /// Pointers of pod specs in workload objects: Pods, pod templates, CronJob job templates.

@@ -41,7 +41,7 @@ pub const APPSET_REFRESH_ANNOTATION: &str = "argocd.argoproj.io/application-set-
 
 /// The ApplicationSet type.
 pub fn appset_gvk() -> Gvk {
-    let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));
+    let (group, version) = crate::object::split_api_version(API_VERSION);
     Gvk::new(group, version, KIND)
 }
 

@@ -28,11 +28,11 @@ pub mod secrets;
 pub mod sharding;
 mod three_way;
 
-use std::fmt;
 use std::future::Future;
 
 use serde_json::Value;
 
+pub use crate::object::{Gvk, ObjectRef};
 pub use crate::sync::PropagationPolicy;
 #[cfg(feature = "cluster")]
 pub use cache::{IndexKeyFn, LiveCache};
@@ -47,43 +47,6 @@ pub use three_way::{
     three_way_merge_patch, three_way_strategic_patch,
 };
 
-/// Group, version and kind of a type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Gvk {
-    /// API group; empty for the core group.
-    pub group: String,
-    /// API version inside the group.
-    pub version: String,
-    /// Kind.
-    pub kind: String,
-}
-
-impl Gvk {
-    /// Builds a GVK from its parts.
-    pub fn new(group: &str, version: &str, kind: &str) -> Self {
-        Gvk {
-            group: group.to_owned(),
-            version: version.to_owned(),
-            kind: kind.to_owned(),
-        }
-    }
-
-    /// The GVK of a manifest (`apiVersion` and `kind`), if it names both.
-    pub fn of(obj: &Value) -> Option<Self> {
-        let api_version = obj["apiVersion"].as_str().filter(|s| !s.is_empty())?;
-        let kind = obj["kind"].as_str().filter(|s| !s.is_empty())?;
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-        Some(Gvk::new(group, version, kind))
-    }
-}
-
-/// Printed as `group/version, Kind=kind` like Kubernetes does.
-impl fmt::Display for Gvk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}, Kind={}", self.group, self.version, self.kind)
-    }
-}
-
 /// How the cluster serves a type (from discovery).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceInfo {
@@ -93,48 +56,6 @@ pub struct ResourceInfo {
     pub plural: String,
     /// Whether objects live in namespaces.
     pub namespaced: bool,
-}
-
-/// One object's address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ObjectRef {
-    /// Its type.
-    pub gvk: Gvk,
-    /// Namespace; empty for cluster-scoped objects.
-    pub namespace: String,
-    /// `metadata.name`.
-    pub name: String,
-}
-
-impl ObjectRef {
-    /// The address of a manifest; the namespace is taken as given (empty when
-    /// absent).
-    pub fn of(obj: &Value) -> Result<Self, ClusterError> {
-        let gvk = Gvk::of(obj).ok_or_else(|| {
-            ClusterError::InvalidObject("the object has no apiVersion or kind".to_owned())
-        })?;
-        let name = obj["metadata"]["name"].as_str().unwrap_or("");
-        if name.is_empty() {
-            return Err(ClusterError::InvalidObject(format!(
-                "the {} object has no metadata.name",
-                gvk.kind
-            )));
-        }
-        Ok(ObjectRef {
-            gvk,
-            namespace: obj["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or("")
-                .to_owned(),
-            name: name.to_owned(),
-        })
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{}", self.gvk, self.namespace, self.name)
-    }
 }
 
 /// How to apply a manifest.
@@ -198,6 +119,12 @@ pub enum ClusterError {
     /// The request did not get an answer (connection, decoding).
     #[error("cluster request failed: {0}")]
     Transport(String),
+}
+
+impl From<crate::object::InvalidObject> for ClusterError {
+    fn from(e: crate::object::InvalidObject) -> Self {
+        ClusterError::InvalidObject(e.0)
+    }
 }
 
 /// A Kubernetes cluster as the engine uses it. Methods return `Send`

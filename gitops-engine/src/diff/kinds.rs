@@ -46,10 +46,8 @@ impl TypeInfo {
     /// Reads `apiVersion` and `kind` of `obj`; missing fields read as empty.
     pub fn of(obj: &Value) -> Self {
         let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let (group, version) = match api_version.split_once('/') {
-            Some((g, v)) => (g.to_string(), v.to_string()),
-            None => (String::new(), api_version.to_string()),
-        };
+        let (group, version) = crate::object::split_api_version(api_version);
+        let (group, version) = (group.to_owned(), version.to_owned());
         let kind = obj
             .get("kind")
             .and_then(Value::as_str)

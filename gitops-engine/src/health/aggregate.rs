@@ -2,9 +2,11 @@
 
 use serde_json::Value;
 
-use crate::health::object::{annotation, group_version, is_hook, is_skipped, kind, name, str_at};
+use crate::health::hook::{is_hook, is_skipped};
 use crate::health::rules::HealthRules;
 use crate::health::status::{HealthStatus, HealthStatusCode};
+use crate::object::path::str_at;
+use crate::object::{annotation, group_version, kind, name};
 
 /// How many causes the aggregate message names before summarising the rest.
 const MAX_CAUSES: usize = 3;
@@ -50,9 +52,9 @@ impl ResourceHealth {
         };
         Some(ResourceHealth {
             group: group_version(obj).0.to_string(),
-            kind: kind(obj).to_string(),
+            kind: kind(obj).unwrap_or_default().to_string(),
             namespace: str_at(obj, &["metadata", "namespace"]).to_string(),
-            name: name(obj).to_string(),
+            name: name(obj).unwrap_or_default().to_string(),
             live: live.is_some(),
             health,
             excluded: desired.is_some_and(is_skipped) || live.is_some_and(excluded_from_aggregate),

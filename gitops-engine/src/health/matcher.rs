@@ -3,7 +3,7 @@
 use regex::Regex;
 use serde_json::Value;
 
-use crate::health::object::{group_version, kind};
+use crate::object::{group_version, kind};
 
 /// Matches objects by API group (`""` is the core group) and kind, each against a
 /// list of glob patterns in which `*` matches any run of characters.
@@ -51,7 +51,7 @@ impl KindMatcher {
 
     /// Whether the matcher accepts the object's group and kind.
     pub fn matches(&self, obj: &Value) -> bool {
-        self.matches_group_kind(group_version(obj).0, kind(obj))
+        self.matches_group_kind(group_version(obj).0, kind(obj).unwrap_or_default())
     }
 }
 

@@ -12,9 +12,9 @@
 mod aggregate;
 mod builtin;
 pub mod declarative;
+mod hook;
 mod library;
 mod matcher;
-mod object;
 mod rule;
 mod rules;
 mod status;
@@ -24,8 +24,6 @@ use serde_json::Value;
 pub use aggregate::{ResourceHealth, aggregate, excluded_from_aggregate};
 pub use declarative::RuleError;
 pub use matcher::{InvalidMatcher, KindMatcher};
-#[cfg(feature = "controller")]
-pub(crate) use object::group_version;
 pub use rule::HealthCheck;
 pub use rules::HealthRules;
 pub use status::{HealthStatus, HealthStatusCode, UnknownHealthStatus};
@@ -35,9 +33,9 @@ const HOOK_FINALIZER: &str = "argocd.argoproj.io/hook-finalizer";
 
 /// Whether the object is being deleted (and is not a hook held by its finalizer).
 fn pending_deletion(obj: &Value) -> bool {
-    let deleting =
-        object::at(obj, &["metadata", "deletionTimestamp"]).is_some_and(|t| !t.is_null());
-    let hook_held = object::array_at(obj, &["metadata", "finalizers"])
+    let deleting = crate::object::path::at(obj, &["metadata", "deletionTimestamp"])
+        .is_some_and(|t| !t.is_null());
+    let hook_held = crate::object::path::array_at(obj, &["metadata", "finalizers"])
         .iter()
         .any(|f| f.as_str() == Some(HOOK_FINALIZER));
     deleting && !hook_held

@@ -7,8 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::object::annotation;
 use super::options::annotation_items;
+use crate::object::annotation;
 
 /// Annotation naming the hook types of an object.
 pub const HOOK_ANNOTATION: &str = "argocd.argoproj.io/hook";

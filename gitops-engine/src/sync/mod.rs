@@ -13,7 +13,6 @@ mod error;
 #[cfg(feature = "cluster")]
 pub mod execute;
 pub mod hooks;
-pub mod object;
 pub mod options;
 mod ordering;
 mod plan;
@@ -25,6 +24,7 @@ mod text;
 pub mod tracking;
 pub mod waves;
 
+pub use crate::object::{ApiResource, ResourceKey};
 pub use error::SyncError;
 #[cfg(feature = "cluster")]
 pub use execute::{
@@ -32,11 +32,10 @@ pub use execute::{
     terminate_recorded,
 };
 pub use hooks::{HookClass, HookDeletePolicy, SyncPhase};
-pub use object::ResourceKey;
 pub use options::{ApplySettings, PropagationPolicy, PruneMode, SyncOptions};
 pub use plan::{
-    ApiResource, CLIENT_SIDE_APPLY_MANAGER, InvalidTask, OperationSettings, PlanInput,
-    SelectedResource, SyncPlan, plan,
+    CLIENT_SIDE_APPLY_MANAGER, InvalidTask, OperationSettings, PlanInput, SelectedResource,
+    SyncPlan, plan,
 };
 pub use progress::{
     Decision, LiveState, Progress, ResultCode, Step, TaskPhase, TaskResult, Termination, next_step,

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::hooks::SyncPhase;
-use super::object;
 use super::task::SyncTask;
 use super::waves::kind_rank;
+use crate::object;
 
 /// Mirrors the waves of prune tasks: the distinct prune waves, sorted, are swapped
 /// first↔last, second↔second-last, … so objects created last are deleted first.

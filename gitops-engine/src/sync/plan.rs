@@ -8,23 +8,12 @@ use serde_json::{Value, json};
 
 use super::SyncError;
 use super::hooks::{self, HOOK_FINALIZER, HookClass, HookDeletePolicy, SyncPhase};
-use super::object::{self, ResourceKey};
 use super::options::{PruneMode, SYNC_OPTIONS_ANNOTATION, SyncOptions};
 use super::ordering;
 use super::task::{HookTask, PruneAction, SyncTask, TaskAction, TaskRole};
 use super::tracking::{self, Membership, TrackingConfig};
 use super::waves::sync_wave;
-
-/// A kind the API server serves, as found by discovery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiResource {
-    /// API group.
-    pub group: String,
-    /// Kind.
-    pub kind: String,
-    /// Whether objects of the kind live in namespaces.
-    pub namespaced: bool,
-}
+use crate::object::{self, ApiResource, ResourceKey, Scopes};
 
 /// Settings of one sync operation (the sync request rather than the Application).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,37 +181,9 @@ type Resources = BTreeMap<ResourceKey, Desired>;
 /// Desired hooks with their classification.
 type HookObjects = Vec<(Value, hooks::Hook)>;
 
-/// Scope lookup from discovery.
-struct Scopes(Option<BTreeMap<(String, String), bool>>);
-
-impl Scopes {
-    fn new(resources: Option<&Vec<ApiResource>>) -> Self {
-        Self(resources.map(|rs| {
-            rs.iter()
-                .map(|r| ((r.group.clone(), r.kind.clone()), r.namespaced))
-                .collect()
-        }))
-    }
-
-    /// `Some(namespaced)` when known: from discovery, or without discovery for the
-    /// built-in cluster-scoped kinds.
-    fn namespaced(&self, group: &str, kind: &str) -> Option<bool> {
-        match &self.0 {
-            Some(map) => map.get(&(group.to_owned(), kind.to_owned())).copied(),
-            None => object::CLUSTER_SCOPED_BUILTINS
-                .contains(&(group, kind))
-                .then_some(false),
-        }
-    }
-
-    fn is_known(&self, group: &str, kind: &str) -> bool {
-        self.0.is_none() || self.namespaced(group, kind).is_some()
-    }
-}
-
 /// Plans a sync. Pure: the result depends only on `input`.
 pub fn plan(input: &PlanInput) -> Result<SyncPlan, SyncError> {
-    let scopes = Scopes::new(input.api_resources.as_ref());
+    let scopes = Scopes::new(input.api_resources.as_deref());
     let mut warnings = Vec::new();
     let (resources, hook_objs) = split_desired(input, &scopes, &mut warnings)?;
     let live = index_live(&input.live, &resources)?;
@@ -315,7 +276,7 @@ fn split_desired(
             HookClass::Ignored => {}
             HookClass::Hook(hook) => hook_objs.push((obj.clone(), hook)),
             class => {
-                let key = desired_key(obj, scopes, &input.destination_namespace);
+                let key = scopes.desired_key(obj, &input.destination_namespace);
                 let repeated = resources
                     .insert(
                         key.clone(),
@@ -348,17 +309,6 @@ fn check_object(what: &'static str, index: usize, obj: &Value) -> Result<(), Syn
         });
     }
     Ok(())
-}
-
-/// The key of a desired object: namespaced kinds (or unknown scope) without a namespace
-/// get the destination namespace; known cluster-scoped kinds have none.
-fn desired_key(obj: &Value, scopes: &Scopes, destination_namespace: &str) -> ResourceKey {
-    let key = ResourceKey::of(obj);
-    match scopes.namespaced(&key.group, &key.kind) {
-        Some(false) => key.with_namespace(""),
-        _ if key.namespace.is_empty() => key.with_namespace(destination_namespace),
-        _ => key,
-    }
 }
 
 /// Validates live objects and keys them; of objects sharing a UID (one object seen

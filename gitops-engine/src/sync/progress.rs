@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::hooks::{HookDeletePolicy, SyncPhase};
-use super::object::{self, ResourceKey};
 use super::plan::SyncPlan;
 use super::task::SyncTask;
 use crate::health::{HealthStatus, HealthStatusCode};
+use crate::object::{self, ResourceKey};
 
 /// Per-resource result code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

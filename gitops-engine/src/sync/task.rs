@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::hooks::{HookDeletePolicy, SyncPhase};
-use super::object::ResourceKey;
 use super::options::PropagationPolicy;
+use crate::object::ResourceKey;
 
 /// Why a task exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::SyncError;
-use super::object::{self, ResourceKey, annotation, label, metadata_map_mut};
+use crate::object::{self, ResourceKey, annotation, label, metadata_map_mut};
 
 /// Annotation holding `<app>:<group>/<kind>:<namespace>/<name>`.
 pub const TRACKING_ID_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";

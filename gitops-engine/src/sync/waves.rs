@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::object::annotation;
+use crate::object::annotation;
 
 /// Annotation giving an object's sync wave.
 pub const SYNC_WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";

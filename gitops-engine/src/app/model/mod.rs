@@ -45,7 +45,7 @@ pub const RESOURCES_FINALIZER_BACKGROUND: &str =
 
 /// The group, version and kind of Applications.
 pub fn application_gvk() -> crate::cluster::Gvk {
-    let (group, version) = API_VERSION.split_once('/').unwrap_or(("", API_VERSION));
+    let (group, version) = crate::object::split_api_version(API_VERSION);
     crate::cluster::Gvk::new(group, version, KIND)
 }
 

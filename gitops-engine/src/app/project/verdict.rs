@@ -8,8 +8,8 @@ use super::model::{AppProject, DEFAULT_PROJECT, OrphanedIgnore};
 use super::permits::ClusterIdentity;
 use crate::app::conditions::{INVALID_SPEC_ERROR, ORPHANED_RESOURCE_WARNING, UNKNOWN_ERROR};
 use crate::app::{Application, ApplicationCondition, Destination};
+use crate::object;
 use crate::sync::ResourceKey;
-use crate::sync::object;
 
 /// The project an application uses: `spec.project`, `default` when empty.
 pub fn project_name(app: &Application) -> &str {

@@ -61,7 +61,7 @@ pub(crate) async fn compare_live(
         .objects
         .iter()
         .map(|o| Identity {
-            group: crate::health::group_version(o).0,
+            group: crate::object::group_version(o).0,
             kind: o["kind"].as_str().unwrap_or_default(),
             namespace: o["metadata"]["namespace"]
                 .as_str()

@@ -18,10 +18,11 @@ use crate::app::{
 };
 use crate::cluster::secrets::{self, ClusterSecret};
 use crate::cluster::{Cluster, ClusterError, Gvk, LiveCache, ObjectRef, WriteOptions};
+use crate::object;
 use crate::sync::ResourceResult;
 use crate::sync::execute::{OperationPhase, SyncOutcome};
 use crate::sync::tracking::tracked_app_instance;
-use crate::sync::{ResourceKey, ResultCode, object};
+use crate::sync::{ResourceKey, ResultCode};
 
 /// Condition types the project verdict owns.
 pub(crate) const PROJECT_CONDITION_TYPES: [&str; 2] = [INVALID_SPEC_ERROR, UNKNOWN_ERROR];

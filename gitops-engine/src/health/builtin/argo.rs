@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{at, str_at};
 use crate::health::status::{HealthStatus, HealthStatusCode};
+use crate::object::path::{at, str_at};
 
 /// Health of an `argoproj.io` Workflow, from `status.phase`.
 pub fn workflow(obj: &Value) -> HealthStatus {

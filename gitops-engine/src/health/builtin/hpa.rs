@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
-use crate::health::object::{annotation, conditions, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::annotation;
+use crate::object::path::{conditions, str_at};
 
 /// Annotation in which `autoscaling/v1` objects carry their conditions as JSON.
 const V1_CONDITIONS_ANNOTATION: &str = "autoscaling.alpha.kubernetes.io/conditions";

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{conditions, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::path::{conditions, str_at};
 
 /// Health of a `batch/v1` Job.
 ///

@@ -10,8 +10,8 @@ mod workloads;
 
 use serde_json::Value;
 
-use crate::health::object::{group_version, gvk_string, kind};
 use crate::health::status::HealthStatus;
+use crate::object::{group_version, gvk_string, kind};
 
 pub(crate) use argo::application;
 
@@ -39,7 +39,7 @@ const V1: &[&str] = &["v1"];
 /// The built-in health of `obj`, or `None` when the engine has no rule for its kind.
 pub fn health(obj: &Value) -> Option<HealthStatus> {
     let (group, version) = group_version(obj);
-    let kind = kind(obj);
+    let kind = kind(obj).unwrap_or_default();
     Some(match (group, kind) {
         ("apps", "Deployment") => {
             versioned(obj, V1, (kind, typed::DEPLOYMENT), workloads::deployment)

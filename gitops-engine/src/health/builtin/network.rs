@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{array_at, conditions, find_condition, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::path::{array_at, conditions, find_condition, str_at};
 
 fn has_load_balancer_ingress(obj: &Value) -> bool {
     !array_at(obj, &["status", "loadBalancer", "ingress"]).is_empty()

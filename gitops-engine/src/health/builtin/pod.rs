@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
-use crate::health::object::{
-    annotation, array_at, as_int, at, conditions, find_condition, is_hook, str_at,
-};
+use crate::health::hook::is_hook;
 use crate::health::status::HealthStatus;
+use crate::object::annotation;
+use crate::object::path::{array_at, as_int, at, conditions, find_condition, str_at};
 
 /// Whether the pod is judged as long-running: `restartPolicy: Always`, or a non-hook
 /// pod annotated `argocd.argoproj.io/ignore-restart-policy: "true"`.

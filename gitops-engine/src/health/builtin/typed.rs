@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{as_int, at};
 use crate::health::status::HealthStatus;
+use crate::object::path::{as_int, at};
 
 /// The JSON type a field must have (null always passes, as an unset field).
 #[derive(Debug, Clone, Copy)]

@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
-use crate::health::object::{at, conditions, find_condition, int_at, int_or_zero, name, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::name;
+use crate::object::path::{at, conditions, find_condition, int_at, int_or_zero, str_at};
 
 /// `metadata.generation` is ahead of `status.observedGeneration`.
 fn generation_not_observed(obj: &Value) -> bool {
@@ -28,7 +29,7 @@ pub fn deployment(obj: &Value) -> HealthStatus {
     {
         return HealthStatus::degraded(format!(
             "Deployment {:?} exceeded its progress deadline",
-            name(obj)
+            name(obj).unwrap_or_default()
         ));
     }
     if let Some(replicas) = int_at(obj, &["spec", "replicas"]).filter(|r| updated < *r) {
@@ -120,14 +121,14 @@ pub fn daemon_set(obj: &Value) -> HealthStatus {
     if updated < desired {
         return HealthStatus::progressing(format!(
             "Waiting for daemon set {:?} rollout to finish: {updated} out of {desired} new pods have been updated...",
-            name(obj)
+            name(obj).unwrap_or_default()
         ));
     }
     let available = status("numberAvailable");
     if available < desired {
         return HealthStatus::progressing(format!(
             "Waiting for daemon set {:?} rollout to finish: {available} of {desired} updated pods are available...",
-            name(obj)
+            name(obj).unwrap_or_default()
         ));
     }
     HealthStatus::healthy("")

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{array_at, at, bool_at, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::path::{array_at, at, bool_at, str_at};
 
 /// Health of a CronJob, judged from its last scheduled and last successful runs.
 ///

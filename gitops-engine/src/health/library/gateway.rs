@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{array_at, as_int, int_at, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::path::{array_at, as_int, int_at, str_at};
 
 /// How a failed (status `False`) condition of a given type is judged.
 fn judge_false(condition_type: &str, message: String) -> Option<HealthStatus> {
@@ -62,6 +62,9 @@ pub fn route(obj: &Value) -> Option<HealthStatus> {
             judge(array_at(parent, &["conditions"]), generation, &prefix)
         });
     Some(verdict.unwrap_or_else(|| {
-        HealthStatus::healthy(format!("{} is healthy", crate::health::object::kind(obj)))
+        HealthStatus::healthy(format!(
+            "{} is healthy",
+            crate::object::kind(obj).unwrap_or_default()
+        ))
     }))
 }

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::health::object::{conditions, str_at};
 use crate::health::status::HealthStatus;
+use crate::object::path::{conditions, str_at};
 
 /// Health of a Knative Service: every condition that is not `True` is listed as
 /// "<type> is <status>, since <reason>. <message>" (one per line); any `False` one

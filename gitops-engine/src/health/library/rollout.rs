@@ -2,10 +2,11 @@
 
 use serde_json::Value;
 
-use crate::health::object::{
-    annotation, array_at, at, bool_at, conditions, find_condition, int_at, int_or_zero, str_at,
-};
 use crate::health::status::{HealthStatus, HealthStatusCode};
+use crate::object::annotation;
+use crate::object::path::{
+    array_at, at, bool_at, conditions, find_condition, int_at, int_or_zero, str_at,
+};
 
 const SPEC_NOT_OBSERVED: &str = "Waiting for rollout spec update to be observed";
 
@@ -14,7 +15,7 @@ const SPEC_NOT_OBSERVED: &str = "Waiting for rollout spec update to be observed"
 fn generation_number(value: Option<&Value>) -> Option<i64> {
     match value? {
         Value::String(s) => s.parse().ok(),
-        other => crate::health::object::as_int(other),
+        other => crate::object::path::as_int(other),
     }
 }
 

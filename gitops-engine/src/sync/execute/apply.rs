@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::cluster::{ApplyMode, Cluster, ClusterError, Gvk, ObjectRef, WriteOptions};
-use crate::sync::object;
+use crate::object;
 use crate::sync::{PropagationPolicy, PruneAction, ResourceKey, ResultCode, SyncTask, TaskAction};
 
 /// Field manager of server-side applies.
@@ -20,10 +20,7 @@ const RECREATE_POLLS: u32 = 30;
 
 /// The address of a task's object.
 pub(super) fn object_ref(task: &SyncTask) -> ObjectRef {
-    let (group, version) = task
-        .api_version
-        .rsplit_once('/')
-        .unwrap_or(("", task.api_version.as_str()));
+    let (group, version) = crate::object::split_api_version(&task.api_version);
     ObjectRef {
         gvk: Gvk::new(group, version, &task.key.kind),
         namespace: task.key.namespace.clone(),

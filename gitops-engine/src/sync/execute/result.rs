@@ -9,10 +9,7 @@ use crate::sync::{ResourceResult, ResultCode, SyncTask, TaskPhase, TaskResult};
 
 impl ResourceResult {
     fn new(task: &SyncTask, status: ResultCode) -> Self {
-        let version = task
-            .api_version
-            .rsplit_once('/')
-            .map_or(task.api_version.as_str(), |(_, v)| v);
+        let (_, version) = crate::object::split_api_version(&task.api_version);
         ResourceResult {
             group: task.key.group.clone(),
             version: version.to_owned(),

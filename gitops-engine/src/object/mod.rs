@@ -1,5 +1,16 @@
-//! Read access to the metadata of Kubernetes objects held as JSON, and the
-//! resource key that identifies them (spec §0).
+//! The object core: Kubernetes objects held as `serde_json::Value`, read
+//! through one set of accessors (metadata here, any field by [`path`]), named
+//! by one identity ([`ResourceKey`], spec §0) and one API version split
+//! ([`split_api_version`]). Diff, health, sync, cluster access and the
+//! Application code all read objects through this module.
+
+mod gvk;
+pub mod path;
+mod scope;
+
+pub use gvk::{Gvk, InvalidObject, ObjectRef};
+pub(crate) use scope::Scopes;
+pub use scope::{ApiResource, CLUSTER_SCOPED_BUILTINS};
 
 use std::fmt;
 
@@ -60,43 +71,6 @@ impl fmt::Display for ResourceKey {
     }
 }
 
-/// Built-in cluster-scoped kinds `(group, kind)`, used for scoping when discovery is not
-/// available.
-pub const CLUSTER_SCOPED_BUILTINS: [(&str, &str); 23] = [
-    ("", "Namespace"),
-    ("", "Node"),
-    ("", "PersistentVolume"),
-    ("", "ComponentStatus"),
-    ("rbac.authorization.k8s.io", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ("apiregistration.k8s.io", "APIService"),
-    ("storage.k8s.io", "StorageClass"),
-    ("storage.k8s.io", "CSIDriver"),
-    ("storage.k8s.io", "CSINode"),
-    ("storage.k8s.io", "VolumeAttachment"),
-    ("scheduling.k8s.io", "PriorityClass"),
-    ("networking.k8s.io", "IngressClass"),
-    ("node.k8s.io", "RuntimeClass"),
-    ("policy", "PodSecurityPolicy"),
-    (
-        "admissionregistration.k8s.io",
-        "MutatingWebhookConfiguration",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        "ValidatingWebhookConfiguration",
-    ),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-    (
-        "admissionregistration.k8s.io",
-        "ValidatingAdmissionPolicyBinding",
-    ),
-    ("certificates.k8s.io", "CertificateSigningRequest"),
-    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
-    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
-];
-
 /// Core `Namespace` kind.
 pub(crate) const NAMESPACE_KIND: &str = "Namespace";
 /// Kind of CustomResourceDefinitions.
@@ -105,9 +79,18 @@ pub(crate) const CRD_KIND: &str = "CustomResourceDefinition";
 pub(crate) const CRD_GROUP: &str = "apiextensions.k8s.io";
 
 fn str_at<'a>(obj: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter()
-        .try_fold(obj, |v, segment| v.get(segment))?
-        .as_str()
+    path::at(obj, path).and_then(Value::as_str)
+}
+
+/// The group and version of an `apiVersion` (`apps/v1` → `("apps", "v1")`,
+/// `v1` → `("", "v1")`).
+pub fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.split_once('/').unwrap_or(("", api_version))
+}
+
+/// The object's API group (`""` for the core group) and version, from `apiVersion`.
+pub fn group_version(obj: &Value) -> (&str, &str) {
+    split_api_version(api_version(obj).unwrap_or_default())
 }
 
 /// `apiVersion`.
@@ -117,9 +100,7 @@ pub fn api_version(obj: &Value) -> Option<&str> {
 
 /// The API group named by `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
 pub fn group_of(obj: &Value) -> &str {
-    api_version(obj)
-        .and_then(|v| v.rsplit_once('/'))
-        .map_or("", |(group, _)| group)
+    group_version(obj).0
 }
 
 /// `kind`.
@@ -184,6 +165,13 @@ pub fn crd_defines(obj: &Value) -> Option<(String, String)> {
     Some((group.to_owned(), kind.to_owned()))
 }
 
+/// Go's `GroupVersionKind.String()`: `apps/v1beta2, Kind=Deployment` (`/v1, Kind=Pod`
+/// for the core group).
+pub fn gvk_string(obj: &Value) -> String {
+    let (group, version) = group_version(obj);
+    format!("{group}/{version}, Kind={}", kind(obj).unwrap_or_default())
+}
+
 /// Mutable access to `metadata`, creating it when absent or not an object.
 fn metadata_mut(obj: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
     let metadata = obj
@@ -217,4 +205,24 @@ pub(crate) fn set_metadata_str(obj: &mut Value, field: &str, value: &str) {
 
 fn empty_map() -> Value {
     Value::Object(serde_json::Map::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_split_into_group_and_version() {
+        let obj = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment"});
+        assert_eq!(group_version(&obj), ("apps", "v1"));
+        assert_eq!(gvk_string(&obj), "apps/v1, Kind=Deployment");
+        assert_eq!(
+            group_version(&serde_json::json!({"apiVersion": "v1"})),
+            ("", "v1")
+        );
+        assert_eq!(
+            split_api_version("networking.k8s.io/v1"),
+            ("networking.k8s.io", "v1")
+        );
+    }
 }

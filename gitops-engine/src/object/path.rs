@@ -1,4 +1,4 @@
-//! Read-only accessors over a live object held as `serde_json::Value`.
+//! Reading an object held as `serde_json::Value` by path.
 //!
 //! Missing fields and fields of the wrong type read as absent; numbers written as
 //! floats with an integral value read as integers.
@@ -47,30 +47,6 @@ pub fn array_at<'a>(obj: &'a Value, path: &[&str]) -> &'a [Value] {
         .unwrap_or(&[])
 }
 
-/// The object's API group (`""` for the core group) and version, from `apiVersion`.
-pub fn group_version(obj: &Value) -> (&str, &str) {
-    let api_version = str_at(obj, &["apiVersion"]);
-    match api_version.split_once('/') {
-        Some((group, version)) => (group, version),
-        None => ("", api_version),
-    }
-}
-
-/// The object's kind.
-pub fn kind(obj: &Value) -> &str {
-    str_at(obj, &["kind"])
-}
-
-/// The object's name.
-pub fn name(obj: &Value) -> &str {
-    str_at(obj, &["metadata", "name"])
-}
-
-/// The value of annotation `key`, if set to a string.
-pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
-    at(obj, &["metadata", "annotations", key]).and_then(Value::as_str)
-}
-
 /// The entries of `status.conditions`.
 pub fn conditions(obj: &Value) -> &[Value] {
     array_at(obj, &["status", "conditions"])
@@ -83,33 +59,6 @@ pub fn find_condition<'a>(conditions: &'a [Value], condition_type: &str) -> Opti
         .find(|c| str_at(c, &["type"]) == condition_type)
 }
 
-/// Go's `GroupVersionKind.String()`: `apps/v1beta2, Kind=Deployment` (`/v1, Kind=Pod`
-/// for the core group).
-pub fn gvk_string(obj: &Value) -> String {
-    let (group, version) = group_version(obj);
-    format!("{group}/{version}, Kind={}", kind(obj))
-}
-
-/// Whether the object is a sync hook: it carries `argocd.argoproj.io/hook` (any
-/// value except one listing `Skip`) or `helm.sh/hook` (except `crd-install`).
-pub fn is_hook(obj: &Value) -> bool {
-    if annotation(obj, "argocd.argoproj.io/hook").is_some() {
-        return !is_skipped(obj);
-    }
-    annotation(obj, "helm.sh/hook").is_some_and(|hooks| {
-        hooks
-            .split(',')
-            .map(str::trim)
-            .any(|h| !h.is_empty() && h != "crd-install")
-    })
-}
-
-/// Whether the object's `argocd.argoproj.io/hook` annotation lists `Skip`.
-pub fn is_skipped(obj: &Value) -> bool {
-    annotation(obj, "argocd.argoproj.io/hook")
-        .is_some_and(|hooks| hooks.split(',').any(|h| h.trim() == "Skip"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +69,6 @@ mod tests {
         let obj = json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "spec": {"replicas": 3.0, "paused": true, "name": 5},
             "status": {"conditions": [{"type": "A"}, {"type": "B", "status": "True"}]}});
-        assert_eq!(group_version(&obj), ("apps", "v1"));
         assert_eq!(int_at(&obj, &["spec", "replicas"]), Some(3));
         assert_eq!(int_or_zero(&obj, &["spec", "missing"]), 0);
         assert!(bool_at(&obj, &["spec", "paused"]));
@@ -129,17 +77,5 @@ mod tests {
             str_at(find_condition(conditions(&obj), "B").unwrap(), &["status"]),
             "True"
         );
-        assert_eq!(gvk_string(&obj), "apps/v1, Kind=Deployment");
-        assert_eq!(group_version(&json!({"apiVersion": "v1"})), ("", "v1"));
-    }
-
-    #[test]
-    fn hooks() {
-        let with = |key: &str, value: &str| json!({"metadata": {"annotations": {key: value}}});
-        assert!(is_hook(&with("argocd.argoproj.io/hook", "PreSync")));
-        assert!(!is_hook(&with("argocd.argoproj.io/hook", "Skip")));
-        assert!(is_hook(&with("helm.sh/hook", "pre-install")));
-        assert!(!is_hook(&with("helm.sh/hook", "crd-install")));
-        assert!(!is_hook(&json!({"metadata": {}})));
     }
 }
