@@ -12,6 +12,8 @@
 //!   repository Secrets and templates, [`RepoTls`] certificate authorities
 //!   of `https://` servers, [`KnownHosts`] of SSH servers.
 //! - [`LocalDir`] renders from a directory on disk.
+//! - [`RemoteBases`] fetches the remote bases and files kustomizations name
+//!   (Git URLs into the same kind of cache clones, HTTP(S) files).
 //! - A directory holding `Chart.yaml` (and no kustomization) is a Helm chart,
 //!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
@@ -22,6 +24,7 @@ mod helm;
 mod local;
 mod manager;
 mod overrides;
+mod remote;
 mod render;
 mod repo;
 mod tls;
@@ -42,7 +45,8 @@ pub use manager::{Refresh, SourceRequest, Sources};
 pub use overrides::{
     KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
 };
+pub use remote::RemoteBases;
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
-pub use repo::GitRepo;
+pub use repo::{FetchLimits, GitRepo};
 pub use tls::RepoTls;
 pub use tree_fs::GitTreeFs;
