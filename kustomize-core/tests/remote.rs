@@ -124,6 +124,30 @@ fn remote_base_and_component_render_as_kubectl_renders_them_vendored() {
 }
 
 #[test]
+fn origins_name_the_repository_and_ref_as_kubectl_does() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\n";
+    let mut fake = Fake::disk(fixture().join("vendored"));
+    fake.files = vec![("http://127.0.0.1:18089/cm.yaml", Ok(cm))];
+    let fake = Arc::new(fake);
+    // The overlay kubectl built, with the repository at file:///tmp/kv/repo
+    // and the file served on port 18089 (tests/remote/README.md).
+    let fs = overlay(
+        "namespace: prod
+buildMetadata: [originAnnotations, transformerAnnotations]
+resources:
+- file:///tmp/kv/repo//base?ref=v1
+- svc.yaml
+- http://127.0.0.1:18089/cm.yaml
+components:
+- file:///tmp/kv/repo//comp?ref=v1
+",
+    );
+    let out = build(fs, Path::new("/ov"), &options(&fake)).unwrap();
+    let expected = std::fs::read_to_string(fixture().join("expected-origins.yaml")).unwrap();
+    assert_eq!(out.to_yaml(), expected);
+}
+
+#[test]
 fn without_a_resolver_remote_entries_are_refused() {
     for entry in [
         "https://git.example/org/repo//base?ref=v1",

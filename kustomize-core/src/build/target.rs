@@ -9,7 +9,7 @@ use super::steps::{self, Config};
 use crate::Error;
 use crate::fs::{LoadError, Loader};
 use crate::kustomization::Kustomization;
-use crate::origin::{Origin, join_clean};
+use crate::origin::{Origin, OriginBase};
 use crate::remote::{RemoteError, RepoSpec, is_remote_file};
 use crate::resmap::ResMap;
 use crate::resource::Resource;
@@ -163,8 +163,8 @@ pub(crate) struct Target {
     pub file: PathBuf,
     /// Name of the kustomization file (`kustomization.yaml`, …).
     pub file_name: String,
-    /// When the build tracks origins: this directory relative to the root.
-    pub origin_dir: Option<String>,
+    /// When the build tracks origins: where this directory lies.
+    pub origin_dir: Option<OriginBase>,
 }
 
 impl Target {
@@ -207,14 +207,14 @@ impl Target {
             source,
         })?;
         let mut sub = Target::load(loader, ctx)?;
-        sub.origin_dir = self.origin_dir.as_deref().map(|d| join_clean(d, path));
+        sub.origin_dir = self.origin_dir.as_ref().map(|d| d.append(path));
         Ok(sub)
     }
 
     /// The origin of something configured in this kustomization file.
     pub fn builtin_origin(&self, kind: &str) -> Option<Origin> {
-        let dir = self.origin_dir.as_deref()?;
-        Some(Origin::builtin(join_clean(dir, &self.file_name), kind))
+        let dir = self.origin_dir.as_ref()?;
+        Some(dir.builtin(&self.file_name, kind))
     }
 
     /// Records that a builtin transformer of this kustomization ran over
@@ -375,10 +375,7 @@ impl Target {
             Err(e) => return Err(e),
         };
         ctx.charge(self, 0, resources.len())?;
-        let origin = self
-            .origin_dir
-            .as_deref()
-            .map(|d| Origin::file(join_clean(d, path)));
+        let origin = self.origin_dir.as_ref().map(|d| d.file(path));
         for mut r in resources {
             r.origin.clone_from(&origin);
             acc.res.append(r).map_err(|e| {
@@ -437,7 +434,7 @@ enum FileAttempt {
 pub(crate) fn build_root(loader: Loader, ctx: &mut Context) -> Result<Vec<Resource>, Error> {
     let mut target = Target::load(loader, ctx)?;
     if !target.k.build_metadata.is_empty() {
-        target.origin_dir = Some(String::new());
+        target.origin_dir = Some(OriginBase::default());
     }
     let order = SortOrder::from_options(target.k.sort_options.as_ref(), &target.file)?;
     let mut acc = target.accumulate(Accumulator::default(), ctx)?;
