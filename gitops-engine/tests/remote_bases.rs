@@ -17,7 +17,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use gitops_engine::source::{RemoteBases, RepoAccess};
+use gitops_engine::source::{RemoteBases, RemoteLimits, RepoAccess};
 use https_support::HttpsGit;
 use kustomize_core::remote::RemoteResolver;
 use kustomize_core::{BuildOptions, build_disk};
@@ -141,7 +141,11 @@ fn an_untrusted_https_server_is_refused() {
 fn a_fetch_past_the_byte_cap_stops() {
     let up = upstream();
     let ov = overlay(up.cache.parent().expect("tmp"), &up.url());
-    let remote = RemoteBases::new(&up.cache, RepoAccess::default()).with_max_bytes(64, 1 << 20);
+    let limits = RemoteLimits {
+        max_fetch_bytes: 64,
+        ..RemoteLimits::default()
+    };
+    let remote = RemoteBases::with_limits(&up.cache, RepoAccess::default(), limits);
     let err = build_with(ov, remote).expect_err("over the cap");
     assert!(
         err.contains("transfer stopped: more than 64 bytes"),
@@ -212,8 +216,37 @@ fn http_errors_and_oversized_files_fail() {
 
     let port = serve_http("200 OK", CONFIG_MAP, 1);
     let (tmp, dir) = file_overlay(&format!("http://127.0.0.1:{port}/cm.yaml"));
-    let remote = RemoteBases::new(tmp.path().join("cache"), RepoAccess::default())
-        .with_max_bytes(1 << 20, 10);
+    let limits = RemoteLimits {
+        max_file_bytes: 10,
+        ..RemoteLimits::default()
+    };
+    let remote = RemoteBases::with_limits(tmp.path().join("cache"), RepoAccess::default(), limits);
     let err = build_with(dir, remote).expect_err("too large");
     assert!(err.contains("larger than 10 bytes"), "{err}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Accepts connections and reads nothing back: no HTTP answer, no Git.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        drop(held);
+    });
+    let (tmp, dir) = file_overlay(&format!("http://127.0.0.1:{port}/org/repo//base?timeout=1"));
+    let limits = RemoteLimits {
+        file_timeout: std::time::Duration::from_secs(1),
+        ..RemoteLimits::default()
+    };
+    let remote = RemoteBases::with_limits(tmp.path().join("cache"), RepoAccess::default(), limits);
+    let started = std::time::Instant::now();
+    let err = build_with(dir, remote).expect_err("no answer");
+    assert!(
+        err.contains("fetching 'http://127.0.0.1:") && err.contains("took longer than 1s"),
+        "{err}"
+    );
+    // The file attempt (1 s) and the checkout (1 s), with room to spare.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }

@@ -45,7 +45,10 @@ pub use manager::{Refresh, SourceRequest, Sources};
 pub use overrides::{
     KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
 };
-pub use remote::RemoteBases;
+pub use remote::{
+    DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FETCH_BYTES, DEFAULT_MAX_FILE_BYTES, RemoteBases,
+    RemoteLimits,
+};
 pub use render::{DirectoryOptions, RenderOptions, Rendered, render, render_commit_tree};
 pub use repo::{FetchLimits, GitRepo};
 pub use tls::RepoTls;

@@ -9,10 +9,15 @@
 //! clone is fetched again on first use unless the ref is a full commit SHA
 //! it already holds. Submodules are not fetched: their directories are
 //! absent from the tree whatever `submodules=` says.
+//!
+//! Bounds: a checkout (fetch included) runs on a thread of its own and is
+//! given up after the URL's `timeout` (kustomize's default 27 s), even if
+//! the server never answers; a fetch stops past a byte cap; a file
+//! request has a timeout and a byte cap of its own ([`RemoteLimits`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use git2::Oid;
@@ -27,15 +32,42 @@ pub const DEFAULT_MAX_FILE_BYTES: usize = 64 << 20;
 /// Longest one `http(s)://` file may take by default.
 pub const DEFAULT_FILE_TIMEOUT: Duration = Duration::from_secs(27);
 
+/// Bounds on what [`RemoteBases`] fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteLimits {
+    /// Most bytes one Git fetch may receive.
+    pub max_fetch_bytes: usize,
+    /// Most bytes of one `http(s)://` file.
+    pub max_file_bytes: usize,
+    /// Longest one `http(s)://` request may take.
+    pub file_timeout: Duration,
+}
+
+impl Default for RemoteLimits {
+    /// [`DEFAULT_MAX_FETCH_BYTES`], [`DEFAULT_MAX_FILE_BYTES`] and
+    /// [`DEFAULT_FILE_TIMEOUT`].
+    fn default() -> Self {
+        Self {
+            max_fetch_bytes: DEFAULT_MAX_FETCH_BYTES,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            file_timeout: DEFAULT_FILE_TIMEOUT,
+        }
+    }
+}
+
 /// Fetches the remote bases and files of kustomize builds. Share one per
 /// build (or per CLI run): it remembers what it fetched.
 #[derive(Debug)]
 pub struct RemoteBases {
+    inner: Arc<Inner>,
+}
+
+/// The state of a [`RemoteBases`], shared with its checkout threads.
+#[derive(Debug)]
+struct Inner {
     cache_dir: PathBuf,
     access: RepoAccess,
-    max_fetch_bytes: usize,
-    max_file_bytes: usize,
-    file_timeout: Duration,
+    limits: RemoteLimits,
     state: Mutex<State>,
 }
 
@@ -52,28 +84,32 @@ impl RemoteBases {
     /// Clones under `cache_dir`, reached with `access` (credentials,
     /// certificate authorities, known hosts); the default bounds.
     pub fn new(cache_dir: impl Into<PathBuf>, access: RepoAccess) -> Self {
-        Self {
-            cache_dir: cache_dir.into(),
-            access,
-            max_fetch_bytes: DEFAULT_MAX_FETCH_BYTES,
-            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
-            file_timeout: DEFAULT_FILE_TIMEOUT,
-            state: Mutex::default(),
-        }
+        Self::with_limits(cache_dir, access, RemoteLimits::default())
     }
 
-    /// Bounds the bytes of one Git fetch and of one file.
-    pub fn with_max_bytes(mut self, fetch: usize, file: usize) -> Self {
-        self.max_fetch_bytes = fetch;
-        self.max_file_bytes = file;
-        self
+    /// [`RemoteBases::new`] with other bounds.
+    pub fn with_limits(
+        cache_dir: impl Into<PathBuf>,
+        access: RepoAccess,
+        limits: RemoteLimits,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                cache_dir: cache_dir.into(),
+                access,
+                limits,
+                state: Mutex::default(),
+            }),
+        }
     }
 
     /// The cache directory of the clones.
     pub fn cache_dir(&self) -> &Path {
-        &self.cache_dir
+        &self.inner.cache_dir
     }
+}
 
+impl Inner {
     /// The tree of `spec`'s repository at its ref, fetching as needed.
     fn tree(&self, spec: &RepoSpec) -> Result<Arc<GitTreeFs>, SourceError> {
         let url = spec.clone_spec();
@@ -84,7 +120,7 @@ impl RemoteBases {
             std::collections::hash_map::Entry::Vacant(e) => {
                 let limits = FetchLimits {
                     timeout: Some(spec.timeout),
-                    max_bytes: Some(self.max_fetch_bytes),
+                    max_bytes: Some(self.limits.max_fetch_bytes),
                 };
                 let auth = self.access.auth_for(&url, None);
                 let (repo, fresh) =
@@ -108,7 +144,7 @@ impl RemoteBases {
     /// its own (the caller may be inside one, or not).
     fn get(&self, url: &str) -> Result<Vec<u8>, RemoteError> {
         let client = self.http_client(url)?;
-        let max = self.max_file_bytes;
+        let max = self.limits.max_file_bytes;
         let fetch = async move {
             let failed = |e: reqwest::Error| RemoteError::Failed(e.to_string());
             let mut response = client.get(url).send().await.map_err(failed)?;
@@ -149,7 +185,7 @@ impl RemoteBases {
     fn http_client(&self, url: &str) -> Result<reqwest::Client, RemoteError> {
         let parsed =
             reqwest::Url::parse(url).map_err(|e| RemoteError::Failed(format!("bad URL: {e}")))?;
-        let mut builder = reqwest::Client::builder().timeout(self.file_timeout);
+        let mut builder = reqwest::Client::builder().timeout(self.limits.file_timeout);
         for der in self
             .access
             .tls
@@ -174,9 +210,30 @@ fn holds_commit(repo: &GitRepo, git_ref: &str) -> bool {
 
 impl RemoteResolver for RemoteBases {
     fn checkout(&self, spec: &RepoSpec) -> Result<RemoteTree, RemoteError> {
-        let tree = self
-            .tree(spec)
-            .map_err(|e| RemoteError::Failed(e.to_string()))?;
+        let (tx, rx) = mpsc::channel();
+        let (inner, owned) = (self.inner.clone(), spec.clone());
+        // A server that never answers leaves this thread blocked; the
+        // build goes on without it (a later checkout waits for its lock,
+        // and times out too).
+        std::thread::spawn(move || {
+            let _ = tx.send(inner.tree(&owned));
+        });
+        let tree = match rx.recv_timeout(spec.timeout) {
+            Ok(tree) => tree.map_err(|e| RemoteError::Failed(e.to_string()))?,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(RemoteError::Failed(format!(
+                    "fetching '{}' took longer than {}s (the URL's timeout)",
+                    spec.clone_spec(),
+                    spec.timeout.as_secs_f64()
+                )));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(RemoteError::Failed(format!(
+                    "fetching '{}' failed without a reason",
+                    spec.clone_spec()
+                )));
+            }
+        };
         Ok(RemoteTree {
             fs: tree,
             dir: PathBuf::from("/"),
@@ -184,6 +241,6 @@ impl RemoteResolver for RemoteBases {
     }
 
     fn fetch_file(&self, url: &str) -> Result<Vec<u8>, RemoteError> {
-        self.get(url)
+        self.inner.get(url)
     }
 }
