@@ -251,7 +251,7 @@ pub enum LoadError {
         visited: PathBuf,
     },
     /// A remote entry, and the build has no [`RemoteResolver`].
-    #[error("'{path}': {}", crate::remote::REFUSED)]
+    #[error("'{path}': remote resources are not supported; vendor them into the repository")]
     RemoteRefused {
         /// The entry as written.
         path: String,
@@ -362,11 +362,6 @@ impl Loader {
     pub fn with_remote(mut self, resolver: Option<Arc<dyn RemoteResolver>>) -> Self {
         self.remote.resolver = resolver;
         self
-    }
-
-    /// Whether this loader can fetch remote entries.
-    pub fn has_remote(&self) -> bool {
-        self.remote.resolver.is_some()
     }
 
     /// A loader for the kustomization directory of the remote repository

@@ -96,10 +96,6 @@ fn url_parses(path: &str) -> bool {
     })
 }
 
-/// The message for a remote entry a build without a resolver meets.
-pub(crate) const REFUSED: &str =
-    "remote resources are not supported; vendor them into the repository";
-
 #[cfg(test)]
 mod tests {
     use super::*;
