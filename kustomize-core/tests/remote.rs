@@ -214,6 +214,27 @@ fn http_file_resources_are_fetched() {
 }
 
 #[test]
+fn http_files_are_fetched_wherever_a_file_is_read() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\n";
+    let patch = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  b: \"2\"\n";
+    let mut fake = Fake::disk(fixture().join("vendored"));
+    fake.files = vec![
+        ("http://files.example/cm.yaml", Ok(cm)),
+        ("http://files.example/patch.yaml", Ok(patch)),
+    ];
+    let fake = Arc::new(fake);
+    let fs = overlay(
+        "resources:\n- http://files.example/cm.yaml\npatches:\n- path: http://files.example/patch.yaml\n",
+    );
+    let out = build(fs, Path::new("/ov"), &options(&fake)).unwrap();
+    // kubectl kustomize, the same two files served over HTTP on loopback.
+    assert_eq!(
+        out.to_yaml(),
+        "apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\nkind: ConfigMap\nmetadata:\n  name: c\n"
+    );
+}
+
+#[test]
 fn a_failed_http_get_of_a_repository_url_falls_back_to_git() {
     let mut fake = Fake::disk(fixture().join("vendored"));
     fake.files = vec![(
