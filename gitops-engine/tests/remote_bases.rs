@@ -11,6 +11,7 @@
 
 mod https_support;
 mod source_support;
+mod ssh_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -21,7 +22,9 @@ use gitops_engine::source::{RemoteBases, RemoteLimits, RepoAccess};
 use https_support::HttpsGit;
 use kustomize_core::remote::RemoteResolver;
 use kustomize_core::{BuildOptions, build_disk};
+use serde_json::json;
 use source_support::{Upstream, bounded};
+use ssh_support::Sshd;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -125,6 +128,37 @@ fn https_bases_render_as_kubectl_renders_them() {
         .filter(|r| r.starts_with("POST /upstream/git-upload-pack"))
         .count();
     assert_eq!(clones, 1, "{requests:?}");
+}
+
+#[test]
+fn ssh_bases_use_the_repository_secret_and_known_hosts() {
+    let up = upstream();
+    let sshd = Sshd::start();
+    let url = sshd.url(&up.dir);
+    let ov = overlay(up.cache.parent().expect("tmp"), &url);
+    let secret = json!({
+        "metadata": {"name": "ssh-repo", "namespace": "argocd",
+                     "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "stringData": {"url": url, "sshPrivateKey": sshd.user_key},
+    });
+    let hosts = json!({"data": {"ssh_known_hosts": sshd.known_hosts_line}});
+    let mut access = RepoAccess::default();
+    let problems = access.add_objects([&secret], None, Some(&hosts));
+    assert!(problems.is_empty(), "{problems:?}");
+    let remote = RemoteBases::new(&up.cache, access);
+    assert_eq!(
+        build_with(ov.clone(), remote),
+        Ok(expected("expected.yaml")),
+        "{}",
+        sshd.log()
+    );
+    // Without the known host, the server is not trusted.
+    let mut access = RepoAccess::default();
+    let problems = access.add_objects([&secret], None, None);
+    assert!(problems.is_empty(), "{problems:?}");
+    let remote = RemoteBases::new(up.cache.join("other"), access);
+    let err = build_with(ov, remote).expect_err("unknown host");
+    assert!(err.contains("ssh: handshake failed"), "{err}");
 }
 
 #[test]
