@@ -162,6 +162,41 @@ fn ssh_bases_use_the_repository_secret_and_known_hosts() {
 }
 
 #[test]
+fn files_in_submodules_are_reported_as_not_fetched() {
+    let lib = Upstream::new();
+    lib.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    );
+    lib.commit("lib");
+    let up = Upstream::new();
+    let lib_path = lib.dir.display().to_string();
+    up.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        &lib_path,
+        "sub",
+    ]);
+    up.write("kustomization.yaml", "resources:\n- sub/cm.yaml\n");
+    up.commit("with a submodule");
+    let ov = up.cache.parent().expect("tmp").join("ov");
+    std::fs::create_dir_all(&ov).expect("mkdir");
+    std::fs::write(
+        ov.join("kustomization.yaml"),
+        format!("resources:\n- {}\n", up.url()),
+    )
+    .expect("write");
+    let remote = RemoteBases::new(&up.cache, RepoAccess::default());
+    let err = build_with(ov, remote).expect_err("submodule");
+    assert!(
+        err.contains("is in Git submodule '/sub', which is not fetched"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_untrusted_https_server_is_refused() {
     let up = upstream();
     let server = HttpsGit::serve(up.dir.parent().expect("parent"));

@@ -7,8 +7,8 @@
 //! Within one `RemoteBases`, a repository is fetched at most once (its
 //! first use), and a tree is indexed once per commit. An existing cache
 //! clone is fetched again on first use unless the ref is a full commit SHA
-//! it already holds. Submodules are not fetched: their directories are
-//! absent from the tree whatever `submodules=` says.
+//! it already holds. Submodules are not fetched, whatever `submodules=`
+//! says: a path into one fails, saying so.
 //!
 //! Bounds: a checkout (fetch included) runs on a thread of its own and is
 //! given up after the URL's `timeout` (kustomize's default 27 s), even if
