@@ -18,7 +18,8 @@
 //!   leases, sharding membership, and running sync operations
 //!   (`sync::execute`).
 //! - `git`: repositories through libgit2 (`source::Sources`, `GitRepo`,
-//!   rendering commits).
+//!   rendering commits) and kustomize remote bases (`source::RemoteBases`:
+//!   Git URLs, and HTTP(S) files through reqwest).
 //! - `registry`: container registries through reqwest (the `image` module
 //!   but its write-back to clusters and Git).
 //! - `controller` (all of the above): the Application and ApplicationSet

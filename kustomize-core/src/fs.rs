@@ -10,6 +10,8 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use crate::remote::{RemoteError, RemoteResolver, RemoteTree, RepoSpec, is_remote_file};
+
 /// A read-only tree of files, as a build sees it.
 ///
 /// Paths handed to these methods are absolute and already normalised (no `.`
@@ -248,6 +250,51 @@ pub enum LoadError {
         /// The kustomization root it contains.
         visited: PathBuf,
     },
+    /// A remote entry, and the build has no [`RemoteResolver`].
+    #[error("'{path}': remote resources are not supported; vendor them into the repository")]
+    RemoteRefused {
+        /// The entry as written.
+        path: String,
+    },
+    /// Fetching a remote file or repository failed.
+    #[error("'{url}': {source}")]
+    Remote {
+        /// The URL as written.
+        url: String,
+        /// Why.
+        source: RemoteError,
+    },
+    /// A remote repository is named again below itself.
+    #[error("cycle detected: URI '{new}' referenced by previous URI '{previous}'")]
+    RepoCycle {
+        /// The URL named now.
+        new: String,
+        /// The URL being built that starts with it.
+        previous: String,
+    },
+    /// A base of a kustomization in a remote repository lies outside it.
+    #[error(
+        "security; bases in kustomizations found in cloned git repos must be within the repo, but base '{}' is outside '{}'",
+        base.display(),
+        repo.display()
+    )]
+    OutsideRepo {
+        /// The base directory, links resolved.
+        base: PathBuf,
+        /// The repository's root.
+        repo: PathBuf,
+    },
+    /// The directory a remote URL names is a file, or leaves the repository
+    /// through a symbolic link.
+    #[error("'{url}': '{}' {problem} in the repository", path.display())]
+    RemoteRoot {
+        /// The URL as written.
+        url: String,
+        /// The directory in the checkout.
+        path: PathBuf,
+        /// `is not a directory` or `is outside the repository`.
+        problem: &'static str,
+    },
     /// Reading failed (missing file, permissions, …).
     #[error("{}: {source}", path.display())]
     Io {
@@ -268,8 +315,23 @@ pub struct Loader {
     /// computed once: the restrictor compares every file against it.
     real_root: PathBuf,
     restrictor: LoadRestrictor,
-    /// Roots of the kustomizations that led here, outermost first.
+    /// Roots of the kustomizations that led here, outermost first, since
+    /// the last remote root (paths of other file systems do not compare).
     referrers: Vec<PathBuf>,
+    /// How remote entries are fetched, and where this root lies if it is
+    /// in a remote repository.
+    remote: RemoteState,
+}
+
+/// A loader's view of remote targets.
+#[derive(Clone, Default)]
+struct RemoteState {
+    /// Fetches remote entries; `None` refuses them.
+    resolver: Option<Arc<dyn RemoteResolver>>,
+    /// The root directory of the repository this root lies in, if remote.
+    repo_dir: Option<PathBuf>,
+    /// The URLs (as written) of the remote roots that led here.
+    urls: Vec<String>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -291,7 +353,71 @@ impl Loader {
             real_root,
             restrictor,
             referrers: Vec::new(),
+            remote: RemoteState::default(),
         }
+    }
+
+    /// This loader, fetching remote entries with `resolver` (`None`
+    /// refuses them).
+    pub fn with_remote(mut self, resolver: Option<Arc<dyn RemoteResolver>>) -> Self {
+        self.remote.resolver = resolver;
+        self
+    }
+
+    /// A loader for the kustomization directory of the remote repository
+    /// `spec`, fetched with the resolver, as kustomize roots a loader in a
+    /// fresh clone: root-only, whatever this loader's restrictor.
+    pub fn remote(&self, spec: &RepoSpec) -> Result<Self, LoadError> {
+        let resolver = self
+            .remote
+            .resolver
+            .as_ref()
+            .ok_or_else(|| LoadError::RemoteRefused {
+                path: spec.raw.clone(),
+            })?;
+        if let Some(previous) = self.remote.urls.iter().find(|u| u.starts_with(&spec.raw)) {
+            return Err(LoadError::RepoCycle {
+                new: spec.raw.clone(),
+                previous: previous.clone(),
+            });
+        }
+        let RemoteTree { fs, dir } =
+            resolver
+                .checkout(spec)
+                .map_err(|source| LoadError::Remote {
+                    url: spec.raw.clone(),
+                    source,
+                })?;
+        let repo_dir = fs.canonicalize(&dir).unwrap_or(dir);
+        let path = spec.abs_path(&repo_dir);
+        let root_error = |problem| LoadError::RemoteRoot {
+            url: spec.raw.clone(),
+            path: path.clone(),
+            problem,
+        };
+        if !fs.is_dir(&path) {
+            return Err(root_error("is not a directory"));
+        }
+        let root = fs
+            .canonicalize(&path)
+            .map_err(|_| root_error("is not a directory"))?;
+        if !root.starts_with(&repo_dir) {
+            return Err(root_error("is outside the repository"));
+        }
+        let mut urls = self.remote.urls.clone();
+        urls.push(spec.raw.clone());
+        Ok(Self {
+            fs,
+            real_root: root.clone(),
+            root,
+            restrictor: LoadRestrictor::RootOnly,
+            referrers: Vec::new(),
+            remote: RemoteState {
+                resolver: Some(resolver.clone()),
+                repo_dir: Some(repo_dir),
+                urls,
+            },
+        })
     }
 
     /// The kustomization directory this loader reads relative to.
@@ -337,12 +463,24 @@ impl Loader {
                 visited: visited.clone(),
             });
         }
+        if let Some(repo) = self
+            .remote
+            .repo_dir
+            .as_ref()
+            .filter(|r| !root.starts_with(r))
+        {
+            return Err(LoadError::OutsideRepo {
+                base: root,
+                repo: repo.clone(),
+            });
+        }
         Ok(Self {
             fs: self.fs.clone(),
             real_root: root.clone(),
             root,
             restrictor: self.restrictor,
             referrers,
+            remote: self.remote.clone(),
         })
     }
 
@@ -353,12 +491,34 @@ impl Loader {
 
     /// Reads a file named (relative to the root) in this kustomization,
     /// refusing files outside the root under [`LoadRestrictor::RootOnly`].
+    /// An `http(s)://` URL is fetched with the resolver, as kustomize
+    /// fetches one wherever it reads a file.
     pub fn read_file(&self, rel: &str) -> Result<Vec<u8>, LoadError> {
+        if is_remote_file(rel) {
+            return self.fetch_file(rel);
+        }
         let path = self.resolve(rel);
         self.check_within_root(&path)?;
         self.fs
             .read(&path)
             .map_err(|source| LoadError::Io { path, source })
+    }
+
+    /// The body of the `http(s)://` URL `url`, fetched with the resolver.
+    pub fn fetch_file(&self, url: &str) -> Result<Vec<u8>, LoadError> {
+        let resolver = self
+            .remote
+            .resolver
+            .as_ref()
+            .ok_or_else(|| LoadError::RemoteRefused {
+                path: url.to_owned(),
+            })?;
+        resolver
+            .fetch_file(url)
+            .map_err(|source| LoadError::Remote {
+                url: url.to_owned(),
+                source,
+            })
     }
 
     /// Fails if the restrictor forbids reading `path`.

@@ -1,7 +1,9 @@
 //! Renders Kustomize trees exactly as `kubectl kustomize` (Kustomize 5.5) does.
 //!
 //! Files are read through a [`fs::FileSystem`], so a tree can come from disk,
-//! memory, or a Git commit; nothing here does network or process I/O.
+//! memory, or a Git commit; nothing here does network or process I/O:
+//! remote bases and files are fetched by a [`remote::RemoteResolver`] the
+//! caller supplies.
 //!
 //! ```
 //! use std::{path::Path, sync::Arc};
@@ -31,6 +33,7 @@ pub mod kustomization;
 pub mod nameref;
 pub mod origin;
 pub mod pattern;
+pub mod remote;
 pub mod replacements;
 pub mod resmap;
 pub mod resource;

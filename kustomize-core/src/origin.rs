@@ -26,8 +26,13 @@ pub struct ConfiguredBy {
 /// Where a resource came from, or a transformer that touched it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Origin {
-    /// The file it was read from, relative to the build root.
+    /// The file it was read from, relative to the build root (or to the
+    /// root of `repo`).
     pub path: String,
+    /// The remote repository it came from (its clone URL), if remote.
+    pub repo: String,
+    /// The ref of `repo` named by the URL.
+    pub git_ref: String,
     /// The kustomization (or config file) that configured its generator or transformer.
     pub configured_in: String,
     /// The generator or transformer config.
@@ -65,6 +70,8 @@ impl Origin {
             }
         };
         field("path", &self.path, "");
+        field("repo", &self.repo, "");
+        field("ref", &self.git_ref, "");
         field("configuredIn", &self.configured_in, "");
         if let Some(by) = &self.configured_by {
             out.push(format!("{indent}configuredBy:"));
@@ -106,6 +113,69 @@ pub fn transformations_annotation(list: &[Origin]) -> String {
     s
 }
 
+/// Where a kustomization lies, for the origins of what it reads and
+/// configures: a directory relative to the build root, or to the root of
+/// a remote repository (kustomize's origin that paths are appended to).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OriginBase {
+    /// The directory.
+    pub path: String,
+    /// The repository's clone URL, if remote.
+    pub repo: String,
+    /// The ref of `repo`.
+    pub git_ref: String,
+}
+
+impl OriginBase {
+    /// The base of `entry` (a file, directory or Git URL) named here, as
+    /// kustomize's `Origin.Append`: a Git URL starts a new repository
+    /// whose path is the URL's directory, taken as kustomize takes it from
+    /// `/notCloned/<dir>` (so a repository's root is `notCloned`).
+    pub fn append(&self, entry: &str) -> Self {
+        match crate::remote::RepoSpec::parse(entry) {
+            Ok(spec) => {
+                let abs = spec.abs_path(std::path::Path::new("/notCloned"));
+                let abs = abs.to_string_lossy();
+                let after_first = abs.get(1..).unwrap_or_default();
+                let path = match after_first.find('/') {
+                    Some(i) => abs.get(i + 2..).unwrap_or_default(),
+                    None => after_first,
+                };
+                Self {
+                    path: join_clean("", path),
+                    repo: spec.clone_spec(),
+                    git_ref: spec.git_ref,
+                }
+            }
+            Err(_) => Self {
+                path: join_clean(&self.path, entry),
+                ..self.clone()
+            },
+        }
+    }
+
+    /// The origin of a resource read from `entry`.
+    pub fn file(&self, entry: &str) -> Origin {
+        let base = self.append(entry);
+        Origin {
+            path: base.path,
+            repo: base.repo,
+            git_ref: base.git_ref,
+            ..Origin::default()
+        }
+    }
+
+    /// The origin of builtin plugin `kind` configured in kustomization
+    /// file `file_name` of this directory.
+    pub fn builtin(&self, file_name: &str, kind: &str) -> Origin {
+        Origin {
+            repo: self.repo.clone(),
+            git_ref: self.git_ref.clone(),
+            ..Origin::builtin(join_clean(&self.path, file_name), kind)
+        }
+    }
+}
+
 /// Joins two slash-separated relative paths and cleans the result
 /// lexically, as Go's `filepath.Join` does (`../base` + `a.yaml` →
 /// `../base/a.yaml`, `a/..` → `.`).
@@ -130,6 +200,27 @@ pub fn join_clean(dir: &str, rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appends_like_kustomize() {
+        let root = OriginBase::default();
+        assert_eq!(root.file("svc.yaml").path, "svc.yaml");
+        let remote = root.append("file:///tmp/repo//base?ref=v1");
+        assert_eq!(
+            remote,
+            OriginBase {
+                path: "base".into(),
+                repo: "file:///tmp/repo".into(),
+                git_ref: "v1".into()
+            }
+        );
+        assert_eq!(remote.file("deploy.yaml").path, "base/deploy.yaml");
+        assert_eq!(root.append("file:///tmp/repo2").path, "notCloned");
+        assert_eq!(
+            root.file("http://127.0.0.1:1/cm.yaml").path,
+            "http:/127.0.0.1:1/cm.yaml"
+        );
+    }
 
     #[test]
     fn joins_like_go() {

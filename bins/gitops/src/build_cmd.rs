@@ -1,6 +1,8 @@
-//! `gitops build`: render a kustomization as `kubectl kustomize` does, to
+//! `gitops build`: render a kustomization (a directory, or a Git URL of one;
+//! remote bases fetched with `RemoteBases`) as `kubectl kustomize` does, to
 //! standard output, to one file, or to one file per resource.
 
+use gitops_engine::source::{RemoteBases, RepoAccess};
 use kustomize_core::fs::LoadRestrictor;
 use kustomize_core::resource::Resource;
 use kustomize_core::{Build, BuildOptions, build_disk};
@@ -14,7 +16,8 @@ use std::sync::Arc;
 /// The flags of `gitops build`, those of `kubectl kustomize`.
 #[derive(clap::Args)]
 pub struct BuildArgs {
-    /// The kustomization directory.
+    /// The kustomization directory, or a Git URL of one (kustomize's
+    /// remote target syntax, e.g. `https://host/org/repo//dir?ref=v1`).
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Which files kustomizations may read: LoadRestrictionsRootOnly or LoadRestrictionsNone.
@@ -32,6 +35,12 @@ pub struct BuildArgs {
     // `-o ''` for standard output.
     #[arg(short = 'o', long, value_name = "PATH")]
     output: Option<OsString>,
+    /// Where repositories named by remote bases (Git URLs in `resources`,
+    /// `components`, or as the target) are cloned and kept between runs.
+    /// Default: a temporary directory, removed afterwards (kustomize clones
+    /// afresh on every run).
+    #[arg(long, value_name = "DIR")]
+    repo_cache: Option<PathBuf>,
     #[command(flatten)]
     functions: FunctionFlags,
 }
@@ -98,12 +107,28 @@ pub fn run(args: BuildArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    let temp;
+    let cache = match args.repo_cache {
+        Some(dir) => dir,
+        None => match tempfile::tempdir() {
+            Ok(dir) => {
+                temp = dir;
+                temp.path().to_path_buf()
+            }
+            Err(e) => {
+                eprintln!("Error: cannot make a directory for remote bases: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let options = BuildOptions {
         load_restrictor: args.load_restrictor,
         helm: args.enable_helm.then(|| {
             Arc::new(helm_core::kustomize::HelmRenderer)
                 as Arc<dyn kustomize_core::helm::ChartRenderer>
         }),
+        remote: Some(Arc::new(RemoteBases::new(cache, RepoAccess::default()))
+            as Arc<dyn kustomize_core::remote::RemoteResolver>),
         ..BuildOptions::default()
     };
     let build = match build_disk(&args.dir, &options) {

@@ -12,6 +12,8 @@
 //!   repository Secrets and templates, [`RepoTls`] certificate authorities
 //!   of `https://` servers, [`KnownHosts`] of SSH servers.
 //! - [`LocalDir`] renders from a directory on disk.
+//! - [`RemoteBases`] fetches the remote bases and files kustomizations name
+//!   (Git URLs into the same kind of cache clones, HTTP(S) files).
 //! - A directory holding `Chart.yaml` (and no kustomization) is a Helm chart,
 //!   rendered with `helm_core` as Argo CD runs `helm template` ([`HelmSource`]).
 
@@ -24,6 +26,8 @@ mod local;
 #[cfg(feature = "git")]
 mod manager;
 mod overrides;
+#[cfg(feature = "git")]
+mod remote;
 mod render;
 #[cfg(feature = "git")]
 mod repo;
@@ -50,11 +54,16 @@ pub use manager::Sources;
 pub use overrides::{
     KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
 };
+#[cfg(feature = "git")]
+pub use remote::{
+    DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FETCH_BYTES, DEFAULT_MAX_FILE_BYTES, RemoteBases,
+    RemoteLimits,
+};
 pub use render::{DirectoryOptions, RenderOptions, Rendered};
 #[cfg(feature = "git")]
 pub use render::{render, render_commit_tree};
 #[cfg(feature = "git")]
-pub use repo::GitRepo;
+pub use repo::{FetchLimits, GitRepo};
 pub use request::{Refresh, SourceRequest};
 pub use tls::RepoTls;
 #[cfg(feature = "git")]

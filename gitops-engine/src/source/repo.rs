@@ -1,7 +1,9 @@
 //! A bare cache clone of a remote repository: open or clone, fetch, and
 //! resolve revisions to commits.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use git2::{
     AutotagOption, Direction, ErrorCode, FetchOptions, FetchPrune, ObjectType, Oid, Repository,
@@ -41,6 +43,20 @@ pub struct GitRepo {
     path: PathBuf,
     repo: Repository,
     auth: RepoAuth,
+    limits: FetchLimits,
+}
+
+/// Bounds on each fetch of a [`GitRepo`]: how long the transfer may run and
+/// how many bytes it may bring. libgit2 reports progress as data arrives,
+/// and the fetch is stopped at the first report past a bound (a server
+/// that sends nothing at all is bounded by the operating system's TCP
+/// timeouts, not by these).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchLimits {
+    /// Longest a fetch may take.
+    pub timeout: Option<Duration>,
+    /// Most bytes a fetch may receive.
+    pub max_bytes: Option<usize>,
 }
 
 impl std::fmt::Debug for GitRepo {
@@ -68,6 +84,18 @@ impl GitRepo {
         cache_dir: &Path,
         auth: RepoAuth,
     ) -> Result<Self, SourceError> {
+        Self::open_or_clone_limited(url, cache_dir, auth, FetchLimits::default())
+            .map(|(repo, _)| repo)
+    }
+
+    /// [`GitRepo::open_or_clone_with`], each fetch bounded by `limits`;
+    /// also says whether the clone was made (and fetched) by this call.
+    pub fn open_or_clone_limited(
+        url: &str,
+        cache_dir: &Path,
+        auth: RepoAuth,
+        limits: FetchLimits,
+    ) -> Result<(Self, bool), SourceError> {
         let shown = redact_url(url);
         let path = cache_dir.join(cache_key(url));
         let git_err = |operation: &str| {
@@ -81,13 +109,15 @@ impl GitRepo {
         };
         if path.join("HEAD").is_file() {
             let repo = Repository::open_bare(&path).map_err(git_err("open cache clone"))?;
-            return Ok(Self {
+            let this = Self {
                 url: shown,
                 remote: url.to_owned(),
                 path,
                 repo,
                 auth,
-            });
+                limits,
+            };
+            return Ok((this, false));
         }
         std::fs::create_dir_all(&path).map_err(|source| SourceError::Cache {
             url: shown.clone(),
@@ -104,6 +134,7 @@ impl GitRepo {
             path,
             repo,
             auth,
+            limits,
         };
         if let Err(e) = this.fetch() {
             // Leave no half-made clone behind for the next open to trust.
@@ -111,7 +142,7 @@ impl GitRepo {
             let _ = std::fs::remove_dir_all(&this.path);
             return Err(e);
         }
-        Ok(this)
+        Ok((this, true))
     }
 
     /// The URL this clone mirrors, with any password replaced by `***`.
@@ -138,11 +169,42 @@ impl GitRepo {
     /// and points `HEAD` at the remote's default branch.
     pub fn fetch(&self) -> Result<(), SourceError> {
         let session = AuthSession::new(&self.auth, &self.remote, &self.url)?;
-        let git_err = |source| session.explain("fetch", source);
+        let stopped: Cell<Option<String>> = Cell::new(None);
+        let git_err = |source| match stopped.take() {
+            Some(why) => SourceError::Git {
+                url: self.url.clone(),
+                operation: "fetch".to_owned(),
+                source: git2::Error::from_str(&why),
+            },
+            None => session.explain("fetch", source),
+        };
         let mut remote = self.repo.find_remote(REMOTE).map_err(git_err)?;
+        let mut callbacks = session.callbacks();
+        let limits = self.limits;
+        if limits != FetchLimits::default() {
+            let deadline = limits.timeout.map(|t| (Instant::now() + t, t));
+            let stopped = &stopped;
+            callbacks.transfer_progress(move |progress| {
+                let why = match deadline {
+                    Some((at, t)) if Instant::now() > at => Some(format!(
+                        "transfer stopped: it took longer than {}s",
+                        t.as_secs_f64()
+                    )),
+                    _ => limits
+                        .max_bytes
+                        .filter(|max| progress.received_bytes() > *max)
+                        .map(|max| format!("transfer stopped: more than {max} bytes")),
+                };
+                let go_on = why.is_none();
+                if why.is_some() {
+                    stopped.set(why);
+                }
+                go_on
+            });
+        }
         let mut options = FetchOptions::new();
         options
-            .remote_callbacks(session.callbacks())
+            .remote_callbacks(callbacks)
             .proxy_options(session.proxy_options())
             .prune(FetchPrune::On)
             .download_tags(AutotagOption::All);

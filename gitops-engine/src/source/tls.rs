@@ -51,6 +51,14 @@ impl RepoTls {
         Ok(())
     }
 
+    /// The authorities configured for `host` (DER), for clients other
+    /// than libgit2.
+    pub fn authorities(&self, host: &str) -> &[CertificateDer<'static>] {
+        self.by_host
+            .get(&host.to_ascii_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Whether any authority is configured for `host`.
     pub fn has_host(&self, host: &str) -> bool {
         self.by_host.contains_key(&host.to_ascii_lowercase())

@@ -1,7 +1,7 @@
 //! [`GitTreeFs`]: a commit's tree seen as a read-only file system, read
 //! straight from Git objects without a checkout.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -34,12 +34,15 @@ enum Entry {
 /// sees where a link really points. A link that points outside the
 /// repository (an absolute target, or one that climbs above the root) cannot
 /// be followed and reads as an error. Submodules, and entries whose names
-/// are not UTF-8, are not part of the tree.
+/// are not UTF-8, are not part of the tree (a path into a submodule is
+/// described as such by [`FileSystem::describe`]).
 pub struct GitTreeFs {
     url: String,
     repo: Mutex<Repository>,
     commit: Oid,
     entries: BTreeMap<PathBuf, Entry>,
+    /// Where the tree has submodules (absent from `entries`).
+    submodules: BTreeSet<PathBuf>,
 }
 
 impl std::fmt::Debug for GitTreeFs {
@@ -64,12 +67,13 @@ impl GitTreeFs {
             }
         };
         let repo = Repository::open(repo_path).map_err(git_err("open repository to read"))?;
-        let entries = index_tree(&repo, commit).map_err(git_err("read tree of"))?;
+        let (entries, submodules) = index_tree(&repo, commit).map_err(git_err("read tree of"))?;
         Ok(Self {
             url: url.to_owned(),
             repo: Mutex::new(repo),
             commit,
             entries,
+            submodules,
         })
     }
 
@@ -191,6 +195,14 @@ impl FileSystem for GitTreeFs {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         self.resolve(path, true).map(|(real, _)| real)
     }
+
+    fn describe(&self, path: &Path) -> Option<String> {
+        let submodule = path.ancestors().find(|p| self.submodules.contains(*p))?;
+        Some(format!(
+            "is in Git submodule '{}', which is not fetched",
+            submodule.display()
+        ))
+    }
 }
 
 /// One component of a path being resolved.
@@ -230,11 +242,17 @@ fn outside(path: &Path) -> io::Error {
     )
 }
 
-/// Lists every directory, file and link of the commit's tree by absolute path.
-/// Only link blobs (their targets) are read; file blobs are not.
-fn index_tree(repo: &Repository, commit: Oid) -> Result<BTreeMap<PathBuf, Entry>, git2::Error> {
+/// The directories, files and links of a commit's tree by absolute path,
+/// and where its submodules are.
+type Index = (BTreeMap<PathBuf, Entry>, BTreeSet<PathBuf>);
+
+/// Lists every directory, file and link of the commit's tree by absolute
+/// path, and its submodules. Only link blobs (their targets) are read; file
+/// blobs are not.
+fn index_tree(repo: &Repository, commit: Oid) -> Result<Index, git2::Error> {
     let tree = repo.find_commit(commit)?.tree()?;
     let mut entries = BTreeMap::new();
+    let mut submodules = BTreeSet::new();
     entries.insert(PathBuf::from("/"), Entry::Dir);
     let mut failure = None;
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, item| {
@@ -255,6 +273,10 @@ fn index_tree(repo: &Repository, commit: Oid) -> Result<BTreeMap<PathBuf, Entry>
             },
             (Some(ObjectType::Blob), _) => Entry::File(item.id()),
             // Submodules (commit entries) are not in this repository.
+            (Some(ObjectType::Commit), _) => {
+                submodules.insert(path);
+                return git2::TreeWalkResult::Skip;
+            }
             _ => return git2::TreeWalkResult::Skip,
         };
         entries.insert(path, entry);
@@ -262,6 +284,6 @@ fn index_tree(repo: &Repository, commit: Oid) -> Result<BTreeMap<PathBuf, Entry>
     })?;
     match failure {
         Some(e) => Err(e),
-        None => Ok(entries),
+        None => Ok((entries, submodules)),
     }
 }

@@ -14,7 +14,7 @@ mod target;
 use crate::fs::{FileSystem, LoadRestrictor, Loader};
 use crate::resource::Resource;
 use crate::{Error, yaml};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Options of a build, as `kustomize build` flags.
@@ -27,6 +27,9 @@ pub struct BuildOptions {
     /// The renderer of `helmCharts` (`--enable-helm`); without one, a
     /// kustomization with `helmCharts` fails as kubectl's does.
     pub helm: Option<Arc<dyn crate::helm::ChartRenderer>>,
+    /// Fetches remote bases and files (Git URLs, `http(s)://` files);
+    /// without one, a kustomization naming them fails.
+    pub remote: Option<Arc<dyn crate::remote::RemoteResolver>>,
 }
 
 /// Bounds on the work of one build, so that a hostile tree (a base included
@@ -112,7 +115,12 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
             path: abs.clone(),
             source,
         })?;
-    let loader = Loader::new(fs, root, options.load_restrictor);
+    let loader = Loader::new(fs, root, options.load_restrictor).with_remote(options.remote.clone());
+    build_loader(loader, options)
+}
+
+/// Builds the kustomization `loader` is rooted at.
+fn build_loader(loader: Loader, options: &BuildOptions) -> Result<Build, Error> {
     let mut ctx = target::Context::new(options.limits, options.helm.clone());
     let resources = target::build_root(loader, &mut ctx)?;
     Ok(Build {
@@ -122,8 +130,22 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
 }
 
 /// Builds a directory on the local disk (relative paths are taken from the
-/// current directory).
+/// current directory), or, as kustomize does when the target is a Git URL
+/// ([`crate::remote::RepoSpec`]), the directory of a remote repository
+/// fetched with the options' resolver.
 pub fn build_disk(dir: &Path, options: &BuildOptions) -> Result<Build, Error> {
+    if let Some(spec) = dir
+        .to_str()
+        .and_then(|d| crate::remote::RepoSpec::parse(d).ok())
+    {
+        let local = Loader::new(
+            Arc::new(crate::fs::DiskFs),
+            PathBuf::from("/"),
+            options.load_restrictor,
+        )
+        .with_remote(options.remote.clone());
+        return build_loader(local.remote(&spec)?, options);
+    }
     let abs = if dir.is_absolute() {
         dir.to_path_buf()
     } else {

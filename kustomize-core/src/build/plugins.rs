@@ -8,7 +8,7 @@ use crate::Error;
 use crate::fieldspec::FieldSpec;
 use crate::generators::{self, ConfigMapArgs, SecretArgs};
 use crate::kustomization::{Image, Patch, Replica, StringMap};
-use crate::origin::{ConfiguredBy, Origin, join_clean};
+use crate::origin::{ConfiguredBy, Origin};
 use crate::resource::Resource;
 use crate::selector::Selector;
 use crate::smp::Schema;
@@ -103,10 +103,7 @@ impl Target {
             if let Ok(inline) = resources_from_bytes(entry.as_bytes(), &self.file)
                 && !inline.is_empty()
             {
-                let origin = self
-                    .origin_dir
-                    .as_deref()
-                    .map(|d| Origin::file(join_clean(d, &self.file_name)));
+                let origin = self.origin_dir.as_ref().map(|d| d.file(&self.file_name));
                 out.extend(inline.into_iter().map(|mut r| {
                     r.origin.clone_from(&origin);
                     r
@@ -369,6 +366,8 @@ fn plugin_origin(config: &Resource) -> Option<Origin> {
     };
     Some(Origin {
         configured_in: origin.path.clone(),
+        repo: origin.repo.clone(),
+        git_ref: origin.git_ref.clone(),
         configured_by: Some(ConfiguredBy {
             api_version: s("apiVersion"),
             kind: s("kind"),

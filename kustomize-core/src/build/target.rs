@@ -7,9 +7,10 @@ use super::load::resources_from_bytes;
 use super::sort::SortOrder;
 use super::steps::{self, Config};
 use crate::Error;
-use crate::fs::Loader;
+use crate::fs::{LoadError, Loader};
 use crate::kustomization::Kustomization;
-use crate::origin::{Origin, join_clean};
+use crate::origin::{Origin, OriginBase};
+use crate::remote::{RemoteError, RepoSpec, is_remote_file};
 use crate::resmap::ResMap;
 use crate::resource::Resource;
 use crate::smp::Schema;
@@ -162,8 +163,8 @@ pub(crate) struct Target {
     pub file: PathBuf,
     /// Name of the kustomization file (`kustomization.yaml`, …).
     pub file_name: String,
-    /// When the build tracks origins: this directory relative to the root.
-    pub origin_dir: Option<String>,
+    /// When the build tracks origins: where this directory lies.
+    pub origin_dir: Option<OriginBase>,
 }
 
 impl Target {
@@ -191,24 +192,29 @@ impl Target {
         Ok(target)
     }
 
-    /// Loads the base or component at `path` (relative to this root).
-    /// Loads the base or component at `path`, named in `field`; a refusal
-    /// (a cycle, an absolute path) names this kustomization, which closes it.
+    /// Loads the base or component at `path`, named in `field`: a remote
+    /// repository when `path` is a Git URL (kustomize tries that first),
+    /// else a directory relative to this root. A refusal (a cycle, an
+    /// absolute path) names this kustomization, which closes it.
     fn load_sub(&self, path: &str, field: &str, ctx: &mut Context) -> Result<Target, Error> {
-        let loader = self.loader.sub(path).map_err(|source| Error::Read {
+        let loader = match RepoSpec::parse(path) {
+            Ok(spec) => self.loader.remote(&spec),
+            Err(_) => self.loader.sub(path),
+        };
+        let loader = loader.map_err(|source| Error::Read {
             kustomization: self.file.clone(),
             field: field.to_owned(),
             source,
         })?;
         let mut sub = Target::load(loader, ctx)?;
-        sub.origin_dir = self.origin_dir.as_deref().map(|d| join_clean(d, path));
+        sub.origin_dir = self.origin_dir.as_ref().map(|d| d.append(path));
         Ok(sub)
     }
 
     /// The origin of something configured in this kustomization file.
     pub fn builtin_origin(&self, kind: &str) -> Option<Origin> {
-        let dir = self.origin_dir.as_deref()?;
-        Some(Origin::builtin(join_clean(dir, &self.file_name), kind))
+        let dir = self.origin_dir.as_ref()?;
+        Some(dir.builtin(&self.file_name, kind))
     }
 
     /// Records that a builtin transformer of this kustomization ran over
@@ -265,46 +271,19 @@ impl Target {
         ctx: &mut Context,
     ) -> Result<Accumulator, Error> {
         for path in paths {
-            if is_remote(path) {
-                return Err(self.invalid(format!(
-                    "resources: '{path}': remote resources are not supported; vendor them into the repository"
-                )));
-            }
+            let file_error = match self.accumulate_file(&mut acc, path, ctx)? {
+                FileAttempt::Added => continue,
+                FileAttempt::NotAFile(error) => error,
+            };
             let resolved = self.loader.resolve(path);
-            let fs = self.loader.fs();
-            if fs.is_file(&resolved) {
-                let bytes = self.read_file(path, "resources")?;
-                ctx.charge(self, bytes.len(), 0)?;
-                let resources = resources_from_bytes(&bytes, &resolved)?;
-                ctx.charge(self, 0, resources.len())?;
-                let origin = self
-                    .origin_dir
-                    .as_deref()
-                    .map(|d| Origin::file(join_clean(d, path)));
-                for mut r in resources {
-                    r.origin.clone_from(&origin);
-                    acc.res.append(r).map_err(|e| {
-                        self.invalid(format!("resources: merging resources from '{path}': {e}"))
-                    })?;
-                }
-            } else if fs.is_dir(&resolved) {
-                let sub = self.load_sub(path, "resources", ctx)?;
-                if sub.k.is_component() {
-                    return Err(self.invalid(format!(
-                        "resources: '{path}' is a Component; list it under 'components'"
-                    )));
-                }
-                let sub_acc = sub.accumulate(Accumulator::default(), ctx)?;
-                acc.res.append_all(sub_acc.res).map_err(|e| {
-                    self.invalid(format!("resources: merging resources from '{path}': {e}"))
-                })?;
-                acc.config = steps::merge_config(&acc.config, &sub_acc.config)
-                    .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
-                acc.vars
-                    .merge_set(&sub_acc.vars)
-                    .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
-            } else {
-                let what = fs
+            let is_repo = RepoSpec::parse(path).is_ok();
+            if !is_repo && let Some(error) = file_error {
+                return Err(error);
+            }
+            if !is_repo && !self.loader.fs().is_dir(&resolved) {
+                let what = self
+                    .loader
+                    .fs()
                     .describe(&resolved)
                     .unwrap_or_else(|| "does not exist".into());
                 return Err(self.invalid(format!(
@@ -312,8 +291,98 @@ impl Target {
                     resolved.display()
                 )));
             }
+            let sub = self
+                .load_sub(path, "resources", ctx)
+                .map_err(|e| match &file_error {
+                    Some(file) => self.invalid(format!(
+                        "resources: '{path}': accumulation err='{file}': {e}"
+                    )),
+                    None => e,
+                })?;
+            if sub.k.is_component() {
+                return Err(self.invalid(format!(
+                    "resources: '{path}' is a Component; list it under 'components'"
+                )));
+            }
+            let sub_acc = sub.accumulate(Accumulator::default(), ctx)?;
+            acc.res.append_all(sub_acc.res).map_err(|e| {
+                self.invalid(format!("resources: merging resources from '{path}': {e}"))
+            })?;
+            acc.config = steps::merge_config(&acc.config, &sub_acc.config)
+                .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
+            acc.vars
+                .merge_set(&sub_acc.vars)
+                .map_err(|e| self.invalid(format!("resources: '{path}': {e}")))?;
         }
         Ok(acc)
+    }
+
+    /// Adds the resources of `path` if it names a file: a local file, or
+    /// an `http(s)://` URL whose body is resources (kustomize tries a
+    /// resource entry as a file first). Otherwise says why it is not one:
+    /// an error for a URL that could not be fetched or parsed, `None` for
+    /// a path that is not a local file.
+    fn accumulate_file(
+        &self,
+        acc: &mut Accumulator,
+        path: &str,
+        ctx: &mut Context,
+    ) -> Result<FileAttempt, Error> {
+        let remote = is_remote_file(path);
+        let resolved = self.loader.resolve(path);
+        if !remote && !self.loader.fs().is_file(&resolved) {
+            return Ok(FileAttempt::NotAFile(None));
+        }
+        let (bytes, file) = if remote {
+            let fetched = self.loader.fetch_file(path).map_err(|source| Error::Read {
+                kustomization: self.file.clone(),
+                field: "resources".into(),
+                source,
+            });
+            match fetched {
+                Ok(bytes) => (bytes, PathBuf::from(path)),
+                // A refusal, or an HTTP error from a URL that cannot be a
+                // repository, is final; anything else may still be a repository.
+                Err(
+                    e @ Error::Read {
+                        source: LoadError::RemoteRefused { .. },
+                        ..
+                    },
+                ) => {
+                    return Err(e);
+                }
+                Err(
+                    e @ Error::Read {
+                        source:
+                            LoadError::Remote {
+                                source: RemoteError::HttpStatus { .. },
+                                ..
+                            },
+                        ..
+                    },
+                ) if RepoSpec::parse(path).is_err() => {
+                    return Err(e);
+                }
+                Err(e) => return Ok(FileAttempt::NotAFile(Some(e))),
+            }
+        } else {
+            (self.read_file(path, "resources")?, resolved)
+        };
+        ctx.charge(self, bytes.len(), 0)?;
+        let resources = match resources_from_bytes(&bytes, &file) {
+            Ok(resources) => resources,
+            Err(e) if remote => return Ok(FileAttempt::NotAFile(Some(e))),
+            Err(e) => return Err(e),
+        };
+        ctx.charge(self, 0, resources.len())?;
+        let origin = self.origin_dir.as_ref().map(|d| d.file(path));
+        for mut r in resources {
+            r.origin.clone_from(&origin);
+            acc.res.append(r).map_err(|e| {
+                self.invalid(format!("resources: merging resources from '{path}': {e}"))
+            })?;
+        }
+        Ok(FileAttempt::Added)
     }
 
     fn accumulate_component(
@@ -323,7 +392,7 @@ impl Target {
         ctx: &mut Context,
     ) -> Result<Accumulator, Error> {
         let resolved = self.loader.resolve(path);
-        if !self.loader.fs().is_dir(&resolved) {
+        if RepoSpec::parse(path).is_err() && !self.loader.fs().is_dir(&resolved) {
             return Err(self.invalid(format!(
                 "components: '{path}' must be a directory holding a Component kustomization"
             )));
@@ -352,9 +421,12 @@ pub(crate) fn record_on_all(acc: &mut Accumulator, origin: &Origin) {
     }
 }
 
-/// Whether a resource entry names a remote location.
-fn is_remote(path: &str) -> bool {
-    path.contains("://") || path.starts_with("git@") || path.starts_with("github.com/")
+/// What trying a resource entry as a file found.
+enum FileAttempt {
+    /// It was a file; its resources were added.
+    Added,
+    /// It is not a file, with the error met if it looked like one (a URL).
+    NotAFile(Option<Error>),
 }
 
 /// Builds the root kustomization: accumulation, then the steps kustomize
@@ -362,7 +434,7 @@ fn is_remote(path: &str) -> bool {
 pub(crate) fn build_root(loader: Loader, ctx: &mut Context) -> Result<Vec<Resource>, Error> {
     let mut target = Target::load(loader, ctx)?;
     if !target.k.build_metadata.is_empty() {
-        target.origin_dir = Some(String::new());
+        target.origin_dir = Some(OriginBase::default());
     }
     let order = SortOrder::from_options(target.k.sort_options.as_ref(), &target.file)?;
     let mut acc = target.accumulate(Accumulator::default(), ctx)?;
