@@ -23,11 +23,16 @@
 //!   specs, ports and config keys, immutable selectors;
 //! - `scale` and `log` subresources, server-side `Table` printing with the
 //!   real columns for common kinds ([`table`]), the `all` category;
-//! - a workload simulation ([`simulate`]): Deployments get ReplicaSets and
-//!   Pods as the real controllers make them, Pods run (or wait in
-//!   `ImagePullBackOff` for [`EmulatorConfig::broken_images`]); other
-//!   workloads get the status of a finished rollout ([`progress`])
-//!   [`EmulatorConfig::status_delay`] after they are written;
+//! - a workload simulation ([`simulate`]) on one Node (`sandbox`):
+//!   Deployments roll out through ReplicaSets within
+//!   `maxSurge`/`maxUnavailable`, StatefulSets and DaemonSets get their Pods,
+//!   Jobs run Pods to completion, Services get EndpointSlices, Pods run (or
+//!   wait in `ImagePullBackOff` for [`EmulatorConfig::broken_images`]), as
+//!   the real controllers do it, one step every
+//!   [`EmulatorConfig::status_delay`]; claims, autoscalers, load balancers
+//!   and Ingresses (and every workload when the simulation is off) get the
+//!   status of a settled object ([`progress`]) that long after they are
+//!   written;
 //! - persistence in a data directory ([`EmulatorConfig::data_dir`],
 //!   [`persist`]) with resource versions continuing across restarts;
 //! - enough OpenAPI v3 for kubectl 1.32: `get`, `apply` (client- and
@@ -35,11 +40,10 @@
 //!   `rollout status|restart|undo`, `wait`, `logs` and `delete` work with an
 //!   empty kubeconfig and `--server http://127.0.0.1:<port>`.
 //!
-//! Approximations: a new Deployment template's ReplicaSet gets all replicas
-//! at once (no `maxSurge`/`maxUnavailable` steps) and StatefulSets,
-//! DaemonSets and Jobs get no Pods; server defaults (strategy, Service
-//! cluster IPs, …) are not filled in, except the `restartPolicy` of the
-//! Pods the simulator creates; garbage collection and namespace
+//! Approximations: the simulation's own (listed in [`simulate`]); server
+//! defaults (strategy, Service cluster IPs, …) are not filled in, except
+//! the `restartPolicy` of the Pods the simulator creates (the simulated
+//! controllers read unset fields with the server's defaults); garbage collection and namespace
 //! cleanup happen synchronously inside the deleting request; lists return
 //! everything in one page (no `continue`); custom resources are not
 //! validated against their schemas; versions of one group share storage
@@ -105,8 +109,9 @@ pub struct EmulatorConfig {
     pub status_delay: Duration,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Whether Deployments get ReplicaSets and Pods ([`simulate`]), one
-    /// simulation pass every `status_delay` (only with `simulate_status`).
+    /// Whether workloads get ReplicaSets, Pods and EndpointSlices
+    /// ([`simulate`]) on a Node the emulator creates, one simulation pass
+    /// every `status_delay` (only with `simulate_status`).
     pub simulate_workloads: bool,
     /// Faults to inject (none by default).
     pub faults: faults::Faults,
@@ -167,6 +172,7 @@ impl Emulator {
             shutdown: stopped.clone(),
         });
         if shared.config.simulate_status && shared.config.simulate_workloads {
+            simulate::node::ensure(&mut shared.store());
             tokio::spawn(simulate_until_stopped(shared.clone(), simulator));
         }
         let tls = shared.config.tls.clone();
