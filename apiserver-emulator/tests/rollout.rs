@@ -243,7 +243,7 @@ async fn kubectl_rollout_status_follows_the_steps() {
     }
     // Slow passes, so that kubectl is watching before the rollout ends.
     let config = EmulatorConfig {
-        status_delay: Duration::from_millis(300),
+        status_delay: Duration::from_secs(1),
         ..EmulatorConfig::default()
     };
     let (emu, client) = start_with(config).await;

@@ -237,8 +237,11 @@ mod tests {
             ds["spec"]["template"]["spec"]["containers"][0]["image"] = "agent:2".into();
         });
         sandbox.pass();
+        // The old Pod went and its replacement is starting.
         let ds = sandbox.get("apps/v1", "DaemonSet", "agent");
-        assert!(ds["status"]["updatedNumberScheduled"].is_null());
+        assert_eq!(ds["status"]["updatedNumberScheduled"], 1);
+        assert_eq!(ds["status"]["numberReady"], 0);
+        assert_eq!(ds["status"]["numberUnavailable"], 1);
         sandbox.settle(20);
         let pods = sandbox.pods();
         assert_eq!(pods.len(), 1);

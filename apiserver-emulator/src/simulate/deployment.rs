@@ -424,6 +424,7 @@ mod tests {
 
     use super::super::testing::{Sandbox, name};
     use super::*;
+    use crate::store::EventType;
 
     fn deployment(replicas: usize, image: &str, strategy: Value) -> Value {
         json!({"apiVersion": "apps/v1", "kind": "Deployment",
@@ -471,6 +472,27 @@ mod tests {
         )
     }
 
+    /// `(old, new)` replicas after each write to a ReplicaSet since `rv`,
+    /// starting from `from`.
+    fn writes_since(sandbox: &Sandbox, rv: u64, from: (usize, usize)) -> Vec<(usize, usize)> {
+        let mut now = from;
+        let mut steps = Vec::new();
+        for (kind, rs) in sandbox.events(rv, "replicasets") {
+            if kind == EventType::Deleted {
+                continue;
+            }
+            match rs["spec"]["template"]["spec"]["containers"][0]["image"].as_str() {
+                Some("app:1") => now.0 = replicas(&rs),
+                Some("app:2") => now.1 = replicas(&rs),
+                _ => continue,
+            }
+            if steps.last() != Some(&now) {
+                steps.push(now);
+            }
+        }
+        steps
+    }
+
     #[test]
     fn surge_one_unavailable_zero_replaces_one_pod_at_a_time() {
         let mut sandbox = Sandbox::new();
@@ -479,21 +501,19 @@ mod tests {
         sandbox.create(deployment(4, "app:1", strategy));
         sandbox.settle(20);
         set_image(&mut sandbox, "app:2");
-        let mut steps = Vec::new();
-        for _ in 0..60 {
+        let rv = sandbox.store.resource_version();
+        let mut passes = Vec::new();
+        for _ in 0..20 {
             sandbox.pass();
             let (old, new) = sizes(&sandbox, "app:1", "app:2");
-            let step = (old, new.unwrap_or(0));
-            if steps.last() != Some(&step) {
-                steps.push(step);
-            }
+            passes.push((old, new.unwrap_or(0)));
             // Never more than replicas + maxSurge Pods, never fewer than
             // replicas - maxUnavailable ready.
-            assert!(sandbox.pods().len() <= 5, "{steps:?}");
-            assert!(ready_pods(&sandbox) >= 4, "{steps:?}");
+            assert!(sandbox.pods().len() <= 5, "{passes:?}");
+            assert!(ready_pods(&sandbox) >= 4, "{passes:?}");
         }
         assert_eq!(
-            steps,
+            writes_since(&sandbox, rv, (4, 0)),
             [
                 (4, 1),
                 (3, 1),
@@ -505,6 +525,9 @@ mod tests {
                 (0, 4)
             ]
         );
+        // One step per pass: each waits for a new Pod to get ready.
+        passes.dedup();
+        assert_eq!(passes, [(4, 1), (3, 2), (2, 3), (1, 4), (0, 4)]);
         let d = sandbox.get("apps/v1", "Deployment", "web");
         assert_eq!(d["status"]["updatedReplicas"], 4);
         assert_eq!(d["status"]["availableReplicas"], 4);
@@ -514,13 +537,20 @@ mod tests {
     #[test]
     fn default_strategy_rounds_surge_up_and_unavailable_down() {
         // 25% of 10: maxSurge 3 (2.5 up), maxUnavailable 2 (2.5 down): the
-        // first sync makes the new ReplicaSet 3 and the old one 8.
+        // new ReplicaSet starts at 3, the old one goes down to 8 at once,
+        // and the new one fills the surge again up to 13 Pods in all.
         let mut sandbox = Sandbox::new();
         sandbox.create(deployment(10, "app:1", Value::Null));
         sandbox.settle(20);
         set_image(&mut sandbox, "app:2");
+        let rv = sandbox.store.resource_version();
         sandbox.pass();
-        assert_eq!(sizes(&sandbox, "app:1", "app:2"), (8, Some(3)));
+        assert_eq!(
+            writes_since(&sandbox, rv, (10, 0)),
+            [(10, 3), (8, 3), (8, 5)]
+        );
+        assert_eq!(sandbox.pods().len(), 13);
+        assert_eq!(ready_pods(&sandbox), 8);
         // 25% of 3: maxSurge 1, maxUnavailable 0.
         let mut sandbox = Sandbox::new();
         sandbox.create(deployment(3, "app:1", Value::Null));
@@ -536,40 +566,52 @@ mod tests {
         sandbox.create(deployment(2, "app:1", json!({"type": "Recreate"})));
         sandbox.settle(20);
         set_image(&mut sandbox, "app:2");
-        let mut saw_none = false;
-        for _ in 0..20 {
-            sandbox.pass();
-            let images: Vec<Value> = sandbox
-                .pods()
-                .iter()
-                .map(|p| p["spec"]["containers"][0]["image"].clone())
-                .collect();
-            assert!(
-                !(images.contains(&json!("app:1")) && images.contains(&json!("app:2"))),
-                "{images:?}"
-            );
-            saw_none |= images.is_empty();
-        }
-        assert!(saw_none);
+        let rv = sandbox.store.resource_version();
+        sandbox.settle(20);
+        let image = |p: &Value| p["spec"]["containers"][0]["image"].clone();
+        let events = sandbox.events(rv, "pods");
+        let last_old_gone = events
+            .iter()
+            .rposition(|(kind, p)| *kind == EventType::Deleted && image(p) == "app:1");
+        let first_new = events
+            .iter()
+            .position(|(kind, p)| *kind == EventType::Added && image(p) == "app:2");
+        assert!(
+            last_old_gone.is_some() && last_old_gone < first_new,
+            "{events:?}"
+        );
         assert_eq!(sizes(&sandbox, "app:1", "app:2"), (0, Some(2)));
         assert_eq!(ready_pods(&sandbox), 2);
+    }
+
+    /// The Progressing reasons the Deployment's writes since `rv` carried,
+    /// each once, in order.
+    fn reasons_since(sandbox: &Sandbox, rv: u64) -> Vec<String> {
+        let mut reasons: Vec<String> = sandbox
+            .events(rv, "deployments")
+            .iter()
+            .map(|(_, d)| progressing(d).0)
+            .collect();
+        reasons.dedup();
+        reasons
     }
 
     #[test]
     fn conditions_follow_the_rollout_as_the_controller_writes_them() {
         let mut sandbox = Sandbox::new();
+        let rv = sandbox.store.resource_version();
         sandbox.create(deployment(2, "app:1", Value::Null));
-        sandbox.pass();
-        let d = sandbox.get("apps/v1", "Deployment", "web");
-        let rs = name(&sandbox.list("apps/v1", "ReplicaSet")[0]).to_owned();
-        assert_eq!(
-            progressing(&d),
-            (
-                "NewReplicaSetCreated".to_owned(),
-                format!("Created new replica set {rs:?}")
-            )
-        );
         sandbox.settle(20);
+        assert_eq!(
+            reasons_since(&sandbox, rv),
+            [
+                "",
+                "NewReplicaSetCreated",
+                "ReplicaSetUpdated",
+                "NewReplicaSetAvailable"
+            ]
+        );
+        let rs = name(&sandbox.list("apps/v1", "ReplicaSet")[0]).to_owned();
         let d = sandbox.get("apps/v1", "Deployment", "web");
         assert_eq!(
             progressing(&d),
@@ -591,7 +633,6 @@ mod tests {
         );
 
         set_image(&mut sandbox, "app:2");
-        sandbox.pass();
         sandbox.pass();
         let d = sandbox.get("apps/v1", "Deployment", "web");
         let new_rs = sandbox

@@ -1,7 +1,7 @@
 //! The job controller: `parallelism` Pods at a time until `completions`
 //! have succeeded, suspension, and status as `pkg/controller/job` writes
-//! it (Kubernetes 1.31+: `SuccessCriteriaMet` first, `Complete` once no Pod
-//! is left running).
+//! it (Kubernetes 1.31+: `SuccessCriteriaMet` first, then, in the next
+//! sync, `Complete`).
 
 use serde_json::{Map, Value, json};
 
@@ -169,16 +169,27 @@ mod tests {
     fn runs_parallelism_pods_until_completions_succeed() {
         let mut sandbox = Sandbox::new();
         sandbox.create(job(3, 2, "task:1"));
-        let mut most_active = 0;
-        let mut met_before_complete = false;
-        for _ in 0..20 {
-            sandbox.pass();
-            let job = sandbox.get("batch/v1", "Job", "migrate");
-            most_active = most_active.max(job["status"]["active"].as_u64().unwrap_or(0));
-            met_before_complete |= types(&job) == ["SuccessCriteriaMet"];
-        }
-        assert_eq!(most_active, 2);
-        assert!(met_before_complete);
+        let rv = sandbox.store.resource_version();
+        sandbox.settle(20);
+        let written: Vec<Value> = sandbox
+            .store
+            .events_since(rv)
+            .expect("events kept")
+            .iter()
+            .filter(|e| e.plural == "jobs")
+            .map(|e| e.object.clone())
+            .collect();
+        let most_active = written
+            .iter()
+            .filter_map(|j| j["status"]["active"].as_u64())
+            .max();
+        assert_eq!(most_active, Some(2));
+        let conditions: Vec<Vec<String>> = written.iter().map(types).collect();
+        let met = conditions.iter().position(|c| *c == ["SuccessCriteriaMet"]);
+        let complete = conditions
+            .iter()
+            .position(|c| *c == ["SuccessCriteriaMet", "Complete"]);
+        assert!(met.is_some() && met < complete, "{conditions:?}");
         let job = sandbox.get("batch/v1", "Job", "migrate");
         assert_eq!(types(&job), ["SuccessCriteriaMet", "Complete"]);
         assert_eq!(job["status"]["succeeded"], 3);

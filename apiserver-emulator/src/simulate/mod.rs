@@ -21,19 +21,21 @@
 //! - DaemonSets (`daemonset`) get one Pod per Node; the emulator's store
 //!   holds one Node ([`node::NAME`]) when the simulation runs.
 //! - Jobs (`job`) run `parallelism` Pods until `completions` succeeded,
-//!   then get `SuccessCriteriaMet` and, one pass later, `Complete`.
+//!   then get `SuccessCriteriaMet` and, in a later write, `Complete`.
 //! - Services with a selector (`endpoints`) get an EndpointSlice listing
 //!   the matching Pods that have an IP, with their readiness.
 //! - The kubelet (`kubelet`): a Pod created in one pass runs and is ready
-//!   in the next, unless its image matches [`Simulator::broken_image`]
+//!   at the start of the next, unless its image matches [`Simulator::broken_image`]
 //!   (`*:broken`): then it waits in `ImagePullBackOff`; a running Pod of a
 //!   Job succeeds one pass later.
 //!
 //! Passes are pure functions of the store: tests call [`reconcile`]
-//! directly, so every step is reproducible without a wall clock. Each pass
-//! moves every object at most one step, creates at most [`POD_BUDGET`] Pods
-//! and writes nothing once the store is settled; the emulator runs one pass
-//! every [`crate::EmulatorConfig::status_delay`].
+//! directly, so every step is reproducible without a wall clock. In a pass
+//! every Pod moves one step and the controllers react to that (and to each
+//! other) until they have nothing left to do, so a rollout moves as fast as
+//! its Pods get ready; a pass creates at most [`POD_BUDGET`] Pods and writes
+//! nothing once the store is settled. The emulator runs one pass every
+//! [`crate::EmulatorConfig::status_delay`].
 //!
 //! Approximations: no progress deadline (`ProgressDeadlineExceeded` never
 //! appears), no `minReadySeconds`, paused Deployments still roll out, a
@@ -146,13 +148,13 @@ struct Pass<'a> {
     budget: usize,
 }
 
-/// One pass of every simulated controller: the kubelet first (so a Pod
-/// created in this pass runs in the next), then ReplicaSets, Deployments,
-/// StatefulSets, DaemonSets and Jobs, and EndpointSlices last (so they show
-/// this pass's Pods).
-///
-/// Each stage reads the objects it owns once (by owner), so a pass is linear
-/// in the number of objects.
+/// How many rounds of the controllers one pass runs at most.
+const ROUNDS: usize = 8;
+
+/// One pass: the kubelet moves every Pod one step (so a Pod created in a
+/// pass runs in the next), then the controllers run in rounds until a round
+/// writes nothing (at most [`ROUNDS`]), as real controllers react to each
+/// other's writes at once while Pods take time to start.
 pub fn reconcile(store: &mut Store, sim: &Simulator) {
     let Some(t) = types(store) else { return };
     let mut pass = Pass {
@@ -161,39 +163,46 @@ pub fn reconcile(store: &mut Store, sim: &Simulator) {
         budget: POD_BUDGET,
     };
     kubelet::run(store, &pass);
+    for _ in 0..ROUNDS {
+        let before = store.resource_version();
+        controllers(store, &mut pass);
+        if store.resource_version() == before {
+            break;
+        }
+    }
+}
+
+/// One round of the controllers: ReplicaSets, Deployments, StatefulSets,
+/// DaemonSets and Jobs, and EndpointSlices last (so they show this round's
+/// Pods). Each stage reads the objects it owns once (by owner), so a round
+/// is linear in the number of objects.
+fn controllers(store: &mut Store, pass: &mut Pass) {
     let pods = ByOwner::read(store, &pass.t.pods);
     for rs in all(store, &pass.t.replicasets) {
-        replicaset::sync(store, &mut pass, &rs, pods.of(&rs));
+        replicaset::sync(store, pass, &rs, pods.of(&rs));
     }
     let sets = ByOwner::read(store, &pass.t.replicasets);
     for d in all(store, &pass.t.deployments) {
-        deployment::sync(store, &pass, &d, sets.of(&d));
+        deployment::sync(store, pass, &d, sets.of(&d));
     }
     let revisions = ByOwner::read(store, &pass.t.revisions);
     for set in all(store, &pass.t.statefulsets) {
-        statefulset::sync(store, &mut pass, &set, pods.of(&set), revisions.of(&set));
+        statefulset::sync(store, pass, &set, pods.of(&set), revisions.of(&set));
     }
     let nodes: Vec<Value> = all(store, &pass.t.nodes)
         .into_iter()
         .filter(|n| !deleting(n))
         .collect();
     for ds in all(store, &pass.t.daemonsets) {
-        daemonset::sync(
-            store,
-            &mut pass,
-            &ds,
-            pods.of(&ds),
-            revisions.of(&ds),
-            &nodes,
-        );
+        daemonset::sync(store, pass, &ds, pods.of(&ds), revisions.of(&ds), &nodes);
     }
     for job in all(store, &pass.t.jobs) {
-        job::sync(store, &mut pass, &job, pods.of(&job));
+        job::sync(store, pass, &job, pods.of(&job));
     }
     let slices = ByOwner::read(store, &pass.t.slices);
     let pods = all(store, &pass.t.pods);
     for svc in all(store, &pass.t.services) {
-        endpoints::sync(store, &pass, &svc, slices.of(&svc), &pods);
+        endpoints::sync(store, pass, &svc, slices.of(&svc), &pods);
     }
 }
 

@@ -363,11 +363,10 @@ mod tests {
         sandbox.edit("apps/v1", "StatefulSet", "db", |s| {
             s["spec"]["replicas"] = 1.into()
         });
-        sandbox.pass();
-        assert_eq!(names(&sandbox), ["db-0", "db-1"]);
-        sandbox.pass();
-        assert_eq!(names(&sandbox), ["db-0"]);
+        let rv = sandbox.store.resource_version();
         sandbox.settle(5);
+        assert_eq!(sandbox.deleted(rv, "pods"), ["db-2", "db-1"]);
+        assert_eq!(names(&sandbox), ["db-0"]);
         assert_eq!(
             sandbox.get("apps/v1", "StatefulSet", "db")["status"]["replicas"],
             1
@@ -383,17 +382,15 @@ mod tests {
         sandbox.edit("apps/v1", "StatefulSet", "db", |s| {
             s["spec"]["template"]["spec"]["containers"][0]["image"] = "db:2".into();
         });
-        let mut replaced = Vec::new();
+        let rv = sandbox.store.resource_version();
         for _ in 0..20 {
-            let before = names(&sandbox);
             sandbox.pass();
-            replaced.extend(before.into_iter().filter(|p| !names(&sandbox).contains(p)));
             let set = sandbox.get("apps/v1", "StatefulSet", "db");
             if set["status"]["updatedReplicas"] != 3 {
                 assert_eq!(set["status"]["currentRevision"], old);
             }
         }
-        assert_eq!(replaced, ["db-2", "db-1", "db-0"]);
+        assert_eq!(sandbox.deleted(rv, "pods"), ["db-2", "db-1", "db-0"]);
         let set = sandbox.get("apps/v1", "StatefulSet", "db");
         assert_ne!(set["status"]["updateRevision"], old);
         assert_eq!(

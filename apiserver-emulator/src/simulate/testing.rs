@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Simulator, node, reconcile};
 use crate::registry::ResourceType;
-use crate::store::{Filter, Store};
+use crate::store::{EventType, Filter, Store};
 
 /// A store with the sandbox Node, a simulator with `*:broken` images that
 /// never pull, and the number of passes run.
@@ -81,6 +81,27 @@ impl Sandbox {
 
     pub fn pods(&self) -> Vec<Value> {
         self.list("v1", "Pod")
+    }
+
+    /// What happened to objects of `plural` since `rv`, in order: the kind
+    /// of event and the object after it.
+    pub fn events(&self, rv: u64, plural: &str) -> Vec<(EventType, Value)> {
+        self.store
+            .events_since(rv)
+            .expect("events kept")
+            .iter()
+            .filter(|e| e.plural == plural)
+            .map(|e| (e.kind, e.object.clone()))
+            .collect()
+    }
+
+    /// The names of the objects of `plural` deleted since `rv`, in order.
+    pub fn deleted(&self, rv: u64, plural: &str) -> Vec<String> {
+        self.events(rv, plural)
+            .iter()
+            .filter(|(kind, _)| *kind == EventType::Deleted)
+            .map(|(_, o)| name(o).to_owned())
+            .collect()
     }
 }
 
