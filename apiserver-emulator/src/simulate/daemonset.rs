@@ -88,7 +88,7 @@ pub(super) fn sync(
         .chain([meta(&update, "name").to_owned()])
         .collect();
     let live: Vec<&str> = live.iter().map(String::as_str).collect();
-    revision::truncate(store, pass, ds, revisions.clone(), &live);
+    revision::truncate(store, pass, ds, revisions, &live);
     write_status(store, &pass.t.daemonsets, ds, json!(status));
 }
 

@@ -77,7 +77,7 @@ pub(super) fn sync(
         meta(&members.current, "name"),
         meta(&members.update, "name"),
     ]);
-    revision::truncate(store, pass, set, revisions.clone(), &live);
+    revision::truncate(store, pass, set, revisions, &live);
     write_status(store, &pass.t.statefulsets, set, status);
 }
 
