@@ -211,11 +211,17 @@ impl Emulator {
     }
 }
 
+/// How often the simulation runs a pass over a store it found settled (the
+/// controllers' resync, which notices rollouts past their deadline).
+const RESYNC: Duration = Duration::from_secs(1);
+
 /// Runs a simulation pass every `status_delay` until the emulator stops;
-/// skips it while nothing has changed since a pass that changed nothing.
+/// while nothing has changed since a pass that changed nothing, only every
+/// [`RESYNC`].
 async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate::Simulator) {
     let mut stopped = shared.shutdown.clone();
     let mut settled_at = None;
+    let mut last = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(shared.config.status_delay) => {}
@@ -223,9 +229,10 @@ async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate
         }
         let mut store = shared.store();
         let before = store.resource_version();
-        if settled_at == Some(before) {
+        if settled_at == Some(before) && last.elapsed() < RESYNC {
             continue;
         }
+        last = tokio::time::Instant::now();
         simulate::reconcile(&mut store, &simulator);
         let after = store.resource_version();
         settled_at = (after == before).then_some(after);

@@ -304,3 +304,49 @@ async fn kubectl_rollout_status_follows_the_steps() {
     assert_eq!(steps[3], lines.len() - 1, "{out}");
     emu.shutdown().await;
 }
+
+/// A rollout that makes no progress for `progressDeadlineSeconds` is
+/// reported as such, and `kubectl rollout status` fails with kubectl's own
+/// message for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_rollout_exceeds_its_progress_deadline() {
+    if !kubectl_installed() {
+        eprintln!("kubectl not installed: skipping");
+        return;
+    }
+    let (emu, client) = start().await;
+    let deployments: Api<Deployment> = Api::namespaced(client, "default");
+    let mut d = deployment("app:broken");
+    d.spec.as_mut().expect("spec").progress_deadline_seconds = Some(1);
+    within(deployments.create(&PostParams::default(), &d))
+        .await
+        .expect("create");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = [
+        "rollout",
+        "status",
+        "deployment/web",
+        "-n",
+        "default",
+        "--timeout=20s",
+    ];
+    let (ok, out, err) = kubectl(&emu.url(), dir.path(), &status).await;
+    assert!(!ok, "{out}\n{err}");
+    assert!(
+        err.contains("error: deployment \"web\" exceeded its progress deadline"),
+        "{out}\n{err}"
+    );
+    let d = within(deployments.get("web")).await.expect("get");
+    let progressing = d
+        .status
+        .and_then(|s| s.conditions)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.type_ == "Progressing")
+        .expect("Progressing");
+    assert_eq!(
+        (progressing.status.as_str(), progressing.reason.as_deref()),
+        ("False", Some("ProgressDeadlineExceeded"))
+    );
+    emu.shutdown().await;
+}

@@ -18,6 +18,10 @@ pub const REVISION: &str = "deployment.kubernetes.io/revision";
 const DEFAULT_HISTORY: usize = 10;
 /// `progressDeadlineSeconds` meaning "no deadline".
 const NO_DEADLINE: i64 = i32::MAX as i64;
+/// `progressDeadlineSeconds` when unset (the API server's default).
+const DEFAULT_DEADLINE: i64 = 600;
+/// The Progressing reason of a rollout past its deadline.
+const TIMED_OUT: &str = "ProgressDeadlineExceeded";
 
 fn revision(obj: &Value) -> u64 {
     obj["metadata"]["annotations"][REVISION]
@@ -305,6 +309,30 @@ fn has_deadline(d: &Value) -> bool {
     d["spec"]["progressDeadlineSeconds"].as_i64() != Some(NO_DEADLINE)
 }
 
+/// `DeploymentTimedOut`: no progress reported (the Progressing condition's
+/// `lastUpdateTime`) for `progressDeadlineSeconds` (600 when unset).
+fn timed_out(d: &Value, conditions: &[Value]) -> bool {
+    let Some(progressing) = conditions.iter().find(|c| c["type"] == "Progressing") else {
+        return false;
+    };
+    match progressing["reason"].as_str() {
+        Some("NewReplicaSetAvailable") => return false,
+        Some(TIMED_OUT) => return true,
+        _ => {}
+    }
+    let deadline = d["spec"]["progressDeadlineSeconds"]
+        .as_i64()
+        .unwrap_or(DEFAULT_DEADLINE);
+    let Some(from) = progressing["lastUpdateTime"]
+        .as_str()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+    else {
+        return false;
+    };
+    from.checked_add(jiff::SignedDuration::from_secs(deadline))
+        .is_ok_and(|end| end < jiff::Timestamp::now())
+}
+
 /// `cleanupDeployment`: the oldest scaled-down ReplicaSets past the
 /// history limit go; the others are returned.
 fn cleanup(store: &mut Store, pass: &Pass, d: &Value, mut old: Vec<Value>) -> Vec<Value> {
@@ -395,6 +423,15 @@ fn rollout_status(
                 conditions.remove(i);
             }
             conditions.push(next);
+        } else if timed_out(d, &conditions) {
+            let message = match rs_name {
+                Some(rs) => format!("ReplicaSet {rs:?} has timed out progressing."),
+                None => format!("Deployment {name:?} has timed out progressing."),
+            };
+            set_condition(
+                &mut conditions,
+                new_condition("Progressing", false, TIMED_OUT, &message),
+            );
         }
     }
     let mut status: Map<String, Value> = Map::new();
@@ -673,6 +710,57 @@ mod tests {
         assert_eq!(d["status"]["conditions"][0]["type"], "Available");
         assert_eq!(d["status"]["conditions"][0]["status"], "True");
         assert_eq!(progressing(&d).0, "ReplicaSetUpdated");
+    }
+
+    #[test]
+    fn a_rollout_without_progress_past_its_deadline_times_out() {
+        let mut sandbox = Sandbox::new();
+        let mut d = deployment(3, "app:1", Value::Null);
+        d["spec"]["progressDeadlineSeconds"] = 60.into();
+        sandbox.create(d);
+        sandbox.settle(20);
+        set_image(&mut sandbox, "app:broken");
+        sandbox.settle(20);
+        let stuck = sandbox.get("apps/v1", "Deployment", "web");
+        assert_eq!(progressing(&stuck).0, "ReplicaSetUpdated");
+        // The last progress was reported 61 seconds ago.
+        let mut earlier = stuck.clone();
+        let past = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(61);
+        for c in earlier["status"]["conditions"]
+            .as_array_mut()
+            .expect("conditions")
+        {
+            c["lastUpdateTime"] = past
+                .round(jiff::Unit::Second)
+                .expect("round")
+                .to_string()
+                .into();
+        }
+        let rt = sandbox.rt("apps/v1", "Deployment");
+        sandbox
+            .store
+            .update(&rt, "default", "web", earlier, true, false)
+            .expect("status");
+        sandbox.pass();
+        let d = sandbox.get("apps/v1", "Deployment", "web");
+        let new_rs = sandbox
+            .list("apps/v1", "ReplicaSet")
+            .into_iter()
+            .find(|rs| rs["spec"]["template"]["spec"]["containers"][0]["image"] == "app:broken")
+            .expect("new replica set");
+        assert_eq!(
+            progressing(&d),
+            (
+                "ProgressDeadlineExceeded".to_owned(),
+                format!("ReplicaSet {:?} has timed out progressing.", name(&new_rs))
+            )
+        );
+        let condition = d["status"]["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+            .expect("Progressing");
+        assert_eq!(condition["status"], "False");
+        assert_eq!(sandbox.settle(5), 0, "a timed-out rollout stays so");
     }
 
     #[test]

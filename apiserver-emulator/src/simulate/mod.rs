@@ -37,8 +37,11 @@
 //! nothing once the store is settled. The emulator runs one pass every
 //! [`crate::EmulatorConfig::status_delay`].
 //!
-//! Approximations: no progress deadline (`ProgressDeadlineExceeded` never
-//! appears), no `minReadySeconds`, paused Deployments still roll out, a
+//! A rollout that reports no progress for `progressDeadlineSeconds` (600 by
+//! default) gets `Progressing=False` (`ProgressDeadlineExceeded`): the only
+//! step that reads the wall clock.
+//!
+//! Approximations: no `minReadySeconds`, paused Deployments still roll out, a
 //! scaled Deployment in the middle of a rollout is not scaled
 //! proportionally; Pods are bound to the Node (`spec.nodeName`) without a
 //! scheduler's checks (capacity, affinity, taints) and leave at once when
