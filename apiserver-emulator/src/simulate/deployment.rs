@@ -5,9 +5,10 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    Pass, count, counters, deleting, int_or_percent, meta, new_condition, owner_ref, remove,
-    replicas, scale, set_condition, template_hash, write, write_status,
+    Pass, count, counters, deleting, int_or_percent, meta, owner_ref, remove, replicas, scale,
+    set_condition, template_hash, write, write_status,
 };
+use crate::meta::now;
 use crate::store::Store;
 
 /// The label carrying a Pod template's hash.
@@ -22,6 +23,8 @@ const NO_DEADLINE: i64 = i32::MAX as i64;
 const DEFAULT_DEADLINE: i64 = 600;
 /// The Progressing reason of a rollout past its deadline.
 const TIMED_OUT: &str = "ProgressDeadlineExceeded";
+/// The Progressing reason of a paused Deployment.
+const PAUSED: &str = "DeploymentPaused";
 
 fn revision(obj: &Value) -> u64 {
     obj["metadata"]["annotations"][REVISION]
@@ -84,6 +87,14 @@ pub(super) fn sync(store: &mut Store, pass: &Pass, d: &Value, mut sets: Vec<Valu
         .as_array()
         .cloned()
         .unwrap_or_default();
+    if paused_condition(d, &mut conditions) {
+        // Written on its own, as the controller does, before anything else.
+        let mut status = d["status"].clone();
+        status["conditions"] = conditions.into();
+        write_status(store, &pass.t.deployments, d, status);
+        return;
+    }
+    let paused = d["spec"]["paused"] == true;
     let hash = template_hash(&d["spec"]["template"]);
     let found = sets
         .iter()
@@ -107,6 +118,7 @@ pub(super) fn sync(store: &mut Store, pass: &Pass, d: &Value, mut sets: Vec<Valu
         conditions: &mut conditions,
     };
     let step = match strategy {
+        _ if paused => Some(rollout.scale_paused(found, &mut sets)),
         Strategy::Rolling { surge, unavailable } => {
             rollout.rolling(found, &mut sets, surge, unavailable)
         }
@@ -128,7 +140,7 @@ pub(super) fn sync(store: &mut Store, pass: &Pass, d: &Value, mut sets: Vec<Valu
             }
         }
     }
-    let status = rollout_status(&d, &sets, new_rs.as_ref(), strategy, conditions);
+    let status = rollout_status(&d, &sets, new_rs.as_ref(), strategy, conditions, paused);
     write_status(store, &pass.t.deployments, &d, status);
 }
 
@@ -264,6 +276,34 @@ impl Rollout<'_, '_> {
         Some((Some(new_rs), scaled))
     }
 
+    /// `sync` of a paused Deployment: no rollout; a change of replicas goes
+    /// to the one active ReplicaSet, or the newest when none is active
+    /// (`FindActiveOrLatest`); with several active ones nothing is scaled.
+    fn scale_paused(
+        &mut self,
+        mut found: Option<Value>,
+        old: &mut [Value],
+    ) -> (Option<Value>, bool) {
+        let want = replicas(self.d);
+        let rt = &self.pass.t.replicasets;
+        let active = found
+            .iter()
+            .chain(old.iter())
+            .filter(|rs| replicas(rs) > 0)
+            .count();
+        let target = match (active, found.as_mut()) {
+            (0, Some(rs)) => Some(rs),
+            (1, Some(rs)) if replicas(rs) > 0 => Some(rs),
+            (0, None) => old
+                .iter_mut()
+                .max_by(|a, b| meta(a, "creationTimestamp").cmp(meta(b, "creationTimestamp"))),
+            (1, _) => old.iter_mut().find(|rs| replicas(rs) > 0),
+            _ => None,
+        };
+        let scaled = target.is_some_and(|rs| scale(self.store, rt, rs, want));
+        (found, scaled)
+    }
+
     /// Creates the ReplicaSet of the current template with `start` replicas,
     /// noting it in the Progressing condition.
     fn create(&mut self, start: usize, max: usize) -> Option<Value> {
@@ -298,7 +338,7 @@ impl Rollout<'_, '_> {
             let message = format!("Created new replica set {name:?}");
             set_condition(
                 self.conditions,
-                new_condition("Progressing", true, "NewReplicaSetCreated", &message),
+                new_condition("Progressing", "True", "NewReplicaSetCreated", &message),
             );
         }
         Some(created)
@@ -307,6 +347,45 @@ impl Rollout<'_, '_> {
 
 fn has_deadline(d: &Value) -> bool {
     d["spec"]["progressDeadlineSeconds"].as_i64() != Some(NO_DEADLINE)
+}
+
+/// A Deployment condition as the controller writes it.
+fn new_condition(kind: &str, status: &str, reason: &str, message: &str) -> Value {
+    let time = now();
+    json!({
+        "type": kind,
+        "status": status,
+        "lastUpdateTime": time,
+        "lastTransitionTime": time,
+        "reason": reason,
+        "message": message,
+    })
+}
+
+/// `checkPausedConditions`: `Progressing=Unknown` when the Deployment is
+/// paused or resumed (a timed-out rollout keeps its condition); whether
+/// that changed the conditions.
+fn paused_condition(d: &Value, conditions: &mut Vec<Value>) -> bool {
+    if !has_deadline(d) {
+        return false;
+    }
+    let reason = conditions
+        .iter()
+        .find(|c| c["type"] == "Progressing")
+        .and_then(|c| c["reason"].as_str());
+    let paused = d["spec"]["paused"] == true;
+    let (reason, message) = match reason {
+        Some(TIMED_OUT) => return false,
+        Some(PAUSED) if !paused => ("DeploymentResumed", "Deployment is resumed"),
+        Some(PAUSED) => return false,
+        _ if paused => (PAUSED, "Deployment is paused"),
+        _ => return false,
+    };
+    set_condition(
+        conditions,
+        new_condition("Progressing", "Unknown", reason, message),
+    );
+    true
 }
 
 /// `DeploymentTimedOut`: no progress reported (the Progressing condition's
@@ -360,6 +439,7 @@ fn rollout_status(
     new_rs: Option<&Value>,
     strategy: Strategy,
     mut conditions: Vec<Value>,
+    paused: bool,
 ) -> Value {
     let all: Vec<&Value> = old.iter().chain(new_rs).collect();
     let sum = |field: &str| all.iter().map(|rs| status(rs, field)).sum::<usize>();
@@ -374,14 +454,14 @@ fn rollout_status(
     let availability = if available >= min_available {
         new_condition(
             "Available",
-            true,
+            "True",
             "MinimumReplicasAvailable",
             "Deployment has minimum availability.",
         )
     } else {
         new_condition(
             "Available",
-            false,
+            "False",
             "MinimumReplicasUnavailable",
             "Deployment does not have minimum availability.",
         )
@@ -394,7 +474,7 @@ fn rollout_status(
     let rs_name = new_rs.map(|rs| meta(rs, "name"));
     if !has_deadline(d) {
         conditions.retain(|c| c["type"] != "Progressing");
-    } else if !complete_before {
+    } else if !complete_before && !paused {
         let old_status = |field: &str| count(&d["status"][field]).unwrap_or(0);
         if updated == want && pods == want && available == want {
             let message = match rs_name {
@@ -403,7 +483,7 @@ fn rollout_status(
             };
             set_condition(
                 &mut conditions,
-                new_condition("Progressing", true, "NewReplicaSetAvailable", &message),
+                new_condition("Progressing", "True", "NewReplicaSetAvailable", &message),
             );
         } else if updated > old_status("updatedReplicas")
             || pods - updated.min(pods)
@@ -415,7 +495,7 @@ fn rollout_status(
                 Some(rs) => format!("ReplicaSet {rs:?} is progressing."),
                 None => format!("Deployment {name:?} is progressing."),
             };
-            let mut next = new_condition("Progressing", true, "ReplicaSetUpdated", &message);
+            let mut next = new_condition("Progressing", "True", "ReplicaSetUpdated", &message);
             if let Some(i) = conditions.iter().position(|c| c["type"] == "Progressing") {
                 if conditions[i]["status"] == "True" {
                     next["lastTransitionTime"] = conditions[i]["lastTransitionTime"].clone();
@@ -430,7 +510,7 @@ fn rollout_status(
             };
             set_condition(
                 &mut conditions,
-                new_condition("Progressing", false, TIMED_OUT, &message),
+                new_condition("Progressing", "False", TIMED_OUT, &message),
             );
         }
     }
@@ -761,6 +841,46 @@ mod tests {
             .expect("Progressing");
         assert_eq!(condition["status"], "False");
         assert_eq!(sandbox.settle(5), 0, "a timed-out rollout stays so");
+    }
+
+    #[test]
+    fn a_paused_deployment_scales_but_rolls_out_only_once_resumed() {
+        let mut sandbox = Sandbox::new();
+        sandbox.create(deployment(2, "app:1", Value::Null));
+        sandbox.settle(20);
+        let rv = sandbox.store.resource_version();
+        sandbox.edit("apps/v1", "Deployment", "web", |d| {
+            d["spec"]["paused"] = true.into();
+            d["spec"]["replicas"] = 3.into();
+            d["spec"]["template"]["spec"]["containers"][0]["image"] = "app:2".into();
+        });
+        sandbox.settle(20);
+        assert_eq!(sizes(&sandbox, "app:1", "app:2"), (3, None));
+        let d = sandbox.get("apps/v1", "Deployment", "web");
+        assert_eq!(
+            progressing(&d),
+            (
+                "DeploymentPaused".to_owned(),
+                "Deployment is paused".to_owned()
+            )
+        );
+        assert_eq!(d["status"]["readyReplicas"], 3);
+        sandbox.edit("apps/v1", "Deployment", "web", |d| {
+            d["spec"]["paused"] = false.into();
+        });
+        sandbox.settle(20);
+        assert_eq!(sizes(&sandbox, "app:1", "app:2"), (0, Some(3)));
+        assert_eq!(
+            reasons_since(&sandbox, rv),
+            [
+                "NewReplicaSetAvailable",
+                "DeploymentPaused",
+                "DeploymentResumed",
+                "NewReplicaSetCreated",
+                "ReplicaSetUpdated",
+                "NewReplicaSetAvailable"
+            ]
+        );
     }
 
     #[test]

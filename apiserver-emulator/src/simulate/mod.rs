@@ -41,11 +41,14 @@
 //! default) gets `Progressing=False` (`ProgressDeadlineExceeded`): the only
 //! step that reads the wall clock.
 //!
-//! Approximations: no `minReadySeconds`, paused Deployments still roll out, a
-//! scaled Deployment in the middle of a rollout is not scaled
-//! proportionally; Pods are bound to the Node (`spec.nodeName`) without a
-//! scheduler's checks (capacity, affinity, taints) and leave at once when
-//! deleted (no graceful termination); Jobs ignore
+//! A paused Deployment does not roll out; it still scales when it has one
+//! active ReplicaSet.
+//!
+//! Approximations: no `minReadySeconds`; a Deployment scaled in the middle
+//! of a rollout (or while paused with several active ReplicaSets) is not
+//! scaled proportionally; Pods are bound to the Node (`spec.nodeName`)
+//! without a scheduler's checks (capacity, affinity, taints) and leave at
+//! once when deleted (no graceful termination); Jobs ignore
 //! `backoffLimit`, `Indexed` completion and success policies, and their
 //! Pods never fail; a Service gets one EndpointSlice however many Pods it
 //! selects, named targetPorts resolve against the first selected Pod, and
@@ -66,7 +69,6 @@ use std::collections::{BTreeMap, HashMap};
 use globset::{Glob, GlobMatcher};
 use serde_json::{Map, Value, json};
 
-use crate::meta::now;
 use crate::registry::ResourceType;
 use crate::store::{Filter, Store};
 
@@ -407,19 +409,6 @@ fn set_condition(conditions: &mut Vec<Value>, mut new: Value) {
         conditions.remove(i);
     }
     conditions.push(new);
-}
-
-/// A condition as the workload controllers write it.
-fn new_condition(kind: &str, status: bool, reason: &str, message: &str) -> Value {
-    let time = now();
-    json!({
-        "type": kind,
-        "status": if status { "True" } else { "False" },
-        "lastUpdateTime": time,
-        "lastTransitionTime": time,
-        "reason": reason,
-        "message": message,
-    })
 }
 
 /// How a new Pod is named.
