@@ -2,13 +2,16 @@
 //! with `RollingUpdate` (`maxSurge`/`maxUnavailable`) or `Recreate`, with
 //! revisions, history and status as `pkg/controller/deployment` writes them.
 
-use serde_json::{Map, Value, json};
+mod status;
+
+use serde_json::{Value, json};
+
+use status::{has_deadline, new_condition, paused_condition, rollout_status};
 
 use super::{
-    Pass, count, counters, deleting, int_or_percent, meta, owner_ref, remove, replicas, scale,
-    set_condition, template_hash, write, write_status,
+    Pass, count, deleting, int_or_percent, meta, owner_ref, remove, replicas, scale, set_condition,
+    template_hash, write, write_status,
 };
-use crate::meta::now;
 use crate::store::Store;
 
 /// The label carrying a Pod template's hash.
@@ -17,14 +20,6 @@ pub const HASH_LABEL: &str = "pod-template-hash";
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 /// How many old ReplicaSets a Deployment keeps without `revisionHistoryLimit`.
 const DEFAULT_HISTORY: usize = 10;
-/// `progressDeadlineSeconds` meaning "no deadline".
-const NO_DEADLINE: i64 = i32::MAX as i64;
-/// `progressDeadlineSeconds` when unset (the API server's default).
-const DEFAULT_DEADLINE: i64 = 600;
-/// The Progressing reason of a rollout past its deadline.
-const TIMED_OUT: &str = "ProgressDeadlineExceeded";
-/// The Progressing reason of a paused Deployment.
-const PAUSED: &str = "DeploymentPaused";
 
 fn revision(obj: &Value) -> u64 {
     obj["metadata"]["annotations"][REVISION]
@@ -140,7 +135,14 @@ pub(super) fn sync(store: &mut Store, pass: &Pass, d: &Value, mut sets: Vec<Valu
             }
         }
     }
-    let status = rollout_status(&d, &sets, new_rs.as_ref(), strategy, conditions, paused);
+    let status = rollout_status(
+        &d,
+        &sets,
+        new_rs.as_ref(),
+        strategy.max_unavailable(),
+        conditions,
+        paused,
+    );
     write_status(store, &pass.t.deployments, &d, status);
 }
 
@@ -345,73 +347,6 @@ impl Rollout<'_, '_> {
     }
 }
 
-fn has_deadline(d: &Value) -> bool {
-    d["spec"]["progressDeadlineSeconds"].as_i64() != Some(NO_DEADLINE)
-}
-
-/// A Deployment condition as the controller writes it.
-fn new_condition(kind: &str, status: &str, reason: &str, message: &str) -> Value {
-    let time = now();
-    json!({
-        "type": kind,
-        "status": status,
-        "lastUpdateTime": time,
-        "lastTransitionTime": time,
-        "reason": reason,
-        "message": message,
-    })
-}
-
-/// `checkPausedConditions`: `Progressing=Unknown` when the Deployment is
-/// paused or resumed (a timed-out rollout keeps its condition); whether
-/// that changed the conditions.
-fn paused_condition(d: &Value, conditions: &mut Vec<Value>) -> bool {
-    if !has_deadline(d) {
-        return false;
-    }
-    let reason = conditions
-        .iter()
-        .find(|c| c["type"] == "Progressing")
-        .and_then(|c| c["reason"].as_str());
-    let paused = d["spec"]["paused"] == true;
-    let (reason, message) = match reason {
-        Some(TIMED_OUT) => return false,
-        Some(PAUSED) if !paused => ("DeploymentResumed", "Deployment is resumed"),
-        Some(PAUSED) => return false,
-        _ if paused => (PAUSED, "Deployment is paused"),
-        _ => return false,
-    };
-    set_condition(
-        conditions,
-        new_condition("Progressing", "Unknown", reason, message),
-    );
-    true
-}
-
-/// `DeploymentTimedOut`: no progress reported (the Progressing condition's
-/// `lastUpdateTime`) for `progressDeadlineSeconds` (600 when unset).
-fn timed_out(d: &Value, conditions: &[Value]) -> bool {
-    let Some(progressing) = conditions.iter().find(|c| c["type"] == "Progressing") else {
-        return false;
-    };
-    match progressing["reason"].as_str() {
-        Some("NewReplicaSetAvailable") => return false,
-        Some(TIMED_OUT) => return true,
-        _ => {}
-    }
-    let deadline = d["spec"]["progressDeadlineSeconds"]
-        .as_i64()
-        .unwrap_or(DEFAULT_DEADLINE);
-    let Some(from) = progressing["lastUpdateTime"]
-        .as_str()
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-    else {
-        return false;
-    };
-    from.checked_add(jiff::SignedDuration::from_secs(deadline))
-        .is_ok_and(|end| end < jiff::Timestamp::now())
-}
-
 /// `cleanupDeployment`: the oldest scaled-down ReplicaSets past the
 /// history limit go; the others are returned.
 fn cleanup(store: &mut Store, pass: &Pass, d: &Value, mut old: Vec<Value>) -> Vec<Value> {
@@ -428,111 +363,6 @@ fn cleanup(store: &mut Store, pass: &Pass, d: &Value, mut old: Vec<Value>) -> Ve
         true
     });
     old
-}
-
-/// `calculateStatus` and `syncRolloutStatus`: the counters over every
-/// ReplicaSet, `Available`, and `Progressing` from how the counters moved
-/// since the stored status.
-fn rollout_status(
-    d: &Value,
-    old: &[Value],
-    new_rs: Option<&Value>,
-    strategy: Strategy,
-    mut conditions: Vec<Value>,
-    paused: bool,
-) -> Value {
-    let all: Vec<&Value> = old.iter().chain(new_rs).collect();
-    let sum = |field: &str| all.iter().map(|rs| status(rs, field)).sum::<usize>();
-    let available = sum("availableReplicas");
-    let total: usize = all.iter().map(|rs| replicas(rs)).sum();
-    let want = replicas(d);
-    let name = meta(d, "name");
-    let pods = sum("replicas");
-    let updated = new_rs.map_or(0, |rs| status(rs, "replicas"));
-    let ready = sum("readyReplicas");
-    let min_available = want.saturating_sub(strategy.max_unavailable());
-    let availability = if available >= min_available {
-        new_condition(
-            "Available",
-            "True",
-            "MinimumReplicasAvailable",
-            "Deployment has minimum availability.",
-        )
-    } else {
-        new_condition(
-            "Available",
-            "False",
-            "MinimumReplicasUnavailable",
-            "Deployment does not have minimum availability.",
-        )
-    };
-    set_condition(&mut conditions, availability);
-    let complete_before = pods == updated
-        && conditions
-            .iter()
-            .any(|c| c["type"] == "Progressing" && c["reason"] == "NewReplicaSetAvailable");
-    let rs_name = new_rs.map(|rs| meta(rs, "name"));
-    if !has_deadline(d) {
-        conditions.retain(|c| c["type"] != "Progressing");
-    } else if !complete_before && !paused {
-        let old_status = |field: &str| count(&d["status"][field]).unwrap_or(0);
-        if updated == want && pods == want && available == want {
-            let message = match rs_name {
-                Some(rs) => format!("ReplicaSet {rs:?} has successfully progressed."),
-                None => format!("Deployment {name:?} has successfully progressed."),
-            };
-            set_condition(
-                &mut conditions,
-                new_condition("Progressing", "True", "NewReplicaSetAvailable", &message),
-            );
-        } else if updated > old_status("updatedReplicas")
-            || pods - updated.min(pods)
-                < old_status("replicas").saturating_sub(old_status("updatedReplicas"))
-            || ready > old_status("readyReplicas")
-            || available > old_status("availableReplicas")
-        {
-            let message = match rs_name {
-                Some(rs) => format!("ReplicaSet {rs:?} is progressing."),
-                None => format!("Deployment {name:?} is progressing."),
-            };
-            let mut next = new_condition("Progressing", "True", "ReplicaSetUpdated", &message);
-            if let Some(i) = conditions.iter().position(|c| c["type"] == "Progressing") {
-                if conditions[i]["status"] == "True" {
-                    next["lastTransitionTime"] = conditions[i]["lastTransitionTime"].clone();
-                }
-                conditions.remove(i);
-            }
-            conditions.push(next);
-        } else if timed_out(d, &conditions) {
-            let message = match rs_name {
-                Some(rs) => format!("ReplicaSet {rs:?} has timed out progressing."),
-                None => format!("Deployment {name:?} has timed out progressing."),
-            };
-            set_condition(
-                &mut conditions,
-                new_condition("Progressing", "False", TIMED_OUT, &message),
-            );
-        }
-    }
-    let mut status: Map<String, Value> = Map::new();
-    status.insert(
-        "observedGeneration".into(),
-        d["metadata"]["generation"].clone(),
-    );
-    status.extend(counters(
-        &[],
-        &[
-            ("replicas", pods),
-            ("updatedReplicas", updated),
-            ("readyReplicas", ready),
-            ("availableReplicas", available),
-            ("unavailableReplicas", total.saturating_sub(available)),
-        ],
-    ));
-    if !conditions.is_empty() {
-        status.insert("conditions".into(), conditions.into());
-    }
-    Value::Object(status)
 }
 
 #[cfg(test)]
