@@ -85,8 +85,8 @@ fn timed_out(d: &Value, conditions: &[Value]) -> bool {
 }
 
 /// `calculateStatus` and `syncRolloutStatus`: the counters over every
-/// ReplicaSet, `Available` (at least `max_unavailable` short of the
-/// replicas), and, unless `paused`, `Progressing` from how the counters
+/// ReplicaSet, `Available` (true when at most `max_unavailable` Pods short
+/// of the replicas), and, unless `paused`, `Progressing` from how the counters
 /// moved since the stored status.
 pub(super) fn rollout_status(
     d: &Value,
