@@ -68,10 +68,18 @@ pub(super) fn sync(
     }
     labels[SERVICE_NAME] = meta(svc, "name").into();
     labels[MANAGED_BY] = CONTROLLER.into();
+    // Empty lists are `null`, as the Go types serialize them.
+    let list = |items: Vec<Value>| {
+        if items.is_empty() {
+            Value::Null
+        } else {
+            Value::from(items)
+        }
+    };
+    let (endpoints, ports) = (list(endpoints), list(ports));
     let mut slices = slices.into_iter();
     match slices.next() {
         Some(mut slice) => {
-            let (endpoints, ports) = (Value::from(endpoints), Value::from(ports));
             if slice["metadata"]["labels"] != labels
                 || slice["endpoints"] != endpoints
                 || slice["ports"] != ports
@@ -174,7 +182,8 @@ mod tests {
         // No Pods yet: a placeholder slice without endpoints.
         let placeholder = slices(&sandbox);
         assert_eq!(placeholder.len(), 1);
-        assert!(endpoints(&placeholder[0]).is_empty());
+        assert!(placeholder[0]["endpoints"].is_null());
+        assert!(placeholder[0]["ports"].is_null());
         assert!(name(&placeholder[0]).starts_with("web-"));
         assert_eq!(placeholder[0]["metadata"]["labels"][SERVICE_NAME], "web");
         assert_eq!(

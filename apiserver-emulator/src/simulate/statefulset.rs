@@ -15,7 +15,7 @@ use super::{
 use crate::store::Store;
 
 /// The Pod label naming the ControllerRevision a Pod was made from.
-pub(super) const REVISION_LABEL: &str = "controller-revision-hash";
+const REVISION_LABEL: &str = "controller-revision-hash";
 const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 
