@@ -350,3 +350,87 @@ async fn a_stuck_rollout_exceeds_its_progress_deadline() {
     );
     emu.shutdown().await;
 }
+
+/// What a user of the sandbox sees with kubectl: its one ready Node, and a
+/// Service's EndpointSlice listing the Pods it selects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_lists_the_node_and_a_services_endpoint_slice() {
+    if !kubectl_installed() {
+        eprintln!("kubectl not installed: skipping");
+        return;
+    }
+    let (emu, client) = start().await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let services: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client, "default");
+    within(deployments.create(&PostParams::default(), &deployment("nginx:1")))
+        .await
+        .expect("create");
+    let service = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}}))
+    .expect("service");
+    within(services.create(&PostParams::default(), &service))
+        .await
+        .expect("create");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |args: &'static [&'static str]| {
+        let (url, dir) = (emu.url(), dir.path().to_owned());
+        async move { kubectl(&url, &dir, args).await }
+    };
+    let words = |line: &str| {
+        line.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+
+    let (ok, out, err) = run(&["get", "nodes"]).await;
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        words(lines[0]),
+        ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    );
+    let node = words(lines[1]);
+    assert_eq!(
+        (
+            node[0].as_str(),
+            node[1].as_str(),
+            node[2].as_str(),
+            node[4].as_str()
+        ),
+        ("sandbox", "Ready", "control-plane", "v1.32.0"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(&[
+        "wait",
+        "--for=condition=Available",
+        "deployment/web",
+        "--timeout=20s",
+    ])
+    .await;
+    assert!(ok, "{out}\n{err}");
+    let (ok, out, err) = run(&[
+        "get",
+        "endpointslices",
+        "-l",
+        "kubernetes.io/service-name=web",
+    ])
+    .await;
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        words(lines[0]),
+        ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    );
+    let slice = words(lines[1]);
+    assert!(slice[0].starts_with("web-"), "{out}");
+    assert_eq!(
+        (slice[1].as_str(), slice[2].as_str()),
+        ("IPv4", "8080"),
+        "{out}"
+    );
+    // Three ready Pods: three addresses.
+    assert_eq!(slice[3].split(',').count(), 3, "{out}");
+    emu.shutdown().await;
+}
