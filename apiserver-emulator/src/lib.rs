@@ -43,9 +43,11 @@
 //! Approximations: the simulation's own (listed in [`simulate`]); server
 //! defaults (strategy, Service cluster IPs, …) are not filled in, except
 //! the `restartPolicy` of the Pods the simulator creates (the simulated
-//! controllers read unset fields with the server's defaults); garbage collection and namespace
-//! cleanup happen synchronously inside the deleting request; lists return
-//! everything in one page (no `continue`); custom resources are not
+//! controllers read unset fields with the server's defaults, but `kubectl
+//! rollout status` refuses a StatefulSet or DaemonSet without an
+//! `updateStrategy`); garbage collection and namespace cleanup happen
+//! synchronously inside the deleting request; lists return everything in
+//! one page (no `continue`); custom resources are not
 //! validated against their schemas; versions of one group share storage
 //! without conversion (only `apiVersion` changes); authentication
 //! ([`EmulatorConfig::authentication`], [`auth`]) knows bearer tokens and
