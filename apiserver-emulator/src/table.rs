@@ -291,6 +291,10 @@ fn columns(group: &str, kind: &str) -> Vec<Column> {
                 )
             }),
         ],
+        ("apps", "ControllerRevision") => vec![
+            ("Controller", "string", "", 0, revision_controller),
+            ("Revision", "string", "", 0, |o, _| o["revision"].clone()),
+        ],
         ("", "Node") => vec![
             ("Status", "string", "", 0, node_status),
             ("Roles", "string", "", 0, node_roles),
@@ -348,6 +352,32 @@ fn columns(group: &str, kind: &str) -> Vec<Column> {
         .chain(std::iter::once(AGE))
         .chain(after)
         .collect()
+}
+
+/// `<kind>.<group>/<name>` of the controller owner reference, `<none>`
+/// without one.
+fn revision_controller(o: &Value, _: i64) -> Value {
+    let owner = o["metadata"]["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["controller"] == true);
+    Value::String(owner.map_or_else(
+        || "<none>".to_owned(),
+        |r| {
+            let kind = r["kind"].as_str().unwrap_or("").to_lowercase();
+            let group = r["apiVersion"]
+                .as_str()
+                .and_then(|v| v.rsplit_once('/'))
+                .map_or("", |(g, _)| g);
+            let name = r["name"].as_str().unwrap_or("");
+            if group.is_empty() {
+                format!("{kind}/{name}")
+            } else {
+                format!("{kind}.{group}/{name}")
+            }
+        },
+    ))
 }
 
 /// At most three items joined by `,` and how many more
@@ -768,6 +798,27 @@ mod tests {
             t["rows"][1]["cells"],
             json!(["web-def", "IPv4", "<unset>", "<unset>", "30s"])
         );
+    }
+
+    #[test]
+    fn controller_revision_rows_name_their_controller() {
+        let rt = Registry::builtin()
+            .by_kind("apps/v1", "ControllerRevision")
+            .cloned()
+            .expect("built-in");
+        let owned = json!({"metadata": {"name": "db-abc", "creationTimestamp": "2026-01-01T00:00:00Z",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db",
+                                     "uid": "u", "controller": true}]},
+            "revision": 2});
+        let orphan = json!({"metadata": {"name": "x", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "revision": 1});
+        let now = seconds(&json!("2026-01-01T00:00:10Z")).expect("time");
+        let t = table(&rt, &[owned, orphan], None, IncludeObject::None, now);
+        assert_eq!(
+            t["rows"][0]["cells"],
+            json!(["db-abc", "statefulset.apps/db", 2, "10s"])
+        );
+        assert_eq!(t["rows"][1]["cells"], json!(["x", "<none>", 1, "10s"]));
     }
 
     #[test]
