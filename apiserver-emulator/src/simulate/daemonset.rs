@@ -1,5 +1,6 @@
-//! The daemon set controller: one Pod per Node, a new template rolled out
-//! Node by Node within `maxUnavailable`, and status as
+//! The daemon set controller: one Pod per Node its `nodeSelector` admits
+//! (node affinity, taints and tolerations are not considered), a new
+//! template rolled out Node by Node within `maxUnavailable`, and status as
 //! `pkg/controller/daemon` writes it.
 
 use std::collections::BTreeMap;
@@ -35,10 +36,20 @@ pub(super) fn sync(
         .as_str()
         .unwrap_or("")
         .to_owned();
+    // The Nodes the template's nodeSelector admits.
+    let selector = &ds["spec"]["template"]["spec"]["nodeSelector"];
     let mut on: BTreeMap<String, Vec<Value>> = nodes
         .iter()
+        .filter(|n| {
+            selector
+                .as_object()
+                .into_iter()
+                .flatten()
+                .all(|(k, v)| n["metadata"]["labels"][k] == *v)
+        })
         .map(|n| (meta(n, "name").to_owned(), Vec::new()))
         .collect();
+    let desired = on.len();
     for pod in pods {
         let node = pod["spec"]["nodeName"].as_str().unwrap_or("").to_owned();
         match on.get_mut(&node) {
@@ -67,7 +78,7 @@ pub(super) fn sync(
     let updated = pods.iter().filter(|p| pod_hash(p) == hash).count();
     let mut status = counters(
         &[
-            ("desiredNumberScheduled", nodes.len()),
+            ("desiredNumberScheduled", desired),
             ("currentNumberScheduled", pods.len()),
             ("numberMisscheduled", 0),
             ("numberReady", ready),
@@ -75,7 +86,7 @@ pub(super) fn sync(
         &[
             ("updatedNumberScheduled", updated),
             ("numberAvailable", ready),
-            ("numberUnavailable", nodes.len().saturating_sub(ready)),
+            ("numberUnavailable", desired.saturating_sub(ready)),
         ],
     );
     status.insert(
@@ -210,6 +221,25 @@ mod tests {
         assert_eq!(ds["status"]["desiredNumberScheduled"], 2);
         assert_eq!(ds["status"]["numberReady"], 2);
         assert!(ds["status"]["numberUnavailable"].is_null());
+    }
+
+    #[test]
+    fn a_node_selector_limits_the_nodes() {
+        let mut sandbox = Sandbox::new();
+        let mut ds = daemonset();
+        ds["spec"]["template"]["spec"]["nodeSelector"] = json!({"disk": "ssd"});
+        sandbox.create(ds);
+        let rt = sandbox.rt("v1", "Node");
+        let node = json!({"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": "fast", "labels": {"disk": "ssd"}}});
+        sandbox.store.create(&rt, "", node, false).expect("node");
+        sandbox.settle(20);
+        let pods = sandbox.pods();
+        assert_eq!(pods.len(), 1);
+        assert_eq!(pods[0]["spec"]["nodeName"], "fast");
+        let ds = sandbox.get("apps/v1", "DaemonSet", "agent");
+        assert_eq!(ds["status"]["desiredNumberScheduled"], 1);
+        assert_eq!(ds["status"]["numberReady"], 1);
     }
 
     #[test]

@@ -18,8 +18,9 @@
 //!   ordinal down (`RollingUpdate`, with `partition`), and record templates
 //!   as ControllerRevisions (`revision`); claims from
 //!   `volumeClaimTemplates` are created bound.
-//! - DaemonSets (`daemonset`) get one Pod per Node; the emulator's store
-//!   holds one Node ([`node::NAME`]) when the simulation runs.
+//! - DaemonSets (`daemonset`) get one Pod per Node their `nodeSelector`
+//!   admits; the emulator's store holds one Node ([`node::NAME`]) when the
+//!   simulation runs.
 //! - Jobs (`job`) run `parallelism` Pods until `completions` succeeded,
 //!   then get `SuccessCriteriaMet` and, in a later write, `Complete`.
 //! - Services with a selector (`endpoints`) get an EndpointSlice listing
@@ -47,8 +48,8 @@
 //! Approximations: no `minReadySeconds`; a Deployment scaled in the middle
 //! of a rollout (or while paused with several active ReplicaSets) is not
 //! scaled proportionally; Pods are bound to the Node (`spec.nodeName`)
-//! without a scheduler's checks (capacity, affinity, taints) and leave at
-//! once when deleted (no graceful termination); Jobs ignore
+//! without a scheduler's checks (capacity, affinity, taints; DaemonSets
+//! only read `nodeSelector`) and leave at once when deleted (no graceful termination); Jobs ignore
 //! `backoffLimit`, `Indexed` completion and success policies, and their
 //! Pods never fail; a Service gets one EndpointSlice however many Pods it
 //! selects, named targetPorts resolve against the first selected Pod, and
