@@ -23,11 +23,16 @@
 //!   specs, ports and config keys, immutable selectors;
 //! - `scale` and `log` subresources, server-side `Table` printing with the
 //!   real columns for common kinds ([`table`]), the `all` category;
-//! - a workload simulation ([`simulate`]): Deployments get ReplicaSets and
-//!   Pods as the real controllers make them, Pods run (or wait in
-//!   `ImagePullBackOff` for [`EmulatorConfig::broken_images`]); other
-//!   workloads get the status of a finished rollout ([`progress`])
-//!   [`EmulatorConfig::status_delay`] after they are written;
+//! - a workload simulation ([`simulate`]) on one Node (`sandbox`):
+//!   Deployments roll out through ReplicaSets within
+//!   `maxSurge`/`maxUnavailable`, StatefulSets and DaemonSets get their Pods,
+//!   Jobs run Pods to completion, Services get EndpointSlices, Pods run (or
+//!   wait in `ImagePullBackOff` for [`EmulatorConfig::broken_images`]), as
+//!   the real controllers do it, one step every
+//!   [`EmulatorConfig::status_delay`]; claims, autoscalers, load balancers
+//!   and Ingresses (and every workload when the simulation is off) get the
+//!   status of a settled object ([`progress`]) that long after they are
+//!   written;
 //! - persistence in a data directory ([`EmulatorConfig::data_dir`],
 //!   [`persist`]) with resource versions continuing across restarts;
 //! - OpenAPI v3 ([`openapi`]) with the upstream schemas of the built-in
@@ -36,13 +41,14 @@
 //!   `rollout status|restart|undo`, `wait`, `logs` and `delete` work with an
 //!   empty kubeconfig and `--server http://127.0.0.1:<port>`.
 //!
-//! Approximations: a new Deployment template's ReplicaSet gets all replicas
-//! at once (no `maxSurge`/`maxUnavailable` steps) and StatefulSets,
-//! DaemonSets and Jobs get no Pods; server defaults (strategy, Service
-//! cluster IPs, …) are not filled in, except the `restartPolicy` of the
-//! Pods the simulator creates; garbage collection and namespace
-//! cleanup happen synchronously inside the deleting request; lists return
-//! everything in one page (no `continue`); custom resources are not
+//! Approximations: the simulation's own (listed in [`simulate`]); server
+//! defaults (strategy, Service cluster IPs, …) are not filled in, except
+//! the `restartPolicy` of the Pods the simulator creates (the simulated
+//! controllers read unset fields with the server's defaults, but `kubectl
+//! rollout status` refuses a StatefulSet or DaemonSet without an
+//! `updateStrategy`); garbage collection and namespace cleanup happen
+//! synchronously inside the deleting request; lists return everything in
+//! one page (no `continue`); custom resources are not
 //! validated against their schemas; versions of one group share storage
 //! without conversion (only `apiVersion` changes); authentication
 //! ([`EmulatorConfig::authentication`], [`auth`]) knows bearer tokens and
@@ -108,8 +114,9 @@ pub struct EmulatorConfig {
     pub status_delay: Duration,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Whether Deployments get ReplicaSets and Pods ([`simulate`]), one
-    /// simulation pass every `status_delay` (only with `simulate_status`).
+    /// Whether workloads get ReplicaSets, Pods and EndpointSlices
+    /// ([`simulate`]) on a Node the emulator creates, one simulation pass
+    /// every `status_delay` (only with `simulate_status`).
     pub simulate_workloads: bool,
     /// Faults to inject (none by default).
     pub faults: faults::Faults,
@@ -170,6 +177,7 @@ impl Emulator {
             shutdown: stopped.clone(),
         });
         if shared.config.simulate_status && shared.config.simulate_workloads {
+            simulate::node::ensure(&mut shared.store());
             tokio::spawn(simulate_until_stopped(shared.clone(), simulator));
         }
         let tls = shared.config.tls.clone();
@@ -208,11 +216,17 @@ impl Emulator {
     }
 }
 
+/// How often the simulation runs a pass over a store it found settled (the
+/// controllers' resync, which notices rollouts past their deadline).
+const RESYNC: Duration = Duration::from_secs(1);
+
 /// Runs a simulation pass every `status_delay` until the emulator stops;
-/// skips it while nothing has changed since a pass that changed nothing.
+/// while nothing has changed since a pass that changed nothing, only every
+/// [`RESYNC`].
 async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate::Simulator) {
     let mut stopped = shared.shutdown.clone();
     let mut settled_at = None;
+    let mut last = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(shared.config.status_delay) => {}
@@ -220,9 +234,10 @@ async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate
         }
         let mut store = shared.store();
         let before = store.resource_version();
-        if settled_at == Some(before) {
+        if settled_at == Some(before) && last.elapsed() < RESYNC {
             continue;
         }
+        last = tokio::time::Instant::now();
         simulate::reconcile(&mut store, &simulator);
         let after = store.resource_version();
         settled_at = (after == before).then_some(after);

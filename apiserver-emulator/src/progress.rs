@@ -1,10 +1,13 @@
-//! Simulated controllers: the status the kube-controller-manager (and
-//! kubelet, volume binder, load balancer) would eventually write, so that a
-//! GitOps engine sees workloads go from `Progressing` to `Healthy`.
+//! Settled statuses: what the kube-controller-manager (and kubelet, volume
+//! binder, load balancer) would eventually write, in one step, so that a
+//! GitOps engine sees objects go from `Progressing` to `Healthy`.
 //!
-//! Every replica becomes ready at once; Jobs succeed; Pods run; claims bind;
-//! autoscalers settle at `minReplicas`; `LoadBalancer` Services and Ingresses
-//! get the address `127.0.0.1`.
+//! The emulator writes them for the kinds the workload simulation
+//! ([`crate::simulate`], see [`crate::simulate::simulates`]) does not run,
+//! and for every kind when the simulation is off: every replica becomes
+//! ready at once; Jobs succeed; Pods run; claims bind; autoscalers settle
+//! at `minReplicas`; `LoadBalancer` Services and Ingresses get the address
+//! `127.0.0.1`.
 
 use serde_json::{Value, json};
 

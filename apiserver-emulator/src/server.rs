@@ -532,11 +532,8 @@ fn delete_options(params: &Params, body: &[u8]) -> Result<(Propagation, bool), A
 /// Schedules the simulated controllers' status write for an object that
 /// needs one.
 fn settle_later(shared: &Arc<Shared>, rt: &ResourceType, obj: &Value) {
-    let simulated = shared.config.simulate_workloads
-        && matches!(
-            (rt.group.as_str(), rt.kind.as_str()),
-            ("apps", "Deployment" | "ReplicaSet") | ("", "Pod")
-        );
+    let simulated =
+        shared.config.simulate_workloads && crate::simulate::simulates(&rt.group, &rt.kind);
     if simulated || !shared.config.simulate_status || progress::settled_status(obj).is_none() {
         return;
     }

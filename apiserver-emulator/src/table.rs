@@ -291,12 +291,163 @@ fn columns(group: &str, kind: &str) -> Vec<Column> {
                 )
             }),
         ],
+        ("apps", "ControllerRevision") => vec![
+            ("Controller", "string", "", 0, revision_controller),
+            ("Revision", "string", "", 0, |o, _| o["revision"].clone()),
+        ],
+        ("", "Node") => vec![
+            ("Status", "string", "", 0, node_status),
+            ("Roles", "string", "", 0, node_roles),
+        ],
+        ("discovery.k8s.io", "EndpointSlice") => vec![
+            ("AddressType", "string", "", 0, |o, _| {
+                o["addressType"].clone()
+            }),
+            ("Ports", "string", "", 0, |o, _| {
+                let ports = o["ports"].as_array().map_or(&[][..], Vec::as_slice);
+                Value::String(first_three(ports.iter().map(|p| {
+                    p["port"]
+                        .as_i64()
+                        .map(|n| n.to_string())
+                        .or_else(|| p["name"].as_str().map(str::to_owned))
+                        .unwrap_or_else(|| "*".to_owned())
+                })))
+            }),
+            ("Endpoints", "string", "", 0, |o, _| {
+                let endpoints = o["endpoints"].as_array().map_or(&[][..], Vec::as_slice);
+                Value::String(first_three(
+                    endpoints
+                        .iter()
+                        .flat_map(|e| e["addresses"].as_array().into_iter().flatten())
+                        .map(|a| a.as_str().unwrap_or("").to_owned()),
+                ))
+            }),
+        ],
+        _ => Vec::new(),
+    };
+    // Columns after Age (the Node printer's version and wide columns).
+    let after: Vec<Column> = match (group, kind) {
+        ("", "Node") => vec![
+            ("Version", "string", "", 0, |o, _| {
+                o["status"]["nodeInfo"]["kubeletVersion"].clone()
+            }),
+            ("Internal-IP", "string", "", 1, |o, _| {
+                node_address(o, "InternalIP")
+            }),
+            ("External-IP", "string", "", 1, |o, _| {
+                node_address(o, "ExternalIP")
+            }),
+            ("OS-Image", "string", "", 1, |o, _| node_info(o, "osImage")),
+            ("Kernel-Version", "string", "", 1, |o, _| {
+                node_info(o, "kernelVersion")
+            }),
+            ("Container-Runtime", "string", "", 1, |o, _| {
+                node_info(o, "containerRuntimeVersion")
+            }),
+        ],
         _ => Vec::new(),
     };
     std::iter::once(NAME)
         .chain(middle)
         .chain(std::iter::once(AGE))
+        .chain(after)
         .collect()
+}
+
+/// `<kind>.<group>/<name>` of the controller owner reference, `<none>`
+/// without one.
+fn revision_controller(o: &Value, _: i64) -> Value {
+    let owner = o["metadata"]["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["controller"] == true);
+    Value::String(owner.map_or_else(
+        || "<none>".to_owned(),
+        |r| {
+            let kind = r["kind"].as_str().unwrap_or("").to_lowercase();
+            let group = r["apiVersion"]
+                .as_str()
+                .and_then(|v| v.rsplit_once('/'))
+                .map_or("", |(g, _)| g);
+            let name = r["name"].as_str().unwrap_or("");
+            if group.is_empty() {
+                format!("{kind}/{name}")
+            } else {
+                format!("{kind}.{group}/{name}")
+            }
+        },
+    ))
+}
+
+/// At most three items joined by `,` and how many more
+/// (`listWithMoreString`), `<unset>` when there are none.
+fn first_three(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.len() {
+        0 => "<unset>".to_owned(),
+        n if n > 3 => format!("{} + {} more...", items[..3].join(","), n - 3),
+        _ => items.join(","),
+    }
+}
+
+/// `Ready`/`NotReady` (`Unknown` without the condition), and
+/// `SchedulingDisabled` for a cordoned Node.
+fn node_status(o: &Value, _: i64) -> Value {
+    let ready = o["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Ready");
+    let mut parts = vec![match ready {
+        Some(c) if c["status"] == "True" => "Ready",
+        Some(_) => "NotReady",
+        None => "Unknown",
+    }];
+    if o["spec"]["unschedulable"] == true {
+        parts.push("SchedulingDisabled");
+    }
+    Value::String(parts.join(","))
+}
+
+/// The roles named by `node-role.kubernetes.io/<role>` labels and the
+/// `kubernetes.io/role` label, sorted; `<none>` without any.
+fn node_roles(o: &Value, _: i64) -> Value {
+    let mut roles: Vec<&str> = o["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| match k.strip_prefix("node-role.kubernetes.io/") {
+            Some(role) => Some(role),
+            None if k == "kubernetes.io/role" => v.as_str(),
+            None => None,
+        })
+        .filter(|r| !r.is_empty())
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    Value::String(if roles.is_empty() {
+        "<none>".to_owned()
+    } else {
+        roles.join(",")
+    })
+}
+
+fn node_address(o: &Value, kind: &str) -> Value {
+    let address = o["status"]["addresses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["type"] == kind)
+        .and_then(|a| a["address"].as_str());
+    Value::String(address.unwrap_or("<none>").to_owned())
+}
+
+fn node_info(o: &Value, field: &str) -> Value {
+    let value = o["status"]["nodeInfo"][field]
+        .as_str()
+        .filter(|v| !v.is_empty());
+    Value::String(value.unwrap_or("<unknown>").to_owned())
 }
 
 fn int(v: &Value) -> Value {
@@ -577,6 +728,97 @@ mod tests {
         for (secs, want) in cases {
             assert_eq!(human_duration(secs), want, "{secs}s");
         }
+    }
+
+    #[test]
+    fn node_rows_as_the_node_printer_makes_them() {
+        let rt = Registry::builtin()
+            .by_kind("v1", "Node")
+            .cloned()
+            .expect("built-in");
+        let node = json!({"metadata": {"name": "n1", "creationTimestamp": "2026-01-01T00:00:00Z",
+                "labels": {"node-role.kubernetes.io/worker": "", "node-role.kubernetes.io/control-plane": ""}},
+            "spec": {"unschedulable": true},
+            "status": {"conditions": [{"type": "Ready", "status": "False"}],
+                "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
+                "nodeInfo": {"kubeletVersion": "v1.32.0", "osImage": "Ubuntu"}}});
+        let now = seconds(&json!("2026-01-01T00:05:00Z")).expect("time");
+        let t = table(&rt, &[node], None, IncludeObject::None, now);
+        assert_eq!(
+            t["rows"][0]["cells"],
+            json!([
+                "n1",
+                "NotReady,SchedulingDisabled",
+                "control-plane,worker",
+                "5m",
+                "v1.32.0",
+                "10.0.0.1",
+                "<none>",
+                "Ubuntu",
+                "<unknown>",
+                "<unknown>"
+            ])
+        );
+        let wide: Vec<&Value> = t["columnDefinitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| &c["priority"])
+            .collect();
+        assert_eq!(wide, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn endpoint_slice_rows_list_three_ports_and_addresses_then_how_many_more() {
+        let rt = Registry::builtin()
+            .by_kind("discovery.k8s.io/v1", "EndpointSlice")
+            .cloned()
+            .expect("built-in");
+        let addresses = |ips: &[&str]| -> Vec<Value> {
+            ips.iter().map(|ip| json!({"addresses": [ip]})).collect()
+        };
+        let slice = json!({"metadata": {"name": "web-abc", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "addressType": "IPv4", "ports": [{"port": 80}, {"name": "http"}],
+            "endpoints": addresses(&["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"])});
+        let empty = json!({"metadata": {"name": "web-def", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "addressType": "IPv4", "endpoints": []});
+        let now = seconds(&json!("2026-01-01T00:00:30Z")).expect("time");
+        let t = table(&rt, &[slice, empty], None, IncludeObject::None, now);
+        assert_eq!(
+            t["rows"][0]["cells"],
+            json!([
+                "web-abc",
+                "IPv4",
+                "80,http",
+                "10.0.0.1,10.0.0.2,10.0.0.3 + 2 more...",
+                "30s"
+            ])
+        );
+        assert_eq!(
+            t["rows"][1]["cells"],
+            json!(["web-def", "IPv4", "<unset>", "<unset>", "30s"])
+        );
+    }
+
+    #[test]
+    fn controller_revision_rows_name_their_controller() {
+        let rt = Registry::builtin()
+            .by_kind("apps/v1", "ControllerRevision")
+            .cloned()
+            .expect("built-in");
+        let owned = json!({"metadata": {"name": "db-abc", "creationTimestamp": "2026-01-01T00:00:00Z",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db",
+                                     "uid": "u", "controller": true}]},
+            "revision": 2});
+        let orphan = json!({"metadata": {"name": "x", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "revision": 1});
+        let now = seconds(&json!("2026-01-01T00:00:10Z")).expect("time");
+        let t = table(&rt, &[owned, orphan], None, IncludeObject::None, now);
+        assert_eq!(
+            t["rows"][0]["cells"],
+            json!(["db-abc", "statefulset.apps/db", 2, "10s"])
+        );
+        assert_eq!(t["rows"][1]["cells"], json!(["x", "<none>", 1, "10s"]));
     }
 
     #[test]
