@@ -66,10 +66,7 @@ fn overlay(dir: &Path, repo_url: &str) -> PathBuf {
 }
 
 fn build_with(dir: PathBuf, remote: RemoteBases) -> Result<String, String> {
-    let options = BuildOptions {
-        remote: Some(Arc::new(remote) as Arc<dyn RemoteResolver>),
-        ..BuildOptions::default()
-    };
+    let options = BuildOptions::default().with_remote(Arc::new(remote) as Arc<dyn RemoteResolver>);
     bounded("remote build", move || {
         build_disk(&dir, &options)
             .map(|b| b.to_yaml())

@@ -13,10 +13,7 @@
 //!     "/app/charts/web/templates/cm.yaml",
 //!     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
 //! );
-//! let options = BuildOptions {
-//!     helm: Some(Arc::new(helm_core::kustomize::HelmRenderer)),
-//!     ..BuildOptions::default()
-//! };
+//! let options = BuildOptions::default().with_helm(Arc::new(helm_core::kustomize::HelmRenderer));
 //! let out = build(Arc::new(fs), Path::new("/app"), &options)?;
 //! assert_eq!(out.to_yaml(), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dev-release-name\n");
 //! # Ok::<(), kustomize_core::Error>(())

@@ -20,30 +20,41 @@
 //! # Ok::<(), kustomize_core::Error>(())
 //! ```
 
-pub mod build;
+mod build;
 pub mod edit;
 pub mod error;
-pub mod fieldspec;
 pub mod fs;
-pub mod generators;
 pub mod helm;
-pub mod json6902;
-pub mod kind_order;
-pub mod kustomization;
-pub mod nameref;
-pub mod origin;
-pub mod pattern;
 pub mod remote;
-pub mod replacements;
-pub mod resmap;
 pub mod resource;
-pub mod scope;
 pub mod selector;
 pub mod smp;
-pub mod transformers;
-pub mod value_kind;
-pub mod vars;
 pub mod yaml;
+
+// Internals the crate's own integration tests (and helm-core's Go-style JSON)
+// reach; not part of the API.
+#[doc(hidden)]
+pub mod fieldspec;
+#[doc(hidden)]
+pub mod generators;
+#[doc(hidden)]
+pub mod json6902;
+#[doc(hidden)]
+pub mod replacements;
+#[doc(hidden)]
+pub mod transformers;
+#[doc(hidden)]
+pub mod vars;
+
+mod kind_order;
+mod kustomization;
+mod nameref;
+mod origin;
+mod pattern;
+mod resmap;
+mod scope;
+mod value_kind;
 
 pub use build::{Build, BuildLimits, BuildOptions, build, build_disk};
 pub use error::Error;
+pub use kustomization::FILE_NAMES as KUSTOMIZATION_FILE_NAMES;

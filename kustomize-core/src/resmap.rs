@@ -61,16 +61,6 @@ fn id_key(id: &ResId) -> String {
 }
 
 impl ResMap {
-    /// An empty map.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The resources, in order.
-    pub fn resources(&self) -> &[Resource] {
-        &self.resources
-    }
-
     /// The resources, mutable, in order.
     pub fn resources_mut(&mut self) -> &mut [Resource] {
         self.current_ids = None;
@@ -80,16 +70,6 @@ impl ResMap {
     /// Takes the resources out.
     pub fn into_resources(self) -> Vec<Resource> {
         self.resources
-    }
-
-    /// Number of resources.
-    pub fn len(&self) -> usize {
-        self.resources.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.resources.is_empty()
     }
 
     /// Adds a resource; its current id must not be taken.
@@ -185,7 +165,7 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_refused_with_default_namespace_folded() {
-        let mut m = ResMap::new();
+        let mut m = ResMap::default();
         m.append(cm("a", None)).unwrap();
         m.append(cm("a", Some("other"))).unwrap();
         let err = m.append(cm("a", Some("default"))).unwrap_err();
@@ -194,7 +174,7 @@ mod tests {
 
     #[test]
     fn finds_by_previous_id() {
-        let mut m = ResMap::new();
+        let mut m = ResMap::default();
         let mut r = cm("a", None);
         r.store_previous_id();
         r.set_name("p-a");
@@ -210,7 +190,7 @@ mod tests {
 
     #[test]
     fn absorb_follows_behavior() {
-        let mut m = ResMap::new();
+        let mut m = ResMap::default();
         m.append(cm("a", None)).unwrap();
         let mut g = cm("a", None);
         g.behavior = Some(GeneratorBehavior::Create);

@@ -36,10 +36,7 @@ fn kustomization_bomb(levels: usize) -> MemFs {
 }
 
 fn build_with(fs: MemFs, dir: &str, limits: BuildLimits) -> Result<usize, Error> {
-    let options = BuildOptions {
-        limits,
-        ..BuildOptions::default()
-    };
+    let options = BuildOptions::default().with_limits(limits);
     build(Arc::new(fs), Path::new(dir), &options).map(|b| b.resources.len())
 }
 

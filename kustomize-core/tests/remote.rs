@@ -83,10 +83,7 @@ impl RemoteResolver for Fake {
 }
 
 fn options(fake: &Arc<Fake>) -> BuildOptions {
-    BuildOptions {
-        remote: Some(fake.clone() as Arc<dyn RemoteResolver>),
-        ..BuildOptions::default()
-    }
+    BuildOptions::default().with_remote(fake.clone() as Arc<dyn RemoteResolver>)
 }
 
 /// An overlay in memory with `kustomization` and the fixture's `svc.yaml`.
@@ -279,10 +276,7 @@ fn remote_roots_are_root_only_whatever_the_restrictor() {
         ),
     ]);
     let fs = overlay("resources:\n- https://git.example/org/repo//app\n");
-    let options = BuildOptions {
-        load_restrictor: LoadRestrictor::None,
-        ..options(&fake)
-    };
+    let options = options(&fake).with_load_restrictor(LoadRestrictor::None);
     let err = build(fs, Path::new("/ov"), &options).unwrap_err();
     assert!(
         err.to_string()

@@ -14,10 +14,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 }
 
 fn options(restrictor: LoadRestrictor) -> BuildOptions {
-    BuildOptions {
-        load_restrictor: restrictor,
-        ..BuildOptions::default()
-    }
+    BuildOptions::default().with_load_restrictor(restrictor)
 }
 
 const GENERATOR_READING: &str = "configMapGenerator:\n- name: c\n  files:\n  - FILE\n";

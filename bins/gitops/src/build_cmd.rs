@@ -121,16 +121,12 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
         },
     };
-    let options = BuildOptions {
-        load_restrictor: args.load_restrictor,
-        helm: args.enable_helm.then(|| {
-            Arc::new(helm_core::kustomize::HelmRenderer)
-                as Arc<dyn kustomize_core::helm::ChartRenderer>
-        }),
-        remote: Some(Arc::new(RemoteBases::new(cache, RepoAccess::default()))
-            as Arc<dyn kustomize_core::remote::RemoteResolver>),
-        ..BuildOptions::default()
-    };
+    let mut options = BuildOptions::default()
+        .with_load_restrictor(args.load_restrictor)
+        .with_remote(Arc::new(RemoteBases::new(cache, RepoAccess::default())));
+    if args.enable_helm {
+        options = options.with_helm(Arc::new(helm_core::kustomize::HelmRenderer));
+    }
     let build = match build_disk(&args.dir, &options) {
         Ok(build) => build,
         Err(e) => {

@@ -8,8 +8,8 @@ mod proj_cmd;
 mod repo_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use kustomize_core::KUSTOMIZATION_FILE_NAMES as FILE_NAMES;
 use kustomize_core::edit::{ImageEdit, set_images};
-use kustomize_core::kustomization::FILE_NAMES;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

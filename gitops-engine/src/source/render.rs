@@ -19,9 +19,6 @@ use super::overrides::overlay_for;
 use super::{GitRepo, GitTreeFs, Oid};
 use super::{KustomizeOverrides, SourceError};
 
-/// File names that make a directory a kustomization.
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
 /// A manifest holding this marker is left out of a plain directory (Argo CD's
 /// `+argocd:skip-file-rendering`).
 const SKIP_MARKER: &str = "+argocd:skip-file-rendering";
@@ -142,7 +139,7 @@ pub(crate) fn render_tree(
             path: path.to_owned(),
         });
     }
-    if let Some(file) = KUSTOMIZATION_FILES
+    if let Some(file) = kustomize_core::KUSTOMIZATION_FILE_NAMES
         .iter()
         .map(|name| dir.join(name))
         .find(|file| fs.is_file(file))
@@ -155,14 +152,11 @@ pub(crate) fn render_tree(
             options.app_name.as_deref(),
             origin,
         )?;
-        let build_options = BuildOptions {
-            load_restrictor: options.load_restrictor,
-            helm: options.kustomize_enable_helm.then(|| {
-                Arc::new(helm_core::kustomize::HelmRenderer)
-                    as Arc<dyn kustomize_core::helm::ChartRenderer>
-            }),
-            ..BuildOptions::default()
-        };
+        let mut build_options =
+            BuildOptions::default().with_load_restrictor(options.load_restrictor);
+        if options.kustomize_enable_helm {
+            build_options = build_options.with_helm(Arc::new(helm_core::kustomize::HelmRenderer));
+        }
         let built = build(fs, &dir, &build_options).map_err(|source| SourceError::Kustomize {
             url: origin.url.clone(),
             revision: origin.revision.clone(),

@@ -17,8 +17,18 @@ use crate::{Error, yaml};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Options of a build, as `kustomize build` flags.
+/// Options of a build, as `kustomize build` flags. Made with
+/// [`BuildOptions::default`] (kubectl's defaults) and the `with_` methods,
+/// so that new options do not break callers:
+///
+/// ```
+/// use kustomize_core::BuildOptions;
+/// use kustomize_core::fs::LoadRestrictor;
+/// let options = BuildOptions::default().with_load_restrictor(LoadRestrictor::None);
+/// assert!(options.helm.is_none());
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct BuildOptions {
     /// Which files kustomizations may read (`--load-restrictor`).
     pub load_restrictor: LoadRestrictor,
@@ -30,6 +40,32 @@ pub struct BuildOptions {
     /// Fetches remote bases and files (Git URLs, `http(s)://` files);
     /// without one, a kustomization naming them fails.
     pub remote: Option<Arc<dyn crate::remote::RemoteResolver>>,
+}
+
+impl BuildOptions {
+    /// Which files kustomizations may read (`--load-restrictor`).
+    pub fn with_load_restrictor(mut self, load_restrictor: LoadRestrictor) -> Self {
+        self.load_restrictor = load_restrictor;
+        self
+    }
+
+    /// Bounds on the work of the build.
+    pub fn with_limits(mut self, limits: BuildLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Renders `helmCharts` with `renderer` (`--enable-helm`).
+    pub fn with_helm(mut self, renderer: Arc<dyn crate::helm::ChartRenderer>) -> Self {
+        self.helm = Some(renderer);
+        self
+    }
+
+    /// Fetches remote bases and files with `resolver`.
+    pub fn with_remote(mut self, resolver: Arc<dyn crate::remote::RemoteResolver>) -> Self {
+        self.remote = Some(resolver);
+        self
+    }
 }
 
 /// Bounds on the work of one build, so that a hostile tree (a base included

@@ -26,9 +26,6 @@ const FETCH_REFSPEC: &str = "+refs/heads/*:refs/remotes/origin/*";
 /// Argo CD Image Updater's default commit message template.
 pub const DEFAULT_MESSAGE_TEMPLATE: &str = "build: automatic update of {{ .AppName }}\n\n{{ range .AppChanges -}}\nupdates image {{ .Image }} tag '{{ .OldTag }}' to '{{ .NewTag }}'\n{{ end -}}\n";
 
-/// Kustomization file names, in the order kustomize looks for them.
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
 /// Who commits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitAuthor {
@@ -532,7 +529,7 @@ fn commit_edit(
             let dir = clean_path(dir)
                 .ok_or_else(|| edit_err(dir, "path leaves the repository".into()))?;
             let mut found = None;
-            for name in KUSTOMIZATION_FILES {
+            for name in kustomize_core::KUSTOMIZATION_FILE_NAMES {
                 let path = join(&dir, name);
                 if let Some(bytes) = read_file(repo, &tree, &path).map_err(git_err("read file"))? {
                     found = Some((path, bytes));
