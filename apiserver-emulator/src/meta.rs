@@ -7,9 +7,13 @@ use serde_json::{Map, Value};
 
 /// The current time as the API server writes timestamps (RFC 3339, seconds).
 pub fn now() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+    timestamp(jiff::Timestamp::now())
+}
+
+/// `t` as the API server writes timestamps (RFC 3339, seconds).
+pub fn timestamp(t: jiff::Timestamp) -> String {
+    t.round(jiff::Unit::Second)
+        .map_or_else(|_| t.to_string(), |t| t.to_string())
 }
 
 /// A fresh uid in the UUID text form. Unique within the process: a counter

@@ -9,7 +9,6 @@ use super::{
     Pass, PodName, condition, count, counters, create_pod, has_true_condition, meta, pod_ready,
     remove, set_condition, write_status,
 };
-use crate::meta::now;
 use crate::store::Store;
 
 const COMPLETIONS_REACHED: &str = "Reached expected number of succeeded pods";
@@ -41,18 +40,18 @@ pub(super) fn sync(store: &mut Store, pass: &mut Pass, job: &Value, pods: Vec<Va
         }
         set_condition(
             &mut conditions,
-            job_condition("Suspended", true, "JobSuspended", "Job suspended"),
+            job_condition("Suspended", true, "JobSuspended", "Job suspended", pass.now),
         );
     } else {
         if condition(job, "Suspended").is_some() {
             set_condition(
                 &mut conditions,
-                job_condition("Suspended", false, "JobResumed", "Job resumed"),
+                job_condition("Suspended", false, "JobResumed", "Job resumed", pass.now),
             );
         }
         let start = job["status"]["startTime"]
             .as_str()
-            .map_or_else(now, str::to_owned);
+            .map_or_else(|| pass.time(), str::to_owned);
         status.insert("startTime".into(), start.into());
         run(store, pass, job, &mut active, succeeded);
         let completions = count(&job["spec"]["completions"]);
@@ -66,14 +65,21 @@ pub(super) fn sync(store: &mut Store, pass: &mut Pass, job: &Value, pods: Vec<Va
                         true,
                         "CompletionsReached",
                         COMPLETIONS_REACHED,
+                        pass.now,
                     ),
                 );
             } else {
                 set_condition(
                     &mut conditions,
-                    job_condition("Complete", true, "CompletionsReached", COMPLETIONS_REACHED),
+                    job_condition(
+                        "Complete",
+                        true,
+                        "CompletionsReached",
+                        COMPLETIONS_REACHED,
+                        pass.now,
+                    ),
                 );
-                status.insert("completionTime".into(), now().into());
+                status.insert("completionTime".into(), pass.time().into());
             }
         }
     }
@@ -130,8 +136,14 @@ fn run(store: &mut Store, pass: &mut Pass, job: &Value, active: &mut Vec<Value>,
 }
 
 /// A condition as the job controller writes it.
-fn job_condition(kind: &str, status: bool, reason: &str, message: &str) -> Value {
-    let time = now();
+fn job_condition(
+    kind: &str,
+    status: bool,
+    reason: &str,
+    message: &str,
+    now: jiff::Timestamp,
+) -> Value {
+    let time = crate::meta::timestamp(now);
     json!({
         "type": kind,
         "status": if status { "True" } else { "False" },

@@ -24,7 +24,7 @@ pub(super) fn run(store: &mut Store, pass: &Pass) {
         }
         let status = match pod["status"]["phase"].as_str() {
             Some("Succeeded" | "Failed") => continue,
-            Some("Running") if owned_by_job(&pod) => succeeded(&pod),
+            Some("Running") if owned_by_job(&pod) => succeeded(&pod, &pass.time()),
             Some("Running") => continue,
             _ => started(pass, &pod),
         };
@@ -120,9 +120,8 @@ fn started(pass: &Pass, pod: &Value) -> Value {
 }
 
 /// The status of a running Pod whose containers all exited with 0.
-fn succeeded(pod: &Value) -> Value {
-    let time = now();
-    let started = pod["status"]["startTime"].as_str().unwrap_or(&time);
+fn succeeded(pod: &Value, time: &str) -> Value {
+    let started = pod["status"]["startTime"].as_str().unwrap_or(time);
     let mut status = pod["status"].clone();
     status["phase"] = "Succeeded".into();
     let completed = |kind: &str, ok: bool| {

@@ -39,8 +39,10 @@
 //! [`crate::EmulatorConfig::status_delay`].
 //!
 //! A rollout that reports no progress for `progressDeadlineSeconds` (600 by
-//! default) gets `Progressing=False` (`ProgressDeadlineExceeded`): the only
-//! step that reads the wall clock.
+//! default) gets `Progressing=False` (`ProgressDeadlineExceeded`). Time
+//! comes from the simulator's [`Clock`]: the system clock, or one a test
+//! sets and advances ([`Clock::manual`]), which every condition, start and
+//! completion time of a pass reads.
 //!
 //! A paused Deployment does not roll out; it still scales when it has one
 //! active ReplicaSet.
@@ -66,6 +68,7 @@ mod revision;
 mod statefulset;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::{Glob, GlobMatcher};
 use serde_json::{Map, Value, json};
@@ -83,6 +86,41 @@ pub const POD_BUDGET: usize = 500;
 #[derive(Debug, Clone)]
 pub struct Simulator {
     broken: Option<GlobMatcher>,
+    clock: Clock,
+}
+
+/// Where the simulation reads the time.
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// A clock that stands still until [`Clock::advance`]d (tests); clones
+    /// share it.
+    Manual(Arc<Mutex<jiff::Timestamp>>),
+}
+
+impl Clock {
+    /// A manual clock showing `start`.
+    pub fn manual(start: jiff::Timestamp) -> Self {
+        Clock::Manual(Arc::new(Mutex::new(start)))
+    }
+
+    /// Moves a manual clock forward by `by` (the system clock moves by itself).
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        if let Clock::Manual(t) = self {
+            let mut t = t.lock().unwrap_or_else(PoisonError::into_inner);
+            *t = t.checked_add(by).unwrap_or(*t);
+        }
+    }
+
+    /// The time now.
+    pub fn now(&self) -> jiff::Timestamp {
+        match self {
+            Clock::System => jiff::Timestamp::now(),
+            Clock::Manual(t) => *t.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
 }
 
 impl Simulator {
@@ -92,7 +130,16 @@ impl Simulator {
         let broken = broken_images
             .map(|p| Glob::new(p).map(|g| g.compile_matcher()))
             .transpose()?;
-        Ok(Simulator { broken })
+        Ok(Simulator {
+            broken,
+            clock: Clock::System,
+        })
+    }
+
+    /// The simulator reading the time from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Whether an image is one that never pulls.
@@ -147,11 +194,20 @@ fn types(store: &Store) -> Option<Types> {
     })
 }
 
-/// One pass: the types, the settings and what is left of the Pod budget.
+/// One pass: the types, the settings, the time it runs at and what is left
+/// of the Pod budget.
 struct Pass<'a> {
     t: Types,
     sim: &'a Simulator,
+    now: jiff::Timestamp,
     budget: usize,
+}
+
+impl Pass<'_> {
+    /// The pass's time as the API server writes timestamps.
+    fn time(&self) -> String {
+        crate::meta::timestamp(self.now)
+    }
 }
 
 /// How many rounds of the controllers one pass runs at most.
@@ -166,6 +222,7 @@ pub fn reconcile(store: &mut Store, sim: &Simulator) {
     let mut pass = Pass {
         t,
         sim,
+        now: sim.clock.now(),
         budget: POD_BUDGET,
     };
     kubelet::run(store, &pass);

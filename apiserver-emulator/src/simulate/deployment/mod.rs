@@ -82,7 +82,7 @@ pub(super) fn sync(store: &mut Store, pass: &Pass, d: &Value, mut sets: Vec<Valu
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if paused_condition(d, &mut conditions) {
+    if paused_condition(d, &mut conditions, pass.now) {
         // Written on its own, as the controller does, before anything else.
         let mut status = d["status"].clone();
         status["conditions"] = conditions.into();
@@ -142,6 +142,7 @@ pub(super) fn sync(store: &mut Store, pass: &Pass, d: &Value, mut sets: Vec<Valu
         strategy.max_unavailable(),
         conditions,
         paused,
+        pass.now,
     );
     write_status(store, &pass.t.deployments, &d, status);
 }
@@ -340,7 +341,13 @@ impl Rollout<'_, '_> {
             let message = format!("Created new replica set {name:?}");
             set_condition(
                 self.conditions,
-                new_condition("Progressing", "True", "NewReplicaSetCreated", &message),
+                new_condition(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetCreated",
+                    &message,
+                    self.pass.now,
+                ),
             );
         }
         Some(created)
@@ -369,6 +376,7 @@ fn cleanup(store: &mut Store, pass: &Pass, d: &Value, mut old: Vec<Value>) -> Ve
 mod tests {
     use serde_json::{Value, json};
 
+    use super::super::Clock;
     use super::super::testing::{Sandbox, name};
     use super::*;
     use crate::store::EventType;
@@ -625,6 +633,8 @@ mod tests {
     #[test]
     fn a_rollout_without_progress_past_its_deadline_times_out() {
         let mut sandbox = Sandbox::new();
+        let clock = Clock::manual("2026-01-01T00:00:00Z".parse().expect("time"));
+        sandbox.sim = sandbox.sim.clone().with_clock(clock.clone());
         let mut d = deployment(3, "app:1", Value::Null);
         d["spec"]["progressDeadlineSeconds"] = 60.into();
         sandbox.create(d);
@@ -633,24 +643,10 @@ mod tests {
         sandbox.settle(20);
         let stuck = sandbox.get("apps/v1", "Deployment", "web");
         assert_eq!(progressing(&stuck).0, "ReplicaSetUpdated");
-        // The last progress was reported 61 seconds ago.
-        let mut earlier = stuck.clone();
-        let past = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(61);
-        for c in earlier["status"]["conditions"]
-            .as_array_mut()
-            .expect("conditions")
-        {
-            c["lastUpdateTime"] = past
-                .round(jiff::Unit::Second)
-                .expect("round")
-                .to_string()
-                .into();
-        }
-        let rt = sandbox.rt("apps/v1", "Deployment");
-        sandbox
-            .store
-            .update(&rt, "default", "web", earlier, true, false)
-            .expect("status");
+        // At the deadline the rollout is not late yet; a second later it is.
+        clock.advance(jiff::SignedDuration::from_secs(60));
+        assert_eq!(sandbox.settle(5), 0, "not past the deadline");
+        clock.advance(jiff::SignedDuration::from_secs(1));
         sandbox.pass();
         let d = sandbox.get("apps/v1", "Deployment", "web");
         let new_rs = sandbox

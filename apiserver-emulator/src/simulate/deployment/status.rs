@@ -5,7 +5,6 @@
 use serde_json::{Map, Value, json};
 
 use super::status;
-use crate::meta::now;
 use crate::simulate::{count, counters, meta, replicas, set_condition};
 
 /// `progressDeadlineSeconds` meaning "no deadline".
@@ -22,8 +21,14 @@ pub(super) fn has_deadline(d: &Value) -> bool {
 }
 
 /// A Deployment condition as the controller writes it.
-pub(super) fn new_condition(kind: &str, status: &str, reason: &str, message: &str) -> Value {
-    let time = now();
+pub(super) fn new_condition(
+    kind: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    now: jiff::Timestamp,
+) -> Value {
+    let time = crate::meta::timestamp(now);
     json!({
         "type": kind,
         "status": status,
@@ -37,7 +42,11 @@ pub(super) fn new_condition(kind: &str, status: &str, reason: &str, message: &st
 /// `checkPausedConditions`: `Progressing=Unknown` when the Deployment is
 /// paused or resumed (a timed-out rollout keeps its condition); whether
 /// that changed the conditions.
-pub(super) fn paused_condition(d: &Value, conditions: &mut Vec<Value>) -> bool {
+pub(super) fn paused_condition(
+    d: &Value,
+    conditions: &mut Vec<Value>,
+    now: jiff::Timestamp,
+) -> bool {
     if !has_deadline(d) {
         return false;
     }
@@ -55,14 +64,14 @@ pub(super) fn paused_condition(d: &Value, conditions: &mut Vec<Value>) -> bool {
     };
     set_condition(
         conditions,
-        new_condition("Progressing", "Unknown", reason, message),
+        new_condition("Progressing", "Unknown", reason, message, now),
     );
     true
 }
 
 /// `DeploymentTimedOut`: no progress reported (the Progressing condition's
 /// `lastUpdateTime`) for `progressDeadlineSeconds` (600 when unset).
-fn timed_out(d: &Value, conditions: &[Value]) -> bool {
+fn timed_out(d: &Value, conditions: &[Value], now: jiff::Timestamp) -> bool {
     let Some(progressing) = conditions.iter().find(|c| c["type"] == "Progressing") else {
         return false;
     };
@@ -81,7 +90,7 @@ fn timed_out(d: &Value, conditions: &[Value]) -> bool {
         return false;
     };
     from.checked_add(jiff::SignedDuration::from_secs(deadline))
-        .is_ok_and(|end| end < jiff::Timestamp::now())
+        .is_ok_and(|end| end < now)
 }
 
 /// `calculateStatus` and `syncRolloutStatus`: the counters over every
@@ -95,6 +104,7 @@ pub(super) fn rollout_status(
     max_unavailable: usize,
     mut conditions: Vec<Value>,
     paused: bool,
+    now: jiff::Timestamp,
 ) -> Value {
     let all: Vec<&Value> = old.iter().chain(new_rs).collect();
     let sum = |field: &str| all.iter().map(|rs| status(rs, field)).sum::<usize>();
@@ -112,6 +122,7 @@ pub(super) fn rollout_status(
             "True",
             "MinimumReplicasAvailable",
             "Deployment has minimum availability.",
+            now,
         )
     } else {
         new_condition(
@@ -119,6 +130,7 @@ pub(super) fn rollout_status(
             "False",
             "MinimumReplicasUnavailable",
             "Deployment does not have minimum availability.",
+            now,
         )
     };
     set_condition(&mut conditions, availability);
@@ -138,7 +150,13 @@ pub(super) fn rollout_status(
             };
             set_condition(
                 &mut conditions,
-                new_condition("Progressing", "True", "NewReplicaSetAvailable", &message),
+                new_condition(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    &message,
+                    now,
+                ),
             );
         } else if updated > old_status("updatedReplicas")
             || pods - updated.min(pods)
@@ -150,7 +168,7 @@ pub(super) fn rollout_status(
                 Some(rs) => format!("ReplicaSet {rs:?} is progressing."),
                 None => format!("Deployment {name:?} is progressing."),
             };
-            let mut next = new_condition("Progressing", "True", "ReplicaSetUpdated", &message);
+            let mut next = new_condition("Progressing", "True", "ReplicaSetUpdated", &message, now);
             if let Some(i) = conditions.iter().position(|c| c["type"] == "Progressing") {
                 if conditions[i]["status"] == "True" {
                     next["lastTransitionTime"] = conditions[i]["lastTransitionTime"].clone();
@@ -158,14 +176,14 @@ pub(super) fn rollout_status(
                 conditions.remove(i);
             }
             conditions.push(next);
-        } else if timed_out(d, &conditions) {
+        } else if timed_out(d, &conditions, now) {
             let message = match rs_name {
                 Some(rs) => format!("ReplicaSet {rs:?} has timed out progressing."),
                 None => format!("Deployment {name:?} has timed out progressing."),
             };
             set_condition(
                 &mut conditions,
-                new_condition("Progressing", "False", TIMED_OUT, &message),
+                new_condition("Progressing", "False", TIMED_OUT, &message, now),
             );
         }
     }
