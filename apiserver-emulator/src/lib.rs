@@ -216,31 +216,32 @@ impl Emulator {
     }
 }
 
-/// How often the simulation runs a pass over a store it found settled (the
-/// controllers' resync, which notices rollouts past their deadline).
-const RESYNC: Duration = Duration::from_secs(1);
-
-/// Runs a simulation pass every `status_delay` until the emulator stops;
-/// while nothing has changed since a pass that changed nothing, only every
-/// [`RESYNC`].
+/// Runs a simulation pass every `status_delay` until the emulator stops.
+/// Once a pass changes nothing, the store is settled: passes pause until an
+/// object the simulation reads changes ([`simulate::inputs_version`]) or a
+/// Deployment's progress deadline comes ([`simulate::next_wake_up`]), so an
+/// idle sandbox costs no CPU.
 async fn simulate_until_stopped(shared: Arc<server::Shared>, simulator: simulate::Simulator) {
     let mut stopped = shared.shutdown.clone();
-    let mut settled_at = None;
-    let mut last = tokio::time::Instant::now();
+    // The inputs' version of the settled store, and when it needs a pass.
+    let mut settled: Option<(u64, Option<jiff::Timestamp>)> = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(shared.config.status_delay) => {}
             _ = stopped.wait_for(|stop| *stop) => return,
         }
         let mut store = shared.store();
-        let before = store.resource_version();
-        if settled_at == Some(before) && last.elapsed() < RESYNC {
+        let inputs = simulate::inputs_version(&store);
+        if let Some((version, wake_up)) = settled
+            && version == inputs
+            && wake_up.is_none_or(|at| simulator.now() < at)
+        {
             continue;
         }
-        last = tokio::time::Instant::now();
+        let before = store.resource_version();
         simulate::reconcile(&mut store, &simulator);
-        let after = store.resource_version();
-        settled_at = (after == before).then_some(after);
+        settled =
+            (store.resource_version() == before).then(|| (inputs, simulate::next_wake_up(&store)));
     }
 }
 

@@ -3,7 +3,7 @@
 //! finalizers, garbage collection through owner references, namespace
 //! deletion), and the event history that watches replay.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -121,6 +121,8 @@ pub struct Store {
     rv: u64,
     history: VecDeque<Arc<Event>>,
     events: broadcast::Sender<Arc<Event>>,
+    /// The resource version of the last change to each type (group, plural).
+    type_versions: HashMap<(String, String), u64>,
     names_generated: u64,
     /// Where changes are written through, with `--data-dir`.
     disk: Option<Disk>,
@@ -161,6 +163,7 @@ impl Store {
             rv: loaded.resource_version,
             history: VecDeque::new(),
             events,
+            type_versions: HashMap::new(),
             names_generated: loaded.names_generated,
             disk,
             write_error: None,
@@ -200,6 +203,15 @@ impl Store {
         self.rv
     }
 
+    /// The resource version of the last change to objects of `rt` since
+    /// the store was opened (0: none).
+    pub fn type_version(&self, rt: &ResourceType) -> u64 {
+        self.type_versions
+            .get(&(rt.group.clone(), rt.plural.clone()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// A receiver of every future event.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.events.subscribe()
@@ -228,11 +240,20 @@ impl Store {
 
     /// The objects of a type, in one namespace or all (`None`), that pass the
     /// filter, ordered by namespace and name.
+    /// Reads only the type's (and namespace's) range of the store, so a list
+    /// costs what it returns, not what the store holds.
     pub fn list(&self, rt: &ResourceType, ns: Option<&str>, filter: &Filter) -> Vec<Value> {
+        let ns = ns.filter(|_| rt.namespaced);
+        let start = (
+            rt.group.clone(),
+            rt.plural.clone(),
+            ns.unwrap_or_default().to_owned(),
+            String::new(),
+        );
         self.objects
-            .iter()
-            .filter(|((g, p, n, _), _)| {
-                *g == rt.group && *p == rt.plural && ns.is_none_or(|ns| !rt.namespaced || ns == n)
+            .range(start..)
+            .take_while(|((g, p, n, _), _)| {
+                *g == rt.group && *p == rt.plural && ns.is_none_or(|ns| ns == n)
             })
             .map(|(_, o)| o)
             .filter(|o| filter.matches(o))
@@ -665,6 +686,8 @@ impl Store {
     }
 
     fn push_event(&mut self, rt: &ResourceType, obj: Value, kind: EventType) -> Value {
+        self.type_versions
+            .insert((rt.group.clone(), rt.plural.clone()), self.rv);
         let event = Arc::new(Event {
             rv: self.rv,
             kind,

@@ -142,6 +142,11 @@ impl Simulator {
         self
     }
 
+    /// The time now, on the simulator's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
     /// Whether an image is one that never pulls.
     pub fn broken_image(&self, image: &str) -> bool {
         self.broken.as_ref().is_some_and(|m| m.is_match(image))
@@ -233,6 +238,38 @@ pub fn reconcile(store: &mut Store, sim: &Simulator) {
             break;
         }
     }
+}
+
+/// The resource version of the last change to a kind the simulation reads
+/// (workloads, Pods, Nodes, claims, Services, EndpointSlices): while it
+/// stays the same, a settled store stays settled, whatever else is written
+/// (Applications, ConfigMaps, Events).
+pub fn inputs_version(store: &Store) -> u64 {
+    let Some(t) = types(store) else { return 0 };
+    [
+        &t.deployments,
+        &t.replicasets,
+        &t.statefulsets,
+        &t.daemonsets,
+        &t.revisions,
+        &t.jobs,
+        &t.pods,
+        &t.nodes,
+        &t.claims,
+        &t.services,
+        &t.slices,
+    ]
+    .into_iter()
+    .map(|rt| store.type_version(rt))
+    .max()
+    .unwrap_or(0)
+}
+
+/// When a settled store next needs a pass: the earliest progress deadline
+/// of a Deployment still rolling out; `None` when nothing waits on time.
+pub fn next_wake_up(store: &Store) -> Option<jiff::Timestamp> {
+    let t = types(store)?;
+    deployment::next_deadline(&all(store, &t.deployments))
 }
 
 /// One round of the controllers: ReplicaSets, Deployments, StatefulSets,
@@ -572,6 +609,23 @@ mod tests {
         assert_eq!(a, template_hash(&json!({"a": [1, 2], "b": 1})));
         assert_ne!(a, template_hash(&json!({"a": [2, 1], "b": 1})));
         assert!(a.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+    }
+
+    #[test]
+    fn only_writes_to_simulated_kinds_unsettle_the_store() {
+        let mut sandbox = testing::Sandbox::new();
+        let before = inputs_version(&sandbox.store);
+        sandbox.create(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}));
+        assert_eq!(
+            inputs_version(&sandbox.store),
+            before,
+            "a ConfigMap is not read"
+        );
+        sandbox.create(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}),
+        );
+        assert!(inputs_version(&sandbox.store) > before, "a Pod is");
     }
 
     #[test]

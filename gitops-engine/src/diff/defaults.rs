@@ -14,12 +14,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::kinds::TypeInfo;
+use crate::object::Gvk;
 
 /// Applies the API defaults of `obj`'s kind in place; unknown kinds are
 /// left unchanged.
 pub(crate) fn apply_defaults(obj: &mut Value) {
-    let ty = TypeInfo::of(obj);
+    let ty = Gvk::named_by(obj);
     if !ty.is_built_in() {
         return;
     }

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::DiffError;
 use super::jq::JqPath;
-use super::kinds::{TypeInfo, meta_str};
+use crate::object::Gvk;
+use crate::object::path::str_at;
 
 /// One `spec.ignoreDifferences[]` entry of an Application (or a system-wide
 /// override). `group` and `kind` are glob patterns (`*` matches any run of
@@ -50,11 +51,12 @@ impl IgnoreDifference {
 
     /// Whether this entry applies to `obj`.
     pub fn matches(&self, obj: &Value) -> bool {
-        let ty = TypeInfo::of(obj);
+        let ty = Gvk::named_by(obj);
         glob_match(&self.group, &ty.group)
             && glob_match(&self.kind, &ty.kind)
-            && (self.name.is_empty() || self.name == meta_str(obj, "name"))
-            && (self.namespace.is_empty() || self.namespace == meta_str(obj, "namespace"))
+            && (self.name.is_empty() || self.name == str_at(obj, &["metadata", "name"]))
+            && (self.namespace.is_empty()
+                || self.namespace == str_at(obj, &["metadata", "namespace"]))
     }
 }
 

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::DiffError;
-use super::kinds::TypeInfo;
 use super::normalize::{canonicalize_quantity, remarshal_struct};
+use crate::object::Gvk;
 
 /// One known-type field declaration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +75,7 @@ impl KnownTypes {
 
     /// Canonicalises the declared fields of `obj`.
     pub fn normalize(&self, obj: &mut Value) {
-        let ty = TypeInfo::of(obj);
+        let ty = Gvk::named_by(obj);
         for (field, path, canonical) in &self.fields {
             if field.group == ty.group && field.kind == ty.kind {
                 apply_at(obj, path, *canonical);

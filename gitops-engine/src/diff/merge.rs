@@ -13,7 +13,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::kinds::{MergeKey, TypeInfo, merge_key, retains_keys};
+use super::kinds::{MergeKey, merge_key, retains_keys};
+use crate::object::Gvk;
 
 /// Which patch semantics the merge emulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ enum Semantics {
 }
 
 struct Merger<'a> {
-    ty: &'a TypeInfo,
+    ty: &'a Gvk,
     semantics: Semantics,
 }
 
@@ -33,7 +34,7 @@ struct Merger<'a> {
 /// `original`. Namespace and empty annotations are ignored on the applied
 /// side, as the reference does.
 pub(crate) fn three_way_merge(original: &Value, desired: &Value, live: &Value) -> Value {
-    let ty = TypeInfo::of(desired);
+    let ty = Gvk::named_by(desired);
     let semantics = if ty.is_built_in() {
         Semantics::Strategic
     } else {

@@ -5,8 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
-use super::kinds::TypeInfo;
 use super::quantity;
+use crate::object::Gvk;
 
 /// Top-level fields that some built-in type declares. A built-in object with
 /// any other top-level field would fail a strict typed decode, in which case
@@ -82,7 +82,7 @@ pub(crate) struct NormalizeOptions {
 /// of ResourceQuota, PersistentVolume and LimitRange).
 pub(crate) fn remarshal(obj: &mut Value) {
     canonicalize_numbers(obj);
-    let ty = TypeInfo::of(obj);
+    let ty = Gvk::named_by(obj);
     let decodes = obj.as_object().is_some_and(|m| {
         m.keys()
             .all(|k| KNOWN_TOP_LEVEL_FIELDS.contains(&k.as_str()))
@@ -144,7 +144,7 @@ fn canonicalize_resource_quantities(v: &mut Value, parent: Option<&str>) {
 
 /// ResourceQuota `spec.hard`, PersistentVolume `spec.capacity` and
 /// LimitRange limit items.
-fn canonicalize_kind_quantities(v: &mut Value, ty: &TypeInfo) {
+fn canonicalize_kind_quantities(v: &mut Value, ty: &Gvk) {
     let spec_maps: &[&str] = match (ty.group.as_str(), ty.kind.as_str()) {
         ("", "ResourceQuota") => &["hard"],
         ("", "PersistentVolume") => &["capacity"],
@@ -199,7 +199,7 @@ fn drop_empty_maps(obj: &mut Value) {
             }
         }
     }
-    let ty = TypeInfo::of(obj);
+    let ty = Gvk::named_by(obj);
     if (ty.is("", "Secret") || ty.is("", "ConfigMap"))
         && let Some(root) = obj.as_object_mut()
     {
@@ -268,7 +268,7 @@ pub(crate) fn normalize(obj: &mut Value, opts: NormalizeOptions) {
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("creationTimestamp");
     }
-    let ty = TypeInfo::of(obj);
+    let ty = Gvk::named_by(obj);
     let Some(map) = obj.as_object_mut() else {
         return;
     };

@@ -4,8 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::LAST_APPLIED_ANNOTATION;
-use super::kinds::TypeInfo;
 use super::normalize::{NormalizeOptions, normalize, remarshal, sorted_keys};
+use crate::object::Gvk;
 
 /// The mask that replaces a whole value that cannot be masked field by field.
 const WHOLE_MASK: &str = "++++++++";
@@ -25,7 +25,7 @@ pub fn hide_secret_data(
     live: Option<&Value>,
     hide_annotations: &[String],
 ) -> (Option<Value>, Option<Value>) {
-    let is_secret = |o: &&Value| TypeInfo::of(o).is("", "Secret");
+    let is_secret = |o: &&Value| Gvk::named_by(o).is("", "Secret");
     if target.filter(is_secret).is_none() && live.filter(is_secret).is_none() {
         return (target.cloned(), live.cloned());
     }
@@ -50,7 +50,7 @@ pub fn hide_secret_data(
     .collect();
     let data: Vec<&mut Map<String, Value>> = objects
         .iter_mut()
-        .filter(|o| TypeInfo::of(o).is("", "Secret"))
+        .filter(|o| Gvk::named_by(o).is("", "Secret"))
         .filter_map(|o| o.get_mut("data").and_then(Value::as_object_mut))
         .collect();
     mask_maps(data, |_| true);
@@ -73,7 +73,7 @@ pub fn hide_secret_data(
 /// A Secret goes through the diff pre-pass so `stringData` is masked too.
 fn prepare(obj: &Value) -> Value {
     let mut obj = obj.clone();
-    if TypeInfo::of(&obj).is("", "Secret") {
+    if Gvk::named_by(&obj).is("", "Secret") {
         remarshal(&mut obj);
         normalize(&mut obj, NormalizeOptions::default());
     }

@@ -4,10 +4,10 @@
 
 use serde_json::Value;
 
-use super::kinds::meta_str;
 use super::managed_fields::{FieldSet, owned_by};
 use super::ssa::{ListKinds, keep_owned, merge, remove_dropped};
 use super::{DiffError, DiffOptions, DiffResult, LAST_APPLIED_ANNOTATION, Normalizer, Sides};
+use crate::object::path::str_at;
 
 /// The field manager Argo CD applies with.
 pub const DEFAULT_MANAGER: &str = "argocd-controller";
@@ -79,7 +79,7 @@ fn remove_webhook_mutation(
         resource: format!(
             "{}/{}",
             predicted.get("kind").and_then(Value::as_str).unwrap_or(""),
-            meta_str(predicted, "name")
+            str_at(predicted, &["metadata", "name"])
         ),
         message,
     };

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::kinds::TypeInfo;
+use crate::object::Gvk;
 
 /// The annotation that records which application tracks an object.
 pub const TRACKING_ID_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
@@ -33,7 +33,7 @@ impl AnnotationTracking {
     /// the instance label but no tracking-id, desired's tracking-id is
     /// copied onto it; if desired has no instance label, live's is removed.
     pub(crate) fn normalize(&self, desired: &Value, live: &mut Value) {
-        if TypeInfo::of(live).is("apiextensions.k8s.io", "CustomResourceDefinition") {
+        if Gvk::named_by(live).is("apiextensions.k8s.io", "CustomResourceDefinition") {
             return;
         }
         let key = self.label_key();

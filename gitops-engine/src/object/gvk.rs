@@ -5,6 +5,33 @@ use std::fmt;
 
 use serde_json::Value;
 
+/// API groups served by the Kubernetes API server itself. Objects in these
+/// groups get the typed treatment (remarshal, strategic merge, API defaults);
+/// everything else (custom resources) is handled as untyped JSON.
+const BUILT_IN_GROUPS: &[&str] = &[
+    "",
+    "admissionregistration.k8s.io",
+    "apps",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "extensions",
+    "flowcontrol.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+];
+
 /// Group, version and kind of a type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Gvk {
@@ -24,6 +51,24 @@ impl Gvk {
             version: version.to_owned(),
             kind: kind.to_owned(),
         }
+    }
+
+    /// The GVK a manifest names, with the parts it lacks empty.
+    pub fn named_by(obj: &Value) -> Self {
+        let api_version = obj["apiVersion"].as_str().unwrap_or_default();
+        let (group, version) = crate::object::split_api_version(api_version);
+        Gvk::new(group, version, obj["kind"].as_str().unwrap_or_default())
+    }
+
+    /// Whether the type belongs to a built-in API group (served by the
+    /// Kubernetes API server itself: typed treatment in the diff).
+    pub fn is_built_in(&self) -> bool {
+        !self.kind.is_empty() && BUILT_IN_GROUPS.contains(&self.group.as_str())
+    }
+
+    /// Whether this is `kind` in `group`.
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.group == group && self.kind == kind
     }
 
     /// The GVK of a manifest (`apiVersion` and `kind`), if it names both.

@@ -6,7 +6,7 @@ mod status;
 
 use serde_json::{Value, json};
 
-use status::{has_deadline, new_condition, paused_condition, rollout_status};
+use status::{deadline, has_deadline, new_condition, paused_condition, rollout_status};
 
 use super::{
     Pass, count, deleting, int_or_percent, meta, owner_ref, remove, replicas, scale, set_condition,
@@ -370,6 +370,18 @@ fn cleanup(store: &mut Store, pass: &Pass, d: &Value, mut old: Vec<Value>) -> Ve
         true
     });
     old
+}
+
+/// The earliest time one of `deployments` passes its progress deadline
+/// (see [`status::deadline`]); `None` when none is rolling out.
+pub(super) fn next_deadline(deployments: &[Value]) -> Option<jiff::Timestamp> {
+    deployments
+        .iter()
+        .filter_map(|d| {
+            let conditions = d["status"]["conditions"].as_array()?;
+            deadline(d, conditions)
+        })
+        .min()
 }
 
 #[cfg(test)]

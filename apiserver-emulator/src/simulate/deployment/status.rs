@@ -72,25 +72,43 @@ pub(super) fn paused_condition(
 /// `DeploymentTimedOut`: no progress reported (the Progressing condition's
 /// `lastUpdateTime`) for `progressDeadlineSeconds` (600 when unset).
 fn timed_out(d: &Value, conditions: &[Value], now: jiff::Timestamp) -> bool {
-    let Some(progressing) = conditions.iter().find(|c| c["type"] == "Progressing") else {
-        return false;
-    };
-    match progressing["reason"].as_str() {
-        Some("NewReplicaSetAvailable") => return false,
-        Some(TIMED_OUT) => return true,
-        _ => {}
+    match progressing_reason(conditions) {
+        Some(TIMED_OUT) => true,
+        _ => deadline(d, conditions).is_some_and(|end| end < now),
     }
-    let deadline = d["spec"]["progressDeadlineSeconds"]
+}
+
+/// The reason of the Progressing condition among `conditions`.
+fn progressing_reason(conditions: &[Value]) -> Option<&str> {
+    conditions
+        .iter()
+        .find(|c| c["type"] == "Progressing")
+        .and_then(|c| c["reason"].as_str())
+}
+
+/// When a rollout in progress passes its deadline: its last progress plus
+/// `progressDeadlineSeconds`; `None` when it is complete, already timed out,
+/// or has no deadline.
+pub(super) fn deadline(d: &Value, conditions: &[Value]) -> Option<jiff::Timestamp> {
+    if !has_deadline(d) {
+        return None;
+    }
+    let progressing = conditions.iter().find(|c| c["type"] == "Progressing")?;
+    if matches!(
+        progressing["reason"].as_str(),
+        Some("NewReplicaSetAvailable" | TIMED_OUT)
+    ) {
+        return None;
+    }
+    let seconds = d["spec"]["progressDeadlineSeconds"]
         .as_i64()
         .unwrap_or(DEFAULT_DEADLINE);
-    let Some(from) = progressing["lastUpdateTime"]
-        .as_str()
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-    else {
-        return false;
-    };
-    from.checked_add(jiff::SignedDuration::from_secs(deadline))
-        .is_ok_and(|end| end < now)
+    let from = progressing["lastUpdateTime"]
+        .as_str()?
+        .parse::<jiff::Timestamp>()
+        .ok()?;
+    from.checked_add(jiff::SignedDuration::from_secs(seconds))
+        .ok()
 }
 
 /// `calculateStatus` and `syncRolloutStatus`: the counters over every

@@ -7,7 +7,8 @@ mod strategic;
 
 use serde_json::{Map, Value};
 
-use crate::diff::{LAST_APPLIED_ANNOTATION, TypeInfo};
+use crate::diff::LAST_APPLIED_ANNOTATION;
+use crate::object::Gvk;
 
 pub use strategic::{StrategicPatchError, three_way_strategic_patch};
 
@@ -80,7 +81,7 @@ pub fn client_side_patch(
     let original = live["metadata"]["annotations"][LAST_APPLIED_ANNOTATION]
         .as_str()
         .and_then(|s| serde_json::from_str::<Value>(s).ok());
-    if TypeInfo::of(modified).is_built_in() {
+    if Gvk::named_by(modified).is_built_in() {
         three_way_strategic_patch(original.as_ref(), modified, live).map(ClientSidePatch::Strategic)
     } else {
         Ok(ClientSidePatch::Merge(three_way_merge_patch(

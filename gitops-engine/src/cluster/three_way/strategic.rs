@@ -20,7 +20,8 @@ use std::collections::{HashMap, HashSet};
 use kustomize_core::smp::At;
 use serde_json::{Map, Value};
 
-use crate::diff::{TypeInfo, map_retains_keys, type_schema};
+use crate::diff::{map_retains_keys, type_schema};
+use crate::object::Gvk;
 
 const DIRECTIVE: &str = "$patch";
 const SET_ORDER: &str = "$setElementOrder/";
@@ -67,7 +68,7 @@ pub fn three_way_strategic_patch(
     modified: &Value,
     current: &Value,
 ) -> Result<Value, StrategicPatchError> {
-    let ty = TypeInfo::of(modified);
+    let ty = Gvk::named_by(modified);
     let empty = Map::new();
     let original = original.and_then(Value::as_object).unwrap_or(&empty);
     let modified = modified.as_object().unwrap_or(&empty);
@@ -114,7 +115,7 @@ struct DiffMode {
 /// The object's type, for the map strategies the generated table does not
 /// carry.
 struct Context {
-    ty: TypeInfo,
+    ty: Gvk,
 }
 
 fn same_type(a: &Value, b: &Value) -> bool {
