@@ -44,7 +44,7 @@ impl ResourceKey {
     /// The key of an object as it stands (missing fields read as empty strings).
     pub fn of(obj: &Value) -> Self {
         Self::new(
-            group_of(obj),
+            group_version(obj).0,
             kind(obj).unwrap_or_default(),
             namespace(obj).unwrap_or_default(),
             name(obj).unwrap_or_default(),
@@ -98,11 +98,6 @@ pub fn api_version(obj: &Value) -> Option<&str> {
     str_at(obj, &["apiVersion"])
 }
 
-/// The API group named by `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
-pub fn group_of(obj: &Value) -> &str {
-    group_version(obj).0
-}
-
 /// `kind`.
 pub fn kind(obj: &Value) -> Option<&str> {
     str_at(obj, &["kind"])
@@ -147,12 +142,12 @@ pub fn has_owner_references(obj: &Value) -> bool {
 
 /// Whether the object is a CustomResourceDefinition.
 pub fn is_crd(obj: &Value) -> bool {
-    kind(obj) == Some(CRD_KIND) && group_of(obj) == CRD_GROUP
+    kind(obj) == Some(CRD_KIND) && group_version(obj).0 == CRD_GROUP
 }
 
 /// Whether the object is a core `Namespace`.
 pub fn is_namespace(obj: &Value) -> bool {
-    kind(obj) == Some(NAMESPACE_KIND) && group_of(obj).is_empty()
+    kind(obj) == Some(NAMESPACE_KIND) && group_version(obj).0.is_empty()
 }
 
 /// For a CRD, the `group/Kind` it defines (`spec.group`, `spec.names.kind`).

@@ -82,7 +82,7 @@ fn crd_defined(obj: &Value) -> Option<String> {
 fn group_kind_used(obj: &Value) -> Option<String> {
     Some(format!(
         "{}/{}",
-        object::group_of(obj),
+        object::group_version(obj).0,
         object::kind(obj).unwrap_or_default()
     ))
 }

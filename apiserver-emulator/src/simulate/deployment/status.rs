@@ -50,12 +50,8 @@ pub(super) fn paused_condition(
     if !has_deadline(d) {
         return false;
     }
-    let reason = conditions
-        .iter()
-        .find(|c| c["type"] == "Progressing")
-        .and_then(|c| c["reason"].as_str());
     let paused = d["spec"]["paused"] == true;
-    let (reason, message) = match reason {
+    let (reason, message) = match progressing(conditions).and_then(|c| c["reason"].as_str()) {
         Some(TIMED_OUT) => return false,
         Some(PAUSED) if !paused => ("DeploymentResumed", "Deployment is resumed"),
         Some(PAUSED) => return false,
@@ -72,18 +68,15 @@ pub(super) fn paused_condition(
 /// `DeploymentTimedOut`: no progress reported (the Progressing condition's
 /// `lastUpdateTime`) for `progressDeadlineSeconds` (600 when unset).
 fn timed_out(d: &Value, conditions: &[Value], now: jiff::Timestamp) -> bool {
-    match progressing_reason(conditions) {
+    match progressing(conditions).and_then(|c| c["reason"].as_str()) {
         Some(TIMED_OUT) => true,
         _ => deadline(d, conditions).is_some_and(|end| end < now),
     }
 }
 
-/// The reason of the Progressing condition among `conditions`.
-fn progressing_reason(conditions: &[Value]) -> Option<&str> {
-    conditions
-        .iter()
-        .find(|c| c["type"] == "Progressing")
-        .and_then(|c| c["reason"].as_str())
+/// The Progressing condition among `conditions`.
+fn progressing(conditions: &[Value]) -> Option<&Value> {
+    conditions.iter().find(|c| c["type"] == "Progressing")
 }
 
 /// When a rollout in progress passes its deadline: its last progress plus
@@ -93,7 +86,7 @@ pub(super) fn deadline(d: &Value, conditions: &[Value]) -> Option<jiff::Timestam
     if !has_deadline(d) {
         return None;
     }
-    let progressing = conditions.iter().find(|c| c["type"] == "Progressing")?;
+    let progressing = progressing(conditions)?;
     if matches!(
         progressing["reason"].as_str(),
         Some("NewReplicaSetAvailable" | TIMED_OUT)
