@@ -347,6 +347,13 @@ async fn kubectl_session() {
         ok && !out.contains("kubectl.kubernetes.io/restartedAt"),
         "{out}\n{err}"
     );
+    // As the deployment controller does, undo reuses the first revision's
+    // ReplicaSet (the template kubectl sends back carries
+    // `creationTimestamp: null` and `resources: {}`): still two of them.
+    let (ok, out, err) = run(argv("rollout status deployment/web -n team --timeout=20s")).await;
+    assert!(ok, "{out}\n{err}");
+    let (ok, out, err) = run(argv("get replicasets -n team -o name")).await;
+    assert!(ok && out.lines().count() == 2, "{out}\n{err}");
 
     // Logs of a running Pod; field selectors on names.
     let (ok, out, err) = run(argv(

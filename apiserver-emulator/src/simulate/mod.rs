@@ -584,15 +584,33 @@ fn fnv(bytes: &[u8]) -> u32 {
     h
 }
 
-/// A JSON value with its object keys sorted (a canonical form to hash).
+/// A JSON value with its object keys sorted and without what a typed
+/// template cannot tell from absent (nulls, empty maps and lists: kubectl
+/// sends `creationTimestamp: null` and `resources: {}` where the manifest
+/// had nothing, and the controllers compare templates semantically): a
+/// canonical form to hash.
 fn sorted(v: &Value) -> Value {
     match v {
         Value::Object(m) => {
-            let ordered: BTreeMap<&String, Value> = m.iter().map(|(k, v)| (k, sorted(v))).collect();
+            let ordered: BTreeMap<&String, Value> = m
+                .iter()
+                .map(|(k, v)| (k, sorted(v)))
+                .filter(|(_, v)| !is_unset(v))
+                .collect();
             serde_json::to_value(ordered).unwrap_or(Value::Null)
         }
         Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
         other => other.clone(),
+    }
+}
+
+/// Whether a field's value is what a typed object holds when it is unset.
+fn is_unset(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
     }
 }
 
@@ -609,6 +627,12 @@ mod tests {
         assert_eq!(a, template_hash(&json!({"a": [1, 2], "b": 1})));
         assert_ne!(a, template_hash(&json!({"a": [2, 1], "b": 1})));
         assert!(a.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+        // As `kubectl rollout undo` sends a ReplicaSet's template back.
+        let applied = json!({"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "nginx:1"}]}});
+        let undone = json!({"metadata": {"creationTimestamp": null, "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "nginx:1", "resources": {}}]}});
+        assert_eq!(template_hash(&applied), template_hash(&undone));
     }
 
     #[test]
