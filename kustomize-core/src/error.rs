@@ -58,6 +58,17 @@ pub enum Error {
         /// What is wrong, naming the field.
         message: String,
     },
+    /// An override of the root kustomization
+    /// ([`RootOverrides`](crate::RootOverrides)) cannot be applied.
+    #[error("{}: {field}: {message}", path.display())]
+    Override {
+        /// The root kustomization file.
+        path: PathBuf,
+        /// The kustomization field the override edits (`commonLabels`, …).
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The build went past one of its [`BuildLimits`](crate::build::BuildLimits).
     #[error(
         "{}: the build loads more than {limit} {what} (a limit of this build; raise it in BuildOptions if the tree is meant to be this large)",

@@ -58,3 +58,4 @@ mod value_kind;
 pub use build::{Build, BuildLimits, BuildOptions, build, build_disk};
 pub use error::Error;
 pub use kustomization::FILE_NAMES as KUSTOMIZATION_FILE_NAMES;
+pub use kustomization::RootOverrides;

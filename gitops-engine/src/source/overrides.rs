@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use kustomize_core::edit::{ImageEdit, set_images};
+use kustomize_core::RootOverrides;
+use kustomize_core::edit::ImageEdit;
 use kustomize_core::fs::FileSystem;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -108,111 +108,33 @@ impl KustomizeOverrides {
         merge_source_section(self, "kustomize", file, text)
     }
 
-    /// The text of a kustomization with these overrides applied, as the
-    /// matching `kustomize edit` commands would leave it: `images` with the
-    /// minimal-diff editor (`edit set image`), then `namePrefix`,
-    /// `nameSuffix`, `namespace` (`edit set …`), `commonLabels` and
-    /// `commonAnnotations` (`edit add label|annotation`, failing on a key
-    /// the file already sets unless forced), `replicas` (`edit set replicas`)
-    /// and `components` (`edit add component`: present ones are skipped;
-    /// `component_exists` says whether a path, relative to the
-    /// kustomization's directory, exists). Returns `text` unchanged when
-    /// there is nothing to apply.
-    pub fn apply_to_kustomization(
-        &self,
-        text: &str,
-        component_exists: &dyn Fn(&str) -> bool,
-    ) -> Result<String, OverrideError> {
-        let mut text = text.to_owned();
-        if !self.images.is_empty() {
-            let edits = self
-                .images
-                .iter()
-                .map(|arg| ImageEdit::parse(arg))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| apply_error("images", e.to_string()))?;
-            text = set_images(&text, &edits).map_err(|e| apply_error("images", e.to_string()))?;
-        }
-        let rest = Self {
-            images: Vec::new(),
-            ..self.clone()
-        };
-        if rest.is_empty() {
-            return Ok(text);
-        }
-        let mut doc = kustomize_core::yaml::parse_document(&text)
+    /// These overrides as kustomize-core applies them to the root
+    /// kustomization in memory, each as the matching `kustomize edit`
+    /// command would (`edit set image|nameprefix|namesuffix|namespace|replicas`,
+    /// `edit add label|annotation|component`).
+    pub fn root_overrides(&self) -> Result<RootOverrides, OverrideError> {
+        let mut root = RootOverrides::default();
+        root.images = self
+            .images
+            .iter()
+            .map(|arg| ImageEdit::parse(arg))
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| apply_error("images", e.to_string()))?;
-        if doc.is_null() {
-            doc = Value::Object(Map::new());
-        }
-        let Value::Object(fields) = &mut doc else {
-            return Err(apply_error(
-                "namePrefix",
-                "the kustomization is not a mapping".into(),
-            ));
-        };
-        rest.apply_fields(fields, component_exists)?;
-        let mut out = String::new();
-        kustomize_core::yaml::emit_document(&doc, &mut out);
-        Ok(out)
-    }
-
-    /// The structural edits of [`Self::apply_to_kustomization`].
-    fn apply_fields(
-        &self,
-        fields: &mut Map<String, Value>,
-        component_exists: &dyn Fn(&str) -> bool,
-    ) -> Result<(), OverrideError> {
-        for (key, value) in [
-            ("namePrefix", &self.name_prefix),
-            ("nameSuffix", &self.name_suffix),
-            ("namespace", &self.namespace),
-        ] {
-            if !value.is_empty() {
-                fields.insert(key.to_owned(), Value::String(value.clone()));
-            }
-        }
-        add_to_map(
-            fields,
-            "commonLabels",
-            "label",
-            &self.common_labels,
-            self.force_common_labels,
-        )?;
-        add_to_map(
-            fields,
-            "commonAnnotations",
-            "annotation",
-            &self.common_annotations,
-            self.force_common_annotations,
-        )?;
-        if !self.replicas.is_empty() {
-            let list = list_field(fields, "replicas")?;
-            for r in &self.replicas {
-                let count = Value::from(r.count);
-                match list
-                    .iter_mut()
-                    .find(|e| e.get("name").and_then(Value::as_str) == Some(r.name.as_str()))
-                {
-                    Some(Value::Object(entry)) => {
-                        entry.insert("count".into(), count);
-                    }
-                    _ => list.push(serde_json::json!({ "name": r.name, "count": count })),
-                }
-            }
-        }
-        if !self.components.is_empty() {
-            let list = list_field(fields, "components")?;
-            for path in &self.components {
-                if !component_exists(path) {
-                    return Err(apply_error("components", format!("{path:?} has no match")));
-                }
-                if !list.iter().any(|c| c.as_str() == Some(path.as_str())) {
-                    list.push(Value::String(path.clone()));
-                }
-            }
-        }
-        Ok(())
+        let non_empty = |s: &String| (!s.is_empty()).then(|| s.clone());
+        root.name_prefix = non_empty(&self.name_prefix);
+        root.name_suffix = non_empty(&self.name_suffix);
+        root.namespace = non_empty(&self.namespace);
+        root.common_labels = self.common_labels.clone().into_iter().collect();
+        root.force_common_labels = self.force_common_labels;
+        root.common_annotations = self.common_annotations.clone().into_iter().collect();
+        root.force_common_annotations = self.force_common_annotations;
+        root.replicas = self
+            .replicas
+            .iter()
+            .map(|r| (r.name.clone(), r.count))
+            .collect();
+        root.components.clone_from(&self.components);
+        Ok(root)
     }
 }
 
@@ -278,128 +200,17 @@ fn apply_error(field: &'static str, problem: String) -> OverrideError {
     OverrideError::Apply { field, problem }
 }
 
-/// `kustomize edit add label|annotation`: adds `entries` to the map field
-/// `key`; an existing key is an error unless `force`.
-fn add_to_map(
-    fields: &mut Map<String, Value>,
-    key: &'static str,
-    what: &str,
-    entries: &BTreeMap<String, String>,
-    force: bool,
-) -> Result<(), OverrideError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let map = fields
-        .entry(key)
-        .or_insert_with(|| Value::Object(Map::new()));
-    if map.is_null() {
-        *map = Value::Object(Map::new());
-    }
-    let Value::Object(map) = map else {
-        return Err(apply_error(
-            key,
-            "the kustomization's field is not a mapping".into(),
-        ));
-    };
-    for (k, v) in entries {
-        if map.contains_key(k) && !force {
-            return Err(apply_error(
-                key,
-                format!(
-                    "{what} {k} already in kustomization file (force{}s not set)",
-                    capitalize(key)
-                ),
-            ));
-        }
-        map.insert(k.clone(), Value::String(v.clone()));
-    }
-    Ok(())
-}
-
-/// `commonLabels` → `CommonLabels`, for the name of the force option.
-fn capitalize(key: &str) -> String {
-    let mut chars = key.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
-/// The list field `key`, created when absent or null.
-fn list_field<'a>(
-    fields: &'a mut Map<String, Value>,
-    key: &'static str,
-) -> Result<&'a mut Vec<Value>, OverrideError> {
-    let list = fields
-        .entry(key)
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if list.is_null() {
-        *list = Value::Array(Vec::new());
-    }
-    match list {
-        Value::Array(list) => Ok(list),
-        _ => Err(apply_error(
-            key,
-            "the kustomization's field is not a list".into(),
-        )),
-    }
-}
-
-/// A file system that serves one file's replacement contents and passes
-/// everything else to the file system below, which stays untouched.
-pub(crate) struct OverlayFs {
-    inner: Arc<dyn FileSystem>,
-    path: PathBuf,
-    contents: Vec<u8>,
-}
-
-impl OverlayFs {
-    /// `inner` with `path` (an existing file) reading as `contents`.
-    pub(crate) fn new(inner: Arc<dyn FileSystem>, path: PathBuf, contents: Vec<u8>) -> Self {
-        Self {
-            inner,
-            path,
-            contents,
-        }
-    }
-}
-
-impl FileSystem for OverlayFs {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        if path == self.path {
-            return Ok(self.contents.clone());
-        }
-        self.inner.read(path)
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        self.inner.is_dir(path)
-    }
-    fn is_file(&self, path: &Path) -> bool {
-        self.inner.is_file(path)
-    }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-        self.inner.read_dir(path)
-    }
-    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
-        self.inner.canonicalize(path)
-    }
-}
-
-/// The file system to build the kustomization file `kustomization` (below
-/// `root` of `fs`) from: `fs` itself when no override applies, else an
-/// overlay serving the edited kustomization. `overrides` (the app's
-/// `spec.source.kustomize`) are first merged with the directory's `.argocd-source.yaml` and
-/// `.argocd-source-<app_name>.yaml`.
-pub(crate) fn overlay_for(
-    fs: Arc<dyn FileSystem>,
+/// The overrides to build the kustomization in `dir` (below `root`) with:
+/// `overrides` (the app's `spec.source.kustomize`) merged with the
+/// directory's `.argocd-source.yaml` and `.argocd-source-<app_name>.yaml`.
+pub(crate) fn root_overrides_for(
+    fs: &dyn FileSystem,
     root: &Path,
-    kustomization: &Path,
+    dir: &Path,
     overrides: &KustomizeOverrides,
     app_name: Option<&str>,
     origin: &Origin,
-) -> Result<Arc<dyn FileSystem>, SourceError> {
-    let dir = kustomization.parent().unwrap_or(root);
+) -> Result<RootOverrides, SourceError> {
     let fail = |file: &Path, problem: String| SourceError::Manifest {
         url: origin.url.clone(),
         revision: origin.revision.clone(),
@@ -407,7 +218,7 @@ pub(crate) fn overlay_for(
         problem,
     };
     let mut merged = overrides.clone();
-    let files = source_files(fs.as_ref(), dir, app_name).map_err(|e| fail(dir, e.to_string()))?;
+    let files = source_files(fs, dir, app_name).map_err(|e| fail(dir, e.to_string()))?;
     for (name, path, text) in files {
         merged = merged
             .merge_source_file(&name, &text)
@@ -417,24 +228,9 @@ pub(crate) fn overlay_for(
                 other => fail(&path, other.to_string()),
             })?;
     }
-    if merged.is_empty() {
-        return Ok(fs);
-    }
-    let text = fs
-        .read(kustomization)
-        .map_err(|e| fail(kustomization, e.to_string()))?;
-    let exists = |rel: &str| {
-        let path = kustomize_core::fs::normalize(dir, Path::new(rel));
-        fs.is_dir(&path) || fs.is_file(&path)
-    };
-    let edited = merged
-        .apply_to_kustomization(&String::from_utf8_lossy(&text), &exists)
-        .map_err(|e| fail(kustomization, e.to_string()))?;
-    Ok(Arc::new(OverlayFs::new(
-        fs.clone(),
-        kustomization.to_path_buf(),
-        edited.into_bytes(),
-    )))
+    merged
+        .root_overrides()
+        .map_err(|e| fail(dir, e.to_string()))
 }
 
 #[cfg(test)]
@@ -484,44 +280,5 @@ mod tests {
             .merge_source_file("f", "kustomize: {images: 3}\n")
             .unwrap_err();
         assert!(err.to_string().starts_with("f: kustomize: "), "{err}");
-    }
-
-    #[test]
-    fn only_images_keep_the_file_text() {
-        let text = "# keep me\nresources:\n- a.yaml\n";
-        let images = KustomizeOverrides {
-            images: vec!["nginx:1.2".into()],
-            ..Default::default()
-        };
-        let out = images.apply_to_kustomization(text, &|_| true).unwrap();
-        assert_eq!(
-            out,
-            "# keep me\nresources:\n- a.yaml\nimages:\n- name: nginx\n  newTag: \"1.2\"\n"
-        );
-        assert_eq!(
-            KustomizeOverrides::default()
-                .apply_to_kustomization(text, &|_| true)
-                .unwrap(),
-            text
-        );
-        let replicas = KustomizeOverrides {
-            replicas: vec![ReplicaOverride {
-                name: "web".into(),
-                count: 2,
-            }],
-            components: vec!["c".into(), "c".into()],
-            ..Default::default()
-        };
-        let out = replicas
-            .apply_to_kustomization(
-                "replicas:\n- name: web\n  count: 1\ncomponents:\n- c\n",
-                &|_| true,
-            )
-            .unwrap();
-        let doc = kustomize_core::yaml::parse_document(&out).unwrap();
-        assert_eq!(
-            doc,
-            serde_json::json!({"replicas": [{"name": "web", "count": 2}], "components": ["c"]})
-        );
     }
 }

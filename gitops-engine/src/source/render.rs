@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::error::Origin;
 use super::helm::{HelmContext, is_chart, render_chart};
-use super::overrides::overlay_for;
+use super::overrides::root_overrides_for;
 #[cfg(feature = "git")]
 use super::{GitRepo, GitTreeFs, Oid};
 use super::{KustomizeOverrides, SourceError};
@@ -31,7 +31,7 @@ pub struct RenderOptions {
     /// How to read a directory that is not a kustomization.
     pub directory: DirectoryOptions,
     /// Argo CD's `spec.source.kustomize`, applied to the root kustomization
-    /// in memory (see [`KustomizeOverrides::apply_to_kustomization`]).
+    /// in memory (see [`KustomizeOverrides::root_overrides`]).
     pub kustomize: KustomizeOverrides,
     /// The application's instance name (`<namespace>_<name>` for an
     /// application outside Argo CD's own namespace): its
@@ -139,29 +139,41 @@ pub(crate) fn render_tree(
             path: path.to_owned(),
         });
     }
-    if let Some(file) = kustomize_core::KUSTOMIZATION_FILE_NAMES
+    if kustomize_core::KUSTOMIZATION_FILE_NAMES
         .iter()
-        .map(|name| dir.join(name))
-        .find(|file| fs.is_file(file))
+        .any(|name| fs.is_file(&dir.join(name)))
     {
-        let fs = overlay_for(
-            fs,
+        let overrides = root_overrides_for(
+            fs.as_ref(),
             root,
-            &file,
+            &dir,
             &options.kustomize,
             options.app_name.as_deref(),
             origin,
         )?;
-        let mut build_options =
-            BuildOptions::default().with_load_restrictor(options.load_restrictor);
+        let mut build_options = BuildOptions::default()
+            .with_load_restrictor(options.load_restrictor)
+            .with_root_overrides(overrides);
         if options.kustomize_enable_helm {
             build_options = build_options.with_helm(Arc::new(helm_core::kustomize::HelmRenderer));
         }
-        let built = build(fs, &dir, &build_options).map_err(|source| SourceError::Kustomize {
-            url: origin.url.clone(),
-            revision: origin.revision.clone(),
-            path: path.to_owned(),
-            source: Box::new(source),
+        let built = build(fs, &dir, &build_options).map_err(|source| match source {
+            kustomize_core::Error::Override {
+                path,
+                field,
+                message,
+            } => SourceError::Manifest {
+                url: origin.url.clone(),
+                revision: origin.revision.clone(),
+                file: path.strip_prefix(root).unwrap_or(&path).to_path_buf(),
+                problem: format!("kustomize.{field}: {message}"),
+            },
+            source => SourceError::Kustomize {
+                url: origin.url.clone(),
+                revision: origin.revision.clone(),
+                path: path.to_owned(),
+                source: Box::new(source),
+            },
         })?;
         let objects = built
             .resources

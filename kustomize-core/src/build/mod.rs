@@ -13,7 +13,7 @@ mod target;
 
 use crate::fs::{FileSystem, LoadRestrictor, Loader};
 use crate::resource::Resource;
-use crate::{Error, yaml};
+use crate::{Error, RootOverrides, yaml};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -40,6 +40,8 @@ pub struct BuildOptions {
     /// Fetches remote bases and files (Git URLs, `http(s)://` files);
     /// without one, a kustomization naming them fails.
     pub remote: Option<Arc<dyn crate::remote::RemoteResolver>>,
+    /// Edits of the root kustomization made in memory before the build.
+    pub root_overrides: Option<Arc<RootOverrides>>,
 }
 
 impl BuildOptions {
@@ -64,6 +66,13 @@ impl BuildOptions {
     /// Fetches remote bases and files with `resolver`.
     pub fn with_remote(mut self, resolver: Arc<dyn crate::remote::RemoteResolver>) -> Self {
         self.remote = Some(resolver);
+        self
+    }
+
+    /// Applies `overrides` to the root kustomization before building it, as
+    /// if the matching `kustomize edit` commands had edited its file.
+    pub fn with_root_overrides(mut self, overrides: RootOverrides) -> Self {
+        self.root_overrides = (!overrides.is_empty()).then(|| Arc::new(overrides));
         self
     }
 }
@@ -158,7 +167,7 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
 /// Builds the kustomization `loader` is rooted at.
 fn build_loader(loader: Loader, options: &BuildOptions) -> Result<Build, Error> {
     let mut ctx = target::Context::new(options.limits, options.helm.clone());
-    let resources = target::build_root(loader, &mut ctx)?;
+    let resources = target::build_root(loader, options.root_overrides.as_deref(), &mut ctx)?;
     Ok(Build {
         resources,
         warnings: ctx.warnings,

@@ -8,7 +8,7 @@ use super::sort::SortOrder;
 use super::steps::{self, Config};
 use crate::Error;
 use crate::fs::{LoadError, Loader};
-use crate::kustomization::Kustomization;
+use crate::kustomization::{Kustomization, RootOverrides};
 use crate::origin::{Origin, OriginBase};
 use crate::remote::{RemoteError, RepoSpec, is_remote_file};
 use crate::resmap::ResMap;
@@ -168,8 +168,13 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Reads the kustomization of the loader's directory, collecting warnings.
-    pub fn load(loader: Loader, ctx: &mut Context) -> Result<Self, Error> {
+    /// Reads the kustomization of the loader's directory, collecting
+    /// warnings; `overrides` are the root's in-memory edits.
+    pub fn load(
+        loader: Loader,
+        overrides: Option<&RootOverrides>,
+        ctx: &mut Context,
+    ) -> Result<Self, Error> {
         ctx.kustomizations_loaded += 1;
         if ctx.kustomizations_loaded > ctx.limits.max_kustomizations {
             return Err(Error::LimitExceeded {
@@ -178,7 +183,7 @@ impl Target {
                 limit: ctx.limits.max_kustomizations,
             });
         }
-        let (k, file_name, w) = Kustomization::load(&loader)?;
+        let (k, file_name, w) = Kustomization::load(&loader, overrides)?;
         ctx.warnings.extend(w);
         let file = loader.root().join(&file_name);
         let target = Self {
@@ -206,7 +211,7 @@ impl Target {
             field: field.to_owned(),
             source,
         })?;
-        let mut sub = Target::load(loader, ctx)?;
+        let mut sub = Target::load(loader, None, ctx)?;
         sub.origin_dir = self.origin_dir.as_ref().map(|d| d.append(path));
         Ok(sub)
     }
@@ -431,8 +436,12 @@ enum FileAttempt {
 
 /// Builds the root kustomization: accumulation, then the steps kustomize
 /// runs once at the top, then ordering.
-pub(crate) fn build_root(loader: Loader, ctx: &mut Context) -> Result<Vec<Resource>, Error> {
-    let mut target = Target::load(loader, ctx)?;
+pub(crate) fn build_root(
+    loader: Loader,
+    overrides: Option<&RootOverrides>,
+    ctx: &mut Context,
+) -> Result<Vec<Resource>, Error> {
+    let mut target = Target::load(loader, overrides, ctx)?;
     if !target.k.build_metadata.is_empty() {
         target.origin_dir = Some(OriginBase::default());
     }

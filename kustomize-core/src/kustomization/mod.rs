@@ -2,7 +2,10 @@
 //! kustomize does (case-insensitive field names, unknown fields rejected,
 //! deprecated fields folded into their replacements), and its typed form.
 
+mod overrides;
 mod shape;
+
+pub use overrides::RootOverrides;
 
 use crate::fs::Loader;
 use crate::{Error, yaml};
@@ -161,8 +164,12 @@ impl Kustomization {
     /// Reads the kustomization file of the directory a loader is rooted at.
     ///
     /// Returns the kustomization, the file name it came from, and the
-    /// deprecation warnings kustomize prints for it.
-    pub fn load(loader: &Loader) -> Result<(Self, String, Vec<String>), Error> {
+    /// deprecation warnings kustomize prints for it. `overrides` are
+    /// applied to what the file says before anything else reads it.
+    pub fn load(
+        loader: &Loader,
+        overrides: Option<&RootOverrides>,
+    ) -> Result<(Self, String, Vec<String>), Error> {
         let root = loader.root();
         let found: Vec<&str> = FILE_NAMES
             .iter()
@@ -184,7 +191,10 @@ impl Kustomization {
         };
         let path = root.join(file_name);
         let bytes = loader.read_file(file_name)?;
-        let k = Self::parse(&bytes, &path)?;
+        let mut k = Self::parse(&bytes, &path)?;
+        if let Some(overrides) = overrides {
+            overrides.apply(&mut k, loader, &path)?;
+        }
         let warnings = k.deprecation_warnings();
         let k = k.fixed(&path)?;
         Ok((k, file_name.to_owned(), warnings))
