@@ -49,6 +49,10 @@ fn fixture_overrides() -> KustomizeOverrides {
             count: 3,
         }],
         components: vec!["../components/extra".into()],
+        patches: vec![serde_json::json!({
+            "target": {"kind": "Service"},
+            "patch": r#"[{"op": "add", "path": "/metadata/annotations/patched", "value": "yes"}]"#,
+        })],
         ..Default::default()
     }
 }

@@ -18,7 +18,7 @@ use super::error::Origin;
 /// The Kustomize overrides of an Application source
 /// (`ApplicationSourceKustomize`). Every field is optional; an empty value
 /// changes nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct KustomizeOverrides {
     /// `namePrefix`: set as by `kustomize edit set nameprefix`.
@@ -52,6 +52,10 @@ pub struct KustomizeOverrides {
     /// `components`: component paths (relative to the source path) added.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<String>,
+    /// `patches`: kustomize `patches` entries (`patch` or `path`,
+    /// `target`, `options`) appended to the kustomization's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<Value>,
 }
 
 impl KustomizeOverrides {
@@ -134,6 +138,7 @@ impl KustomizeOverrides {
             .map(|r| (r.name.clone(), r.count))
             .collect();
         root.components.clone_from(&self.components);
+        root.patches.clone_from(&self.patches);
         Ok(root)
     }
 }

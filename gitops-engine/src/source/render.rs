@@ -49,7 +49,9 @@ impl Hash for RenderOptions {
     fn hash<H: Hasher>(&self, state: &mut H) {
         matches!(self.load_restrictor, LoadRestrictor::RootOnly).hash(state);
         self.directory.hash(state);
-        self.kustomize.hash(state);
+        serde_json::to_string(&self.kustomize)
+            .unwrap_or_default()
+            .hash(state);
         self.app_name.hash(state);
         self.kustomize_enable_helm.hash(state);
         serde_json::to_string(&self.helm)

@@ -50,6 +50,9 @@ pub struct RootOverrides {
     /// `kustomize edit add component`: paths relative to the root that
     /// must exist; ones the file lists already are skipped.
     pub components: Vec<String>,
+    /// Entries appended to `patches`, each as a kustomization's `patches`
+    /// entry (`patch` or `path`, `target`, `options`).
+    pub patches: Vec<serde_json::Value>,
 }
 
 impl RootOverrides {
@@ -125,6 +128,11 @@ impl RootOverrides {
             if !k.components.contains(path) {
                 k.components.push(path.clone());
             }
+        }
+        for (i, patch) in self.patches.iter().enumerate() {
+            let patch = serde_json::from_value(patch.clone())
+                .map_err(|e| refuse("patches", format!("[{i}]: {e}")))?;
+            k.patches.push(patch);
         }
         Ok(())
     }
