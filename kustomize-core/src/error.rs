@@ -50,6 +50,26 @@ pub enum Error {
         /// The directory searched.
         dir: PathBuf,
     },
+    /// A field of a kustomization could not be applied; `source` says why,
+    /// typed by the stage that failed.
+    #[error("{}: {field}: {source}", path.display())]
+    Field {
+        /// The kustomization file.
+        path: PathBuf,
+        /// The field (`patches`, `replacements`, `configMapGenerator`, …).
+        field: String,
+        /// Why it failed.
+        source: Box<FieldError>,
+    },
+    /// A step of the build over all its resources (content-hash suffixes,
+    /// name references) failed.
+    #[error("{}: {source}", path.display())]
+    Step {
+        /// The root kustomization.
+        path: PathBuf,
+        /// Why it failed.
+        source: Box<FieldError>,
+    },
     /// A kustomization or resource is well-formed YAML but says something invalid.
     #[error("{}: {message}", path.display())]
     Invalid {
@@ -84,4 +104,122 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+}
+
+/// Why a kustomization field could not be applied ([`Error::Field`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldError {
+    /// The field's value does not have the expected shape.
+    #[error(transparent)]
+    Decode(#[from] serde_json::Error),
+    /// A builtin transformer (namespace, prefix, labels, images, replicas, …) failed.
+    #[error(transparent)]
+    Transform(#[from] TransformError),
+    /// A field spec (`configurations`, `crds`, a transformer's `fieldSpecs`) is invalid.
+    #[error(transparent)]
+    FieldSpec(#[from] FieldSpecError),
+    /// A ConfigMap or Secret generator failed.
+    #[error(transparent)]
+    Generator(#[from] GeneratorError),
+    /// A strategic merge patch could not be applied.
+    #[error(transparent)]
+    StrategicMerge(#[from] SmpError),
+    /// A JSON 6902 patch could not be applied.
+    #[error(transparent)]
+    JsonPatch(#[from] Json6902Error),
+    /// A patch or replacement target selector is invalid.
+    #[error(transparent)]
+    Selector(#[from] SelectorError),
+    /// A replacement could not be applied.
+    #[error(transparent)]
+    Replacement(#[from] ReplacementError),
+    /// A var could not be bound or expanded.
+    #[error(transparent)]
+    Var(#[from] VarError),
+    /// Resources clash (same id) or a generated object has nothing to merge into.
+    #[error(transparent)]
+    ResMap(#[from] ResMapError),
+    /// A name reference could not be updated.
+    #[error(transparent)]
+    NameRef(#[from] NameRefError),
+    /// The error of a step within the field: `context` names what was being
+    /// done (a patch's file, a transformer config's kind).
+    #[error("{context}: {source}")]
+    Within {
+        /// What was being done.
+        context: String,
+        /// Why it failed.
+        source: Box<FieldError>,
+    },
+    /// A check of the build itself failed; the text says which.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl FieldError {
+    /// `source`, met while doing `context`.
+    pub(crate) fn within(context: impl Into<String>, source: impl Into<FieldError>) -> Self {
+        Self::Within {
+            context: context.into(),
+            source: Box::new(source.into()),
+        }
+    }
+}
+
+pub use crate::fieldspec::FieldSpecError;
+pub use crate::generators::GeneratorError;
+pub use crate::json6902::Json6902Error;
+pub use crate::nameref::NameRefError;
+pub use crate::replacements::ReplacementError;
+pub use crate::resmap::ResMapError;
+pub use crate::selector::SelectorError;
+pub use crate::smp::SmpError;
+pub use crate::transformers::TransformError;
+pub use crate::vars::VarError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::MemFs;
+    use crate::{BuildOptions, build};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn build_error(kustomization: &str) -> Error {
+        let mut fs = MemFs::new();
+        fs.add_file("/app/kustomization.yaml", kustomization);
+        fs.add_file(
+            "/app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        );
+        build(Arc::new(fs), Path::new("/app"), &BuildOptions::default()).unwrap_err()
+    }
+
+    #[test]
+    fn a_failing_field_keeps_the_stages_error() {
+        let err = build_error(
+            "resources: [cm.yaml]\npatches:\n- target: {kind: ConfigMap}\n  \
+             patch: '[{\"op\": \"remove\", \"path\": \"/data/x\"}]'\n",
+        );
+        let Error::Field { field, source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(field, "patches");
+        let FieldError::Within { source, .. } = &**source else {
+            panic!("{source:?}");
+        };
+        assert!(matches!(**source, FieldError::JsonPatch(_)), "{source:?}");
+        let err = build_error("resources: [cm.yaml]\nreplicas: [{name: a, count: 2}]\n");
+        let Error::Field { source, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(
+            matches!(
+                **source,
+                FieldError::Transform(TransformError::ReplicaTarget { .. })
+            ),
+            "{source:?}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::target::Target;
 use crate::Error;
+use crate::error::FieldError;
 use crate::fieldspec::{FieldSpec, FieldSpecs, NameBackReference, TransformerConfig};
 use serde_json::{Map, Value};
 
@@ -56,7 +57,9 @@ impl Target {
                     &mut found,
                 );
             }
-            config = config.merge(&found).map_err(|e| invalid(e.to_string()))?;
+            config = config.merge(&found).map_err(|e| {
+                self.field_error("crds", FieldError::within(format!("'{path}'"), e))
+            })?;
         }
         Ok(config)
     }

@@ -5,6 +5,7 @@
 use super::load::resources_from_bytes;
 use super::target::{Accumulator, Target};
 use crate::Error;
+use crate::error::FieldError;
 use crate::kustomization::Patch;
 use crate::resmap::ResMap;
 use crate::resource::Resource;
@@ -46,11 +47,18 @@ impl Target {
         }
     }
 
-    pub(crate) fn invalid_field(&self, field: &str, message: String) -> Error {
-        Error::Invalid {
+    /// Field `field` of this kustomization failed: `source` says why.
+    pub(crate) fn field_error(&self, field: &str, source: impl Into<FieldError>) -> Error {
+        Error::Field {
             path: self.file.clone(),
-            message: format!("{field}: {message}"),
+            field: field.to_owned(),
+            source: Box::new(source.into()),
         }
+    }
+
+    /// Field `field` of this kustomization failed a check `message` describes.
+    pub(crate) fn invalid_field(&self, field: &str, message: String) -> Error {
+        self.field_error(field, FieldError::Invalid(message))
     }
 
     fn parse_patch(&self, text: &str, source: &str, field: &str) -> Result<Parsed, Error> {
@@ -84,10 +92,10 @@ impl Target {
             .as_ref()
             .map(|t| serde_json::from_value::<Selector>(t.clone()))
             .transpose()
-            .map_err(|e| self.invalid_field(field, format!("target: {e}")))?
+            .map_err(|e| self.field_error(field, FieldError::within("target", e)))?
             .map(|s| s.compile())
             .transpose()
-            .map_err(|e| self.invalid_field(field, format!("target: {e}")))?;
+            .map_err(|e| self.field_error(field, FieldError::within("target", e)))?;
         let allow_name = entry
             .options
             .get("allowNameChange")
@@ -113,7 +121,7 @@ impl Target {
                         };
                         let selected = acc.res.select(&selector);
                         apply_strategic_to(&mut acc.res, &selected, patch, schema)
-                            .map_err(|e| self.invalid_field(field, format!("{source}: {e}")))
+                            .map_err(|e| self.field_error(field, FieldError::within(&source, e)))
                     }
                     None => patches.iter().try_for_each(|patch| {
                         let id = patch.original_id();
@@ -124,7 +132,7 @@ impl Target {
                             )
                         })?;
                         apply_strategic_to(&mut acc.res, &[i], patch, schema)
-                            .map_err(|e| self.invalid_field(field, format!("{source}: {e}")))
+                            .map_err(|e| self.field_error(field, FieldError::within(&source, e)))
                     }),
                 }
             }
@@ -148,7 +156,7 @@ impl Target {
                     if let Value::Object(m) = doc {
                         res.object = m;
                     }
-                    outcome.map_err(|e| self.invalid_field(field, format!("{source}: {e}")))?;
+                    outcome.map_err(|e| self.field_error(field, FieldError::within(&source, e)))?;
                 }
                 Ok(())
             }
@@ -204,7 +212,7 @@ impl Target {
                 )
             })?;
             apply_strategic_to(&mut acc.res, &[i], patch, schema)
-                .map_err(|e| self.invalid_field(field, e.to_string()))?;
+                .map_err(|e| self.field_error(field, e))?;
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 use super::load::resources_from_bytes;
 use super::target::{Accumulator, Context, Target, record_on_all};
 use crate::Error;
+use crate::error::FieldError;
 use crate::fieldspec::FieldSpec;
 use crate::generators::{self, ConfigMapArgs, SecretArgs};
 use crate::kustomization::{Image, Patch, Replica, StringMap};
@@ -144,7 +145,7 @@ impl Target {
     ) -> Result<(), Error> {
         const FIELD: &str = "generators";
         let bad =
-            |e: serde_json::Error| self.invalid_field(FIELD, format!("{}: {e}", config.kind()));
+            |e: serde_json::Error| self.field_error(FIELD, FieldError::within(config.kind(), e));
         let res = match config.kind() {
             "ConfigMapGenerator" => {
                 let args = ConfigMapArgs::from_builtin_config(&config.object).map_err(bad)?;
@@ -166,7 +167,7 @@ impl Target {
                 ));
             }
         }
-        .map_err(|e| self.invalid_field(FIELD, e.to_string()))?;
+        .map_err(|e| self.field_error(FIELD, e))?;
         super::steps::absorb(self, acc, res, plugin_origin(config), FIELD)
     }
 
@@ -179,28 +180,27 @@ impl Target {
     ) -> Result<(), Error> {
         const FIELD: &str = "transformers";
         let kind = config.kind();
-        let err = |e: &dyn std::fmt::Display| self.invalid_field(FIELD, format!("{kind}: {e}"));
-        let args: TransformerArgs =
-            serde_json::from_value(Value::Object(config.object.clone())).map_err(|e| err(&e))?;
+        let err = |e: FieldError| self.field_error(FIELD, FieldError::within(kind, e));
+        let args: TransformerArgs = serde_json::from_value(Value::Object(config.object.clone()))
+            .map_err(|e| err(e.into()))?;
         let res = acc.res.resources_mut();
         match kind {
             "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
                 if !args.prefix.is_empty() {
                     name_affix::add_name_prefix(res, &args.prefix, &args.field_specs)
-                        .map_err(|e| err(&e))?;
+                        .map_err(|e| err(e.into()))?;
                 }
                 if !args.suffix.is_empty() {
                     let res = acc.res.resources_mut();
                     name_affix::add_name_suffix(res, &args.suffix, &args.field_specs)
-                        .map_err(|e| err(&e))?;
+                        .map_err(|e| err(e.into()))?;
                 }
             }
-            "LabelTransformer" => {
-                labels::add_labels(res, &args.labels, &args.field_specs).map_err(|e| err(&e))?
-            }
+            "LabelTransformer" => labels::add_labels(res, &args.labels, &args.field_specs)
+                .map_err(|e| err(e.into()))?,
             "AnnotationsTransformer" => {
                 annotations::add_annotations(res, &args.annotations, &args.field_specs)
-                    .map_err(|e| err(&e))?
+                    .map_err(|e| err(e.into()))?
             }
             "NamespaceTransformer" => {
                 let ns = args
@@ -211,17 +211,17 @@ impl Target {
                     .unwrap_or("");
                 let subjects = namespace::SubjectMode::parse(&args.set_role_binding_subjects)
                     .ok_or_else(|| {
-                        err(&format!(
+                        err(FieldError::Invalid(format!(
                             "invalid setRoleBindingSubjects {:?}",
                             args.set_role_binding_subjects
-                        ))
+                        )))
                     })?;
                 let options = namespace::NamespaceOptions {
                     unset_only: args.unset_only,
                     subjects,
                 };
                 namespace::set_namespace(res, ns, &args.field_specs, options)
-                    .map_err(|e| err(&e))?
+                    .map_err(|e| err(e.into()))?
             }
             "ImageTagTransformer" => {
                 let i = &args.image_tag;
@@ -232,7 +232,7 @@ impl Target {
                     digest: &i.digest,
                     tag_suffix: &i.tag_suffix,
                 };
-                images::set_images(res, &rule, &args.field_specs).map_err(|e| err(&e))?
+                images::set_images(res, &rule, &args.field_specs).map_err(|e| err(e.into()))?
             }
             "ReplicaCountTransformer" => replicas::set_replicas(
                 res,
@@ -240,7 +240,7 @@ impl Target {
                 args.replica.count,
                 &args.field_specs,
             )
-            .map_err(|e| err(&e))?,
+            .map_err(|e| err(e.into()))?,
             "PatchTransformer" | "PatchJson6902Transformer" => {
                 let patch = Patch {
                     path: args.path,
@@ -261,10 +261,10 @@ impl Target {
                 }
                 self.apply_strategic_merge_entries(acc, &entries, schema, FIELD)?
             }
-            "ValueAddTransformer" => self.add_value(acc, args).map_err(|m| err(&m))?,
+            "ValueAddTransformer" => self.add_value(acc, args).map_err(err)?,
             "ReplacementTransformer" => {
                 let list = self.replacement_list(&args.replacements)?;
-                crate::replacements::apply_replacements(res, &list).map_err(|e| err(&e))?
+                crate::replacements::apply_replacements(res, &list).map_err(|e| err(e.into()))?
             }
             other => {
                 return Err(self.invalid_field(
@@ -283,7 +283,7 @@ impl Target {
 impl Target {
     /// Runs a `ValueAddTransformer`: its value (by default the name of this
     /// kustomization's directory) into each target's field.
-    fn add_value(&self, acc: &mut Accumulator, args: TransformerArgs) -> Result<(), String> {
+    fn add_value(&self, acc: &mut Accumulator, args: TransformerArgs) -> Result<(), FieldError> {
         let mut value = args.value.trim().to_owned();
         if value.is_empty() {
             value = self
@@ -303,35 +303,32 @@ impl Target {
             let bytes = self
                 .loader
                 .read_file(&args.target_file_path)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| FieldError::Invalid(e.to_string()))?;
             let text = String::from_utf8_lossy(&bytes);
+            let within = |e: FieldError| FieldError::within(&args.target_file_path, e);
             let doc = crate::yaml::parse_document(&text)
-                .map_err(|e| format!("{}: {e}", args.target_file_path))?;
-            let more: Targets = serde_json::from_value(doc)
-                .map_err(|e| format!("{}: {e}", args.target_file_path))?;
+                .map_err(|e| within(FieldError::Invalid(e.to_string())))?;
+            let more: Targets = serde_json::from_value(doc).map_err(|e| within(e.into()))?;
             targets.extend(more.targets);
         }
         if targets.is_empty() {
-            return Err("must specify at least one target".into());
+            return Err(FieldError::Invalid(
+                "must specify at least one target".into(),
+            ));
         }
         for t in &targets {
             if t.field_path.is_empty() {
-                return Err("fieldPath cannot be empty".into());
+                return Err(FieldError::Invalid("fieldPath cannot be empty".into()));
             }
             if t.file_path_position < 0 {
-                return Err(format!(
+                return Err(FieldError::Invalid(format!(
                     "value of FilePathPosition ({}) cannot be negative",
                     t.file_path_position
-                ));
+                )));
             }
         }
         for t in &targets {
-            let selector = t
-                .selector
-                .as_ref()
-                .map(Selector::compile)
-                .transpose()
-                .map_err(|e| e.to_string())?;
+            let selector = t.selector.as_ref().map(Selector::compile).transpose()?;
             let selected = acc
                 .res
                 .resources_mut()
@@ -339,13 +336,11 @@ impl Target {
                 .filter(|r| selector.as_ref().is_none_or(|s| s.selects(r)));
             if t.field_path == "metadata/namespace" {
                 for r in selected {
-                    namespace::set_resource_namespace(r, &value, &[], Default::default())
-                        .map_err(|e| e.to_string())?;
+                    namespace::set_resource_namespace(r, &value, &[], Default::default())?;
                 }
             } else {
                 let position = usize::try_from(t.file_path_position).unwrap_or(0);
-                value_add::add_value(selected, &value, &t.field_path, position)
-                    .map_err(|e| e.to_string())?;
+                value_add::add_value(selected, &value, &t.field_path, position)?;
             }
         }
         Ok(())

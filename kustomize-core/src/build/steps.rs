@@ -3,6 +3,7 @@
 
 use super::target::{Accumulator, Context, Target};
 use crate::Error;
+use crate::error::FieldError;
 use crate::fieldspec::{FieldSpecError, TransformerConfig};
 use crate::generators::{self, ConfigMapArgs, GeneratorOptions, SecretArgs};
 use crate::origin::{Origin, TRANSFORMATIONS_ANNOTATION, transformations_annotation};
@@ -84,7 +85,7 @@ impl Target {
         field: &str,
         value: &Value,
     ) -> Result<T, Error> {
-        serde_json::from_value(value.clone()).map_err(|e| self.invalid_field(field, e.to_string()))
+        serde_json::from_value(value.clone()).map_err(|e| self.field_error(field, e))
     }
 
     /// Reads a YAML file named in this kustomization as one document.
@@ -105,17 +106,18 @@ pub(crate) fn merge_configurations(t: &Target, acc: &mut Accumulator) -> Result<
     let mut config = builtin_config();
     for path in &t.k.configurations {
         let value = t.read_yaml(path, "configurations")?;
-        let file = TransformerConfig::from_value(value)
-            .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
-        config = merge_config(&config, &Arc::new(file))
-            .map_err(|e| t.invalid_field("configurations", format!("'{path}': {e}")))?;
+        let file = TransformerConfig::from_value(value).map_err(|e| {
+            t.field_error("configurations", FieldError::within(format!("'{path}'"), e))
+        })?;
+        config = merge_config(&config, &Arc::new(file)).map_err(|e| {
+            t.field_error("configurations", FieldError::within(format!("'{path}'"), e))
+        })?;
     }
-    acc.config = merge_config(&acc.config, &config)
-        .map_err(|e| t.invalid_field("configurations", e.to_string()))?;
+    acc.config =
+        merge_config(&acc.config, &config).map_err(|e| t.field_error("configurations", e))?;
     if !t.k.crds.is_empty() {
         let crds = Arc::new(t.config_from_crds()?);
-        acc.config =
-            merge_config(&acc.config, &crds).map_err(|e| t.invalid_field("crds", e.to_string()))?;
+        acc.config = merge_config(&acc.config, &crds).map_err(|e| t.field_error("crds", e))?;
     }
     Ok(())
 }
@@ -135,7 +137,7 @@ pub(crate) fn absorb(
     }
     acc.res
         .absorb(res, generators::merge_generated)
-        .map_err(|e| t.invalid_field(field, e.to_string()))
+        .map_err(|e| t.field_error(field, e))
 }
 
 /// Runs `configMapGenerator`, `secretGenerator` and the `generators` configs.
@@ -152,14 +154,14 @@ pub(crate) fn run_generators(
     for entry in &t.k.config_map_generator {
         let args: ConfigMapArgs = t.typed("configMapGenerator", entry)?;
         let res = generators::generate_config_map(&args, global.as_ref(), &t.loader)
-            .map_err(|e| t.invalid_field("configMapGenerator", e.to_string()))?;
+            .map_err(|e| t.field_error("configMapGenerator", e))?;
         let origin = t.builtin_origin("ConfigMapGenerator");
         absorb(t, acc, res, origin, "configMapGenerator")?;
     }
     for entry in &t.k.secret_generator {
         let args: SecretArgs = t.typed("secretGenerator", entry)?;
         let res = generators::generate_secret(&args, global.as_ref(), &t.loader)
-            .map_err(|e| t.invalid_field("secretGenerator", e.to_string()))?;
+            .map_err(|e| t.field_error("secretGenerator", e))?;
         let origin = t.builtin_origin("SecretGenerator");
         absorb(t, acc, res, origin, "secretGenerator")?;
     }
@@ -196,7 +198,7 @@ pub(crate) fn run_transformers(
             &specs,
             Default::default(),
         )
-        .map_err(|e| t.invalid_field("namespace", e.to_string()))?;
+        .map_err(|e| t.field_error("namespace", e))?;
         t.record_transformer(acc, "NamespaceTransformer");
     }
     if !k.name_prefix.is_empty() {
@@ -205,7 +207,7 @@ pub(crate) fn run_transformers(
             &k.name_prefix,
             &acc.config.name_prefix.0,
         )
-        .map_err(|e| t.invalid_field("namePrefix", e.to_string()))?;
+        .map_err(|e| t.field_error("namePrefix", e))?;
         t.record_transformer(acc, "PrefixTransformer");
     }
     if !k.name_suffix.is_empty() {
@@ -214,7 +216,7 @@ pub(crate) fn run_transformers(
             &k.name_suffix,
             &acc.config.name_suffix.0,
         )
-        .map_err(|e| t.invalid_field("nameSuffix", e.to_string()))?;
+        .map_err(|e| t.field_error("nameSuffix", e))?;
         t.record_transformer(acc, "SuffixTransformer");
     }
     for label in &k.labels {
@@ -226,14 +228,14 @@ pub(crate) fn run_transformers(
             label.include_templates,
             &acc.config,
         )
-        .map_err(|e| t.invalid_field("labels", e.to_string()))?;
+        .map_err(|e| t.field_error("labels", e))?;
         labels::add_labels(acc.res.resources_mut(), &label.pairs, &specs.0)
-            .map_err(|e| t.invalid_field("labels", e.to_string()))?;
+            .map_err(|e| t.field_error("labels", e))?;
         t.record_transformer(acc, "LabelTransformer");
     }
     if let Some(common) = &k.common_labels {
         labels::add_labels(acc.res.resources_mut(), common, &acc.config.common_labels.0)
-            .map_err(|e| t.invalid_field("commonLabels", e.to_string()))?;
+            .map_err(|e| t.field_error("commonLabels", e))?;
     }
     if !k.labels.is_empty() || k.common_labels.as_ref().is_some_and(|c| !c.is_empty()) {
         // Kustomize always adds a (possibly empty) commonLabels transformer.
@@ -245,7 +247,7 @@ pub(crate) fn run_transformers(
             common,
             &acc.config.common_annotations.0,
         )
-        .map_err(|e| t.invalid_field("commonAnnotations", e.to_string()))?;
+        .map_err(|e| t.field_error("commonAnnotations", e))?;
         t.record_transformer(acc, "AnnotationsTransformer");
     }
     for entry in k.patches_json6902.iter().flatten() {
@@ -259,7 +261,7 @@ pub(crate) fn run_transformers(
             r.count,
             &acc.config.replicas.0,
         )
-        .map_err(|e| t.invalid_field("replicas", e.to_string()))?;
+        .map_err(|e| t.field_error("replicas", e))?;
         t.record_transformer(acc, "ReplicaCountTransformer");
     }
     for image in &k.images {
@@ -271,13 +273,13 @@ pub(crate) fn run_transformers(
             tag_suffix: &image.tag_suffix,
         };
         images::set_images(acc.res.resources_mut(), &rule, &acc.config.images.0)
-            .map_err(|e| t.invalid_field("images", e.to_string()))?;
+            .map_err(|e| t.field_error("images", e))?;
         t.record_transformer(acc, "ImageTagTransformer");
     }
     if !k.replacements.is_empty() {
         let list = t.replacement_list(&k.replacements)?;
         crate::replacements::apply_replacements(acc.res.resources_mut(), &list)
-            .map_err(|e| t.invalid_field("replacements", e.to_string()))?;
+            .map_err(|e| t.field_error("replacements", e))?;
         t.record_transformer(acc, "ReplacementTransformer");
     }
     for config in t.plugin_configs(&k.transformers, "transformers", ctx)? {
@@ -295,7 +297,7 @@ impl Target {
                 Some(path) => {
                     let doc = self.read_yaml(path, "replacements")?;
                     let items = crate::replacements::file_entries(doc).map_err(|e| {
-                        self.invalid_field("replacements", format!("'{path}': {e}"))
+                        self.field_error("replacements", FieldError::within(format!("'{path}'"), e))
                     })?;
                     out.extend(items);
                 }
@@ -310,25 +312,25 @@ impl Target {
 /// them to the accumulator's set.
 pub(crate) fn merge_vars(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
     let Some(vars) = &t.k.vars else { return Ok(()) };
-    let vars = Var::parse_list(vars).map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    let vars = Var::parse_list(vars).map_err(|e| t.field_error("vars", e))?;
     acc.vars
         .merge_vars(acc.res.resources_mut(), &vars)
-        .map_err(|e| t.invalid_field("vars", e.to_string()))
+        .map_err(|e| t.field_error("vars", e))
 }
 
 /// The steps kustomize runs once, at the top: content-hash suffixes, name
 /// references, vars, and dropping local-only objects.
 pub(crate) fn finish(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
     for r in acc.res.resources_mut() {
-        generators::add_hash_suffix(r).map_err(|e| Error::Invalid {
+        generators::add_hash_suffix(r).map_err(|e| Error::Step {
             path: t.file.clone(),
-            message: e.to_string(),
+            source: Box::new(e.into()),
         })?;
     }
     nameref::fix_name_references(acc.res.resources_mut(), &acc.config).map_err(|e| {
-        Error::Invalid {
+        Error::Step {
             path: t.file.clone(),
-            message: e.to_string(),
+            source: Box::new(e.into()),
         }
     })?;
     crate::vars::resolve_vars(
@@ -336,7 +338,7 @@ pub(crate) fn finish(t: &Target, acc: &mut Accumulator) -> Result<(), Error> {
         &acc.vars,
         &acc.config.var_reference.0,
     )
-    .map_err(|e| t.invalid_field("vars", e.to_string()))?;
+    .map_err(|e| t.field_error("vars", e))?;
     let kept: Vec<_> = std::mem::take(&mut acc.res)
         .into_resources()
         .into_iter()

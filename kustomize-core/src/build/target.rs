@@ -7,6 +7,7 @@ use super::load::resources_from_bytes;
 use super::sort::SortOrder;
 use super::steps::{self, Config};
 use crate::Error;
+use crate::error::FieldError;
 use crate::fs::{LoadError, Loader};
 use crate::kustomization::{Kustomization, RootOverrides};
 use crate::origin::{Origin, OriginBase};
@@ -125,9 +126,8 @@ impl Context {
                 path: file.clone(),
                 source,
             })?;
-            let schema = Schema::with_custom(&doc).map_err(|e| Error::Invalid {
-                path: file,
-                message: e.to_string(),
+            let schema = Schema::with_custom(&doc).map_err(|e| {
+                t.field_error("openapi", FieldError::within(format!("'{path}'"), e))
             })?;
             self.schema = Some(Arc::new(schema));
         } else if version.is_some_and(|v| v != BUILTIN_OPENAPI_VERSION) {
