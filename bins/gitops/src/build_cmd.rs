@@ -202,19 +202,16 @@ fn write_individual_files(build: &Build, dir: &Path) -> Result<(), String> {
 /// resource whose name holds a path separator is refused (kustomize would
 /// try to write into a subdirectory).
 fn file_names(resources: &[Resource]) -> Result<Vec<(String, &Resource)>, String> {
-    let mut groups: Vec<(&str, Vec<&Resource>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<(String, Vec<&Resource>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut cluster_scoped = Vec::new();
     for resource in resources {
         if resource.gvk().is_cluster_scoped() {
             cluster_scoped.push(resource);
             continue;
         }
-        let namespace = match resource.namespace() {
-            "" => "default",
-            ns => ns,
-        };
-        let i = *index.entry(namespace).or_insert_with(|| {
+        let namespace = resource.id().effective_namespace().to_owned();
+        let i = *index.entry(namespace.clone()).or_insert_with(|| {
             groups.push((namespace, Vec::new()));
             groups.len() - 1
         });
