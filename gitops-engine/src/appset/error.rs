@@ -165,3 +165,9 @@ pub enum AppSetError {
         source: Box<AppSetError>,
     },
 }
+
+impl From<crate::object::InvalidLabelSelector> for AppSetError {
+    fn from(e: crate::object::InvalidLabelSelector) -> Self {
+        Self::InvalidSelector(e.0)
+    }
+}

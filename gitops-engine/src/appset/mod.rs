@@ -26,9 +26,9 @@ mod render;
 #[cfg(feature = "git")]
 mod repo_sources;
 mod rollout;
-mod selector;
 mod template;
 
+pub use crate::object::{LabelSelector, LabelSelectorRequirement};
 pub use error::AppSetError;
 pub use generators::{
     GenerateContext, GeneratedParams, GeneratorSources, append_values, merge_template,
@@ -53,5 +53,4 @@ pub use rollout::{
     is_rolling_sync, plan_steps, progressing_step, promote_to_pending, rolling_sync_operation,
     rollout_config_issue, rollout_status, scaled_max_update, update_statuses,
 };
-pub use selector::{LabelSelector, LabelSelectorRequirement};
 pub use template::TemplateMode;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::AppSetError;
-use super::selector::LabelSelector;
+use crate::object::LabelSelector;
 
 /// `kind` of ApplicationSets.
 pub const KIND: &str = "ApplicationSet";
@@ -137,7 +137,7 @@ pub struct RollingSyncStrategy {
 #[serde(default, rename_all = "camelCase")]
 pub struct RollingSyncStep {
     /// `matchExpressions` over the generated Applications' labels.
-    pub match_expressions: Vec<super::selector::LabelSelectorRequirement>,
+    pub match_expressions: Vec<crate::object::LabelSelectorRequirement>,
     /// `maxUpdate`: an integer or a percentage string; absent means all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_update: Option<Value>,

@@ -32,8 +32,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-pub use crate::object::{Gvk, ObjectRef};
-pub use crate::sync::PropagationPolicy;
+pub use crate::object::{Gvk, ObjectRef, PropagationPolicy};
 #[cfg(feature = "cluster")]
 pub use cache::{IndexKeyFn, LiveCache};
 #[cfg(feature = "cluster")]

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{Cluster, ClusterError, Gvk};
-use crate::app::project::ClusterIdentity;
 
 /// Label that gives a Secret its Argo CD meaning.
 pub const SECRET_TYPE_LABEL: &str = "argocd.argoproj.io/secret-type";
@@ -479,7 +478,7 @@ impl Clusters {
         self.clusters.iter().find(|c| c.server == server)
     }
 
-    /// Names and servers, for [`resolve_destination`](crate::app::project::resolve_destination)
+    /// Names and servers, for resolving destinations
     /// and project rules.
     pub fn identities(&self) -> Vec<ClusterIdentity> {
         self.clusters.iter().map(ClusterSecret::identity).collect()
@@ -499,6 +498,16 @@ pub async fn list(
         )
         .await?;
     Ok(Clusters::from_secrets(&secrets))
+}
+
+/// A destination cluster as the project rules see it: both its name and its server
+/// URL are matched against the project's destinations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterIdentity {
+    /// The cluster's name (`in-cluster` for the local one).
+    pub name: String,
+    /// The cluster's API server URL.
+    pub server: String,
 }
 
 #[cfg(test)]

@@ -5,10 +5,14 @@
 //! Application code all read objects through this module.
 
 mod gvk;
+mod label_selector;
 pub mod path;
+mod propagation;
 mod scope;
 
 pub use gvk::{Gvk, InvalidObject, ObjectRef};
+pub use label_selector::{InvalidLabelSelector, LabelSelector, LabelSelectorRequirement};
+pub use propagation::PropagationPolicy;
 pub(crate) use scope::Scopes;
 pub use scope::{ApiResource, CLUSTER_SCOPED_BUILTINS};
 

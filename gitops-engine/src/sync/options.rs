@@ -1,11 +1,10 @@
 //! Sync options: the Application's `spec.syncPolicy.syncOptions` list, the per-resource
 //! `argocd.argoproj.io/sync-options` annotation, and how the two combine (spec §0, §2.9).
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::object::PropagationPolicy;
 use crate::object::annotation;
 
 /// Per-resource sync options annotation (comma-separated).
@@ -47,30 +46,6 @@ fn prune_mode_of<'a>(mut items: impl Iterator<Item = &'a str>) -> Option<PruneMo
 /// Whether the object's `argocd.argoproj.io/sync-options` contain `option`.
 fn has_sync_option(obj: Option<&Value>, option: &str) -> bool {
     obj.is_some_and(|o| has_annotation_option(o, SYNC_OPTIONS_ANNOTATION, option))
-}
-
-/// What happens to the dependents of a deleted object: the propagation of
-/// every delete the engine sends (prunes take it from
-/// `PrunePropagationPolicy=…`; the default is Argo CD's).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PropagationPolicy {
-    /// Dependants are deleted before the owner (the default).
-    #[default]
-    Foreground,
-    /// The owner is deleted at once, dependants by the garbage collector.
-    Background,
-    /// Dependants are left in place.
-    Orphan,
-}
-
-impl fmt::Display for PropagationPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Foreground => "foreground",
-            Self::Background => "background",
-            Self::Orphan => "orphan",
-        })
-    }
 }
 
 /// Whether an extraneous object may be pruned (`Prune=…`).

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::AppProject;
-use crate::appset::LabelSelector;
+use crate::object::LabelSelector;
 
 /// The ConfigMap holding Argo CD's settings.
 pub const ARGOCD_CM: &str = "argocd-cm";

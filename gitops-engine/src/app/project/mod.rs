@@ -22,13 +22,14 @@ pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
     glob::matches(pattern, value, false, false)
 }
 
+pub use crate::cluster::secrets::ClusterIdentity;
 pub use global::{ARGOCD_CM, GLOBAL_PROJECTS_KEY, GlobalProject, global_projects};
 pub use model::{
     AppProject, AppProjectSpec, ClusterResourceRestriction, DEFAULT_PROJECT, GroupKind,
     OrphanedIgnore, OrphanedResources, PROJECT_KIND, ProjectDestination, ProjectError,
     ProjectMetadata, project_gvk,
 };
-pub use permits::{ClusterIdentity, is_namespace_enabled};
+pub use permits::is_namespace_enabled;
 pub use verdict::{
     check_application, invalid_tasks_message, orphaned_condition, orphaned_resources, project_name,
     resolve_destination, resource_problem,

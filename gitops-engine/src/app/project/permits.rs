@@ -5,18 +5,8 @@ use regex::Regex;
 
 use super::glob;
 use super::model::{AppProject, ClusterResourceRestriction, GroupKind, ProjectDestination};
-use crate::cluster::secrets::ClusterSecret;
+use crate::cluster::secrets::{ClusterIdentity, ClusterSecret};
 use crate::source::{RepoCredentials, normalize_git_url};
-
-/// A destination cluster as the project rules see it: both its name and its server
-/// URL are matched against the project's destinations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterIdentity {
-    /// The cluster's name (`in-cluster` for the local one).
-    pub name: String,
-    /// The cluster's API server URL.
-    pub server: String,
-}
 
 impl AppProject {
     /// Adds the destinations Argo CD derives from the cluster Secrets scoped to

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::glob;
 use super::model::{AppProject, DEFAULT_PROJECT, OrphanedIgnore};
-use super::permits::ClusterIdentity;
 use crate::app::conditions::{INVALID_SPEC_ERROR, ORPHANED_RESOURCE_WARNING, UNKNOWN_ERROR};
 use crate::app::{Application, ApplicationCondition, Destination};
+use crate::cluster::secrets::ClusterIdentity;
 use crate::object;
 use crate::sync::ResourceKey;
 

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::AppSetError;
+/// A label selector that cannot be evaluated (an unknown operator).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidLabelSelector(pub String);
 
 /// A `metav1.LabelSelector`: every `matchLabels` pair and every expression must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +41,7 @@ impl LabelSelector {
     }
 
     /// Whether `labels` satisfy every requirement; an unknown operator is an error.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, AppSetError> {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, InvalidLabelSelector> {
         let labels_match = self
             .match_labels
             .iter()
@@ -57,7 +60,7 @@ impl LabelSelector {
 
 impl LabelSelectorRequirement {
     /// Whether `labels` satisfy this requirement.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, AppSetError> {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, InvalidLabelSelector> {
         let value = labels.get(&self.key);
         let listed = || value.is_some_and(|v| self.values.contains(v));
         match self.operator.as_str() {
@@ -65,7 +68,7 @@ impl LabelSelectorRequirement {
             "NotIn" => Ok(!listed()),
             "Exists" => Ok(value.is_some()),
             "DoesNotExist" => Ok(value.is_none()),
-            other => Err(AppSetError::InvalidSelector(format!(
+            other => Err(InvalidLabelSelector(format!(
                 "{other:?} is not a valid label selector operator"
             ))),
         }
