@@ -6,6 +6,11 @@
 //! The [`source`] module fetches and renders what Git (or a local directory)
 //! declares; [`cluster`] reaches a live cluster through `kube::Client`.
 //!
+//! Layers, each using only those before it: [`object`] (the object core);
+//! [`diff`], [`health`], [`source`], [`cluster`]; [`sync`]; [`app`] (the
+//! Application and AppProject models and their pure logic); [`appset`] and
+//! `image`; `controller`, `server`, `webhook` and `ui` on top.
+//!
 //! # Features
 //!
 //! Without default features the crate is the pure part: diff, health, sync
@@ -22,13 +27,15 @@
 //!   Git URLs, and HTTP(S) files through reqwest).
 //! - `registry`: container registries through reqwest (the `image` module
 //!   but its write-back to clusters and Git).
-//! - `controller` (all of the above): the Application and ApplicationSet
-//!   reconcilers, `app::store`, the API server and web UI, Git webhooks and
+//! - `controller` (all of the above): the Application controller
+//!   ([`controller`]) and the ApplicationSet reconciler, `app::store`, the API server and web UI, Git webhooks and
 //!   the image updater.
 
 pub mod app;
 pub mod appset;
 pub mod cluster;
+#[cfg(feature = "controller")]
+pub mod controller;
 pub mod diff;
 pub mod health;
 #[cfg(feature = "registry")]

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use apiserver_emulator::{Emulator, EmulatorHandle};
 use base64::Engine;
-use gitops_engine::app::reconcile::{AppSharding, Controller, ControllerSettings, Metrics};
 use gitops_engine::cluster::sharding::{
     MembershipConfig, SHARD_MAPPING_CONFIGMAP, SHARD_MAPPING_KEY, ShardMapping, ShardMembership,
     ShardingAlgorithm,
 };
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use gitops_engine::controller::{AppSharding, Controller, ControllerSettings, Metrics};
 use serde_json::{Value, json};
 use source_support::Upstream;
 use tokio::sync::oneshot;

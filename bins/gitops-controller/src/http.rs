@@ -7,7 +7,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use gitops_engine::app::reconcile::Metrics;
+use gitops_engine::controller::Metrics;
 
 use crate::readiness::Readiness;
 

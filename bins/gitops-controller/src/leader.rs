@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use gitops_engine::app::reconcile::Metrics;
 use gitops_engine::cluster::{LeaderElector, Leadership, LeaseConfig};
+use gitops_engine::controller::Metrics;
 use tracing::{info, warn};
 
 /// How long a lease is valid without renewal (client-go's default).

@@ -1,7 +1,7 @@
 //! `gitops-controller`: reconciles Argo CD `Application` objects with what
 //! Git declares. Flags, logging, the metrics and health endpoints, leader
 //! election and the embedded local API server live here; the reconcile loop
-//! is `gitops_engine::app::reconcile`.
+//! is `gitops_engine::controller`.
 
 #[cfg(feature = "sandbox")]
 mod embedded;
@@ -18,11 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::appset::ApplicationsSyncPolicy;
 use gitops_engine::appset::reconcile::{AppSetReconciler, AppSetSettings, EVENT_COMPONENT};
 use gitops_engine::cluster::sharding::ShardingAlgorithm;
 use gitops_engine::cluster::{EventRecorder, KubeCluster};
+use gitops_engine::controller::{Controller, ControllerSettings, Metrics};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
 use gitops_engine::source::RepoTls;

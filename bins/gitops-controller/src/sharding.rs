@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gitops_engine::app::reconcile::AppSharding;
 use gitops_engine::cluster::sharding::{
     MembershipConfig, ShardMembership, ShardingAlgorithm, Shards,
 };
+use gitops_engine::controller::AppSharding;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::info;

@@ -11,12 +11,12 @@ use std::time::Duration;
 use apiserver_emulator::{Authentication, Emulator, EmulatorConfig, TlsIdentity, TokenUser};
 
 mod api_server;
-use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::appset::ApplicationsSyncPolicy;
 use gitops_engine::appset::reconcile::{
     AppSetReconciler, AppSetSettings, EVENT_COMPONENT, appset_crd,
 };
 use gitops_engine::cluster::{Cluster, ClusterError, EventRecorder, KubeCluster, WriteOptions};
+use gitops_engine::controller::{Controller, ControllerSettings, Metrics};
 
 /// How often the sandbox's ApplicationSet reconciler looks for changes.
 const APPSET_TICK: Duration = Duration::from_secs(2);

@@ -6,8 +6,9 @@
 //! [`plan_input`] prepares a sync plan; [`record_history`] and [`rollback_operation`]
 //! manage the deployment history; the [`conditions`] helpers maintain
 //! `status.conditions`; [`sync_operation`] turns a user's sync request into an
-//! operation. Nothing here performs I/O except [`reconcile`] (the controller) and
-//! [`store`] (reading Applications and writing requests, for the CLI and the API server).
+//! operation. Nothing here performs I/O except [`store`] (reading Applications
+//! and writing requests, for the CLI and the API server); the controller that
+//! reconciles Applications is [`crate::controller`].
 
 mod automation;
 mod compare;
@@ -18,8 +19,6 @@ mod history;
 mod model;
 mod plan;
 pub mod project;
-#[cfg(feature = "controller")]
-pub mod reconcile;
 mod requests;
 #[cfg(all(feature = "cluster", feature = "git"))]
 pub mod store;
@@ -27,6 +26,7 @@ pub mod store;
 pub use automation::{
     AutoSync, DEFAULT_SELF_HEAL_TIMEOUT, SelfHealWait, auto_sync, auto_sync_with,
 };
+pub(crate) use compare::desired_key;
 pub use compare::{
     COMPARE_OPTIONS_ANNOTATION, CompareInput, CompareSettings, Comparison, ResourceDiff, compare,
 };

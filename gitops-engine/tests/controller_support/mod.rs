@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apiserver_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use gitops_engine::app::reconcile::{Controller, ControllerSettings, Metrics};
 use gitops_engine::cluster::{Cluster, Gvk, KubeCluster, ObjectRef, WriteOptions};
+use gitops_engine::controller::{Controller, ControllerSettings, Metrics};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 

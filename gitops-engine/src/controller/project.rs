@@ -6,8 +6,8 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use super::Shared;
-use crate::app::compare::desired_key;
 use crate::app::conditions::{INVALID_SPEC_ERROR, UNKNOWN_ERROR};
+use crate::app::desired_key;
 use crate::app::project::{
     ARGOCD_CM, AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, global_projects,
     invalid_tasks_message, orphaned_condition, orphaned_resources, project_gvk, project_name,
