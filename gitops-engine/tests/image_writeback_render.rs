@@ -232,10 +232,11 @@ fn default_target_argocd_source_file_is_honoured_by_render() {
             commit,
             "apps/web",
             &named(Some("web"), Default::default()),
+            None,
         )
         .unwrap();
     let b = cache
-        .render(&repo, commit, "apps/web", &named(Some("web"), spec))
+        .render(&repo, commit, "apps/web", &named(Some("web"), spec), None)
         .unwrap();
     let c = cache
         .render(
@@ -243,6 +244,7 @@ fn default_target_argocd_source_file_is_honoured_by_render() {
             commit,
             "apps/web",
             &named(Some("web"), Default::default()),
+            None,
         )
         .unwrap();
     assert_ne!(a.objects, b.objects);

@@ -17,11 +17,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use gitops_engine::source::{RemoteBases, RemoteLimits, RepoAccess};
+use gitops_engine::source::{
+    REMOTE_BASES_DIR, Refresh, RemoteBases, RemoteLimits, RenderOptions, RepoAccess, SourceRequest,
+    Sources,
+};
 use https_support::HttpsGit;
 use kustomize_core::remote::RemoteResolver;
-use kustomize_core::{BuildOptions, build_disk};
+use kustomize_core::resource::Resource;
+use kustomize_core::{Build, BuildOptions, build_disk};
 use serde_json::json;
 use source_support::{Upstream, bounded};
 use ssh_support::Sshd;
@@ -125,6 +130,48 @@ fn https_bases_render_as_kubectl_renders_them() {
         .filter(|r| r.starts_with("POST /upstream/git-upload-pack"))
         .count();
     assert_eq!(clones, 1, "{requests:?}");
+}
+
+/// What the controller renders: an app whose kustomization names bases in
+/// its own repository, by the HTTPS URL the app itself uses (the sources'
+/// clone of that repository is held while the base is fetched).
+#[test]
+fn sources_render_the_remote_bases_of_an_app_repository() {
+    let up = upstream();
+    let server = HttpsGit::serve(up.dir.parent().expect("parent"));
+    let url = server.url("upstream");
+    let ov = overlay(&up.dir, &url);
+    assert!(ov.starts_with(&up.dir));
+    up.commit("the app overlay");
+    let mut access = RepoAccess::default();
+    access
+        .tls
+        .add_pem("127.0.0.1", &server.ca_pem)
+        .expect("CA certificate");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), access);
+    let request = SourceRequest {
+        repo_url: url,
+        revision: "main".into(),
+        path: "ov".into(),
+        project: String::new(),
+        options: RenderOptions::default(),
+    };
+    let rendered = bounded("render", move || {
+        sources.render_blocking(&request, Refresh::Normal)
+    })
+    .expect("render");
+    let yaml = Build {
+        resources: rendered
+            .objects
+            .iter()
+            .map(|o| Resource::new(o.as_object().expect("object").clone()))
+            .collect(),
+        warnings: Vec::new(),
+    }
+    .to_yaml();
+    assert_eq!(yaml, expected("expected.yaml"));
+    assert!(cache.path().join(REMOTE_BASES_DIR).is_dir());
 }
 
 #[test]

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use git2::Oid;
 
-use super::{GitRepo, GitTreeFs, RenderOptions, Rendered, SourceError, render_commit_tree};
+use super::render::render_commit_tree_with;
+use super::{GitRepo, GitTreeFs, RenderOptions, Rendered, SourceError};
+use kustomize_core::remote::RemoteResolver;
 
 /// What identifies one rendering.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,14 +60,18 @@ impl RenderCache {
     }
 
     /// The rendering of `path` at `commit` of `repo`, from the cache or
-    /// freshly made as [`super::render`] does. Paths that differ only by `.`
-    /// components or a trailing `/` share an entry.
+    /// freshly made as [`super::render`] does, fetching kustomizations'
+    /// remote bases with `remote` (without one they are refused). Paths that
+    /// differ only by `.` components or a trailing `/` share an entry. Like
+    /// Argo CD's manifest cache, an entry is kept by the commit of `repo`,
+    /// whatever the remote bases' refs do since.
     pub fn render(
         &self,
         repo: &GitRepo,
         commit: Oid,
         path: &str,
         options: &RenderOptions,
+        remote: Option<Arc<dyn RemoteResolver>>,
     ) -> Result<Arc<Rendered>, SourceError> {
         let key = CacheKey {
             url: repo.url().to_owned(),
@@ -86,7 +92,7 @@ impl RenderCache {
             state.stats.misses += 1;
         }
         let tree = self.tree(repo, commit)?;
-        let rendered = Arc::new(render_commit_tree(tree, path, options)?);
+        let rendered = Arc::new(render_commit_tree_with(tree, path, options, remote)?);
         if self.capacity > 0 {
             let mut state = self.lock();
             if state.entries.len() >= self.capacity

@@ -52,7 +52,7 @@ impl LocalDir {
             revision: WORKING_TREE.to_owned(),
         };
         let (objects, warnings) =
-            render_tree(Arc::new(DiskFs), &self.root, path, options, &origin)?;
+            render_tree(Arc::new(DiskFs), &self.root, path, options, &origin, None)?;
         let mut digest = Sha256::new();
         for object in &objects {
             digest.update(object.to_string().as_bytes());

@@ -12,8 +12,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use super::remote::CloneLocks;
 use super::{
-    GitRepo, Oid, Refresh, RenderCache, Rendered, RepoAccess, RepoAuth, SourceError, SourceRequest,
+    GitRepo, Oid, Refresh, RemoteBases, RemoteLimits, RenderCache, Rendered, RepoAccess, RepoAuth,
+    SourceError, SourceRequest,
 };
 
 /// Renderings kept in memory (each is one app's objects at one commit).
@@ -39,7 +41,16 @@ struct Inner {
     access: RwLock<Arc<RepoAccess>>,
     repos: Mutex<HashMap<String, Arc<Mutex<Repo>>>>,
     renders: RenderCache,
+    /// The locks of the kustomize remote bases' clones (under
+    /// [`REMOTE_BASES_DIR`] of the cache directory).
+    remote_locks: Arc<CloneLocks>,
 }
+
+/// The directory, below the cache directory, of the clones of kustomize
+/// remote bases. They are clones of their own, apart from the sources'
+/// clones, so that a build reading a base from its own repository never
+/// waits for that repository's clone, which the build holds.
+pub const REMOTE_BASES_DIR: &str = "kustomize-remote";
 
 #[derive(Debug)]
 struct Repo {
@@ -145,6 +156,7 @@ impl Sources {
                 access: RwLock::new(Arc::new(access)),
                 repos: Mutex::new(HashMap::new()),
                 renders: RenderCache::new(RENDER_CACHE_CAPACITY),
+                remote_locks: Arc::default(),
             }),
         }
     }
@@ -220,9 +232,19 @@ impl Sources {
             &request.revision,
             refresh,
             |git, commit| {
-                self.inner
-                    .renders
-                    .render(git, commit, &request.path, &request.options)
+                let remote = RemoteBases::sharing(
+                    self.inner.cache_dir.join(REMOTE_BASES_DIR),
+                    self.access(),
+                    RemoteLimits::default(),
+                    self.inner.remote_locks.clone(),
+                );
+                self.inner.renders.render(
+                    git,
+                    commit,
+                    &request.path,
+                    &request.options,
+                    Some(Arc::new(remote)),
+                )
             },
         )
     }

@@ -50,7 +50,7 @@ pub use git2::Oid;
 pub use helm::{HelmContext, HelmFileParameter, HelmParameter, HelmSource, parse_helm_source};
 pub use local::LocalDir;
 #[cfg(feature = "git")]
-pub use manager::Sources;
+pub use manager::{REMOTE_BASES_DIR, Sources};
 pub use overrides::{
     KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
 };

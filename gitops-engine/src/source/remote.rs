@@ -4,7 +4,7 @@
 //! resolved commit through [`GitTreeFs`]; `http(s)://` files are fetched
 //! with reqwest.
 //!
-//! Within one `RemoteBases`, a repository is fetched at most once (its
+//! Within one `RemoteBases` (one build), a repository is fetched at most once (its
 //! first use), and a tree is indexed once per commit. An existing cache
 //! clone is fetched again on first use unless the ref is a full commit SHA
 //! it already holds. Submodules are not fetched, whatever `submodules=`
@@ -66,9 +66,24 @@ pub struct RemoteBases {
 #[derive(Debug)]
 struct Inner {
     cache_dir: PathBuf,
-    access: RepoAccess,
+    access: Arc<RepoAccess>,
     limits: RemoteLimits,
+    locks: Arc<CloneLocks>,
     state: Mutex<State>,
+}
+
+/// One lock per cache clone, shared by the [`RemoteBases`] of concurrent
+/// builds over one cache directory, so that two builds never fetch into
+/// the same clone at once.
+#[derive(Debug, Default)]
+pub(crate) struct CloneLocks(Mutex<HashMap<String, Arc<Mutex<()>>>>);
+
+impl CloneLocks {
+    /// The lock of the clone of `url`.
+    fn of(&self, url: &str) -> Arc<Mutex<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        locks.entry(url.to_owned()).or_default().clone()
+    }
 }
 
 /// Clones and trees used so far.
@@ -93,11 +108,23 @@ impl RemoteBases {
         access: RepoAccess,
         limits: RemoteLimits,
     ) -> Self {
+        Self::sharing(cache_dir, Arc::new(access), limits, Arc::default())
+    }
+
+    /// A [`RemoteBases`] for one build that shares its cache directory with
+    /// other builds running at the same time, all taking `locks`.
+    pub(crate) fn sharing(
+        cache_dir: impl Into<PathBuf>,
+        access: Arc<RepoAccess>,
+        limits: RemoteLimits,
+        locks: Arc<CloneLocks>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 cache_dir: cache_dir.into(),
                 access,
                 limits,
+                locks,
                 state: Mutex::default(),
             }),
         }
@@ -118,6 +145,8 @@ impl Inner {
         let repo = match repos.entry(url.clone()) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
+                let lock = self.locks.of(&url);
+                let _clone = lock.lock().unwrap_or_else(PoisonError::into_inner);
                 let limits = FetchLimits {
                     timeout: Some(spec.timeout),
                     max_bytes: Some(self.limits.max_fetch_bytes),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobMatcher};
 use kustomize_core::fs::{FileSystem, LoadRestrictor};
+use kustomize_core::remote::RemoteResolver;
 use kustomize_core::{BuildOptions, build};
 use serde_json::Value;
 
@@ -107,11 +108,22 @@ pub fn render_commit_tree(
     path: &str,
     options: &RenderOptions,
 ) -> Result<Rendered, SourceError> {
+    render_commit_tree_with(tree, path, options, None)
+}
+
+#[cfg(feature = "git")]
+/// [`render_commit_tree`], fetching kustomizations' remote bases with `remote`.
+pub(crate) fn render_commit_tree_with(
+    tree: Arc<GitTreeFs>,
+    path: &str,
+    options: &RenderOptions,
+    remote: Option<Arc<dyn RemoteResolver>>,
+) -> Result<Rendered, SourceError> {
     let origin = Origin {
         url: tree.url().to_owned(),
         revision: tree.commit().to_string(),
     };
-    let (objects, warnings) = render_tree(tree, Path::new("/"), path, options, &origin)?;
+    let (objects, warnings) = render_tree(tree, Path::new("/"), path, options, &origin, remote)?;
     Ok(Rendered {
         revision: origin.revision,
         objects,
@@ -122,12 +134,15 @@ pub fn render_commit_tree(
 /// Renders directory `path` below `root` of `fs`: a kustomization build if
 /// the directory holds a kustomization file, plain manifests otherwise.
 /// Returns the objects and the warnings.
+/// Kustomizations naming remote bases or files fetch them with `remote`
+/// (without one, such a kustomization fails as kustomize-core's build does).
 pub(crate) fn render_tree(
     fs: Arc<dyn FileSystem>,
     root: &Path,
     path: &str,
     options: &RenderOptions,
     origin: &Origin,
+    remote: Option<Arc<dyn RemoteResolver>>,
 ) -> Result<(Vec<Value>, Vec<String>), SourceError> {
     let dir = join_inside(root, path).ok_or_else(|| SourceError::InvalidPath {
         url: origin.url.clone(),
@@ -158,6 +173,9 @@ pub(crate) fn render_tree(
             .with_root_overrides(overrides);
         if options.kustomize_enable_helm {
             build_options = build_options.with_helm(Arc::new(helm_core::kustomize::HelmRenderer));
+        }
+        if let Some(remote) = remote {
+            build_options = build_options.with_remote(remote);
         }
         let built = build(fs, &dir, &build_options).map_err(|source| match source {
             kustomize_core::Error::Override {
