@@ -174,6 +174,34 @@ fn sources_render_the_remote_bases_of_an_app_repository() {
     assert!(cache.path().join(REMOTE_BASES_DIR).is_dir());
 }
 
+/// A controller's build never reads a repository from its own disk, where
+/// the clones of other apps' (private) repositories are.
+#[test]
+fn sources_refuse_local_repositories_as_remote_bases() {
+    let up = upstream();
+    let ov = overlay(&up.dir, &up.url());
+    assert!(ov.starts_with(&up.dir));
+    up.commit("the app overlay");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let sources = Sources::new(cache.path(), Duration::from_secs(60));
+    let request = SourceRequest {
+        repo_url: up.url(),
+        revision: "main".into(),
+        path: "ov".into(),
+        project: String::new(),
+        options: RenderOptions::default(),
+    };
+    let err = bounded("render", move || {
+        sources.render_blocking(&request, Refresh::Normal)
+    })
+    .expect_err("a file:// base is refused");
+    assert!(
+        err.to_string()
+            .contains("a local repository cannot be a remote base here"),
+        "{err}"
+    );
+}
+
 #[test]
 fn ssh_bases_use_the_repository_secret_and_known_hosts() {
     let up = upstream();

@@ -69,6 +69,9 @@ struct Inner {
     access: Arc<RepoAccess>,
     limits: RemoteLimits,
     locks: Arc<CloneLocks>,
+    /// Whether `file://` repositories may be read (not in a controller's
+    /// builds: they would read other clones on the controller's disk).
+    local_repositories: bool,
     state: Mutex<State>,
 }
 
@@ -108,25 +111,41 @@ impl RemoteBases {
         access: RepoAccess,
         limits: RemoteLimits,
     ) -> Self {
-        Self::sharing(cache_dir, Arc::new(access), limits, Arc::default())
+        Self::with_inner(Inner {
+            cache_dir: cache_dir.into(),
+            access: Arc::new(access),
+            limits,
+            locks: Arc::default(),
+            local_repositories: true,
+            state: Mutex::default(),
+        })
     }
 
-    /// A [`RemoteBases`] for one build that shares its cache directory with
-    /// other builds running at the same time, all taking `locks`.
+    /// A [`RemoteBases`] for one build of a controller, sharing its cache
+    /// directory with other builds running at the same time, all taking
+    /// `locks`. It refuses `file://` repositories: a repository an app's
+    /// kustomization names must be reached over the network, with the
+    /// credentials configured for its URL, never read from the
+    /// controller's own disk (where other apps' clones are).
     pub(crate) fn sharing(
         cache_dir: impl Into<PathBuf>,
         access: Arc<RepoAccess>,
         limits: RemoteLimits,
         locks: Arc<CloneLocks>,
     ) -> Self {
+        Self::with_inner(Inner {
+            cache_dir: cache_dir.into(),
+            access,
+            limits,
+            locks,
+            local_repositories: false,
+            state: Mutex::default(),
+        })
+    }
+
+    fn with_inner(inner: Inner) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                cache_dir: cache_dir.into(),
-                access,
-                limits,
-                locks,
-                state: Mutex::default(),
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -239,6 +258,12 @@ fn holds_commit(repo: &GitRepo, git_ref: &str) -> bool {
 
 impl RemoteResolver for RemoteBases {
     fn checkout(&self, spec: &RepoSpec) -> Result<RemoteTree, RemoteError> {
+        let url = spec.clone_spec();
+        if !self.inner.local_repositories && (url.starts_with("file://") || url.starts_with('/')) {
+            return Err(RemoteError::Failed(format!(
+                "'{url}': a local repository cannot be a remote base here; name it by an https:// or SSH URL"
+            )));
+        }
         let (tx, rx) = mpsc::channel();
         let (inner, owned) = (self.inner.clone(), spec.clone());
         // A server that never answers leaves this thread blocked; the
