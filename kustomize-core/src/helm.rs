@@ -22,6 +22,31 @@ pub trait ChartRenderer: Send + Sync + fmt::Debug + std::panic::RefUnwindSafe {
     fn render(&self, fs: &dyn FileSystem, request: &ChartRequest) -> Result<String, String>;
 }
 
+/// `kustomize build --helm-api-versions … --helm-kube-version …`: when set,
+/// they replace the `apiVersions` and `kubeVersion` of every `helmCharts`
+/// entry, as kustomize's flags do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HelmCapabilities {
+    /// `--helm-api-versions` (Helm's `Capabilities.APIVersions`); empty
+    /// leaves each chart's own.
+    pub api_versions: Vec<String>,
+    /// `--helm-kube-version` (Helm's `Capabilities.KubeVersion`); empty
+    /// leaves each chart's own.
+    pub kube_version: String,
+}
+
+impl HelmCapabilities {
+    /// Applies the flags that are set to `request`.
+    pub(crate) fn apply(&self, request: &mut ChartRequest) {
+        if !self.api_versions.is_empty() {
+            request.api_versions.clone_from(&self.api_versions);
+        }
+        if !self.kube_version.is_empty() {
+            request.kube_version.clone_from(&self.kube_version);
+        }
+    }
+}
+
 /// One chart to render: the `helm template` flags Kustomize passes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChartRequest {

@@ -4,6 +4,7 @@
 
 use gitops_engine::source::{RemoteBases, RepoAccess};
 use kustomize_core::fs::LoadRestrictor;
+use kustomize_core::helm::HelmCapabilities;
 use kustomize_core::resource::Resource;
 use kustomize_core::{Build, BuildOptions, build_disk};
 use std::collections::HashMap;
@@ -27,6 +28,21 @@ pub struct BuildArgs {
     /// nothing is pulled), as kubectl's flag of the same name.
     #[arg(long)]
     enable_helm: bool,
+    /// Kubernetes API versions for the charts' `Capabilities.APIVersions`
+    /// (repeatable); replaces each `helmCharts` entry's `apiVersions`.
+    #[arg(long, value_name = "GROUP/VERSION")]
+    helm_api_versions: Vec<String>,
+    /// Kubernetes version for the charts' `Capabilities.KubeVersion`;
+    /// replaces each `helmCharts` entry's `kubeVersion`.
+    #[arg(long, value_name = "VERSION", default_value = "")]
+    helm_kube_version: String,
+    /// The helm executable kubectl would run; accepted for compatibility
+    /// and unused: charts are rendered natively.
+    #[arg(long, value_name = "PATH")]
+    helm_command: Option<String>,
+    /// Helm's debug output; accepted for compatibility and unused.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    helm_debug: Option<bool>,
     /// Write the output to this path instead of standard output. When it
     /// is an existing directory, each resource goes to a file of its own,
     /// named as kustomize names them:
@@ -125,7 +141,20 @@ pub fn run(args: BuildArgs) -> ExitCode {
         .with_load_restrictor(args.load_restrictor)
         .with_remote(Arc::new(RemoteBases::new(cache, RepoAccess::default())));
     if args.enable_helm {
-        options = options.with_helm(Arc::new(helm_core::kustomize::HelmRenderer));
+        options = options
+            .with_helm(Arc::new(helm_core::kustomize::HelmRenderer))
+            .with_helm_capabilities(HelmCapabilities {
+                api_versions: args.helm_api_versions,
+                kube_version: args.helm_kube_version,
+            });
+        for (flag, given) in [
+            ("--helm-command", args.helm_command.is_some()),
+            ("--helm-debug", args.helm_debug.is_some()),
+        ] {
+            if given {
+                eprintln!("# Warning: {flag} is not used: charts are rendered without helm");
+            }
+        }
     }
     let build = match build_disk(&args.dir, &options) {
         Ok(build) => build,

@@ -116,3 +116,29 @@ fn a_chart_not_present_is_never_pulled() {
         "{stderr}"
     );
 }
+
+/// `--helm-api-versions` gives every chart the API versions, as kubectl's
+/// flag does: the `api_versions` fixture's entry without its own
+/// `apiVersions`, plus the flag, prints that fixture's expected output.
+#[test]
+fn the_helm_api_versions_flag_gives_the_charts_capabilities() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);
+    let want = std::fs::read_to_string(fixtures.join("api_versions/expected.yaml")).unwrap();
+    let dir = workspace("helmGlobals:\n  chartHome: charts\nhelmCharts:\n- name: subchart\n");
+    let without = gitops_build(dir.path(), true);
+    assert!(without.status.success());
+    assert_ne!(String::from_utf8_lossy(&without.stdout), want);
+    let output = Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .arg("build")
+        .arg(dir.path())
+        .args(["--enable-helm", "--helm-api-versions", "helm.k8s.io/test"])
+        .args(["--helm-command", "/usr/local/bin/helm"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), want);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--helm-command is not used"),
+        "{output:?}"
+    );
+}

@@ -36,7 +36,8 @@ pub(crate) fn run(t: &Target, acc: &mut Accumulator, ctx: &mut Context) -> Resul
         chart
             .validate()
             .map_err(|e| t.invalid_field(FIELD, configure_error(chart, &globals, &e)))?;
-        let request = t.chart_request(chart, &globals)?;
+        let mut request = t.chart_request(chart, &globals)?;
+        ctx.helm_capabilities.apply(&mut request);
         let fs = t.loader.fs().clone();
         let text = renderer
             .render(fs.as_ref(), &request)
@@ -204,11 +205,12 @@ mod tests {
     }
 
     fn run(fs: MemFs) -> (Result<String, String>, Vec<ChartRequest>) {
+        run_with(fs, BuildOptions::default())
+    }
+
+    fn run_with(fs: MemFs, options: BuildOptions) -> (Result<String, String>, Vec<ChartRequest>) {
         let recorder = Arc::new(Recorder::default());
-        let options = BuildOptions {
-            helm: Some(recorder.clone()),
-            ..BuildOptions::default()
-        };
+        let options = options.with_helm(recorder.clone());
         let out = build(Arc::new(fs), Path::new("/app"), &options)
             .map(|b| b.to_yaml())
             .map_err(|e| e.to_string());
@@ -248,6 +250,32 @@ mod tests {
             out.unwrap(),
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n"
         );
+    }
+
+    /// kustomize's `--helm-api-versions` and `--helm-kube-version` replace
+    /// the entries' own (`HelmChartInflationGenerator`'s `Config`).
+    #[test]
+    fn capability_flags_replace_the_charts_own() {
+        let k = "helmCharts:\n- name: web\n  apiVersions: [a/v1]\n  kubeVersion: '1.20'\n";
+        let (_, requests) = run(fs(k));
+        assert_eq!(requests[0].api_versions, ["a/v1"]);
+        assert_eq!(requests[0].kube_version, "1.20");
+        let flags = crate::helm::HelmCapabilities {
+            api_versions: vec!["b/v1".into(), "c/v2".into()],
+            kube_version: "1.29".into(),
+        };
+        let options = BuildOptions::default().with_helm_capabilities(flags);
+        let (_, requests) = run_with(fs(k), options);
+        assert_eq!(requests[0].api_versions, ["b/v1", "c/v2"]);
+        assert_eq!(requests[0].kube_version, "1.29");
+        let only_kube = crate::helm::HelmCapabilities {
+            kube_version: "1.30".into(),
+            ..Default::default()
+        };
+        let options = BuildOptions::default().with_helm_capabilities(only_kube);
+        let (_, requests) = run_with(fs(k), options);
+        assert_eq!(requests[0].api_versions, ["a/v1"]);
+        assert_eq!(requests[0].kube_version, "1.30");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct BuildOptions {
     pub remote: Option<Arc<dyn crate::remote::RemoteResolver>>,
     /// Edits of the root kustomization made in memory before the build.
     pub root_overrides: Option<Arc<RootOverrides>>,
+    /// Capabilities given to every chart (`--helm-api-versions`, `--helm-kube-version`).
+    pub helm_capabilities: crate::helm::HelmCapabilities,
 }
 
 impl BuildOptions {
@@ -60,6 +62,13 @@ impl BuildOptions {
     /// Renders `helmCharts` with `renderer` (`--enable-helm`).
     pub fn with_helm(mut self, renderer: Arc<dyn crate::helm::ChartRenderer>) -> Self {
         self.helm = Some(renderer);
+        self
+    }
+
+    /// Gives every chart these capabilities, replacing its own
+    /// (`--helm-api-versions`, `--helm-kube-version`).
+    pub fn with_helm_capabilities(mut self, capabilities: crate::helm::HelmCapabilities) -> Self {
+        self.helm_capabilities = capabilities;
         self
     }
 
@@ -166,7 +175,7 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
 
 /// Builds the kustomization `loader` is rooted at.
 fn build_loader(loader: Loader, options: &BuildOptions) -> Result<Build, Error> {
-    let mut ctx = target::Context::new(options.limits, options.helm.clone());
+    let mut ctx = target::Context::new(options);
     let resources = target::build_root(loader, options.root_overrides.as_deref(), &mut ctx)?;
     Ok(Build {
         resources,

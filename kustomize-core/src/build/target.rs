@@ -62,14 +62,17 @@ pub(crate) struct Context {
     schema_chosen: bool,
     /// The renderer of `helmCharts`; `None` unless Helm is enabled.
     pub helm: Option<super::helm_charts::SharedRenderer>,
+    /// Capabilities replacing the charts' own.
+    pub helm_capabilities: crate::helm::HelmCapabilities,
 }
 
 impl Context {
-    /// The state of a new build bounded by `limits`.
-    pub fn new(limits: BuildLimits, helm: Option<super::helm_charts::SharedRenderer>) -> Self {
+    /// The state of a new build with `options`.
+    pub fn new(options: &super::BuildOptions) -> Self {
         Self {
-            limits,
-            helm,
+            limits: options.limits,
+            helm: options.helm.clone(),
+            helm_capabilities: options.helm_capabilities.clone(),
             ..Self::default()
         }
     }
