@@ -174,6 +174,55 @@ fn sources_render_the_remote_bases_of_an_app_repository() {
     assert!(cache.path().join(REMOTE_BASES_DIR).is_dir());
 }
 
+/// A remote base on a branch is read again by a hard refresh only: like Argo
+/// CD's manifest cache, a rendering is kept by the app's commit.
+#[test]
+fn a_hard_refresh_reads_a_remote_base_branch_again() {
+    let base = upstream();
+    let server = HttpsGit::serve(base.dir.parent().expect("parent"));
+    let app = Upstream::new();
+    app.write(
+        "ov/kustomization.yaml",
+        &format!("resources:\n- {}//base?ref=main\n", server.url("upstream")),
+    );
+    app.commit("the app");
+    let mut access = RepoAccess::default();
+    access
+        .tls
+        .add_pem("127.0.0.1", &server.ca_pem)
+        .expect("CA certificate");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), access);
+    let request = SourceRequest {
+        repo_url: app.url(),
+        revision: "main".into(),
+        path: "ov".into(),
+        project: String::new(),
+        options: RenderOptions::default(),
+    };
+    let image = move |refresh: Refresh| {
+        let (sources, request) = (sources.clone(), request.clone());
+        let rendered =
+            bounded("render", move || sources.render_blocking(&request, refresh)).expect("render");
+        let deployment = rendered
+            .objects
+            .iter()
+            .find(|o| o["kind"] == "Deployment")
+            .expect("a Deployment")
+            .clone();
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .expect("image")
+            .to_owned()
+    };
+    assert_eq!(image(Refresh::Normal), "nginx:9");
+    let deploy = std::fs::read_to_string(base.dir.join("base/deploy.yaml")).expect("read");
+    base.write("base/deploy.yaml", &deploy.replace("nginx:9", "nginx:10"));
+    base.commit("the base moves on");
+    assert_eq!(image(Refresh::Force), "nginx:9", "same app commit, cached");
+    assert_eq!(image(Refresh::Hard), "nginx:10");
+}
+
 /// A controller's build never reads a repository from its own disk, where
 /// the clones of other apps' (private) repositories are.
 #[test]

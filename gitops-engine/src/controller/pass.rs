@@ -162,6 +162,7 @@ async fn reconcile_app(
         .flatten()
         .filter(|state| !state.phase.is_completed());
     let refresh = match annotation(object, REFRESH_ANNOTATION) {
+        Some("hard") => Refresh::Hard,
         Some(_) => Refresh::Force,
         None if app.operation.is_some() => Refresh::Force,
         None => Refresh::Normal,

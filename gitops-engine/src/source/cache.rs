@@ -20,6 +20,17 @@ struct CacheKey {
     options: RenderOptions,
 }
 
+impl CacheKey {
+    fn new(repo: &GitRepo, commit: Oid, path: &str, options: &RenderOptions) -> Self {
+        Self {
+            url: repo.url().to_owned(),
+            commit,
+            path: normalize_path(path),
+            options: options.clone(),
+        }
+    }
+}
+
 /// A bounded cache of renderings; when full, the least recently used entry
 /// is dropped. Failed renderings are not cached. Safe to share between
 /// threads; two threads missing on the same key may both render.
@@ -73,12 +84,7 @@ impl RenderCache {
         options: &RenderOptions,
         remote: Option<Arc<dyn RemoteResolver>>,
     ) -> Result<Arc<Rendered>, SourceError> {
-        let key = CacheKey {
-            url: repo.url().to_owned(),
-            commit,
-            path: normalize_path(path),
-            options: options.clone(),
-        };
+        let key = CacheKey::new(repo, commit, path, options);
         {
             let mut state = self.lock();
             state.tick += 1;
@@ -109,6 +115,13 @@ impl RenderCache {
             state.entries.insert(key, (tick, rendered.clone()));
         }
         Ok(rendered)
+    }
+
+    /// Drops the rendering of `path` at `commit` of `repo` with `options`,
+    /// so that the next [`RenderCache::render`] makes it afresh.
+    pub fn forget(&self, repo: &GitRepo, commit: Oid, path: &str, options: &RenderOptions) {
+        let key = CacheKey::new(repo, commit, path, options);
+        self.lock().entries.remove(&key);
     }
 
     /// The indexed tree of `commit`: the last one used if it is the same

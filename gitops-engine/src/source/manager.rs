@@ -97,7 +97,7 @@ impl Repo {
             Some(_) => interval.min(RETRY_AFTER_FAILURE),
             None => interval,
         };
-        refresh == Refresh::Force || self.polled_at.is_none_or(|at| at.elapsed() >= wait)
+        refresh != Refresh::Normal || self.polled_at.is_none_or(|at| at.elapsed() >= wait)
     }
 
     /// Lists the remote's refs and fetches if they moved since the last
@@ -238,6 +238,11 @@ impl Sources {
                     RemoteLimits::default(),
                     self.inner.remote_locks.clone(),
                 );
+                if refresh == Refresh::Hard {
+                    self.inner
+                        .renders
+                        .forget(git, commit, &request.path, &request.options);
+                }
                 self.inner.renders.render(
                     git,
                     commit,

@@ -23,6 +23,11 @@ pub struct SourceRequest {
 pub enum Refresh {
     /// Poll the remote when the last poll is older than the polling interval.
     Normal,
-    /// Poll the remote now (Argo CD's refresh / hard refresh).
+    /// Poll the remote now (Argo CD's refresh).
     Force,
+    /// Poll the remote now and render again even when the render cache holds
+    /// the commit's rendering (Argo CD's hard refresh: what a rendering
+    /// reads besides the commit, such as a remote base's branch, is read
+    /// again).
+    Hard,
 }
