@@ -12,24 +12,10 @@ use gitops_engine::source::{
     GitRepo, KustomizeOverrides, LocalDir, RenderCache, RenderOptions, Rendered, ReplicaOverride,
     SourceError, render,
 };
-use kustomize_core::Build;
-use kustomize_core::resource::Resource;
-use source_support::Upstream;
+use source_support::{Upstream, as_yaml};
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/overrides")
-}
-
-fn as_yaml(rendered: &Rendered) -> String {
-    Build {
-        resources: rendered
-            .objects
-            .iter()
-            .map(|o| Resource::new(o.as_object().expect("object").clone()))
-            .collect(),
-        warnings: Vec::new(),
-    }
-    .to_yaml()
 }
 
 /// The overrides the fixture's `edited/kustomization.yaml` applies by hand.

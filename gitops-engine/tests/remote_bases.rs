@@ -25,10 +25,9 @@ use gitops_engine::source::{
 };
 use https_support::HttpsGit;
 use kustomize_core::remote::RemoteResolver;
-use kustomize_core::resource::Resource;
-use kustomize_core::{Build, BuildOptions, build_disk};
+use kustomize_core::{BuildOptions, build_disk};
 use serde_json::json;
-use source_support::{Upstream, bounded};
+use source_support::{Upstream, as_yaml, bounded};
 use ssh_support::Sshd;
 
 fn fixture(rel: &str) -> PathBuf {
@@ -132,6 +131,26 @@ fn https_bases_render_as_kubectl_renders_them() {
     assert_eq!(clones, 1, "{requests:?}");
 }
 
+/// A controller's sources trusting `server`, and the request of path `ov`
+/// of `repo_url`'s `main`.
+fn sources_for(server: &HttpsGit, repo_url: String) -> (Sources, SourceRequest, tempfile::TempDir) {
+    let mut access = RepoAccess::default();
+    access
+        .tls
+        .add_pem("127.0.0.1", &server.ca_pem)
+        .expect("CA certificate");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), access);
+    let request = SourceRequest {
+        repo_url,
+        revision: "main".into(),
+        path: "ov".into(),
+        project: String::new(),
+        options: RenderOptions::default(),
+    };
+    (sources, request, cache)
+}
+
 /// What the controller renders: an app whose kustomization names bases in
 /// its own repository, by the HTTPS URL the app itself uses (the sources'
 /// clone of that repository is held while the base is fetched).
@@ -143,34 +162,12 @@ fn sources_render_the_remote_bases_of_an_app_repository() {
     let ov = overlay(&up.dir, &url);
     assert!(ov.starts_with(&up.dir));
     up.commit("the app overlay");
-    let mut access = RepoAccess::default();
-    access
-        .tls
-        .add_pem("127.0.0.1", &server.ca_pem)
-        .expect("CA certificate");
-    let cache = tempfile::tempdir().expect("tempdir");
-    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), access);
-    let request = SourceRequest {
-        repo_url: url,
-        revision: "main".into(),
-        path: "ov".into(),
-        project: String::new(),
-        options: RenderOptions::default(),
-    };
+    let (sources, request, cache) = sources_for(&server, url);
     let rendered = bounded("render", move || {
         sources.render_blocking(&request, Refresh::Normal)
     })
     .expect("render");
-    let yaml = Build {
-        resources: rendered
-            .objects
-            .iter()
-            .map(|o| Resource::new(o.as_object().expect("object").clone()))
-            .collect(),
-        warnings: Vec::new(),
-    }
-    .to_yaml();
-    assert_eq!(yaml, expected("expected.yaml"));
+    assert_eq!(as_yaml(&rendered), expected("expected.yaml"));
     assert!(cache.path().join(REMOTE_BASES_DIR).is_dir());
 }
 
@@ -186,20 +183,7 @@ fn a_hard_refresh_reads_a_remote_base_branch_again() {
         &format!("resources:\n- {}//base?ref=main\n", server.url("upstream")),
     );
     app.commit("the app");
-    let mut access = RepoAccess::default();
-    access
-        .tls
-        .add_pem("127.0.0.1", &server.ca_pem)
-        .expect("CA certificate");
-    let cache = tempfile::tempdir().expect("tempdir");
-    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), access);
-    let request = SourceRequest {
-        repo_url: app.url(),
-        revision: "main".into(),
-        path: "ov".into(),
-        project: String::new(),
-        options: RenderOptions::default(),
-    };
+    let (sources, request, _cache) = sources_for(&server, app.url());
     let image = move |refresh: Refresh| {
         let (sources, request) = (sources.clone(), request.clone());
         let rendered =

@@ -12,22 +12,10 @@ use gitops_engine::source::{
     render,
 };
 use kustomize_core::fs::{LoadError, LoadRestrictor};
-use kustomize_core::resource::Resource;
-use kustomize_core::{Build, BuildOptions, build_disk};
-use serde_json::json;
-use source_support::{Upstream, monorepo};
 
-fn as_yaml(rendered: &Rendered) -> String {
-    let build = Build {
-        resources: rendered
-            .objects
-            .iter()
-            .map(|o| Resource::new(o.as_object().expect("object").clone()))
-            .collect(),
-        warnings: Vec::new(),
-    };
-    build.to_yaml()
-}
+use kustomize_core::{BuildOptions, build_disk};
+use serde_json::json;
+use source_support::{Upstream, as_yaml, monorepo};
 
 fn clone(up: &Upstream) -> GitRepo {
     GitRepo::open_or_clone(&up.url(), &up.cache).unwrap()

@@ -177,3 +177,18 @@ pub fn bounded<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'st
     rx.recv_timeout(Duration::from_secs(60))
         .unwrap_or_else(|_| panic!("{what} did not finish within a minute"))
 }
+
+/// The rendered objects as `kubectl kustomize` prints resources.
+pub fn as_yaml(rendered: &gitops_engine::source::Rendered) -> String {
+    kustomize_core::Build {
+        resources: rendered
+            .objects
+            .iter()
+            .map(|o| {
+                kustomize_core::resource::Resource::new(o.as_object().expect("object").clone())
+            })
+            .collect(),
+        warnings: Vec::new(),
+    }
+    .to_yaml()
+}
