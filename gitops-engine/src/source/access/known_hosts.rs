@@ -3,6 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
 
 use crate::source::SourceError;
 
@@ -15,8 +17,9 @@ const MAX_LINES: usize = 10_000;
 /// Trusted SSH host keys. Lines are `host[,host2…] <key type> <base64 key>
 /// [comment]`; a host on a port other than 22 is written `[host]:port`;
 /// `*` and `?` are wildcards and `!pattern` excludes. `@revoked` lines
-/// refuse a key; `@cert-authority` lines and hashed host names (`|1|…`)
-/// are not supported and never match.
+/// refuse a key; a hashed host name (`|1|salt|hash`, as `ssh-keygen -H`
+/// and `HashKnownHosts` write them) matches the name it hashes;
+/// `@cert-authority` lines are not supported and never match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownHosts {
     entries: Vec<Entry>,
@@ -24,9 +27,55 @@ pub struct KnownHosts {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
-    patterns: Vec<String>,
+    hosts: Hosts,
     key: Vec<u8>,
     revoked: bool,
+}
+
+/// The hosts a line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Hosts {
+    /// Patterns, lower-cased (`!` negates).
+    Patterns(Vec<String>),
+    /// A hashed name: HMAC-SHA1 of the name keyed by `salt` is `hash`.
+    Hashed { salt: Vec<u8>, hash: Vec<u8> },
+}
+
+impl Hosts {
+    /// Reads a line's host field.
+    fn parse(field: &str, line: usize) -> Result<Self, SourceError> {
+        let Some(hashed) = field.strip_prefix("|1|") else {
+            return Ok(Self::Patterns(
+                field.split(',').map(str::to_ascii_lowercase).collect(),
+            ));
+        };
+        let (salt, hash) = hashed
+            .split_once('|')
+            .ok_or_else(|| invalid(line, "want `|1|salt|hash`".to_owned()))?;
+        let decode = |part: &str| {
+            STANDARD
+                .decode(part)
+                .map_err(|e| invalid(line, format!("hashed host is not base64: {e}")))
+        };
+        Ok(Self::Hashed {
+            salt: decode(salt)?,
+            hash: decode(hash)?,
+        })
+    }
+
+    /// Whether `name` (`host` or `[host]:port`, lower-cased) is named.
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Self::Patterns(patterns) => matches_host(patterns, name),
+            Self::Hashed { salt, hash } => {
+                let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(salt) else {
+                    return false;
+                };
+                mac.update(name.as_bytes());
+                mac.verify_slice(hash).is_ok()
+            }
+        }
+    }
 }
 
 /// Why a host key is refused; the texts are those of Go's `knownhosts`
@@ -91,7 +140,7 @@ impl KnownHosts {
                 .decode(key)
                 .map_err(|e| invalid(number, format!("key is not base64: {e}")))?;
             entries.push(Entry {
-                patterns: first.split(',').map(str::to_ascii_lowercase).collect(),
+                hosts: Hosts::parse(first, number)?,
                 key,
                 revoked,
             });
@@ -114,11 +163,7 @@ impl KnownHosts {
         };
         let mut named = false;
         let mut accepted = false;
-        for entry in self
-            .entries
-            .iter()
-            .filter(|e| matches_host(&e.patterns, &name))
-        {
+        for entry in self.entries.iter().filter(|e| e.hosts.matches(&name)) {
             if entry.key == key {
                 if entry.revoked {
                     return Err(HostKeyProblem::Revoked);
@@ -191,6 +236,28 @@ mod tests {
 
     fn key(b64: &str) -> Vec<u8> {
         STANDARD.decode(b64).expect("base64")
+    }
+
+    /// Lines `ssh-keygen -H` (OpenSSH 9.2) wrote for `github.com KEY_A` and
+    /// `[127.0.0.1]:2222 KEY_B`.
+    #[test]
+    fn hashed_host_names_match_the_names_they_hash() {
+        let hosts = KnownHosts::parse(&format!(
+            "|1|zb3IlRk3hq8EFxcXjT6L1dDQrWM=|ajKxN/VzAUrxNLARbWnNXCE/UTM= ssh-ed25519 {KEY_A}\n\
+             |1|cjeftWM+g1hKNyY70pIRN9giLO4=|k+cWOtL9fFv+t1TAH7RpgGu+xoc= ssh-ed25519 {KEY_B}\n"
+        ))
+        .expect("valid");
+        assert_eq!(hosts.check("GitHub.com", 22, &key(KEY_A)), Ok(()));
+        assert_eq!(
+            hosts.check("github.com", 22, &key(KEY_B)),
+            Err(HostKeyProblem::Mismatch)
+        );
+        assert_eq!(hosts.check("127.0.0.1", 2222, &key(KEY_B)), Ok(()));
+        assert_eq!(
+            hosts.check("127.0.0.1", 22, &key(KEY_B)),
+            Err(HostKeyProblem::Unknown)
+        );
+        assert!(KnownHosts::parse(&format!("|1|nobar ssh-ed25519 {KEY_A}\n")).is_err());
     }
 
     #[test]
