@@ -137,9 +137,13 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
         },
     };
+    let (access, problems) = RepoAccess::for_command_line();
+    for problem in problems {
+        eprintln!("# Warning: {problem}; SSH hosts are not trusted");
+    }
     let mut options = BuildOptions::default()
         .with_load_restrictor(args.load_restrictor)
-        .with_remote(Arc::new(RemoteBases::new(cache, RepoAccess::default())));
+        .with_remote(Arc::new(RemoteBases::new(cache, access)));
     if args.enable_helm {
         options = options
             .with_helm(Arc::new(helm_core::kustomize::HelmRenderer))

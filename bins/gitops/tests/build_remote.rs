@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../../gitops-engine/tests/ssh_support/mod.rs"]
+mod ssh_support;
+
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../kustomize-core/tests/remote")
@@ -58,11 +61,9 @@ fn stdout_of(out: Output) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
-fn an_overlay_of_remote_bases_builds() {
-    let tmp = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", repository(tmp.path()).display());
-    let ov = tmp.path().join("ov");
+/// The fixture's overlay in `tmp/ov`, naming `base` and `comp` at `url`.
+fn overlay(tmp: &Path, url: &str) -> PathBuf {
+    let ov = tmp.join("ov");
     std::fs::create_dir_all(&ov).unwrap();
     std::fs::copy(fixture("vendored/ov/svc.yaml"), ov.join("svc.yaml")).unwrap();
     std::fs::write(
@@ -72,6 +73,14 @@ fn an_overlay_of_remote_bases_builds() {
         ),
     )
     .unwrap();
+    ov
+}
+
+#[test]
+fn an_overlay_of_remote_bases_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repository(tmp.path()).display());
+    let ov = overlay(tmp.path(), &url);
     let expected = std::fs::read_to_string(fixture("expected.yaml")).unwrap();
     assert_eq!(
         stdout_of(gitops(&["build", ov.to_str().unwrap()])),
@@ -97,4 +106,94 @@ fn a_git_url_target_builds() {
     let target = format!("file://{}//base?ref=v1", repository(tmp.path()).display());
     let expected = std::fs::read_to_string(fixture("expected-base.yaml")).unwrap();
     assert_eq!(stdout_of(gitops(&["build", &target])), expected);
+}
+
+/// As `git` on a workstation: an `ssh://` base is reached with the SSH
+/// agent's key, the server trusted through the user's `~/.ssh/known_hosts`
+/// (hashed, as `HashKnownHosts` writes it).
+#[test]
+fn ssh_bases_use_the_agent_and_the_users_known_hosts() {
+    let sshd = ssh_support::Sshd::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = repository(tmp.path());
+    let ov = overlay(tmp.path(), &sshd.url(&repo));
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    let known_hosts = home.join(".ssh/known_hosts");
+    std::fs::write(&known_hosts, format!("{}\n", sshd.known_hosts_line)).unwrap();
+    let hashed = Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&known_hosts)
+        .output()
+        .unwrap();
+    assert!(hashed.status.success(), "{hashed:?}");
+    assert!(
+        std::fs::read_to_string(&known_hosts)
+            .unwrap()
+            .starts_with("|1|")
+    );
+    let build = |agent: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_gitops"))
+            .args(["build", ov.to_str().unwrap()])
+            .env("HOME", &home)
+            .env("SSH_AUTH_SOCK", agent)
+            .output()
+            .unwrap()
+    };
+    let agent = Agent::start(tmp.path());
+    let refused = build(&agent.socket);
+    assert!(!refused.status.success(), "no key in the agent yet");
+    agent.add(&sshd.user_key);
+    let expected = std::fs::read_to_string(fixture("expected.yaml")).unwrap();
+    assert_eq!(stdout_of(build(&agent.socket)), expected);
+}
+
+/// An `ssh-agent` on a socket of its own; killed on drop.
+struct Agent {
+    child: std::process::Child,
+    socket: PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run ssh-agent (apt-get install openssh-client)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ssh-agent did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Agent { child, socket }
+    }
+
+    /// Adds a private key (OpenSSH text) to the agent.
+    fn add(&self, key: &str) {
+        let file = self.socket.with_file_name("agent_key");
+        std::fs::write(&file, key).unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let out = Command::new("ssh-add")
+            .arg(&file)
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

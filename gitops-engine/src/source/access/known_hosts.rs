@@ -43,7 +43,7 @@ enum Hosts {
 
 impl Hosts {
     /// Reads a line's host field.
-    fn parse(field: &str, line: usize) -> Result<Self, SourceError> {
+    fn parse(field: &str) -> Result<Self, String> {
         let Some(hashed) = field.strip_prefix("|1|") else {
             return Ok(Self::Patterns(
                 field.split(',').map(str::to_ascii_lowercase).collect(),
@@ -51,11 +51,11 @@ impl Hosts {
         };
         let (salt, hash) = hashed
             .split_once('|')
-            .ok_or_else(|| invalid(line, "want `|1|salt|hash`".to_owned()))?;
+            .ok_or_else(|| "want `|1|salt|hash`".to_owned())?;
         let decode = |part: &str| {
             STANDARD
                 .decode(part)
-                .map_err(|e| invalid(line, format!("hashed host is not base64: {e}")))
+                .map_err(|e| format!("hashed host is not base64: {e}"))
         };
         Ok(Self::Hashed {
             salt: decode(salt)?,
@@ -106,9 +106,19 @@ impl KnownHosts {
         Self::default()
     }
 
-    /// Parses `known_hosts` text; blank lines and `#` comments are skipped.
-    /// Errors name the line.
+    /// Parses the `ssh_known_hosts` text of `argocd-ssh-known-hosts-cm`;
+    /// blank lines and `#` comments are skipped. Errors name the line.
     pub fn parse(text: &str) -> Result<Self, SourceError> {
+        Self::parse_from(text, ORIGIN)
+    }
+
+    /// [`KnownHosts::parse`] of text from `origin` (named in errors).
+    pub fn parse_from(text: &str, origin: &'static str) -> Result<Self, SourceError> {
+        let invalid = |line: usize, problem: String| SourceError::InvalidKnownHosts {
+            origin,
+            line,
+            problem,
+        };
         let mut entries = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let number = index + 1;
@@ -140,7 +150,7 @@ impl KnownHosts {
                 .decode(key)
                 .map_err(|e| invalid(number, format!("key is not base64: {e}")))?;
             entries.push(Entry {
-                hosts: Hosts::parse(first, number)?,
+                hosts: Hosts::parse(first).map_err(|problem| invalid(number, problem))?,
                 key,
                 revoked,
             });
@@ -177,14 +187,6 @@ impl KnownHosts {
             (false, true) => Err(HostKeyProblem::Mismatch),
             (false, false) => Err(HostKeyProblem::Unknown),
         }
-    }
-}
-
-fn invalid(line: usize, problem: String) -> SourceError {
-    SourceError::InvalidKnownHosts {
-        origin: ORIGIN,
-        line,
-        problem,
     }
 }
 

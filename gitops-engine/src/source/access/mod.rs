@@ -48,9 +48,34 @@ pub struct RepoAccess {
     pub tls: RepoTls,
     /// Trusted SSH host keys.
     pub known_hosts: KnownHosts,
+    /// Offer the keys of the SSH agent (`SSH_AUTH_SOCK`) to SSH servers of
+    /// repositories no credentials are configured for: for command-line
+    /// use, as git does; a controller leaves it off.
+    pub ssh_agent: bool,
 }
 
 impl RepoAccess {
+    /// What `git` on a workstation uses without configuration: the user's
+    /// `~/.ssh/known_hosts` (when there is one) and the SSH agent (when
+    /// `SSH_AUTH_SOCK` is set); no credentials. A known hosts file that
+    /// cannot be read is returned as a problem, and no host is then trusted.
+    pub fn for_command_line() -> (Self, Vec<SourceError>) {
+        let mut access = Self {
+            ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
+            ..Self::default()
+        };
+        let mut problems = Vec::new();
+        let file = std::env::var_os("HOME")
+            .map(|home| std::path::Path::new(&home).join(".ssh/known_hosts"));
+        if let Some(text) = file.and_then(|f| std::fs::read_to_string(f).ok()) {
+            match KnownHosts::parse_from(&text, "~/.ssh/known_hosts") {
+                Ok(hosts) => access.known_hosts = hosts,
+                Err(e) => problems.push(e),
+            }
+        }
+        (access, problems)
+    }
+
     /// Adds what Argo CD's objects declare: the `repository` and
     /// `repo-creds` Secrets among `secrets`, the certificate authorities of
     /// an `argocd-tls-certs-cm` ConfigMap, and the host keys of an
@@ -116,6 +141,7 @@ impl RepoAccess {
             credentials: self.credentials.lookup(url, project),
             tls: self.tls.clone(),
             known_hosts: self.known_hosts.clone(),
+            ssh_agent: self.ssh_agent,
         }
     }
 }
@@ -130,6 +156,8 @@ pub struct RepoAuth {
     pub tls: RepoTls,
     /// Trusted SSH host keys.
     pub known_hosts: KnownHosts,
+    /// Without credentials, offer the SSH agent's keys ([`RepoAccess::ssh_agent`]).
+    pub ssh_agent: bool,
 }
 
 #[cfg(test)]

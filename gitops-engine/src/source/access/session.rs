@@ -136,6 +136,16 @@ impl<'a> AuthSession<'a> {
             return Cred::username(user);
         }
         let Some(credentials) = credentials else {
+            if self.auth.ssh_agent && allowed.contains(CredentialType::SSH_KEY) {
+                let attempt = self.attempts.get() + 1;
+                self.attempts.set(attempt);
+                if attempt <= MAX_CREDENTIAL_ATTEMPTS {
+                    return Cred::ssh_key_from_agent(user);
+                }
+                return Err(self.refuse(
+                    "authentication required: the server refused the SSH agent's keys".to_owned(),
+                ));
+            }
             return Err(self.refuse(
                 "authentication required: no credentials for this repository \
                  (add a repository Secret or credential template)"
