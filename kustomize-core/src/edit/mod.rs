@@ -27,6 +27,9 @@
 
 mod arg;
 mod argocd_source;
+mod commands;
+mod fields;
+mod fix;
 mod kustomization;
 mod layout;
 mod text;
@@ -34,6 +37,14 @@ mod tree;
 
 pub use arg::{FieldEdit, ImageEdit, ImageFields, split_image};
 pub use argocd_source::set_argocd_source_image;
+pub use commands::{
+    BUILD_METADATA_OPTIONS, CreateOptions, Edited, Metadata, Patch, TARGET_FIELDS, add_bases,
+    add_build_metadata, add_components, add_labels_without_selector, add_metadata, add_patch,
+    add_resources, create, parse_annotation_pairs, parse_build_metadata, parse_keys, parse_pairs,
+    parse_replica, remove_build_metadata, remove_components, remove_metadata, remove_patch,
+    remove_resources, set_build_metadata, set_field, set_replicas,
+};
+pub use fix::fix;
 pub use kustomization::{set_image, set_images};
 
 /// Why an edit could not be made. The input text is never half-edited.
@@ -59,6 +70,10 @@ pub enum EditError {
         /// What it should hold.
         expected: &'static str,
     },
+    /// A kustomize command refused its arguments or the file's content;
+    /// the message is kustomize's.
+    #[error("{0}")]
+    Refused(String),
     /// The YAML uses a construct this editor does not rewrite.
     #[error("{field}: cannot edit {construct}")]
     Unsupported {
@@ -73,5 +88,7 @@ pub enum EditError {
     Broken(String),
 }
 
+#[cfg(test)]
+mod command_tests;
 #[cfg(test)]
 mod tests;

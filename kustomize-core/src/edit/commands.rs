@@ -1,0 +1,700 @@
+//! `kustomize edit add|set|remove` on a kustomization's text: what each
+//! command checks, its error texts and what it changes, ported from
+//! kustomize 5's `kustomize/commands/edit/{add,set,remove}` and their tests;
+//! the text is changed with the minimal-diff edits of `fields`.
+//!
+//! Reading the file, globbing paths and checking that they exist are the
+//! caller's part (kustomize-core does no I/O here). kustomize's own
+//! validators of label, annotation and namespace values are no-ops in the
+//! `kustomize` binary, so none are applied here either; `set annotation`'s
+//! key check is.
+
+use super::EditError;
+use super::fields::{self, New, Step};
+use super::tree::{Kind, Node};
+
+/// An edited text and the notes kustomize logs on the way (an entry that
+/// was already there, a patch that was not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The new text (the old one when nothing changed).
+    pub text: String,
+    /// Messages for the user, one per line.
+    pub notes: Vec<String>,
+}
+
+fn refused(message: impl Into<String>) -> EditError {
+    EditError::Refused(message.into())
+}
+
+/// The string items of the top-level list `key`.
+fn strings(root: Option<&Node>, key: &str) -> Vec<String> {
+    match root.and_then(|r| r.get_ci(key)) {
+        Some((
+            _,
+            Node {
+                kind: Kind::Seq { items, .. },
+                ..
+            },
+        )) => items
+            .iter()
+            .filter_map(|i| i.scalar().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `kustomize edit add resource` (paths already globbed): appends the paths
+/// not yet among `resources` (or the deprecated `bases`, which kustomize
+/// reads as resources), noting the others.
+pub fn add_resources(text: &str, paths: &[String]) -> Result<Edited, EditError> {
+    add_paths(text, paths, "resources", "resource")
+}
+
+/// `kustomize edit add component` (paths already globbed).
+pub fn add_components(text: &str, paths: &[String]) -> Result<Edited, EditError> {
+    add_paths(text, paths, "components", "component")
+}
+
+fn add_paths(text: &str, paths: &[String], field: &str, what: &str) -> Result<Edited, EditError> {
+    let root = fields::root(text)?;
+    let mut present = strings(root.as_ref(), field);
+    if field == "resources" {
+        present.extend(strings(root.as_ref(), "bases"));
+    }
+    let mut notes = Vec::new();
+    let mut new = Vec::new();
+    for path in paths {
+        if present.contains(path) {
+            notes.push(format!("{what} {path} already in kustomization file"));
+        } else {
+            present.push(path.clone());
+            new.push(New::Str(path.clone()));
+        }
+    }
+    let text = fields::append(text, &[], field, &new)?;
+    Ok(Edited { text, notes })
+}
+
+/// `kustomize edit add base A,B` (the directories checked to exist): adds
+/// them to `resources`; one already there is an error.
+pub fn add_bases(text: &str, paths: &[String]) -> Result<String, EditError> {
+    let root = fields::root(text)?;
+    let mut present = strings(root.as_ref(), "resources");
+    present.extend(strings(root.as_ref(), "bases"));
+    for path in paths {
+        if present.contains(path) {
+            return Err(refused(format!(
+                "base {path} already in kustomization file"
+            )));
+        }
+        present.push(path.clone());
+    }
+    let new: Vec<New> = paths.iter().map(|p| New::Str(p.clone())).collect();
+    fields::append(text, &[], "resources", &new)
+}
+
+/// `kustomize edit remove resource PATTERN...`: removes the entries of
+/// `resources` (and `bases`) matching a pattern as Go's `filepath.Match`.
+pub fn remove_resources(text: &str, patterns: &[String]) -> Result<String, EditError> {
+    let text = remove_matching(text, patterns, "resources")?;
+    remove_matching(&text, patterns, "bases")
+}
+
+/// `kustomize edit remove component PATTERN...`.
+pub fn remove_components(text: &str, patterns: &[String]) -> Result<String, EditError> {
+    remove_matching(text, patterns, "components")
+}
+
+fn remove_matching(text: &str, patterns: &[String], field: &str) -> Result<String, EditError> {
+    let matchers = patterns
+        .iter()
+        .map(|p| {
+            globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map(|g| g.compile_matcher())
+                .map_err(|_| refused("syntax error in pattern"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    fields::remove_items(text, &[], field, |_, item| {
+        item.scalar()
+            .is_some_and(|s| matchers.iter().any(|m| m.is_match(s)))
+    })
+}
+
+/// `kustomize edit set namespace|nameprefix|namesuffix VALUE`: the field
+/// is `namespace`, `namePrefix` or `nameSuffix`.
+pub fn set_field(text: &str, field: &str, value: &str) -> Result<String, EditError> {
+    fields::set(text, &[], field, &New::Str(value.to_owned()))
+}
+
+/// Parses `key:value` arguments as kustomize's `ConvertSliceToMap`: a
+/// missing `:` gives an empty value, a value in double quotes loses them,
+/// and a later key wins (first-seen order kept). `kind` names the
+/// argument (`label`, `annotation`) in errors.
+pub fn parse_pairs(args: &[String], kind: &str) -> Result<Vec<(String, String)>, EditError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for arg in args {
+        let (key, value) = match arg.find(':') {
+            Some(0) => {
+                return Err(refused(format!(
+                    "invalid {kind}: '{arg}' (need k:v pair where v may be quoted)"
+                )));
+            }
+            None => (arg.as_str(), ""),
+            Some(i) => {
+                let v = &arg[i + 1..];
+                let v = match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                    Some(inner) if v.len() >= 2 => inner,
+                    _ => v,
+                };
+                (&arg[..i], v)
+            }
+        };
+        match out.iter_mut().find(|(k, _)| k == key) {
+            Some(pair) => pair.1 = value.to_owned(),
+            None => out.push((key.to_owned(), value.to_owned())),
+        }
+    }
+    Ok(out)
+}
+
+/// Parses `kustomize edit set annotation`'s arguments: [`parse_pairs`] and
+/// kustomize's check of the keys.
+pub fn parse_annotation_pairs(args: &[String]) -> Result<Vec<(String, String)>, EditError> {
+    let pairs = parse_pairs(args, "annotation")?;
+    let valid = regex::Regex::new(
+        r"^([a-zA-Z](([-a-zA-Z0-9.]{0,251})[a-zA-Z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$",
+    )
+    .map_err(|e| EditError::Broken(e.to_string()))?;
+    if pairs.iter().any(|(k, _)| !valid.is_match(k)) {
+        return Err(refused(
+            "invalid annotation key: see the syntax and character set rules at https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/",
+        ));
+    }
+    Ok(pairs)
+}
+
+/// Which string map `add|set|remove label|annotation` edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metadata {
+    /// `commonLabels`.
+    Labels,
+    /// `commonAnnotations`.
+    Annotations,
+}
+
+impl Metadata {
+    fn field(self) -> &'static str {
+        match self {
+            Metadata::Labels => "commonLabels",
+            Metadata::Annotations => "commonAnnotations",
+        }
+    }
+
+    /// `label` or `annotation`, as kustomize's messages say.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Metadata::Labels => "label",
+            Metadata::Annotations => "annotation",
+        }
+    }
+}
+
+/// `kustomize edit add label|annotation K:V...` (`force`: `--force`), and
+/// `set label|annotation` (force): a key already there is an error unless
+/// forced, when its value is replaced.
+pub fn add_metadata(
+    text: &str,
+    which: Metadata,
+    pairs: &[(String, String)],
+    force: bool,
+) -> Result<String, EditError> {
+    put_pairs(text, &[], which.field(), which.kind(), pairs, force)
+}
+
+/// Sets `pairs` in the string map `field` of the mapping at `path`.
+fn put_pairs(
+    text: &str,
+    path: &[Step],
+    field: &str,
+    kind: &str,
+    pairs: &[(String, String)],
+    force: bool,
+) -> Result<String, EditError> {
+    let root = fields::root(text)?;
+    let map = at(root.as_ref(), path)
+        .and_then(|m| m.get_ci(field))
+        .map(|(_, v)| v);
+    let present = |key: &str| {
+        map.is_some_and(|m| m.get_ci(key).is_some_and(|(k, _)| k.scalar() == Some(key)))
+    };
+    if let Some((key, _)) = pairs.iter().find(|(k, _)| !force && present(k)) {
+        return Err(refused(format!(
+            "{kind} {key} already in kustomization file"
+        )));
+    }
+    match map {
+        Some(m) if matches!(m.kind, Kind::Map { .. }) => {
+            let mut inner = path.to_vec();
+            inner.push(Step::Key(field));
+            let mut out = text.to_owned();
+            for (k, v) in pairs {
+                out = fields::set(&out, &inner, k, &New::Str(v.clone()))?;
+            }
+            Ok(out)
+        }
+        Some(m) if !m.is_null() => Err(EditError::WrongKind {
+            field: field.to_owned(),
+            expected: "a mapping of strings",
+        }),
+        _ => {
+            let value = New::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), New::Str(v.clone())))
+                    .collect(),
+            );
+            fields::set(text, path, field, &value)
+        }
+    }
+}
+
+/// The node at `path` from `root`.
+fn at<'n>(root: Option<&'n Node>, path: &[Step]) -> Option<&'n Node> {
+    let mut node = root?;
+    for step in path {
+        node = match (*step, &node.kind) {
+            (Step::Key(k), Kind::Map { .. }) => node.get_ci(k)?.1,
+            (Step::Index(i), Kind::Seq { items, .. }) => items.get(i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// Whether the boolean field `key` of `entry` is true.
+fn flag(entry: &Node, key: &str) -> bool {
+    entry.get_ci(key).and_then(|(_, v)| v.scalar()) == Some("true")
+}
+
+/// `kustomize edit add label --without-selector [--include-templates]`:
+/// the pairs go into the first `labels` entry that includes no selectors
+/// and includes templates as asked (a new entry when there is none).
+pub fn add_labels_without_selector(
+    text: &str,
+    pairs: &[(String, String)],
+    include_templates: bool,
+    force: bool,
+) -> Result<String, EditError> {
+    let root = fields::root(text)?;
+    let entry = match at(root.as_ref(), &[Step::Key("labels")]).map(|n| &n.kind) {
+        Some(Kind::Seq { items, .. }) => items.iter().position(|e| {
+            matches!(e.kind, Kind::Map { .. })
+                && !flag(e, "includeSelectors")
+                && flag(e, "includeTemplates") == include_templates
+        }),
+        _ => None,
+    };
+    match entry {
+        Some(i) => put_pairs(
+            text,
+            &[Step::Key("labels"), Step::Index(i)],
+            "pairs",
+            "label",
+            pairs,
+            force,
+        ),
+        None => {
+            let mut entry = Vec::new();
+            if include_templates {
+                entry.push(("includeTemplates".to_owned(), New::Raw("true".into())));
+            }
+            let pairs = pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), New::Str(v.clone())))
+                .collect();
+            entry.push(("pairs".to_owned(), New::Map(pairs)));
+            fields::append(text, &[], "labels", &[New::Map(entry)])
+        }
+    }
+}
+
+/// Parses `kustomize edit remove label|annotation`'s one argument `K1,K2`.
+pub fn parse_keys(args: &[String], which: Metadata) -> Result<Vec<String>, EditError> {
+    let kind = which.kind();
+    match args {
+        [] => Err(refused(format!("must specify {kind}"))),
+        [arg] => arg
+            .split(',')
+            .map(|k| {
+                if k.is_empty() {
+                    Err(refused(format!("invalid {kind}: '' (name is empty)")))
+                } else {
+                    Ok(k.to_owned())
+                }
+            })
+            .collect(),
+        _ => Err(refused(format!(
+            "{kind}s must be comma-separated, with no spaces"
+        ))),
+    }
+}
+
+/// `kustomize edit remove label|annotation K1,K2` (`ignore`:
+/// `--ignore-non-existence`); a map left empty is removed.
+pub fn remove_metadata(
+    text: &str,
+    which: Metadata,
+    keys: &[String],
+    ignore: bool,
+) -> Result<String, EditError> {
+    let field = which.field();
+    let root = fields::root(text)?;
+    let map = root
+        .as_ref()
+        .and_then(|r| r.get_ci(field))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null());
+    let Some(map) = map else {
+        return if ignore {
+            Ok(text.to_owned())
+        } else {
+            Err(refused(format!(
+                "{field} is not defined in kustomization file"
+            )))
+        };
+    };
+    let Kind::Map { pairs, .. } = &map.kind else {
+        return Err(EditError::WrongKind {
+            field: field.to_owned(),
+            expected: "a mapping of strings",
+        });
+    };
+    if let Some(key) = keys.iter().find(|k| !ignore && map.get_ci(k).is_none()) {
+        return Err(refused(format!(
+            "{} {key} is not defined in kustomization file",
+            which.kind()
+        )));
+    }
+    let left = pairs
+        .iter()
+        .filter(|(k, _)| {
+            !k.scalar()
+                .is_some_and(|s| keys.iter().any(|key| key.eq_ignore_ascii_case(s)))
+        })
+        .count();
+    if left == 0 {
+        return fields::remove_keys(text, &[], &[field]);
+    }
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    fields::remove_keys(text, &[Step::Key(field)], &keys)
+}
+
+/// Parses a `kustomize edit set replicas` argument `NAME=COUNT`.
+pub fn parse_replica(arg: &str) -> Result<(String, i64), EditError> {
+    let invalid = || refused("invalid format of replica, use the following format: <name>=<count>");
+    let mut parts = arg.split('=');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), Some(count), None) => {
+            let count = count.parse::<i64>().map_err(|_| invalid())?;
+            Ok((name.to_owned(), count))
+        }
+        _ => Err(invalid()),
+    }
+}
+
+/// `kustomize edit set replicas NAME=COUNT...`: the entry of that name gets
+/// the count; a new name gets a new entry (a later argument wins).
+pub fn set_replicas(text: &str, replicas: &[(String, i64)]) -> Result<String, EditError> {
+    let mut out = text.to_owned();
+    for (i, (name, count)) in replicas.iter().enumerate() {
+        if replicas[i + 1..].iter().any(|(later, _)| later == name) {
+            continue;
+        }
+        let root = fields::root(&out)?;
+        let entry = match at(root.as_ref(), &[Step::Key("replicas")]).map(|n| &n.kind) {
+            Some(Kind::Seq { items, .. }) => items.iter().position(|e| {
+                e.get_ci("name").and_then(|(_, v)| v.scalar()) == Some(name.as_str())
+            }),
+            _ => None,
+        };
+        let count = New::Raw(count.to_string());
+        out = match entry {
+            Some(i) => fields::set(
+                &out,
+                &[Step::Key("replicas"), Step::Index(i)],
+                "count",
+                &count,
+            )?,
+            None => fields::append(
+                &out,
+                &[],
+                "replicas",
+                &[New::Map(vec![
+                    ("name".into(), New::Str(name.clone())),
+                    ("count".into(), count),
+                ])],
+            )?,
+        };
+    }
+    Ok(out)
+}
+
+/// A `patches` entry as `kustomize edit add|remove patch` give it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patch {
+    /// `--path`.
+    pub path: String,
+    /// `--patch`.
+    pub patch: String,
+    /// The target: `--group`, `--version`, `--kind`, `--name`,
+    /// `--namespace`, `--annotation-selector`, `--label-selector` in this
+    /// order (their field names in `TARGET_FIELDS`); all empty means none.
+    pub target: [String; 7],
+}
+
+/// The target fields of [`Patch::target`], in kustomize's output order.
+pub const TARGET_FIELDS: [&str; 7] = [
+    "group",
+    "version",
+    "kind",
+    "name",
+    "namespace",
+    "annotationSelector",
+    "labelSelector",
+];
+
+impl Patch {
+    /// Whether the patches entry `entry` equals this patch as kustomize's
+    /// `Patch.Equals` compares them (an entry with options never does).
+    fn matches(&self, entry: &Node) -> bool {
+        let get = |node: &Node, key: &str| {
+            node.get_ci(key)
+                .and_then(|(_, v)| v.scalar())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if !matches!(entry.kind, Kind::Map { .. }) || entry.get_ci("options").is_some() {
+            return false;
+        }
+        let target_equal = match entry
+            .get_ci("target")
+            .map(|(_, t)| t)
+            .filter(|t| !t.is_null())
+        {
+            None => self.target.iter().all(String::is_empty),
+            Some(t) => {
+                self.target.iter().any(|f| !f.is_empty())
+                    && TARGET_FIELDS
+                        .iter()
+                        .zip(&self.target)
+                        .all(|(k, v)| get(t, k) == *v)
+            }
+        };
+        get(entry, "path") == self.path && get(entry, "patch") == self.patch && target_equal
+    }
+
+    fn to_new(&self) -> New {
+        let mut fields = Vec::new();
+        for (key, value) in [("path", &self.path), ("patch", &self.patch)] {
+            if !value.is_empty() {
+                fields.push((key.to_owned(), New::Str(value.clone())));
+            }
+        }
+        let target: Vec<(String, New)> = TARGET_FIELDS
+            .iter()
+            .zip(&self.target)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| ((*k).to_owned(), New::Str(v.clone())))
+            .collect();
+        if !target.is_empty() {
+            fields.push(("target".into(), New::Map(target)));
+        }
+        New::Map(fields)
+    }
+}
+
+/// `kustomize edit add patch`: exactly one of path and patch; an equal
+/// entry already there is noted and nothing changes.
+pub fn add_patch(text: &str, patch: &Patch) -> Result<Edited, EditError> {
+    match (patch.path.is_empty(), patch.patch.is_empty()) {
+        (false, false) => return Err(refused("patch and path can't be set at the same time")),
+        (true, true) => return Err(refused("must provide either patch or path")),
+        _ => {}
+    }
+    let root = fields::root(text)?;
+    if let Some(Kind::Seq { items, .. }) =
+        at(root.as_ref(), &[Step::Key("patches")]).map(|n| &n.kind)
+        && items.iter().any(|e| patch.matches(e))
+    {
+        return Ok(Edited {
+            text: text.to_owned(),
+            notes: vec!["patch already in kustomization file".into()],
+        });
+    }
+    let text = fields::append(text, &[], "patches", &[patch.to_new()])?;
+    Ok(Edited {
+        text,
+        notes: Vec::new(),
+    })
+}
+
+/// `kustomize edit remove patch`: removes the entries equal to `patch`;
+/// when there is none, that is noted.
+pub fn remove_patch(text: &str, patch: &Patch) -> Result<Edited, EditError> {
+    if !patch.path.is_empty() && !patch.patch.is_empty() {
+        return Err(refused("patch and path can't be set at the same time"));
+    }
+    let edited = fields::remove_items(text, &[], "patches", |_, e| patch.matches(e))?;
+    let notes = if edited == text {
+        vec![format!(
+            "patch {} doesn't exist in kustomization file",
+            patch.patch
+        )]
+    } else {
+        Vec::new()
+    };
+    Ok(Edited {
+        text: edited,
+        notes,
+    })
+}
+
+/// The options `buildMetadata` may hold.
+pub const BUILD_METADATA_OPTIONS: [&str; 3] = [
+    "managedByLabel",
+    "originAnnotations",
+    "transformerAnnotations",
+];
+
+/// Parses the one argument `OPT1,OPT2` of `kustomize edit add|set|remove buildmetadata`.
+pub fn parse_build_metadata(args: &[String]) -> Result<Vec<String>, EditError> {
+    match args {
+        [] => Err(refused("must specify a buildMetadata option")),
+        [arg] => arg
+            .split(',')
+            .map(|o| {
+                if BUILD_METADATA_OPTIONS.contains(&o) {
+                    Ok(o.to_owned())
+                } else {
+                    Err(refused(format!("invalid buildMetadata option: {o}")))
+                }
+            })
+            .collect(),
+        _ => Err(refused(format!(
+            "too many arguments: [{}]; to provide multiple buildMetadata options, please separate options by comma",
+            args.join(" ")
+        ))),
+    }
+}
+
+/// `kustomize edit add buildmetadata`: an option already there is an error.
+pub fn add_build_metadata(text: &str, options: &[String]) -> Result<String, EditError> {
+    let root = fields::root(text)?;
+    let mut present = strings(root.as_ref(), "buildMetadata");
+    for option in options {
+        if present.contains(option) {
+            return Err(refused(format!(
+                "buildMetadata option {option} already in kustomization file"
+            )));
+        }
+        present.push(option.clone());
+    }
+    let new: Vec<New> = options.iter().map(|o| New::Str(o.clone())).collect();
+    fields::append(text, &[], "buildMetadata", &new)
+}
+
+/// `kustomize edit set buildmetadata`: the list becomes exactly `options`.
+pub fn set_build_metadata(text: &str, options: &[String]) -> Result<String, EditError> {
+    let root = fields::root(text)?;
+    if strings(root.as_ref(), "buildMetadata") == options {
+        return Ok(text.to_owned());
+    }
+    let new = New::List(options.iter().map(|o| New::Str(o.clone())).collect());
+    fields::set(text, &[], "buildMetadata", &new)
+}
+
+/// `kustomize edit remove buildmetadata`: removes the options given (the
+/// field goes when none is left).
+pub fn remove_build_metadata(text: &str, options: &[String]) -> Result<String, EditError> {
+    fields::remove_items(text, &[], "buildMetadata", |_, item| {
+        item.scalar()
+            .is_some_and(|s| options.iter().any(|o| o == s))
+    })
+}
+
+/// What `kustomize create` puts in a new kustomization.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// `--resources` (already globbed) and, after them, autodetected files.
+    pub resources: Vec<String>,
+    /// `--namespace`.
+    pub namespace: String,
+    /// `--nameprefix`.
+    pub name_prefix: String,
+    /// `--namesuffix`.
+    pub name_suffix: String,
+    /// `--labels K:V,K:V`.
+    pub labels: String,
+    /// `--annotations K:V,K:V`.
+    pub annotations: String,
+}
+
+/// The text of the kustomization `kustomize create` writes: the fields set,
+/// in kustomize's field order, as kustomize's YAML encoder prints them.
+pub fn create(options: &CreateOptions) -> Result<String, EditError> {
+    use serde_json::{Map, Value};
+    let pairs = |arg: &str, kind: &str| -> Result<Value, EditError> {
+        let args: Vec<String> = if arg.is_empty() {
+            Vec::new()
+        } else {
+            arg.split(',').map(str::to_owned).collect()
+        };
+        let mut pairs = parse_pairs(&args, kind)?;
+        pairs.sort();
+        Ok(Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        ))
+    };
+    let mut doc = Map::new();
+    doc.insert(
+        "apiVersion".into(),
+        "kustomize.config.k8s.io/v1beta1".into(),
+    );
+    doc.insert("kind".into(), "Kustomization".into());
+    if !options.resources.is_empty() {
+        doc.insert("resources".into(), options.resources.clone().into());
+    }
+    for (key, value) in [
+        ("namePrefix", &options.name_prefix),
+        ("nameSuffix", &options.name_suffix),
+        ("namespace", &options.namespace),
+    ] {
+        if !value.is_empty() {
+            doc.insert(key.into(), value.clone().into());
+        }
+    }
+    for (key, value) in [
+        ("commonLabels", pairs(&options.labels, "label")?),
+        (
+            "commonAnnotations",
+            pairs(&options.annotations, "annotation")?,
+        ),
+    ] {
+        if value.as_object().is_some_and(|m| !m.is_empty()) {
+            doc.insert(key.into(), value);
+        }
+    }
+    // Like kustomize's writer, one field at a time (the emitter sorts keys).
+    let mut out = String::new();
+    for (key, value) in doc {
+        crate::yaml::emit_object(&Map::from_iter([(key, value)]), &mut out);
+    }
+    Ok(out)
+}
