@@ -256,7 +256,12 @@ enum RemoveCommand {
 
 /// Runs `gitops edit ...`.
 pub fn run(args: EditArgs) -> ExitCode {
-    match run_edit(&args.kustomization, args.command) {
+    exit(run_edit(&args.kustomization, args.command))
+}
+
+/// The exit code of a command's result, its error printed.
+fn exit(result: Result<(), String>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
@@ -365,9 +370,6 @@ fn run_add(dir: &Path, command: AddCommand) -> Result<(), String> {
             include_templates,
             pairs,
         } => {
-            if pairs.is_empty() {
-                return Err("must specify label".into());
-            }
             if include_templates && !without_selector {
                 return Err(
                     "--without-selector flag must be specified for --include-templates to work"
@@ -384,9 +386,6 @@ fn run_add(dir: &Path, command: AddCommand) -> Result<(), String> {
             })
         }
         AddCommand::Annotation { force, pairs } => {
-            if pairs.is_empty() {
-                return Err("must specify annotation".into());
-            }
             let pairs = edit::parse_pairs(&pairs, "annotation").map_err(|e| e.to_string())?;
             edit_file(dir, |t| {
                 quiet(edit::add_metadata(t, Metadata::Annotations, &pairs, force))
@@ -441,18 +440,12 @@ fn run_set(dir: &Path, command: SetCommand) -> Result<(), String> {
             edit_file(dir, |t| quiet(edit::set_build_metadata(t, &options)))
         }
         SetCommand::Label { pairs } => {
-            if pairs.is_empty() {
-                return Err("must specify label".into());
-            }
             let pairs = edit::parse_pairs(&pairs, "label").map_err(|e| e.to_string())?;
             edit_file(dir, |t| {
                 quiet(edit::add_metadata(t, Metadata::Labels, &pairs, true))
             })
         }
         SetCommand::Annotation { pairs } => {
-            if pairs.is_empty() {
-                return Err("must specify annotation".into());
-            }
             let pairs = edit::parse_annotation_pairs(&pairs).map_err(|e| e.to_string())?;
             edit_file(dir, |t| {
                 quiet(edit::add_metadata(t, Metadata::Annotations, &pairs, true))
@@ -658,13 +651,7 @@ pub struct CreateArgs {
 
 /// Runs `gitops create`: writes kustomization.yaml in the current directory.
 pub fn run_create(args: CreateArgs) -> ExitCode {
-    match create(Path::new("."), args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    exit(create(Path::new("."), args))
 }
 
 fn create(dir: &Path, args: CreateArgs) -> Result<(), String> {

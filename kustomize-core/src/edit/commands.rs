@@ -48,15 +48,30 @@ fn strings(root: Option<&Node>, key: &str) -> Vec<String> {
 /// not yet among `resources` (or the deprecated `bases`, which kustomize
 /// reads as resources), noting the others.
 pub fn add_resources(text: &str, paths: &[String]) -> Result<Edited, EditError> {
-    add_paths(text, paths, "resources", "resource")
+    add_strings(text, "resources", paths, Present::Note("resource"))
 }
 
 /// `kustomize edit add component` (paths already globbed).
 pub fn add_components(text: &str, paths: &[String]) -> Result<Edited, EditError> {
-    add_paths(text, paths, "components", "component")
+    add_strings(text, "components", paths, Present::Note("component"))
 }
 
-fn add_paths(text: &str, paths: &[String], field: &str, what: &str) -> Result<Edited, EditError> {
+/// What an `add` command does about a value already in the list.
+enum Present<'a> {
+    /// Skips it with a note naming it as this.
+    Note(&'a str),
+    /// Fails, naming it as this.
+    Refuse(&'a str),
+}
+
+/// Appends `values` to the string list `field` (for `resources`, the
+/// deprecated `bases` count as present too).
+fn add_strings(
+    text: &str,
+    field: &str,
+    values: &[String],
+    on_present: Present,
+) -> Result<Edited, EditError> {
     let root = fields::root(text)?;
     let mut present = strings(root.as_ref(), field);
     if field == "resources" {
@@ -64,12 +79,21 @@ fn add_paths(text: &str, paths: &[String], field: &str, what: &str) -> Result<Ed
     }
     let mut notes = Vec::new();
     let mut new = Vec::new();
-    for path in paths {
-        if present.contains(path) {
-            notes.push(format!("{what} {path} already in kustomization file"));
+    for value in values {
+        if present.contains(value) {
+            match on_present {
+                Present::Note(what) => {
+                    notes.push(format!("{what} {value} already in kustomization file"))
+                }
+                Present::Refuse(what) => {
+                    return Err(refused(format!(
+                        "{what} {value} already in kustomization file"
+                    )));
+                }
+            }
         } else {
-            present.push(path.clone());
-            new.push(New::Str(path.clone()));
+            present.push(value.clone());
+            new.push(New::Str(value.clone()));
         }
     }
     let text = fields::append(text, &[], field, &new)?;
@@ -79,19 +103,7 @@ fn add_paths(text: &str, paths: &[String], field: &str, what: &str) -> Result<Ed
 /// `kustomize edit add base A,B` (the directories checked to exist): adds
 /// them to `resources`; one already there is an error.
 pub fn add_bases(text: &str, paths: &[String]) -> Result<String, EditError> {
-    let root = fields::root(text)?;
-    let mut present = strings(root.as_ref(), "resources");
-    present.extend(strings(root.as_ref(), "bases"));
-    for path in paths {
-        if present.contains(path) {
-            return Err(refused(format!(
-                "base {path} already in kustomization file"
-            )));
-        }
-        present.push(path.clone());
-    }
-    let new: Vec<New> = paths.iter().map(|p| New::Str(p.clone())).collect();
-    fields::append(text, &[], "resources", &new)
+    Ok(add_strings(text, "resources", paths, Present::Refuse("base"))?.text)
 }
 
 /// `kustomize edit remove resource PATTERN...`: removes the entries of
@@ -132,9 +144,12 @@ pub fn set_field(text: &str, field: &str, value: &str) -> Result<String, EditErr
 
 /// Parses `key:value` arguments as kustomize's `ConvertSliceToMap`: a
 /// missing `:` gives an empty value, a value in double quotes loses them,
-/// and a later key wins (first-seen order kept). `kind` names the
-/// argument (`label`, `annotation`) in errors.
+/// and a later key wins (first-seen order kept); no argument is an error.
+/// `kind` names the argument (`label`, `annotation`) in errors.
 pub fn parse_pairs(args: &[String], kind: &str) -> Result<Vec<(String, String)>, EditError> {
+    if args.is_empty() {
+        return Err(refused(format!("must specify {kind}")));
+    }
     let mut out: Vec<(String, String)> = Vec::new();
     for arg in args {
         let (key, value) = match arg.find(':') {
@@ -225,7 +240,7 @@ fn put_pairs(
     force: bool,
 ) -> Result<String, EditError> {
     let root = fields::root(text)?;
-    let map = at(root.as_ref(), path)
+    let map = fields::node_at(root.as_ref(), path)
         .and_then(|m| m.get_ci(field))
         .map(|(_, v)| v);
     let present = |key: &str| {
@@ -262,19 +277,6 @@ fn put_pairs(
     }
 }
 
-/// The node at `path` from `root`.
-fn at<'n>(root: Option<&'n Node>, path: &[Step]) -> Option<&'n Node> {
-    let mut node = root?;
-    for step in path {
-        node = match (*step, &node.kind) {
-            (Step::Key(k), Kind::Map { .. }) => node.get_ci(k)?.1,
-            (Step::Index(i), Kind::Seq { items, .. }) => items.get(i)?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
 /// Whether the boolean field `key` of `entry` is true.
 fn flag(entry: &Node, key: &str) -> bool {
     entry.get_ci(key).and_then(|(_, v)| v.scalar()) == Some("true")
@@ -290,7 +292,7 @@ pub fn add_labels_without_selector(
     force: bool,
 ) -> Result<String, EditError> {
     let root = fields::root(text)?;
-    let entry = match at(root.as_ref(), &[Step::Key("labels")]).map(|n| &n.kind) {
+    let entry = match fields::node_at(root.as_ref(), &[Step::Key("labels")]).map(|n| &n.kind) {
         Some(Kind::Seq { items, .. }) => items.iter().position(|e| {
             matches!(e.kind, Kind::Map { .. })
                 && !flag(e, "includeSelectors")
@@ -415,7 +417,8 @@ pub fn set_replicas(text: &str, replicas: &[(String, i64)]) -> Result<String, Ed
             continue;
         }
         let root = fields::root(&out)?;
-        let entry = match at(root.as_ref(), &[Step::Key("replicas")]).map(|n| &n.kind) {
+        let entry = match fields::node_at(root.as_ref(), &[Step::Key("replicas")]).map(|n| &n.kind)
+        {
             Some(Kind::Seq { items, .. }) => items.iter().position(|e| {
                 e.get_ci("name").and_then(|(_, v)| v.scalar()) == Some(name.as_str())
             }),
@@ -527,7 +530,7 @@ pub fn add_patch(text: &str, patch: &Patch) -> Result<Edited, EditError> {
     }
     let root = fields::root(text)?;
     if let Some(Kind::Seq { items, .. }) =
-        at(root.as_ref(), &[Step::Key("patches")]).map(|n| &n.kind)
+        fields::node_at(root.as_ref(), &[Step::Key("patches")]).map(|n| &n.kind)
         && items.iter().any(|e| patch.matches(e))
     {
         return Ok(Edited {
@@ -593,18 +596,13 @@ pub fn parse_build_metadata(args: &[String]) -> Result<Vec<String>, EditError> {
 
 /// `kustomize edit add buildmetadata`: an option already there is an error.
 pub fn add_build_metadata(text: &str, options: &[String]) -> Result<String, EditError> {
-    let root = fields::root(text)?;
-    let mut present = strings(root.as_ref(), "buildMetadata");
-    for option in options {
-        if present.contains(option) {
-            return Err(refused(format!(
-                "buildMetadata option {option} already in kustomization file"
-            )));
-        }
-        present.push(option.clone());
-    }
-    let new: Vec<New> = options.iter().map(|o| New::Str(o.clone())).collect();
-    fields::append(text, &[], "buildMetadata", &new)
+    Ok(add_strings(
+        text,
+        "buildMetadata",
+        options,
+        Present::Refuse("buildMetadata option"),
+    )?
+    .text)
 }
 
 /// `kustomize edit set buildmetadata`: the list becomes exactly `options`.
@@ -648,11 +646,10 @@ pub struct CreateOptions {
 pub fn create(options: &CreateOptions) -> Result<String, EditError> {
     use serde_json::{Map, Value};
     let pairs = |arg: &str, kind: &str| -> Result<Value, EditError> {
-        let args: Vec<String> = if arg.is_empty() {
-            Vec::new()
-        } else {
-            arg.split(',').map(str::to_owned).collect()
-        };
+        if arg.is_empty() {
+            return Ok(Value::Object(Map::new()));
+        }
+        let args: Vec<String> = arg.split(',').map(str::to_owned).collect();
         let mut pairs = parse_pairs(&args, kind)?;
         pairs.sort();
         Ok(Value::Object(

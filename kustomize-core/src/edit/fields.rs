@@ -268,29 +268,12 @@ impl<'t> Doc<'t> {
 
     /// The mapping at `path`; `None` for an empty document at the top.
     fn map_at(&self, path: &[Step]) -> Result<Option<&Node>, EditError> {
-        let Some(mut node) = self.root.as_ref() else {
-            return if path.is_empty() {
-                Ok(None)
-            } else {
-                Err(EditError::Broken(format!(
-                    "{} is not in the text",
-                    field_name(path, None)
-                )))
-            };
-        };
-        for (i, step) in path.iter().enumerate() {
-            let next = match (*step, &node.kind) {
-                (Step::Key(k), Kind::Map { .. }) => node.get_ci(k).map(|(_, v)| v),
-                (Step::Index(n), Kind::Seq { items, .. }) => items.get(n),
-                _ => None,
-            };
-            node = next.ok_or_else(|| {
-                EditError::Broken(format!(
-                    "{} is not in the text",
-                    field_name(&path[..=i], None)
-                ))
-            })?;
+        if self.root.is_none() && path.is_empty() {
+            return Ok(None);
         }
+        let node = node_at(self.root.as_ref(), path).ok_or_else(|| {
+            EditError::Broken(format!("{} is not in the text", field_name(path, None)))
+        })?;
         match node.kind {
             Kind::Map { .. } => Ok(Some(node)),
             _ => Err(EditError::WrongKind {
@@ -522,17 +505,8 @@ pub(crate) fn remove_items(
         return remove_keys(text, path, &[key]);
     }
     let splices = if *flow {
-        let kept: Vec<&str> = items
-            .iter()
-            .zip(&gone)
-            .filter(|(_, g)| !**g)
-            .map(|(n, _)| &text[n.start..n.end])
-            .collect();
-        vec![Splice {
-            start: seq.start,
-            end: seq.end,
-            with: format!("[{}]", kept.join(", ")),
-        }]
+        let kept = items.iter().map(|n| &text[n.start..n.end]);
+        vec![flow_kept(seq, kept, &gone)]
     } else {
         items
             .iter()
@@ -546,6 +520,25 @@ pub(crate) fn remove_items(
             .collect()
     };
     finish(text, splices)
+}
+
+/// The splice rewriting the flow collection `node` with the parts (item or
+/// pair texts) not `gone`.
+fn flow_kept<'t>(node: &Node, parts: impl Iterator<Item = &'t str>, gone: &[bool]) -> Splice {
+    let kept: Vec<&str> = parts
+        .zip(gone)
+        .filter(|(_, g)| !**g)
+        .map(|(p, _)| p)
+        .collect();
+    let (open, close) = match node.kind {
+        Kind::Map { .. } => ('{', '}'),
+        _ => ('[', ']'),
+    };
+    Splice {
+        start: node.start,
+        end: node.end,
+        with: format!("{open}{}{close}", kept.join(", ")),
+    }
 }
 
 /// Removes the fields `keys` (every spelling of each) from the mapping at `path`.
@@ -568,17 +561,8 @@ pub(crate) fn remove_keys(text: &str, path: &[Step], keys: &[&str]) -> Result<St
         return Ok(text.to_owned());
     }
     let splices = if *flow {
-        let kept: Vec<&str> = pairs
-            .iter()
-            .zip(&gone)
-            .filter(|(_, g)| !**g)
-            .map(|((k, v), _)| &text[k.start..v.end.max(k.end)])
-            .collect();
-        vec![Splice {
-            start: map.start,
-            end: map.end,
-            with: format!("{{{}}}", kept.join(", ")),
-        }]
+        let kept = pairs.iter().map(|(k, v)| &text[k.start..v.end.max(k.end)]);
+        vec![flow_kept(map, kept, &gone)]
     } else {
         let mut out = Vec::new();
         for ((k, v), _) in pairs.iter().zip(&gone).filter(|(_, g)| **g) {
@@ -650,6 +634,19 @@ pub(crate) fn prepend(text: &str, key: &str, value: &New) -> Result<String, Edit
         None => doc.insert_pair(None, key, value),
     };
     finish(text, vec![splice])
+}
+
+/// The node at `path` from `root`.
+pub(crate) fn node_at<'n>(root: Option<&'n Node>, path: &[Step]) -> Option<&'n Node> {
+    let mut node = root?;
+    for step in path {
+        node = match (*step, &node.kind) {
+            (Step::Key(k), Kind::Map { .. }) => node.get_ci(k)?.1,
+            (Step::Index(i), Kind::Seq { items, .. }) => items.get(i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 /// The top-level node of `text` (`None` for an empty document).

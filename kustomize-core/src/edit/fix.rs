@@ -32,7 +32,7 @@ fn move_items(
     new: Vec<New>,
 ) -> Result<String, EditError> {
     let root = fields::root(text)?;
-    let target = at(root.as_ref(), path)
+    let target = fields::node_at(root.as_ref(), path)
         .and_then(|m| m.get_ci(new_field))
         .map(|(_, v)| v);
     match target {
@@ -52,18 +52,6 @@ fn move_items(
             fields::replace_pair(&text, path, old, new_field, &New::List(new))
         }
     }
-}
-
-fn at<'n>(root: Option<&'n Node>, path: &[Step]) -> Option<&'n Node> {
-    let mut node = root?;
-    for step in path {
-        node = match (*step, &node.kind) {
-            (Step::Key(k), Kind::Map { .. }) => node.get_ci(k)?.1,
-            (Step::Index(i), Kind::Seq { items, .. }) => items.get(i)?,
-            _ => return None,
-        };
-    }
-    Some(node)
 }
 
 /// `kustomize edit fix` (without `--vars`): `bases` → `resources`,
@@ -195,7 +183,7 @@ fn env_to_envs(text: &str, generator: &str) -> Result<String, EditError> {
     for i in 0..count {
         let root = fields::root(&out)?;
         let path = [Step::Key(generator), Step::Index(i)];
-        let Some(env) = at(root.as_ref(), &path)
+        let Some(env) = fields::node_at(root.as_ref(), &path)
             .and_then(|e| e.get_ci("env"))
             .map(|(_, v)| v)
         else {
