@@ -8,6 +8,7 @@
 use clap::{Args, Subcommand};
 use kustomize_core::KUSTOMIZATION_FILE_NAMES as FILE_NAMES;
 use kustomize_core::edit::{self, EditError, Edited, ImageEdit, Metadata, Patch};
+use kustomize_core::generators::{generate_config_map, generate_secret};
 use kustomize_core::remote::{RepoSpec, is_remote_file};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -153,6 +154,49 @@ enum AddCommand {
         #[arg(value_name = "OPTIONS")]
         options: Vec<String>,
     },
+    /// Add a configmap to the kustomization file (configMapGenerator).
+    Configmap {
+        #[command(flatten)]
+        generator: GeneratorArgs,
+    },
+    /// Add a secret to the kustomization file (secretGenerator).
+    Secret {
+        #[command(flatten)]
+        generator: GeneratorArgs,
+        /// The secret type: Opaque (default) or kubernetes.io/tls, ...
+        #[arg(long = "type", default_value = "Opaque")]
+        secret_type: String,
+    },
+}
+
+/// The arguments and flags of `add configmap` and `add secret`.
+#[derive(Args)]
+struct GeneratorArgs {
+    /// The name of the ConfigMap or Secret.
+    #[arg(value_name = "NAME")]
+    names: Vec<String>,
+    /// A file ([key=]path; globs expand; comma-separated or repeated).
+    #[arg(long = "from-file", value_delimiter = ',', value_name = "[KEY=]SOURCE")]
+    from_file: Vec<String>,
+    /// A key and literal value (key=value; repeated).
+    #[arg(
+        long = "from-literal",
+        allow_hyphen_values = true,
+        value_name = "KEY=VALUE"
+    )]
+    from_literal: Vec<String>,
+    /// A file of KEY=value lines (a Docker .env file).
+    #[arg(long = "from-env-file", default_value = "", value_name = "PATH")]
+    from_env_file: String,
+    /// Disable the name suffix hash.
+    #[arg(long = "disableNameSuffixHash")]
+    disable_name_suffix_hash: bool,
+    /// create (the default), merge or replace.
+    #[arg(long, default_value = "")]
+    behavior: String,
+    /// The namespace of the generated object.
+    #[arg(long, default_value = "")]
+    namespace: String,
 }
 
 #[derive(Subcommand)]
@@ -395,7 +439,95 @@ fn run_add(dir: &Path, command: AddCommand) -> Result<(), String> {
             let options = edit::parse_build_metadata(&options).map_err(|e| e.to_string())?;
             edit_file(dir, |t| quiet(edit::add_build_metadata(t, &options)))
         }
+        AddCommand::Configmap { generator } => add_generator(dir, generator, None),
+        AddCommand::Secret {
+            generator,
+            secret_type,
+        } => add_generator(dir, generator, Some(secret_type)),
     }
+}
+
+/// `add configmap|secret`: the sources are expanded and checked, the entry
+/// edited, and the object it describes generated (as kustomize does, to
+/// check the sources) before the file is written.
+fn add_generator(
+    dir: &Path,
+    args: GeneratorArgs,
+    secret_type: Option<String>,
+) -> Result<(), String> {
+    let files = expand_file_sources(dir, &args.from_file)
+        .map_err(|e| format!("failed to expand file source: {e}"))?;
+    let flags = edit::GeneratorFlags {
+        namespace: args.namespace,
+        literals: args.from_literal,
+        files,
+        env_file: args.from_env_file,
+        behavior: args.behavior,
+        disable_name_suffix_hash: args.disable_name_suffix_hash,
+        secret_type: secret_type.clone(),
+    };
+    let name = flags.validate(&args.names).map_err(|e| e.to_string())?;
+    let (field, what) = match secret_type {
+        None => ("configMapGenerator", "configmap"),
+        Some(_) => ("secretGenerator", "secret"),
+    };
+    let root = std::path::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let loader = kustomize_core::fs::Loader::new(
+        std::sync::Arc::new(kustomize_core::fs::DiskFs),
+        root,
+        kustomize_core::fs::LoadRestrictor::RootOnly,
+    );
+    edit_file(dir, |text| {
+        let (edited, index) = edit::add_generator(text, field, &name, &flags)?;
+        let entry = kustomize_core::yaml::parse_document(&edited)?
+            .get(field)
+            .and_then(|list| list.get(index))
+            .cloned()
+            .unwrap_or_default();
+        let generated = match secret_type {
+            None => serde_json::from_value(entry)
+                .map_err(|e| e.to_string())
+                .and_then(|args| {
+                    generate_config_map(&args, None, &loader).map_err(|e| e.to_string())
+                }),
+            Some(_) => serde_json::from_value(entry)
+                .map_err(|e| e.to_string())
+                .and_then(|args| generate_secret(&args, None, &loader).map_err(|e| e.to_string())),
+        };
+        match generated {
+            Ok(_) => quiet(Ok(edited)),
+            Err(e) => Err(EditError::Refused(format!("failed to create {what}: {e}"))),
+        }
+    })
+}
+
+/// kustomize's `ExpandFileSource`: each `[key=]pattern` globbed relative to
+/// `dir`; a pattern without a match is skipped (and said so), one with a
+/// key must match exactly one file.
+fn expand_file_sources(dir: &Path, sources: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for source in sources {
+        let parts: Vec<&str> = source.split('=').collect();
+        let (key, pattern) = match parts.as_slice() {
+            [key, pattern] => (Some(*key), *pattern),
+            _ => (None, parts[0]),
+        };
+        let found = glob(dir, pattern)?;
+        if found.is_empty() {
+            eprintln!("{pattern} has no match");
+        }
+        match key {
+            Some(_) if found.len() != 1 => {
+                return Err(format!(
+                    "'pattern '{source}' catches files [{}], should catch only one",
+                    found.join(" ")
+                ));
+            }
+            Some(key) => out.push(format!("{key}={}", found[0])),
+            None => out.extend(found),
+        }
+    }
+    Ok(out)
 }
 
 fn run_set(dir: &Path, command: SetCommand) -> Result<(), String> {

@@ -306,8 +306,8 @@ resources:
 - deployment.yaml
 namespace: staging
 replicas:
-- name: web
-  count: 3
+- count: 3
+  name: web
 buildMetadata:
 - originAnnotations
 #- service.yaml
@@ -601,4 +601,66 @@ fn the_kustomization_option_and_missing_files() {
         &["edit", "--kustomization", d, "set", "namespace", "x"],
     );
     assert_eq!(read(dir), "resources: []\nnamespace: x\n");
+}
+
+#[test]
+fn add_configmap_and_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "kustomization.yaml", "resources:\n- deployment.yaml\n");
+    write(dir, "deployment.yaml", DEPLOYMENT);
+    write(dir, "conf/app.properties", "a=1\n");
+    write(dir, "conf/log.properties", "level=info\n");
+    write(dir, "e.env", "A=1\nB=2\n");
+    // addconfigmap_test.go: literals and files (globs expand; a key takes one match).
+    ok(
+        dir,
+        &[
+            "edit",
+            "add",
+            "configmap",
+            "cm",
+            "--from-literal=k=v",
+            "--from-file=conf/*.properties",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "edit",
+            "add",
+            "configmap",
+            "cm",
+            "--from-file=main=conf/app*",
+            "--disableNameSuffixHash",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "edit",
+            "add",
+            "secret",
+            "s",
+            "--from-env-file=e.env",
+            "--type=Opaque",
+        ],
+    );
+    assert_eq!(
+        read(dir),
+        "resources:\n- deployment.yaml\nconfigMapGenerator:\n- files:\n  - conf/app.properties\n  - conf/log.properties\n  - main=conf/app.properties\n  literals:\n  - k=v\n  name: cm\n  options:\n    disableNameSuffixHash: true\nsecretGenerator:\n- envs:\n  - e.env\n  name: s\n  type: Opaque\n"
+    );
+    builds_like_kubectl(dir);
+    let err = fails(
+        dir,
+        &["edit", "add", "configmap", "x", "--from-file=k=conf/*"],
+    );
+    assert!(err.contains("failed to expand file source: 'pattern 'k=conf/*' catches files [conf/app.properties conf/log.properties], should catch only one"), "{err}");
+    let err = fails(
+        dir,
+        &["edit", "add", "configmap", "x", "--from-literal=novalue"],
+    );
+    assert!(err.contains("failed to create configmap"), "{err}");
+    let err = fails(dir, &["edit", "add", "secret", "x"]);
+    assert!(err.contains("failed to validate flags: at least from-env-file, or from-file or from-literal must be set"), "{err}");
 }

@@ -318,14 +318,30 @@ fn remove_labels_and_annotations() {
 
 #[test]
 fn set_replicas_updates_by_name_and_appends() {
-    // setreplicas_test.go.
+    // setreplicas_test.go's table: entries are written `count`, `name`
+    // (kustomize's encoder sorts keys).
     assert_eq!(parse_replica("app=3").unwrap(), ("app".to_owned(), 3));
-    for bad in ["app", "app=x", "a=1=2"] {
+    for bad in ["bad", "app=bad", "a=1=2"] {
         assert_eq!(
             parse_replica(bad).unwrap_err().to_string(),
             "invalid format of replica, use the following format: <name>=<count>"
         );
     }
+    let out = set_replicas(KUST, &[("app".into(), 5)]).unwrap();
+    assert!(
+        out.ends_with("replicas:\n- count: 5\n  name: app\n"),
+        "{out}"
+    );
+    let infile = "replicas:\n- count: 1\n  name: app\n- count: 2\n  name: other-app\n";
+    assert_eq!(
+        set_replicas(infile, &[("app".into(), 5)]).unwrap(),
+        "replicas:\n- count: 5\n  name: app\n- count: 2\n  name: other-app\n"
+    );
+    assert_eq!(
+        set_replicas(infile, &[("app".into(), 100), ("other-app".into(), 200)]).unwrap(),
+        "replicas:\n- count: 100\n  name: app\n- count: 200\n  name: other-app\n"
+    );
+    // A later argument wins; comments stay.
     let text = "replicas:\n- name: app1\n  count: 1 # one\n";
     let out = set_replicas(
         text,
@@ -334,7 +350,7 @@ fn set_replicas_updates_by_name_and_appends() {
     .unwrap();
     assert_eq!(
         out,
-        "replicas:\n- name: app1\n  count: 3 # one\n- name: app2\n  count: 5\n"
+        "replicas:\n- name: app1\n  count: 3 # one\n- count: 5\n  name: app2\n"
     );
     let k = parse(&out);
     assert_eq!(
@@ -473,6 +489,78 @@ fn create_writes_kustomizes_field_order() {
     );
 }
 
+#[test]
+fn add_configmap_joins_the_entry_of_its_name_and_namespace() {
+    // addconfigmap_test.go TestEditAddConfigMapNamespaced's table.
+    let flags = |namespace: &str| GeneratorFlags {
+        namespace: namespace.into(),
+        literals: s(&["key1=value1"]),
+        ..GeneratorFlags::default()
+    };
+    let cm = "configMapGenerator";
+    let text =
+        format!("---\n{HEADER}configMapGenerator:\n- literals:\n  - key=value\n  name: test-cm\n");
+    let (out, i) = add_generator(&text, cm, "test-cm", &flags("default")).unwrap();
+    assert_eq!(i, 0);
+    assert_eq!(
+        out,
+        text.replace("  - key=value\n", "  - key=value\n  - key1=value1\n")
+    );
+    let text = text.replace("name: test-cm\n", "name: test-cm\n  namespace: default\n");
+    let (out, _) = add_generator(&text, cm, "test-cm", &flags("")).unwrap();
+    assert_eq!(
+        out,
+        text.replace("  - key=value\n", "  - key=value\n  - key1=value1\n")
+    );
+    let text = text.replace("namespace: default", "namespace: ns1");
+    let (out, i) = add_generator(&text, cm, "test-cm", &flags("")).unwrap();
+    assert_eq!(i, 1);
+    assert_eq!(
+        out,
+        format!("{text}- literals:\n  - key1=value1\n  name: test-cm\n")
+    );
+    // A new secret: keys in kustomize's (sorted) order, the type written.
+    let secret = GeneratorFlags {
+        env_file: "e.env".into(),
+        behavior: "replace".into(),
+        disable_name_suffix_hash: true,
+        secret_type: Some("Opaque".into()),
+        namespace: "ns".into(),
+        ..GeneratorFlags::default()
+    };
+    let (out, _) = add_generator("", "secretGenerator", "s", &secret).unwrap();
+    assert_eq!(
+        out,
+        "secretGenerator:\n- behavior: replace\n  envs:\n  - e.env\n  name: s\n  namespace: ns\n  options:\n    disableNameSuffixHash: true\n  type: Opaque\n"
+    );
+    // ValidateAdd's checks.
+    let err = |f: &GeneratorFlags, args: &[&str]| f.validate(&s(args)).unwrap_err().to_string();
+    assert_eq!(
+        err(&flags(""), &[]),
+        "failed to validate flags: name must be specified once"
+    );
+    assert_eq!(
+        err(&GeneratorFlags::default(), &["x"]),
+        "failed to validate flags: at least from-env-file, or from-file or from-literal must be set"
+    );
+    let both = GeneratorFlags {
+        env_file: "e".into(),
+        ..flags("")
+    };
+    assert_eq!(
+        err(&both, &["x"]),
+        "failed to validate flags: from-env-file cannot be combined with from-file or from-literal"
+    );
+    let bad = GeneratorFlags {
+        behavior: "bogus".into(),
+        ..flags("")
+    };
+    assert_eq!(
+        err(&bad, &["x"]),
+        r#"failed to validate flags: invalid behavior: must be one of "create", "merge", or "replace""#
+    );
+}
+
 const HEADER: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
 
 #[test]
@@ -564,4 +652,103 @@ fn fix_keeps_the_rest_and_handles_bases_image_tags_and_env() {
         fix("{bases: [../b], resources: [a]}", |_| false).unwrap(),
         "{apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, resources: [a, ../b]}"
     );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every command on `text`; an input error is fine, an internal one
+    /// (`Broken`: overlapping edits, a result that does not parse) is a bug.
+    fn all_commands(text: &str, word: &str) -> Vec<Result<String, EditError>> {
+        let w = vec![word.to_owned()];
+        let pairs = vec![(word.to_owned(), "v".to_owned())];
+        let patch = Patch {
+            path: word.to_owned(),
+            ..Patch::default()
+        };
+        vec![
+            add_resources(text, &w).map(|e| e.text),
+            add_components(text, &w).map(|e| e.text),
+            add_bases(text, &w),
+            remove_resources(text, &w),
+            set_field(text, "namespace", word),
+            add_metadata(text, Metadata::Labels, &pairs, true),
+            add_labels_without_selector(text, &pairs, false, true),
+            remove_metadata(text, Metadata::Annotations, &w, true),
+            set_replicas(text, &[(word.to_owned(), 2)]),
+            add_patch(text, &patch).map(|e| e.text),
+            remove_patch(text, &patch).map(|e| e.text),
+            set_build_metadata(text, &s(&["managedByLabel"])),
+            remove_build_metadata(text, &s(&["managedByLabel"])),
+            fix(text, |_| false),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_odd_text(
+            text in "(resources|bases|commonLabels|labels|pairs|patches|replicas|name|count|kind|[a-z]|[-:\\[\\]{},#'\" \n\t!&*|>~]){0,40}",
+            word in "[a-z]{1,3}",
+        ) {
+            for result in all_commands(&text, &word) {
+                prop_assert!(!matches!(result, Err(EditError::Broken(_))), "{:?}\n{:?}", result, text);
+            }
+        }
+
+        #[test]
+        fn edits_give_kustomizes_data(
+            dash in 0usize..3,
+            gap in 1usize..3,
+            resources in prop::collection::vec("[a-c]\\.yaml", 0..4),
+            labels in prop::collection::vec(("[a-c]", "[a-z0-9]{1,3}"), 0..3),
+            flow in any::<bool>(),
+            add in prop::collection::vec("[a-d]\\.yaml", 1..3),
+            label in ("[a-d]", "[0-9]{1,2}"),
+        ) {
+            // A kustomization in the generated layout.
+            let item = |v: &str| format!("{}-{}{v}\n", " ".repeat(dash), " ".repeat(gap));
+            let mut text = String::from("# top\n");
+            if flow {
+                text.push_str(&format!("resources: [{}]\n", resources.join(", ")));
+            } else if !resources.is_empty() {
+                text.push_str("resources: # list\n");
+                for r in &resources {
+                    text.push_str(&item(r));
+                }
+            }
+            let labels: std::collections::BTreeMap<String, String> = labels.into_iter().collect();
+            if !labels.is_empty() {
+                text.push_str("commonLabels:\n");
+                for (k, v) in &labels {
+                    text.push_str(&format!("   {k}: \"{v}\"\n"));
+                }
+            }
+            text.push_str("namespace: ns # keep\n");
+            // kustomize's model: resources without duplicates appended,
+            // the label set, the namespace replaced.
+            let mut want_resources = resources.clone();
+            for a in &add {
+                if !want_resources.contains(a) {
+                    want_resources.push(a.clone());
+                }
+            }
+            let mut want_labels = labels.clone();
+            want_labels.insert(label.0.clone(), label.1.clone());
+
+            let out = add_resources(&text, &add).unwrap().text;
+            let out = add_metadata(&out, Metadata::Labels, std::slice::from_ref(&label), true).unwrap();
+            let out = set_field(&out, "namespace", "other").unwrap();
+            let k = parse(&out);
+            prop_assert_eq!(&k.resources, &want_resources, "{}", out);
+            let got: std::collections::BTreeMap<String, String> =
+                k.common_labels.clone().unwrap_or_default().into_iter().collect();
+            prop_assert_eq!(got, want_labels, "{}", out);
+            prop_assert_eq!(k.namespace.as_str(), "other");
+            prop_assert!(out.starts_with("# top\n") && out.contains("namespace: other # keep\n"), "{}", out);
+            // Removing what was added gives the original resources back.
+            let back = remove_resources(&out, &add.iter().filter(|a| !resources.contains(a)).cloned().collect::<Vec<_>>()).unwrap();
+            prop_assert_eq!(&parse(&back).resources, &resources);
+        }
+    }
 }

@@ -437,8 +437,8 @@ pub fn set_replicas(text: &str, replicas: &[(String, i64)]) -> Result<String, Ed
                 &[],
                 "replicas",
                 &[New::Map(vec![
-                    ("name".into(), New::Str(name.clone())),
                     ("count".into(), count),
+                    ("name".into(), New::Str(name.clone())),
                 ])],
             )?,
         };
@@ -455,11 +455,11 @@ pub struct Patch {
     pub patch: String,
     /// The target: `--group`, `--version`, `--kind`, `--name`,
     /// `--namespace`, `--annotation-selector`, `--label-selector` in this
-    /// order (their field names in `TARGET_FIELDS`); all empty means none.
+    /// order (their field names in [`TARGET_FIELDS`]); all empty means none.
     pub target: [String; 7],
 }
 
-/// The target fields of [`Patch::target`], in kustomize's output order.
+/// The field names of [`Patch::target`]'s values.
 pub const TARGET_FIELDS: [&str; 7] = [
     "group",
     "version",
@@ -507,12 +507,14 @@ impl Patch {
                 fields.push((key.to_owned(), New::Str(value.clone())));
             }
         }
-        let target: Vec<(String, New)> = TARGET_FIELDS
+        // In kustomize's output order: its encoder sorts keys.
+        let mut target: Vec<(String, New)> = TARGET_FIELDS
             .iter()
             .zip(&self.target)
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| ((*k).to_owned(), New::Str(v.clone())))
             .collect();
+        target.sort_by(|a, b| a.0.cmp(&b.0));
         if !target.is_empty() {
             fields.push(("target".into(), New::Map(target)));
         }
@@ -694,4 +696,146 @@ pub fn create(options: &CreateOptions) -> Result<String, EditError> {
         crate::yaml::emit_object(&Map::from_iter([(key, value)]), &mut out);
     }
     Ok(out)
+}
+
+/// The flags of `kustomize edit add configmap|secret NAME`.
+#[derive(Debug, Clone, Default)]
+pub struct GeneratorFlags {
+    /// `--namespace`.
+    pub namespace: String,
+    /// `--from-literal` (`key=value`).
+    pub literals: Vec<String>,
+    /// `--from-file` (`[key=]path`), globs already expanded.
+    pub files: Vec<String>,
+    /// `--from-env-file`.
+    pub env_file: String,
+    /// `--behavior`.
+    pub behavior: String,
+    /// `--disableNameSuffixHash`.
+    pub disable_name_suffix_hash: bool,
+    /// `--type` of a secret (`None` for a configmap).
+    pub secret_type: Option<String>,
+}
+
+impl GeneratorFlags {
+    /// kustomize's `ValidateAdd` of the arguments and flags: the one name.
+    pub fn validate(&self, args: &[String]) -> Result<String, EditError> {
+        let failed = |m: &str| refused(format!("failed to validate flags: {m}"));
+        let [name] = args else {
+            return Err(failed("name must be specified once"));
+        };
+        let (env, files, literals) = (
+            !self.env_file.is_empty(),
+            !self.files.is_empty(),
+            !self.literals.is_empty(),
+        );
+        if !env && !files && !literals {
+            return Err(failed(
+                "at least from-env-file, or from-file or from-literal must be set",
+            ));
+        }
+        if env && (files || literals) {
+            return Err(failed(
+                "from-env-file cannot be combined with from-file or from-literal",
+            ));
+        }
+        if !self.behavior.is_empty()
+            && !["create", "merge", "replace"].contains(&self.behavior.as_str())
+        {
+            return Err(failed(
+                r#"invalid behavior: must be one of "create", "merge", or "replace""#,
+            ));
+        }
+        Ok(name.clone())
+    }
+}
+
+/// Namespaces are equal as kustomize's `NamespaceEqual` says: empty is `default`.
+fn namespace_equal(a: &str, b: &str) -> bool {
+    let norm = |s: &str| if s.is_empty() { "default" } else { s }.to_owned();
+    norm(a) == norm(b)
+}
+
+/// `kustomize edit add configmap|secret NAME` (`field`: `configMapGenerator`
+/// or `secretGenerator`): the sources join the entry of that name and
+/// namespace, or a new entry; the entry's index is returned with the text.
+pub fn add_generator(
+    text: &str,
+    field: &str,
+    name: &str,
+    flags: &GeneratorFlags,
+) -> Result<(String, usize), EditError> {
+    let root = fields::root(text)?;
+    let (entry, count) = match fields::node_at(root.as_ref(), &[Step::Key(field)]).map(|n| &n.kind)
+    {
+        Some(Kind::Seq { items, .. }) => {
+            let scalar = |e: &Node, key: &str| {
+                e.get_ci(key)
+                    .and_then(|(_, v)| v.scalar())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let found = items.iter().position(|e| {
+                scalar(e, "name") == name
+                    && namespace_equal(&scalar(e, "namespace"), &flags.namespace)
+            });
+            (found, items.len())
+        }
+        _ => (None, 0),
+    };
+    let strings = |v: &[String]| v.iter().map(|s| New::Str(s.clone())).collect::<Vec<_>>();
+    let envs: Vec<String> = [flags.env_file.clone()]
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .collect();
+    let options = flags.disable_name_suffix_hash.then(|| {
+        New::Map(vec![(
+            "disableNameSuffixHash".into(),
+            New::Raw("true".into()),
+        )])
+    });
+    let Some(i) = entry else {
+        // In kustomize's output order: its encoder sorts keys.
+        let mut new = Vec::new();
+        let mut put = |key: &str, value: New| new.push((key.to_owned(), value));
+        if !flags.behavior.is_empty() {
+            put("behavior", New::Str(flags.behavior.clone()));
+        }
+        for (key, values) in [
+            ("envs", &envs),
+            ("files", &flags.files),
+            ("literals", &flags.literals),
+        ] {
+            if !values.is_empty() {
+                put(key, New::List(strings(values)));
+            }
+        }
+        put("name", New::Str(name.to_owned()));
+        if !flags.namespace.is_empty() {
+            put("namespace", New::Str(flags.namespace.clone()));
+        }
+        if let Some(options) = options {
+            put("options", options);
+        }
+        if let Some(t) = flags.secret_type.as_ref().filter(|t| !t.is_empty()) {
+            put("type", New::Str(t.clone()));
+        }
+        return Ok((fields::append(text, &[], field, &[New::Map(new)])?, count));
+    };
+    let path = [Step::Key(field), Step::Index(i)];
+    let mut out = text.to_owned();
+    for (key, values) in [
+        ("literals", &flags.literals),
+        ("files", &flags.files),
+        ("envs", &envs),
+    ] {
+        out = fields::append(&out, &path, key, &strings(values))?;
+    }
+    if let Some(options) = options {
+        out = fields::set(&out, &path, "options", &options)?;
+    }
+    if !flags.behavior.is_empty() {
+        out = fields::set(&out, &path, "behavior", &New::Str(flags.behavior.clone()))?;
+    }
+    Ok((out, i))
 }

@@ -38,6 +38,10 @@
 //!   component` (kustomize 5.6) is supported;
 //! - `remove annotation`'s errors say "annotation" (kustomize 5.5 says
 //!   "label"); kustomize's notes name a patch by Go's `%#v`, ours plainly;
+//! - `add configmap|secret` checks the sources by generating the object in
+//!   the CLI (kustomize does that in the command); a new entry's keys are
+//!   in kustomize's (sorted) order, as are new `replicas` and `patches`
+//!   entries;
 //! - `edit fix` does not convert `vars` (`--vars`) nor
 //!   `helmChartInflationGenerator`, and places `apiVersion`/`kind` first.
 //!
@@ -61,11 +65,11 @@ mod tree;
 pub use arg::{FieldEdit, ImageEdit, ImageFields, split_image};
 pub use argocd_source::set_argocd_source_image;
 pub use commands::{
-    BUILD_METADATA_OPTIONS, CreateOptions, Edited, Metadata, Patch, TARGET_FIELDS, add_bases,
-    add_build_metadata, add_components, add_labels_without_selector, add_metadata, add_patch,
-    add_resources, create, parse_annotation_pairs, parse_build_metadata, parse_keys, parse_pairs,
-    parse_replica, remove_build_metadata, remove_components, remove_metadata, remove_patch,
-    remove_resources, set_build_metadata, set_field, set_replicas,
+    BUILD_METADATA_OPTIONS, CreateOptions, Edited, GeneratorFlags, Metadata, Patch, TARGET_FIELDS,
+    add_bases, add_build_metadata, add_components, add_generator, add_labels_without_selector,
+    add_metadata, add_patch, add_resources, create, parse_annotation_pairs, parse_build_metadata,
+    parse_keys, parse_pairs, parse_replica, remove_build_metadata, remove_components,
+    remove_metadata, remove_patch, remove_resources, set_build_metadata, set_field, set_replicas,
 };
 pub use fix::fix;
 pub use kustomization::{set_image, set_images};
