@@ -296,6 +296,24 @@ enum RemoveCommand {
         #[arg(value_name = "OPTIONS")]
         options: Vec<String>,
     },
+    /// Remove configMapGenerator entries (NAME1,NAME2) in a namespace.
+    Configmap {
+        /// Namespace to remove the ConfigMaps from.
+        #[arg(long, default_value = "")]
+        namespace: String,
+        /// Comma-separated names.
+        #[arg(value_name = "NAMES")]
+        names: Vec<String>,
+    },
+    /// Remove secretGenerator entries (NAME1,NAME2) in a namespace.
+    Secret {
+        /// Namespace to remove the Secrets from.
+        #[arg(long, default_value = "")]
+        namespace: String,
+        /// Comma-separated names.
+        #[arg(value_name = "NAMES")]
+        names: Vec<String>,
+    },
 }
 
 /// Runs `gitops edit ...`.
@@ -613,6 +631,12 @@ fn run_remove(dir: &Path, command: RemoveCommand) -> Result<(), String> {
             let options = edit::parse_build_metadata(&options).map_err(|e| e.to_string())?;
             edit_file(dir, |t| quiet(edit::remove_build_metadata(t, &options)))
         }
+        RemoveCommand::Configmap { namespace, names } => edit_file(dir, |t| {
+            edit::remove_generators(t, "configmap", &names, &namespace)
+        }),
+        RemoveCommand::Secret { namespace, names } => edit_file(dir, |t| {
+            edit::remove_generators(t, "secret", &names, &namespace)
+        }),
     }
 }
 

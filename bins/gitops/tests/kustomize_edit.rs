@@ -663,4 +663,16 @@ fn add_configmap_and_secret() {
     assert!(err.contains("failed to create configmap"), "{err}");
     let err = fails(dir, &["edit", "add", "secret", "x"]);
     assert!(err.contains("failed to validate flags: at least from-env-file, or from-file or from-literal must be set"), "{err}");
+    // removeconfigmap_test.go / removesecret_test.go.
+    let err = ok(dir, &["edit", "remove", "configmap", "cm,other"]);
+    assert!(
+        err.contains("configmap other doesn't exist in kustomization file"),
+        "{err}"
+    );
+    assert!(
+        fails(dir, &["edit", "remove", "secret", "s", "--namespace", "ns"])
+            .contains("no specified secret(s) were found")
+    );
+    ok(dir, &["edit", "remove", "secret", "s"]);
+    assert_eq!(read(dir), "resources:\n- deployment.yaml\n");
 }

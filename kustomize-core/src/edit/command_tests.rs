@@ -561,6 +561,86 @@ fn add_configmap_joins_the_entry_of_its_name_and_namespace() {
     );
 }
 
+#[test]
+fn remove_configmaps_by_name_and_namespace() {
+    // removeconfigmap_test.go's table (inputs without the header).
+    let one = "configMapGenerator:\n- name: test-cm-1\n  files:\n  - application.properties\n";
+    let two = "configMapGenerator:\n- name: test-cm-1\n  files:\n  - application.properties\n- name: test-cm-2\n  files:\n  - application.properties\n";
+    let mixed = "configMapGenerator:\n- name: test-cm-1\n  namespace: test-ns\n  files:\n  - application.properties\n- name: test-cm-2\n  namespace: default\n  literals:\n  - test-key=test-value\n";
+    let in_ns = "configMapGenerator:\n- name: test-cm-1\n  namespace: test-ns\n  files:\n  - application.properties\n";
+    let in_default = one.replace("  files:", "  namespace: default\n  files:");
+    /// Input, arguments, `--namespace`, and the text or error wanted.
+    type Case<'a> = (&'a str, &'a [&'a str], &'a str, Result<&'a str, &'a str>);
+    let cases: &[Case] = &[
+        (one, &["test-cm-1"], "", Ok("")),
+        (two, &["test-cm-1,test-cm-2"], "", Ok("")),
+        (
+            mixed,
+            &["test-cm-1"],
+            "test-ns",
+            Ok(
+                "configMapGenerator:\n- name: test-cm-2\n  namespace: default\n  literals:\n  - test-key=test-value\n",
+            ),
+        ),
+        (one, &["test-cm-1,foo"], "", Ok("")),
+        (in_ns, &["test-cm-1"], "test-ns", Ok("")),
+        (&in_default, &["test-cm-1"], "", Ok("")),
+        (one, &["test-cm-1"], "default", Ok("")),
+        (
+            one,
+            &["foo"],
+            "",
+            Err("no specified configmap(s) were found in the kustomization.yaml file"),
+        ),
+        (
+            in_ns,
+            &["test-cm-1"],
+            "",
+            Err("no specified configmap(s) were found in the kustomization.yaml file"),
+        ),
+        (
+            in_ns,
+            &["test-cm-1"],
+            "other-ns",
+            Err("no specified configmap(s) were found in the kustomization.yaml file"),
+        ),
+        (
+            one,
+            &[],
+            "",
+            Err("at least one configmap name must be specified"),
+        ),
+        (
+            one,
+            &["test1", "test2"],
+            "",
+            Err(
+                "too many arguments: [test1 test2]; to provide multiple configmaps to remove, please separate configmap names by commas",
+            ),
+        ),
+    ];
+    for (input, args, namespace, want) in cases {
+        let got = remove_generators(input, "configmap", &s(args), namespace);
+        match (got, want) {
+            (Ok(out), Ok(want)) => assert_eq!(out.text, *want, "{args:?}"),
+            (Err(e), Err(want)) => assert_eq!(e.to_string(), *want, "{args:?}"),
+            (got, want) => panic!("{args:?}: {got:?}, want {want:?}"),
+        }
+    }
+    let out = remove_generators(one, "configmap", &s(&["test-cm-1,foo"]), "").unwrap();
+    assert_eq!(
+        out.notes,
+        ["configmap foo doesn't exist in kustomization file"]
+    );
+    let secret = "secretGenerator:\n- name: s\n  type: Opaque\n- name: t\n";
+    assert_eq!(
+        remove_generators(secret, "secret", &s(&["s"]), "")
+            .unwrap()
+            .text,
+        "secretGenerator:\n- name: t\n"
+    );
+}
+
 const HEADER: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
 
 #[test]

@@ -839,3 +839,64 @@ pub fn add_generator(
     }
     Ok((out, i))
 }
+
+/// `kustomize edit remove configmap|secret NAME[,NAME] [--namespace NS]`
+/// (`what`: `configmap` or `secret`): removes the `configMapGenerator` or
+/// `secretGenerator` entries of those names in that namespace; none found
+/// is an error, a name not found a note.
+pub fn remove_generators(
+    text: &str,
+    what: &str,
+    args: &[String],
+    namespace: &str,
+) -> Result<Edited, EditError> {
+    let names: Vec<&str> = match args {
+        [] => {
+            return Err(refused(format!(
+                "at least one {what} name must be specified"
+            )));
+        }
+        [arg] => arg.split(',').collect(),
+        _ => {
+            return Err(refused(format!(
+                "too many arguments: [{}]; to provide multiple {what}s to remove, please separate {what} names by commas",
+                args.join(" ")
+            )));
+        }
+    };
+    let field = if what == "secret" {
+        "secretGenerator"
+    } else {
+        "configMapGenerator"
+    };
+    let found = std::cell::RefCell::new(Vec::new());
+    let edited = fields::remove_items(text, &[], field, |_, entry| {
+        let get = |key: &str| {
+            entry
+                .get_ci(key)
+                .and_then(|(_, v)| v.scalar())
+                .unwrap_or_default()
+        };
+        let name = get("name");
+        let hit = names.contains(&name) && namespace_equal(get("namespace"), namespace);
+        if hit {
+            found.borrow_mut().push(name.to_owned());
+        }
+        hit
+    })?;
+    let found = found.into_inner();
+    if found.is_empty() {
+        return Err(refused(format!(
+            "no specified {what}(s) were found in the kustomization.yaml file"
+        )));
+    }
+    let notes = names
+        .iter()
+        .filter(|n| !found.iter().any(|f| f == *n))
+        .map(|n| format!("{what} {n} doesn't exist in kustomization file"))
+        .collect();
+    Ok(Edited {
+        text: edited,
+        notes,
+    })
+}
