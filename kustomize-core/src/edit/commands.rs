@@ -261,10 +261,12 @@ fn put_pairs(
             }
             Ok(out)
         }
-        Some(m) if !m.is_null() => Err(EditError::WrongKind {
-            field: field.to_owned(),
-            expected: "a mapping of strings",
-        }),
+        Some(m) if !m.is_null() => Err(EditError::wrong_kind(
+            field,
+            "a mapping of strings",
+            text,
+            m,
+        )),
         _ => {
             let value = New::Map(
                 pairs
@@ -370,10 +372,12 @@ pub fn remove_metadata(
         };
     };
     let Kind::Map { pairs, .. } = &map.kind else {
-        return Err(EditError::WrongKind {
-            field: field.to_owned(),
-            expected: "a mapping of strings",
-        });
+        return Err(EditError::wrong_kind(
+            field,
+            "a mapping of strings",
+            text,
+            map,
+        ));
     };
     if let Some(key) = keys.iter().find(|k| !ignore && map.get_ci(k).is_none()) {
         return Err(refused(format!(

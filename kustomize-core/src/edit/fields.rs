@@ -276,10 +276,12 @@ impl<'t> Doc<'t> {
         })?;
         match node.kind {
             Kind::Map { .. } => Ok(Some(node)),
-            _ => Err(EditError::WrongKind {
-                field: field_name(path, None),
-                expected: "a mapping",
-            }),
+            _ => Err(EditError::wrong_kind(
+                field_name(path, None),
+                "a mapping",
+                self.text,
+                node,
+            )),
         }
     }
 
@@ -460,10 +462,7 @@ pub(crate) fn append(
             Splice::insert(line_end(text, last), with)
         }
         _ => {
-            return Err(EditError::WrongKind {
-                field,
-                expected: "a sequence",
-            });
+            return Err(EditError::wrong_kind(field, "a sequence", text, seq));
         }
     };
     finish(text, vec![splice])
@@ -488,10 +487,12 @@ pub(crate) fn remove_items(
         if seq.is_null() {
             return Ok(text.to_owned());
         }
-        return Err(EditError::WrongKind {
-            field: field_name(path, Some(key)),
-            expected: "a sequence",
-        });
+        return Err(EditError::wrong_kind(
+            field_name(path, Some(key)),
+            "a sequence",
+            text,
+            seq,
+        ));
     };
     let gone: Vec<bool> = items
         .iter()

@@ -43,10 +43,7 @@ fn move_items(
             let text = fields::append(text, path, new_field, &new)?;
             fields::remove_keys(&text, path, &[old])
         }
-        Some(t) if !t.is_null() => Err(EditError::WrongKind {
-            field: new_field.to_owned(),
-            expected: "a sequence",
-        }),
+        Some(t) if !t.is_null() => Err(EditError::wrong_kind(new_field, "a sequence", text, t)),
         _ => {
             let text = fields::remove_keys(text, path, &[new_field])?;
             fields::replace_pair(&text, path, old, new_field, &New::List(new))
@@ -79,10 +76,12 @@ pub fn fix(text: &str, is_file: impl Fn(&str) -> bool) -> Result<String, EditErr
         .and_then(|r| r.get_ci("patchesStrategicMerge"))
     {
         let Kind::Seq { items, .. } = &v.kind else {
-            return Err(EditError::WrongKind {
-                field: "patchesStrategicMerge".into(),
-                expected: "a sequence of strings",
-            });
+            return Err(EditError::wrong_kind(
+                "patchesStrategicMerge",
+                "a sequence of strings",
+                &out,
+                v,
+            ));
         };
         let mut patches = Vec::new();
         for item in items {
@@ -129,10 +128,12 @@ fn common_labels(text: &str) -> Result<String, EditError> {
         return if common.is_null() {
             fields::remove_keys(text, &[], &["commonLabels"])
         } else {
-            Err(EditError::WrongKind {
-                field: "commonLabels".into(),
-                expected: "a mapping of strings",
-            })
+            Err(EditError::wrong_kind(
+                "commonLabels",
+                "a mapping of strings",
+                text,
+                common,
+            ))
         };
     };
     if pairs.is_empty() {

@@ -48,10 +48,12 @@ fn set_one(text: &str, edit: &ImageEdit) -> Result<String, EditError> {
         return fields::append(text, &[], "images", &[new_entry(edit)]);
     };
     if !matches!(root.kind, Kind::Map { .. }) {
-        return Err(EditError::WrongKind {
-            field: "the kustomization".into(),
-            expected: "a mapping of fields",
-        });
+        return Err(EditError::wrong_kind(
+            "the kustomization",
+            "a mapping of fields",
+            text,
+            &root,
+        ));
     }
     let mut splices = Vec::new();
     let mut found = false;
@@ -65,10 +67,12 @@ fn set_one(text: &str, edit: &ImageEdit) -> Result<String, EditError> {
             && !images.is_null()
             && !matches!(images.kind, Kind::Seq { .. })
         {
-            return Err(EditError::WrongKind {
-                field: "images".into(),
-                expected: "a sequence of image entries",
-            });
+            return Err(EditError::wrong_kind(
+                "images",
+                "a sequence of image entries",
+                text,
+                images,
+            ));
         }
         return fields::append(text, &[], "images", &[new_entry(edit)]);
     }
@@ -93,7 +97,7 @@ fn edit_entries(
             continue;
         }
         let field = format!("{list}[{i}]");
-        let plan = Plan::new(item, edit, &field)?;
+        let plan = Plan::new(text, item, edit, &field)?;
         match &item.kind {
             Kind::Map { flow: true, .. } => splices.push(Splice {
                 start: item.start,
@@ -148,25 +152,17 @@ fn rank(key: &str) -> Option<usize> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(entry: &'a Node, edit: &ImageEdit, field: &str) -> Result<Self, EditError> {
+    fn new(text: &str, entry: &'a Node, edit: &ImageEdit, field: &str) -> Result<Self, EditError> {
         let Kind::Map { pairs, .. } = &entry.kind else {
-            return Err(EditError::WrongKind {
-                field: field.to_owned(),
-                expected: "a mapping",
-            });
+            return Err(EditError::wrong_kind(field, "a mapping", text, entry));
         };
         let current = |key: &str| -> Result<Option<String>, EditError> {
             match entry.get_ci(key) {
                 None => Ok(None),
                 Some((_, v)) if v.is_null() => Ok(None),
-                Some((_, v)) => {
-                    v.scalar()
-                        .map(|s| Some(s.to_owned()))
-                        .ok_or_else(|| EditError::WrongKind {
-                            field: format!("{field}.{key}"),
-                            expected: "a string",
-                        })
-                }
+                Some((_, v)) => v.scalar().map(|s| Some(s.to_owned())).ok_or_else(|| {
+                    EditError::wrong_kind(format!("{field}.{key}"), "a string", text, v)
+                }),
             }
         };
         let current = ImageFields {

@@ -91,10 +91,12 @@ pub enum EditError {
     #[error("{0}")]
     Yaml(#[from] crate::yaml::YamlError),
     /// A field holds a value of the wrong kind.
-    #[error("{field}: expected {expected}")]
+    #[error("{field} (line {line}): expected {expected}")]
     WrongKind {
         /// Path of the field, like `images[1].newTag`.
         field: String,
+        /// The line of the value (from 1).
+        line: usize,
         /// What it should hold.
         expected: &'static str,
     },
