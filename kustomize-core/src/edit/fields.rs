@@ -304,12 +304,8 @@ impl<'t> Doc<'t> {
             return Splice::insert(text.len(), with);
         };
         match &map.kind {
-            Kind::Map { pairs, flow: true } => {
-                let sep = if pairs.is_empty() { "" } else { ", " };
-                Splice::insert(
-                    map.end - 1,
-                    format!("{sep}{}: {}", key_text(key), value.flow()),
-                )
+            Kind::Map { flow: true, .. } => {
+                flow_append(text, map, &format!("{}: {}", key_text(key), value.flow()))
             }
             Kind::Map { pairs, .. } => {
                 let last = pairs.last().map_or(map.end, |(_, v)| v.end);
@@ -349,6 +345,22 @@ impl<'t> Doc<'t> {
     }
 }
 
+/// The splice adding `part` (items or pairs) at the end of the flow
+/// collection `node`, after a `, ` unless it is empty or ends with a comma.
+fn flow_append(text: &str, node: &Node, part: &str) -> Splice {
+    let close = node.end - 1;
+    let before = text[node.start + 1..close].trim_end();
+    let sep = if before.is_empty() {
+        ""
+    } else if before.ends_with(',') {
+        " "
+    } else {
+        ", "
+    };
+    Splice::insert(close, format!("{sep}{part}"))
+}
+
+/// The text with `splices` applied, checked to parse.
 fn finish(text: &str, splices: Vec<Splice>) -> Result<String, EditError> {
     if splices.is_empty() {
         return Ok(text.to_owned());
@@ -437,13 +449,9 @@ pub(crate) fn append(
     };
     let splice = match &seq.kind {
         _ if seq.is_null() => return set(text, path, key, &New::List(items.to_vec())),
-        Kind::Seq {
-            items: old,
-            flow: true,
-        } => {
+        Kind::Seq { flow: true, .. } => {
             let new: Vec<String> = items.iter().map(New::flow).collect();
-            let sep = if old.is_empty() { "" } else { ", " };
-            Splice::insert(seq.end - 1, format!("{sep}{}", new.join(", ")))
+            flow_append(text, seq, &new.join(", "))
         }
         Kind::Seq {
             items: old,
