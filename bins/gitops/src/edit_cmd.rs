@@ -53,31 +53,36 @@ enum EditCommand {
 #[derive(Args)]
 struct PatchArgs {
     /// Path to the patch file. Cannot be used with --patch at the same time.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     path: String,
     /// Literal string of patch content. Cannot be used with --path at the same time.
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value = "",
+        hide_default_value = true,
+        allow_hyphen_values = true
+    )]
     patch: String,
     /// API group in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     group: String,
     /// API version in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     version: String,
     /// Resource kind in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     kind: String,
     /// Resource name in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     name: String,
     /// Resource namespace in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     namespace: String,
     /// annotationSelector in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     annotation_selector: String,
     /// labelSelector in patch target.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     label_selector: String,
 }
 
@@ -186,16 +191,21 @@ struct GeneratorArgs {
     )]
     from_literal: Vec<String>,
     /// A file of KEY=value lines (a Docker .env file).
-    #[arg(long = "from-env-file", default_value = "", value_name = "PATH")]
+    #[arg(
+        long = "from-env-file",
+        default_value = "",
+        hide_default_value = true,
+        value_name = "PATH"
+    )]
     from_env_file: String,
     /// Disable the name suffix hash.
     #[arg(long = "disableNameSuffixHash")]
     disable_name_suffix_hash: bool,
     /// create (the default), merge or replace.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     behavior: String,
     /// The namespace of the generated object.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     namespace: String,
 }
 
@@ -299,7 +309,7 @@ enum RemoveCommand {
     /// Remove configMapGenerator entries (NAME1,NAME2) in a namespace.
     Configmap {
         /// Namespace to remove the ConfigMaps from.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         namespace: String,
         /// Comma-separated names.
         #[arg(value_name = "NAMES")]
@@ -308,7 +318,7 @@ enum RemoveCommand {
     /// Remove secretGenerator entries (NAME1,NAME2) in a namespace.
     Secret {
         /// Namespace to remove the Secrets from.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         namespace: String,
         /// Comma-separated names.
         #[arg(value_name = "NAMES")]
@@ -780,22 +790,32 @@ fn glob(dir: &Path, pattern: &str) -> Result<Vec<String>, String> {
 #[derive(Args)]
 pub struct CreateArgs {
     /// Name of a file containing a file to add to the kustomization file (comma-separated, globs expand).
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     resources: String,
     /// Set the value of the namespace field in the kustomization file.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     namespace: String,
     /// Add one or more common annotations (KEY:VALUE,KEY:VALUE).
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     annotations: String,
     /// Add one or more common labels (KEY:VALUE,KEY:VALUE).
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     labels: String,
     /// Sets the value of the namePrefix field in the kustomization file.
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value = "",
+        hide_default_value = true,
+        allow_hyphen_values = true
+    )]
     nameprefix: String,
     /// Sets the value of the nameSuffix field in the kustomization file.
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value = "",
+        hide_default_value = true,
+        allow_hyphen_values = true
+    )]
     namesuffix: String,
     /// Search for kubernetes resources in the current directory to be added to the kustomization file.
     #[arg(long)]
