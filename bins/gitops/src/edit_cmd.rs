@@ -559,8 +559,9 @@ fn expand_file_sources(dir: &Path, sources: &[String]) -> Result<Vec<String>, St
 }
 
 fn run_set(dir: &Path, command: SetCommand) -> Result<(), String> {
-    let one = |values: &[String], what: &str| match values {
-        [one] => Ok(one.clone()),
+    // `set namespace|nameprefix|namesuffix VALUE`.
+    let set_one = |values: &[String], what: &str, field: &str| match values {
+        [value] => edit_file(dir, |t| quiet(edit::set_field(t, field, value))),
         _ => Err(format!("must specify exactly one {what} value")),
     };
     match command {
@@ -572,18 +573,9 @@ fn run_set(dir: &Path, command: SetCommand) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             edit_file(dir, |t| quiet(edit::set_images(t, &edits)))
         }
-        SetCommand::Namespace { values } => {
-            let value = one(&values, "namespace")?;
-            edit_file(dir, |t| quiet(edit::set_field(t, "namespace", &value)))
-        }
-        SetCommand::Nameprefix { values } => {
-            let value = one(&values, "prefix")?;
-            edit_file(dir, |t| quiet(edit::set_field(t, "namePrefix", &value)))
-        }
-        SetCommand::Namesuffix { values } => {
-            let value = one(&values, "suffix")?;
-            edit_file(dir, |t| quiet(edit::set_field(t, "nameSuffix", &value)))
-        }
+        SetCommand::Namespace { values } => set_one(&values, "namespace", "namespace"),
+        SetCommand::Nameprefix { values } => set_one(&values, "prefix", "namePrefix"),
+        SetCommand::Namesuffix { values } => set_one(&values, "suffix", "nameSuffix"),
         SetCommand::Replicas { replicas } => {
             if replicas.is_empty() {
                 return Err("no replicas specified".into());

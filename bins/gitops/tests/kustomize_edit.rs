@@ -36,6 +36,14 @@ fn write(dir: &Path, path: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A directory holding `kustomization` and deployment.yaml.
+fn project(kustomization: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "kustomization.yaml", kustomization);
+    write(tmp.path(), "deployment.yaml", DEPLOYMENT);
+    tmp
+}
+
 fn read(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap()
 }
@@ -198,10 +206,8 @@ resources:
 
 #[test]
 fn add_resource_and_component_expand_globs() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = project(KUST);
     let dir = tmp.path();
-    write(dir, "kustomization.yaml", KUST);
-    write(dir, "deployment.yaml", DEPLOYMENT);
     write(dir, "svc-a.yaml", &SERVICE.replace("NAME", "a"));
     write(dir, "svc-b.yaml", &SERVICE.replace("NAME", "b"));
     // TestAddResourceHappyPath: the glob's matches, not the kustomization.
@@ -277,10 +283,8 @@ fn add_resource_and_component_expand_globs() {
 
 #[test]
 fn set_fields_labels_annotations_and_replicas() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = project(KUST);
     let dir = tmp.path();
-    write(dir, "kustomization.yaml", KUST);
-    write(dir, "deployment.yaml", DEPLOYMENT);
     ok(dir, &["edit", "set", "namespace", "staging"]);
     ok(dir, &["edit", "set", "nameprefix", "acme-"]);
     ok(dir, &["edit", "set", "namesuffix", "-v2"]);
@@ -378,10 +382,8 @@ buildMetadata:
 
 #[test]
 fn add_and_remove_patches() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = project("resources:\n- deployment.yaml\n");
     let dir = tmp.path();
-    write(dir, "kustomization.yaml", "resources:\n- deployment.yaml\n");
-    write(dir, "deployment.yaml", DEPLOYMENT);
     write(
         dir,
         "patch.yaml",
@@ -559,14 +561,8 @@ images:
 
 #[test]
 fn flow_style_kustomizations_stay_flow() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = project("{resources: [deployment.yaml], commonLabels: {app: web}}\n");
     let dir = tmp.path();
-    write(
-        dir,
-        "kustomization.yaml",
-        "{resources: [deployment.yaml], commonLabels: {app: web}}\n",
-    );
-    write(dir, "deployment.yaml", DEPLOYMENT);
     write(dir, "svc.yaml", &SERVICE.replace("NAME", "web"));
     ok(dir, &["edit", "add", "resource", "svc.yaml"]);
     ok(dir, &["edit", "set", "namespace", "prod"]);
@@ -605,10 +601,8 @@ fn the_kustomization_option_and_missing_files() {
 
 #[test]
 fn add_configmap_and_secret() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = project("resources:\n- deployment.yaml\n");
     let dir = tmp.path();
-    write(dir, "kustomization.yaml", "resources:\n- deployment.yaml\n");
-    write(dir, "deployment.yaml", DEPLOYMENT);
     write(dir, "conf/app.properties", "a=1\n");
     write(dir, "conf/log.properties", "level=info\n");
     write(dir, "e.env", "A=1\nB=2\n");
