@@ -264,6 +264,31 @@ enum SetCommand {
         #[arg(value_name = "KEY:VALUE")]
         pairs: Vec<String>,
     },
+    /// Set the values of existing literal keys, or the namespace, of a configMapGenerator entry.
+    Configmap(SetGeneratorArgs),
+    /// Set the values of existing literal keys, or the namespace, of a secretGenerator entry.
+    Secret(SetGeneratorArgs),
+}
+
+/// The arguments and flags of `set configmap` and `set secret`.
+#[derive(Args)]
+struct SetGeneratorArgs {
+    /// The name of the ConfigMap or Secret.
+    #[arg(value_name = "NAME")]
+    names: Vec<String>,
+    /// An existing key and its new value (key=value; repeated).
+    #[arg(
+        long = "from-literal",
+        allow_hyphen_values = true,
+        value_name = "KEY=VALUE"
+    )]
+    from_literal: Vec<String>,
+    /// The current namespace of the entry.
+    #[arg(long, default_value = "", hide_default_value = true)]
+    namespace: String,
+    /// A new namespace for the entry.
+    #[arg(long, default_value = "", hide_default_value = true)]
+    new_namespace: String,
 }
 
 #[derive(Subcommand)]
@@ -495,32 +520,68 @@ fn add_generator(
         secret_type: secret_type.clone(),
     };
     let name = flags.validate(&args.names).map_err(|e| e.to_string())?;
-    let (field, what) = match secret_type {
-        None => ("configMapGenerator", "configmap"),
-        Some(_) => ("secretGenerator", "secret"),
+    let field = match secret_type {
+        None => "configMapGenerator",
+        Some(_) => "secretGenerator",
     };
+    let checked = checked_generator(dir, field)?;
+    edit_file(dir, |text| {
+        let (edited, index) = edit::add_generator(text, field, &name, &flags)?;
+        checked(edited, index)
+    })
+}
+
+/// `set configmap|secret`: the entry edited, and the object it describes
+/// generated before the file is written.
+fn set_generator(dir: &Path, args: SetGeneratorArgs, field: &str) -> Result<(), String> {
+    let checked = checked_generator(dir, field)?;
+    edit_file(dir, |text| {
+        let (edited, index) = edit::set_generator(
+            text,
+            field,
+            &args.names,
+            &args.from_literal,
+            &args.namespace,
+            &args.new_namespace,
+        )?;
+        checked(edited, index)
+    })
+}
+
+/// A check of an edited generator entry: `field[index]` of the text must
+/// generate its object (its sources readable and well-formed), as kustomize
+/// checks by making it.
+fn checked_generator(
+    dir: &Path,
+    field: &str,
+) -> Result<impl Fn(String, usize) -> Result<Edited, EditError>, String> {
     let root = std::path::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let loader = kustomize_core::fs::Loader::new(
         std::sync::Arc::new(kustomize_core::fs::DiskFs),
         root,
         kustomize_core::fs::LoadRestrictor::RootOnly,
     );
-    edit_file(dir, |text| {
-        let (edited, index) = edit::add_generator(text, field, &name, &flags)?;
+    let secret = field == "secretGenerator";
+    let (field, what) = (
+        field.to_owned(),
+        if secret { "secret" } else { "configmap" },
+    );
+    Ok(move |edited: String, index: usize| {
         let entry = kustomize_core::yaml::parse_document(&edited)?
-            .get(field)
+            .get(&field)
             .and_then(|list| list.get(index))
             .cloned()
             .unwrap_or_default();
-        let generated = match secret_type {
-            None => serde_json::from_value(entry)
+        let generated = if secret {
+            serde_json::from_value(entry)
+                .map_err(|e| e.to_string())
+                .and_then(|args| generate_secret(&args, None, &loader).map_err(|e| e.to_string()))
+        } else {
+            serde_json::from_value(entry)
                 .map_err(|e| e.to_string())
                 .and_then(|args| {
                     generate_config_map(&args, None, &loader).map_err(|e| e.to_string())
-                }),
-            Some(_) => serde_json::from_value(entry)
-                .map_err(|e| e.to_string())
-                .and_then(|args| generate_secret(&args, None, &loader).map_err(|e| e.to_string())),
+                })
         };
         match generated {
             Ok(_) => quiet(Ok(edited)),
@@ -597,6 +658,8 @@ fn run_set(dir: &Path, command: SetCommand) -> Result<(), String> {
                 quiet(edit::add_metadata(t, Metadata::Labels, &pairs, true))
             })
         }
+        SetCommand::Configmap(args) => set_generator(dir, args, "configMapGenerator"),
+        SetCommand::Secret(args) => set_generator(dir, args, "secretGenerator"),
         SetCommand::Annotation { pairs } => {
             let pairs = edit::parse_annotation_pairs(&pairs).map_err(|e| e.to_string())?;
             edit_file(dir, |t| {

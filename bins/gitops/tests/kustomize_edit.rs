@@ -657,8 +657,43 @@ fn add_configmap_and_secret() {
     assert!(err.contains("failed to create configmap"), "{err}");
     let err = fails(dir, &["edit", "add", "secret", "x"]);
     assert!(err.contains("failed to validate flags: at least from-env-file, or from-file or from-literal must be set"), "{err}");
+    // setconfigmap_test.go: an existing literal key gets a new value.
+    ok(
+        dir,
+        &[
+            "edit",
+            "set",
+            "configmap",
+            "cm",
+            "--from-literal=k=w",
+            "--new-namespace=default",
+        ],
+    );
+    assert!(read(dir).contains("  - k=w\n"), "{}", read(dir));
+    builds_like_kubectl(dir);
+    let err = fails(
+        dir,
+        &[
+            "edit",
+            "set",
+            "configmap",
+            "cm",
+            "--from-literal=nokey=x",
+            "--namespace=default",
+        ],
+    );
+    assert!(err.contains("key 'nokey' not found in resource"), "{err}");
     // removeconfigmap_test.go / removesecret_test.go.
-    let err = ok(dir, &["edit", "remove", "configmap", "cm,other"]);
+    let err = ok(
+        dir,
+        &[
+            "edit",
+            "remove",
+            "configmap",
+            "cm,other",
+            "--namespace=default",
+        ],
+    );
     assert!(
         err.contains("configmap other doesn't exist in kustomization file"),
         "{err}"

@@ -641,6 +641,59 @@ fn remove_configmaps_by_name_and_namespace() {
     );
 }
 
+#[test]
+fn set_configmap_literals_and_namespace() {
+    // setconfigmap_test.go's success and failure cases.
+    let cm = "configMapGenerator";
+    let text = "configMapGenerator:\n- literals:\n  - a-key=a-value\n  - key1=val1\n  name: test-cm\n- literals:\n  - another-key=another-value\n  - key1=value-from-cm-2\n  name: test-cm-2\n  namespace: another-ns\n";
+    let (out, i) = set_generator(text, cm, &s(&["test-cm"]), &s(&["key1=val2"]), "", "").unwrap();
+    assert_eq!(i, 0);
+    assert_eq!(out, text.replacen("key1=val1", "key1=val2", 1));
+    let text = "configMapGenerator:\n- literals:\n  - found-key=found-value\n  name: test-cm\n";
+    let (out, _) =
+        set_generator(text, cm, &s(&["test-cm"]), &[], "default", "test-new-ns").unwrap();
+    assert_eq!(out, format!("{text}  namespace: test-new-ns\n"));
+    let err = |text: &str, args: &[&str], literals: &[&str], ns: &str| {
+        set_generator(text, cm, &s(args), &s(literals), ns, "")
+            .unwrap_err()
+            .to_string()
+    };
+    let two =
+        "configMapGenerator:\n- literals:\n  - test-cm-key=value\n  - key1=val1\n  name: test-cm\n";
+    assert_eq!(
+        err(two, &["test-cm"], &["test-key=test-value"], ""),
+        "failed to create configmap: failed to update literal sources: key 'test-key' not found in resource"
+    );
+    assert_eq!(
+        err(two, &["test-cm2"], &["test-key=test-value"], ""),
+        "failed to create configmap: could not set new ConfigMap value: unable to find ConfigMap with name \"test-cm2\""
+    );
+    assert_eq!(
+        err(two, &["test-cm"], &[], "test-ns"),
+        "failed to validate flags: at least one of [--from-literal, --new-namespace] must be specified"
+    );
+    assert!(
+        err(two, &["test-cm"], &["value"], "")
+            .ends_with("literal values must be specified in the key=value format")
+    );
+    assert!(
+        err("configMapGenerator: []\n", &["test-cm"], &["value"], "")
+            .ends_with("unable to find ConfigMap with name \"test-cm\"")
+    );
+    // A secret's literal keeps its quoting.
+    let secret = "secretGenerator:\n- name: s\n  literals: ['pw=old']\n";
+    let (out, _) = set_generator(
+        secret,
+        "secretGenerator",
+        &s(&["s"]),
+        &s(&["pw=new"]),
+        "",
+        "",
+    )
+    .unwrap();
+    assert_eq!(out, "secretGenerator:\n- name: s\n  literals: ['pw=new']\n");
+}
+
 const HEADER: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
 
 #[test]

@@ -904,3 +904,92 @@ pub fn remove_generators(
         notes,
     })
 }
+
+/// `kustomize edit set configmap|secret NAME [--from-literal K=V...]
+/// [--namespace NS] [--new-namespace NS]` (`field`: `configMapGenerator` or
+/// `secretGenerator`): the values of existing literal keys, and the
+/// namespace, of the entry of that name and namespace; the entry's index
+/// is returned with the text.
+pub fn set_generator(
+    text: &str,
+    field: &str,
+    args: &[String],
+    literals: &[String],
+    namespace: &str,
+    new_namespace: &str,
+) -> Result<(String, usize), EditError> {
+    let (kind, what) = if field == "secretGenerator" {
+        ("Secret", "secret")
+    } else {
+        ("ConfigMap", "configmap")
+    };
+    let [name] = args else {
+        return Err(refused(
+            "failed to validate flags: name must be specified once",
+        ));
+    };
+    if literals.is_empty() && new_namespace.is_empty() {
+        return Err(refused(
+            "failed to validate flags: at least one of [--from-literal, --new-namespace] must be specified",
+        ));
+    }
+    let failed = |m: String| refused(format!("failed to create {what}: {m}"));
+    let root = fields::root(text)?;
+    let scalar = |e: &Node, key: &str| {
+        e.get_ci(key)
+            .and_then(|(_, v)| v.scalar())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let entries = match fields::node_at(root.as_ref(), &[Step::Key(field)]).map(|n| &n.kind) {
+        Some(Kind::Seq { items, .. }) => items.as_slice(),
+        _ => &[],
+    };
+    let index = entries
+        .iter()
+        .position(|e| {
+            scalar(e, "name") == *name && namespace_equal(namespace, &scalar(e, "namespace"))
+        })
+        .ok_or_else(|| {
+            failed(format!(
+                "could not set new {kind} value: unable to find {kind} with name {}",
+                serde_json::Value::String(name.clone())
+            ))
+        })?;
+    let path = [Step::Key(field), Step::Index(index)];
+    let key_of = |literal: &str| -> Result<String, EditError> {
+        match literal.split_once('=') {
+            Some((key, value)) if !value.contains('=') => Ok(key.to_owned()),
+            _ => Err(failed(
+                "failed to update literal sources: failed to update resource: invalid format: literal values must be specified in the key=value format".into(),
+            )),
+        }
+    };
+    let present: Vec<String> =
+        match fields::node_at(entries.get(index), &[Step::Key("literals")]).map(|n| &n.kind) {
+            Some(Kind::Seq { items, .. }) => items
+                .iter()
+                .map(|i| key_of(i.scalar().unwrap_or_default()))
+                .collect::<Result<_, _>>()?,
+            _ => Vec::new(),
+        };
+    let mut out = text.to_owned();
+    for literal in literals {
+        let key = key_of(literal)?;
+        let Some(i) = present.iter().position(|k| *k == key) else {
+            return Err(failed(format!(
+                "failed to update literal sources: key '{key}' not found in resource"
+            )));
+        };
+        out = fields::set_item(&out, &path, "literals", i, literal)?;
+    }
+    if !new_namespace.is_empty() {
+        out = fields::set(
+            &out,
+            &path,
+            "namespace",
+            &New::Str(new_namespace.to_owned()),
+        )?;
+    }
+    Ok((out, index))
+}

@@ -662,3 +662,43 @@ pub(crate) fn node_at<'n>(root: Option<&'n Node>, path: &[Step]) -> Option<&'n N
 pub(crate) fn root(text: &str) -> Result<Option<Node>, EditError> {
     Ok(Doc::parse(text)?.root)
 }
+
+/// Sets item `index` of the sequence `key` (of the mapping at `path`), a
+/// scalar, to the string `value` in the item's quoting style.
+pub(crate) fn set_item(
+    text: &str,
+    path: &[Step],
+    key: &str,
+    index: usize,
+    value: &str,
+) -> Result<String, EditError> {
+    let doc = Doc::parse(text)?;
+    let mut seq_path = path.to_vec();
+    seq_path.push(Step::Key(key));
+    let field = format!("{}[{index}]", field_name(&seq_path, None));
+    let (item, flow) = match node_at(doc.root.as_ref(), &seq_path).map(|n| &n.kind) {
+        Some(Kind::Seq { items, flow }) => (items.get(index), *flow),
+        _ => (None, false),
+    };
+    let item = item.ok_or_else(|| EditError::Broken(format!("{field} is not in the text")))?;
+    let Kind::Scalar(old, style) = &item.kind else {
+        return Err(EditError::wrong_kind(field, "a string", text, item));
+    };
+    if old == value {
+        return Ok(text.to_owned());
+    }
+    let style = match style {
+        ScalarStyle::Literal | ScalarStyle::Folded => ScalarStyle::Plain,
+        s => *s,
+    };
+    let context = if flow { Context::Flow } else { Context::Block };
+    let with = text::scalar(value, style, context);
+    finish(
+        text,
+        vec![Splice {
+            start: item.start,
+            end: item.end,
+            with,
+        }],
+    )
+}

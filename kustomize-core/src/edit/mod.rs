@@ -70,7 +70,7 @@ pub use commands::{
     add_metadata, add_patch, add_resources, create, parse_annotation_pairs, parse_build_metadata,
     parse_keys, parse_pairs, parse_replica, remove_build_metadata, remove_components,
     remove_generators, remove_metadata, remove_patch, remove_resources, set_build_metadata,
-    set_field, set_replicas,
+    set_field, set_generator, set_replicas,
 };
 pub use fix::fix;
 pub use kustomization::{set_image, set_images};
