@@ -4,14 +4,12 @@ mod app_cmd;
 mod appset_cmd;
 mod build_cmd;
 mod cluster_cmd;
+mod edit_cmd;
 mod proj_cmd;
 mod repo_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use kustomize_core::KUSTOMIZATION_FILE_NAMES as FILE_NAMES;
-use kustomize_core::edit::{ImageEdit, set_images};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod helm_cmd;
@@ -36,11 +34,12 @@ struct Cli {
 enum Command {
     /// Render a kustomization directory, as `kubectl kustomize DIR` prints it.
     Build(build_cmd::BuildArgs),
-    /// Edit a kustomization file in place, keeping its layout and comments.
-    Edit {
-        #[command(subcommand)]
-        command: EditCommand,
-    },
+    /// Edit a kustomization file in place, keeping its layout and comments
+    /// (kustomize's `edit add|set|remove|fix`).
+    Edit(edit_cmd::EditArgs),
+    /// Create a new kustomization in the current directory (kustomize's `create`).
+    #[command(alias = "init")]
+    Create(edit_cmd::CreateArgs),
     /// Inspect, sync, wait for and diff Argo CD Applications.
     App(app_cmd::AppArgs),
     /// Inspect ApplicationSets and preview the Applications they generate.
@@ -75,33 +74,6 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
-enum EditCommand {
-    /// Set a field of the kustomization.
-    Set {
-        #[command(subcommand)]
-        command: SetCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum SetCommand {
-    /// Set images' new names, tags or digests, as `kustomize edit set image` does.
-    ///
-    /// Each argument is one of <image>=<newimage>:<newtag>, <image>=<newimage>@<digest>,
-    /// <image>=<newimage>:<newtag>@<digest>, <image>=<newimage>, <image>:<newtag>,
-    /// <image>:<newtag>@<digest> or <image>@<digest>; `*` as the new name, tag or
-    /// digest keeps the value already in the file.
-    Image {
-        /// The directory holding kustomization.yaml (or .yml, or Kustomization).
-        #[arg(long, default_value = ".", value_name = "DIR")]
-        kustomization: PathBuf,
-        /// The images to set.
-        #[arg(required = true, value_name = "IMAGE")]
-        images: Vec<String>,
-    },
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -113,22 +85,8 @@ fn main() -> ExitCode {
         Command::Image { command } => image_cmd::run(command),
         Command::Sandbox { command } => sandbox_cmd::run(command),
         Command::Helm { command } => helm_cmd::run(command),
-        Command::Edit {
-            command:
-                EditCommand::Set {
-                    command:
-                        SetCommand::Image {
-                            kustomization,
-                            images,
-                        },
-                },
-        } => match set_image_in_dir(&kustomization, &images) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("Error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Edit(args) => edit_cmd::run(args),
+        Command::Create(args) => edit_cmd::run_create(args),
         Command::Build(args) => build_cmd::run(args),
         Command::Completion { shell } => {
             let mut script = Vec::new();
@@ -139,41 +97,4 @@ fn main() -> ExitCode {
             }
         }
     }
-}
-
-/// Applies `kustomize edit set image ARGS` to the kustomization file in
-/// `dir`, rewriting it only when its text changes.
-fn set_image_in_dir(dir: &Path, args: &[String]) -> Result<(), String> {
-    let edits = args
-        .iter()
-        .map(|a| ImageEdit::parse(a))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    let found: Vec<PathBuf> = FILE_NAMES
-        .iter()
-        .map(|n| dir.join(n))
-        .filter(|p| p.is_file())
-        .collect();
-    let path = match found.as_slice() {
-        [one] => one,
-        [] => {
-            return Err(format!(
-                "unable to find one of {} in directory '{}'",
-                FILE_NAMES.map(|n| format!("'{n}'")).join(", "),
-                dir.display()
-            ));
-        }
-        _ => {
-            return Err(format!(
-                "found multiple kustomization files under: {}",
-                dir.display()
-            ));
-        }
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let edited = set_images(&text, &edits).map_err(|e| format!("{}: {e}", path.display()))?;
-    if edited != text {
-        std::fs::write(path, edited).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
 }

@@ -54,7 +54,7 @@ fn failures_exit_1_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("kustomization.yaml: images: expected a sequence"),
+        err.contains("kustomization.yaml: images (line 1): expected a sequence"),
         "{err}"
     );
     assert_eq!(

@@ -36,11 +36,13 @@ pub fn set_argocd_source_image(text: &str, image: &str) -> Result<String, EditEr
                 ..
             },
         ) => Some(set_in_root(text, eol, root, pairs, image, &item)?),
-        Some(_) => {
-            return Err(EditError::WrongKind {
-                field: "the override file".into(),
-                expected: "a block mapping",
-            });
+        Some(other) => {
+            return Err(EditError::wrong_kind(
+                "the override file",
+                "a block mapping",
+                text,
+                other,
+            ));
         }
     };
     let out = match splice {
@@ -104,10 +106,12 @@ fn set_in_root(
             );
             fill_null(text, key, value, block, "kustomize")
         }
-        _ => Err(EditError::WrongKind {
-            field: "kustomize".into(),
-            expected: "a block mapping",
-        }),
+        _ => Err(EditError::wrong_kind(
+            "kustomize",
+            "a block mapping",
+            text,
+            value,
+        )),
     }
 }
 
@@ -127,10 +131,12 @@ fn set_in_list(
             let block = format!("{eol}{}", style.item(&[item.to_owned()], eol));
             return fill_null(text, key, list, block, field);
         }
-        return Err(EditError::WrongKind {
-            field: field.into(),
-            expected: "a sequence of strings",
-        });
+        return Err(EditError::wrong_kind(
+            field,
+            "a sequence of strings",
+            text,
+            list,
+        ));
     };
     let context = if *flow { Context::Flow } else { Context::Block };
     let found = items

@@ -7,7 +7,8 @@
 
 use super::EditError;
 use super::arg::{ImageEdit, ImageFields};
-use super::layout::{SeqStyle, fill_null, replace_value};
+use super::fields::{self, New};
+use super::layout::replace_value;
 use super::text::{
     self, Context, Splice, column, eol, line_end, line_start, next_line, starts_line,
 };
@@ -43,19 +44,17 @@ pub fn set_images(text: &str, edits: &[ImageEdit]) -> Result<String, EditError> 
 }
 
 fn set_one(text: &str, edit: &ImageEdit) -> Result<String, EditError> {
-    let eol = eol(text);
-    let Some(root) = tree::parse(text)? else {
-        return Ok(append_to_document(text, eol, edit));
+    let Some(root) = tree::parse(text)?.filter(|r| !(r.is_null() && r.start == r.end)) else {
+        return fields::append(text, &[], "images", &[new_entry(edit)]);
     };
-    let Kind::Map { pairs, flow: false } = &root.kind else {
-        if root.is_null() && root.start == root.end {
-            return Ok(append_to_document(text, eol, edit));
-        }
-        return Err(EditError::WrongKind {
-            field: "the kustomization".into(),
-            expected: "a block mapping of fields",
-        });
-    };
+    if !matches!(root.kind, Kind::Map { .. }) {
+        return Err(EditError::wrong_kind(
+            "the kustomization",
+            "a mapping of fields",
+            text,
+            &root,
+        ));
+    }
     let mut splices = Vec::new();
     let mut found = false;
     for list in ["imageTags", "images"] {
@@ -64,8 +63,18 @@ fn set_one(text: &str, edit: &ImageEdit) -> Result<String, EditError> {
         }
     }
     if !found {
-        let images = root.get_ci("images");
-        splices.push(add_entry(text, eol, &root, pairs, images, edit)?);
+        if let Some((_, images)) = root.get_ci("images")
+            && !images.is_null()
+            && !matches!(images.kind, Kind::Seq { .. })
+        {
+            return Err(EditError::wrong_kind(
+                "images",
+                "a sequence of image entries",
+                text,
+                images,
+            ));
+        }
+        return fields::append(text, &[], "images", &[new_entry(edit)]);
     }
     text::apply(text, splices)
 }
@@ -88,7 +97,7 @@ fn edit_entries(
             continue;
         }
         let field = format!("{list}[{i}]");
-        let plan = Plan::new(item, edit, &field)?;
+        let plan = Plan::new(text, item, edit, &field)?;
         match &item.kind {
             Kind::Map { flow: true, .. } => splices.push(Splice {
                 start: item.start,
@@ -102,86 +111,8 @@ fn edit_entries(
     Ok(found)
 }
 
-/// The splice adding a new entry for `edit`, to the `images` sequence or as
-/// a new `images` key at the end of the top-level mapping.
-fn add_entry(
-    text: &str,
-    eol: &str,
-    root: &Node,
-    pairs: &[(Node, Node)],
-    images: Option<(&Node, &Node)>,
-    edit: &ImageEdit,
-) -> Result<Splice, EditError> {
-    let lines = new_entry_lines(edit, Context::Block);
-    match images {
-        Some((
-            key,
-            seq @ Node {
-                kind: Kind::Seq { items, flow: false },
-                ..
-            },
-        )) => {
-            let last = items.last().map_or(seq.end, |n| n.end);
-            let style = SeqStyle::of(text, seq)
-                .unwrap_or_else(|| SeqStyle::for_new_key(text, root, column(text, key.start)));
-            let at = line_end(text, last);
-            Ok(Splice::insert(
-                at,
-                format!("{eol}{}", style.item(&lines, eol)),
-            ))
-        }
-        Some((
-            _,
-            seq @ Node {
-                kind: Kind::Seq { items, flow: true },
-                ..
-            },
-        )) => {
-            let sep = if items.is_empty() { "" } else { ", " };
-            let entry = format!("{{{}}}", new_entry_lines(edit, Context::Flow).join(", "));
-            Ok(Splice::insert(seq.end - 1, format!("{sep}{entry}")))
-        }
-        Some((key, value)) if value.is_null() => {
-            let style = SeqStyle::for_new_key(text, root, column(text, key.start));
-            let block = format!("{eol}{}", style.item(&lines, eol));
-            fill_null(text, key, value, block, "images")
-        }
-        Some(_) => Err(EditError::WrongKind {
-            field: "images".into(),
-            expected: "a sequence of image entries",
-        }),
-        None => {
-            let last = pairs.last().map_or(root.end, |(_, v)| v.end);
-            let key_column = column(text, root.start);
-            let style = SeqStyle::for_new_key(text, root, key_column);
-            let indent = " ".repeat(key_column);
-            let at = line_end(text, last);
-            Ok(Splice::insert(
-                at,
-                format!("{eol}{indent}images:{eol}{}", style.item(&lines, eol)),
-            ))
-        }
-    }
-}
-
-/// A kustomization with no content yet (empty, or only comments) gets an
-/// `images` key at its end.
-fn append_to_document(text: &str, eol: &str, edit: &ImageEdit) -> String {
-    let style = SeqStyle { dash: 0, gap: 1 };
-    let lines = new_entry_lines(edit, Context::Block);
-    let mut out = text.to_owned();
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push_str(eol);
-    }
-    out.push_str("images:");
-    out.push_str(eol);
-    out.push_str(&style.item(&lines, eol));
-    out.push_str(eol);
-    out
-}
-
-/// `key: value` lines of a new entry for `edit`.
-fn new_entry_lines(edit: &ImageEdit, context: Context) -> Vec<String> {
+/// A new entry for `edit`, its fields in output order.
+fn new_entry(edit: &ImageEdit) -> New {
     let target = edit.resolve(&ImageFields::default());
     let fields = [
         (NAME, Some(edit.name.clone())),
@@ -189,15 +120,12 @@ fn new_entry_lines(edit: &ImageEdit, context: Context) -> Vec<String> {
         (NEW_TAG, target.new_tag),
         (DIGEST, target.digest),
     ];
-    fields
-        .into_iter()
-        .filter_map(|(k, v)| {
-            Some(format!(
-                "{k}: {}",
-                text::scalar(&v?, ScalarStyle::Plain, context)
-            ))
-        })
-        .collect()
+    New::Map(
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), New::Str(v?))))
+            .collect(),
+    )
 }
 
 /// What happens to one pair of an edited entry.
@@ -224,25 +152,17 @@ fn rank(key: &str) -> Option<usize> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(entry: &'a Node, edit: &ImageEdit, field: &str) -> Result<Self, EditError> {
+    fn new(text: &str, entry: &'a Node, edit: &ImageEdit, field: &str) -> Result<Self, EditError> {
         let Kind::Map { pairs, .. } = &entry.kind else {
-            return Err(EditError::WrongKind {
-                field: field.to_owned(),
-                expected: "a mapping",
-            });
+            return Err(EditError::wrong_kind(field, "a mapping", text, entry));
         };
         let current = |key: &str| -> Result<Option<String>, EditError> {
             match entry.get_ci(key) {
                 None => Ok(None),
                 Some((_, v)) if v.is_null() => Ok(None),
-                Some((_, v)) => {
-                    v.scalar()
-                        .map(|s| Some(s.to_owned()))
-                        .ok_or_else(|| EditError::WrongKind {
-                            field: format!("{field}.{key}"),
-                            expected: "a string",
-                        })
-                }
+                Some((_, v)) => v.scalar().map(|s| Some(s.to_owned())).ok_or_else(|| {
+                    EditError::wrong_kind(format!("{field}.{key}"), "a string", text, v)
+                }),
             }
         };
         let current = ImageFields {

@@ -331,11 +331,11 @@ fn errors_name_the_field() {
     let run = |text: &str| set_image(text, &ImageEdit::parse("a:v1").unwrap()).unwrap_err();
     assert_eq!(
         run("images: {a: b}\n").to_string(),
-        "images: expected a sequence of image entries"
+        "images (line 1): expected a sequence of image entries"
     );
     assert_eq!(
         run("images:\n- name: a\n  newTag: [x]\n").to_string(),
-        "images[0].newTag: expected a string"
+        "images[0].newTag (line 3): expected a string"
     );
     assert!(matches!(run("- a\n"), EditError::WrongKind { .. }));
     assert!(run("images: [\n").to_string().starts_with("yaml: line"));

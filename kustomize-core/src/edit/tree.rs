@@ -70,6 +70,22 @@ impl Node {
     }
 }
 
+impl EditError {
+    /// `field`, the value `node` of `text`, should hold `expected`.
+    pub(crate) fn wrong_kind(
+        field: impl Into<String>,
+        expected: &'static str,
+        text: &str,
+        node: &Node,
+    ) -> Self {
+        EditError::WrongKind {
+            field: field.into(),
+            line: text[..node.start].matches('\n').count() + 1,
+            expected,
+        }
+    }
+}
+
 /// Parses the first document of `text`; `None` for an empty stream.
 pub(crate) fn parse(text: &str) -> Result<Option<Node>, EditError> {
     let offsets = ByteOffsets::new(text);
