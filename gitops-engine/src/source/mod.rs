@@ -25,6 +25,7 @@ mod helm;
 mod local;
 #[cfg(feature = "git")]
 mod manager;
+mod override_edit;
 mod overrides;
 #[cfg(feature = "git")]
 mod remote;
@@ -51,6 +52,7 @@ pub use helm::{HelmContext, HelmFileParameter, HelmParameter, HelmSource, parse_
 pub use local::LocalDir;
 #[cfg(feature = "git")]
 pub use manager::{REMOTE_BASES_DIR, Sources};
+pub use override_edit::set_argocd_source_image;
 pub use overrides::{
     KustomizeOverrides, OverrideError, ReplicaOverride, SOURCE_FILE, app_source_file,
 };

@@ -702,3 +702,46 @@ pub(crate) fn set_item(
         }],
     )
 }
+
+/// Sets the string `value` in the string list at `path` (keys from the
+/// top, found as kustomize reads them): the first item `replaces` picks is
+/// rewritten in its quoting style, else `value` is appended. The list, and
+/// the mappings leading to it, are created where absent or null.
+pub fn upsert_string_item(
+    text: &str,
+    path: &[&str],
+    replaces: &dyn Fn(&str) -> bool,
+    value: &str,
+) -> Result<String, EditError> {
+    let Some((list_key, parents)) = path.split_last() else {
+        return Err(EditError::Broken("an empty path".to_owned()));
+    };
+    // Text that does not read as a document is the input's fault.
+    crate::yaml::parse_document(text)?;
+    let steps: Vec<Step> = parents.iter().map(|k| Step::Key(k)).collect();
+    let root = root(text)?;
+    // The first parent mapping that is missing or null is written whole.
+    for depth in 0..steps.len() {
+        let present = node_at(root.as_ref(), &steps[..=depth]).filter(|n| !n.is_null());
+        if present.is_none() {
+            let mut nested = New::List(vec![New::Str(value.to_owned())]);
+            nested = New::Map(vec![((*list_key).to_owned(), nested)]);
+            for key in parents[depth + 1..].iter().rev() {
+                nested = New::Map(vec![((*key).to_owned(), nested)]);
+            }
+            return set(text, &steps[..depth], parents[depth], &nested);
+        }
+    }
+    let mut list_path = steps.clone();
+    list_path.push(Step::Key(list_key));
+    let found = match node_at(root.as_ref(), &list_path).map(|n| &n.kind) {
+        Some(Kind::Seq { items, .. }) => items
+            .iter()
+            .position(|item| item.scalar().is_some_and(replaces)),
+        _ => None,
+    };
+    match found {
+        Some(index) => set_item(text, &steps, list_key, index, value),
+        None => append(text, &steps, list_key, &[New::Str(value.to_owned())]),
+    }
+}

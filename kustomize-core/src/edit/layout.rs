@@ -98,24 +98,6 @@ impl SeqStyle {
             gap: 1,
         })
     }
-
-    /// One item: `lines[0]` after the dash, the rest aligned under it,
-    /// joined by `eol` (no leading or trailing line break).
-    pub fn item(&self, lines: &[String], eol: &str) -> String {
-        let mut out = String::new();
-        for (i, line) in lines.iter().enumerate() {
-            if i == 0 {
-                out.push_str(&" ".repeat(self.dash));
-                out.push('-');
-                out.push_str(&" ".repeat(self.gap));
-            } else {
-                out.push_str(eol);
-                out.push_str(&" ".repeat(self.dash + 1 + self.gap));
-            }
-            out.push_str(line);
-        }
-        out
-    }
 }
 
 /// The splice giving the null value of `key:` (empty, `~` or `null`) the

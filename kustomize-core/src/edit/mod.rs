@@ -1,9 +1,10 @@
 //! Minimal-diff edits of YAML text: kustomize's `edit add|set|remove|fix`
 //! and `create` on a kustomization (`commands`, `fix`, and `kustomization`
-//! for `set image`), and images in an Argo CD `.argocd-source-<app>.yaml`
-//! override file. `fields` holds the generic edits they are made of: set a
+//! for `set image`). `fields` holds the generic edits they are made of: set a
 //! field, append items to a list, remove items or fields, replace a field
-//! where it stands, each on the mapping at a path of keys and indices.
+//! where it stands, each on the mapping at a path of keys and indices; one
+//! of them, [`upsert_string_item`], is public for other YAML files (the
+//! engine sets images in Argo CD's `.argocd-source-<app>.yaml` with it).
 //!
 //! The text is parsed with saphyr-parser, whose events carry spans, and only
 //! the bytes of the changed scalars are rewritten; removed fields and items
@@ -53,7 +54,6 @@
 //! kustomize's `omitempty` does.
 
 mod arg;
-mod argocd_source;
 mod commands;
 mod fields;
 mod fix;
@@ -63,7 +63,6 @@ mod text;
 mod tree;
 
 pub use arg::{FieldEdit, ImageEdit, ImageFields, split_image};
-pub use argocd_source::set_argocd_source_image;
 pub use commands::{
     BUILD_METADATA_OPTIONS, CreateOptions, Edited, GeneratorFlags, Metadata, Patch, TARGET_FIELDS,
     add_bases, add_build_metadata, add_components, add_generator, add_labels_without_selector,
@@ -72,6 +71,7 @@ pub use commands::{
     remove_generators, remove_metadata, remove_patch, remove_resources, set_build_metadata,
     set_field, set_generator, set_replicas,
 };
+pub use fields::upsert_string_item;
 pub use fix::fix;
 pub use kustomization::{set_image, set_images};
 

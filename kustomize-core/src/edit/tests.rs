@@ -341,48 +341,6 @@ fn errors_name_the_field() {
     assert!(run("images: [\n").to_string().starts_with("yaml: line"));
 }
 
-#[test]
-fn argocd_source_file_is_created_and_merged() {
-    let set = |t: &str, i: &str| set_argocd_source_image(t, i).unwrap();
-    assert_eq!(
-        set("", "nginx:1.21"),
-        "kustomize:\n  images:\n  - nginx:1.21\n"
-    );
-    let file =
-        "helm:\n  parameters: []\nkustomize:\n  images:\n    - nginx:1.20 # web\n    - redis:7\n";
-    assert_eq!(
-        set(file, "nginx:1.21"),
-        "helm:\n  parameters: []\nkustomize:\n  images:\n    - nginx:1.21 # web\n    - redis:7\n"
-    );
-    assert_eq!(
-        set(file, "busybox@sha256:1"),
-        "helm:\n  parameters: []\nkustomize:\n  images:\n    - nginx:1.20 # web\n    - redis:7\n    - busybox@sha256:1\n"
-    );
-    // `=` form: the alias before `=` identifies the entry.
-    assert_eq!(
-        set("kustomize:\n  images: ['app=reg/app:1']\n", "app=reg/app:2"),
-        "kustomize:\n  images: ['app=reg/app:2']\n"
-    );
-    assert_eq!(
-        set("kustomize:\n  images: []\n", "app:2"),
-        "kustomize:\n  images: [app:2]\n"
-    );
-    assert_eq!(
-        set("kustomize:\n  namePrefix: x-\n", "app:2"),
-        "kustomize:\n  namePrefix: x-\n  images:\n  - app:2\n"
-    );
-    assert_eq!(
-        set("helm:\n  valueFiles:\n    - a.yaml\n", "app:2"),
-        "helm:\n  valueFiles:\n    - a.yaml\nkustomize:\n  images:\n  - app:2\n"
-    );
-    let doc = crate::yaml::parse_document(&set(file, "nginx:1.21")).unwrap();
-    assert_eq!(
-        doc["kustomize"]["images"],
-        serde_json::json!(["nginx:1.21", "redis:7"])
-    );
-    assert!(set_argocd_source_image("- a\n", "x:1").is_err());
-}
-
 /// Text pieces for the property test.
 fn filler() -> impl Strategy<Value = String> {
     prop::collection::vec(
@@ -513,8 +471,6 @@ proptest! {
             let result = set_image(&text, &e);
             prop_assert!(!matches!(result, Err(EditError::Broken(_))), "{:?}", result);
         }
-        let result = set_argocd_source_image(&text, &arg);
-        prop_assert!(!matches!(result, Err(EditError::Broken(_))), "{:?}", result);
     }
 
     #[test]
@@ -546,33 +502,6 @@ proptest! {
             prop_assert_eq!(new_lines[n], format!("{inner}newTag: \"{new_tag}\" # c{i}"));
         }
         prop_assert_eq!(images(&out), kustomize_model(&images(&text), &[e]));
-    }
-
-    #[test]
-    fn argocd_source_merges_like_argo_cd(
-        list in prop::collection::vec("[a-c](=[a-z]{1,3})?(:[0-9]{1,2})?(@sha256:[0-9a-f]{2})?", 0..4),
-        image in "[a-d](=[a-z]{1,3})?(:[0-9]{1,2})?(@sha256:[0-9a-f]{2})?",
-        flow in any::<bool>(),
-    ) {
-        let text = if flow {
-            format!("kustomize:\n  images: [{}]\n", list.join(", "))
-        } else if list.is_empty() {
-            "kustomize:\n".to_owned()
-        } else {
-            let items: String = list.iter().map(|i| format!("    - {i} # old\n")).collect();
-            format!("# override\nkustomize:\n  images:\n{items}")
-        };
-        let out = set_argocd_source_image(&text, &image).unwrap();
-        // Argo CD's MergeImage: replace the first match, else append.
-        let delim = ["=", ":", "@"].into_iter().find(|d| image.contains(d)).unwrap_or(":");
-        let head = |s: &str| s.split(delim).next().unwrap_or_default().to_owned();
-        let mut want = list.clone();
-        match want.iter().position(|i| head(i) == head(&image)) {
-            Some(p) => want[p] = image.clone(),
-            None => want.push(image.clone()),
-        }
-        let doc = crate::yaml::parse_document(&out).unwrap();
-        prop_assert_eq!(&doc["kustomize"]["images"], &serde_json::json!(want));
     }
 
     #[test]

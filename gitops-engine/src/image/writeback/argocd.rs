@@ -11,7 +11,7 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
-use kustomize_core::edit::set_argocd_source_image;
+use crate::source::set_argocd_source_image;
 
 use super::helm::{merge_parameters, parameters_at};
 use crate::source::HelmParameter;

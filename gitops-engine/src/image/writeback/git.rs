@@ -11,11 +11,12 @@
 use std::cell::RefCell;
 use std::path::{Component, Path};
 
+use crate::source::set_argocd_source_image;
 use git2::{
     Cred, CredentialType, ErrorCode, FetchOptions, ObjectType, Oid, PushOptions, RemoteCallbacks,
     Repository, Signature, Tree,
 };
-use kustomize_core::edit::{EditError, ImageEdit, set_argocd_source_image, set_images};
+use kustomize_core::edit::{EditError, ImageEdit, set_images};
 
 use super::helm::{set_source_file_parameters, set_values};
 use crate::source::HelmParameter;
