@@ -79,35 +79,49 @@ fn less<T: Copy + Into<char>>(a: &[T], b: &[T]) -> bool {
 /// some keys ("10" < "1a" < "2" < "10"); since Go maps iterate in random
 /// order, `kubectl kustomize` itself prints such key sets in varying orders.
 pub(crate) fn sort_keys<T>(keys: &mut Vec<T>, key: impl Fn(&T) -> &str) {
-    let items = std::mem::take(keys);
-    *keys = merge_sort(items, &|x: &T, y: &T| key_less(key(x), key(y)));
+    if keys.len() <= 1 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    let mut scratch = order.clone();
+    merge_sort(&mut order, &mut scratch, &|&x, &y| {
+        key_less(key(&keys[x]), key(&keys[y]))
+    });
+    let mut slots: Vec<Option<T>> = std::mem::take(keys).into_iter().map(Some).collect();
+    keys.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
-fn merge_sort<T>(mut items: Vec<T>, less: &dyn Fn(&T, &T) -> bool) -> Vec<T> {
-    if items.len() <= 1 {
-        return items;
+/// A top-down merge sort of `items` (`scratch` is as long): the left half
+/// is the first `len / 2` items, and a tie takes the left item first.
+fn merge_sort(items: &mut [usize], scratch: &mut [usize], less: &dyn Fn(&usize, &usize) -> bool) {
+    let len = items.len();
+    if len <= 1 {
+        return;
     }
-    let right = items.split_off(items.len() / 2);
-    let left = merge_sort(items, less);
-    let right = merge_sort(right, less);
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let mut left = left.into_iter().peekable();
-    let mut right = right.into_iter().peekable();
-    loop {
-        let take_right = match (left.peek(), right.peek()) {
-            (Some(l), Some(r)) => less(r, l),
+    let mid = len / 2;
+    {
+        let (left, right) = items.split_at_mut(mid);
+        let (left_scratch, right_scratch) = scratch.split_at_mut(mid);
+        merge_sort(left, left_scratch, less);
+        merge_sort(right, right_scratch, less);
+    }
+    scratch.copy_from_slice(items);
+    let (left, right) = scratch.split_at(mid);
+    let (mut l, mut r) = (0, 0);
+    for slot in items.iter_mut() {
+        let take_right = match (left.get(l), right.get(r)) {
+            (Some(x), Some(y)) => less(y, x),
             (Some(_), None) => false,
-            (None, Some(_)) => true,
-            (None, None) => break,
+            _ => true,
         };
-        let next = if take_right {
-            right.next()
+        if take_right {
+            *slot = right[r];
+            r += 1;
         } else {
-            left.next()
-        };
-        out.extend(next);
+            *slot = left[l];
+            l += 1;
+        }
     }
-    out
 }
 
 #[cfg(test)]
