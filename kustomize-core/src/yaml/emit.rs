@@ -2,7 +2,7 @@
 //! through JSON and is printed by go-yaml v2 (block style, 2-space indent,
 //! sequences not indented under their key, keys sorted, lines folded at 80).
 
-use super::keysort::sort_keys;
+use super::keysort::sorted_order;
 use super::number::format_number;
 use super::resolve::is_plain_safe_string;
 use serde_json::{Map, Value};
@@ -115,10 +115,10 @@ impl Emitter<'_> {
         if map.is_empty() {
             return self.empty_flow("{", "}");
         }
-        let mut entries: Vec<(Cow<'_, str>, &Value)> =
+        let entries: Vec<(Cow<'_, str>, &Value)> =
             map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
-        sort_keys(&mut entries, |(k, _)| k);
-        self.block_mapping(&entries);
+        let order = sorted_order(&entries, |(k, _)| k);
+        self.block_mapping(order.into_iter().map(|i| &entries[i]));
     }
 
     fn string(&mut self, s: &str, ctx: Context) {
@@ -153,7 +153,10 @@ impl Emitter<'_> {
         self.pop_indent();
     }
 
-    fn block_mapping(&mut self, entries: &[(Cow<'_, str>, &Value)]) {
+    fn block_mapping<'e, 'v: 'e>(
+        &mut self,
+        entries: impl Iterator<Item = &'e (Cow<'v, str>, &'v Value)>,
+    ) {
         self.increase_indent(false, false);
         for (key, value) in entries {
             self.write_indent();
@@ -673,7 +676,7 @@ fn is_blank(c: char) -> bool {
 /// spaces around one NEL becomes one space, and around `n` NELs `n - 1` line
 /// feeds.
 fn fold_nel(s: &str) -> Cow<'_, str> {
-    if !s.contains('\u{85}') {
+    if s.is_ascii() || !s.contains('\u{85}') {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());

@@ -74,21 +74,32 @@ fn less<T: Copy + Into<char>>(a: &[T], b: &[T]) -> bool {
     a.len() < b.len()
 }
 
-/// Sorts `keys` by [`key_less`] with a merge sort, which stays well-defined
-/// when the comparison is not transitive. go-yaml's comparison is not for
-/// some keys ("10" < "1a" < "2" < "10"); since Go maps iterate in random
-/// order, `kubectl kustomize` itself prints such key sets in varying orders.
-pub(crate) fn sort_keys<T>(keys: &mut Vec<T>, key: impl Fn(&T) -> &str) {
-    if keys.len() <= 1 {
-        return;
+/// The positions of `items` in the order of their keys by [`key_less`],
+/// found with a merge sort, which stays well-defined when the comparison is
+/// not transitive. go-yaml's comparison is not for some keys ("10" < "1a" <
+/// "2" < "10"); since Go maps iterate in random order, `kubectl kustomize`
+/// itself prints such key sets in varying orders.
+pub(crate) fn sorted_order<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if items.len() > 1 && !in_total_order(items, &key) {
+        let mut scratch = order.clone();
+        merge_sort(&mut order, &mut scratch, &|&x, &y| {
+            key_less(key(&items[x]), key(&items[y]))
+        });
     }
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    let mut scratch = order.clone();
-    merge_sort(&mut order, &mut scratch, &|&x, &y| {
-        key_less(key(&keys[x]), key(&keys[y]))
-    });
-    let mut slots: Vec<Option<T>> = std::mem::take(keys).into_iter().map(Some).collect();
-    keys.extend(order.into_iter().filter_map(|i| slots[i].take()));
+    order
+}
+
+/// Whether `items` are in key order already and the merge sort would leave
+/// them so. Without digits, [`key_less`] compares the first differing
+/// characters (non-letters before letters, then by code point), a total
+/// order, under which a stable sort leaves ordered items in place.
+fn in_total_order<T>(items: &[T], key: &impl Fn(&T) -> &str) -> bool {
+    let digit_free = items.iter().all(|item| !key(item).chars().any(is_digit));
+    digit_free
+        && items
+            .windows(2)
+            .all(|pair| !key_less(key(&pair[1]), key(&pair[0])))
 }
 
 /// A top-down merge sort of `items` (`scratch` is as long): the left half
@@ -129,6 +140,12 @@ mod tests {
     use super::*;
     use std::cmp::Ordering;
 
+    /// `keys` sorted by [`sorted_order`].
+    fn sorted(keys: &[String]) -> Vec<String> {
+        let order = sorted_order(keys, |s| s.as_str());
+        order.into_iter().map(|i| keys[i].clone()).collect()
+    }
+
     fn order(a: &str, b: &str) -> Ordering {
         if key_less(a, b) {
             Ordering::Less
@@ -139,6 +156,30 @@ mod tests {
         }
     }
 
+    /// The merge sort's order of `keys`, without the shortcut.
+    fn merge_order(keys: &[String]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        let mut scratch = order.clone();
+        merge_sort(&mut order, &mut scratch, &|&x, &y| {
+            key_less(&keys[x], &keys[y])
+        });
+        order
+    }
+
+    proptest::proptest! {
+        /// Keys without digits that are in order already keep their order,
+        /// as the merge sort leaves them.
+        #[test]
+        fn ordered_keys_without_digits_stay(keys in proptest::collection::vec("[a-cA-C_./é -]{0,4}", 0..12)) {
+            let order = merge_order(&keys);
+            let sorted: Vec<String> = order.iter().map(|&i| keys[i].clone()).collect();
+            let identity: Vec<usize> = (0..sorted.len()).collect();
+            proptest::prop_assert_eq!(merge_order(&sorted), identity.clone());
+            proptest::prop_assert_eq!(sorted_order(&sorted, |s| s.as_str()), identity);
+            proptest::prop_assert_eq!(sorted_order(&keys, |s| s.as_str()), order);
+        }
+    }
+
     #[test]
     fn oracle_order() {
         // The order `kubectl kustomize` printed for these keys (a transitive
@@ -146,11 +187,10 @@ mod tests {
         let expected = [
             "", " x", "-1", "_", "1", "2", "10", "A", "Z", "a", "a b", "a1", "a2", "a10", "y", "é",
         ];
-        let mut keys: Vec<String> = expected.iter().rev().map(|s| s.to_string()).collect();
-        sort_keys(&mut keys, |s| s.as_str());
-        assert_eq!(keys, expected);
-        let mut many: Vec<String> = (0..40).rev().map(|i| format!("k{i}")).collect();
-        sort_keys(&mut many, |s| s.as_str());
+        let keys: Vec<String> = expected.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(sorted(&keys), expected);
+        let many: Vec<String> = (0..40).rev().map(|i| format!("k{i}")).collect();
+        let many = sorted(&many);
         assert_eq!(many[..3], ["k0", "k1", "k2"]);
         assert_eq!(many[39], "k39");
     }
