@@ -38,19 +38,18 @@ pub(crate) fn scalar(
         return Ok(if style == ScalarStyle::Plain && text == "<<" {
             Scalar::Merge
         } else if style == ScalarStyle::Plain {
-            resolve_non_string(&text, schema, None)
-                .unwrap_or_else(|| Scalar::Str(text.into_owned()))
+            resolve_non_string(&text, schema, None).unwrap_or_else(|| Scalar::Str(exact(text)))
         } else {
-            Scalar::Str(text.into_owned())
+            Scalar::Str(exact(text))
         });
     };
     let full = format!("{}{}", tag.handle, tag.suffix);
     let Some(name) = full.strip_prefix("tag:yaml.org,2002:") else {
         // Local and unknown tags do not change a scalar: it stays a string.
-        return Ok(Scalar::Str(text.into_owned()));
+        return Ok(Scalar::Str(exact(text)));
     };
     match name {
-        "str" => Ok(Scalar::Str(text.into_owned())),
+        "str" => Ok(Scalar::Str(exact(text))),
         "merge" => Ok(Scalar::Merge),
         "binary" => {
             let compact: String = text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
@@ -71,8 +70,16 @@ pub(crate) fn scalar(
                 )),
             }
         }
-        _ => Ok(Scalar::Str(text.into_owned())),
+        _ => Ok(Scalar::Str(exact(text))),
     }
+}
+
+/// The scalar's text as a string of its exact size: the parser's buffers
+/// are larger, and a build holds all its strings at once.
+fn exact(text: Cow<'_, str>) -> String {
+    let mut s = text.into_owned();
+    s.shrink_to_fit();
+    s
 }
 
 /// The JSON value of a scalar (a string moves into it).
