@@ -2,10 +2,11 @@
 //! kustomize's JSON-to-YAML printer) can hold.
 
 use super::number::format_go_g32;
-use super::resolve::{Scalar, Schema, resolve_plain};
+use super::resolve::{Scalar, Schema, resolve_non_string, resolve_plain};
 use base64::Engine as _;
 use saphyr_parser::{ScalarStyle, Tag};
 use serde_json::{Number, Value};
+use std::borrow::Cow;
 
 /// Longest key, JSON-encoded with its quotes, that go-yaml v2 accepts.
 const MAX_JSON_KEY_LEN: usize = 1024;
@@ -18,31 +19,37 @@ pub(crate) enum Key {
     Dropped,
 }
 
-/// Resolves a scalar event to a typed value.
+/// Resolves a scalar event to a typed value (a string takes over `text`).
 pub(crate) fn scalar(
-    text: &str,
+    text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
     schema: Schema,
 ) -> Result<Scalar, String> {
     // The non-specific tag `!` leaves resolution to the scalar's style.
-    let tag = tag.filter(|t| format!("{}{}", t.handle, t.suffix) != "!");
+    let non_specific = |t: &&Tag| {
+        matches!(
+            (t.handle.as_str(), t.suffix.as_str()),
+            ("!", "") | ("", "!")
+        )
+    };
+    let tag = tag.filter(|t| !non_specific(t));
     let Some(tag) = tag else {
         return Ok(if style == ScalarStyle::Plain && text == "<<" {
             Scalar::Merge
         } else if style == ScalarStyle::Plain {
-            resolve_plain(text, schema, None)
+            resolve_non_string(&text, schema, None).unwrap_or_else(|| Scalar::Str(exact(text)))
         } else {
-            Scalar::Str(text.to_string())
+            Scalar::Str(exact(text))
         });
     };
     let full = format!("{}{}", tag.handle, tag.suffix);
     let Some(name) = full.strip_prefix("tag:yaml.org,2002:") else {
         // Local and unknown tags do not change a scalar: it stays a string.
-        return Ok(Scalar::Str(text.to_string()));
+        return Ok(Scalar::Str(exact(text)));
     };
     match name {
-        "str" => Ok(Scalar::Str(text.to_string())),
+        "str" => Ok(Scalar::Str(exact(text))),
         "merge" => Ok(Scalar::Merge),
         "binary" => {
             let compact: String = text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
@@ -52,7 +59,7 @@ pub(crate) fn scalar(
                 .map_err(|_| String::from("!!binary value contains invalid base64 data"))
         }
         "int" | "float" | "bool" | "null" | "timestamp" => {
-            let resolved = resolve_plain(text, schema, Some(name));
+            let resolved = resolve_plain(&text, schema, Some(name));
             match (&resolved, name) {
                 (r, n) if r.tag_name() == n => Ok(resolved),
                 (Scalar::Int(i), "float") => Ok(Scalar::Float(*i as f64)),
@@ -63,45 +70,89 @@ pub(crate) fn scalar(
                 )),
             }
         }
-        _ => Ok(Scalar::Str(text.to_string())),
+        _ => Ok(Scalar::Str(exact(text))),
     }
 }
 
-/// The JSON value of a scalar.
-pub(crate) fn scalar_value(scalar: &Scalar, schema: Schema) -> Result<Value, String> {
+/// The scalar's text as a string of its exact size: the parser's buffers
+/// are larger, and a build holds all its strings at once.
+fn exact(text: Cow<'_, str>) -> String {
+    let mut s = text.into_owned();
+    s.shrink_to_fit();
+    s
+}
+
+/// The JSON value of a scalar (a string moves into it).
+pub(crate) fn scalar_value(scalar: Scalar, schema: Schema) -> Result<Value, String> {
     Ok(match scalar {
         Scalar::Null => Value::Null,
-        Scalar::Bool(b) => Value::Bool(*b),
-        Scalar::Int(i) => Value::Number((*i).into()),
-        Scalar::Uint(u) => Value::Number((*u).into()),
-        Scalar::Float(f) => Value::Number(Number::from_f64(*f).ok_or_else(|| {
-            format!("unsupported value {f}: infinity and NaN cannot be converted to JSON")
-        })?),
-        Scalar::Str(s) => Value::String(checked(s, schema)?),
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::Number(i.into()),
+        Scalar::Uint(u) => Value::Number(u.into()),
+        Scalar::Float(f) => float_value(f)?,
+        Scalar::Str(s) => {
+            check_chars(&s, schema)?;
+            Value::String(s)
+        }
         Scalar::Timestamp { text, rfc3339 } => Value::String(match schema {
-            Schema::V3 => rfc3339.clone(),
-            Schema::V2 => text.clone(),
+            Schema::V3 => rfc3339,
+            Schema::V2 => text,
         }),
         Scalar::Merge => Value::String("<<".into()),
     })
 }
 
+/// Fails where [`scalar_value`] would, without building the value.
+pub(crate) fn check_scalar(scalar: &Scalar, schema: Schema) -> Result<(), String> {
+    match scalar {
+        Scalar::Float(f) => float_value(*f).map(drop),
+        Scalar::Str(s) => check_chars(s, schema),
+        _ => Ok(()),
+    }
+}
+
+fn float_value(f: f64) -> Result<Value, String> {
+    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+        format!("unsupported value {f}: infinity and NaN cannot be converted to JSON")
+    })
+}
+
 /// Resource strings travel through JSON into go-yaml v2, whose reader
 /// rejects raw control characters that JSON leaves unescaped.
-fn checked(s: &str, schema: Schema) -> Result<String, String> {
+fn check_chars(s: &str, schema: Schema) -> Result<(), String> {
     let bad =
         |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
-    if schema == Schema::V3 && s.chars().any(bad) {
+    // Every such character is DEL or outside ASCII: most strings need no
+    // character-wise look.
+    let maybe_bad = || s.bytes().any(|b| b >= 0x7f);
+    if schema == Schema::V3 && maybe_bad() && s.chars().any(bad) {
         return Err(format!("control characters are not allowed (in {s:?})"));
     }
-    Ok(s.to_string())
+    Ok(())
 }
 
 /// go-yaml v2 reads kustomize's JSON back; a key longer than its
 /// 1024-character simple-key limit there, or holding a NEL (a line
 /// break to it), makes the build fail.
-fn checked_key(s: &str, schema: Schema) -> Result<String, String> {
-    let encoded_len: usize = 2 + s
+fn check_key(s: &str, schema: Schema) -> Result<(), String> {
+    // A character takes at most 6 JSON characters: short keys fit.
+    let may_be_long = 2 + 6 * s.len() > MAX_JSON_KEY_LEN;
+    if !may_be_long && s.is_ascii() {
+        // Neither a NEL nor a character `check_chars` refuses but DEL.
+        return check_chars(s, schema);
+    }
+    if (may_be_long && json_len(s) > MAX_JSON_KEY_LEN) || s.contains('\u{85}') {
+        return Err(format!(
+            "mapping key {s:?} cannot be printed: kustomize's YAML printer fails on keys \
+                 over {MAX_JSON_KEY_LEN} JSON characters or holding U+0085"
+        ));
+    }
+    check_chars(s, schema)
+}
+
+/// Length of `s` as Go's `encoding/json` writes it, quotes included.
+fn json_len(s: &str) -> usize {
+    2 + s
         .chars()
         .map(|c| match c {
             '"' | '\\' | '\n' | '\r' | '\t' => 2,
@@ -109,14 +160,7 @@ fn checked_key(s: &str, schema: Schema) -> Result<String, String> {
             c if c < ' ' => 6,
             _ => 1,
         })
-        .sum::<usize>();
-    if encoded_len > MAX_JSON_KEY_LEN || s.contains('\u{85}') {
-        return Err(format!(
-            "mapping key {s:?} cannot be printed: kustomize's YAML printer fails on keys \
-                 over {MAX_JSON_KEY_LEN} JSON characters or holding U+0085"
-        ));
-    }
-    checked(s, schema)
+        .sum::<usize>()
 }
 
 /// What a mapping key means; `raw` is its source text.
@@ -136,24 +180,31 @@ pub(crate) fn key(
         ));
     };
     let raw = raw.unwrap_or_default();
+    let tag_name = scalar.tag_name();
     let not_string = || {
-        format!(
-            "mapping key `{raw}` is a {}, not a string; it cannot be converted to JSON",
-            scalar.tag_name()
-        )
+        format!("mapping key `{raw}` is a {tag_name}, not a string; it cannot be converted to JSON")
     };
-    Ok(match (schema, &scalar) {
+    Ok(match (schema, scalar) {
         (_, Scalar::Merge) => Key::Merge,
         (Schema::V3, Scalar::Str(s)) if s == "<<" => Key::Dropped,
-        (Schema::V3, Scalar::Str(s)) => Key::Name(checked_key(s, schema)?),
-        (_, Scalar::Str(s)) => Key::Name(checked(s, schema)?),
+        (Schema::V3, Scalar::Str(s)) => {
+            check_key(&s, schema)?;
+            Key::Name(s)
+        }
+        (_, Scalar::Str(s)) => {
+            check_chars(&s, schema)?;
+            Key::Name(s)
+        }
         (Schema::V3, Scalar::Null) => return Err(not_string()),
-        (Schema::V3, _) if at_root && !raw.is_empty() => Key::Name(checked_key(raw, schema)?),
+        (Schema::V3, _) if at_root && !raw.is_empty() => {
+            check_key(raw, schema)?;
+            Key::Name(raw.to_string())
+        }
         (Schema::V3, _) => return Err(not_string()),
-        (Schema::V2, Scalar::Timestamp { text, .. }) => Key::Name(text.clone()),
+        (Schema::V2, Scalar::Timestamp { text, .. }) => Key::Name(text),
         (Schema::V2, Scalar::Int(i)) => Key::Name(i.to_string()),
         (Schema::V2, Scalar::Bool(b)) => Key::Name(b.to_string()),
-        (Schema::V2, Scalar::Float(f)) => Key::Name(match format_go_g32(*f).as_str() {
+        (Schema::V2, Scalar::Float(f)) => Key::Name(match format_go_g32(f).as_str() {
             "+Inf" => ".inf".into(),
             "-Inf" => "-.inf".into(),
             "NaN" => ".nan".into(),

@@ -2,7 +2,7 @@
 //! through JSON and is printed by go-yaml v2 (block style, 2-space indent,
 //! sequences not indented under their key, keys sorted, lines folded at 80).
 
-use super::keysort::sort_keys;
+use super::keysort::sorted_order;
 use super::number::format_number;
 use super::resolve::is_plain_safe_string;
 use serde_json::{Map, Value};
@@ -115,13 +115,18 @@ impl Emitter<'_> {
         if map.is_empty() {
             return self.empty_flow("{", "}");
         }
-        let mut entries: Vec<(Cow<'_, str>, &Value)> =
+        let entries: Vec<(Cow<'_, str>, &Value)> =
             map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
-        sort_keys(&mut entries, |(k, _)| k);
-        self.block_mapping(&entries);
+        let order = sorted_order(&entries, |(k, _)| k);
+        self.block_mapping(order.into_iter().map(|i| &entries[i]));
     }
 
     fn string(&mut self, s: &str, ctx: Context) {
+        self.analyzed_string(s, &Analysis::of(s), ctx);
+    }
+
+    /// [`Emitter::string`] of a value already analyzed.
+    fn analyzed_string(&mut self, s: &str, a: &Analysis, ctx: Context) {
         let style = if s.contains('\n') {
             Style::Literal
         } else if is_plain_safe_string(s) {
@@ -129,7 +134,7 @@ impl Emitter<'_> {
         } else {
             Style::DoubleQuoted
         };
-        self.scalar(s, style, ctx);
+        self.analyzed_scalar(s, a, style, ctx);
     }
 
     fn empty_flow(&mut self, open: &str, close: &str) {
@@ -148,17 +153,20 @@ impl Emitter<'_> {
         self.pop_indent();
     }
 
-    fn block_mapping(&mut self, entries: &[(Cow<'_, str>, &Value)]) {
+    fn block_mapping<'e, 'v: 'e>(
+        &mut self,
+        entries: impl Iterator<Item = &'e (Cow<'v, str>, &'v Value)>,
+    ) {
         self.increase_indent(false, false);
         for (key, value) in entries {
             self.write_indent();
             let analysis = Analysis::of(key);
             if !analysis.multiline && key.len() <= MAX_SIMPLE_KEY_LEN {
-                self.string(key, Context::SIMPLE_KEY);
+                self.analyzed_string(key, &analysis, Context::SIMPLE_KEY);
                 self.write_indicator(":", false, false, false);
             } else {
                 self.write_indicator("?", true, false, true);
-                self.string(key, Context::MAPPING_VALUE);
+                self.analyzed_string(key, &analysis, Context::MAPPING_VALUE);
                 self.write_indent();
                 self.write_indicator(":", true, false, true);
             }
@@ -168,7 +176,11 @@ impl Emitter<'_> {
     }
 
     fn scalar(&mut self, value: &str, requested: Style, ctx: Context) {
-        let a = Analysis::of(value);
+        self.analyzed_scalar(value, &Analysis::of(value), requested, ctx);
+    }
+
+    /// [`Emitter::scalar`] of a value already analyzed.
+    fn analyzed_scalar(&mut self, value: &str, a: &Analysis, requested: Style, ctx: Context) {
         let mut style = requested;
         if ctx.simple_key && a.multiline {
             style = Style::DoubleQuoted;
@@ -212,6 +224,16 @@ impl Emitter<'_> {
         self.column += 1;
     }
 
+    /// Writes `text`, which holds no line break.
+    fn put_str(&mut self, text: &str) {
+        self.out.push_str(text);
+        self.column += if text.is_ascii() {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+    }
+
     fn put_break(&mut self) {
         self.out.push('\n');
         self.column = 0;
@@ -233,8 +255,10 @@ impl Emitter<'_> {
         if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
-        while self.column < indent {
-            self.put(' ');
+        if self.column < indent {
+            let pad = indent - self.column;
+            self.out.extend(std::iter::repeat_n(' ', pad));
+            self.column = indent;
         }
         self.whitespace = true;
         self.indention = true;
@@ -250,9 +274,7 @@ impl Emitter<'_> {
         if need_whitespace && !self.whitespace {
             self.put(' ');
         }
-        for c in indicator.chars() {
-            self.put(c);
-        }
+        self.put_str(indicator);
         self.whitespace = is_whitespace;
         self.indention = self.indention && is_indention;
     }
@@ -261,12 +283,33 @@ impl Emitter<'_> {
         if !self.whitespace {
             self.put(' ');
         }
-        let chars: Vec<char> = value.chars().collect();
+        if self.fits_verbatim(value, allow_breaks) {
+            self.put_str(value);
+        } else {
+            self.write_plain_chars(value, allow_breaks);
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// Whether `value` is written as it is, character for character: ASCII
+    /// without line breaks, with no space where a line could fold.
+    fn fits_verbatim(&self, value: &str, allow_breaks: bool) -> bool {
+        let no_breaks = value
+            .bytes()
+            .all(|b| b.is_ascii() && b != b'\n' && b != b'\r');
+        no_breaks
+            && (!allow_breaks || self.column + value.len() <= BEST_WIDTH || !value.contains(' '))
+    }
+
+    /// libyaml's plain writer, folding at spaces past the best width.
+    fn write_plain_chars(&mut self, value: &str, allow_breaks: bool) {
+        let mut chars = value.chars().peekable();
         let mut spaces = false;
         let mut breaks = false;
-        for (i, &c) in chars.iter().enumerate() {
+        while let Some(c) = chars.next() {
             if c == ' ' {
-                let next_is_space = chars.get(i + 1) == Some(&' ');
+                let next_is_space = chars.peek() == Some(&' ');
                 if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_is_space {
                     self.write_indent();
                 } else {
@@ -290,18 +333,28 @@ impl Emitter<'_> {
                 breaks = false;
             }
         }
-        self.whitespace = false;
-        self.indention = false;
     }
 
     fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
-        let chars: Vec<(usize, char)> = value.char_indices().collect();
+        if !value.contains('\'') && self.fits_verbatim(value, allow_breaks) {
+            self.put_str(value);
+        } else {
+            self.write_single_quoted_chars(value, allow_breaks);
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// libyaml's single-quoted writer: doubles `'`, folds at spaces past the best width.
+    fn write_single_quoted_chars(&mut self, value: &str, allow_breaks: bool) {
+        let mut chars = value.char_indices().peekable();
         let mut spaces = false;
         let mut breaks = false;
-        for (k, &(i, c)) in chars.iter().enumerate() {
+        while let Some((i, c)) = chars.next() {
             if c == ' ' {
-                let next_is_space = chars.get(k + 1).map(|&(_, n)| n) == Some(' ');
+                let next_is_space = chars.peek().map(|&(_, n)| n) == Some(' ');
                 if allow_breaks
                     && !spaces
                     && self.column > BEST_WIDTH
@@ -334,19 +387,31 @@ impl Emitter<'_> {
                 breaks = false;
             }
         }
-        self.write_indicator("'", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
     }
 
     fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
+        let plain_ascii = value
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+        if plain_ascii && self.fits_verbatim(value, allow_breaks) {
+            self.put_str(value);
+        } else {
+            self.write_double_quoted_chars(value, allow_breaks);
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// libyaml's double-quoted writer: escapes, folds at spaces past the best width.
+    fn write_double_quoted_chars(&mut self, value: &str, allow_breaks: bool) {
         // go-yaml's BOM test looks at the start of the value for every
         // character, so a value starting with a BOM is escaped throughout.
         let starts_with_bom = value.starts_with('\u{feff}');
-        let chars: Vec<(usize, char)> = value.char_indices().collect();
+        let mut chars = value.char_indices().peekable();
         let mut spaces = false;
-        for (k, &(i, c)) in chars.iter().enumerate() {
+        while let Some((i, c)) = chars.next() {
             if !is_printable(c) || starts_with_bom || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 self.write_escape(c);
@@ -359,7 +424,7 @@ impl Emitter<'_> {
                     && i < value.len() - 1
                 {
                     self.write_indent();
-                    if chars.get(k + 1).map(|&(_, n)| n) == Some(' ') {
+                    if chars.peek().map(|&(_, n)| n) == Some(' ') {
                         self.put('\\');
                     }
                 } else {
@@ -371,9 +436,6 @@ impl Emitter<'_> {
                 spaces = false;
             }
         }
-        self.write_indicator("\"", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
     }
 
     fn write_escape(&mut self, c: char) {
@@ -421,19 +483,25 @@ impl Emitter<'_> {
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
-        for c in value.chars() {
-            if is_break(c) {
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
+        let mut rest = value;
+        while !rest.is_empty() {
+            // A line's text, then the break ending it (if any).
+            let end = rest.find(is_break).unwrap_or(rest.len());
+            if end > 0 {
                 if breaks {
                     self.write_indent();
                 }
-                self.put(c);
+                self.put_str(&rest[..end]);
                 self.indention = false;
                 breaks = false;
             }
+            let mut tail = rest[end..].chars();
+            if let Some(c) = tail.next() {
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            }
+            rest = tail.as_str();
         }
     }
 
@@ -471,6 +539,7 @@ fn is_printable(c: char) -> bool {
 }
 
 /// What libyaml's `analyze_scalar` learns about a value (block context).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
@@ -480,7 +549,37 @@ pub(crate) struct Analysis {
 }
 
 impl Analysis {
+    /// Analyzes `value`.
     pub(crate) fn of(value: &str) -> Analysis {
+        Analysis::of_compact(value).unwrap_or_else(|| Analysis::of_chars(value))
+    }
+
+    /// The analysis of a non-empty value of printable ASCII without spaces
+    /// (most keys and values), found without a walk over its characters:
+    /// only indicators can make it unfit for plain style. `None` for other values.
+    fn of_compact(value: &str) -> Option<Analysis> {
+        let bytes = value.as_bytes();
+        let &first = bytes.first()?;
+        if !bytes.iter().all(|b| (b'!'..=b'~').contains(b)) {
+            return None;
+        }
+        let indicators = value.starts_with("---")
+            || value.starts_with("...")
+            || b"#,[]{}&*!|>'\"%@`".contains(&first)
+            // `?`, `:` and `-` are indicators when followed by white space
+            // (or the end); `:` anywhere.
+            || (bytes.len() == 1 && b"?:-".contains(&first))
+            || value.ends_with(':');
+        Some(Analysis {
+            multiline: false,
+            block_plain_allowed: !indicators,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        })
+    }
+
+    /// libyaml's `analyze_scalar`, character by character.
+    fn of_chars(value: &str) -> Analysis {
         if value.is_empty() {
             return Analysis {
                 multiline: false,
@@ -496,12 +595,13 @@ impl Analysis {
         let (mut break_space, mut space_break) = (false, false);
         let (mut previous_space, mut previous_break) = (false, false);
         let mut preceded_by_whitespace = true;
-        let chars: Vec<char> = value.chars().collect();
-        for (i, &c) in chars.iter().enumerate() {
-            let next = chars.get(i + 1).copied();
+        let mut chars = value.chars().peekable();
+        let mut first = true;
+        while let Some(c) = chars.next() {
+            let next = chars.peek().copied();
             let followed_by_whitespace = next.is_none_or(is_blank);
-            let last = i + 1 == chars.len();
-            if i == 0 {
+            let last = next.is_none();
+            if first {
                 match c {
                     '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''
                     | '"' | '%' | '@' | '`' => block_indicators = true,
@@ -519,14 +619,14 @@ impl Analysis {
                 special_characters = true;
             }
             if c == ' ' {
-                leading_space |= i == 0;
+                leading_space |= first;
                 trailing_space |= last;
                 break_space |= previous_break;
                 previous_space = true;
                 previous_break = false;
             } else if is_break(c) {
                 line_breaks = true;
-                leading_break |= i == 0;
+                leading_break |= first;
                 trailing_break |= last;
                 space_break |= previous_space;
                 previous_space = false;
@@ -536,6 +636,7 @@ impl Analysis {
                 previous_break = false;
             }
             preceded_by_whitespace = is_blank(c) || is_break(c) || c == '\0';
+            first = false;
         }
         let mut a = Analysis {
             multiline: line_breaks,
@@ -575,7 +676,7 @@ fn is_blank(c: char) -> bool {
 /// spaces around one NEL becomes one space, and around `n` NELs `n - 1` line
 /// feeds.
 fn fold_nel(s: &str) -> Cow<'_, str> {
-    if !s.contains('\u{85}') {
+    if s.is_ascii() || !s.contains('\u{85}') {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -637,6 +738,22 @@ mod tests {
     fn nel_folds_like_a_json_round_trip() {
         assert_eq!(fold_nel("a \u{85} b\u{85}\u{85}c"), "a b\nc");
         assert_eq!(fold_nel("plain"), "plain");
+    }
+
+    proptest::proptest! {
+        /// The shortcut for compact ASCII values agrees with the walk over
+        /// characters (indicator characters drawn often).
+        #[test]
+        fn compact_analysis_agrees_with_the_walk(value in "([!-~]|[-?:#.,\\[\\]{}&*!|>'\"%@`]){1,6}") {
+            proptest::prop_assert_eq!(Analysis::of_compact(&value), Some(Analysis::of_chars(&value)));
+        }
+    }
+
+    #[test]
+    fn compact_analysis_leaves_other_values_to_the_walk() {
+        for value in ["", "a b", "tab\tx", "a\nb", "é"] {
+            assert_eq!(Analysis::of_compact(value), None, "{value:?}");
+        }
     }
 
     #[test]

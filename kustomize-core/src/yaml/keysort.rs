@@ -74,46 +74,77 @@ fn less<T: Copy + Into<char>>(a: &[T], b: &[T]) -> bool {
     a.len() < b.len()
 }
 
-/// Sorts `keys` by [`key_less`] with a merge sort, which stays well-defined
-/// when the comparison is not transitive. go-yaml's comparison is not for
-/// some keys ("10" < "1a" < "2" < "10"); since Go maps iterate in random
-/// order, `kubectl kustomize` itself prints such key sets in varying orders.
-pub(crate) fn sort_keys<T>(keys: &mut Vec<T>, key: impl Fn(&T) -> &str) {
-    let items = std::mem::take(keys);
-    *keys = merge_sort(items, &|x: &T, y: &T| key_less(key(x), key(y)));
+/// The positions of `items` in the order of their keys by [`key_less`],
+/// found with a merge sort, which stays well-defined when the comparison is
+/// not transitive. go-yaml's comparison is not for some keys ("10" < "1a" <
+/// "2" < "10"); since Go maps iterate in random order, `kubectl kustomize`
+/// itself prints such key sets in varying orders.
+pub(crate) fn sorted_order<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if items.len() > 1 && !in_total_order(items, &key) {
+        let mut scratch = order.clone();
+        merge_sort(&mut order, &mut scratch, &|&x, &y| {
+            key_less(key(&items[x]), key(&items[y]))
+        });
+    }
+    order
 }
 
-fn merge_sort<T>(mut items: Vec<T>, less: &dyn Fn(&T, &T) -> bool) -> Vec<T> {
-    if items.len() <= 1 {
-        return items;
+/// Whether `items` are in key order already and the merge sort would leave
+/// them so. Without digits, [`key_less`] compares the first differing
+/// characters (non-letters before letters, then by code point), a total
+/// order, under which a stable sort leaves ordered items in place.
+fn in_total_order<T>(items: &[T], key: &impl Fn(&T) -> &str) -> bool {
+    let digit_free = items.iter().all(|item| !key(item).chars().any(is_digit));
+    digit_free
+        && items
+            .windows(2)
+            .all(|pair| !key_less(key(&pair[1]), key(&pair[0])))
+}
+
+/// A top-down merge sort of `items` (`scratch` is as long): the left half
+/// is the first `len / 2` items, and a tie takes the left item first.
+fn merge_sort(items: &mut [usize], scratch: &mut [usize], less: &dyn Fn(&usize, &usize) -> bool) {
+    let len = items.len();
+    if len <= 1 {
+        return;
     }
-    let right = items.split_off(items.len() / 2);
-    let left = merge_sort(items, less);
-    let right = merge_sort(right, less);
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let mut left = left.into_iter().peekable();
-    let mut right = right.into_iter().peekable();
-    loop {
-        let take_right = match (left.peek(), right.peek()) {
-            (Some(l), Some(r)) => less(r, l),
+    let mid = len / 2;
+    {
+        let (left, right) = items.split_at_mut(mid);
+        let (left_scratch, right_scratch) = scratch.split_at_mut(mid);
+        merge_sort(left, left_scratch, less);
+        merge_sort(right, right_scratch, less);
+    }
+    scratch.copy_from_slice(items);
+    let (left, right) = scratch.split_at(mid);
+    let (mut l, mut r) = (0, 0);
+    for slot in items.iter_mut() {
+        let take_right = match (left.get(l), right.get(r)) {
+            (Some(x), Some(y)) => less(y, x),
             (Some(_), None) => false,
-            (None, Some(_)) => true,
-            (None, None) => break,
+            _ => true,
         };
-        let next = if take_right {
-            right.next()
+        if take_right {
+            *slot = right[r];
+            r += 1;
         } else {
-            left.next()
-        };
-        out.extend(next);
+            *slot = left[l];
+            l += 1;
+        }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::cmp::Ordering;
+
+    /// `keys` sorted by [`sorted_order`].
+    fn sorted(keys: &[String]) -> Vec<String> {
+        let order = sorted_order(keys, |s| s.as_str());
+        order.into_iter().map(|i| keys[i].clone()).collect()
+    }
 
     fn order(a: &str, b: &str) -> Ordering {
         if key_less(a, b) {
@@ -125,6 +156,30 @@ mod tests {
         }
     }
 
+    /// The merge sort's order of `keys`, without the shortcut.
+    fn merge_order(keys: &[String]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        let mut scratch = order.clone();
+        merge_sort(&mut order, &mut scratch, &|&x, &y| {
+            key_less(&keys[x], &keys[y])
+        });
+        order
+    }
+
+    proptest::proptest! {
+        /// Keys without digits that are in order already keep their order,
+        /// as the merge sort leaves them.
+        #[test]
+        fn ordered_keys_without_digits_stay(keys in proptest::collection::vec("[a-cA-C_./é -]{0,4}", 0..12)) {
+            let order = merge_order(&keys);
+            let sorted: Vec<String> = order.iter().map(|&i| keys[i].clone()).collect();
+            let identity: Vec<usize> = (0..sorted.len()).collect();
+            proptest::prop_assert_eq!(merge_order(&sorted), identity.clone());
+            proptest::prop_assert_eq!(sorted_order(&sorted, |s| s.as_str()), identity);
+            proptest::prop_assert_eq!(sorted_order(&keys, |s| s.as_str()), order);
+        }
+    }
+
     #[test]
     fn oracle_order() {
         // The order `kubectl kustomize` printed for these keys (a transitive
@@ -132,11 +187,10 @@ mod tests {
         let expected = [
             "", " x", "-1", "_", "1", "2", "10", "A", "Z", "a", "a b", "a1", "a2", "a10", "y", "é",
         ];
-        let mut keys: Vec<String> = expected.iter().rev().map(|s| s.to_string()).collect();
-        sort_keys(&mut keys, |s| s.as_str());
-        assert_eq!(keys, expected);
-        let mut many: Vec<String> = (0..40).rev().map(|i| format!("k{i}")).collect();
-        sort_keys(&mut many, |s| s.as_str());
+        let keys: Vec<String> = expected.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(sorted(&keys), expected);
+        let many: Vec<String> = (0..40).rev().map(|i| format!("k{i}")).collect();
+        let many = sorted(&many);
         assert_eq!(many[..3], ["k0", "k1", "k2"]);
         assert_eq!(many[39], "k39");
     }

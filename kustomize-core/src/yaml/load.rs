@@ -11,6 +11,7 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Deepest nesting of collections accepted.
 pub const MAX_DEPTH: usize = 1000;
@@ -54,7 +55,11 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Docume
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
     // follows YAML 1.2, where it is content.
-    let mut src = src.replace('\u{85}', "\n");
+    let mut src = if src.contains('\u{85}') {
+        Cow::Owned(src.replace('\u{85}', "\n"))
+    } else {
+        Cow::Borrowed(src)
+    };
     let mut rewrites = 0;
     loop {
         match load_once(&src, schema, single) {
@@ -62,7 +67,7 @@ pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Docume
             Err(Failure::Yaml(e)) => return Err(e),
             Err(Failure::Scan(e)) => match rewrite_for(&src, &e) {
                 Some((range, text)) if rewrites < MAX_REWRITES => {
-                    src.replace_range(range, &text);
+                    src.to_mut().replace_range(range, &text);
                     rewrites += 1;
                 }
                 _ => return Err(scan_error(e)),
@@ -139,12 +144,11 @@ fn at(mark: &Marker, message: String) -> YamlError {
     }
 }
 
-/// A finished node on its way to its parent.
-struct Node {
-    value: Value,
-    /// The resolved scalar, when the node is one (needed to use it as a key).
+/// A finished node in the key position of a mapping.
+struct KeyNode {
+    /// The resolved scalar; `None` for an alias of a collection.
     scalar: Option<Scalar>,
-    /// The scalar's source text, for duplicate-key detection.
+    /// The scalar's source text, for duplicate-key detection; `None` for an alias.
     raw: Option<String>,
 }
 
@@ -169,7 +173,9 @@ enum Frame {
         discarded: bool,
     },
     Mapping {
-        map: Map<String, Value>,
+        /// The entries so far, in order; a repeated key (v2) is inserted
+        /// again when the map is built, replacing the value in place.
+        entries: Vec<(String, Value)>,
         anchor: usize,
         first_node: usize,
         /// [`Loader::bytes`] when the collection opened.
@@ -200,7 +206,7 @@ struct Loader<'a> {
     /// Scalar bytes read so far, aliases counted each time they are used.
     bytes: usize,
     byte_limit: usize,
-    root: Option<Node>,
+    root: Option<Value>,
     /// The current document's [`Document::empty_fields`].
     empty_fields: Vec<FieldPath>,
 }
@@ -209,9 +215,9 @@ impl Loader<'_> {
     /// The document just read, unless it is empty or null.
     fn finish_document(&mut self) -> Option<Document> {
         let empty_fields = std::mem::take(&mut self.empty_fields);
-        let node = self.root.take()?;
-        (!node.value.is_null()).then_some(Document {
-            value: node.value,
+        let value = self.root.take()?;
+        (!value.is_null()).then_some(Document {
+            value,
             empty_fields,
         })
     }
@@ -243,63 +249,7 @@ impl Loader<'_> {
         let mark = &span.start;
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                self.count(1, text.len(), mark)?;
-                if style == ScalarStyle::DoubleQuoted {
-                    self.source
-                        .check_escapes(&span)
-                        .map_err(|m| at(&span.start, m.into()))?;
-                }
-                if self.is_multi_line_flow_key(&span) {
-                    return Err(at(mark, "did not find expected ',' or '}'".into()));
-                }
-                let text = self.unterminated_block_scalar(text, style, &span);
-                let text = match style {
-                    ScalarStyle::Folded if self.schema == Schema::V3 => {
-                        Cow::Owned(kyaml_folded_round_trip(&text))
-                    }
-                    _ => text,
-                };
-                let converted = if self.is_missing_flow_value(&text, style, tag.as_deref()) {
-                    Ok(Scalar::Str(String::new()))
-                } else {
-                    convert::scalar(&text, style, tag.as_deref(), self.schema)
-                }
-                .and_then(|scalar| {
-                    let value = convert::scalar_value(&scalar, self.schema)?;
-                    Ok((scalar, value))
-                });
-                let (scalar, value) = match converted {
-                    Ok(typed) => typed,
-                    // kyaml drops the pair before converting it: no error.
-                    Err(_) if self.discarding() => (Scalar::Null, Value::Null),
-                    Err(m) => return Err(at(mark, m)),
-                };
-                if anchor > 0 {
-                    self.anchors.insert(
-                        anchor,
-                        Anchored {
-                            value: value.clone(),
-                            scalar: Some(scalar.clone()),
-                            nodes: 1,
-                            bytes: text.len(),
-                        },
-                    );
-                }
-                let is_empty_value = self.schema == Schema::V3
-                    && text.is_empty()
-                    && style == ScalarStyle::Plain
-                    && tag.is_none()
-                    && value.is_null()
-                    && matches!(self.stack.last(), Some(Frame::Mapping { key: Some(_), .. }));
-                if is_empty_value {
-                    self.record_empty_field();
-                }
-                let node = Node {
-                    value,
-                    scalar: Some(scalar),
-                    raw: Some(text.into_owned()),
-                };
-                self.deliver(node, mark)
+                self.scalar(text, style, anchor, tag.as_deref(), &span)
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
@@ -310,13 +260,13 @@ impl Loader<'_> {
                 // before it is built.
                 self.count(nodes, bytes, mark)?;
                 let target = &self.anchors[&id];
-                let (value, scalar) = (target.value.clone(), target.scalar.clone());
-                let node = Node {
-                    value,
-                    scalar,
-                    raw: None,
-                };
-                self.deliver(node, mark)
+                if self.expects_key() {
+                    let scalar = target.scalar.clone();
+                    self.deliver_key(KeyNode { scalar, raw: None }, mark)
+                } else {
+                    let value = target.value.clone();
+                    self.deliver(value, mark)
+                }
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(mark)?;
@@ -337,7 +287,7 @@ impl Loader<'_> {
                 let flow = self.in_flow() || self.source.opens_flow(&span.end);
                 let discarded = self.discarding();
                 self.stack.push(Frame::Mapping {
-                    map: Map::new(),
+                    entries: Vec::new(),
                     anchor,
                     first_node: self.nodes - 1,
                     first_byte: self.bytes,
@@ -364,23 +314,14 @@ impl Loader<'_> {
                         (Value::Array(items), anchor, first_node, first_byte)
                     }
                     Some(Frame::Mapping {
-                        mut map,
+                        entries,
                         anchor,
                         first_node,
                         first_byte,
                         merges,
                         ..
                     }) => {
-                        for source in merges {
-                            for (k, v) in source {
-                                if !map.contains_key(&k) {
-                                    map.insert(k, v);
-                                }
-                            }
-                        }
-                        // Rebuilt at its exact size: a build holds thousands
-                        // of these at once, and growth leaves them up to half empty.
-                        let map: Map<String, Value> = map.into_iter().collect();
+                        let map = build_map(entries, merges);
                         (Value::Object(map), anchor, first_node, first_byte)
                     }
                     None => return Err(at(mark, "unbalanced collection end".into())),
@@ -396,12 +337,7 @@ impl Loader<'_> {
                         },
                     );
                 }
-                let node = Node {
-                    value,
-                    scalar: None,
-                    raw: None,
-                };
-                self.deliver(node, mark)
+                self.deliver(value, mark)
             }
             Event::StreamStart
             | Event::StreamEnd
@@ -409,6 +345,86 @@ impl Loader<'_> {
             | Event::DocumentStart(_)
             | Event::DocumentEnd => Ok(()),
         }
+    }
+
+    /// Reads a scalar event. A key keeps its resolved scalar and source text
+    /// (its JSON value is only checked); any other scalar its JSON value. An
+    /// anchored scalar keeps both, for its aliases.
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        span: &Span,
+    ) -> Result<(), YamlError> {
+        let mark = &span.start;
+        self.count(1, text.len(), mark)?;
+        if style == ScalarStyle::DoubleQuoted {
+            self.source
+                .check_escapes(span)
+                .map_err(|m| at(&span.start, m.into()))?;
+        }
+        if self.is_multi_line_flow_key(span) {
+            return Err(at(mark, "did not find expected ',' or '}'".into()));
+        }
+        let text = self.unterminated_block_scalar(text, style, span);
+        let text = match style {
+            ScalarStyle::Folded if self.schema == Schema::V3 => {
+                Cow::Owned(kyaml_folded_round_trip(&text))
+            }
+            _ => text,
+        };
+        let bytes = text.len();
+        let is_key = self.expects_key();
+        let raw = is_key.then(|| text.to_string());
+        let empty_plain = text.is_empty() && style == ScalarStyle::Plain && tag.is_none();
+        let typed = if self.is_missing_flow_value(empty_plain) {
+            Ok(Scalar::Str(String::new()))
+        } else {
+            convert::scalar(text, style, tag, self.schema)
+        }
+        .and_then(|scalar| {
+            if is_key && anchor == 0 {
+                convert::check_scalar(&scalar, self.schema)?;
+                return Ok((Some(scalar), Value::Null));
+            }
+            let kept = (is_key || anchor > 0).then(|| scalar.clone());
+            Ok((kept, convert::scalar_value(scalar, self.schema)?))
+        });
+        let (scalar, value) = match typed {
+            Ok(typed) => typed,
+            // kyaml drops the pair before converting it: no error.
+            Err(_) if self.discarding() => (Some(Scalar::Null), Value::Null),
+            Err(m) => return Err(at(mark, m)),
+        };
+        if anchor > 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    value: value.clone(),
+                    scalar: scalar.clone(),
+                    nodes: 1,
+                    bytes,
+                },
+            );
+        }
+        if is_key {
+            return self.deliver_key(KeyNode { scalar, raw }, mark);
+        }
+        let is_empty_value = self.schema == Schema::V3
+            && empty_plain
+            && value.is_null()
+            && matches!(self.stack.last(), Some(Frame::Mapping { key: Some(_), .. }));
+        if is_empty_value {
+            self.record_empty_field();
+        }
+        self.deliver(value, mark)
+    }
+
+    /// Whether the next node is the key of a mapping entry.
+    fn expects_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Mapping { key: None, .. }))
     }
 
     /// Whether the next node lands in a pair kyaml drops (a quoted `<<`).
@@ -462,12 +478,11 @@ impl Loader<'_> {
     }
 
     /// kyaml reads a missing value in a flow mapping (`{a}`, `{a: }`) as an
-    /// empty string, not null.
-    fn is_missing_flow_value(&self, text: &str, style: ScalarStyle, tag: Option<&Tag>) -> bool {
+    /// empty string, not null; `empty_plain` tells whether the scalar is
+    /// empty, plain and untagged.
+    fn is_missing_flow_value(&self, empty_plain: bool) -> bool {
         self.schema == Schema::V3
-            && text.is_empty()
-            && style == ScalarStyle::Plain
-            && tag.is_none()
+            && empty_plain
             && matches!(
                 self.stack.last(),
                 Some(Frame::Mapping {
@@ -544,65 +559,79 @@ impl Loader<'_> {
         }
     }
 
-    /// Attaches a finished node to the enclosing collection or the document.
-    fn deliver(&mut self, node: Node, mark: &Marker) -> Result<(), YamlError> {
+    /// Takes a finished key for the enclosing mapping's next entry.
+    fn deliver_key(&mut self, node: KeyNode, mark: &Marker) -> Result<(), YamlError> {
+        let schema = self.schema;
+        let discarded = self.discarding();
+        let at_root = self.stack.len() == 1;
+        let key = match convert::key(node.scalar, node.raw.as_deref(), schema, at_root) {
+            Ok(key) => key,
+            Err(_) if discarded => Key::Dropped,
+            Err(m) => return Err(at(mark, m)),
+        };
+        let key = match (schema, key) {
+            (Schema::V3, key @ (Key::Merge | Key::Dropped)) => self.merge_key(key, mark)?,
+            (_, key) => key,
+        };
+        let Some(Frame::Mapping {
+            key: slot, seen, ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(());
+        };
+        if schema == Schema::V3
+            && !discarded
+            && matches!(key, Key::Name(_))
+            && let Some(raw) = node.raw
+        {
+            match seen.entry(raw) {
+                Entry::Occupied(first) => {
+                    let (raw, first) = (first.key(), first.get());
+                    return Err(at(
+                        mark,
+                        format!("mapping key {raw:?} already defined at line {first}"),
+                    ));
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(mark.line());
+                }
+            }
+        }
+        *slot = Some(key);
+        Ok(())
+    }
+
+    /// Attaches a finished value to the enclosing collection or the document.
+    fn deliver(&mut self, value: Value, mark: &Marker) -> Result<(), YamlError> {
         let schema = self.schema;
         let pending = match self.stack.last_mut() {
             None => {
-                self.root = Some(node);
+                self.root = Some(value);
                 return Ok(());
             }
             Some(Frame::Sequence { items, .. }) => {
-                items.push(node.value);
+                items.push(value);
                 return Ok(());
             }
             Some(Frame::Mapping { key, .. }) => key.take(),
         };
         let discarded = self.discarding();
         let Some(pending) = pending else {
-            let raw = node.raw.clone();
-            let at_root = self.stack.len() == 1;
-            let key = match convert::key(node.scalar, node.raw.as_deref(), self.schema, at_root) {
-                Ok(key) => key,
-                Err(_) if discarded => Key::Dropped,
-                Err(m) => return Err(at(mark, m)),
-            };
-            let key = match (schema, key) {
-                (Schema::V3, key @ (Key::Merge | Key::Dropped)) => self.merge_key(key, mark)?,
-                (_, key) => key,
-            };
-            let Some(Frame::Mapping {
-                key: slot, seen, ..
-            }) = self.stack.last_mut()
-            else {
-                return Ok(());
-            };
-            if schema == Schema::V3
-                && !discarded
-                && matches!(key, Key::Name(_))
-                && let Some(raw) = raw
-            {
-                if let Some(first) = seen.get(&raw) {
-                    return Err(at(
-                        mark,
-                        format!("mapping key {raw:?} already defined at line {first}"),
-                    ));
-                }
-                seen.insert(raw, mark.line());
-            }
-            *slot = Some(key);
-            return Ok(());
+            // Only a collection comes here as a key, and `open` refuses it.
+            let scalar = None;
+            return self.deliver_key(KeyNode { scalar, raw: None }, mark);
         };
-        let Some(Frame::Mapping { map, merges, .. }) = self.stack.last_mut() else {
+        let Some(Frame::Mapping {
+            entries, merges, ..
+        }) = self.stack.last_mut()
+        else {
             return Ok(());
         };
         match pending {
             Key::Dropped => {}
-            Key::Name(name) => {
-                map.insert(name, node.value);
-            }
+            Key::Name(name) => entries.push((name, value)),
             Key::Merge => {
-                let Some(sources) = merge_sources(node.value) else {
+                let Some(sources) = merge_sources(value) else {
                     if discarded {
                         return Ok(());
                     }
@@ -617,7 +646,7 @@ impl Loader<'_> {
                     // earlier sources and later keys win.
                     Schema::V2 => {
                         for source in sources.into_iter().rev() {
-                            map.extend(source);
+                            entries.extend(source);
                         }
                     }
                 }
@@ -625,6 +654,26 @@ impl Loader<'_> {
         }
         Ok(())
     }
+}
+
+/// A mapping's JSON object: its entries in order, then (go-yaml v3) the keys
+/// of its merge sources it lacks. Built at its exact size when nothing is
+/// merged: a build holds thousands of these at once.
+fn build_map(entries: Vec<(String, Value)>, merges: Vec<Map<String, Value>>) -> Map<String, Value> {
+    let mut map = Map::with_capacity(entries.len());
+    map.extend(entries);
+    if merges.is_empty() {
+        return map;
+    }
+    for source in merges {
+        for (k, v) in source {
+            if !map.contains_key(&k) {
+                map.insert(k, v);
+            }
+        }
+    }
+    // Rebuilt at its exact size: merged keys grew it.
+    map.into_iter().collect()
 }
 
 /// The maps a merge key's value contributes, in precedence order.

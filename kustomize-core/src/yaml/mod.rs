@@ -74,9 +74,10 @@ pub fn parse_documents(src: &str) -> Result<Vec<Value>, YamlError> {
 /// [`parse_documents`], keeping where each document has keys with no value.
 pub(crate) fn parse_resource_documents(src: &str) -> Result<Vec<Document>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let src = split::normalize_line_ends(src);
     let mut docs = Vec::new();
-    for piece in split::split_documents(src)? {
-        let parsed = load::load(&piece.text, Schema::V3, true).map_err(|mut e| {
+    for piece in split::split_documents(&src)? {
+        let parsed = load::load(piece.text, Schema::V3, true).map_err(|mut e| {
             e.line = e.line.map(|l| l + piece.line_offset);
             e
         })?;

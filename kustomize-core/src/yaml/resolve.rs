@@ -7,6 +7,7 @@
 use super::number::{
     is_yaml_style_float, parse_finite, parse_go_decimal_float, parse_go_int, parse_go_uint,
 };
+use std::borrow::Cow;
 
 /// Which go-yaml generation reads the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,45 +55,55 @@ impl Scalar {
 /// Resolves a plain (unquoted, untagged) scalar, or a tagged scalar's text
 /// when `tag` is a core tag name like `int`.
 pub(crate) fn resolve_plain(text: &str, schema: Schema, tag: Option<&str>) -> Scalar {
+    resolve_non_string(text, schema, tag).unwrap_or_else(|| Scalar::Str(text.to_string()))
+}
+
+/// [`resolve_plain`], or `None` when the scalar is a string (which is then
+/// not copied).
+pub(crate) fn resolve_non_string(text: &str, schema: Schema, tag: Option<&str>) -> Option<Scalar> {
     let Some(&first) = text.as_bytes().first() else {
-        return Scalar::Null;
+        return Some(Scalar::Null);
     };
     // go-yaml only looks further at scalars starting with one of these.
     if !matches!(first, b'+' | b'-' | b'.' | b'0'..=b'9' | b'~') && !b"yYnNtTfFoO".contains(&first)
     {
-        return Scalar::Str(text.to_string());
+        return None;
     }
     if let Some(s) = lookup(text, schema) {
-        return s;
+        return Some(s);
     }
     match first {
-        b'.' => {
-            if let Some(f) = parse_go_decimal_float(text) {
-                return Scalar::Float(f);
-            }
-        }
+        b'.' => parse_go_decimal_float(text).map(Scalar::Float),
         b'+' | b'-' | b'0'..=b'9' => {
             if (tag.is_none() || tag == Some("timestamp"))
                 && let Some(ts) = parse_timestamp(text)
             {
-                return ts;
+                return Some(ts);
             }
-            let plain: String = text.chars().filter(|&c| c != '_').collect();
-            if let Some(i) = parse_go_int(&plain) {
-                return Scalar::Int(i);
-            }
-            if let Some(u) = parse_go_uint(&plain) {
-                return Scalar::Uint(u);
-            }
-            if is_yaml_style_float(&plain)
-                && let Some(f) = parse_finite(&plain)
-            {
-                return Scalar::Float(f);
-            }
+            resolve_number(text)
         }
-        _ => {}
+        _ => None,
     }
-    Scalar::Str(text.to_string())
+}
+
+/// An integer or float in Go's syntax (`_` allowed anywhere), as go-yaml
+/// resolves a plain scalar starting with a sign or digit.
+fn resolve_number(text: &str) -> Option<Scalar> {
+    let plain: Cow<'_, str> = if text.contains('_') {
+        Cow::Owned(text.chars().filter(|&c| c != '_').collect())
+    } else {
+        Cow::Borrowed(text)
+    };
+    if let Some(i) = parse_go_int(&plain) {
+        return Some(Scalar::Int(i));
+    }
+    if let Some(u) = parse_go_uint(&plain) {
+        return Some(Scalar::Uint(u));
+    }
+    if is_yaml_style_float(&plain) {
+        return parse_finite(&plain).map(Scalar::Float);
+    }
+    None
 }
 
 /// The fixed words of each schema.
@@ -118,7 +129,7 @@ fn lookup(text: &str, schema: Schema) -> Option<Scalar> {
 /// Whether go-yaml v2 would print `s` plain and read it back as the same
 /// string (not a bool, number, null, timestamp, or YAML 1.1 base-60 float).
 pub(crate) fn is_plain_safe_string(s: &str) -> bool {
-    matches!(resolve_plain(s, Schema::V2, None), Scalar::Str(_)) && !is_base60_float(s)
+    resolve_non_string(s, Schema::V2, None).is_none() && !is_base60_float(s)
 }
 
 /// go-yaml v2's `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.

@@ -3,19 +3,30 @@
 //! (only its first document counts).
 
 use super::YamlError;
+use std::borrow::Cow;
 
 /// One piece of a resource file.
-pub(crate) struct Piece {
+pub(crate) struct Piece<'a> {
     /// The piece's text, as kyaml hands it to the parser.
-    pub(crate) text: String,
+    pub(crate) text: &'a str,
     /// Lines before this piece in the (CRLF-normalised) file.
     pub(crate) line_offset: usize,
 }
 
-/// Splits `src` as kyaml's `splitDocuments` does: CRLF becomes LF, and each
-/// `\n---…\n` line separates pieces; text after `---` must be a comment.
-pub(crate) fn split_documents(src: &str) -> Result<Vec<Piece>, YamlError> {
-    let s = src.replace("\r\n", "\n");
+/// `src` with CRLF line ends turned into LF, as kyaml does before
+/// splitting (borrowed when there is none).
+pub(crate) fn normalize_line_ends(src: &str) -> Cow<'_, str> {
+    if src.contains("\r\n") {
+        Cow::Owned(src.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(src)
+    }
+}
+
+/// Splits `s` (with LF line ends, see [`normalize_line_ends`]) as kyaml's
+/// `splitDocuments` does: each `\n---…\n` line separates pieces; text after
+/// `---` must be a comment. The pieces borrow from `s`.
+pub(crate) fn split_documents(s: &str) -> Result<Vec<Piece<'_>>, YamlError> {
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut search = 0;
@@ -34,8 +45,8 @@ pub(crate) fn split_documents(src: &str) -> Result<Vec<Piece>, YamlError> {
                 column: None,
             });
         }
-        let mut text = s[start..sep].to_string();
-        text.push('\n');
+        // The piece keeps the line break before the separator.
+        let text = &s[start..=sep];
         let lines = text.matches('\n').count() + 1;
         pieces.push(Piece {
             text,
@@ -48,7 +59,7 @@ pub(crate) fn split_documents(src: &str) -> Result<Vec<Piece>, YamlError> {
         search = eol + 1;
     }
     pieces.push(Piece {
-        text: s[start..].to_string(),
+        text: &s[start..],
         line_offset: line,
     });
     Ok(pieces)
@@ -59,10 +70,11 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<String> {
-        split_documents(s)
+        let s = normalize_line_ends(s);
+        split_documents(&s)
             .unwrap()
             .into_iter()
-            .map(|p| p.text)
+            .map(|p| p.text.to_string())
             .collect()
     }
 
