@@ -308,7 +308,7 @@ async fn reconcile_app(
         // had time to settle.
         outcome.requeue_after = Some(again_after.unwrap_or(shared.settings.health_poll));
     } else {
-        status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
+        status_write::write_status(shared, &app, object, refresh != Refresh::Normal).await?;
     }
     outcome.sync_status = Some(app.status.sync.status);
     report(shared, &app);
@@ -370,7 +370,7 @@ async fn comparison_error(
         .publish(&*object, EventType::Warning, "ComparisonError", message)
         .await
         .ok();
-    status_write::write_status(shared, &app, object, refresh == Refresh::Force).await?;
+    status_write::write_status(shared, &app, object, refresh != Refresh::Normal).await?;
     report(shared, &app);
     Ok(PassOutcome {
         sync_status: Some(SyncStatusCode::Unknown),
