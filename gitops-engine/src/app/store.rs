@@ -262,7 +262,12 @@ impl AppStore {
         rendered: Rendered,
         control_plane_namespace: &str,
     ) -> Result<Comparison, StoreError> {
-        let (desired, live, api_resources) = self.live_objects(app, rendered.objects).await?;
+        let (mut desired, live, api_resources) = self.live_objects(app, rendered.objects).await?;
+        set_default_namespace(
+            &mut desired,
+            &api_resources,
+            &app.spec.destination.namespace,
+        );
         let settings = CompareSettings {
             control_plane_namespace: control_plane_namespace.to_owned(),
             ..CompareSettings::default()
@@ -309,5 +314,28 @@ impl AppStore {
             live.extend(self.cluster.list(&gvk, None, "").await?);
         }
         Ok((desired, live, api_resources))
+    }
+}
+
+/// Gives namespaced desired objects without a namespace the destination namespace.
+fn set_default_namespace(desired: &mut [Value], scopes: &[ApiResource], namespace: &str) {
+    if namespace.is_empty() {
+        return;
+    }
+    for object in desired.iter_mut() {
+        let Some(gvk) = Gvk::of(object) else { continue };
+        let namespaced = scopes
+            .iter()
+            .any(|s| s.namespaced && s.group == gvk.group && s.kind == gvk.kind);
+        let metadata = object.get_mut("metadata").and_then(Value::as_object_mut);
+        if let Some(metadata) = metadata
+            && namespaced
+            && metadata
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
+            metadata.insert("namespace".to_owned(), Value::String(namespace.to_owned()));
+        }
     }
 }
