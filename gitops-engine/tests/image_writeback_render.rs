@@ -218,11 +218,13 @@ fn default_target_argocd_source_file_is_honoured_by_render() {
             commit,
             "apps/web",
             &named(Some("web"), Default::default()),
-            None,
+            || None,
         )
         .unwrap();
     let b = cache
-        .render(&repo, commit, "apps/web", &named(Some("web"), spec), None)
+        .render(&repo, commit, "apps/web", &named(Some("web"), spec), || {
+            None
+        })
         .unwrap();
     let c = cache
         .render(
@@ -230,7 +232,7 @@ fn default_target_argocd_source_file_is_honoured_by_render() {
             commit,
             "apps/web",
             &named(Some("web"), Default::default()),
-            None,
+            || None,
         )
         .unwrap();
     assert_ne!(a.objects, b.objects);

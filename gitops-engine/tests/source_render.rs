@@ -305,8 +305,8 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     let cache = RenderCache::new(2);
     let opts = RenderOptions::default();
 
-    let one = cache.render(&repo, first, "a", &opts, None).unwrap();
-    let again = cache.render(&repo, first, "./a/", &opts, None).unwrap();
+    let one = cache.render(&repo, first, "a", &opts, || None).unwrap();
+    let again = cache.render(&repo, first, "./a/", &opts, || None).unwrap();
     assert!(Arc::ptr_eq(&one, &again), "same path, written differently");
     assert_eq!((cache.stats().hits, cache.stats().misses), (1, 1));
     assert_eq!(cache.stats().trees_indexed, 1);
@@ -318,7 +318,7 @@ fn the_cache_renders_again_only_for_a_new_commit() {
     up.commit("two");
     repo.fetch().unwrap();
     let second = repo.resolve("main").unwrap();
-    let two = cache.render(&repo, second, "a", &opts, None).unwrap();
+    let two = cache.render(&repo, second, "a", &opts, || None).unwrap();
     assert_eq!(names(&two), ["y"]);
     assert_eq!((cache.stats().hits, cache.stats().misses), (1, 2));
     assert_eq!(cache.stats().trees_indexed, 2, "a new commit is a new tree");
@@ -332,23 +332,23 @@ fn the_cache_renders_again_only_for_a_new_commit() {
         },
         ..Default::default()
     };
-    cache.render(&repo, second, "a", &recurse, None).unwrap();
+    cache.render(&repo, second, "a", &recurse, || None).unwrap();
     assert_eq!(cache.len(), 2);
     assert_eq!(
         cache.stats().trees_indexed,
         2,
         "the tree of a commit is reused"
     );
-    cache.render(&repo, second, "a", &opts, None).unwrap();
+    cache.render(&repo, second, "a", &opts, || None).unwrap();
     assert_eq!(cache.stats().hits, 2);
-    let back = cache.render(&repo, first, "a", &opts, None).unwrap();
+    let back = cache.render(&repo, first, "a", &opts, || None).unwrap();
     assert!(!Arc::ptr_eq(&one, &back), "evicted, rendered again");
     assert_eq!(*one, *back);
     assert_eq!(cache.stats().misses, 4);
 
     // Errors are not cached.
-    assert!(cache.render(&repo, first, "nope", &opts, None).is_err());
-    assert!(cache.render(&repo, first, "nope", &opts, None).is_err());
+    assert!(cache.render(&repo, first, "nope", &opts, || None).is_err());
+    assert!(cache.render(&repo, first, "nope", &opts, || None).is_err());
     assert_eq!(cache.stats().misses, 6);
     assert_eq!(cache.len(), 2);
 }

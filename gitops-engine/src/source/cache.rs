@@ -72,7 +72,8 @@ impl RenderCache {
 
     /// The rendering of `path` at `commit` of `repo`, from the cache or
     /// freshly made as [`super::render`] does, fetching kustomizations'
-    /// remote bases with `remote` (without one they are refused). Paths that
+    /// remote bases with what `remote` makes, called on a miss only
+    /// (without a resolver they are refused). Paths that
     /// differ only by `.` components or a trailing `/` share an entry. Like
     /// Argo CD's manifest cache, an entry is kept by the commit of `repo`,
     /// whatever the remote bases' refs do since.
@@ -82,7 +83,7 @@ impl RenderCache {
         commit: Oid,
         path: &str,
         options: &RenderOptions,
-        remote: Option<Arc<dyn RemoteResolver>>,
+        remote: impl FnOnce() -> Option<Arc<dyn RemoteResolver>>,
     ) -> Result<Arc<Rendered>, SourceError> {
         let key = CacheKey::new(repo, commit, path, options);
         {
@@ -98,7 +99,7 @@ impl RenderCache {
             state.stats.misses += 1;
         }
         let tree = self.tree(repo, commit)?;
-        let rendered = Arc::new(render_commit_tree_with(tree, path, options, remote)?);
+        let rendered = Arc::new(render_commit_tree_with(tree, path, options, remote())?);
         if self.capacity > 0 {
             let mut state = self.lock();
             if state.entries.len() >= self.capacity

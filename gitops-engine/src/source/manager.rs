@@ -232,25 +232,27 @@ impl Sources {
             &request.revision,
             refresh,
             |git, commit| {
-                let remote = RemoteBases::sharing(
-                    self.inner.cache_dir.join(REMOTE_BASES_DIR),
-                    self.access(),
-                    RemoteLimits::default(),
-                    self.inner.remote_locks.clone(),
-                );
                 if refresh == Refresh::Hard {
                     self.inner
                         .renders
                         .forget(git, commit, &request.path, &request.options);
                 }
-                self.inner.renders.render(
-                    git,
-                    commit,
-                    &request.path,
-                    &request.options,
-                    Some(Arc::new(remote)),
-                )
+                self.inner
+                    .renders
+                    .render(git, commit, &request.path, &request.options, || {
+                        Some(Arc::new(self.remote_bases()))
+                    })
             },
+        )
+    }
+
+    /// The resolver of one render's kustomize remote bases.
+    fn remote_bases(&self) -> RemoteBases {
+        RemoteBases::sharing(
+            self.inner.cache_dir.join(REMOTE_BASES_DIR),
+            self.access(),
+            RemoteLimits::default(),
+            self.inner.remote_locks.clone(),
         )
     }
 
