@@ -145,6 +145,55 @@ async fn extraneous_tracked_objects_show_as_removed() {
     assert!(!text.contains("web-config"), "{text}");
 }
 
+/// As the controller does, the diff leaves out live objects the app's project forbids
+/// (so they are never shown as to be pruned); an app whose project does not exist
+/// cannot be compared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_objects_the_project_forbids_are_left_out() {
+    let env = Env::start().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let url = repo(root.path());
+    env.create(json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": "team", "namespace": "argocd"},
+        "spec": {
+            "sourceRepos": ["*"],
+            "destinations": [{"server": "*", "namespace": "*"}],
+            "namespaceResourceBlacklist": [{"group": "", "kind": "Service"}],
+        },
+    }))
+    .await;
+    let mut web = spec(&url, "apps/web", "main");
+    web["project"] = json!("team");
+    env.create_app("web", web, json!({})).await;
+    live_in_sync(&env).await;
+    env.create(json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "old", "namespace": "guestbook", "annotations": tracking("Service", "old")},
+        "spec": {"ports": [{"port": 80}]}}))
+    .await;
+    env.create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "leftover", "namespace": "guestbook", "annotations": tracking("ConfigMap", "leftover")},
+        "data": {"old": "yes"}}))
+    .await;
+    let out = env.gitops(&["app", "diff", "web"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("/ConfigMap guestbook/leftover"), "{text}");
+    assert!(!text.contains("Service"), "{text}");
+
+    let mut lost = spec(&url, "apps/web", "main");
+    lost["project"] = json!("gone");
+    env.create_app("lost", lost, json!({})).await;
+    let out = env.gitops(&["app", "diff", "lost"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("Application referencing project gone which does not exist"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_directory_and_errors() {
     let env = Env::start().await;

@@ -91,7 +91,9 @@ pub struct Comparison {
     pub app_instance: String,
     /// The revision compared.
     pub revision: String,
-    /// The desired objects stamped with tracking metadata (hooks included), ready for
+    /// The desired objects stamped with tracking metadata (hooks included) and put in
+    /// their namespaces (the destination namespace for namespaced kinds and kinds of
+    /// unknown scope without one; none for cluster-scoped kinds), ready for
     /// [`crate::sync::PlanInput::desired`].
     pub desired: Vec<Value>,
     /// The live objects that matter to a sync: paired with a desired object, or
@@ -168,6 +170,7 @@ pub fn compare(input: &CompareInput) -> Comparison {
     );
     let mut conditions = Vec::new();
 
+    let scope = Scopes::new(input.api_resources);
     let desired: Vec<Value> = input
         .desired
         .iter()
@@ -179,12 +182,12 @@ pub fn compare(input: &CompareInput) -> Comparison {
                 &settings.tracking,
                 destination_namespace,
             );
+            scope.set_namespace(&mut obj, destination_namespace);
             obj
         })
         .collect();
 
     // Managed desired objects by key (last duplicate wins); hooks are run by the sync.
-    let scope = Scopes::new(input.api_resources);
     let mut managed: BTreeMap<ResourceKey, &Value> = BTreeMap::new();
     let mut repeats: BTreeMap<ResourceKey, usize> = BTreeMap::new();
     for obj in &desired {
@@ -194,7 +197,7 @@ pub fn compare(input: &CompareInput) -> Comparison {
         ) {
             continue;
         }
-        let key = scope.desired_key(obj, destination_namespace);
+        let key = ResourceKey::of(obj);
         if managed.insert(key.clone(), obj).is_some() {
             *repeats.entry(key).or_insert(1) += 1;
         }
@@ -410,13 +413,6 @@ fn is_this_application(app: &Application, key: &ResourceKey) -> bool {
         && key.kind == "Application"
         && key.name == app.metadata.name
         && key.namespace == app.metadata.namespace
-}
-
-/// The key of a desired object without discovery: in the destination namespace unless
-/// it names one or is of a built-in cluster-scoped kind.
-#[cfg(feature = "controller")]
-pub(crate) fn desired_key(obj: &Value, destination_namespace: &str) -> ResourceKey {
-    Scopes::new(None).desired_key(obj, destination_namespace)
 }
 
 /// Pointers of pod specs in workload objects: Pods, pod templates, CronJob job templates.

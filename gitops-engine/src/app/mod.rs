@@ -26,8 +26,6 @@ pub mod store;
 pub use automation::{
     AutoSync, DEFAULT_SELF_HEAL_TIMEOUT, SelfHealWait, auto_sync, auto_sync_with,
 };
-#[cfg(feature = "controller")]
-pub(crate) use compare::desired_key;
 pub use compare::{
     COMPARE_OPTIONS_ANNOTATION, CompareInput, CompareSettings, Comparison, ResourceDiff, compare,
 };

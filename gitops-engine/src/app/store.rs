@@ -11,11 +11,15 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use super::model::{Application, Operation, application_gvk};
+use super::project::{
+    DEFAULT_PROJECT, project_name, resolve_destination, resource_problem, stored,
+};
 use super::{
     AppError, CompareInput, CompareSettings, Comparison, DesiredError, compare, source_request,
 };
 use crate::cluster::{Cluster, ClusterError, Gvk, KubeCluster, ObjectRef, WriteOptions};
 use crate::health::HealthRules;
+use crate::object::ResourceKey;
 use crate::source::{LocalDir, Refresh, Rendered, RepoAccess, SourceError, Sources};
 use crate::sync::ApiResource;
 use crate::sync::tracking::instance_name;
@@ -55,6 +59,9 @@ pub enum StoreError {
     /// The application is being deleted.
     #[error("application is deleting")]
     Deleting,
+    /// The application's project is missing or does not admit its destination.
+    #[error("{0}")]
+    Project(String),
     /// The desired state could not be rendered.
     #[error("rendering the desired state: {0}")]
     Source(#[from] SourceError),
@@ -255,19 +262,18 @@ impl AppStore {
         (access, warnings)
     }
 
-    /// Compares the live objects of `app` with `rendered`, as the controller does.
+    /// Compares the live objects of `app` with `rendered`, as the controller does: the
+    /// live objects its project forbids are left out (see [`Self::permitted_live`]).
     pub async fn compare_live(
         &self,
         app: &Application,
         rendered: Rendered,
         control_plane_namespace: &str,
     ) -> Result<Comparison, StoreError> {
-        let (mut desired, live, api_resources) = self.live_objects(app, rendered.objects).await?;
-        set_default_namespace(
-            &mut desired,
-            &api_resources,
-            &app.spec.destination.namespace,
-        );
+        let (live, api_resources) = self.live_objects(app, &rendered.objects).await?;
+        let live = self
+            .permitted_live(app, live, control_plane_namespace)
+            .await?;
         let settings = CompareSettings {
             control_plane_namespace: control_plane_namespace.to_owned(),
             ..CompareSettings::default()
@@ -275,7 +281,7 @@ impl AppStore {
         Ok(compare(&CompareInput {
             app,
             revision: &rendered.revision,
-            desired: &desired,
+            desired: &rendered.objects,
             live: &live,
             health_rules: &HealthRules::builtin(),
             settings: &settings,
@@ -283,13 +289,39 @@ impl AppStore {
         }))
     }
 
+    /// `live` without the objects the project of `app` forbids, which the controller
+    /// leaves out of its comparison (and so never prunes). A missing `default` project
+    /// permits everything, as the one the controller creates does; another missing
+    /// project, or a destination that does not resolve, is an error.
+    async fn permitted_live(
+        &self,
+        app: &Application,
+        mut live: Vec<Value>,
+        control_plane_namespace: &str,
+    ) -> Result<Vec<Value>, StoreError> {
+        let (project, clusters) =
+            stored::read_for_app(&self.cluster, control_plane_namespace, app).await?;
+        let Some(project) = project else {
+            return match project_name(app) {
+                DEFAULT_PROJECT => Ok(live),
+                name => Err(StoreError::Project(format!(
+                    "Application referencing project {name} which does not exist"
+                ))),
+            };
+        };
+        let cluster = resolve_destination(&app.spec.destination, &clusters.identities())
+            .map_err(StoreError::Project)?;
+        live.retain(|obj| resource_problem(&project, &cluster, &ResourceKey::of(obj)).is_none());
+        Ok(live)
+    }
+
     /// The live objects of every kind the desired objects or `status.resources` name,
     /// with the scope of those kinds; kinds the cluster does not serve are left out.
     async fn live_objects(
         &self,
         app: &Application,
-        desired: Vec<Value>,
-    ) -> Result<(Vec<Value>, Vec<Value>, Vec<ApiResource>), StoreError> {
+        desired: &[Value],
+    ) -> Result<(Vec<Value>, Vec<ApiResource>), StoreError> {
         let mut kinds: BTreeSet<Gvk> = desired.iter().filter_map(Gvk::of).collect();
         kinds.extend(
             app.status
@@ -313,29 +345,6 @@ impl AppStore {
             });
             live.extend(self.cluster.list(&gvk, None, "").await?);
         }
-        Ok((desired, live, api_resources))
-    }
-}
-
-/// Gives namespaced desired objects without a namespace the destination namespace.
-fn set_default_namespace(desired: &mut [Value], scopes: &[ApiResource], namespace: &str) {
-    if namespace.is_empty() {
-        return;
-    }
-    for object in desired.iter_mut() {
-        let Some(gvk) = Gvk::of(object) else { continue };
-        let namespaced = scopes
-            .iter()
-            .any(|s| s.namespaced && s.group == gvk.group && s.kind == gvk.kind);
-        let metadata = object.get_mut("metadata").and_then(Value::as_object_mut);
-        if let Some(metadata) = metadata
-            && namespaced
-            && metadata
-                .get("namespace")
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty)
-        {
-            metadata.insert("namespace".to_owned(), Value::String(namespace.to_owned()));
-        }
+        Ok((live, api_resources))
     }
 }

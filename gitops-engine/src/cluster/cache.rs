@@ -241,6 +241,12 @@ impl LiveCache {
         .unwrap_or_default()
     }
 
+    /// Whether objects of a watched kind live in namespaces (from discovery);
+    /// `None` when the kind is not watched.
+    pub fn is_namespaced(&self, gvk: &Gvk) -> Option<bool> {
+        self.read(gvk, |r| r.namespaced)
+    }
+
     /// The names of the cached objects of a watched, namespaced kind in
     /// `namespace` (`""`: the client's default), sorted; read from the
     /// index, no manifest is rendered. Empty when the kind is not watched.

@@ -11,6 +11,7 @@ use super::destinations::Connection;
 use super::project::ProjectGuard;
 use crate::app::{Application, CompareInput, Comparison, compare};
 use crate::cluster::{ClusterError, Gvk, LiveCache, ObjectRef};
+use crate::object::{ApiResource, ResourceKey, Scopes};
 use crate::source::{Refresh, Rendered};
 use crate::sync::tracking;
 
@@ -52,29 +53,39 @@ pub(crate) async fn compare_live(
     for resource in &app.status.resources {
         kinds.insert(Gvk::new(&resource.group, &resource.version, &resource.kind));
     }
-    // Only the live objects the comparison can use: those with the identity
-    // of a desired (or previously managed) object, and those tracked by the
-    // app, found through the cache's indexes: other apps' objects are not
-    // even looked at.
+    // The scope of each kind the cluster serves; a kind it does not serve
+    // (yet: its CRD may come with this sync) has no live objects, and the
+    // sync reports it.
+    let mut api_resources = Vec::new();
+    for gvk in &kinds {
+        match target.cache.watch(gvk).await {
+            Ok(()) => api_resources.extend(target.cache.is_namespaced(gvk).map(|namespaced| {
+                ApiResource {
+                    group: gvk.group.clone(),
+                    kind: gvk.kind.clone(),
+                    namespaced,
+                }
+            })),
+            Err(ClusterError::UnknownKind(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Only the live objects the comparison can use: those with the key of a
+    // desired (or previously managed) object, and those tracked by the app,
+    // found through the cache's indexes: other apps' objects are not even
+    // looked at.
+    let scopes = Scopes::new(Some(&api_resources));
     let destination = app.spec.destination.namespace.as_str();
-    let identities: Vec<Identity<'_>> = rendered
+    let keys: Vec<ResourceKey> = rendered
         .objects
         .iter()
-        .map(|o| Identity {
-            group: crate::object::group_version(o).0,
-            kind: o["kind"].as_str().unwrap_or_default(),
-            namespace: o["metadata"]["namespace"]
-                .as_str()
-                .filter(|ns| !ns.is_empty())
-                .unwrap_or(destination),
-            name: o["metadata"]["name"].as_str().unwrap_or_default(),
-        })
-        .chain(app.status.resources.iter().map(|r| Identity {
-            group: &r.group,
-            kind: &r.kind,
-            namespace: &r.namespace,
-            name: &r.name,
-        }))
+        .map(|o| scopes.desired_key(o, destination))
+        .chain(
+            app.status
+                .resources
+                .iter()
+                .map(|r| ResourceKey::new(&r.group, &r.kind, &r.namespace, &r.name)),
+        )
         .collect();
     let instance = tracking::instance_name(
         &app.metadata.name,
@@ -83,17 +94,11 @@ pub(crate) async fn compare_live(
     );
     let mut live = Vec::new();
     for gvk in &kinds {
-        match target.cache.watch(gvk).await {
-            Ok(()) => live.extend(
-                app_objects(&target.cache, gvk, &instance, &identities)
-                    .into_iter()
-                    .filter(|obj| guard.permits_live(obj)),
-            ),
-            // A kind the server does not serve (yet: its CRD may come with
-            // this sync) has no live objects; the sync reports it.
-            Err(ClusterError::UnknownKind(_)) => {}
-            Err(e) => return Err(e),
-        }
+        live.extend(
+            app_objects(&target.cache, gvk, &instance, &keys)
+                .into_iter()
+                .filter(|obj| guard.permits_live(obj)),
+        );
     }
     if let Some(failure) = target.failure() {
         return Err(ClusterError::Transport(failure));
@@ -105,43 +110,26 @@ pub(crate) async fn compare_live(
         live: &live,
         health_rules: &shared.settings.health_rules,
         settings: &shared.compare,
-        api_resources: None,
+        api_resources: Some(&api_resources),
     }))
-}
-
-/// An object's identity apart from its API version.
-struct Identity<'a> {
-    group: &'a str,
-    kind: &'a str,
-    namespace: &'a str,
-    name: &'a str,
 }
 
 /// The cached objects of kind `gvk` an app's comparison needs: those its
 /// tracking names `instance` (the cache's index key) and those with one of
-/// `identities`, sorted by namespace and name.
-fn app_objects(
-    cache: &LiveCache,
-    gvk: &Gvk,
-    instance: &str,
-    identities: &[Identity<'_>],
-) -> Vec<Value> {
-    let by_identity = identities
+/// `keys`, sorted by namespace and name.
+fn app_objects(cache: &LiveCache, gvk: &Gvk, instance: &str, keys: &[ResourceKey]) -> Vec<Value> {
+    let by_key = keys
         .iter()
-        .filter(|id| id.group == gvk.group && id.kind == gvk.kind)
-        .filter_map(|id| {
+        .filter(|key| key.group == gvk.group && key.kind == gvk.kind)
+        .filter_map(|key| {
             cache.get(&ObjectRef {
                 gvk: gvk.clone(),
-                namespace: id.namespace.to_owned(),
-                name: id.name.to_owned(),
+                namespace: key.namespace.clone(),
+                name: key.name.clone(),
             })
         });
     let mut found = BTreeMap::new();
-    for obj in cache
-        .list_by_key(gvk, instance)
-        .into_iter()
-        .chain(by_identity)
-    {
+    for obj in cache.list_by_key(gvk, instance).into_iter().chain(by_key) {
         let namespace = obj["metadata"]["namespace"].as_str().unwrap_or_default();
         let name = obj["metadata"]["name"].as_str().unwrap_or_default();
         found

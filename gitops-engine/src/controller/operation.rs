@@ -152,7 +152,7 @@ pub(crate) async fn advance(
         &op.sync.clone().unwrap_or_default(),
         &context,
     );
-    let (outcome, again_after, terminated) = match (guard.refuse(app, &comparison), plan(&input)) {
+    let (outcome, again_after, terminated) = match (guard.refuse(&comparison), plan(&input)) {
         (Some(refused), _) => (refused, None, false),
         (None, Ok(plan)) if terminating || timed_out.is_some() => {
             let outcome =

@@ -3,21 +3,18 @@
 //! the `default` project.
 
 use serde_json::Value;
-use tracing::{info, warn};
 
 use super::Shared;
 use crate::app::conditions::{INVALID_SPEC_ERROR, UNKNOWN_ERROR};
-use crate::app::desired_key;
 use crate::app::project::{
-    ARGOCD_CM, AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, global_projects,
-    invalid_tasks_message, orphaned_condition, orphaned_resources, project_gvk, project_name,
-    resolve_destination, resource_problem,
+    AppProject, ClusterIdentity, DEFAULT_PROJECT, check_application, invalid_tasks_message,
+    orphaned_condition, orphaned_resources, resolve_destination, resource_problem, stored,
 };
 use crate::app::{
     Application, ApplicationCondition, Comparison, Operation, OperationState, SyncStatusCode,
 };
-use crate::cluster::secrets::{self, ClusterSecret};
-use crate::cluster::{Cluster, ClusterError, Gvk, LiveCache, ObjectRef, WriteOptions};
+use crate::cluster::secrets::ClusterSecret;
+use crate::cluster::{Cluster, ClusterError, LiveCache, WriteOptions};
 use crate::object;
 use crate::sync::ResourceResult;
 use crate::sync::execute::{OperationPhase, SyncOutcome};
@@ -47,17 +44,12 @@ pub(crate) async fn guard(
     shared: &Shared,
     app: &Application,
 ) -> Result<Result<ProjectGuard, Vec<ApplicationCondition>>, ClusterError> {
-    let (clusters, unreadable) = secrets::list(&shared.cluster, &shared.settings.namespace).await?;
-    for problem in &unreadable {
-        warn!(error = %problem, "unusable cluster secret");
-    }
-    let project = with_global_projects(shared, read(shared, project_name(app)).await?)
-        .await?
-        .map(|mut project| {
-            project.add_scoped_clusters(clusters.iter());
-            project.add_scoped_repositories(shared.sources.access().credentials.repositories());
-            project
-        });
+    let (project, clusters) =
+        stored::read_for_app(&shared.cluster, &shared.settings.namespace, app).await?;
+    let project = project.map(|mut project| {
+        project.add_scoped_repositories(shared.sources.access().credentials.repositories());
+        project
+    });
     let identities = clusters.identities();
     let conditions = check_application(
         app,
@@ -93,60 +85,12 @@ pub(crate) async fn guard(
     })
 }
 
-/// The project `name` in the controller's namespace, if it exists and can be read.
-async fn read(shared: &Shared, name: &str) -> Result<Option<AppProject>, ClusterError> {
-    let object = Cluster::get(&shared.cluster, &project_ref(shared, name)).await?;
-    Ok(object.and_then(|o| match AppProject::from_value(&o) {
-        Ok(project) => Some(project),
-        Err(e) => {
-            info!(project = name, error = %e, "unreadable AppProject");
-            None
-        }
-    }))
-}
-
-/// `project` with the rules of the argocd-cm `globalProjects` that select it
-/// appended (Argo CD's virtual project). Unreadable settings are logged and
-/// ignored.
-async fn with_global_projects(
-    shared: &Shared,
-    project: Option<AppProject>,
-) -> Result<Option<AppProject>, ClusterError> {
-    let Some(project) = project else {
-        return Ok(None);
-    };
-    let settings = ObjectRef {
-        gvk: Gvk::new("", "v1", "ConfigMap"),
-        namespace: shared.settings.namespace.clone(),
-        name: ARGOCD_CM.to_owned(),
-    };
-    let globals = match Cluster::get(&shared.cluster, &settings).await? {
-        Some(cm) => global_projects(&cm).unwrap_or_else(|e| {
-            info!(error = %e, "global projects ignored");
-            Vec::new()
-        }),
-        None => Vec::new(),
-    };
-    let mut merged = project.clone();
-    for name in project.global_project_names(&globals) {
-        if let Some(global) = read(shared, name).await? {
-            merged = merged.with_global(&global);
-        }
-    }
-    Ok(Some(merged))
-}
-
-fn project_ref(shared: &Shared, name: &str) -> ObjectRef {
-    ObjectRef {
-        gvk: project_gvk(),
-        namespace: shared.settings.namespace.clone(),
-        name: name.to_owned(),
-    }
-}
-
 /// Creates the `default` project when it is missing, as Argo CD does.
 pub(crate) async fn ensure_default(shared: &Shared) -> Result<(), ClusterError> {
-    if read(shared, DEFAULT_PROJECT).await?.is_some() {
+    if stored::read(&shared.cluster, &shared.settings.namespace, DEFAULT_PROJECT)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let project = AppProject::default_project(&shared.settings.namespace);
@@ -245,12 +189,11 @@ impl ProjectGuard {
 
     /// The failed outcome of a sync some of whose objects (hooks included) the
     /// project forbids, or `None` when it permits them all. Nothing is applied then.
-    pub(crate) fn refuse(&self, app: &Application, comparison: &Comparison) -> Option<SyncOutcome> {
-        let namespace = &app.spec.destination.namespace;
+    pub(crate) fn refuse(&self, comparison: &Comparison) -> Option<SyncOutcome> {
         let mut problems = Vec::new();
         let mut resources = Vec::new();
         for obj in &comparison.desired {
-            let key = desired_key(obj, namespace);
+            let key = ResourceKey::of(obj);
             let Some(problem) = resource_problem(&self.project, &self.cluster, &key) else {
                 continue;
             };

@@ -96,4 +96,20 @@ impl Scopes {
             _ => key,
         }
     }
+
+    /// Puts a desired object in the namespace its key says, as Argo CD does
+    /// before comparing: known cluster-scoped kinds lose any namespace;
+    /// namespaced kinds (or of unknown scope) without one get the destination
+    /// namespace.
+    pub(crate) fn set_namespace(&self, obj: &mut Value, destination_namespace: &str) {
+        let namespace = self.desired_key(obj, destination_namespace).namespace;
+        let Some(metadata) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+            return;
+        };
+        if namespace.is_empty() {
+            metadata.remove("namespace");
+        } else {
+            metadata.insert("namespace".to_owned(), Value::String(namespace));
+        }
+    }
 }

@@ -104,7 +104,7 @@ impl From<StoreError> for ApiError {
             ) => Code::FailedPrecondition,
             StoreError::App(AppError::UnknownHistoryId { .. }) => Code::InvalidArgument,
             StoreError::Cluster(ClusterError::NotFound(_)) => Code::NotFound,
-            StoreError::Unrenderable(_) => Code::FailedPrecondition,
+            StoreError::Unrenderable(_) | StoreError::Project(_) => Code::FailedPrecondition,
             _ => Code::Unknown,
         };
         let message = match &e {

@@ -6,12 +6,15 @@
 //! [`AppProject::is_kind_permitted`], [`AppProject::is_app_namespace_permitted`],
 //! sync windows ([`AppProject::can_sync`]), and the verdicts the controller records:
 //! [`check_application`] (spec conditions), [`resource_problem`] (per object, before
-//! anything is applied or pruned) and [`orphaned_resources`].
+//! anything is applied or pruned) and [`orphaned_resources`]. [`stored`] reads an app's
+//! project from the control plane as the controller enforces it (feature `cluster`).
 
 mod glob;
 mod global;
 mod model;
 mod permits;
+#[cfg(feature = "cluster")]
+pub mod stored;
 mod validate;
 mod verdict;
 mod windows;
