@@ -9,9 +9,10 @@ SWAGGER_JSON is any JSON document with a top-level `definitions` map in OpenAPI 
 5.5 merges patches with the schema of Kubernetes v1.21.2, so that is the version to feed
 in.  `--source` is a line recorded in the generated header to say where the input came from.
 
-The table keeps only what kyaml's merge walker reads: for every type from which a list
-with a patch strategy can be reached, the fields leading there (object references, and lists
-with their `x-kubernetes-patch-strategy` and merge keys), and the
+The table keeps only what kyaml's merge walker and apimachinery's strategic merge patch
+read: for every type from which a list or object with a patch strategy can be reached, the
+fields leading there (object references, lists with their `x-kubernetes-patch-strategy` and
+merge keys, and object references with a strategy of their own), and the
 mapping from each `x-kubernetes-group-version-kind` to its root type.  Fields left out are
 plain (known to the schema, nothing strategic beneath them).
 """
@@ -72,6 +73,10 @@ class Shapes:
         if not isinstance(prop, dict):
             return None
         target = self.target(prop)
+        strategy = prop.get("x-kubernetes-patch-strategy")
+        if ref_name(prop) is not None and strategy is not None:
+            # An object field with a strategy of its own (`retainKeys`, `replace`).
+            return 'S::Map { strategy: "%s", ty: "%s" }' % (strategy, target or "")
         if target is not None:
             return 'S::Object("%s")' % target
         if prop.get("type") != "array":
@@ -81,7 +86,6 @@ class Shapes:
                 # No Kubernetes v1.21 type has one; the Rust table has no shape for it.
                 sys.exit("unsupported: map of strategic type %s" % add_target)
             return None
-        strategy = prop.get("x-kubernetes-patch-strategy")
         items = prop.get("items")
         item_target = self.target(items) if isinstance(items, dict) else None
         # Lists without a merge strategy are replaced whole; their elements are never walked.
@@ -132,7 +136,8 @@ def main():
     out.write("//! Patch strategies and merge keys of the built-in Kubernetes types (v1.21.2, the\n")
     out.write("//! schema Kustomize 5.5 merges with), and the root type of each group/version/kind.\n\n")
     out.write("use super::schema::{FieldEntry as F, Shape as S, TypeEntry as T};\n\n")
-    out.write("/// Types from which a list with a patch strategy can be reached, with the fields leading there.\n")
+    out.write("/// Types from which a list or object with a patch strategy can be reached, with the fields\n")
+    out.write("/// leading there.\n")
     out.write("pub(super) static TYPES: &[T] = &[\n")
     needed = set(shapes.interesting) | {n for (_, _, _, n) in roots}
     for name in sorted(needed):

@@ -5,14 +5,6 @@ use kustomize_core::smp::{At, Schema};
 
 use crate::object::Gvk;
 
-/// Whether the map at `path` (field names from the root) of a `kind` in
-/// `group` has the `retainKeys` patch strategy: a Deployment's
-/// `spec.strategy`. (The generated merge-key table records the strategies of
-/// lists only; the list one, pod `volumes`, comes from there.)
-pub(crate) fn map_retains_keys(group: &str, kind: &str, path: &[String]) -> bool {
-    matches!(group, "apps" | "extensions") && kind == "Deployment" && path == ["spec", "strategy"]
-}
-
 /// How the items of a strategic-merge list are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MergeKey {
@@ -70,12 +62,12 @@ pub(crate) fn merge_key(ty: &Gvk, path: &[String]) -> Option<MergeKey> {
     })
 }
 
-/// Whether the map at `path` keeps only the keys a patch names when the
-/// patch changes it (`retainKeys`): the elements of pod `volumes` (from the
-/// generated table) and a Deployment's `strategy`.
+/// Whether the map at `path` (or each element of the list at `path`) keeps
+/// only the keys a patch names when the patch changes it (`retainKeys`, from
+/// the generated table): a Deployment's `strategy`, the elements of pod
+/// `volumes`.
 pub(crate) fn retains_keys(ty: &Gvk, path: &[String]) -> bool {
-    map_retains_keys(&ty.group, &ty.kind, path)
-        || schema_at(ty, path).is_some_and(|at| at.merges() && at.retains_keys())
+    schema_at(ty, path).is_some_and(At::retains_keys)
 }
 
 #[cfg(test)]
@@ -119,5 +111,23 @@ mod tests {
             merge_key(&dep, &path(&["spec", "template", "spec", "tolerations"])),
             None
         );
+    }
+
+    /// `x-kubernetes-patch-strategy: retainKeys` in Kubernetes 1.21's OpenAPI:
+    /// `DeploymentSpec.strategy` (an object, also for the old `extensions`
+    /// Deployment) and `PodSpec.volumes` (a list, per element).
+    #[test]
+    fn retain_keys_come_from_the_table() {
+        let dep = Gvk::named_by(&json!({"apiVersion": "apps/v1", "kind": "Deployment"}));
+        let old = Gvk::named_by(&json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment"}));
+        let ds = Gvk::named_by(&json!({"apiVersion": "apps/v1", "kind": "DaemonSet"}));
+        assert!(retains_keys(&dep, &path(&["spec", "strategy"])));
+        assert!(retains_keys(&old, &path(&["spec", "strategy"])));
+        assert!(!retains_keys(&ds, &path(&["spec", "updateStrategy"])));
+        assert!(!retains_keys(&dep, &path(&["spec", "template"])));
+        assert!(retains_keys(
+            &dep,
+            &path(&["spec", "template", "spec", "volumes"])
+        ));
     }
 }

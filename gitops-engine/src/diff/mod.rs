@@ -53,7 +53,7 @@ mod tracking;
 use serde_json::Value;
 use thiserror::Error;
 
-pub(crate) use kinds::{map_retains_keys, type_schema};
+pub(crate) use kinds::type_schema;
 
 pub use ignore::IgnoreDifference;
 pub use known_types::KnownTypeField;

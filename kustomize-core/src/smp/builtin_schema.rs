@@ -11,7 +11,8 @@
 
 use super::schema::{FieldEntry as F, Shape as S, TypeEntry as T};
 
-/// Types from which a list with a patch strategy can be reached, with the fields leading there.
+/// Types from which a list or object with a patch strategy can be reached, with the fields
+/// leading there.
 pub(super) static TYPES: &[T] = &[
     T { name: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "webhooks", shape: S::List { strategy: "merge", keys: &["name"], items: "" } }] },
     T { name: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfigurationList", fields: &[] },
@@ -29,7 +30,7 @@ pub(super) static TYPES: &[T] = &[
     T { name: "io.k8s.api.apps.v1.DaemonSetStatus", fields: &[F { name: "conditions", shape: S::List { strategy: "merge", keys: &["type"], items: "" } }] },
     T { name: "io.k8s.api.apps.v1.Deployment", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "spec", shape: S::Object("io.k8s.api.apps.v1.DeploymentSpec") }, F { name: "status", shape: S::Object("io.k8s.api.apps.v1.DeploymentStatus") }] },
     T { name: "io.k8s.api.apps.v1.DeploymentList", fields: &[] },
-    T { name: "io.k8s.api.apps.v1.DeploymentSpec", fields: &[F { name: "template", shape: S::Object("io.k8s.api.core.v1.PodTemplateSpec") }] },
+    T { name: "io.k8s.api.apps.v1.DeploymentSpec", fields: &[F { name: "strategy", shape: S::Map { strategy: "retainKeys", ty: "" } }, F { name: "template", shape: S::Object("io.k8s.api.core.v1.PodTemplateSpec") }] },
     T { name: "io.k8s.api.apps.v1.DeploymentStatus", fields: &[F { name: "conditions", shape: S::List { strategy: "merge", keys: &["type"], items: "" } }] },
     T { name: "io.k8s.api.apps.v1.ReplicaSet", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "spec", shape: S::Object("io.k8s.api.apps.v1.ReplicaSetSpec") }, F { name: "status", shape: S::Object("io.k8s.api.apps.v1.ReplicaSetStatus") }] },
     T { name: "io.k8s.api.apps.v1.ReplicaSetList", fields: &[] },
@@ -154,12 +155,14 @@ pub(super) static TYPES: &[T] = &[
     T { name: "io.k8s.api.node.v1.RuntimeClassList", fields: &[] },
     T { name: "io.k8s.api.node.v1beta1.RuntimeClass", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }] },
     T { name: "io.k8s.api.node.v1beta1.RuntimeClassList", fields: &[] },
-    T { name: "io.k8s.api.policy.v1.PodDisruptionBudget", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "status", shape: S::Object("io.k8s.api.policy.v1.PodDisruptionBudgetStatus") }] },
+    T { name: "io.k8s.api.policy.v1.PodDisruptionBudget", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "spec", shape: S::Object("io.k8s.api.policy.v1.PodDisruptionBudgetSpec") }, F { name: "status", shape: S::Object("io.k8s.api.policy.v1.PodDisruptionBudgetStatus") }] },
     T { name: "io.k8s.api.policy.v1.PodDisruptionBudgetList", fields: &[] },
+    T { name: "io.k8s.api.policy.v1.PodDisruptionBudgetSpec", fields: &[F { name: "selector", shape: S::Map { strategy: "replace", ty: "" } }] },
     T { name: "io.k8s.api.policy.v1.PodDisruptionBudgetStatus", fields: &[F { name: "conditions", shape: S::List { strategy: "merge", keys: &["type"], items: "" } }] },
     T { name: "io.k8s.api.policy.v1beta1.Eviction", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }] },
-    T { name: "io.k8s.api.policy.v1beta1.PodDisruptionBudget", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "status", shape: S::Object("io.k8s.api.policy.v1beta1.PodDisruptionBudgetStatus") }] },
+    T { name: "io.k8s.api.policy.v1beta1.PodDisruptionBudget", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }, F { name: "spec", shape: S::Object("io.k8s.api.policy.v1beta1.PodDisruptionBudgetSpec") }, F { name: "status", shape: S::Object("io.k8s.api.policy.v1beta1.PodDisruptionBudgetStatus") }] },
     T { name: "io.k8s.api.policy.v1beta1.PodDisruptionBudgetList", fields: &[] },
+    T { name: "io.k8s.api.policy.v1beta1.PodDisruptionBudgetSpec", fields: &[F { name: "selector", shape: S::Map { strategy: "replace", ty: "" } }] },
     T { name: "io.k8s.api.policy.v1beta1.PodDisruptionBudgetStatus", fields: &[F { name: "conditions", shape: S::List { strategy: "merge", keys: &["type"], items: "" } }] },
     T { name: "io.k8s.api.policy.v1beta1.PodSecurityPolicy", fields: &[F { name: "metadata", shape: S::Object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") }] },
     T { name: "io.k8s.api.policy.v1beta1.PodSecurityPolicyList", fields: &[] },

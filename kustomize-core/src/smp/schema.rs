@@ -31,6 +31,14 @@ pub(super) enum Shape {
         /// The element type, or `""`.
         items: &'static str,
     },
+    /// An object with a patch strategy of its own (`retainKeys`, `replace`);
+    /// `ty` names its type, or is empty when nothing strategic lies inside.
+    Map {
+        /// `x-kubernetes-patch-strategy`.
+        strategy: &'static str,
+        /// The object's type, or `""`.
+        ty: &'static str,
+    },
 }
 
 /// A generated type: the fields that lead to strategic lists.
@@ -68,6 +76,9 @@ pub(super) struct Def {
 pub struct At<'a> {
     schema: &'a Schema,
     def: &'a Def,
+    /// The patch strategy of the field that led here (kept across a `$ref`:
+    /// Kubernetes puts a referenced object's strategy beside the reference).
+    strategy: Option<&'a str>,
 }
 
 static PLAIN: Def = Def {
@@ -166,11 +177,12 @@ impl Schema {
     pub fn for_type<'a>(&'a self, api_version: &str, kind: &str) -> Option<At<'a>> {
         let name = self.roots.get(&(api_version.to_owned(), kind.to_owned()))?;
         let def = self.definitions.get(name)?;
-        Some(At { schema: self, def })
+        Some(At::new(self, def))
     }
 
     /// Follows `$ref`s from `def` to a definition (kyaml gives up on a dangling one).
     fn resolve<'a>(&'a self, mut def: &'a Def) -> Option<At<'a>> {
+        let strategy = def.strategy.as_deref();
         let mut hops = 0;
         while let Some(name) = &def.reference {
             def = self.definitions.get(name)?;
@@ -179,11 +191,22 @@ impl Schema {
                 return None;
             }
         }
-        Some(At { schema: self, def })
+        Some(At {
+            strategy: strategy.or(def.strategy.as_deref()),
+            ..At::new(self, def)
+        })
     }
 }
 
 impl<'a> At<'a> {
+    fn new(schema: &'a Schema, def: &'a Def) -> Self {
+        At {
+            schema,
+            def,
+            strategy: def.strategy.as_deref(),
+        }
+    }
+
     /// The schema of field `name` of an object (kyaml's `ResourceSchema.Field`).
     pub fn field(self, name: &str) -> Option<At<'a>> {
         let def = match (self.def.properties.get(name), &self.def.additional) {
@@ -205,16 +228,15 @@ impl<'a> At<'a> {
         self.has_strategy("merge")
     }
 
-    /// True when the patch strategy includes `retainKeys`: a patch of each
-    /// element names the fields it keeps (pod `volumes`).
+    /// True when the patch strategy includes `retainKeys`: a patch of the
+    /// object (a Deployment's `strategy`), or of each element of the list (pod
+    /// `volumes`), names the fields it keeps.
     pub fn retains_keys(self) -> bool {
         self.has_strategy("retainKeys")
     }
 
     fn has_strategy(self, wanted: &str) -> bool {
-        self.def
-            .strategy
-            .as_deref()
+        self.strategy
             .is_some_and(|s| s.split(',').any(|p| p == wanted))
     }
 
@@ -260,6 +282,12 @@ fn shape_def(shape: &Shape) -> Def {
             } else {
                 named(items)
             })),
+            open: true,
+            ..Def::default()
+        },
+        Shape::Map { strategy, ty } => Def {
+            reference: (!ty.is_empty()).then(|| (*ty).to_owned()),
+            strategy: Some((*strategy).to_owned()),
             open: true,
             ..Def::default()
         },

@@ -11,7 +11,7 @@
 //!   order changed, and `$retainKeys` for maps with that strategy; the patch
 //!   is the deletions merged with the delta.
 //!
-//! List strategies and merge keys come from kustomize-core's generated
+//! List and map strategies and merge keys come from kustomize-core's generated
 //! OpenAPI table; lists the table does not mark as merging are replaced.
 
 use std::cmp::Ordering;
@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use kustomize_core::smp::At;
 use serde_json::{Map, Value};
 
-use crate::diff::{map_retains_keys, type_schema};
+use crate::diff::type_schema;
 use crate::object::Gvk;
 
 const DIRECTIVE: &str = "$patch";
@@ -74,8 +74,7 @@ pub fn three_way_strategic_patch(
     let modified = modified.as_object().unwrap_or(&empty);
     let current = current.as_object().unwrap_or(&empty);
     let root = type_schema(&ty);
-    let ctx = Context { ty };
-    let delta = ctx.diff_maps(
+    let delta = diff_maps(
         current,
         modified,
         root,
@@ -86,7 +85,7 @@ pub fn three_way_strategic_patch(
         },
         &mut Vec::new(),
     )?;
-    let deletions = ctx.diff_maps(
+    let deletions = diff_maps(
         original,
         modified,
         root,
@@ -97,7 +96,7 @@ pub fn three_way_strategic_patch(
         },
         &mut Vec::new(),
     )?;
-    let patch = ctx.merge_patches(deletions, delta, root, &mut Vec::new())?;
+    let patch = merge_patches(deletions, delta, root, &mut Vec::new())?;
     Ok(Value::Object(patch))
 }
 
@@ -110,12 +109,6 @@ struct DiffMode {
     ignore_additions: bool,
     /// The map being diffed has the `retainKeys` strategy.
     retain_keys: bool,
-}
-
-/// The object's type, for the map strategies the generated table does not
-/// carry.
-struct Context {
-    ty: Gvk,
 }
 
 fn same_type(a: &Value, b: &Value) -> bool {
@@ -136,335 +129,328 @@ fn sort_text(v: &Value) -> String {
     }
 }
 
-impl Context {
-    fn diff_maps(
-        &self,
-        original: &Map<String, Value>,
-        modified: &Map<String, Value>,
-        schema: Option<At<'_>>,
-        mode: DiffMode,
-        path: &mut Vec<String>,
-    ) -> Result<Map<String, Value>, StrategicPatchError> {
-        let mut patch = Map::new();
-        let mut retained = Vec::new();
-        for (key, new) in modified {
-            if mode.retain_keys && !new.is_null() {
-                retained.push(Value::String(key.clone()));
-            }
-            let Some(old) = original.get(key) else {
-                if !mode.ignore_additions {
-                    patch.insert(key.clone(), new.clone());
-                }
-                continue;
-            };
-            if key == DIRECTIVE {
-                if old != new {
-                    patch.insert(key.clone(), new.clone());
-                }
-                continue;
-            }
-            if !same_type(old, new) {
-                if !mode.ignore_additions {
-                    patch.insert(key.clone(), new.clone());
-                }
-                continue;
-            }
-            path.push(key.clone());
-            let field = schema.and_then(|s| s.field(key));
-            let merging_list = field.filter(|f| f.merges());
-            match (old, new, merging_list) {
-                (Value::Object(old), Value::Object(new), _) => {
-                    let child = DiffMode {
-                        retain_keys: map_retains_keys(&self.ty.group, &self.ty.kind, path),
-                        ..mode
-                    };
-                    let sub = self.diff_maps(old, new, field, child, path)?;
-                    if !sub.is_empty() {
-                        patch.insert(key.clone(), Value::Object(sub));
-                    }
-                }
-                (Value::Array(old), Value::Array(new), Some(list)) => {
-                    patch.extend(self.diff_merged_lists(key, old, new, list, mode, path)?);
-                }
-                _ => {
-                    if !mode.ignore_additions && old != new {
-                        patch.insert(key.clone(), new.clone());
-                    }
-                }
-            }
-            path.pop();
+fn diff_maps(
+    original: &Map<String, Value>,
+    modified: &Map<String, Value>,
+    schema: Option<At<'_>>,
+    mode: DiffMode,
+    path: &mut Vec<String>,
+) -> Result<Map<String, Value>, StrategicPatchError> {
+    let mut patch = Map::new();
+    let mut retained = Vec::new();
+    for (key, new) in modified {
+        if mode.retain_keys && !new.is_null() {
+            retained.push(Value::String(key.clone()));
         }
-        if !mode.ignore_deletions {
-            for key in original.keys().filter(|k| !modified.contains_key(*k)) {
-                patch.insert(key.clone(), Value::Null);
+        let Some(old) = original.get(key) else {
+            if !mode.ignore_additions {
+                patch.insert(key.clone(), new.clone());
             }
-        }
-        let drops_fields = original
-            .iter()
-            .any(|(k, v)| !v.is_null() && !modified.contains_key(k));
-        if !retained.is_empty() && (!patch.is_empty() || drops_fields) {
-            retained.sort_by_key(sort_text);
-            patch.insert(RETAIN_KEYS.to_owned(), Value::Array(retained));
-        }
-        Ok(patch)
-    }
-
-    /// apimachinery's `handleSliceDiff` for a list with the `merge` strategy:
-    /// the patch entries for the list `key` (changed elements, primitive
-    /// deletions, element order).
-    fn diff_merged_lists(
-        &self,
-        key: &str,
-        old: &[Value],
-        new: &[Value],
-        field: At<'_>,
-        mode: DiffMode,
-        path: &mut Vec<String>,
-    ) -> Result<Map<String, Value>, StrategicPatchError> {
-        let mut patch = Map::new();
-        let mode = DiffMode {
-            retain_keys: field.retains_keys(),
-            ..mode
+            continue;
         };
-        if old.is_empty() {
-            if !new.is_empty() && !mode.ignore_additions {
-                patch.insert(key.to_owned(), Value::Array(new.to_vec()));
+        if key == DIRECTIVE {
+            if old != new {
+                patch.insert(key.clone(), new.clone());
             }
+            continue;
+        }
+        if !same_type(old, new) {
+            if !mode.ignore_additions {
+                patch.insert(key.clone(), new.clone());
+            }
+            continue;
+        }
+        path.push(key.clone());
+        let field = schema.and_then(|s| s.field(key));
+        let merging_list = field.filter(|f| f.merges());
+        match (old, new, merging_list) {
+            (Value::Object(old), Value::Object(new), _) => {
+                let child = DiffMode {
+                    retain_keys: field.is_some_and(At::retains_keys),
+                    ..mode
+                };
+                let sub = diff_maps(old, new, field, child, path)?;
+                if !sub.is_empty() {
+                    patch.insert(key.clone(), Value::Object(sub));
+                }
+            }
+            (Value::Array(old), Value::Array(new), Some(list)) => {
+                patch.extend(diff_merged_lists(key, old, new, list, mode, path)?);
+            }
+            _ => {
+                if !mode.ignore_additions && old != new {
+                    patch.insert(key.clone(), new.clone());
+                }
+            }
+        }
+        path.pop();
+    }
+    if !mode.ignore_deletions {
+        for key in original.keys().filter(|k| !modified.contains_key(*k)) {
+            patch.insert(key.clone(), Value::Null);
+        }
+    }
+    let drops_fields = original
+        .iter()
+        .any(|(k, v)| !v.is_null() && !modified.contains_key(k));
+    if !retained.is_empty() && (!patch.is_empty() || drops_fields) {
+        retained.sort_by_key(sort_text);
+        patch.insert(RETAIN_KEYS.to_owned(), Value::Array(retained));
+    }
+    Ok(patch)
+}
+
+/// apimachinery's `handleSliceDiff` for a list with the `merge` strategy:
+/// the patch entries for the list `key` (changed elements, primitive
+/// deletions, element order).
+fn diff_merged_lists(
+    key: &str,
+    old: &[Value],
+    new: &[Value],
+    field: At<'_>,
+    mode: DiffMode,
+    path: &mut Vec<String>,
+) -> Result<Map<String, Value>, StrategicPatchError> {
+    let mut patch = Map::new();
+    let mode = DiffMode {
+        retain_keys: field.retains_keys(),
+        ..mode
+    };
+    if old.is_empty() {
+        if !new.is_empty() && !mode.ignore_additions {
+            patch.insert(key.to_owned(), Value::Array(new.to_vec()));
+        }
+        return Ok(patch);
+    }
+    let (changes, deletions, order) = if list_of_maps(old, new, path)? {
+        let merge_key = field.keys().first().map(String::as_str).unwrap_or("");
+        let (mut changes, deletions) =
+            diff_lists_of_maps(old, new, field.elements(), merge_key, mode, path)?;
+        sort_by_order(
+            &mut changes,
+            &Index::of(new, Some(merge_key)),
+            Some(merge_key),
+        );
+        let same_order = old.len() == new.len()
+            && old
+                .iter()
+                .zip(new)
+                .all(|(o, n)| o.get(merge_key) == n.get(merge_key));
+        changes.extend(deletions);
+        let order = ((!mode.ignore_additions && (!changes.is_empty() || !same_order))
+            || (!mode.ignore_deletions && !changes.is_empty()))
+        .then(|| {
+            new.iter()
+                .map(|n| {
+                    let mut only_key = Map::new();
+                    only_key.insert(
+                        merge_key.to_owned(),
+                        n.get(merge_key).cloned().unwrap_or(Value::Null),
+                    );
+                    Value::Object(only_key)
+                })
+                .collect()
+        });
+        (changes, Vec::new(), order)
+    } else {
+        let (mut additions, deletions) = diff_lists_of_scalars(old, new, mode);
+        sort_by_order(&mut additions, &Index::of(new, None), None);
+        let order = ((!mode.ignore_deletions && !deletions.is_empty())
+            || (!mode.ignore_additions && old != new))
+            .then(|| new.to_vec());
+        (additions, deletions, order)
+    };
+    if !changes.is_empty() {
+        patch.insert(key.to_owned(), Value::Array(changes));
+    }
+    if !deletions.is_empty() {
+        patch.insert(format!("{DELETE_PRIMITIVE}{key}"), Value::Array(deletions));
+    }
+    if let Some(order) = order.filter(|o: &Vec<Value>| !o.is_empty()) {
+        patch.insert(format!("{SET_ORDER}{key}"), Value::Array(order));
+    }
+    Ok(patch)
+}
+
+/// apimachinery's `diffListsOfMaps`: both lists sorted by merge key and
+/// walked together; elements only in `new` are added whole, elements in
+/// both are diffed, elements only in `old` get a delete directive.
+fn diff_lists_of_maps(
+    old: &[Value],
+    new: &[Value],
+    elements: Option<At<'_>>,
+    merge_key: &str,
+    mode: DiffMode,
+    path: &mut Vec<String>,
+) -> Result<(Vec<Value>, Vec<Value>), StrategicPatchError> {
+    let old = sorted_by_merge_key(old, merge_key, path)?;
+    let new = sorted_by_merge_key(new, merge_key, path)?;
+    let (mut changes, mut deletions) = (Vec::new(), Vec::new());
+    for step in sorted_walk(&old, &new) {
+        match step {
+            Step::Both(i, j) => {
+                let (o, n) = (old[i].1, new[j].1);
+                let mut sub = diff_maps(o, n, elements, mode, path)?;
+                if !sub.is_empty() {
+                    sub.insert(merge_key.to_owned(), n[merge_key].clone());
+                    changes.push(Value::Object(sub));
+                }
+            }
+            Step::New(j) if !mode.ignore_additions => {
+                changes.push(Value::Object(new[j].1.clone()));
+            }
+            Step::Old(i) if !mode.ignore_deletions => {
+                let mut directive = Map::new();
+                directive.insert(DIRECTIVE.to_owned(), "delete".into());
+                directive.insert(merge_key.to_owned(), old[i].1[merge_key].clone());
+                deletions.push(Value::Object(directive));
+            }
+            Step::New(_) | Step::Old(_) => {}
+        }
+    }
+    Ok((changes, deletions))
+}
+
+/// apimachinery's `mergeMap` of the delta into the deletions, as
+/// `CreateThreeWayMergePatch` combines them (parallel lists copied, not
+/// merged).
+fn merge_patches(
+    mut into: Map<String, Value>,
+    mut patch: Map<String, Value>,
+    schema: Option<At<'_>>,
+    path: &mut Vec<String>,
+) -> Result<Map<String, Value>, StrategicPatchError> {
+    match patch.get(DIRECTIVE).and_then(Value::as_str) {
+        Some("replace") => {
+            patch.remove(DIRECTIVE);
             return Ok(patch);
         }
-        let (changes, deletions, order) = if list_of_maps(old, new, path)? {
-            let merge_key = field.keys().first().map(String::as_str).unwrap_or("");
-            let (mut changes, deletions) =
-                self.diff_lists_of_maps(old, new, field.elements(), merge_key, mode, path)?;
-            sort_by_order(
-                &mut changes,
-                &Index::of(new, Some(merge_key)),
-                Some(merge_key),
-            );
-            let same_order = old.len() == new.len()
-                && old
-                    .iter()
-                    .zip(new)
-                    .all(|(o, n)| o.get(merge_key) == n.get(merge_key));
-            changes.extend(deletions);
-            let order = ((!mode.ignore_additions && (!changes.is_empty() || !same_order))
-                || (!mode.ignore_deletions && !changes.is_empty()))
-            .then(|| {
-                new.iter()
-                    .map(|n| {
-                        let mut only_key = Map::new();
-                        only_key.insert(
-                            merge_key.to_owned(),
-                            n.get(merge_key).cloned().unwrap_or(Value::Null),
-                        );
-                        Value::Object(only_key)
-                    })
-                    .collect()
-            });
-            (changes, Vec::new(), order)
-        } else {
-            let (mut additions, deletions) = diff_lists_of_scalars(old, new, mode);
-            sort_by_order(&mut additions, &Index::of(new, None), None);
-            let order = ((!mode.ignore_deletions && !deletions.is_empty())
-                || (!mode.ignore_additions && old != new))
-                .then(|| new.to_vec());
-            (additions, deletions, order)
-        };
-        if !changes.is_empty() {
-            patch.insert(key.to_owned(), Value::Array(changes));
-        }
-        if !deletions.is_empty() {
-            patch.insert(format!("{DELETE_PRIMITIVE}{key}"), Value::Array(deletions));
-        }
-        if let Some(order) = order.filter(|o: &Vec<Value>| !o.is_empty()) {
-            patch.insert(format!("{SET_ORDER}{key}"), Value::Array(order));
-        }
-        Ok(patch)
+        Some("delete") => return Ok(Map::new()),
+        _ => {}
     }
-
-    /// apimachinery's `diffListsOfMaps`: both lists sorted by merge key and
-    /// walked together; elements only in `new` are added whole, elements in
-    /// both are diffed, elements only in `old` get a delete directive.
-    fn diff_lists_of_maps(
-        &self,
-        old: &[Value],
-        new: &[Value],
-        elements: Option<At<'_>>,
-        merge_key: &str,
-        mode: DiffMode,
-        path: &mut Vec<String>,
-    ) -> Result<(Vec<Value>, Vec<Value>), StrategicPatchError> {
-        let old = sorted_by_merge_key(old, merge_key, path)?;
-        let new = sorted_by_merge_key(new, merge_key, path)?;
-        let (mut changes, mut deletions) = (Vec::new(), Vec::new());
-        for step in sorted_walk(&old, &new) {
-            match step {
-                Step::Both(i, j) => {
-                    let (o, n) = (old[i].1, new[j].1);
-                    let mut sub = self.diff_maps(o, n, elements, mode, path)?;
-                    if !sub.is_empty() {
-                        sub.insert(merge_key.to_owned(), n[merge_key].clone());
-                        changes.push(Value::Object(sub));
-                    }
+    for (key, value) in patch {
+        let parallel = key == RETAIN_KEYS || key.starts_with(SET_ORDER);
+        if parallel {
+            match into.get(&key) {
+                Some(existing) if *existing != value => {
+                    return Err(StrategicPatchError::ConflictingDirective {
+                        path: dotted(path),
+                        directive: key,
+                    });
                 }
-                Step::New(j) if !mode.ignore_additions => {
-                    changes.push(Value::Object(new[j].1.clone()));
-                }
-                Step::Old(i) if !mode.ignore_deletions => {
-                    let mut directive = Map::new();
-                    directive.insert(DIRECTIVE.to_owned(), "delete".into());
-                    directive.insert(merge_key.to_owned(), old[i].1[merge_key].clone());
-                    deletions.push(Value::Object(directive));
-                }
-                Step::New(_) | Step::Old(_) => {}
-            }
-        }
-        Ok((changes, deletions))
-    }
-
-    /// apimachinery's `mergeMap` of the delta into the deletions, as
-    /// `CreateThreeWayMergePatch` combines them (parallel lists copied, not
-    /// merged).
-    fn merge_patches(
-        &self,
-        mut into: Map<String, Value>,
-        mut patch: Map<String, Value>,
-        schema: Option<At<'_>>,
-        path: &mut Vec<String>,
-    ) -> Result<Map<String, Value>, StrategicPatchError> {
-        match patch.get(DIRECTIVE).and_then(Value::as_str) {
-            Some("replace") => {
-                patch.remove(DIRECTIVE);
-                return Ok(patch);
-            }
-            Some("delete") => return Ok(Map::new()),
-            _ => {}
-        }
-        for (key, value) in patch {
-            let parallel = key == RETAIN_KEYS || key.starts_with(SET_ORDER);
-            if parallel {
-                match into.get(&key) {
-                    Some(existing) if *existing != value => {
-                        return Err(StrategicPatchError::ConflictingDirective {
-                            path: dotted(path),
-                            directive: key,
-                        });
-                    }
-                    _ => {
-                        into.insert(key, value);
-                    }
-                }
-                continue;
-            }
-            if key.starts_with(DELETE_PRIMITIVE) {
-                into.insert(key, value);
-                continue;
-            }
-            // A delta value taken whole loses the maps that carry `$patch`
-            // directives, as apimachinery's merge of the two patches does.
-            let Some(existing) = into.remove(&key) else {
-                let mut value = value;
-                if without_directives(&mut value) {
+                _ => {
                     into.insert(key, value);
                 }
-                continue;
-            };
-            path.push(key.clone());
-            let field = schema.and_then(|s| s.field(&key));
-            let merged = match (existing, value) {
-                (Value::Object(existing), Value::Object(value)) => {
-                    Value::Object(self.merge_patches(existing, value, field, path)?)
-                }
-                (Value::Array(existing), Value::Array(value)) if field.is_some_and(At::merges) => {
-                    let merge_key = field.and_then(|f| f.keys().first().cloned());
-                    self.merge_patch_lists(
-                        existing,
-                        value,
-                        field.and_then(At::elements),
-                        merge_key,
-                        path,
-                    )?
-                }
-                (existing, mut value) if !same_type(&existing, &value) => {
-                    if !without_directives(&mut value) {
-                        path.pop();
-                        continue;
-                    }
-                    value
-                }
-                (_, value) => value,
-            };
-            path.pop();
-            into.insert(key, merged);
+            }
+            continue;
         }
-        Ok(into)
+        if key.starts_with(DELETE_PRIMITIVE) {
+            into.insert(key, value);
+            continue;
+        }
+        // A delta value taken whole loses the maps that carry `$patch`
+        // directives, as apimachinery's merge of the two patches does.
+        let Some(existing) = into.remove(&key) else {
+            let mut value = value;
+            if without_directives(&mut value) {
+                into.insert(key, value);
+            }
+            continue;
+        };
+        path.push(key.clone());
+        let field = schema.and_then(|s| s.field(&key));
+        let merged = match (existing, value) {
+            (Value::Object(existing), Value::Object(value)) => {
+                Value::Object(merge_patches(existing, value, field, path)?)
+            }
+            (Value::Array(existing), Value::Array(value)) if field.is_some_and(At::merges) => {
+                let merge_key = field.and_then(|f| f.keys().first().cloned());
+                merge_patch_lists(
+                    existing,
+                    value,
+                    field.and_then(At::elements),
+                    merge_key,
+                    path,
+                )?
+            }
+            (existing, mut value) if !same_type(&existing, &value) => {
+                if !without_directives(&mut value) {
+                    path.pop();
+                    continue;
+                }
+                value
+            }
+            (_, value) => value,
+        };
+        path.pop();
+        into.insert(key, merged);
     }
+    Ok(into)
+}
 
-    /// apimachinery's `mergeSlice` of two patch lists.
-    fn merge_patch_lists(
-        &self,
-        into: Vec<Value>,
-        patch: Vec<Value>,
-        elements: Option<At<'_>>,
-        merge_key: Option<String>,
-        path: &mut Vec<String>,
-    ) -> Result<Value, StrategicPatchError> {
-        if into.is_empty() && patch.is_empty() {
-            return Ok(Value::Array(into));
-        }
-        if !list_of_maps(&into, &patch, path)? {
-            let mut seen: HashSet<String> = into.iter().map(Value::to_string).collect();
-            let mut both = into;
-            both.extend(patch.into_iter().filter(|v| seen.insert(v.to_string())));
-            return Ok(Value::Array(both));
-        }
-        let merge_key = merge_key.unwrap_or_default();
-        let key_of = |v: &Value| identity(v, Some(&merge_key));
-        // Delete directives in the delta remove the deletions' element.
-        let (deletes, plain): (Vec<Value>, Vec<Value>) = patch
-            .into_iter()
-            .partition(|item| item.get(DIRECTIVE).and_then(Value::as_str) == Some("delete"));
-        let deleted: HashSet<Option<String>> = deletes.iter().map(key_of).collect();
-        let mut server = into;
-        server.retain(|s| !deleted.contains(&key_of(s)));
-        let server_order = Index::of(&server, Some(&merge_key));
-        let mut merged = server;
-        let mut at: HashMap<Option<String>, usize> = merged
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (key_of(m), i))
-            .collect();
-        for item in &plain {
-            match at.get(&key_of(item)) {
-                Some(&i) => {
-                    let existing = std::mem::take(&mut merged[i]);
-                    if let (Value::Object(e), Value::Object(p)) = (existing, item.clone()) {
-                        merged[i] = Value::Object(self.merge_patches(e, p, elements, path)?);
-                    }
-                }
-                None => {
-                    at.insert(key_of(item), merged.len());
-                    merged.push(item.clone());
+/// apimachinery's `mergeSlice` of two patch lists.
+fn merge_patch_lists(
+    into: Vec<Value>,
+    patch: Vec<Value>,
+    elements: Option<At<'_>>,
+    merge_key: Option<String>,
+    path: &mut Vec<String>,
+) -> Result<Value, StrategicPatchError> {
+    if into.is_empty() && patch.is_empty() {
+        return Ok(Value::Array(into));
+    }
+    if !list_of_maps(&into, &patch, path)? {
+        let mut seen: HashSet<String> = into.iter().map(Value::to_string).collect();
+        let mut both = into;
+        both.extend(patch.into_iter().filter(|v| seen.insert(v.to_string())));
+        return Ok(Value::Array(both));
+    }
+    let merge_key = merge_key.unwrap_or_default();
+    let key_of = |v: &Value| identity(v, Some(&merge_key));
+    // Delete directives in the delta remove the deletions' element.
+    let (deletes, plain): (Vec<Value>, Vec<Value>) = patch
+        .into_iter()
+        .partition(|item| item.get(DIRECTIVE).and_then(Value::as_str) == Some("delete"));
+    let deleted: HashSet<Option<String>> = deletes.iter().map(key_of).collect();
+    let mut server = into;
+    server.retain(|s| !deleted.contains(&key_of(s)));
+    let server_order = Index::of(&server, Some(&merge_key));
+    let mut merged = server;
+    let mut at: HashMap<Option<String>, usize> = merged
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (key_of(m), i))
+        .collect();
+    for item in &plain {
+        match at.get(&key_of(item)) {
+            Some(&i) => {
+                let existing = std::mem::take(&mut merged[i]);
+                if let (Value::Object(e), Value::Object(p)) = (existing, item.clone()) {
+                    merged[i] = Value::Object(merge_patches(e, p, elements, path)?);
                 }
             }
+            None => {
+                at.insert(key_of(item), merged.len());
+                merged.push(item.clone());
+            }
         }
-        let in_patch: HashSet<Option<String>> = plain.iter().map(key_of).collect();
-        let (mut ours, mut theirs): (Vec<Value>, Vec<Value>) = merged
-            .into_iter()
-            .partition(|m| in_patch.contains(&key_of(m)));
-        sort_by_order(
-            &mut ours,
-            &Index::of(&plain, Some(&merge_key)),
-            Some(&merge_key),
-        );
-        sort_by_order(&mut theirs, &server_order, Some(&merge_key));
-        Ok(Value::Array(merge_sorted(
-            theirs,
-            ours,
-            &server_order,
-            &merge_key,
-        )))
     }
+    let in_patch: HashSet<Option<String>> = plain.iter().map(key_of).collect();
+    let (mut ours, mut theirs): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|m| in_patch.contains(&key_of(m)));
+    sort_by_order(
+        &mut ours,
+        &Index::of(&plain, Some(&merge_key)),
+        Some(&merge_key),
+    );
+    sort_by_order(&mut theirs, &server_order, Some(&merge_key));
+    Ok(Value::Array(merge_sorted(
+        theirs,
+        ours,
+        &server_order,
+        &merge_key,
+    )))
 }
 
 /// Removes, below `value`, every map that carries a `$patch` directive;
