@@ -222,4 +222,42 @@ mod tests {
             "{source:?}"
         );
     }
+
+    #[test]
+    fn a_blank_subject_namespace_names_the_binding_and_the_subject() {
+        let mut fs = MemFs::new();
+        fs.add_file("/app/kustomization.yaml", "resources: [rb.yaml]\n");
+        fs.add_file(
+            "/app/rb.yaml",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n\
+             metadata: {name: rb}\nroleRef: {kind: Role, name: r}\n\
+             subjects:\n- {kind: User, name: u}\n- {kind: ServiceAccount, name: sa, namespace: ~}\n",
+        );
+        let err = build(Arc::new(fs), Path::new("/app"), &BuildOptions::default()).unwrap_err();
+        let Error::Step { path, source } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(path, Path::new("/app/kustomization.yaml"));
+        let FieldError::NameRef(NameRefError::BlankSubjectNamespace {
+            referrer,
+            index,
+            found,
+        }) = &**source
+        else {
+            panic!("{source:?}");
+        };
+        assert_eq!(
+            (referrer.as_str(), *index, *found),
+            (
+                "RoleBinding.v1.rbac.authorization.k8s.io/rb.[noNs]",
+                1,
+                "null"
+            )
+        );
+        assert_eq!(
+            err.to_string(),
+            "/app/kustomization.yaml: Invalid Input: namespace is blank for resource \
+             \"RoleBinding.v1.rbac.authorization.k8s.io/rb.[noNs]\" (subjects[1].namespace is null)"
+        );
+    }
 }

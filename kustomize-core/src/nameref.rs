@@ -27,6 +27,20 @@ pub enum NameRefError {
         /// The ids of the candidates.
         candidates: String,
     },
+    /// A RoleBinding's ServiceAccount subject has a `namespace` that is not
+    /// a string (null, a number, …). Kustomize refuses it before fixing the
+    /// binding's references; a ClusterRoleBinding is not checked.
+    #[error(
+        "Invalid Input: namespace is blank for resource \"{referrer}\" (subjects[{index}].namespace is {found})"
+    )]
+    BlankSubjectNamespace {
+        /// The RoleBinding's id.
+        referrer: String,
+        /// The subject's position in `subjects`.
+        index: usize,
+        /// What the namespace is instead of a string (`null`, `a number`, …).
+        found: &'static str,
+    },
     /// A field could not be walked or updated.
     #[error("updating name reference in '{path}' field of '{referrer}': {reason}")]
     Field {
@@ -113,9 +127,6 @@ fn fix_objects(
             }
         }
     }
-    if by_previous_name.is_empty() {
-        return Ok(Vec::new());
-    }
     let index = Index {
         candidates: &candidates,
         by_previous_name,
@@ -123,22 +134,64 @@ fn fix_objects(
     let mut referrals: Vec<(usize, ResId)> = Vec::new();
     for (ri, object) in objects.iter_mut().enumerate() {
         let me = &candidates[ri];
-        let original_gvk = me.previous.first().unwrap_or(&me.current).gvk.clone();
-        let ctx = Referrer::new(object, me);
-        for backref in &config.name_reference {
-            let target = backref.gvk();
-            for spec in backref
-                .referrers
-                .0
-                .iter()
-                .filter(|s| original_gvk.is_selected_by(&s.gvk()))
-            {
-                let found = index.fix_field(&ctx, object, spec, &target)?;
-                referrals.extend(found.into_iter().map(|c| (c, ctx.id.clone())));
-            }
+        let original_gvk = &me.previous.first().unwrap_or(&me.current).gvk;
+        let mut specs = config
+            .name_reference
+            .iter()
+            .flat_map(|backref| {
+                backref
+                    .referrers
+                    .0
+                    .iter()
+                    .filter(|s| s.selects(original_gvk))
+                    .map(move |s| (backref, s))
+            })
+            .peekable();
+        if specs.peek().is_none() {
+            continue;
+        }
+        // Kustomize reads every possible referrer (checking a RoleBinding's
+        // subjects), even when nothing was renamed.
+        let ctx = Referrer::new(object, me)?;
+        if index.by_previous_name.is_empty() {
+            continue;
+        }
+        for (backref, spec) in specs {
+            let found = index.fix_field(&ctx, object, spec, &backref.gvk())?;
+            referrals.extend(found.into_iter().map(|c| (c, ctx.id.clone())));
         }
     }
     Ok(referrals)
+}
+
+/// The namespaces of the ServiceAccount subjects of RoleBinding `object`
+/// (`id`), which may name objects of those namespaces. As in kustomize, a
+/// subject with a `namespace` key whose value is not a string is an error;
+/// one without the key, or not a map, or whose `kind` is not the string
+/// `ServiceAccount`, is passed over (kustomize 5.5 crashes on the latter two).
+fn service_account_namespaces(
+    object: &Map<String, Value>,
+    id: &ResId,
+) -> Result<Vec<String>, NameRefError> {
+    let subjects = object.get("subjects").and_then(Value::as_array);
+    let mut namespaces = Vec::new();
+    for (index, subject) in subjects.into_iter().flatten().enumerate() {
+        if subject.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+            continue;
+        }
+        match subject.get("namespace") {
+            None => {}
+            Some(Value::String(ns)) => namespaces.push(ns.clone()),
+            Some(other) => {
+                return Err(NameRefError::BlankSubjectNamespace {
+                    referrer: id.to_string(),
+                    index,
+                    found: crate::value_kind::describe(other),
+                });
+            }
+        }
+    }
+    Ok(namespaces)
 }
 
 /// The referring object's facts used to pick among candidates.
@@ -153,21 +206,12 @@ struct Referrer<'a> {
 }
 
 impl<'a> Referrer<'a> {
-    fn new(object: &Map<String, Value>, me: &Candidate<'a>) -> Self {
+    /// The facts of `object`; fails on a RoleBinding whose ServiceAccount
+    /// subject has a namespace that is not a string.
+    fn new(object: &Map<String, Value>, me: &Candidate<'a>) -> Result<Self, NameRefError> {
         let id = me.current.clone();
         let role_binding_namespaces = if id.gvk.kind == "RoleBinding" {
-            object
-                .get("subjects")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|s| s.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
-                .filter_map(|s| {
-                    s.get("namespace")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .collect()
+            service_account_namespaces(object, &id)?
         } else {
             Vec::new()
         };
@@ -178,7 +222,7 @@ impl<'a> Referrer<'a> {
                 kind: rr.get("kind")?.as_str()?.to_owned(),
             })
         });
-        Self {
+        Ok(Self {
             effective_ns: id.effective_namespace().to_owned(),
             cluster_scoped: me.cluster_scoped,
             role_binding_namespaces,
@@ -186,7 +230,7 @@ impl<'a> Referrer<'a> {
             prefixes: me.prefixes,
             suffixes: me.suffixes,
             id,
-        }
+        })
     }
 
     /// Kustomize's "subset that could be referenced by" this referrer.

@@ -5,6 +5,7 @@
 mod crds;
 mod helm_charts;
 mod load;
+mod parsed;
 mod patch;
 mod plugins;
 mod sort;
@@ -89,7 +90,8 @@ impl BuildOptions {
 /// Bounds on the work of one build, so that a hostile tree (a base included
 /// many times over, each time through more bases) fails with
 /// [`Error::LimitExceeded`] instead of exhausting memory. A base included
-/// twice counts twice, as it is loaded twice.
+/// twice counts twice, as kustomize loads it twice (a build parses each
+/// file once and hands later inclusions copies, but counts every one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BuildLimits {
     /// Most kustomizations (and components) loaded.
@@ -175,7 +177,7 @@ pub fn build(fs: Arc<dyn FileSystem>, dir: &Path, options: &BuildOptions) -> Res
 
 /// Builds the kustomization `loader` is rooted at.
 fn build_loader(loader: Loader, options: &BuildOptions) -> Result<Build, Error> {
-    let mut ctx = target::Context::new(options);
+    let mut ctx = target::Context::new(options, loader.fs());
     let resources = target::build_root(loader, options.root_overrides.as_deref(), &mut ctx)?;
     Ok(Build {
         resources,

@@ -4,18 +4,19 @@
 
 use super::BuildLimits;
 use super::load::resources_from_bytes;
+use super::parsed::{ParsedFiles, ResourceFile};
 use super::sort::SortOrder;
 use super::steps::{self, Config};
 use crate::Error;
 use crate::error::FieldError;
-use crate::fs::{LoadError, Loader};
+use crate::fs::{FileSystem, LoadError, Loader};
 use crate::kustomization::{Kustomization, RootOverrides};
 use crate::origin::{Origin, OriginBase};
 use crate::remote::{RemoteError, RepoSpec, is_remote_file};
 use crate::resmap::ResMap;
 use crate::resource::Resource;
 use crate::smp::Schema;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What a kustomization directory contributes: its resources, the field
@@ -43,7 +44,6 @@ impl Default for Accumulator {
 }
 
 /// State shared by every kustomization of one build.
-#[derive(Default)]
 pub(crate) struct Context {
     /// Warnings to print (deprecated fields).
     pub warnings: Vec<String>,
@@ -64,16 +64,25 @@ pub(crate) struct Context {
     pub helm: Option<super::helm_charts::SharedRenderer>,
     /// Capabilities replacing the charts' own.
     pub helm_capabilities: crate::helm::HelmCapabilities,
+    /// Kustomization and resource files parsed so far, for later inclusions.
+    parsed: ParsedFiles,
 }
 
 impl Context {
-    /// The state of a new build with `options`.
-    pub fn new(options: &super::BuildOptions) -> Self {
+    /// The state of a new build with `options`, rooted on file system `fs`
+    /// (whose files are parsed once).
+    pub fn new(options: &super::BuildOptions, fs: &Arc<dyn FileSystem>) -> Self {
         Self {
+            warnings: Vec::new(),
             limits: options.limits,
+            kustomizations_loaded: 0,
+            resources_read: 0,
+            bytes_read: 0,
+            schema: None,
+            schema_chosen: false,
             helm: options.helm.clone(),
             helm_capabilities: options.helm_capabilities.clone(),
-            ..Self::default()
+            parsed: ParsedFiles::new(Arc::clone(fs)),
         }
     }
 
@@ -186,7 +195,18 @@ impl Target {
                 limit: ctx.limits.max_kustomizations,
             });
         }
-        let (k, file_name, w) = Kustomization::load(&loader, overrides)?;
+        let (k, file_name, w) = if overrides.is_some() {
+            Kustomization::load(&loader, overrides)?
+        } else if let Some(kept) = ctx.parsed.kustomization(loader.fs(), loader.root()) {
+            loader.check_within_root(&loader.root().join(&kept.1))?;
+            Arc::unwrap_or_clone(kept)
+        } else {
+            let loaded = Kustomization::load(&loader, None)?;
+            let kept = ctx
+                .parsed
+                .keep_kustomization(loader.fs(), loader.root(), loaded);
+            Arc::unwrap_or_clone(kept)
+        };
         ctx.warnings.extend(w);
         let file = loader.root().join(&file_name);
         let target = Self {
@@ -236,11 +256,18 @@ impl Target {
     /// Reads a file named in field `field` of this kustomization; a refusal
     /// or failure names the kustomization and the field.
     pub fn read_file(&self, rel: &str, field: &str) -> Result<Vec<u8>, Error> {
-        self.loader.read_file(rel).map_err(|source| Error::Read {
+        self.loader
+            .read_file(rel)
+            .map_err(|source| self.read_error(field, source))
+    }
+
+    /// A file named in field `field` could not be read or was refused.
+    fn read_error(&self, field: &str, source: LoadError) -> Error {
+        Error::Read {
             kustomization: self.file.clone(),
             field: field.to_owned(),
             source,
-        })
+        }
     }
 
     fn invalid(&self, message: String) -> Error {
@@ -341,14 +368,13 @@ impl Target {
         if !remote && !self.loader.fs().is_file(&resolved) {
             return Ok(FileAttempt::NotAFile(None));
         }
-        let (bytes, file) = if remote {
-            let fetched = self.loader.fetch_file(path).map_err(|source| Error::Read {
-                kustomization: self.file.clone(),
-                field: "resources".into(),
-                source,
-            });
-            match fetched {
-                Ok(bytes) => (bytes, PathBuf::from(path)),
+        let file = if remote {
+            let fetched = self
+                .loader
+                .fetch_file(path)
+                .map_err(|source| self.read_error("resources", source));
+            let bytes = match fetched {
+                Ok(bytes) => bytes,
                 // A refusal, or an HTTP error from a URL that cannot be a
                 // repository, is final; anything else may still be a repository.
                 Err(
@@ -372,25 +398,55 @@ impl Target {
                     return Err(e);
                 }
                 Err(e) => return Ok(FileAttempt::NotAFile(Some(e))),
+            };
+            ctx.charge(self, bytes.len(), 0)?;
+            match resources_from_bytes(&bytes, Path::new(path)) {
+                Ok(resources) => Arc::new(ResourceFile {
+                    bytes: bytes.len(),
+                    resources,
+                }),
+                Err(e) => return Ok(FileAttempt::NotAFile(Some(e))),
             }
         } else {
-            (self.read_file(path, "resources")?, resolved)
+            self.local_resource_file(path, &resolved, ctx)?
         };
-        ctx.charge(self, bytes.len(), 0)?;
-        let resources = match resources_from_bytes(&bytes, &file) {
-            Ok(resources) => resources,
-            Err(e) if remote => return Ok(FileAttempt::NotAFile(Some(e))),
-            Err(e) => return Err(e),
-        };
-        ctx.charge(self, 0, resources.len())?;
+        ctx.charge(self, 0, file.resources.len())?;
         let origin = self.origin_dir.as_ref().map(|d| d.file(path));
-        for mut r in resources {
+        for mut r in Arc::unwrap_or_clone(file).resources {
             r.origin.clone_from(&origin);
             acc.res.append(r).map_err(|e| {
                 self.invalid(format!("resources: merging resources from '{path}': {e}"))
             })?;
         }
         Ok(FileAttempt::Added)
+    }
+
+    /// The parsed resources of the local file `path` (`resolved`), read
+    /// and parsed at its first inclusion in the build; every inclusion is
+    /// checked by this kustomization's load restrictor and counted against
+    /// the limits.
+    fn local_resource_file(
+        &self,
+        path: &str,
+        resolved: &Path,
+        ctx: &mut Context,
+    ) -> Result<Arc<ResourceFile>, Error> {
+        let fs = self.loader.fs();
+        if let Some(file) = ctx.parsed.resource_file(fs, resolved) {
+            self.loader
+                .check_within_root(resolved)
+                .map_err(|source| self.read_error("resources", source))?;
+            ctx.charge(self, file.bytes, 0)?;
+            return Ok(file);
+        }
+        let bytes = self.read_file(path, "resources")?;
+        ctx.charge(self, bytes.len(), 0)?;
+        let resources = resources_from_bytes(&bytes, resolved)?;
+        let file = ResourceFile {
+            bytes: bytes.len(),
+            resources,
+        };
+        Ok(ctx.parsed.keep_resource_file(fs, resolved, file))
     }
 
     fn accumulate_component(
