@@ -778,6 +778,16 @@ fn fix_keeps_the_rest_and_handles_bases_image_tags_and_env() {
         "{:?}",
         k.deprecation_warnings()
     );
+    // An empty deprecated list goes without leaving an empty one (kustomize
+    // writes none); one that is not a list is refused.
+    assert_eq!(
+        fix("bases:\nnamespace: x\n", |_| false).unwrap(),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: x\n"
+    );
+    assert!(matches!(
+        fix("bases: ../b\n", |_| false),
+        Err(EditError::WrongKind { .. })
+    ));
     // Already fixed: unchanged.
     assert_eq!(fix(&out, |_| false).unwrap(), out);
     // Flow style stays flow.
@@ -816,6 +826,19 @@ mod properties {
             remove_build_metadata(text, &s(&["managedByLabel"])),
             fix(text, |_| false),
         ]
+    }
+
+    /// Inputs the property below found.
+    #[test]
+    fn odd_text_found_by_the_property() {
+        for (text, word) in [(":", "a"), ("bases:", "a")] {
+            for result in all_commands(text, word) {
+                assert!(
+                    !matches!(result, Err(EditError::Broken(_))),
+                    "{result:?}\n{text:?}"
+                );
+            }
+        }
     }
 
     proptest! {

@@ -5,7 +5,7 @@
 //! block or flow style, and returns text that parses again.
 
 use super::EditError;
-use super::layout::{SeqStyle, colon_after, fill_null, replace_value};
+use super::layout::{SeqStyle, colon_after, fill_null, pair_end, replace_value};
 use super::text::{
     self, Context, Splice, column, eol, line_end, line_start, next_line, starts_line,
 };
@@ -365,7 +365,7 @@ fn finish(text: &str, splices: Vec<Splice>) -> Result<String, EditError> {
     if splices.is_empty() {
         return Ok(text.to_owned());
     }
-    text::check_parses(text::apply(text, splices)?)
+    text::check_parses(text, text::apply(text, splices)?)
 }
 
 /// Sets `key` of the mapping at `path` to `value`: a scalar replaces a
@@ -570,7 +570,9 @@ pub(crate) fn remove_keys(text: &str, path: &[Step], keys: &[&str]) -> Result<St
         return Ok(text.to_owned());
     }
     let splices = if *flow {
-        let kept = pairs.iter().map(|(k, v)| &text[k.start..v.end.max(k.end)]);
+        let kept = pairs
+            .iter()
+            .map(|(k, v)| &text[k.start..pair_end(text, k, v)]);
         vec![flow_kept(map, kept, &gone)]
     } else {
         let mut out = Vec::new();
@@ -607,7 +609,7 @@ pub(crate) fn replace_pair(
     };
     let splice = Splice {
         start: k.start,
-        end: v.end.max(k.end),
+        end: pair_end(text, k, v),
         with,
     };
     finish(text, vec![splice])

@@ -44,6 +44,9 @@ fn move_items(
             fields::remove_keys(&text, path, &[old])
         }
         Some(t) if !t.is_null() => Err(EditError::wrong_kind(new_field, "a sequence", text, t)),
+        // Nothing to move (`bases:` empty or not a list): both fields go, as
+        // kustomize writes no empty list.
+        _ if new.is_empty() => fields::remove_keys(text, path, &[old, new_field]),
         _ => {
             let text = fields::remove_keys(text, path, &[new_field])?;
             fields::replace_pair(&text, path, old, new_field, &New::List(new))
@@ -66,6 +69,9 @@ pub fn fix(text: &str, is_file: impl Fn(&str) -> bool) -> Result<String, EditErr
     ] {
         let root = fields::root(&out)?;
         if let Some((_, v)) = root.as_ref().and_then(|r| r.get_ci(old)) {
+            if !v.is_null() && !matches!(v.kind, Kind::Seq { .. }) {
+                return Err(EditError::wrong_kind(old, "a sequence", &out, v));
+            }
             let moved = items(&out, v);
             out = move_items(&out, &[], old, new, moved)?;
         }

@@ -38,7 +38,8 @@ pub fn set_images(text: &str, edits: &[ImageEdit]) -> Result<String, EditError> 
         if edits[i + 1..].iter().any(|later| later.name == edit.name) {
             continue;
         }
-        out = text::check_parses(set_one(&out, edit)?)?;
+        let edited = set_one(&out, edit)?;
+        out = text::check_parses(&out, edited)?;
     }
     Ok(out)
 }

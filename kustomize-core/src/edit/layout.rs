@@ -19,6 +19,20 @@ pub(crate) fn colon_after(text: &str, key: &Node, field: &str) -> Result<usize, 
     }
 }
 
+/// Byte offset of the end of the pair `key: value`: the end of the value, or
+/// just past the `:` when the value is empty (its span can end before the
+/// indicator: `key:` alone).
+pub(crate) fn pair_end(text: &str, key: &Node, value: &Node) -> usize {
+    let rest = &text[key.end..];
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let colon_end = if rest[skipped..].starts_with(':') {
+        key.end + skipped + 1
+    } else {
+        key.end
+    };
+    value.end.max(colon_end)
+}
+
 /// The splice writing `new` as the value of the block pair `key: value`;
 /// the old value text (with any tag, anchor or block-scalar header) goes.
 pub(crate) fn replace_value(

@@ -45,13 +45,16 @@ pub(crate) fn apply(text: &str, mut splices: Vec<Splice>) -> Result<String, Edit
     Ok(out)
 }
 
-/// Checks that an edited text still parses.
-pub(crate) fn check_parses(out: String) -> Result<String, EditError> {
+/// Checks that `out`, the edit of `before`, still parses. When it does not,
+/// the editor is at fault ([`EditError::Broken`]), unless `before` did not
+/// parse either: then the input is ([`EditError::Yaml`]).
+pub(crate) fn check_parses(before: &str, out: String) -> Result<String, EditError> {
     match parse_document(&out) {
         Ok(_) => Ok(out),
-        Err(e) => Err(EditError::Broken(format!(
-            "the edited text is not valid YAML ({e})"
-        ))),
+        Err(e) => Err(match parse_document(before) {
+            Err(input) => EditError::Yaml(input),
+            Ok(_) => EditError::Broken(format!("the edited text is not valid YAML ({e})")),
+        }),
     }
 }
 
