@@ -13,7 +13,7 @@ use gitops_engine::source::{
 };
 use kustomize_core::fs::{LoadError, LoadRestrictor};
 
-use kustomize_core::{BuildOptions, build_disk};
+use kustomize_core::{BuildLimits, BuildOptions, build_disk};
 use serde_json::json;
 use source_support::{Upstream, as_yaml, monorepo};
 
@@ -60,6 +60,31 @@ fn a_local_kustomization_renders_as_kubectl_kustomize_does() {
         .unwrap();
     let oracle = std::fs::read_to_string(monorepo().join("expected/prod.yaml")).unwrap();
     assert_eq!(as_yaml(&rendered), oracle);
+}
+
+/// The controller's `--kustomize-max-*` bounds reach the build: past one, the
+/// render fails with the limit named instead of going on.
+#[test]
+fn the_build_limits_of_the_options_bound_the_render() {
+    let local = LocalDir::new(monorepo()).unwrap();
+    let bounded = |max_resources| RenderOptions {
+        kustomize_limits: BuildLimits {
+            max_resources,
+            ..BuildLimits::default()
+        },
+        ..RenderOptions::default()
+    };
+    // The example reads 9 resources from files (generators make the other 4).
+    let rendered = local.render("apps/prod", &bounded(9)).unwrap();
+    assert_eq!(rendered.objects.len(), 13);
+    let err = local
+        .render("apps/prod", &bounded(8))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the build loads more than 8 resources"),
+        "{err}"
+    );
 }
 
 #[test]

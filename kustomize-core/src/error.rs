@@ -91,7 +91,7 @@ pub enum Error {
     },
     /// The build went past one of its [`BuildLimits`](crate::build::BuildLimits).
     #[error(
-        "{}: the build loads more than {limit} {what} (a limit of this build; raise it in BuildOptions if the tree is meant to be this large)",
+        "{}: the build loads more than {limit} {what} (a bound on the work of one build; raise it if the tree is meant to be this large)",
         path.display()
     )]
     LimitExceeded {

@@ -26,6 +26,7 @@ use gitops_engine::controller::{Controller, ControllerSettings, Metrics};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
 use gitops_engine::source::RepoTls;
+use kustomize_core::BuildLimits;
 use logging::LogFormat;
 use readiness::{Readiness, wait_for_api_server};
 use tracing::{error, info, warn};
@@ -141,6 +142,15 @@ struct Flags {
     /// Render kustomizations' `helmCharts` (Argo CD: `kustomize.buildOptions: --enable-helm`).
     #[arg(long)]
     kustomize_enable_helm: bool,
+    /// Most kustomizations (and components) one render of an app's source may load.
+    #[arg(long, value_name = "N", default_value_t = BuildLimits::default().max_kustomizations)]
+    kustomize_max_kustomizations: usize,
+    /// Most resources one render of an app's source may read from resource files.
+    #[arg(long, value_name = "N", default_value_t = BuildLimits::default().max_resources)]
+    kustomize_max_resources: usize,
+    /// Most bytes of resource files one render of an app's source may read.
+    #[arg(long, value_name = "BYTES", default_value_t = BuildLimits::default().max_resource_bytes)]
+    kustomize_max_resource_bytes: usize,
     /// How often the image updater checks registries.
     #[arg(long, default_value = "2m", value_parser = parse_duration)]
     image_update_interval: Duration,
@@ -304,6 +314,11 @@ async fn run(flags: Flags) -> Result<(), String> {
     let membership = sharding::Membership::start(&client, &shard_flags)?;
     settings.sharding = membership.sharding();
     settings.kustomize_enable_helm = flags.kustomize_enable_helm;
+    settings.kustomize_limits = BuildLimits {
+        max_kustomizations: flags.kustomize_max_kustomizations,
+        max_resources: flags.kustomize_max_resources,
+        max_resource_bytes: flags.kustomize_max_resource_bytes,
+    };
     let controller = Controller::new(client.clone(), settings, Arc::clone(&metrics));
 
     // ApplicationSets are reconciled by one replica: the leader, and of

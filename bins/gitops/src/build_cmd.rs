@@ -6,7 +6,7 @@ use gitops_engine::source::{RemoteBases, RepoAccess};
 use kustomize_core::fs::LoadRestrictor;
 use kustomize_core::helm::HelmCapabilities;
 use kustomize_core::resource::Resource;
-use kustomize_core::{Build, BuildOptions, build_disk};
+use kustomize_core::{Build, BuildLimits, BuildOptions, build_disk};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -58,7 +58,34 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR")]
     repo_cache: Option<PathBuf>,
     #[command(flatten)]
+    limits: LimitFlags,
+    #[command(flatten)]
     functions: FunctionFlags,
+}
+
+/// Bounds on the work of one build (not kustomize's: a tree that goes past
+/// one fails with an error naming it, instead of exhausting memory).
+#[derive(clap::Args)]
+struct LimitFlags {
+    /// Most kustomizations (and components) the build may load.
+    #[arg(long, value_name = "N", default_value_t = BuildLimits::default().max_kustomizations)]
+    max_kustomizations: usize,
+    /// Most resources the build may read from resource files.
+    #[arg(long, value_name = "N", default_value_t = BuildLimits::default().max_resources)]
+    max_resources: usize,
+    /// Most bytes of resource files the build may read.
+    #[arg(long, value_name = "BYTES", default_value_t = BuildLimits::default().max_resource_bytes)]
+    max_resource_bytes: usize,
+}
+
+impl From<&LimitFlags> for BuildLimits {
+    fn from(flags: &LimitFlags) -> Self {
+        BuildLimits {
+            max_kustomizations: flags.max_kustomizations,
+            max_resources: flags.max_resources,
+            max_resource_bytes: flags.max_resource_bytes,
+        }
+    }
 }
 
 /// kustomize's flags for KRM function plugins, which gitops does not run:
@@ -143,6 +170,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
     }
     let mut options = BuildOptions::default()
         .with_load_restrictor(args.load_restrictor)
+        .with_limits(BuildLimits::from(&args.limits))
         .with_remote(Arc::new(RemoteBases::new(cache, access)));
     if args.enable_helm {
         options = options
@@ -164,6 +192,12 @@ pub fn run(args: BuildArgs) -> ExitCode {
         Ok(build) => build,
         Err(e) => {
             eprintln!("Error: {e}");
+            if matches!(e, kustomize_core::Error::LimitExceeded { .. }) {
+                eprintln!(
+                    "The bounds are set with --max-kustomizations, --max-resources and \
+                     --max-resource-bytes."
+                );
+            }
             return ExitCode::FAILURE;
         }
     };

@@ -23,13 +23,14 @@ pub(crate) async fn render(
     revision: Option<&str>,
     refresh: Refresh,
 ) -> Result<std::sync::Arc<Rendered>, String> {
-    let request = crate::app::source_request(
+    let mut request = crate::app::source_request(
         app,
         revision,
         &shared.app_key(&app.metadata.namespace, &app.metadata.name),
         shared.settings.kustomize_enable_helm,
     )
     .map_err(|e| e.to_string())?;
+    request.options.kustomize_limits = shared.settings.kustomize_limits;
     let result = shared.sources.render(&request, refresh).await;
     shared
         .metrics

@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use kube::api::ObjectMeta;
+use kustomize_core::BuildLimits;
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::{debug, warn};
@@ -106,6 +107,10 @@ pub struct ControllerSettings {
     /// Render kustomizations' `helmCharts` (argocd-cm
     /// `kustomize.buildOptions: --enable-helm`; off by default, as in Argo CD).
     pub kustomize_enable_helm: bool,
+    /// Bounds on each kustomization build of an app's source (kustomize-core's
+    /// defaults unless set): the controller renders repositories it does not
+    /// trust.
+    pub kustomize_limits: BuildLimits,
 }
 
 impl ControllerSettings {
@@ -128,6 +133,7 @@ impl ControllerSettings {
             tracking: TrackingConfig::default(),
             sharding: None,
             kustomize_enable_helm: false,
+            kustomize_limits: BuildLimits::default(),
         }
     }
 }

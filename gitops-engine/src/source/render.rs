@@ -10,7 +10,7 @@ use std::sync::Arc;
 use globset::{Glob, GlobMatcher};
 use kustomize_core::fs::{FileSystem, LoadRestrictor};
 use kustomize_core::remote::RemoteResolver;
-use kustomize_core::{BuildOptions, build};
+use kustomize_core::{BuildLimits, BuildOptions, build};
 use serde_json::Value;
 
 use super::error::Origin;
@@ -44,6 +44,9 @@ pub struct RenderOptions {
     /// Render kustomizations' `helmCharts` (argocd-cm `kustomize.buildOptions`
     /// holding `--enable-helm`); off, such a kustomization fails as kubectl's does.
     pub kustomize_enable_helm: bool,
+    /// Bounds on one kustomization build (kustomizations, resources and bytes
+    /// loaded); past one, the render fails instead of exhausting memory.
+    pub kustomize_limits: BuildLimits,
 }
 
 impl Hash for RenderOptions {
@@ -55,6 +58,7 @@ impl Hash for RenderOptions {
             .hash(state);
         self.app_name.hash(state);
         self.kustomize_enable_helm.hash(state);
+        self.kustomize_limits.hash(state);
         serde_json::to_string(&self.helm)
             .unwrap_or_default()
             .hash(state);
@@ -170,6 +174,7 @@ pub(crate) fn render_tree(
         )?;
         let mut build_options = BuildOptions::default()
             .with_load_restrictor(options.load_restrictor)
+            .with_limits(options.kustomize_limits)
             .with_root_overrides(overrides);
         if options.kustomize_enable_helm {
             build_options = build_options.with_helm(Arc::new(helm_core::kustomize::HelmRenderer));

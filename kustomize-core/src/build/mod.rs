@@ -92,7 +92,7 @@ impl BuildOptions {
 /// [`Error::LimitExceeded`] instead of exhausting memory. A base included
 /// twice counts twice, as kustomize loads it twice (a build parses each
 /// file once and hands later inclusions copies, but counts every one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BuildLimits {
     /// Most kustomizations (and components) loaded.
     pub max_kustomizations: usize,
