@@ -286,7 +286,7 @@ impl Emitter<'_> {
         if self.fits_verbatim(value, allow_breaks) {
             self.put_str(value);
         } else {
-            self.write_plain_chars(value, allow_breaks);
+            self.write_folding_chars(value, allow_breaks, false);
         }
         self.whitespace = false;
         self.indention = false;
@@ -302,65 +302,30 @@ impl Emitter<'_> {
             && (!allow_breaks || self.column + value.len() <= BEST_WIDTH || !value.contains(' '))
     }
 
-    /// libyaml's plain writer, folding at spaces past the best width.
-    fn write_plain_chars(&mut self, value: &str, allow_breaks: bool) {
-        let mut chars = value.chars().peekable();
-        let mut spaces = false;
-        let mut breaks = false;
-        while let Some(c) = chars.next() {
-            if c == ' ' {
-                let next_is_space = chars.peek() == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_is_space {
-                    self.write_indent();
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
-    }
-
     fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
         if !value.contains('\'') && self.fits_verbatim(value, allow_breaks) {
             self.put_str(value);
         } else {
-            self.write_single_quoted_chars(value, allow_breaks);
+            self.write_folding_chars(value, allow_breaks, true);
         }
         self.write_indicator("'", false, false, false);
         self.whitespace = false;
         self.indention = false;
     }
 
-    /// libyaml's single-quoted writer: doubles `'`, folds at spaces past the best width.
-    fn write_single_quoted_chars(&mut self, value: &str, allow_breaks: bool) {
+    /// libyaml's plain and single-quoted writers, folding at spaces past the
+    /// best width; a single-quoted one doubles `'` and never folds at its
+    /// first or last character.
+    fn write_folding_chars(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
         let mut chars = value.char_indices().peekable();
         let mut spaces = false;
         let mut breaks = false;
         while let Some((i, c)) = chars.next() {
             if c == ' ' {
                 let next_is_space = chars.peek().map(|&(_, n)| n) == Some(' ');
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && i > 0
-                    && i < value.len() - 1
-                    && !next_is_space
+                let may_fold = !single_quoted || (i > 0 && i < value.len() - 1);
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && may_fold && !next_is_space
                 {
                     self.write_indent();
                 } else {
@@ -378,7 +343,7 @@ impl Emitter<'_> {
                 if breaks {
                     self.write_indent();
                 }
-                if c == '\'' {
+                if single_quoted && c == '\'' {
                     self.put('\'');
                 }
                 self.put(c);
