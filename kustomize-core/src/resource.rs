@@ -165,7 +165,7 @@ pub struct Resource {
     pub transformations: Vec<crate::origin::Origin>,
     /// Where the object holds a null that its file wrote as a key with no
     /// value (`key:`): a strategic merge drops those where it walks, and
-    /// says which are left.
+    /// says which are left. A JSON patch leaves none.
     pub(crate) empty_fields: Vec<crate::yaml::FieldPath>,
 }
 

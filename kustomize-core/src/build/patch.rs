@@ -156,6 +156,9 @@ impl Target {
                     if let Value::Object(m) = doc {
                         res.object = m;
                     }
+                    // kustomize applies the patch to the object's JSON and
+                    // reads it back: every null comes back spelled.
+                    res.empty_fields.clear();
                     outcome.map_err(|e| self.field_error(field, FieldError::within(&source, e)))?;
                 }
                 Ok(())
