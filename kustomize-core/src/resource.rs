@@ -163,8 +163,9 @@ pub struct Resource {
     pub origin: Option<crate::origin::Origin>,
     /// The transformers that ran over it, when the build tracks origins.
     pub transformations: Vec<crate::origin::Origin>,
-    /// Keys its file gave no value at all (`key:`), which a strategic merge
-    /// drops (see [`Resource::drop_empty_fields`]).
+    /// Where the object holds a null that its file wrote as a key with no
+    /// value (`key:`): a strategic merge drops those where it walks, and
+    /// says which are left. A JSON patch leaves none.
     pub(crate) empty_fields: Vec<crate::yaml::FieldPath>,
 }
 
@@ -185,24 +186,6 @@ impl Resource {
             origin: None,
             transformations: Vec::new(),
             empty_fields: Vec::new(),
-        }
-    }
-
-    /// Removes the keys its file gave no value (those still null), as
-    /// kustomize's strategic merge does when it walks the object; explicit
-    /// `null`s stay.
-    pub(crate) fn drop_empty_fields(&mut self) {
-        use crate::yaml::PathSegment;
-        for path in std::mem::take(&mut self.empty_fields) {
-            let Some((PathSegment::Key(last), parents)) = path.split_last() else {
-                continue;
-            };
-            let parent = walk_mut(&mut self.object, parents);
-            if let Some(map) = parent
-                && map.get(last).is_some_and(Value::is_null)
-            {
-                map.remove(last);
-            }
         }
     }
 
@@ -361,27 +344,6 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 }
 
 /// The map at `path` under `object`, if every step exists.
-fn walk_mut<'a>(
-    object: &'a mut Map<String, Value>,
-    path: &[crate::yaml::PathSegment],
-) -> Option<&'a mut Map<String, Value>> {
-    use crate::yaml::PathSegment;
-    let Some((first, rest)) = path.split_first() else {
-        return Some(object);
-    };
-    let PathSegment::Key(k) = first else {
-        return None;
-    };
-    let mut value = object.get_mut(k)?;
-    for segment in rest {
-        value = match segment {
-            PathSegment::Key(k) => value.get_mut(k.as_str())?,
-            PathSegment::Index(i) => value.get_mut(*i)?,
-        };
-    }
-    value.as_object_mut()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

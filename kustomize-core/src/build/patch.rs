@@ -156,6 +156,9 @@ impl Target {
                     if let Value::Object(m) = doc {
                         res.object = m;
                     }
+                    // kustomize applies the patch to the object's JSON and
+                    // reads it back: every null comes back spelled.
+                    res.empty_fields.clear();
                     outcome.map_err(|e| self.field_error(field, FieldError::within(&source, e)))?;
                 }
                 Ok(())
@@ -259,11 +262,21 @@ fn apply_strategic_to(
         if patch.allow_name_change || patch.allow_kind_change {
             r.store_previous_id();
         }
-        r.drop_empty_fields();
-        let target = Value::Object(std::mem::take(&mut r.object));
-        match smp::merge_owned(target, Value::Object(patch_obj), schema)? {
-            Some(Value::Object(m)) if !m.is_empty() => {
+        let target = smp::Marked {
+            value: Value::Object(std::mem::take(&mut r.object)),
+            blanks: std::mem::take(&mut r.empty_fields),
+        };
+        let patch_doc = smp::Marked {
+            value: Value::Object(patch_obj),
+            blanks: patch.empty_fields.clone(),
+        };
+        match smp::merge_marked(target, patch_doc, schema)? {
+            Some(smp::Marked {
+                value: Value::Object(m),
+                blanks,
+            }) if !m.is_empty() => {
                 r.object = m;
+                r.empty_fields = blanks;
                 if !patch.allow_kind_change {
                     r.set_kind(&kind);
                 }

@@ -23,9 +23,13 @@
 //! `kind` (then the patch's), and likewise for any nested map with no schema
 //! that names its own `apiVersion` and `kind`, as kyaml does.
 //!
-//! Known difference: YAML's empty value (`key:`) and `key: null` are the same
-//! JSON null here; kyaml drops the former and keeps the latter when a patch
-//! touches the map holding it. Both are kept here.
+//! Nulls: kyaml tells a key given no value (`key:`) from a spelled-out
+//! `null` or `~`. Where the walk goes (maps, and the elements of lists it
+//! merges) a patch's null removes the field, and a target's null the patch
+//! says nothing about stays when spelled and goes when blank. Lists it
+//! replaces whole are not walked: nulls inside them stay, blank or not.
+//! JSON values hold spelled nulls only; a build tells the merge where its
+//! resources hold blank ones.
 
 mod assoc;
 #[rustfmt::skip]
@@ -36,6 +40,7 @@ mod walk;
 
 pub use schema::{At, Schema};
 
+use crate::yaml::FieldPath;
 use serde_json::Value;
 use tree::Tree;
 use walk::Walker;
@@ -85,9 +90,44 @@ pub fn merge_owned(
     patch: Value,
     schema: &Schema,
 ) -> Result<Option<Value>, SmpError> {
+    let merged = merge_marked(Marked::from(target), Marked::from(patch), schema)?;
+    Ok(merged.map(|m| m.value))
+}
+
+/// A document with the places where YAML gave a key no value (`key:`),
+/// which JSON cannot tell from `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Marked {
+    /// The document.
+    pub(crate) value: Value,
+    /// Where `value` holds a null that was a key's missing value.
+    pub(crate) blanks: Vec<FieldPath>,
+}
+
+impl From<Value> for Marked {
+    fn from(value: Value) -> Self {
+        Marked {
+            value,
+            blanks: Vec::new(),
+        }
+    }
+}
+
+/// [`merge_owned`] for documents whose blank nulls are known; the result
+/// says where the blank nulls that survived the merge are.
+pub(crate) fn merge_marked(
+    target: Marked,
+    patch: Marked,
+    schema: &Schema,
+) -> Result<Option<Marked>, SmpError> {
     let mut tree = Tree::default();
-    let dest = tree.add(target);
-    let origin = tree.add(patch);
+    let [dest, origin] = [target, patch].map(|doc| {
+        let root = tree.add(doc.value);
+        for path in &doc.blanks {
+            tree.mark_blank(root, path);
+        }
+        root
+    });
     let mut walker = Walker {
         tree,
         schema,
@@ -95,7 +135,11 @@ pub fn merge_owned(
     };
     let merged = walker.walk([Some(dest), Some(origin)], None)?;
     match merged.filter(|&id| !walker.tree.missing_or_null(Some(id))) {
-        Some(id) => Ok(Some(walker.tree.into_value(id))),
+        Some(id) => {
+            let blanks = walker.tree.blank_paths(id);
+            let value = walker.tree.into_value(id);
+            Ok(Some(Marked { value, blanks }))
+        }
         None => Ok(None),
     }
 }

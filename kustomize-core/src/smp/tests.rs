@@ -421,3 +421,51 @@ fn maps_in_a_list_of_scalars_are_an_error() {
         })
     );
 }
+
+/// A field path of map keys and list indices, written `a.0.b`.
+fn path(dotted: &str) -> FieldPath {
+    use crate::yaml::PathSegment;
+    dotted
+        .split('.')
+        .map(|s| match s.parse() {
+            Ok(i) => PathSegment::Index(i),
+            Err(_) => PathSegment::Key(s.to_owned()),
+        })
+        .collect()
+}
+
+#[test]
+fn blank_nulls_go_where_the_walk_goes_and_stay_in_replaced_lists() {
+    let target = Marked {
+        value: deployment(json!({
+            "hostname": null,
+            "subdomain": null,
+            "tolerations": [{"key": "k", "value": null}],
+            "containers": [{"name": "c", "workingDir": null}],
+        })),
+        blanks: [
+            "spec.template.spec.hostname",
+            "spec.template.spec.tolerations.0.value",
+            "spec.template.spec.containers.0.workingDir",
+        ]
+        .map(path)
+        .to_vec(),
+    };
+    let patch = Marked::from(deployment(json!({"dnsPolicy": "None"})));
+    let merged = merge_marked(target, patch, Schema::builtin())
+        .expect("merge succeeds")
+        .expect("resource kept");
+    assert_eq!(
+        pod_spec(&merged.value),
+        &json!({
+            "containers": [{"name": "c"}],
+            "dnsPolicy": "None",
+            "subdomain": null,
+            "tolerations": [{"key": "k", "value": null}],
+        })
+    );
+    assert_eq!(
+        merged.blanks,
+        vec![path("spec.template.spec.tolerations.0.value")]
+    );
+}

@@ -1,6 +1,7 @@
 //! A mutable node graph over a JSON value, so the merge can share and edit
 //! nodes in place the way kyaml's walker does with YAML node pointers.
 
+use crate::yaml::{FieldPath, PathSegment};
 use serde_json::{Map, Value};
 
 /// Index of a node in a [`Tree`].
@@ -15,11 +16,22 @@ pub(super) enum Node {
     Seq(Vec<Id>),
     /// A string, number or boolean.
     Scalar(Value),
-    /// An explicit null; `keep` marks a null that survives being set on a field.
-    Null {
-        /// Set on nulls the target already had, which the merge preserves.
-        keep: bool,
-    },
+    /// A null.
+    Null(Null),
+}
+
+/// The kinds of null kyaml tells apart: by the node's text (empty for
+/// `key:`, `null` or `~` when spelled out) and by its persistence flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Null {
+    /// A key given no value at all (`key:`).
+    Blank,
+    /// A null spelled out (`null`, `~`), or one from JSON.
+    Spelled,
+    /// A target's spelled null the merge keeps (kyaml's
+    /// `MakePersistentNullNode`): the only null that survives being set on
+    /// a field.
+    Persistent,
 }
 
 /// The shape of a node, as kyaml's node kinds.
@@ -46,13 +58,15 @@ impl Kind {
 #[derive(Debug, Default)]
 pub(super) struct Tree {
     nodes: Vec<Node>,
+    /// Whether any null was marked [`Null::Blank`].
+    has_blanks: bool,
 }
 
 impl Tree {
     /// Moves `value` into the tree and returns the id of its root.
     pub(super) fn add(&mut self, value: Value) -> Id {
         let node = match value {
-            Value::Null => Node::Null { keep: false },
+            Value::Null => Node::Null(Null::Spelled),
             Value::Object(map) => {
                 let fields = map.into_iter().map(|(k, v)| (k, self.add(v))).collect();
                 Node::Map(fields)
@@ -61,6 +75,55 @@ impl Tree {
             scalar => Node::Scalar(scalar),
         };
         self.push(node)
+    }
+
+    /// Marks the null at `path` below `root` as [`Null::Blank`]; a path that
+    /// does not lead to a null is ignored.
+    pub(super) fn mark_blank(&mut self, root: Id, path: &[PathSegment]) {
+        let mut id = root;
+        for segment in path {
+            let next = match (segment, &self.nodes[id]) {
+                (PathSegment::Key(name), Node::Map(_)) => self.field(id, name),
+                (PathSegment::Index(i), Node::Seq(items)) => items.get(*i).copied(),
+                _ => None,
+            };
+            let Some(next) = next else { return };
+            id = next;
+        }
+        if let Node::Null(null) = &mut self.nodes[id] {
+            *null = Null::Blank;
+            self.has_blanks = true;
+        }
+    }
+
+    /// The paths below `root` that lead to a [`Null::Blank`] node.
+    pub(super) fn blank_paths(&self, root: Id) -> Vec<FieldPath> {
+        let mut out = Vec::new();
+        if self.has_blanks {
+            self.collect_blanks(root, &mut Vec::new(), &mut out);
+        }
+        out
+    }
+
+    fn collect_blanks(&self, id: Id, path: &mut FieldPath, out: &mut Vec<FieldPath>) {
+        match &self.nodes[id] {
+            Node::Null(Null::Blank) => out.push(path.clone()),
+            Node::Map(fields) => {
+                for (name, value) in fields {
+                    path.push(PathSegment::Key(name.clone()));
+                    self.collect_blanks(*value, path, out);
+                    path.pop();
+                }
+            }
+            Node::Seq(items) => {
+                for (i, &item) in items.iter().enumerate() {
+                    path.push(PathSegment::Index(i));
+                    self.collect_blanks(item, path, out);
+                    path.pop();
+                }
+            }
+            Node::Scalar(_) | Node::Null(_) => {}
+        }
     }
 
     /// Adds a node and returns its id.
@@ -78,7 +141,7 @@ impl Tree {
             match node {
                 Node::Map(fields) => fields.iter().for_each(|&(_, v)| uses[v] += 1),
                 Node::Seq(items) => items.iter().for_each(|&i| uses[i] += 1),
-                Node::Scalar(_) | Node::Null { .. } => {}
+                Node::Scalar(_) | Node::Null(_) => {}
             }
         }
         self.take_value(id, &uses)
@@ -88,10 +151,10 @@ impl Tree {
         let node = if uses[id] > 1 {
             self.nodes[id].clone()
         } else {
-            std::mem::replace(&mut self.nodes[id], Node::Null { keep: false })
+            std::mem::replace(&mut self.nodes[id], Node::Null(Null::Spelled))
         };
         match node {
-            Node::Null { .. } => Value::Null,
+            Node::Null(_) => Value::Null,
             Node::Scalar(v) => v,
             Node::Seq(items) => Value::Array(
                 items
@@ -119,7 +182,7 @@ impl Tree {
             Node::Map(_) => Kind::Map,
             Node::Seq(_) => Kind::Seq,
             Node::Scalar(_) => Kind::Scalar,
-            Node::Null { .. } => Kind::Null,
+            Node::Null(_) => Kind::Null,
         }
     }
 
@@ -133,12 +196,18 @@ impl Tree {
         id.is_some_and(|i| self.kind(i) == Kind::Null)
     }
 
+    /// True when `id` is a null spelled out (`null`, `~`), as opposed to a
+    /// key given no value (kyaml: a null node with text).
+    pub(super) fn is_spelled_null(&self, id: Id) -> bool {
+        matches!(self.nodes[id], Node::Null(Null::Spelled | Null::Persistent))
+    }
+
     /// True when `id` is absent, null, or an empty map (kyaml's `IsEmptyMap`).
     pub(super) fn missing_or_empty_map(&self, id: Option<Id>) -> bool {
         match id {
             None => true,
             Some(i) => match &self.nodes[i] {
-                Node::Null { .. } => true,
+                Node::Null(_) => true,
                 Node::Map(fields) => fields.is_empty(),
                 _ => false,
             },
@@ -148,7 +217,7 @@ impl Tree {
     /// True when the node is null, an empty map or an empty sequence.
     pub(super) fn is_null_or_empty(&self, id: Id) -> bool {
         match &self.nodes[id] {
-            Node::Null { .. } => true,
+            Node::Null(_) => true,
             Node::Map(f) => f.is_empty(),
             Node::Seq(s) => s.is_empty(),
             Node::Scalar(_) => false,
@@ -160,7 +229,7 @@ impl Tree {
         match &self.nodes[id] {
             Node::Scalar(Value::String(s)) => s.clone(),
             Node::Scalar(v) => v.to_string(),
-            Node::Null { .. } => "null".to_owned(),
+            Node::Null(_) => "null".to_owned(),
             Node::Map(_) | Node::Seq(_) => String::new(),
         }
     }
@@ -196,12 +265,12 @@ impl Tree {
         }
     }
 
-    /// Sets field `name` as kyaml's `FieldSetter`: an absent value or a null not
-    /// marked to keep removes the field; an existing field is replaced in place;
-    /// a new one is appended.
+    /// Sets field `name` as kyaml's `FieldSetter`: an absent value or a null
+    /// that is not [`Null::Persistent`] removes the field; an existing field is
+    /// replaced in place; a new one is appended.
     pub(super) fn set_field(&mut self, id: Id, name: &str, value: Option<Id>) {
         let value = match value {
-            Some(v) if !matches!(self.nodes[v], Node::Null { keep: false }) => v,
+            Some(v) if !matches!(self.nodes[v], Node::Null(Null::Blank | Null::Spelled)) => v,
             _ => return self.clear_field(id, name),
         };
         if let Node::Map(fields) = &mut self.nodes[id] {

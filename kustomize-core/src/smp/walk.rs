@@ -5,7 +5,7 @@
 
 use super::SmpError;
 use super::schema::{At, Schema};
-use super::tree::{Id, Kind, Node, Tree};
+use super::tree::{Id, Kind, Node, Null, Tree};
 
 /// `$patch`, the strategic merge patch directive key.
 pub(super) const DIRECTIVE: &str = "$patch";
@@ -120,9 +120,12 @@ impl<'a> Walker<'a> {
             if self.directive(origin).unwrap_or(Directive::Unknown) == Directive::Delete {
                 return Ok(None);
             }
-            // A null the target spelled out survives when the patch says nothing.
-            if let (Some(_), None) = (dest, origin) {
-                return Ok(Some(self.tree.push(Node::Null { keep: true })));
+            // A null the target spelled out survives when the patch says
+            // nothing; a key the target gave no value goes.
+            if let (Some(dest), None) = (dest, origin)
+                && self.tree.is_spelled_null(dest)
+            {
+                return Ok(Some(self.tree.push(Node::Null(Null::Persistent))));
             }
             return Ok(origin);
         }

@@ -34,7 +34,9 @@ pub(crate) struct Document {
     pub(crate) value: Value,
     /// Where a mapping holds a key with no value at all (`key:`), as
     /// opposed to an explicit `null` or `~`: kustomize's strategic merge
-    /// drops those fields. Recorded for go-yaml v3 documents only.
+    /// drops those fields where it walks (maps, and lists it merges by
+    /// key), not inside lists it replaces. Recorded for go-yaml v3
+    /// documents only.
     pub(crate) empty_fields: Vec<FieldPath>,
 }
 
