@@ -1,8 +1,10 @@
-//! A base or component included several times in one build is read and
-//! parsed once, while each inclusion is still checked by its load
-//! restrictor, counted against the limits, and rendered as kubectl renders
-//! it (`fixtures/parity-shared-base`: two overlays of one base, each with
-//! one component, origin annotations on).
+//! A base or component included several times in one build has its
+//! kustomization loaded once and its resource files parsed at most twice
+//! (kept from the second parse on, so that a file read once is not kept),
+//! while each inclusion is still checked by its load restrictor, counted
+//! against the limits, and rendered as kubectl renders it
+//! (`fixtures/parity-shared-base`: three overlays of one base, each with one
+//! component, origin annotations on).
 
 use kustomize_core::fs::{DiskFs, FileSystem, LoadError, MemFs};
 use kustomize_core::{BuildLimits, BuildOptions, Error, build};
@@ -63,7 +65,7 @@ impl FileSystem for CountingFs {
 }
 
 #[test]
-fn a_shared_base_and_component_are_read_once() {
+fn a_shared_base_and_component_are_read_at_most_twice() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parity-shared-base");
     let input = fixture.join("input").canonicalize().unwrap();
     let fs = CountingFs::new(Arc::new(DiskFs));
@@ -71,23 +73,34 @@ fn a_shared_base_and_component_are_read_once() {
     let expected = std::fs::read_to_string(fixture.join("expected.yaml")).unwrap();
     assert_eq!(built.to_yaml(), expected);
     // kubectl warns once per inclusion of the base (its `commonLabels`).
-    assert_eq!(built.warnings.len(), 2, "{:?}", built.warnings);
-    let once = |files: &[&str]| -> BTreeMap<String, usize> {
-        files.iter().map(|f| ((*f).to_owned(), 1)).collect()
+    assert_eq!(built.warnings.len(), 3, "{:?}", built.warnings);
+    let reads: BTreeMap<String, usize> = [
+        ("base/deployment.yaml", 2),
+        ("base/kustomization.yaml", 1),
+        ("base/service.yaml", 2),
+        ("components/team/kustomization.yaml", 1),
+        ("components/team/serviceaccount.yaml", 2),
+        ("kustomization.yaml", 1),
+        ("overlays/a/kustomization.yaml", 1),
+        ("overlays/b/kustomization.yaml", 1),
+        ("overlays/c/kustomization.yaml", 1),
+    ]
+    .into_iter()
+    .map(|(f, n)| (f.to_owned(), n))
+    .collect();
+    assert_eq!(fs.reads_under(&input), reads);
+}
+
+#[test]
+fn a_resource_file_read_once_is_not_kept() {
+    let counting = |entries: &str| {
+        let fs = CountingFs::new(Arc::new(tree(entries)));
+        build(fs.clone(), Path::new("/r"), &BuildOptions::default()).unwrap();
+        fs.reads_under(Path::new("/r"))["base/cm.yaml"]
     };
-    assert_eq!(
-        fs.reads_under(&input),
-        once(&[
-            "base/deployment.yaml",
-            "base/kustomization.yaml",
-            "base/service.yaml",
-            "components/team/kustomization.yaml",
-            "components/team/serviceaccount.yaml",
-            "kustomization.yaml",
-            "overlays/a/kustomization.yaml",
-            "overlays/b/kustomization.yaml",
-        ])
-    );
+    assert_eq!(counting("[a]"), 1);
+    assert_eq!(counting("[a, b]"), 2);
+    assert_eq!(counting("[a, b, c]"), 2);
 }
 
 const CONFIG_MAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n";

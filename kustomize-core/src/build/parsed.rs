@@ -1,7 +1,10 @@
-//! Files parsed once per build. A base or component included by several
-//! kustomizations of one build (overlays listed by one root, each naming
-//! `../../base`) has its kustomization and resource files read and parsed
-//! the first time; later inclusions get copies of the parsed values.
+//! Files parsed at most twice per build. A base or component included by
+//! several kustomizations of one build (overlays listed by one root, each
+//! naming `../../base`) has its kustomization file loaded once, and its
+//! resource files parsed at their first two inclusions and kept from the
+//! second on: later inclusions get copies of the parsed values. A resource
+//! file read once (most of them) is not kept, so it costs no copy and no
+//! memory after its read.
 //!
 //! Only what the parse yields is shared: every inclusion still runs the
 //! load restrictor of the kustomization reading the file, is counted
@@ -18,7 +21,7 @@
 use crate::fs::FileSystem;
 use crate::kustomization::Kustomization;
 use crate::resource::Resource;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,6 +51,8 @@ pub(crate) struct ParsedFiles {
     kustomizations: HashMap<PathBuf, Arc<LoadedKustomization>>,
     /// Parsed resource files by path.
     resource_files: HashMap<PathBuf, Arc<ResourceFile>>,
+    /// The resource files parsed once (not kept).
+    parsed_once: HashSet<PathBuf>,
     /// Bytes of text of the resource files kept.
     kept_bytes: usize,
 }
@@ -59,6 +64,7 @@ impl ParsedFiles {
             fs,
             kustomizations: HashMap::new(),
             resource_files: HashMap::new(),
+            parsed_once: HashSet::new(),
             kept_bytes: 0,
         }
     }
@@ -109,8 +115,9 @@ impl ParsedFiles {
             .cloned()
     }
 
-    /// Keeps the resource file at `path` of `fs` while the kept text stays
-    /// within [`MAX_KEPT_BYTES`]; returns it shared.
+    /// Keeps the resource file at `path` of `fs` when this is its second
+    /// parse in the build, while the kept text stays within
+    /// [`MAX_KEPT_BYTES`]; returns it (shared only when kept).
     pub fn keep_resource_file(
         &mut self,
         fs: &Arc<dyn FileSystem>,
@@ -118,8 +125,11 @@ impl ParsedFiles {
         file: ResourceFile,
     ) -> Arc<ResourceFile> {
         let file = Arc::new(file);
+        if !self.serves(fs) || self.parsed_once.insert(path.to_path_buf()) {
+            return file;
+        }
         let kept = self.kept_bytes.saturating_add(file.bytes);
-        if self.serves(fs) && kept <= MAX_KEPT_BYTES {
+        if kept <= MAX_KEPT_BYTES {
             self.kept_bytes = kept;
             self.resource_files
                 .insert(path.to_path_buf(), Arc::clone(&file));
