@@ -60,7 +60,8 @@ async fn start_with_resync(env: &Env, resync: Duration) -> tokio::task::JoinHand
     .with_events(EventRecorder::new(
         env.cluster.client().clone(),
         EVENT_COMPONENT,
-    ));
+    ))
+    .with_application_cache(env.controller.control_plane_cache().clone());
     tokio::spawn(async move {
         reconciler
             .run(resync, Duration::from_millis(100), std::future::pending())

@@ -333,7 +333,8 @@ async fn run(flags: Flags) -> Result<(), String> {
                 enable_policy_override: !flags.appset_no_policy_override,
             },
         )
-        .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT));
+        .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT))
+        .with_application_cache(controller.control_plane_cache().clone());
         let shards = membership.sharding().map(|s| s.shards);
         let resync = flags.app_resync;
         move || {

@@ -250,7 +250,8 @@ fn start_appsets(
             enable_policy_override: true,
         },
     )
-    .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT));
+    .with_events(EventRecorder::new(client.clone(), EVENT_COMPONENT))
+    .with_application_cache(controller.control_plane_cache().clone());
     tokio::spawn(async move {
         reconciler
             .run(APPSET_RESYNC, APPSET_TICK, std::future::pending())

@@ -27,7 +27,7 @@ use super::rollout::{
 };
 use crate::app::{API_VERSION, application_gvk, format_time};
 use crate::cluster::{
-    Cluster, ClusterError, EventRecorder, EventType, Gvk, ObjectRef, PropagationPolicy,
+    Cluster, ClusterError, EventRecorder, EventType, Gvk, LiveCache, ObjectRef, PropagationPolicy,
     WriteOptions,
 };
 use crate::source::{Refresh, Sources};
@@ -118,6 +118,8 @@ pub struct AppSetReconciler<C> {
     sources: Sources,
     settings: AppSetSettings,
     events: Option<EventRecorder>,
+    /// Where the loop reads Applications from, when not from `cluster`.
+    applications: Option<LiveCache>,
 }
 
 impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
@@ -128,7 +130,18 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             sources,
             settings,
             events: None,
+            applications: None,
         }
+    }
+
+    /// Has the loop of [`run`](Self::run) read the Applications whose
+    /// changes it looks for from `cache` (a watch cache of the same cluster,
+    /// such as [`Controller::control_plane_cache`](crate::controller::Controller::control_plane_cache))
+    /// instead of listing all of them from the API server at every tick.
+    /// Reconciling still reads them from the API server.
+    pub fn with_application_cache(mut self, cache: LiveCache) -> Self {
+        self.applications = Some(cache);
+        self
     }
 
     /// Records Events on the ApplicationSet with `recorder` (as Argo CD does:
@@ -345,10 +358,14 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
     /// a RollingSync advances as soon as an Application changes).
     async fn owned_application_states(&self) -> Result<BTreeMap<String, u64>, ClusterError> {
         use std::hash::{Hash, Hasher};
-        let apps = self
-            .cluster
-            .list(&application_gvk(), Some(&self.settings.namespace), "")
-            .await?;
+        let namespace = Some(self.settings.namespace.as_str());
+        let apps = match &self.applications {
+            Some(cache) => {
+                cache.watch(&application_gvk()).await?;
+                cache.list(&application_gvk(), namespace)
+            }
+            None => self.cluster.list(&application_gvk(), namespace, "").await?,
+        };
         let mut states: BTreeMap<String, std::collections::hash_map::DefaultHasher> =
             BTreeMap::new();
         for app in &apps {
@@ -432,8 +449,9 @@ impl<C: Cluster + Send + Sync + 'static> AppSetReconciler<C> {
             });
             let secrets = self.cluster_secret_versions().await.ok();
             let secrets_changed = secrets.is_some() && secrets != secrets_seen;
-            // Listing every Application costs as much as there are apps: only
-            // when there is a set they could belong to.
+            // Reading every Application costs as much as there are apps (from
+            // the application cache when there is one, else a list from the
+            // API server): only when there is a set they could belong to.
             let apps = if sets.is_empty() {
                 None
             } else {

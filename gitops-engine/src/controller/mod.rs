@@ -385,6 +385,14 @@ impl Controller {
         &self.shared.sources
     }
 
+    /// The controller's watch cache of its own cluster (Applications,
+    /// AppProjects and the objects of apps deployed there), for readers in
+    /// the same process that would otherwise list them from the API server
+    /// (the ApplicationSet reconciler's loop).
+    pub fn control_plane_cache(&self) -> &LiveCache {
+        &self.shared.cache
+    }
+
     /// The metrics this controller records.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.shared.metrics
