@@ -3,7 +3,9 @@
 //! finalizers, garbage collection through owner references, namespace
 //! deletion), and the event history that watches replay.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+mod objects;
+
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -15,6 +17,7 @@ use crate::persist::{Disk, Loaded, PersistError};
 use crate::registry::{Registry, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::validate::validate;
+use objects::Objects;
 
 /// How many events the store keeps for watches that resume from a
 /// `resourceVersion`; older versions get `410 Gone`.
@@ -117,7 +120,7 @@ fn key(rt: &ResourceType, ns: &str, name: &str) -> Key {
 #[derive(Debug)]
 pub struct Store {
     registry: Registry,
-    objects: BTreeMap<Key, Value>,
+    objects: Objects,
     rv: u64,
     history: VecDeque<Arc<Event>>,
     events: broadcast::Sender<Arc<Event>>,
@@ -504,7 +507,7 @@ impl Store {
         }
         if rt.plural == "namespaces" && rt.group.is_empty() {
             self.empty_namespace(&k.3);
-            if self.objects.keys().any(|(_, _, n, _)| *n == k.3) {
+            if !self.objects.namespace_is_empty(&k.3) {
                 return self.terminate_namespace(rt, k, obj);
             }
         }
@@ -525,20 +528,14 @@ impl Store {
 
     /// Deletes or orphans the objects owned by `uid`.
     fn collect_dependents(&mut self, uid: &str, policy: Propagation) {
-        let dependents: Vec<Key> = self
-            .objects
-            .iter()
-            .filter(|(_, o)| owner_refs(o).iter().any(|r| r["uid"].as_str() == Some(uid)))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in dependents {
+        for k in self.objects.dependents_of(uid) {
             let Some(rt) = self.type_of(&k) else { continue };
             let Some(mut obj) = self.objects.get(&k).cloned() else {
                 continue;
             };
             let other_owner_alive = owner_refs(&obj).iter().any(|r| {
                 let other = r["uid"].as_str().unwrap_or("");
-                other != uid && self.objects.values().any(|o| meta_str(o, "uid") == other)
+                other != uid && self.objects.has_uid(other)
             });
             if policy == Propagation::Orphan || other_owner_alive {
                 if let Some(Value::Array(refs)) = obj["metadata"].get_mut("ownerReferences") {
@@ -556,8 +553,7 @@ impl Store {
 
     /// Deletes every object in a namespace.
     fn empty_namespace(&mut self, ns: &str) {
-        let keys: Vec<Key> = self.objects.keys().filter(|k| k.2 == ns).cloned().collect();
-        for k in keys {
+        for k in self.objects.in_namespace(ns) {
             if let Some(rt) = self.type_of(&k) {
                 let _ = self.delete(&rt, &k.2, &k.3, Propagation::Background, false);
             }
@@ -596,7 +592,7 @@ impl Store {
             ns.to_owned(),
         );
         if self.namespace_terminating(ns)
-            && !self.objects.keys().any(|(_, _, n, _)| n == ns)
+            && self.objects.namespace_is_empty(ns)
             && let Some(rt) = self.registry.by_kind("v1", "Namespace").cloned()
         {
             self.remove(&rt, &k, Propagation::Background);
