@@ -330,6 +330,16 @@ fn a_fetch_past_the_byte_cap_stops() {
 /// An HTTP/1.1 server on loopback answering every request with `status`
 /// and `body`, for `requests` requests.
 fn serve_http(status: &'static str, body: &'static str, requests: usize) -> u16 {
+    serve_http_with(status, "", body, requests)
+}
+
+/// [`serve_http`] with more header lines (each ending in `\r\n`).
+fn serve_http_with(
+    status: &'static str,
+    headers: &'static str,
+    body: &'static str,
+    requests: usize,
+) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
@@ -342,7 +352,7 @@ fn serve_http(status: &'static str, body: &'static str, requests: usize) -> u16 
             }
             let _ = write!(
                 stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
@@ -374,6 +384,32 @@ fn http_files_are_fetched() {
         build_with(dir, remote),
         Ok("apiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nmetadata:\n  name: c-x\n".into())
     );
+}
+
+/// Instance metadata (link-local addresses) is never fetched: named
+/// directly, as a Git base, or through a redirect from an allowed server.
+#[test]
+fn link_local_addresses_are_never_fetched() {
+    let metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/node";
+    for url in [
+        metadata.to_owned(),
+        "https://169.254.169.254/org/repo//base?ref=main".to_owned(),
+    ] {
+        let (tmp, dir) = file_overlay(&url);
+        let remote = RemoteBases::new(tmp.path().join("cache"), RepoAccess::default());
+        let err = build_with(dir, remote).expect_err("link-local");
+        assert!(err.contains("names a link-local address"), "{url}: {err}");
+    }
+    let port = serve_http_with(
+        "302 Found",
+        "Location: http://169.254.169.254/latest/meta-data/\r\n",
+        "",
+        1,
+    );
+    let (tmp, dir) = file_overlay(&format!("http://127.0.0.1:{port}/cm.yaml"));
+    let remote = RemoteBases::new(tmp.path().join("cache"), RepoAccess::default());
+    let err = build_with(dir, remote).expect_err("redirect to link-local");
+    assert!(err.contains("names a link-local address"), "{err}");
 }
 
 #[test]

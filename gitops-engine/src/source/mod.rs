@@ -29,6 +29,8 @@ mod override_edit;
 mod overrides;
 #[cfg(feature = "git")]
 mod remote;
+#[cfg(feature = "git")]
+mod remote_guard;
 mod render;
 #[cfg(feature = "git")]
 mod repo;

@@ -23,6 +23,7 @@ use std::time::Duration;
 use git2::Oid;
 use kustomize_core::remote::{RemoteError, RemoteResolver, RemoteTree, RepoSpec};
 
+use super::remote_guard;
 use super::{FetchLimits, GitRepo, GitTreeFs, RepoAccess, SourceError};
 
 /// Most bytes one Git fetch may receive by default.
@@ -191,10 +192,11 @@ impl Inner {
     /// The body of `url`, within the time and size bounds, on a runtime of
     /// its own (the caller may be inside one, or not).
     fn get(&self, url: &str) -> Result<Vec<u8>, RemoteError> {
+        remote_guard::check_url(url)?;
         let client = self.http_client(url)?;
         let max = self.limits.max_file_bytes;
         let fetch = async move {
-            let failed = |e: reqwest::Error| RemoteError::Failed(e.to_string());
+            let failed = |e: reqwest::Error| RemoteError::Failed(with_causes(&e));
             let mut response = client.get(url).send().await.map_err(failed)?;
             let status = response.status();
             if !status.is_success() {
@@ -228,12 +230,13 @@ impl Inner {
         })
     }
 
-    /// A client for `url`: the timeout, and the certificate authorities
-    /// configured for its host besides the built-in ones.
+    /// A client for `url`: the timeout, the certificate authorities
+    /// configured for its host besides the built-in ones, and no link-local
+    /// address reached, directly or through a redirect.
     fn http_client(&self, url: &str) -> Result<reqwest::Client, RemoteError> {
         let parsed =
             reqwest::Url::parse(url).map_err(|e| RemoteError::Failed(format!("bad URL: {e}")))?;
-        let mut builder = reqwest::Client::builder().timeout(self.limits.file_timeout);
+        let mut builder = remote_guard::guarded_client().timeout(self.limits.file_timeout);
         for der in self
             .access
             .tls
@@ -249,6 +252,21 @@ impl Inner {
     }
 }
 
+/// An error's text followed by those of its causes (reqwest's own text
+/// leaves out why: "error following redirect for url …").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// Whether `git_ref` is a full commit SHA the clone already holds (then
 /// nothing a fetch brings can change what it names).
 fn holds_commit(repo: &GitRepo, git_ref: &str) -> bool {
@@ -259,6 +277,7 @@ fn holds_commit(repo: &GitRepo, git_ref: &str) -> bool {
 impl RemoteResolver for RemoteBases {
     fn checkout(&self, spec: &RepoSpec) -> Result<RemoteTree, RemoteError> {
         let url = spec.clone_spec();
+        remote_guard::check_url(&url)?;
         if !self.inner.local_repositories && (url.starts_with("file://") || url.starts_with('/')) {
             return Err(RemoteError::Failed(format!(
                 "'{url}': a local repository cannot be a remote base here; name it by an https:// or SSH URL"
