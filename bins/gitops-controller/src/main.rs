@@ -25,7 +25,7 @@ use gitops_engine::cluster::{EventRecorder, KubeCluster};
 use gitops_engine::controller::{Controller, ControllerSettings, Metrics};
 use gitops_engine::health::HealthRules;
 use gitops_engine::image::updater::{UpdateOptions, registry_chooser};
-use gitops_engine::source::RepoTls;
+use gitops_engine::source::{RepoTls, parse_repo_ca_flag};
 use kustomize_core::BuildLimits;
 use logging::LogFormat;
 use readiness::{Readiness, wait_for_api_server};
@@ -78,7 +78,7 @@ struct Flags {
     repo_poll: Duration,
     /// Trust the PEM certificate authorities in FILE for https:// repositories
     /// on HOST (as Argo CD's argocd-tls-certs-cm does); repeatable.
-    #[arg(long = "repo-ca", value_name = "HOST=FILE", value_parser = parse_repo_ca)]
+    #[arg(long = "repo-ca", value_name = "HOST=FILE", value_parser = parse_repo_ca_flag)]
     repo_cas: Vec<(String, PathBuf)>,
     /// Minimum time between two self-heal syncs of one app.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
@@ -198,28 +198,6 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Parses `HOST=FILE` of `--repo-ca`.
-fn parse_repo_ca(text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((host, file)) if !host.is_empty() && !file.is_empty() => {
-            Ok((host.to_owned(), PathBuf::from(file)))
-        }
-        _ => Err(format!("'{text}' is not HOST=FILE")),
-    }
-}
-
-/// The `--repo-ca` authorities, read and checked.
-fn repo_tls(cas: &[(String, PathBuf)]) -> Result<RepoTls, String> {
-    let mut tls = RepoTls::new();
-    for (host, file) in cas {
-        let pem = std::fs::read_to_string(file)
-            .map_err(|e| format!("--repo-ca {host}={}: {e}", file.display()))?;
-        tls.add_pem(host, &pem)
-            .map_err(|e| format!("--repo-ca {host}={}: {e}", file.display()))?;
-    }
-    Ok(tls)
-}
-
 fn main() -> ExitCode {
     let flags = Flags::parse();
     logging::init(flags.log_format);
@@ -305,7 +283,7 @@ async fn run(flags: Flags) -> Result<(), String> {
         .map(|ns| ns.trim().to_owned())
         .filter(|ns| !ns.is_empty())
         .collect();
-    settings.repo_tls = repo_tls(&flags.repo_cas)?;
+    settings.repo_tls = RepoTls::from_flags(&flags.repo_cas)?;
     settings.self_heal_timeout = flags.self_heal_timeout;
     settings.wave_delay = flags.sync_wave_delay;
     settings.workers = flags.workers;
@@ -441,15 +419,5 @@ mod tests {
         assert_eq!(flags.application_namespaces, ["team-*", "/^ops$/"]);
         let default = Flags::try_parse_from(["gitops-controller"]).expect("flags");
         assert!(default.application_namespaces.is_empty());
-    }
-
-    #[test]
-    fn repo_ca_is_host_equals_file() {
-        assert_eq!(
-            parse_repo_ca("git.example=/etc/ca.pem"),
-            Ok(("git.example".to_owned(), PathBuf::from("/etc/ca.pem")))
-        );
-        assert!(parse_repo_ca("/etc/ca.pem").is_err());
-        assert!(parse_repo_ca("=x").is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! remote bases fetched with `RemoteBases`) as `kubectl kustomize` does, to
 //! standard output, to one file, or to one file per resource.
 
-use gitops_engine::source::{RemoteBases, RepoAccess};
+use gitops_engine::source::{RemoteBases, RepoAccess, RepoTls, parse_repo_ca_flag};
 use kustomize_core::fs::LoadRestrictor;
 use kustomize_core::helm::HelmCapabilities;
 use kustomize_core::resource::Resource;
@@ -57,6 +57,11 @@ pub struct BuildArgs {
     /// afresh on every run).
     #[arg(long, value_name = "DIR")]
     repo_cache: Option<PathBuf>,
+    /// Trust the PEM certificate authorities in FILE for `https://` remote
+    /// bases on HOST, besides the system's (as the controller's flag);
+    /// repeatable.
+    #[arg(long = "repo-ca", value_name = "HOST=FILE", value_parser = parse_repo_ca_flag)]
+    repo_cas: Vec<(String, PathBuf)>,
     #[command(flatten)]
     limits: LimitFlags,
     #[command(flatten)]
@@ -164,10 +169,17 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
         },
     };
-    let (access, problems) = RepoAccess::for_command_line();
+    let (mut access, problems) = RepoAccess::for_command_line();
     for problem in problems {
         eprintln!("# Warning: {problem}; SSH hosts are not trusted");
     }
+    access.tls = match RepoTls::from_flags(&args.repo_cas) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut options = BuildOptions::default()
         .with_load_restrictor(args.load_restrictor)
         .with_limits(BuildLimits::from(&args.limits))

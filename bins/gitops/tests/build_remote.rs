@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../../gitops-engine/tests/https_support/mod.rs"]
+mod https_support;
 #[path = "../../../gitops-engine/tests/source_support/mod.rs"]
 mod source_support;
 #[path = "../../../gitops-engine/tests/ssh_support/mod.rs"]
@@ -94,6 +96,45 @@ fn a_git_url_target_builds() {
     let target = format!("file://{}//base?ref=v1", repository(tmp.path()).display());
     let expected = std::fs::read_to_string(fixture("expected-base.yaml")).unwrap();
     assert_eq!(stdout_of(gitops(&["build", &target])), expected);
+}
+
+/// As `git` in a CI job: a private `https://` base is reached with what
+/// the credential helper of the user's git configuration gives (the
+/// server's test CA trusted with `--repo-ca`).
+#[test]
+fn private_https_bases_use_git_credential_helpers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let served = tmp.path().join("served");
+    repository(&served);
+    let server = https_support::HttpsGit::serve_with_basic_auth(&served, "ci", "s3cret");
+    let ov = overlay(tmp.path(), &server.url("repo"));
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(&ca, &server.ca_pem).unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let build = || {
+        let trust = format!("127.0.0.1={}", ca.display());
+        Command::new(env!("CARGO_BIN_EXE_gitops"))
+            .args(["build", ov.to_str().unwrap(), "--repo-ca", &trust])
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap()
+    };
+    let refused = build();
+    assert!(!refused.status.success(), "no helper configured yet");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("credential helpers gave none"),
+        "{refused:?}"
+    );
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[credential]\n\thelper = \"!f() { echo username=ci; echo password=s3cret; }; f\"\n",
+    )
+    .unwrap();
+    let expected = std::fs::read_to_string(fixture("expected.yaml")).unwrap();
+    assert_eq!(stdout_of(build()), expected);
 }
 
 /// As `git` on a workstation: an `ssh://` base is reached with the SSH

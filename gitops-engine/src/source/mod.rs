@@ -69,6 +69,6 @@ pub use render::{render, render_commit_tree};
 #[cfg(feature = "git")]
 pub use repo::{FetchLimits, GitRepo};
 pub use request::{Refresh, SourceRequest};
-pub use tls::RepoTls;
+pub use tls::{RepoTls, parse_repo_ca_flag};
 #[cfg(feature = "git")]
 pub use tree_fs::GitTreeFs;

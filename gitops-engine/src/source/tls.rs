@@ -6,6 +6,7 @@
 //! certificate if it chains to a CA configured for that host and names it.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls_pki_types::pem::PemObject;
@@ -49,6 +50,20 @@ impl RepoTls {
             .or_default()
             .extend(certs);
         Ok(())
+    }
+
+    /// The authorities of `--repo-ca HOST=FILE` command-line flags (see
+    /// [`parse_repo_ca_flag`]): each file read and trusted for its host.
+    /// The error names the flag.
+    pub fn from_flags(flags: &[(String, PathBuf)]) -> Result<Self, String> {
+        let mut tls = Self::new();
+        for (host, file) in flags {
+            let flag = format!("--repo-ca {host}={}", file.display());
+            let pem = std::fs::read_to_string(file).map_err(|e| format!("{flag}: {e}"))?;
+            tls.add_pem(host, &pem)
+                .map_err(|e| format!("{flag}: {e}"))?;
+        }
+        Ok(tls)
     }
 
     /// The authorities configured for `host` (DER), for clients other
@@ -96,9 +111,35 @@ impl RepoTls {
     }
 }
 
+/// Parses the `HOST=FILE` of a `--repo-ca` command-line flag.
+pub fn parse_repo_ca_flag(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((host, file)) if !host.is_empty() && !file.is_empty() => {
+            Ok((host.to_owned(), PathBuf::from(file)))
+        }
+        _ => Err(format!("'{text}' is not HOST=FILE")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repo_ca_flags_are_host_equals_file() {
+        assert_eq!(
+            parse_repo_ca_flag("git.example=/etc/ca.pem"),
+            Ok(("git.example".to_owned(), PathBuf::from("/etc/ca.pem")))
+        );
+        assert!(parse_repo_ca_flag("/etc/ca.pem").is_err());
+        assert!(parse_repo_ca_flag("=x").is_err());
+        let missing = RepoTls::from_flags(&[("h".to_owned(), PathBuf::from("/nonexistent/ca"))]);
+        assert!(
+            missing
+                .unwrap_err()
+                .starts_with("--repo-ca h=/nonexistent/ca: ")
+        );
+    }
 
     #[test]
     fn rejects_what_is_not_a_certificate() {

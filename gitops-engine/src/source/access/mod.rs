@@ -52,16 +52,24 @@ pub struct RepoAccess {
     /// repositories no credentials are configured for: for command-line
     /// use, as git does; a controller leaves it off.
     pub ssh_agent: bool,
+    /// Ask git's credential helpers (`credential.helper` in the user's git
+    /// configuration) for a username and password when an `https://`
+    /// server wants them and no credentials are configured: for
+    /// command-line use, as git does (CI runners configure one); a
+    /// controller leaves it off.
+    pub git_credential_helpers: bool,
 }
 
 impl RepoAccess {
-    /// What `git` on a workstation uses without configuration: the user's
-    /// `~/.ssh/known_hosts` (when there is one) and the SSH agent (when
-    /// `SSH_AUTH_SOCK` is set); no credentials. A known hosts file that
-    /// cannot be read is returned as a problem, and no host is then trusted.
+    /// What `git` on a workstation uses: the user's `~/.ssh/known_hosts`
+    /// (when there is one), the SSH agent (when `SSH_AUTH_SOCK` is set) and
+    /// the credential helpers of the user's git configuration; no
+    /// credentials of its own. A known hosts file that cannot be read is
+    /// returned as a problem, and no host is then trusted.
     pub fn for_command_line() -> (Self, Vec<SourceError>) {
         let mut access = Self {
             ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
+            git_credential_helpers: true,
             ..Self::default()
         };
         let mut problems = Vec::new();
@@ -142,6 +150,7 @@ impl RepoAccess {
             tls: self.tls.clone(),
             known_hosts: self.known_hosts.clone(),
             ssh_agent: self.ssh_agent,
+            git_credential_helpers: self.git_credential_helpers,
         }
     }
 }
@@ -158,6 +167,9 @@ pub struct RepoAuth {
     pub known_hosts: KnownHosts,
     /// Without credentials, offer the SSH agent's keys ([`RepoAccess::ssh_agent`]).
     pub ssh_agent: bool,
+    /// Without credentials, ask git's credential helpers
+    /// ([`RepoAccess::git_credential_helpers`]).
+    pub git_credential_helpers: bool,
 }
 
 #[cfg(test)]

@@ -67,8 +67,9 @@ impl<'a> AuthSession<'a> {
     /// server's certificate or host key checked against the trusted ones.
     pub(crate) fn callbacks(&self) -> RemoteCallbacks<'_> {
         let mut callbacks = RemoteCallbacks::new();
-        callbacks
-            .credentials(|_url, user_from_url, allowed| self.credentials(user_from_url, allowed));
+        callbacks.credentials(|url, user_from_url, allowed| {
+            self.credentials(url, user_from_url, allowed)
+        });
         callbacks.certificate_check(|cert, host| {
             if let Some(hostkey) = cert.as_hostkey() {
                 return self.check_host_key(host, hostkey.hostkey().unwrap_or_default());
@@ -117,6 +118,7 @@ impl<'a> AuthSession<'a> {
 
     fn credentials(
         &self,
+        url: &str,
         user_from_url: Option<&str>,
         allowed: CredentialType,
     ) -> Result<Cred, git2::Error> {
@@ -136,6 +138,28 @@ impl<'a> AuthSession<'a> {
             return Cred::username(user);
         }
         let Some(credentials) = credentials else {
+            if self.auth.git_credential_helpers
+                && allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+            {
+                let attempt = self.attempts.get() + 1;
+                self.attempts.set(attempt);
+                let config = git2::Config::open_default();
+                if attempt <= MAX_CREDENTIAL_ATTEMPTS
+                    && let Ok(cred) =
+                        config.and_then(|c| Cred::credential_helper(&c, url, user_from_url))
+                {
+                    return Ok(cred);
+                }
+                return Err(self.refuse(if attempt <= MAX_CREDENTIAL_ATTEMPTS {
+                    "authentication required: no credentials for this repository, and git's \
+                     credential helpers gave none"
+                        .to_owned()
+                } else {
+                    "authentication required: the server refused the credentials git's \
+                     credential helpers gave"
+                        .to_owned()
+                }));
+            }
             if self.auth.ssh_agent && allowed.contains(CredentialType::SSH_KEY) {
                 let attempt = self.attempts.get() + 1;
                 self.attempts.set(attempt);
