@@ -131,6 +131,36 @@ fn https_bases_render_as_kubectl_renders_them() {
     assert_eq!(clones, 1, "{requests:?}");
 }
 
+/// `?ref=<sha>` of a commit no branch or tag leads to (a deleted branch) is
+/// fetched by itself, as `git fetch origin <sha>` does, from a server that
+/// allows it (as GitHub does).
+#[test]
+fn a_commit_no_ref_leads_to_is_fetched_by_its_sha() {
+    let up = upstream();
+    up.git(&["config", "uploadpack.allowAnySHA1InWant", "true"]);
+    up.git(&["checkout", "-q", "-b", "topic", "v1"]);
+    up.write("NOTES", "not part of the bases\n");
+    let orphan = up.commit("on a branch about to go");
+    up.git(&["checkout", "-q", "main"]);
+    up.git(&["branch", "-q", "-D", "topic"]);
+    let server = HttpsGit::serve(up.dir.parent().expect("parent"));
+    let ov = overlay(up.cache.parent().expect("tmp"), &server.url("upstream"));
+    let kustomization = ov.join("kustomization.yaml");
+    let text = std::fs::read_to_string(&kustomization).expect("read");
+    std::fs::write(
+        &kustomization,
+        text.replace("ref=v1", &format!("ref={orphan}")),
+    )
+    .expect("write");
+    let mut access = RepoAccess::default();
+    access
+        .tls
+        .add_pem("127.0.0.1", &server.ca_pem)
+        .expect("CA certificate");
+    let remote = RemoteBases::new(&up.cache, access);
+    assert_eq!(build_with(ov, remote), Ok(expected("expected.yaml")));
+}
+
 /// A controller's sources trusting `server`, and the request of path `ov`
 /// of `repo_url`'s `main`.
 fn sources_for(server: &HttpsGit, repo_url: String) -> (Sources, SourceRequest, tempfile::TempDir) {

@@ -180,7 +180,19 @@ impl Inner {
                 e.insert(repo)
             }
         };
-        let commit = repo.resolve(&spec.git_ref)?;
+        let commit = match repo.resolve(&spec.git_ref) {
+            Ok(commit) => commit,
+            // A full SHA no branch or tag leads to: asked for by itself.
+            Err(unknown) => match full_sha(&spec.git_ref) {
+                Some(oid) => {
+                    let lock = self.locks.of(&url);
+                    let _fetch = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                    repo.fetch_commit(oid).map_err(|_| unknown)?;
+                    repo.resolve(&spec.git_ref)?
+                }
+                None => return Err(unknown),
+            },
+        };
         if let Some(tree) = trees.get(&(url.clone(), commit)) {
             return Ok(tree.clone());
         }
@@ -267,11 +279,17 @@ fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// `git_ref` as a commit id, when it is a full SHA.
+fn full_sha(git_ref: &str) -> Option<Oid> {
+    (git_ref.len() == 40)
+        .then(|| Oid::from_str(git_ref).ok())
+        .flatten()
+}
+
 /// Whether `git_ref` is a full commit SHA the clone already holds (then
 /// nothing a fetch brings can change what it names).
 fn holds_commit(repo: &GitRepo, git_ref: &str) -> bool {
-    git_ref.len() == 40
-        && Oid::from_str(git_ref).is_ok_and(|oid| repo.repository().find_commit(oid).is_ok())
+    full_sha(git_ref).is_some_and(|oid| repo.repository().find_commit(oid).is_ok())
 }
 
 impl RemoteResolver for RemoteBases {

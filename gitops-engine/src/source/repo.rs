@@ -168,6 +168,20 @@ impl GitRepo {
     /// Fetches all branches and tags, removing refs the remote no longer has,
     /// and points `HEAD` at the remote's default branch.
     pub fn fetch(&self) -> Result<(), SourceError> {
+        self.fetch_refspecs(&REFSPECS, true)
+    }
+
+    /// Fetches the commit `oid` alone, as `git fetch origin <sha>` does: a
+    /// commit no branch or tag leads to (a deleted branch, a pull request's
+    /// head), which servers give when they allow it (GitHub and GitLab do;
+    /// `uploadpack.allowReachableSHA1InWant` or `allowAnySHA1InWant`).
+    pub fn fetch_commit(&self, oid: Oid) -> Result<(), SourceError> {
+        self.fetch_refspecs(&[oid.to_string().as_str()], false)
+    }
+
+    /// Fetches `refspecs`; a full fetch (`all`) prunes, takes the tags and
+    /// points `HEAD` at the remote's default branch.
+    fn fetch_refspecs(&self, refspecs: &[&str], all: bool) -> Result<(), SourceError> {
         let session = AuthSession::new(&self.auth, &self.remote, &self.url)?;
         let stopped: Cell<Option<String>> = Cell::new(None);
         let git_err = |source| match stopped.take() {
@@ -205,15 +219,21 @@ impl GitRepo {
         let mut options = FetchOptions::new();
         options
             .remote_callbacks(callbacks)
-            .proxy_options(session.proxy_options())
-            .prune(FetchPrune::On)
-            .download_tags(AutotagOption::All);
+            .proxy_options(session.proxy_options());
+        if all {
+            options
+                .prune(FetchPrune::On)
+                .download_tags(AutotagOption::All);
+        } else {
+            options.download_tags(AutotagOption::None);
+        }
         remote
-            .fetch(&REFSPECS, Some(&mut options), None)
+            .fetch(refspecs, Some(&mut options), None)
             .map_err(git_err)?;
         // The advertised default branch stays known after the fetch
         // disconnects; an empty remote has none, and HEAD is left alone.
-        if let Ok(head) = remote.default_branch()
+        if all
+            && let Ok(head) = remote.default_branch()
             && let Ok(head) = head.as_str()
         {
             self.repo.set_head(head).map_err(git_err)?;
