@@ -263,7 +263,9 @@ impl AppStore {
     }
 
     /// Compares the live objects of `app` with `rendered`, as the controller does: the
-    /// live objects its project forbids are left out (see [`Self::permitted_live`]).
+    /// live objects its project forbids are left out (a missing `default` project
+    /// permits everything; another missing project, or a destination that does not
+    /// resolve, is [`StoreError::Project`]).
     pub async fn compare_live(
         &self,
         app: &Application,
