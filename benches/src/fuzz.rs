@@ -156,8 +156,8 @@ fn deployment() -> Value {
 }
 
 /// Builds an in-memory tree whose `kustomization.yaml` is the input (next
-/// to [`FIXED_FILES`]); the build may fail but must not panic, and a
-/// successful build must print.
+/// to the fixed resource, patch and generator files); the build may fail
+/// but must not panic, and a successful build must print.
 pub fn kustomization_load(data: &[u8]) {
     let mut fs = MemFs::new();
     for (path, contents) in FIXED_FILES {

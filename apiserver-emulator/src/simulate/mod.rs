@@ -216,7 +216,7 @@ impl Pass<'_> {
 }
 
 /// How many rounds of the controllers one pass runs at most.
-const ROUNDS: usize = 8;
+pub const ROUNDS: usize = 8;
 
 /// One pass: the kubelet moves every Pod one step (so a Pod created in a
 /// pass runs in the next), then the controllers run in rounds until a round
