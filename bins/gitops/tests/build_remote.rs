@@ -178,6 +178,36 @@ fn ssh_bases_use_the_agent_and_the_users_known_hosts() {
     assert_eq!(stdout_of(build(&agent.socket)), expected);
 }
 
+/// Without an agent, as `ssh` does: the default identity files of `~/.ssh`.
+#[test]
+fn ssh_bases_use_the_users_key_files_without_an_agent() {
+    let sshd = ssh_support::Sshd::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = repository(tmp.path());
+    let ov = overlay(tmp.path(), &sshd.url(&repo));
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::write(
+        home.join(".ssh/known_hosts"),
+        format!("{}\n", sshd.known_hosts_line),
+    )
+    .unwrap();
+    let build = || {
+        Command::new(env!("CARGO_BIN_EXE_gitops"))
+            .args(["build", ov.to_str().unwrap()])
+            .env("HOME", &home)
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .unwrap()
+    };
+    let refused = build();
+    assert!(!refused.status.success(), "no key file yet");
+    let key = home.join(".ssh/id_ed25519");
+    std::fs::write(&key, &sshd.user_key).unwrap();
+    let expected = std::fs::read_to_string(fixture("expected.yaml")).unwrap();
+    assert_eq!(stdout_of(build()), expected);
+}
+
 /// An `ssh-agent` on a socket of its own; killed on drop.
 struct Agent {
     child: std::process::Child,

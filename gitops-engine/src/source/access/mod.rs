@@ -58,6 +58,11 @@ pub struct RepoAccess {
     /// command-line use, as git does (CI runners configure one); a
     /// controller leaves it off.
     pub git_credential_helpers: bool,
+    /// Private key files offered to SSH servers of repositories no
+    /// credentials are configured for, after the agent's keys (OpenSSH's
+    /// default identities, for command-line use; keys with a passphrase
+    /// cannot be read); a controller has none.
+    pub ssh_identity_files: Vec<std::path::PathBuf>,
 }
 
 impl RepoAccess {
@@ -67,14 +72,19 @@ impl RepoAccess {
     /// credentials of its own. A known hosts file that cannot be read is
     /// returned as a problem, and no host is then trusted.
     pub fn for_command_line() -> (Self, Vec<SourceError>) {
+        let ssh_dir = std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".ssh"));
         let mut access = Self {
             ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
             git_credential_helpers: true,
+            ssh_identity_files: ssh_dir
+                .iter()
+                .flat_map(|dir| SSH_DEFAULT_IDENTITIES.map(|name| dir.join(name)))
+                .filter(|file| file.is_file())
+                .collect(),
             ..Self::default()
         };
         let mut problems = Vec::new();
-        let file = std::env::var_os("HOME")
-            .map(|home| std::path::Path::new(&home).join(".ssh/known_hosts"));
+        let file = ssh_dir.map(|dir| dir.join("known_hosts"));
         if let Some(text) = file.and_then(|f| std::fs::read_to_string(f).ok()) {
             match KnownHosts::parse_from(&text, "~/.ssh/known_hosts") {
                 Ok(hosts) => access.known_hosts = hosts,
@@ -151,9 +161,14 @@ impl RepoAccess {
             known_hosts: self.known_hosts.clone(),
             ssh_agent: self.ssh_agent,
             git_credential_helpers: self.git_credential_helpers,
+            ssh_identity_files: self.ssh_identity_files.clone(),
         }
     }
 }
+
+/// OpenSSH's default identity files in `~/.ssh`, in the order it tries them
+/// (those for DSA and security keys left out).
+const SSH_DEFAULT_IDENTITIES: [&str; 3] = ["id_rsa", "id_ecdsa", "id_ed25519"];
 
 /// What reaching one repository takes: its credentials (if any), the
 /// certificate authorities and the known SSH host keys.
@@ -170,6 +185,9 @@ pub struct RepoAuth {
     /// Without credentials, ask git's credential helpers
     /// ([`RepoAccess::git_credential_helpers`]).
     pub git_credential_helpers: bool,
+    /// Without credentials, offer these key files after the agent's keys
+    /// ([`RepoAccess::ssh_identity_files`]).
+    pub ssh_identity_files: Vec<std::path::PathBuf>,
 }
 
 #[cfg(test)]

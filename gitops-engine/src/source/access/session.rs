@@ -160,14 +160,25 @@ impl<'a> AuthSession<'a> {
                         .to_owned()
                 }));
             }
-            if self.auth.ssh_agent && allowed.contains(CredentialType::SSH_KEY) {
-                let attempt = self.attempts.get() + 1;
-                self.attempts.set(attempt);
-                if attempt <= MAX_CREDENTIAL_ATTEMPTS {
+            let offers_keys = self.auth.ssh_agent || !self.auth.ssh_identity_files.is_empty();
+            if offers_keys && allowed.contains(CredentialType::SSH_KEY) {
+                // One try with the agent's keys, then one per identity file.
+                let attempt = self.attempts.get();
+                self.attempts.set(attempt + 1);
+                let agent_tries = u32::from(self.auth.ssh_agent);
+                if attempt < agent_tries {
                     return Cred::ssh_key_from_agent(user);
                 }
+                let file = usize::try_from(attempt - agent_tries)
+                    .ok()
+                    .and_then(|i| self.auth.ssh_identity_files.get(i));
+                if let Some(file) = file {
+                    return Cred::ssh_key(user, None, file, None);
+                }
                 return Err(self.refuse(
-                    "authentication required: the server refused the SSH agent's keys".to_owned(),
+                    "authentication required: the server refused the keys of the SSH agent \
+                     and of ~/.ssh"
+                        .to_owned(),
                 ));
             }
             return Err(self.refuse(
