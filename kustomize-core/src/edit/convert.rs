@@ -27,7 +27,9 @@
 //! recurses without end); a var name that holds its own delimiter is
 //! reported as such (kustomize calls it an internal error); a quoted map
 //! key in a path is written as it is in the file (kustomize re-quotes it
-//! with go-yaml).
+//! with go-yaml); a nested kustomization is read as a build reads it, so an
+//! unknown field in it is an error (kustomize's scan ignores it, its build
+//! does not); an explicit `kind: ~` selects an empty kind (kyaml keeps `~`).
 
 use super::EditError;
 use super::fields::New;
