@@ -8,6 +8,7 @@
 use clap::{Args, Subcommand};
 use kustomize_core::KUSTOMIZATION_FILE_NAMES as FILE_NAMES;
 use kustomize_core::edit::{self, EditError, Edited, ImageEdit, Metadata, Patch};
+use kustomize_core::fs::DiskFs;
 use kustomize_core::generators::{generate_config_map, generate_secret};
 use kustomize_core::remote::{RepoSpec, is_remote_file};
 use std::path::{Path, PathBuf};
@@ -43,7 +44,9 @@ enum EditCommand {
     /// Move deprecated fields to their replacements, as `kustomize edit fix` does
     /// (bases, imageTags, patchesJson6902, patchesStrategicMerge, commonLabels, env).
     Fix {
-        /// Convert vars to replacements (not supported: vars are left alone).
+        /// If specified, vars are converted to replacements: `$(VAR)` in the
+        /// resource and patch files becomes VAR_PLACEHOLDER. We recommend doing
+        /// this in a clean git repository where the change is easy to undo.
         #[arg(long)]
         vars: bool,
     },
@@ -394,14 +397,30 @@ fn edit_file(
     dir: &Path,
     edit: impl FnOnce(&str) -> Result<Edited, EditError>,
 ) -> Result<(), String> {
+    edit_files(dir, |t| edit(t).map(|e| (e, Vec::new())))
+}
+
+/// [`edit_file`] for an edit that also rewrites other files (paths
+/// relative to `dir`, with their new bytes): those are written first, as
+/// kustomize writes them before the kustomization.
+fn edit_files(
+    dir: &Path,
+    edit: impl FnOnce(&str) -> Result<(Edited, Vec<(String, Vec<u8>)>), EditError>,
+) -> Result<(), String> {
     let path = find_file(dir)?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let edited = edit(&text).map_err(|e| match e {
+    let (edited, files) = edit(&text).map_err(|e| match e {
         EditError::Refused(message) => message,
+        // These name the file at fault.
+        e @ (EditError::VarUsage { .. } | EditError::Invalid { .. }) => e.to_string(),
         e => format!("{}: {e}", path.display()),
     })?;
     for note in &edited.notes {
         eprintln!("{note}");
+    }
+    for (file, bytes) in files {
+        let file = dir.join(file);
+        std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
     }
     if edited.text != text {
         std::fs::write(&path, edited.text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -717,26 +736,40 @@ fn remove_metadata(
     })
 }
 
-/// `kustomize edit fix`: the file is fixed, kustomize's summary printed,
-/// and the build before and after compared.
+/// `kustomize edit fix [--vars]`: the file is fixed (and with `vars` its
+/// vars converted, rewriting the resource and patch files that use them),
+/// kustomize's summary printed, and the build before and after compared.
 fn run_fix(dir: &Path, vars: bool) -> Result<(), String> {
-    if vars {
-        return Err(
-            "--vars is not supported: converting vars to replacements is left to be done by hand"
-                .into(),
-        );
-    }
     let render = || {
         kustomize_core::build_disk(dir, &kustomize_core::BuildOptions::default())
             .map(|b| b.to_yaml())
     };
     let before = render().unwrap_or_default();
     let is_file = |p: &str| dir.join(p).is_file();
-    edit_file(dir, |t| quiet(edit::fix(t, is_file)))?;
-    println!(
-        "\nFixed fields:\n  patchesJson6902 -> patches\n  patchesStrategicMerge -> patches\n  commonLabels -> labels\n\
-         vars are not converted to replacements."
-    );
+    if vars {
+        let root = std::path::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        edit_files(dir, |t| {
+            let fixed = edit::fix(t, is_file)?;
+            let converted = edit::convert_vars(&fixed, &DiskFs, &root)?;
+            let edited = Edited {
+                text: converted.kustomization,
+                notes: Vec::new(),
+            };
+            Ok((edited, converted.files))
+        })?;
+        println!(
+            "\nFixed fields:\n  patchesJson6902 -> patches\n  patchesStrategicMerge -> patches\n  commonLabels -> labels\n  vars -> replacements"
+        );
+    } else {
+        edit_file(dir, |t| quiet(edit::fix(t, is_file)))?;
+        println!(
+            "\nFixed fields:\n  patchesJson6902 -> patches\n  patchesStrategicMerge -> patches\n  commonLabels -> labels\n\n\
+             To convert vars -> replacements, run the command `gitops edit fix --vars`\n\n\
+             WARNING: Converting vars to replacements will potentially overwrite many resource files\n\
+             and the resulting files may not produce the same output when `kustomize build` is run.\n\
+             We recommend doing this in a clean git repository where the change is easy to undo."
+        );
+    }
     match render() {
         Err(e) => println!(
             "Warning: 'Fixed' kustomization now produces the error when running `kustomize build`: {e}"

@@ -560,6 +560,67 @@ images:
 }
 
 #[test]
+fn fix_vars_converts_vars_to_replacements() {
+    // convert_test.go's TestFixVarsSimple, with the var's Secret so that
+    // it builds.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let kustomization = format!(
+        "\n{HEADER}\nresources:\n- pod.yaml\n- secret.yaml\n\nvars:\n- name: SOME_SECRET_NAME\n  objref:\n    kind: Secret\n    name: my-secret\n    apiVersion: v1\n"
+    );
+    let pod = "\napiVersion: v1\nkind: Pod\nmetadata:\n  name: my-pod\nspec:\n  containers:\n  - image: myimage\n    name: hello\n    env:\n    - name: SECRET_TOKEN\n      value: $(SOME_SECRET_NAME)\n";
+    write(dir, "kustomization.yaml", &kustomization);
+    write(dir, "pod.yaml", pod);
+    write(
+        dir,
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: my-secret\n",
+    );
+    let old_build = gitops(dir, &["build", "."]).stdout;
+    // Without --vars, vars stay and the command says how to convert them.
+    let out = gitops(dir, &["edit", "fix"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("To convert vars -> replacements, run the command `gitops edit fix --vars`")
+    );
+    assert_eq!(read(dir), kustomization);
+    let out = gitops(dir, &["edit", "fix", "--vars"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("  vars -> replacements"), "{printed}");
+    assert!(!printed.contains("Warning"), "{printed}");
+    assert_eq!(
+        read(dir),
+        format!(
+            "\n{HEADER}\nresources:\n- pod.yaml\n- secret.yaml\n\nreplacements:\n- source:\n    kind: Secret\n    name: my-secret\n    version: v1\n  targets:\n  - fieldPaths:\n    - spec.containers.0.env.0.value\n    select:\n      kind: Pod\n      name: my-pod\n      version: v1\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pod.yaml")).unwrap(),
+        pod.replace("$(SOME_SECRET_NAME)", "SOME_SECRET_NAME_PLACEHOLDER")
+    );
+    assert_eq!(gitops(dir, &["build", "."]).stdout, old_build);
+    builds_like_kubectl(dir);
+    // TestFixVarsNotDelimited: kustomize's error, and nothing is written.
+    write(dir, "kustomization.yaml", &kustomization);
+    let not_delimited = pod.replace("$(SOME_SECRET_NAME)", "var$(SOME_SECRET_NAME)/path");
+    write(dir, "pod.yaml", &not_delimited);
+    assert!(fails(dir, &["edit", "fix", "--vars"]).contains(
+        "Error: error with pod.yaml: cannot convert all vars to replacements; $(SOME_SECRET_NAME) is not delimited"
+    ));
+    assert_eq!(read(dir), kustomization);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pod.yaml")).unwrap(),
+        not_delimited
+    );
+}
+
+#[test]
 fn flow_style_kustomizations_stay_flow() {
     let tmp = project("{resources: [deployment.yaml], commonLabels: {app: web}}\n");
     let dir = tmp.path();

@@ -825,7 +825,22 @@ mod properties {
             set_build_metadata(text, &s(&["managedByLabel"])),
             remove_build_metadata(text, &s(&["managedByLabel"])),
             fix(text, |_| false),
+            convert_vars(text, &vars_files(word), Path::new("/k")).map(|c| c.kustomization),
         ]
+    }
+
+    /// A tree for `edit fix --vars`: a resource and a base using `$(word)`.
+    fn vars_files(word: &str) -> crate::fs::MemFs {
+        let mut fs = crate::fs::MemFs::new();
+        fs.add_file(
+            "/k/a",
+            format!("kind: K\nmetadata:\n  name: n\nx: [$({word}), a/$({word})]\n"),
+        );
+        fs.add_file(
+            "/k/b/kustomization.yaml",
+            "resources: [a, b]\npatches: [{path: a}]\n",
+        );
+        fs
     }
 
     /// Inputs the property below found.
@@ -844,7 +859,7 @@ mod properties {
     proptest! {
         #[test]
         fn never_panics_on_odd_text(
-            text in "(resources|bases|commonLabels|labels|pairs|patches|replicas|name|count|kind|[a-z]|[-:\\[\\]{},#'\" \n\t!&*|>~]){0,40}",
+            text in "(resources|bases|commonLabels|labels|pairs|patches|replicas|vars|name|count|kind|[a-z]|[-:\\[\\]{},#'\" \n\t!&*|>~]){0,40}",
             word in "[a-z]{1,3}",
         ) {
             for result in all_commands(&text, &word) {

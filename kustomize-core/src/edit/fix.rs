@@ -5,9 +5,9 @@
 //!
 //! kustomize re-emits the whole file; here the old field's lines become the
 //! new field's (or its items are appended to the new field when that is
-//! already there), and the rest of the file is kept. `vars` are not
-//! converted to replacements (kustomize's `--vars` rewrites resource files
-//! too); they stay and the build keeps warning about them.
+//! already there), and the rest of the file is kept. `vars` are converted
+//! to replacements by `convert` (`--vars`), which reads and rewrites the
+//! resource files too.
 
 use super::EditError;
 use super::fields::{self, New, Step};
@@ -24,7 +24,7 @@ fn items(text: &str, node: &Node) -> Vec<New> {
 /// Moves `new` items from the field `old` to the list `new_field` of the
 /// mapping at `path`: appended when that list exists, else the old field
 /// becomes the new one where it stands.
-fn move_items(
+pub(super) fn move_items(
     text: &str,
     path: &[Step],
     old: &str,

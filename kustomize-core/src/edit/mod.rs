@@ -1,6 +1,7 @@
 //! Minimal-diff edits of YAML text: kustomize's `edit add|set|remove|fix`
-//! and `create` on a kustomization (`commands`, `fix`, and `kustomization`
-//! for `set image`). `fields` holds the generic edits they are made of: set a
+//! and `create` on a kustomization (`commands`, `fix` and `convert` (`fix
+//! --vars`, which also rewrites resource files), and `kustomization` for
+//! `set image`). `fields` holds the generic edits they are made of: set a
 //! field, append items to a list, remove items or fields, replace a field
 //! where it stands, each on the mapping at a path of keys and indices; one
 //! of them, [`upsert_string_item`], is public for other YAML files (the
@@ -43,8 +44,9 @@
 //!   the CLI (kustomize does that in the command); a new entry's keys are
 //!   in kustomize's (sorted) order, as are new `replicas` and `patches`
 //!   entries;
-//! - `edit fix` does not convert `vars` (`--vars`) nor
-//!   `helmChartInflationGenerator`, and places `apiVersion`/`kind` first.
+//! - `edit fix` does not convert `helmChartInflationGenerator`, and places
+//!   `apiVersion`/`kind` first; `convert_vars` (`edit fix --vars`) lists its
+//!   own differences.
 //!
 //! Removing the first field of an entry (on its `- ` line) also removes
 //! comment lines between it and the next kept field; a field on a `- ` line
@@ -55,6 +57,7 @@
 
 mod arg;
 mod commands;
+mod convert;
 mod fields;
 mod fix;
 mod kustomization;
@@ -71,6 +74,7 @@ pub use commands::{
     remove_generators, remove_metadata, remove_patch, remove_resources, set_build_metadata,
     set_field, set_generator, set_replicas,
 };
+pub use convert::{ConvertedVars, convert_vars};
 pub use fields::upsert_string_item;
 pub use fix::fix;
 pub use kustomization::{set_image, set_images};
@@ -112,6 +116,24 @@ pub enum EditError {
         /// The construct in the way.
         construct: &'static str,
     },
+    /// A file `edit fix --vars` reads (a kustomization, or a field of it)
+    /// is invalid; the message names the file.
+    #[error("{message}")]
+    Invalid {
+        /// The file, relative to the kustomization's directory.
+        path: String,
+        /// What is wrong, after the file's name.
+        message: String,
+    },
+    /// `edit fix --vars` cannot convert a var's usage in a file (a
+    /// `$(NAME)` inside a value without the same character on both sides).
+    #[error("error with {file}: {reason}")]
+    VarUsage {
+        /// The file, relative to the kustomization's directory.
+        file: String,
+        /// Why, in kustomize's words.
+        reason: String,
+    },
     /// The editor went wrong (its edits overlap or their result does not
     /// parse); this is a bug in the editor, and no text is returned.
     #[error("internal error: {0}")]
@@ -120,5 +142,7 @@ pub enum EditError {
 
 #[cfg(test)]
 mod command_tests;
+#[cfg(test)]
+mod convert_tests;
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@ mod load;
 mod number;
 mod resolve;
 mod source;
-mod split;
+pub(crate) mod split;
 
 use resolve::Schema;
 use serde_json::Value;
