@@ -124,6 +124,18 @@ enum AddCommand {
         #[arg(value_name = "PATH")]
         paths: Vec<String>,
     },
+    /// Add the name of a file containing a transformer configuration to the kustomization file (globs expand).
+    Transformer {
+        /// Transformer configuration files.
+        #[arg(value_name = "PATH")]
+        paths: Vec<String>,
+    },
+    /// Add the name of a file containing a generator configuration to the kustomization file (globs expand).
+    Generator {
+        /// Generator configuration files.
+        #[arg(value_name = "PATH")]
+        paths: Vec<String>,
+    },
     /// Add one or more bases (DIR1,DIR2) to the kustomization's resources.
     Base {
         /// Comma-separated directories.
@@ -468,6 +480,12 @@ fn run_add(dir: &Path, command: AddCommand) -> Result<(), String> {
             }
             edit_file(dir, |t| edit::add_components(t, &paths))
         }
+        AddCommand::Transformer { paths } => {
+            add_plugin_files(dir, &paths, "transformer", edit::add_transformer_files)
+        }
+        AddCommand::Generator { paths } => {
+            add_plugin_files(dir, &paths, "generator", edit::add_generator_files)
+        }
         AddCommand::Base { dirs } => {
             let [dirs] = dirs.as_slice() else {
                 return Err("must specify a base directory".into());
@@ -795,6 +813,26 @@ fn without_kustomization_file(dir: &Path, paths: Vec<String>) -> Vec<String> {
 /// `GlobPatternsWithLoader`: matches in order, a pattern with no match
 /// kept when it is a remote target, else an error; `no_verify` keeps
 /// every pattern as given.
+/// `edit add transformer|generator`: the files `patterns` match appended
+/// to the kustomization's list of `what` configurations by `add`.
+fn add_plugin_files(
+    dir: &Path,
+    patterns: &[String],
+    what: &str,
+    add: fn(&str, &[String]) -> Result<edit::Edited, edit::EditError>,
+) -> Result<(), String> {
+    if patterns.is_empty() {
+        return Err(format!(
+            "must specify a yaml file which contains a {what} plugin resource"
+        ));
+    }
+    let paths = glob_patterns(dir, patterns, false)?;
+    if paths.is_empty() {
+        return Ok(());
+    }
+    edit_file(dir, |t| add(t, &paths))
+}
+
 fn glob_patterns(dir: &Path, patterns: &[String], no_verify: bool) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for pattern in patterns {

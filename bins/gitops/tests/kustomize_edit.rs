@@ -638,6 +638,48 @@ fn flow_style_kustomizations_stay_flow() {
     assert!(read(dir).starts_with("{resources: [deployment.yaml], "));
 }
 
+/// kustomize's `addtransformer_test.go` and `addgenerator_test.go`: globs
+/// expand, a file already listed is logged and kept once, no argument is an
+/// error; the plugin configurations are files listed as they are.
+#[test]
+fn add_transformer_and_generator_list_their_files() {
+    for (what, field) in [("transformer", "transformers"), ("generator", "generators")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "kustomization.yaml", "resources: []\n");
+        write(dir, "myWonderful.yaml", "Lorem ipsum\n");
+        write(dir, "myWonderful.yamlanother", "Lorem ipsum\n");
+        ok(dir, &["edit", "add", what, "myWonderful.yaml*"]);
+        let want =
+            format!("resources: []\n{field}:\n- myWonderful.yaml\n- myWonderful.yamlanother\n");
+        assert_eq!(read(dir), want);
+        let err = ok(dir, &["edit", "add", what, "myWonderful.yaml"]);
+        assert!(
+            err.contains(&format!(
+                "{what} myWonderful.yaml already in kustomization file"
+            )),
+            "{err}"
+        );
+        assert_eq!(read(dir), want);
+        let err = fails(dir, &["edit", "add", what]);
+        assert!(
+            err.contains(&format!(
+                "must specify a yaml file which contains a {what} plugin resource"
+            )),
+            "{err}"
+        );
+        let empty = tempfile::tempdir().unwrap();
+        write(empty.path(), "t.yaml", "x: y\n");
+        // kustomize: "Missing kustomization file 'kustomization.yaml'."; ours
+        // names the directory too, as every gitops edit command does.
+        let err = fails(empty.path(), &["edit", "add", what, "t.yaml"]);
+        assert!(
+            err.contains("unable to find one of 'kustomization.yaml'"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn the_kustomization_option_and_missing_files() {
     let tmp = tempfile::tempdir().unwrap();

@@ -56,6 +56,18 @@ pub fn add_components(text: &str, paths: &[String]) -> Result<Edited, EditError>
     add_strings(text, "components", paths, Present::Note("component"))
 }
 
+/// `kustomize edit add transformer` (paths already globbed): appends the
+/// files not yet among `transformers`, noting the others.
+pub fn add_transformer_files(text: &str, paths: &[String]) -> Result<Edited, EditError> {
+    add_strings(text, "transformers", paths, Present::Note("transformer"))
+}
+
+/// `kustomize edit add generator` (paths already globbed): appends the
+/// files not yet among `generators`, noting the others.
+pub fn add_generator_files(text: &str, paths: &[String]) -> Result<Edited, EditError> {
+    add_strings(text, "generators", paths, Present::Note("generator"))
+}
+
 /// What an `add` command does about a value already in the list.
 enum Present<'a> {
     /// Skips it with a note naming it as this.

@@ -68,11 +68,11 @@ mod tree;
 pub use arg::{FieldEdit, ImageEdit, ImageFields, split_image};
 pub use commands::{
     BUILD_METADATA_OPTIONS, CreateOptions, Edited, GeneratorFlags, Metadata, Patch, TARGET_FIELDS,
-    add_bases, add_build_metadata, add_components, add_generator, add_labels_without_selector,
-    add_metadata, add_patch, add_resources, create, parse_annotation_pairs, parse_build_metadata,
-    parse_keys, parse_pairs, parse_replica, remove_build_metadata, remove_components,
-    remove_generators, remove_metadata, remove_patch, remove_resources, set_build_metadata,
-    set_field, set_generator, set_replicas,
+    add_bases, add_build_metadata, add_components, add_generator, add_generator_files,
+    add_labels_without_selector, add_metadata, add_patch, add_resources, add_transformer_files,
+    create, parse_annotation_pairs, parse_build_metadata, parse_keys, parse_pairs, parse_replica,
+    remove_build_metadata, remove_components, remove_generators, remove_metadata, remove_patch,
+    remove_resources, set_build_metadata, set_field, set_generator, set_replicas,
 };
 pub use convert::{ConvertedVars, convert_vars};
 pub use fields::upsert_string_item;
