@@ -37,6 +37,7 @@ use super::fix::move_items;
 use super::tree::{self, Kind, Node};
 use crate::fs::{FileSystem, normalize};
 use crate::kustomization::{FILE_NAMES, Kustomization, Patch};
+use crate::resource::Gvk;
 use crate::selector::Selector;
 use crate::vars::Var;
 use crate::yaml::split;
@@ -429,7 +430,8 @@ fn meta_string(node: &Node, key: &str) -> String {
 /// The object `node` as a replacement's `select`: its kind, name,
 /// namespace, and group and version from its `apiVersion`.
 fn object_selector(node: &Node) -> Selector {
-    let (group, version) = split_api_version(&scalar_field(node, "apiVersion").unwrap_or_default());
+    let api_version = scalar_field(node, "apiVersion").unwrap_or_default();
+    let Gvk { group, version, .. } = Gvk::from_api_version(&api_version, "");
     Selector {
         group,
         version,
@@ -437,14 +439,6 @@ fn object_selector(node: &Node) -> Selector {
         name: meta_string(node, "name"),
         namespace: meta_string(node, "namespace"),
         ..Selector::default()
-    }
-}
-
-/// kyaml's `ParseGroupVersion`: group and version around the first `/`.
-fn split_api_version(api_version: &str) -> (String, String) {
-    match api_version.split_once('/') {
-        Some((g, v)) => (g.to_owned(), v.to_owned()),
-        None => (String::new(), api_version.to_owned()),
     }
 }
 
@@ -568,7 +562,7 @@ fn target(path: String, options: Options, select: &Selector) -> New {
 /// only `apiVersion` of the group and version) and field, and `targets`.
 fn replacement(var: &Var, targets: Vec<New>) -> New {
     let o = &var.objref;
-    let (group, version) = split_api_version(&o.api_version);
+    let Gvk { group, version, .. } = Gvk::from_api_version(&o.api_version, "");
     let source = present([
         ("fieldPath", &var.field_path),
         ("group", &group),
