@@ -343,7 +343,6 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
     long[long.len() - short.len()..] == *short
 }
 
-/// The map at `path` under `object`, if every step exists.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -421,10 +421,10 @@ impl Target {
         Ok(FileAttempt::Added)
     }
 
-    /// The parsed resources of the local file `path` (`resolved`), read
-    /// and parsed at its first inclusion in the build; every inclusion is
-    /// checked by this kustomization's load restrictor and counted against
-    /// the limits.
+    /// The parsed resources of the local file `path` (`resolved`): read and
+    /// parsed at its first two inclusions in the build, copies of the kept
+    /// parse afterwards (see [`ParsedFiles`]); every inclusion is checked by
+    /// this kustomization's load restrictor and counted against the limits.
     fn local_resource_file(
         &self,
         path: &str,
