@@ -43,7 +43,7 @@ pub use access::{
     CredentialStore, HostKeyProblem, KnownHosts, MANAGED_BY_ANNOTATION, MANAGED_BY_ARGOCD,
     REPOSITORY_SECRET_TYPE, RepoAccess, RepoAuth, RepoCredentials, SECRET_TYPE_LABEL,
     SSH_KNOWN_HOSTS_CONFIGMAP, SSH_KNOWN_HOSTS_KEY, SshEndpoint, TEMPLATE_SECRET_TYPE,
-    TLS_CERTS_CONFIGMAP, normalize_git_url, repository_secret_name,
+    TLS_CERTS_CONFIGMAP, UserCredentials, normalize_git_url, repository_secret_name,
 };
 #[cfg(feature = "git")]
 pub use cache::{CacheStats, RenderCache};

@@ -48,21 +48,24 @@ pub struct RepoAccess {
     pub tls: RepoTls,
     /// Trusted SSH host keys.
     pub known_hosts: KnownHosts,
-    /// Offer the keys of the SSH agent (`SSH_AUTH_SOCK`) to SSH servers of
-    /// repositories no credentials are configured for: for command-line
-    /// use, as git does; a controller leaves it off.
+    /// What the user's own setup offers repositories no credentials are
+    /// configured for: for command-line use; a controller has none of it.
+    pub user: UserCredentials,
+}
+
+/// What `git` on a workstation or CI runner offers a repository it has no
+/// credentials for, from the user's setup ([`RepoAccess::for_command_line`]).
+#[derive(Debug, Clone, Default)]
+pub struct UserCredentials {
+    /// Offer the keys of the SSH agent (`SSH_AUTH_SOCK`) to SSH servers.
     pub ssh_agent: bool,
+    /// Then these private key files (OpenSSH's default identities; keys
+    /// with a passphrase cannot be read).
+    pub ssh_identity_files: Vec<std::path::PathBuf>,
     /// Ask git's credential helpers (`credential.helper` in the user's git
     /// configuration) for a username and password when an `https://`
-    /// server wants them and no credentials are configured: for
-    /// command-line use, as git does (CI runners configure one); a
-    /// controller leaves it off.
+    /// server wants them (CI runners configure one).
     pub git_credential_helpers: bool,
-    /// Private key files offered to SSH servers of repositories no
-    /// credentials are configured for, after the agent's keys (OpenSSH's
-    /// default identities, for command-line use; keys with a passphrase
-    /// cannot be read); a controller has none.
-    pub ssh_identity_files: Vec<std::path::PathBuf>,
 }
 
 impl RepoAccess {
@@ -74,13 +77,15 @@ impl RepoAccess {
     pub fn for_command_line() -> (Self, Vec<SourceError>) {
         let ssh_dir = std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".ssh"));
         let mut access = Self {
-            ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
-            git_credential_helpers: true,
-            ssh_identity_files: ssh_dir
-                .iter()
-                .flat_map(|dir| SSH_DEFAULT_IDENTITIES.map(|name| dir.join(name)))
-                .filter(|file| file.is_file())
-                .collect(),
+            user: UserCredentials {
+                ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()),
+                ssh_identity_files: ssh_dir
+                    .iter()
+                    .flat_map(|dir| SSH_DEFAULT_IDENTITIES.map(|name| dir.join(name)))
+                    .filter(|file| file.is_file())
+                    .collect(),
+                git_credential_helpers: true,
+            },
             ..Self::default()
         };
         let mut problems = Vec::new();
@@ -159,9 +164,7 @@ impl RepoAccess {
             credentials: self.credentials.lookup(url, project),
             tls: self.tls.clone(),
             known_hosts: self.known_hosts.clone(),
-            ssh_agent: self.ssh_agent,
-            git_credential_helpers: self.git_credential_helpers,
-            ssh_identity_files: self.ssh_identity_files.clone(),
+            user: self.user.clone(),
         }
     }
 }
@@ -180,14 +183,9 @@ pub struct RepoAuth {
     pub tls: RepoTls,
     /// Trusted SSH host keys.
     pub known_hosts: KnownHosts,
-    /// Without credentials, offer the SSH agent's keys ([`RepoAccess::ssh_agent`]).
-    pub ssh_agent: bool,
-    /// Without credentials, ask git's credential helpers
-    /// ([`RepoAccess::git_credential_helpers`]).
-    pub git_credential_helpers: bool,
-    /// Without credentials, offer these key files after the agent's keys
-    /// ([`RepoAccess::ssh_identity_files`]).
-    pub ssh_identity_files: Vec<std::path::PathBuf>,
+    /// What the user's setup offers when there are no credentials
+    /// ([`RepoAccess::user`]).
+    pub user: UserCredentials,
 }
 
 #[cfg(test)]

@@ -138,7 +138,7 @@ impl<'a> AuthSession<'a> {
             return Cred::username(user);
         }
         let Some(credentials) = credentials else {
-            if self.auth.git_credential_helpers
+            if self.auth.user.git_credential_helpers
                 && allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
             {
                 let attempt = self.attempts.get() + 1;
@@ -160,18 +160,19 @@ impl<'a> AuthSession<'a> {
                         .to_owned()
                 }));
             }
-            let offers_keys = self.auth.ssh_agent || !self.auth.ssh_identity_files.is_empty();
+            let local = &self.auth.user;
+            let offers_keys = local.ssh_agent || !local.ssh_identity_files.is_empty();
             if offers_keys && allowed.contains(CredentialType::SSH_KEY) {
                 // One try with the agent's keys, then one per identity file.
                 let attempt = self.attempts.get();
                 self.attempts.set(attempt + 1);
-                let agent_tries = u32::from(self.auth.ssh_agent);
+                let agent_tries = u32::from(local.ssh_agent);
                 if attempt < agent_tries {
                     return Cred::ssh_key_from_agent(user);
                 }
                 let file = usize::try_from(attempt - agent_tries)
                     .ok()
-                    .and_then(|i| self.auth.ssh_identity_files.get(i));
+                    .and_then(|i| local.ssh_identity_files.get(i));
                 if let Some(file) = file {
                     return Cred::ssh_key(user, None, file, None);
                 }
