@@ -103,17 +103,22 @@ fn a_remote_build_target_renders_as_kubectl_renders_it() {
     );
 }
 
-#[test]
-fn https_bases_render_as_kubectl_renders_them() {
-    let up = upstream();
-    let server = HttpsGit::serve(up.dir.parent().expect("parent"));
-    let ov = overlay(up.cache.parent().expect("tmp"), &server.url("upstream"));
+/// Access trusting the test CA of `server`.
+fn trusting(server: &HttpsGit) -> RepoAccess {
     let mut access = RepoAccess::default();
     access
         .tls
         .add_pem("127.0.0.1", &server.ca_pem)
         .expect("CA certificate");
-    let remote = RemoteBases::new(&up.cache, access);
+    access
+}
+
+#[test]
+fn https_bases_render_as_kubectl_renders_them() {
+    let up = upstream();
+    let server = HttpsGit::serve(up.dir.parent().expect("parent"));
+    let ov = overlay(up.cache.parent().expect("tmp"), &server.url("upstream"));
+    let remote = RemoteBases::new(&up.cache, trusting(&server));
     assert_eq!(build_with(ov, remote), Ok(expected("expected.yaml")));
     let requests = server.requests();
     // As kustomize, the entry is first tried as a file (a plain GET of the
@@ -152,25 +157,15 @@ fn a_commit_no_ref_leads_to_is_fetched_by_its_sha() {
         text.replace("ref=v1", &format!("ref={orphan}")),
     )
     .expect("write");
-    let mut access = RepoAccess::default();
-    access
-        .tls
-        .add_pem("127.0.0.1", &server.ca_pem)
-        .expect("CA certificate");
-    let remote = RemoteBases::new(&up.cache, access);
+    let remote = RemoteBases::new(&up.cache, trusting(&server));
     assert_eq!(build_with(ov, remote), Ok(expected("expected.yaml")));
 }
 
 /// A controller's sources trusting `server`, and the request of path `ov`
 /// of `repo_url`'s `main`.
 fn sources_for(server: &HttpsGit, repo_url: String) -> (Sources, SourceRequest, tempfile::TempDir) {
-    let mut access = RepoAccess::default();
-    access
-        .tls
-        .add_pem("127.0.0.1", &server.ca_pem)
-        .expect("CA certificate");
     let cache = tempfile::tempdir().expect("tempdir");
-    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), access);
+    let sources = Sources::with_access(cache.path(), Duration::from_secs(60), trusting(server));
     let request = SourceRequest {
         repo_url,
         revision: "main".into(),
