@@ -139,7 +139,10 @@ fn check_key(s: &str, schema: Schema) -> Result<(), String> {
     let may_be_long = 2 + 6 * s.len() > MAX_JSON_KEY_LEN;
     if !may_be_long && s.is_ascii() {
         // Neither a NEL nor a character `check_chars` refuses but DEL.
-        return check_chars(s, schema);
+        if schema == Schema::V3 && s.contains('\u{7f}') {
+            return check_chars(s, schema);
+        }
+        return Ok(());
     }
     if (may_be_long && json_len(s) > MAX_JSON_KEY_LEN) || s.contains('\u{85}') {
         return Err(format!(

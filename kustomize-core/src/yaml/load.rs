@@ -2,16 +2,17 @@
 //! expands aliases and merge keys, and enforces the size and depth bounds.
 
 use super::YamlError;
+use super::block;
 use super::convert::{self, Key};
+use super::event::{Event, Mark};
 use super::folded::kyaml_folded_round_trip;
 use super::leniency::{MAX_REWRITES, rewrite_for};
+use super::parser_events::{self, ParserEvents, ParserFailure};
 use super::resolve::{Scalar, Schema};
-use super::source::SourceChars;
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
+use saphyr_parser::{ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 /// Deepest nesting of collections accepted.
 pub const MAX_DEPTH: usize = 1000;
@@ -29,6 +30,7 @@ fn byte_limit(input_len: usize) -> usize {
 }
 
 /// One parsed document.
+#[derive(Debug, PartialEq)]
 pub(crate) struct Document {
     /// The document as JSON.
     pub(crate) value: Value,
@@ -53,18 +55,35 @@ pub enum PathSegment {
 }
 
 /// Parses the documents of `src`; `single` stops after the first one.
+///
+/// The fast block-subset scanner reads the input first; anything it does not
+/// cover, and any error, sends the input to the full parser, which is the
+/// one whose results and errors count.
 pub(crate) fn load(src: &str, schema: Schema, single: bool) -> Result<Vec<Document>, YamlError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     // go-yaml reads a raw NEL as a line feed (YAML 1.1); the parser here
     // follows YAML 1.2, where it is content.
-    let mut src = if src.contains('\u{85}') {
+    let src = if memchr::memmem::find(src.as_bytes(), "\u{85}".as_bytes()).is_some() {
         Cow::Owned(src.replace('\u{85}', "\n"))
     } else {
         Cow::Borrowed(src)
     };
+    match load_block_subset(&src, schema, single) {
+        Some(docs) => Ok(docs),
+        None => load_full(src, schema, single),
+    }
+}
+
+/// Parses the documents of `src` (without a byte order mark or raw NEL)
+/// with the full parser.
+pub(super) fn load_full(
+    mut src: Cow<'_, str>,
+    schema: Schema,
+    single: bool,
+) -> Result<Vec<Document>, YamlError> {
     let mut rewrites = 0;
     loop {
-        match load_once(&src, schema, single) {
+        match load_with_parser(&src, schema, single) {
             Ok(docs) => return Ok(docs),
             Err(Failure::Yaml(e)) => return Err(e),
             Err(Failure::Scan(e)) => match rewrite_for(&src, &e) {
@@ -90,59 +109,52 @@ impl From<YamlError> for Failure {
     }
 }
 
-fn load_once(src: &str, schema: Schema, single: bool) -> Result<Vec<Document>, Failure> {
-    let mut parser = Parser::new_from_str(src);
-    let mut loader = Loader {
-        source: SourceChars::new(src),
-        schema,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        limit: node_limit(src.len()),
-        bytes: 0,
-        byte_limit: byte_limit(src.len()),
-        root: None,
-        empty_fields: Vec::new(),
-    };
-    let mut docs = Vec::new();
-    while let Some(next) = parser.next_event() {
-        let (event, span) = match next {
+/// The documents of `src` as the block-subset scanner reads them; `None`
+/// when it does not cover the input or the loader finds an error (the full
+/// parser then reads it, and reports errors where go-yaml does).
+pub(super) fn load_block_subset(src: &str, schema: Schema, single: bool) -> Option<Vec<Document>> {
+    let mut loader = Loader::new(src.len(), schema, single);
+    // Events carry no position: any error goes to the full parser.
+    let covered = block::scan(src, &mut |event| {
+        loader
+            .event(event, Mark::default())
+            .map(drop)
+            .map_err(|_| block::Uncovered)
+    });
+    covered.ok().map(|()| std::mem::take(&mut loader.docs))
+}
+
+fn load_with_parser(src: &str, schema: Schema, single: bool) -> Result<Vec<Document>, Failure> {
+    let mut events = ParserEvents::new(src);
+    let mut loader = Loader::new(src.len(), schema, single);
+    while let Some(next) = events.next_event() {
+        let (event, mark) = match next {
             Ok(next) => next,
             // go-yaml reads one document and never looks past its root:
             // whatever follows a finished flow collection is not read.
-            Err(_) if single && loader.stack.is_empty() && loader.root.is_some() => {
-                docs.extend(loader.finish_document());
+            Err(ParserFailure::Scan(_)) if single && loader.has_finished_root() => {
+                loader.finish_document();
                 break;
             }
-            Err(e) => return Err(Failure::Scan(e)),
+            Err(ParserFailure::Scan(e)) => return Err(Failure::Scan(e)),
+            Err(ParserFailure::Yaml(e)) => return Err(Failure::Yaml(e)),
         };
-        match event {
-            Event::DocumentStart(_) => {
-                loader.anchors.clear();
-                loader.root = None;
-                loader.empty_fields.clear();
-            }
-            Event::DocumentEnd => {
-                docs.extend(loader.finish_document());
-                if single {
-                    break;
-                }
-            }
-            other => loader.event(other, span)?,
+        if loader.event(event, mark)? == Progress::Done {
+            break;
         }
     }
-    Ok(docs)
+    Ok(std::mem::take(&mut loader.docs))
 }
 
 fn scan_error(e: ScanError) -> YamlError {
-    at(e.marker(), e.info().to_string())
+    parser_events::at(e.marker(), e.info().to_string())
 }
 
-fn at(mark: &Marker, message: String) -> YamlError {
+fn at(mark: Mark, message: String) -> YamlError {
     YamlError {
         message,
-        line: Some(mark.line()),
-        column: Some(mark.col() + 1),
+        line: Some(mark.line),
+        column: Some(mark.col + 1),
     }
 }
 
@@ -150,8 +162,22 @@ fn at(mark: &Marker, message: String) -> YamlError {
 struct KeyNode {
     /// The resolved scalar; `None` for an alias of a collection.
     scalar: Option<Scalar>,
-    /// The scalar's source text, for duplicate-key detection; `None` for an alias.
+    /// The scalar's source text when it is not a string (messages and
+    /// top-level keys use it).
     raw: Option<String>,
+    /// Written out, not an alias.
+    written: bool,
+}
+
+impl KeyNode {
+    /// A key not written out as a scalar: an alias, or a collection.
+    fn unwritten(scalar: Option<Scalar>) -> Self {
+        KeyNode {
+            scalar,
+            raw: None,
+            written: false,
+        }
+    }
 }
 
 /// What an anchor refers to.
@@ -163,9 +189,27 @@ struct Anchored {
     bytes: usize,
 }
 
+/// One entry of a mapping being read.
+struct Entry {
+    key: String,
+    value: Value,
+    /// Where the key is.
+    mark: Mark,
+    /// go-yaml v3 refuses a repeated key written out (not an alias).
+    unique: bool,
+}
+
+/// A key waiting for its value.
+struct PendingKey {
+    key: Key,
+    mark: Mark,
+    unique: bool,
+}
+
 enum Frame {
     Sequence {
-        items: Vec<Value>,
+        /// Where this sequence's items start in [`Loader::items`].
+        first_item: usize,
         anchor: usize,
         first_node: usize,
         /// [`Loader::bytes`] when the collection opened.
@@ -175,9 +219,10 @@ enum Frame {
         discarded: bool,
     },
     Mapping {
-        /// The entries so far, in order; a repeated key (v2) is inserted
-        /// again when the map is built, replacing the value in place.
-        entries: Vec<(String, Value)>,
+        /// Where this mapping's entries start in [`Loader::entries`]; a
+        /// repeated key (v2) is inserted again when the map is built,
+        /// replacing the value in place.
+        first_entry: usize,
         anchor: usize,
         first_node: usize,
         /// [`Loader::bytes`] when the collection opened.
@@ -186,9 +231,7 @@ enum Frame {
         flow: bool,
         /// Inside a pair kyaml drops: nothing here reaches JSON.
         discarded: bool,
-        key: Option<Key>,
-        /// Source text of each key so far and its line (v3 duplicate check).
-        seen: HashMap<String, usize>,
+        key: Option<PendingKey>,
         /// `<<` keys met so far (kyaml consumes the first; see [`Loader::merge_key`]).
         merge_keys: usize,
         /// Whether a plain `<<` merged into this mapping already.
@@ -198,10 +241,25 @@ enum Frame {
     },
 }
 
-struct Loader<'a> {
-    source: SourceChars<'a>,
+/// Whether the loader wants more events.
+#[derive(PartialEq, Eq)]
+enum Progress {
+    More,
+    /// The one document asked for is read.
+    Done,
+}
+
+struct Loader {
     schema: Schema,
+    /// Only the first document is wanted.
+    single: bool,
     stack: Vec<Frame>,
+    /// Items of the open sequences, innermost last.
+    items: Vec<Value>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
+    /// Scratch space of [`build_map`].
+    key_marks: Vec<Option<Mark>>,
     anchors: HashMap<usize, Anchored>,
     nodes: usize,
     limit: usize,
@@ -211,32 +269,102 @@ struct Loader<'a> {
     root: Option<Value>,
     /// The current document's [`Document::empty_fields`].
     empty_fields: Vec<FieldPath>,
+    docs: Vec<Document>,
 }
 
-impl Loader<'_> {
-    /// The document just read, unless it is empty or null.
-    fn finish_document(&mut self) -> Option<Document> {
+/// The loader's working vectors, kept between the documents a thread reads
+/// (a build reads thousands of small ones).
+#[derive(Default)]
+struct Scratch {
+    items: Vec<Value>,
+    entries: Vec<Entry>,
+    key_marks: Vec<Option<Mark>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        let mut scratch = Scratch {
+            items: std::mem::take(&mut self.items),
+            entries: std::mem::take(&mut self.entries),
+            key_marks: std::mem::take(&mut self.key_marks),
+        };
+        // Left over by an error, and a bound on what a thread keeps.
+        scratch.items.clear();
+        scratch.entries.clear();
+        scratch.key_marks.clear();
+        if scratch.items.capacity() + scratch.entries.capacity() < 1 << 16 {
+            SCRATCH.set(scratch);
+        }
+    }
+}
+
+impl Loader {
+    fn new(input_len: usize, schema: Schema, single: bool) -> Self {
+        let mut scratch = SCRATCH.take();
+        Loader {
+            schema,
+            single,
+            stack: Vec::new(),
+            items: std::mem::take(&mut scratch.items),
+            entries: std::mem::take(&mut scratch.entries),
+            key_marks: std::mem::take(&mut scratch.key_marks),
+            anchors: HashMap::new(),
+            nodes: 0,
+            limit: node_limit(input_len),
+            bytes: 0,
+            byte_limit: byte_limit(input_len),
+            root: None,
+            empty_fields: Vec::new(),
+            docs: Vec::new(),
+        }
+    }
+
+    /// Whether the current document's root node is complete.
+    fn has_finished_root(&self) -> bool {
+        self.stack.is_empty() && self.root.is_some()
+    }
+
+    /// Keeps the document just read, unless it is empty or null.
+    fn finish_document(&mut self) {
         let empty_fields = std::mem::take(&mut self.empty_fields);
-        let value = self.root.take()?;
-        (!value.is_null()).then_some(Document {
-            value,
-            empty_fields,
-        })
+        if let Some(value) = self.root.take()
+            && !value.is_null()
+        {
+            self.docs.push(Document {
+                value,
+                empty_fields,
+            });
+        }
     }
 
     /// Records that the scalar about to be delivered is the empty value of
     /// a mapping key (see [`Document::empty_fields`]).
     fn record_empty_field(&mut self) {
         let mut path = Vec::with_capacity(self.stack.len());
+        // Each collection's children start where the next one's do.
+        let mut items_end = self.items.len();
+        let mut item_counts = Vec::new();
+        for frame in self.stack.iter().rev() {
+            if let Frame::Sequence { first_item, .. } = frame {
+                item_counts.push(items_end - first_item);
+                items_end = *first_item;
+            }
+        }
         for frame in &self.stack {
             match frame {
                 Frame::Sequence {
-                    items,
-                    discarded: false,
-                    ..
-                } => path.push(PathSegment::Index(items.len())),
+                    discarded: false, ..
+                } => path.push(PathSegment::Index(item_counts.pop().unwrap_or_default())),
                 Frame::Mapping {
-                    key: Some(Key::Name(name)),
+                    key:
+                        Some(PendingKey {
+                            key: Key::Name(name),
+                            ..
+                        }),
                     discarded: false,
                     ..
                 } => path.push(PathSegment::Key(name.clone())),
@@ -247,11 +375,30 @@ impl Loader<'_> {
         self.empty_fields.push(path);
     }
 
-    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
-        let mark = &span.start;
+    fn event(&mut self, event: Event<'_>, mark: Mark) -> Result<Progress, YamlError> {
         match event {
-            Event::Scalar(text, style, anchor, tag) => {
-                self.scalar(text, style, anchor, tag.as_deref(), &span)
+            Event::DocumentStart => {
+                self.anchors.clear();
+                self.root = None;
+                self.empty_fields.clear();
+            }
+            Event::DocumentEnd => {
+                self.finish_document();
+                if self.single {
+                    return Ok(Progress::Done);
+                }
+            }
+            Event::Scalar {
+                text,
+                style,
+                anchor,
+                tag,
+                multi_line_simple,
+            } => {
+                if multi_line_simple && self.expects_key() && self.in_flow() {
+                    return Err(at(mark, "did not find expected ',' or '}'".into()));
+                }
+                self.scalar(text, style, anchor, tag.as_deref(), mark)?;
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
@@ -264,89 +411,87 @@ impl Loader<'_> {
                 let target = &self.anchors[&id];
                 if self.expects_key() {
                     let scalar = target.scalar.clone();
-                    self.deliver_key(KeyNode { scalar, raw: None }, mark)
+                    self.deliver_key(KeyNode::unwritten(scalar), mark)?;
                 } else {
                     let value = target.value.clone();
-                    self.deliver(value, mark)
+                    self.deliver(value, mark)?;
                 }
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart { anchor, flow } => {
                 self.open(mark)?;
-                let flow = self.in_flow() || self.source.opens_flow(&span.end);
+                let flow = self.in_flow() || flow;
                 let discarded = self.discarding();
                 self.stack.push(Frame::Sequence {
-                    items: Vec::new(),
+                    first_item: self.items.len(),
                     anchor,
                     first_node: self.nodes - 1,
                     first_byte: self.bytes,
                     flow,
                     discarded,
                 });
-                Ok(())
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart { anchor, flow } => {
                 self.open(mark)?;
-                let flow = self.in_flow() || self.source.opens_flow(&span.end);
+                let flow = self.in_flow() || flow;
                 let discarded = self.discarding();
                 self.stack.push(Frame::Mapping {
-                    entries: Vec::new(),
+                    first_entry: self.entries.len(),
                     anchor,
                     first_node: self.nodes - 1,
                     first_byte: self.bytes,
                     flow,
                     discarded,
                     key: None,
-                    seen: HashMap::new(),
                     merge_keys: 0,
                     merged: false,
                     merges: Vec::new(),
                 });
-                Ok(())
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor, first_node, first_byte) = match self.stack.pop() {
-                    Some(Frame::Sequence {
-                        mut items,
-                        anchor,
-                        first_node,
-                        first_byte,
-                        ..
-                    }) => {
-                        items.shrink_to_fit();
-                        (Value::Array(items), anchor, first_node, first_byte)
-                    }
-                    Some(Frame::Mapping {
-                        entries,
-                        anchor,
-                        first_node,
-                        first_byte,
-                        merges,
-                        ..
-                    }) => {
-                        let map = build_map(entries, merges);
-                        (Value::Object(map), anchor, first_node, first_byte)
-                    }
-                    None => return Err(at(mark, "unbalanced collection end".into())),
-                };
-                if anchor > 0 {
-                    self.anchors.insert(
-                        anchor,
-                        Anchored {
-                            value: value.clone(),
-                            scalar: None,
-                            nodes: self.nodes - first_node,
-                            bytes: self.bytes - first_byte,
-                        },
-                    );
-                }
-                self.deliver(value, mark)
-            }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::Nothing
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd => Ok(()),
+            Event::CollectionEnd => self.close(mark)?,
         }
+        Ok(Progress::More)
+    }
+
+    /// Closes the innermost collection and delivers it.
+    fn close(&mut self, mark: Mark) -> Result<(), YamlError> {
+        let (value, anchor, first_node, first_byte) = match self.stack.pop() {
+            Some(Frame::Sequence {
+                first_item,
+                anchor,
+                first_node,
+                first_byte,
+                ..
+            }) => {
+                // Collected at its exact size: a build holds thousands of these.
+                let items: Vec<Value> = self.items.drain(first_item..).collect();
+                (Value::Array(items), anchor, first_node, first_byte)
+            }
+            Some(Frame::Mapping {
+                first_entry,
+                anchor,
+                first_node,
+                first_byte,
+                merges,
+                ..
+            }) => {
+                let entries = self.entries.drain(first_entry..);
+                let map = build_map(entries, merges, &mut self.key_marks)?;
+                (Value::Object(map), anchor, first_node, first_byte)
+            }
+            None => return Err(at(mark, "unbalanced collection end".into())),
+        };
+        if anchor > 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    value: value.clone(),
+                    scalar: None,
+                    nodes: self.nodes - first_node,
+                    bytes: self.bytes - first_byte,
+                },
+            );
+        }
+        self.deliver(value, mark)
     }
 
     /// Reads a scalar event. A key keeps its resolved scalar and source text
@@ -358,19 +503,9 @@ impl Loader<'_> {
         style: ScalarStyle,
         anchor: usize,
         tag: Option<&Tag>,
-        span: &Span,
+        mark: Mark,
     ) -> Result<(), YamlError> {
-        let mark = &span.start;
         self.count(1, text.len(), mark)?;
-        if style == ScalarStyle::DoubleQuoted {
-            self.source
-                .check_escapes(span)
-                .map_err(|m| at(&span.start, m.into()))?;
-        }
-        if self.is_multi_line_flow_key(span) {
-            return Err(at(mark, "did not find expected ',' or '}'".into()));
-        }
-        let text = self.unterminated_block_scalar(text, style, span);
         let text = match style {
             ScalarStyle::Folded if self.schema == Schema::V3 => {
                 Cow::Owned(kyaml_folded_round_trip(&text))
@@ -379,7 +514,8 @@ impl Loader<'_> {
         };
         let bytes = text.len();
         let is_key = self.expects_key();
-        let raw = is_key.then(|| text.to_string());
+        // Cheap: a key's text is nearly always borrowed from the input.
+        let key_text = is_key.then(|| text.clone());
         let empty_plain = text.is_empty() && style == ScalarStyle::Plain && tag.is_none();
         let typed = if self.is_missing_flow_value(empty_plain) {
             Ok(Scalar::Str(String::new()))
@@ -388,7 +524,10 @@ impl Loader<'_> {
         }
         .and_then(|scalar| {
             if is_key && anchor == 0 {
-                convert::check_scalar(&scalar, self.schema)?;
+                // A string key's characters are checked with the key.
+                if !matches!(scalar, Scalar::Str(_)) {
+                    convert::check_scalar(&scalar, self.schema)?;
+                }
                 return Ok((Some(scalar), Value::Null));
             }
             let kept = (is_key || anchor > 0).then(|| scalar.clone());
@@ -412,7 +551,16 @@ impl Loader<'_> {
             );
         }
         if is_key {
-            return self.deliver_key(KeyNode { scalar, raw }, mark);
+            let raw = match scalar {
+                Some(Scalar::Str(_)) => None,
+                _ => key_text.map(Cow::into_owned),
+            };
+            let node = KeyNode {
+                scalar,
+                raw,
+                written: true,
+            };
+            return self.deliver_key(node, mark);
         }
         let is_empty_value = self.schema == Schema::V3
             && empty_plain
@@ -434,7 +582,14 @@ impl Loader<'_> {
         match self.stack.last() {
             Some(Frame::Sequence { discarded, .. }) => *discarded,
             Some(Frame::Mapping { discarded, key, .. }) => {
-                *discarded || matches!(key, Some(Key::Dropped))
+                *discarded
+                    || matches!(
+                        key,
+                        Some(PendingKey {
+                            key: Key::Dropped,
+                            ..
+                        })
+                    )
             }
             None => false,
         }
@@ -444,38 +599,6 @@ impl Loader<'_> {
         match self.stack.last() {
             Some(Frame::Sequence { flow, .. } | Frame::Mapping { flow, .. }) => *flow,
             None => false,
-        }
-    }
-
-    /// Whether the scalar at `span` is an implicit key of a flow mapping
-    /// spanning lines, which go-yaml refuses (its simple keys are one line).
-    fn is_multi_line_flow_key(&self, span: &Span) -> bool {
-        matches!(
-            self.stack.last(),
-            Some(Frame::Mapping {
-                flow: true,
-                key: None,
-                ..
-            })
-        ) && span.start.line() != span.end.line()
-            && !self.source.follows_question_mark(&span.start)
-    }
-
-    /// go-yaml ends a block scalar whose last line has no line break (the
-    /// input stops there) without one; the parser here adds it.
-    fn unterminated_block_scalar<'t>(
-        &self,
-        text: Cow<'t, str>,
-        style: ScalarStyle,
-        span: &Span,
-    ) -> Cow<'t, str> {
-        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
-        if block && text.ends_with('\n') && self.source.ends_unterminated_after(&span.end) {
-            let mut text = text.into_owned();
-            text.pop();
-            Cow::Owned(text)
-        } else {
-            text
         }
     }
 
@@ -497,7 +620,7 @@ impl Loader<'_> {
 
     /// Counts `nodes` more nodes holding `bytes` scalar bytes, failing past
     /// the limits (alias bombs).
-    fn count(&mut self, nodes: usize, bytes: usize, mark: &Marker) -> Result<(), YamlError> {
+    fn count(&mut self, nodes: usize, bytes: usize, mark: Mark) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(nodes);
         self.bytes = self.bytes.saturating_add(bytes);
         if self.nodes > self.limit {
@@ -521,7 +644,7 @@ impl Loader<'_> {
         Ok(())
     }
 
-    fn open(&mut self, mark: &Marker) -> Result<(), YamlError> {
+    fn open(&mut self, mark: Mark) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(at(
                 mark,
@@ -541,7 +664,7 @@ impl Loader<'_> {
     /// taken out before decoding (merged when plain, dropped when quoted or
     /// `!!str`); later quoted ones are ordinary keys, and a second plain one
     /// is an error.
-    fn merge_key(&mut self, key: Key, mark: &Marker) -> Result<Key, YamlError> {
+    fn merge_key(&mut self, key: Key, mark: Mark) -> Result<Key, YamlError> {
         let Some(Frame::Mapping {
             merge_keys, merged, ..
         }) = self.stack.last_mut()
@@ -562,7 +685,7 @@ impl Loader<'_> {
     }
 
     /// Takes a finished key for the enclosing mapping's next entry.
-    fn deliver_key(&mut self, node: KeyNode, mark: &Marker) -> Result<(), YamlError> {
+    fn deliver_key(&mut self, node: KeyNode, mark: Mark) -> Result<(), YamlError> {
         let schema = self.schema;
         let discarded = self.discarding();
         let at_root = self.stack.len() == 1;
@@ -575,44 +698,24 @@ impl Loader<'_> {
             (Schema::V3, key @ (Key::Merge | Key::Dropped)) => self.merge_key(key, mark)?,
             (_, key) => key,
         };
-        let Some(Frame::Mapping {
-            key: slot, seen, ..
-        }) = self.stack.last_mut()
-        else {
-            return Ok(());
-        };
-        if schema == Schema::V3
-            && !discarded
-            && matches!(key, Key::Name(_))
-            && let Some(raw) = node.raw
-        {
-            match seen.entry(raw) {
-                Entry::Occupied(first) => {
-                    let (raw, first) = (first.key(), first.get());
-                    return Err(at(
-                        mark,
-                        format!("mapping key {raw:?} already defined at line {first}"),
-                    ));
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(mark.line());
-                }
-            }
+        let unique =
+            schema == Schema::V3 && !discarded && matches!(key, Key::Name(_)) && node.written;
+        if let Some(Frame::Mapping { key: slot, .. }) = self.stack.last_mut() {
+            *slot = Some(PendingKey { key, mark, unique });
         }
-        *slot = Some(key);
         Ok(())
     }
 
     /// Attaches a finished value to the enclosing collection or the document.
-    fn deliver(&mut self, value: Value, mark: &Marker) -> Result<(), YamlError> {
+    fn deliver(&mut self, value: Value, mark: Mark) -> Result<(), YamlError> {
         let schema = self.schema;
         let pending = match self.stack.last_mut() {
             None => {
                 self.root = Some(value);
                 return Ok(());
             }
-            Some(Frame::Sequence { items, .. }) => {
-                items.push(value);
+            Some(Frame::Sequence { .. }) => {
+                self.items.push(value);
                 return Ok(());
             }
             Some(Frame::Mapping { key, .. }) => key.take(),
@@ -620,18 +723,19 @@ impl Loader<'_> {
         let discarded = self.discarding();
         let Some(pending) = pending else {
             // Only a collection comes here as a key, and `open` refuses it.
-            let scalar = None;
-            return self.deliver_key(KeyNode { scalar, raw: None }, mark);
+            return self.deliver_key(KeyNode::unwritten(None), mark);
         };
-        let Some(Frame::Mapping {
-            entries, merges, ..
-        }) = self.stack.last_mut()
-        else {
+        let Some(Frame::Mapping { merges, .. }) = self.stack.last_mut() else {
             return Ok(());
         };
-        match pending {
+        match pending.key {
             Key::Dropped => {}
-            Key::Name(name) => entries.push((name, value)),
+            Key::Name(key) => self.entries.push(Entry {
+                key,
+                value,
+                mark: pending.mark,
+                unique: pending.unique,
+            }),
             Key::Merge => {
                 let Some(sources) = merge_sources(value) else {
                     if discarded {
@@ -648,7 +752,13 @@ impl Loader<'_> {
                     // earlier sources and later keys win.
                     Schema::V2 => {
                         for source in sources.into_iter().rev() {
-                            entries.extend(source);
+                            self.entries
+                                .extend(source.into_iter().map(|(key, value)| Entry {
+                                    key,
+                                    value,
+                                    mark,
+                                    unique: false,
+                                }));
                         }
                     }
                 }
@@ -660,12 +770,46 @@ impl Loader<'_> {
 
 /// A mapping's JSON object: its entries in order, then (go-yaml v3) the keys
 /// of its merge sources it lacks. Built at its exact size when nothing is
-/// merged: a build holds thousands of these at once.
-fn build_map(entries: Vec<(String, Value)>, merges: Vec<Map<String, Value>>) -> Map<String, Value> {
+/// merged: a build holds thousands of these at once. A repeated key that
+/// must be unique is an error naming both lines; `key_marks` is scratch
+/// space (where each key of the map was written, when it must be unique).
+fn build_map(
+    entries: impl ExactSizeIterator<Item = Entry>,
+    merges: Vec<Map<String, Value>>,
+    key_marks: &mut Vec<Option<Mark>>,
+) -> Result<Map<String, Value>, YamlError> {
     let mut map = Map::with_capacity(entries.len());
-    map.extend(entries);
+    key_marks.clear();
+    for entry in entries {
+        if !entry.unique {
+            map.insert(entry.key, entry.value);
+            key_marks.resize(map.len(), None);
+            continue;
+        }
+        let repeated = match map.entry(entry.key) {
+            serde_json::map::Entry::Vacant(slot) => {
+                slot.insert(entry.value);
+                key_marks.push(Some(entry.mark));
+                continue;
+            }
+            serde_json::map::Entry::Occupied(mut slot) => {
+                slot.insert(entry.value);
+                slot.key().clone()
+            }
+        };
+        let position = map.keys().position(|k| *k == repeated);
+        if let Some(first) = position.and_then(|p| key_marks[p]) {
+            return Err(at(
+                entry.mark,
+                format!(
+                    "mapping key {repeated:?} already defined at line {}",
+                    first.line
+                ),
+            ));
+        }
+    }
     if merges.is_empty() {
-        return map;
+        return Ok(map);
     }
     for source in merges {
         for (k, v) in source {
@@ -675,7 +819,7 @@ fn build_map(entries: Vec<(String, Value)>, merges: Vec<Map<String, Value>>) -> 
         }
     }
     // Rebuilt at its exact size: merged keys grew it.
-    map.into_iter().collect()
+    Ok(map.into_iter().collect())
 }
 
 /// The maps a merge key's value contributes, in precedence order.

@@ -7,7 +7,12 @@
 //! resource becomes JSON and go-yaml v2 prints it (sorted keys, 2-space
 //! indent, YAML 1.1 quoting, folding at 80 columns).
 //!
-//! The parser underneath (saphyr-parser) follows YAML 1.2; where go-yaml
+//! Block-style input (nearly every manifest) is read by a fast scanner of
+//! that subset (`block`); whatever it does not cover, and every error, is
+//! read by the full parser, so results do not depend on which one read a
+//! document.
+//!
+//! The full parser (saphyr-parser) follows YAML 1.2; where go-yaml
 //! reads input differently, this module bridges the gap: raw NEL is a line
 //! break, a tab may follow `:`, `\'` is an escape, quoted continuation lines
 //! need no indentation, `\/` is not an escape. Known remaining differences:
@@ -15,13 +20,16 @@
 //! collections nest at most 255 deep here (go-yaml: 10000); a tab opening the
 //! first line of a block scalar is accepted here and rejected by go-yaml.
 
+mod block;
 mod convert;
 mod emit;
+mod event;
 mod folded;
 mod keysort;
 mod leniency;
 mod load;
 mod number;
+mod parser_events;
 mod resolve;
 mod source;
 pub(crate) mod split;
@@ -129,5 +137,7 @@ pub fn to_yaml_string(docs: &[Value]) -> String {
     out
 }
 
+#[cfg(test)]
+mod block_tests;
 #[cfg(test)]
 mod tests;

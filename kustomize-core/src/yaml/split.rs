@@ -16,7 +16,7 @@ pub(crate) struct Piece<'a> {
 /// `src` with CRLF line ends turned into LF, as kyaml does before
 /// splitting (borrowed when there is none).
 pub(crate) fn normalize_line_ends(src: &str) -> Cow<'_, str> {
-    if src.contains("\r\n") {
+    if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
         Cow::Owned(src.replace("\r\n", "\n"))
     } else {
         Cow::Borrowed(src)
@@ -31,7 +31,7 @@ pub(crate) fn split_documents(s: &str) -> Result<Vec<Piece<'_>>, YamlError> {
     let mut start = 0;
     let mut search = 0;
     let mut line = 0;
-    while let Some(found) = s[search..].find("\n---") {
+    while let Some(found) = memchr::memmem::find(&s.as_bytes()[search..], b"\n---") {
         let sep = search + found;
         // The separator runs to the end of its line and needs that newline.
         let Some(eol) = s[sep + 4..].find('\n').map(|i| sep + 4 + i) else {
@@ -47,7 +47,7 @@ pub(crate) fn split_documents(s: &str) -> Result<Vec<Piece<'_>>, YamlError> {
         }
         // The piece keeps the line break before the separator.
         let text = &s[start..=sep];
-        let lines = text.matches('\n').count() + 1;
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
         pieces.push(Piece {
             text,
             line_offset: line,
