@@ -295,11 +295,10 @@ impl Emitter<'_> {
     /// Whether `value` is written as it is, character for character: ASCII
     /// without line breaks, with no space where a line could fold.
     fn fits_verbatim(&self, value: &str, allow_breaks: bool) -> bool {
-        let no_breaks = value
-            .bytes()
-            .all(|b| b.is_ascii() && b != b'\n' && b != b'\r');
-        no_breaks
-            && (!allow_breaks || self.column + value.len() <= BEST_WIDTH || !value.contains(' '))
+        is_one_ascii_line(value)
+            && (!allow_breaks
+                || self.column + value.len() <= BEST_WIDTH
+                || memchr::memchr(b' ', value.as_bytes()).is_none())
     }
 
     fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
@@ -318,6 +317,16 @@ impl Emitter<'_> {
     /// best width; a single-quoted one doubles `'` and never folds at its
     /// first or last character.
     fn write_folding_chars(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
+        let one_ascii_line = is_one_ascii_line(value);
+        if one_ascii_line && !(single_quoted && value.contains('\'')) {
+            self.write_folding_words(value, allow_breaks, single_quoted);
+        } else {
+            self.write_folding_walk(value, allow_breaks, single_quoted);
+        }
+    }
+
+    /// [`Self::write_folding_chars`] character by character.
+    fn write_folding_walk(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
         let mut chars = value.char_indices().peekable();
         let mut spaces = false;
         let mut breaks = false;
@@ -351,6 +360,44 @@ impl Emitter<'_> {
                 spaces = false;
                 breaks = false;
             }
+        }
+    }
+
+    /// [`Self::write_folding_chars`] of an ASCII value on one line without
+    /// `'`: written in runs, since no space folds before the column passes
+    /// the best width, and past it only at a space.
+    fn write_folding_words(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
+        let bytes = value.as_bytes();
+        // Whether the last character written was a space.
+        let mut spaces = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            let run = if !allow_breaks {
+                bytes.len() - i
+            } else if self.column <= BEST_WIDTH {
+                (BEST_WIDTH + 1 - self.column).min(bytes.len() - i)
+            } else if bytes[i] == b' ' {
+                let next_is_space = bytes.get(i + 1) == Some(&b' ');
+                let may_fold = !single_quoted || (i > 0 && i < bytes.len() - 1);
+                if !spaces && may_fold && !next_is_space {
+                    self.write_indent();
+                } else {
+                    self.put(' ');
+                }
+                spaces = true;
+                i += 1;
+                continue;
+            } else {
+                // The word up to the next space.
+                memchr::memchr(b' ', &bytes[i..]).unwrap_or(bytes.len() - i)
+            };
+            let text = &value[i..i + run];
+            self.put_str(text);
+            if text.bytes().any(|b| b != b' ') {
+                self.indention = false;
+            }
+            spaces = bytes[i + run - 1] == b' ';
+            i += run;
         }
     }
 
@@ -519,27 +566,37 @@ impl Analysis {
         Analysis::of_compact(value).unwrap_or_else(|| Analysis::of_chars(value))
     }
 
-    /// The analysis of a non-empty value of printable ASCII without spaces
-    /// (most keys and values), found without a walk over its characters:
-    /// only indicators can make it unfit for plain style. `None` for other values.
+    /// The analysis of a non-empty value of printable ASCII on one line
+    /// (most keys and values, and descriptions), from a few searches instead
+    /// of a walk over its characters. `None` for other values.
     fn of_compact(value: &str) -> Option<Analysis> {
         let bytes = value.as_bytes();
-        let &first = bytes.first()?;
-        if !bytes.iter().all(|b| (b'!'..=b'~').contains(b)) {
+        let (&first, &last) = (bytes.first()?, bytes.last()?);
+        // Without an early exit, which the compiler vectorises.
+        let printable = bytes
+            .iter()
+            .fold(true, |ok, b| ok & (b' '..=b'~').contains(b));
+        if !printable {
             return None;
         }
+        let first_followed_by_space = bytes.get(1).is_none_or(|&c| c == b' ');
         let indicators = value.starts_with("---")
             || value.starts_with("...")
             || b"#,[]{}&*!|>'\"%@`".contains(&first)
-            // `?`, `:` and `-` are indicators when followed by white space
-            // (or the end); `:` anywhere.
-            || (bytes.len() == 1 && b"?:-".contains(&first))
-            || value.ends_with(':');
+            // `?`, `:` and `-` first are indicators when followed by white
+            // space (or the end); `:` so anywhere, `#` after a space.
+            || (b"?:-".contains(&first) && first_followed_by_space)
+            || value.ends_with(':')
+            || memchr::memchr2_iter(b':', b'#', bytes).any(|i| match bytes[i] {
+                b':' => bytes.get(i + 1) == Some(&b' '),
+                _ => i > 0 && bytes[i - 1] == b' ',
+            });
+        let (leading_space, trailing_space) = (first == b' ', last == b' ');
         Some(Analysis {
             multiline: false,
-            block_plain_allowed: !indicators,
+            block_plain_allowed: !(indicators || leading_space || trailing_space),
             single_quoted_allowed: true,
-            block_allowed: true,
+            block_allowed: !trailing_space,
         })
     }
 
@@ -631,6 +688,14 @@ impl Analysis {
     }
 }
 
+/// Whether `value` is ASCII without line breaks (checked without an early
+/// exit, which the compiler vectorises: values are mostly short).
+fn is_one_ascii_line(value: &str) -> bool {
+    value.bytes().fold(true, |ok, b| {
+        ok & b.is_ascii() & (b != b'\n') & (b != b'\r')
+    })
+}
+
 /// libyaml's `is_blank`: a space or a tab.
 fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
@@ -709,14 +774,40 @@ mod tests {
         /// The shortcut for compact ASCII values agrees with the walk over
         /// characters (indicator characters drawn often).
         #[test]
-        fn compact_analysis_agrees_with_the_walk(value in "([!-~]|[-?:#.,\\[\\]{}&*!|>'\"%@`]){1,6}") {
+        fn compact_analysis_agrees_with_the_walk(value in "([ -~]|[-?:#., \\[\\]{}&*!|>'\"%@`]){1,12}") {
             proptest::prop_assert_eq!(Analysis::of_compact(&value), Some(Analysis::of_chars(&value)));
+        }
+    }
+
+    proptest::proptest! {
+        /// Writing words whole folds exactly where the walk over characters does.
+        #[test]
+        fn word_folding_agrees_with_the_walk(
+            value in " ?[a-z ]{0,110} ?",
+            column in 0usize..100,
+            allow_breaks: bool,
+            single_quoted: bool,
+        ) {
+            let write = |words: bool| {
+                let mut out = String::new();
+                emit_with(&mut out, false, |e| {
+                    e.column = column;
+                    e.indent = 2;
+                    if words {
+                        e.write_folding_words(&value, allow_breaks, single_quoted);
+                    } else {
+                        e.write_folding_walk(&value, allow_breaks, single_quoted);
+                    }
+                });
+                out
+            };
+            proptest::prop_assert_eq!(write(true), write(false));
         }
     }
 
     #[test]
     fn compact_analysis_leaves_other_values_to_the_walk() {
-        for value in ["", "a b", "tab\tx", "a\nb", "é"] {
+        for value in ["", "tab\tx", "a\nb", "é"] {
             assert_eq!(Analysis::of_compact(value), None, "{value:?}");
         }
     }
