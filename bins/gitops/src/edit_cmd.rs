@@ -391,13 +391,21 @@ fn find_file(dir: &Path) -> Result<PathBuf, String> {
         .collect();
     match found.as_slice() {
         [one] => Ok(one.clone()),
+        // kustomize's words, then where it looked.
         [] => Err(format!(
-            "unable to find one of {} in directory '{}'",
+            "Missing kustomization file '{}'. (none of {} in directory '{}')",
+            FILE_NAMES[0],
             FILE_NAMES.map(|n| format!("'{n}'")).join(", "),
             dir.display()
         )),
-        _ => Err(format!(
-            "found multiple kustomization files under: {}",
+        several => Err(format!(
+            "Found multiple kustomization file: [{}] (in directory '{}')",
+            several
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
             dir.display()
         )),
     }

@@ -45,7 +45,8 @@ fn failures_exit_1_with_a_clear_message() {
     let out = gitops(&["edit", "set", "image", "--kustomization", d, "web:v2"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("unable to find one of 'kustomization.yaml'")
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Missing kustomization file 'kustomization.yaml'.")
     );
 
     let file = dir.path().join("kustomization.yaml");
@@ -65,7 +66,10 @@ fn failures_exit_1_with_a_clear_message() {
     std::fs::write(dir.path().join("Kustomization"), "images: []\n").unwrap();
     let out = gitops(&["edit", "set", "image", "--kustomization", d, "web:v2"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("found multiple kustomization files"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Found multiple kustomization file: [kustomization.yaml Kustomization]")
+    );
 
     let out = gitops(&["edit", "set", "image", "--kustomization", d, "web"]);
     assert_eq!(out.status.code(), Some(1));

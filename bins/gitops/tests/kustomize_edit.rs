@@ -670,11 +670,11 @@ fn add_transformer_and_generator_list_their_files() {
         );
         let empty = tempfile::tempdir().unwrap();
         write(empty.path(), "t.yaml", "x: y\n");
-        // kustomize: "Missing kustomization file 'kustomization.yaml'."; ours
-        // names the directory too, as every gitops edit command does.
+        // kustomize's message; ours then names the directory, as every
+        // gitops edit command does.
         let err = fails(empty.path(), &["edit", "add", what, "t.yaml"]);
         assert!(
-            err.contains("unable to find one of 'kustomization.yaml'"),
+            err.contains("Missing kustomization file 'kustomization.yaml'."),
             "{err}"
         );
     }
@@ -691,7 +691,7 @@ fn the_kustomization_option_and_missing_files() {
         &["edit", "set", "namespace", "x", "--kustomization", d],
     );
     assert!(
-        err.contains("unable to find one of 'kustomization.yaml'"),
+        err.contains("Missing kustomization file 'kustomization.yaml'."),
         "{err}"
     );
     write(dir, "kustomization.yaml", "resources: []\n");
