@@ -124,7 +124,8 @@ fn check_chars(s: &str, schema: Schema) -> Result<(), String> {
         |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
     // Every such character is DEL or outside ASCII: most strings need no
     // character-wise look.
-    let maybe_bad = || s.bytes().any(|b| b >= 0x7f);
+    // Without an early exit, which the compiler vectorises.
+    let maybe_bad = || s.bytes().fold(false, |bad, b| bad | (b >= 0x7f));
     if schema == Schema::V3 && maybe_bad() && s.chars().any(bad) {
         return Err(format!("control characters are not allowed (in {s:?})"));
     }
@@ -137,11 +138,8 @@ fn check_chars(s: &str, schema: Schema) -> Result<(), String> {
 fn check_key(s: &str, schema: Schema) -> Result<(), String> {
     // A character takes at most 6 JSON characters: short keys fit.
     let may_be_long = 2 + 6 * s.len() > MAX_JSON_KEY_LEN;
-    if !may_be_long && s.is_ascii() {
-        // Neither a NEL nor a character `check_chars` refuses but DEL.
-        if schema == Schema::V3 && s.contains('\u{7f}') {
-            return check_chars(s, schema);
-        }
+    if !may_be_long && s.bytes().all(|b| b < 0x7f) {
+        // Neither a NEL nor a character `check_chars` refuses.
         return Ok(());
     }
     if (may_be_long && json_len(s) > MAX_JSON_KEY_LEN) || s.contains('\u{85}') {
