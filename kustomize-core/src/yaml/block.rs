@@ -36,6 +36,7 @@ where
         pos: 0,
         stack: Vec::new(),
         sink,
+        first_key: None,
     };
     scanner.document()
 }
@@ -108,7 +109,13 @@ struct Scanner<'a, 's, F> {
     pos: usize,
     stack: Vec<Open>,
     sink: &'s mut F,
+    /// The first key of a mapping just opened, read to tell that it is one:
+    /// where it starts, then as [`Self::key`] gives it.
+    first_key: Option<(usize, Key<'a>)>,
 }
+
+/// A mapping key: its text, style, and where its value starts.
+type Key<'a> = (Cow<'a, str>, ScalarStyle, usize);
 
 impl<'a, F> Scanner<'a, '_, F>
 where
@@ -239,7 +246,10 @@ where
 
     /// A `key: value` entry of the mapping at `indent`, starting at `at`.
     fn mapping_entry(&mut self, at: usize, indent: usize) -> Step {
-        let (key, style, after) = self.key(at)?.ok_or(Uncovered)?;
+        let (key, style, after) = match self.first_key.take() {
+            Some((read_at, key)) if read_at == at => key,
+            _ => self.key(at)?.ok_or(Uncovered)?,
+        };
         self.scalar(key, style)?;
         self.value(after, indent, true)
     }
@@ -273,7 +283,7 @@ where
 
     /// The mapping key starting at `at`, its style and where its value
     /// starts (after the `:`); `None` when no key starts there.
-    fn key(&self, at: usize) -> Step<Option<(Cow<'a, str>, ScalarStyle, usize)>> {
+    fn key(&self, at: usize) -> Step<Option<Key<'a>>> {
         const MAX_KEY: usize = 1000;
         let b = self.bytes;
         match b[at] {
@@ -345,7 +355,8 @@ where
                 self.pos = line.start;
                 if self.is_entry(line.content) {
                     self.open(Kind::Sequence, line.indent)
-                } else if self.key(line.content)?.is_some() {
+                } else if let Some(key) = self.key(line.content)? {
+                    self.first_key = Some((line.content, key));
                     self.open(Kind::Mapping, line.indent)
                 } else {
                     // A scalar on its own lines.
@@ -416,56 +427,64 @@ where
 
     /// The end of a plain scalar's text on the line, from `at`: before the
     /// trailing spaces, and before a comment. `Some` with the comment's
-    /// start when one ends the line.
-    fn plain_line(&self, at: usize) -> Step<(usize, Option<usize>)> {
+    /// start when one ends the line; else the line's end.
+    fn plain_line(&self, at: usize) -> Step<(usize, Result<usize, usize>)> {
         let b = self.bytes;
         let mut i = at;
-        let (stop, comment) = loop {
+        let (stop, comment_or_end) = loop {
             i = skip_to(&PLAIN_STOPS, b, i);
             match b[i] {
-                b'\n' => break (i, None),
+                b'\n' => break (i, Err(i)),
                 b':' if matches!(b[i + 1], b' ' | b'\n') => return Err(Uncovered),
-                b'#' if b[i - 1] == b' ' => break (i, Some(i)),
+                b'#' if b[i - 1] == b' ' => break (i, Ok(i)),
                 _ => i += 1,
             }
         };
         let end = stop - b[at..stop].iter().rev().take_while(|&&c| c == b' ').count();
-        Ok((end, comment))
+        Ok((end, comment_or_end))
     }
 
     /// A plain scalar starting at `at`, continued on more-indented lines.
     fn plain(&mut self, at: usize, indent: usize) -> Step {
-        let (end, comment) = self.plain_line(at)?;
+        let b = self.bytes;
+        let (end, comment_or_end) = self.plain_line(at)?;
         let first = &self.src[at..end];
-        self.pos = end + memchr::memchr(b'\n', &self.bytes[end..]).unwrap_or(0) + 1;
-        if comment.is_some() {
-            return self.scalar(Cow::Borrowed(first), ScalarStyle::Plain);
-        }
+        let line_end = match comment_or_end {
+            Ok(comment) => {
+                let line_end = comment + memchr::memchr(b'\n', &b[comment..]).unwrap_or(0);
+                self.pos = line_end + 1;
+                return self.scalar(Cow::Borrowed(first), ScalarStyle::Plain);
+            }
+            Err(line_end) => line_end,
+        };
+        self.pos = line_end + 1;
         let mut text: Option<String> = None;
         let mut breaks = 0;
         let mut next = self.pos;
-        while next < self.bytes.len() {
-            let line = self.line(next);
-            next = line.end + 1;
-            if line.is_blank() {
+        // Only the indentation of a line that does not go on the scalar is read.
+        while next < b.len() {
+            let spaces = b[next..].iter().take_while(|&&c| c == b' ').count();
+            let content = next + spaces;
+            let c = b[content];
+            if c == b'\n' {
                 breaks += 1;
+                next = content + 1;
                 continue;
             }
-            let c = self.bytes[line.content];
-            if line.indent <= indent || c == b'#' {
+            if spaces <= indent || c == b'#' {
                 break;
             }
             if is_indicator(c) {
                 return Err(Uncovered);
             }
-            let (end, comment) = self.plain_line(line.content)?;
-            if comment.is_some() {
+            let (end, Err(line_end)) = self.plain_line(content)? else {
                 return Err(Uncovered);
-            }
+            };
             let text = text.get_or_insert_with(|| first.to_string());
             fold(text, breaks);
-            text.push_str(&self.src[line.content..end]);
+            text.push_str(&self.src[content..end]);
             breaks = 0;
+            next = line_end + 1;
             self.pos = next;
         }
         let text = text.map_or(Cow::Borrowed(first), Cow::Owned);
