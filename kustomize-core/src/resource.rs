@@ -167,6 +167,10 @@ pub struct Resource {
     /// value (`key:`): a strategic merge drops those where it walks, and
     /// says which are left. A JSON patch leaves none.
     pub(crate) empty_fields: Vec<crate::yaml::FieldPath>,
+    /// How its file wrote the annotation values that are not strings as
+    /// written (`0x10`, `~`): kustomize writes annotations back from that
+    /// text. A JSON patch leaves none.
+    pub(crate) annotation_texts: Vec<crate::yaml::AnnotationText>,
 }
 
 impl Resource {
@@ -186,6 +190,7 @@ impl Resource {
             origin: None,
             transformations: Vec::new(),
             empty_fields: Vec::new(),
+            annotation_texts: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! kustomize 5.5 keeps them).
 
 use crate::resource::Resource;
-use crate::yaml::FieldPath;
+use crate::yaml::{AnnotationText, FieldPath};
 use crate::{Error, yaml};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -21,12 +21,12 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         path: path.to_path_buf(),
         source,
     })?;
-    let mut queue: VecDeque<(Value, Vec<FieldPath>)> = docs
+    let mut queue: VecDeque<(Value, Vec<FieldPath>, Vec<AnnotationText>)> = docs
         .into_iter()
-        .map(|d| (d.value, d.empty_fields))
+        .map(|d| (d.value, d.empty_fields, d.annotation_texts))
         .collect();
     let mut out = Vec::new();
-    while let Some((doc, empty_fields)) = queue.pop_front() {
+    while let Some((doc, empty_fields, annotation_texts)) = queue.pop_front() {
         let mut map = match doc {
             Value::Null => continue,
             Value::Object(m) if m.is_empty() => continue,
@@ -52,8 +52,8 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
                 Some(Value::Null) => continue,
                 Some(Value::Array(items)) => {
                     // kustomize re-reads list items from JSON: their
-                    // empty values are plain nulls.
-                    queue.extend(items.into_iter().map(|item| (item, Vec::new())));
+                    // empty values are plain nulls, their annotations values.
+                    queue.extend(items.into_iter().map(|item| (item, Vec::new(), Vec::new())));
                     continue;
                 }
                 Some(other) => {
@@ -76,6 +76,7 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         }
         let mut res = Resource::new(map);
         res.empty_fields = empty_fields;
+        res.annotation_texts = annotation_texts;
         out.push(res);
     }
     Ok(out)

@@ -11,6 +11,7 @@ use crate::resmap::ResMap;
 use crate::resource::Resource;
 use crate::selector::Selector;
 use crate::smp::Schema;
+use crate::yaml::AnnotationText;
 use crate::{json6902, smp, yaml};
 use serde_json::Value;
 
@@ -157,8 +158,10 @@ impl Target {
                         res.object = m;
                     }
                     // kustomize applies the patch to the object's JSON and
-                    // reads it back: every null comes back spelled.
+                    // reads it back: every null comes back spelled, every
+                    // annotation as its value.
                     res.empty_fields.clear();
+                    res.annotation_texts.clear();
                     outcome.map_err(|e| self.field_error(field, FieldError::within(&source, e)))?;
                 }
                 Ok(())
@@ -277,6 +280,7 @@ fn apply_strategic_to(
             }) if !m.is_empty() => {
                 r.object = m;
                 r.empty_fields = blanks;
+                merge_annotation_texts(&mut r.annotation_texts, &patch.annotation_texts);
                 if !patch.allow_kind_change {
                     r.set_kind(&kind);
                 }
@@ -327,4 +331,11 @@ fn drop_empty_annotations(doc: &mut Value) {
     {
         meta.remove("annotations");
     }
+}
+
+/// The annotation texts of a resource after a strategic merge patch: the
+/// patch's, and the resource's for the keys the patch does not set.
+fn merge_annotation_texts(texts: &mut Vec<AnnotationText>, patch: &[AnnotationText]) {
+    texts.retain(|t| !patch.iter().any(|p| p.key == t.key));
+    texts.extend_from_slice(patch);
 }

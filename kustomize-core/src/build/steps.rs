@@ -403,7 +403,14 @@ pub(crate) fn apply_build_metadata(build_metadata: &[String], resources: &mut [R
         let Some(Value::Object(annotations)) = metadata.get_mut("annotations") else {
             continue;
         };
-        for v in annotations.values_mut() {
+        for (key, v) in annotations.iter_mut() {
+            // kustomize writes them back from their text while they hold
+            // the value they were read with.
+            let written = r.annotation_texts.iter().find(|t| t.key == *key);
+            if let Some(written) = written.filter(|t| t.value == *v) {
+                *v = Value::String(written.text.clone());
+                continue;
+            }
             let text = match v {
                 Value::String(_) => continue,
                 Value::Null | Value::Object(_) | Value::Array(_) => String::new(),

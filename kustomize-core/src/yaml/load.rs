@@ -40,6 +40,22 @@ pub(crate) struct Document {
     /// key), not inside lists it replaces. Recorded for go-yaml v3
     /// documents only.
     pub(crate) empty_fields: Vec<FieldPath>,
+    /// The source text of the plain scalars in `metadata.annotations` whose
+    /// value is not that text as a string (`0x10`, `~`, `True`, a date):
+    /// kustomize writes annotations back from their text. Recorded for
+    /// go-yaml v3 documents only.
+    pub(crate) annotation_texts: Vec<AnnotationText>,
+}
+
+/// The source text of one annotation's value (see [`Document::annotation_texts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AnnotationText {
+    /// The annotation's key.
+    pub(crate) key: String,
+    /// Its value as written.
+    pub(crate) text: String,
+    /// Its value as read.
+    pub(crate) value: Value,
 }
 
 /// The place of a value in a document: map keys and list indices.
@@ -269,6 +285,8 @@ struct Loader {
     root: Option<Value>,
     /// The current document's [`Document::empty_fields`].
     empty_fields: Vec<FieldPath>,
+    /// The current document's [`Document::annotation_texts`].
+    annotation_texts: Vec<AnnotationText>,
     docs: Vec<Document>,
 }
 
@@ -319,6 +337,7 @@ impl Loader {
             byte_limit: byte_limit(input_len),
             root: None,
             empty_fields: Vec::new(),
+            annotation_texts: Vec::new(),
             docs: Vec::new(),
         }
     }
@@ -331,12 +350,14 @@ impl Loader {
     /// Keeps the document just read, unless it is empty or null.
     fn finish_document(&mut self) {
         let empty_fields = std::mem::take(&mut self.empty_fields);
+        let annotation_texts = std::mem::take(&mut self.annotation_texts);
         if let Some(value) = self.root.take()
             && !value.is_null()
         {
             self.docs.push(Document {
                 value,
                 empty_fields,
+                annotation_texts,
             });
         }
     }
@@ -381,6 +402,7 @@ impl Loader {
                 self.anchors.clear();
                 self.root = None;
                 self.empty_fields.clear();
+                self.annotation_texts.clear();
             }
             Event::DocumentEnd => {
                 self.finish_document();
@@ -514,6 +536,10 @@ impl Loader {
         };
         let bytes = text.len();
         let is_key = self.expects_key();
+        let annotation = (self.schema == Schema::V3 && style == ScalarStyle::Plain && !is_key)
+            .then(|| self.annotation_key())
+            .flatten()
+            .map(|key| (key.to_owned(), text.clone().into_owned()));
         // Cheap: a key's text is nearly always borrowed from the input.
         let key_text = is_key.then(|| text.clone());
         let empty_plain = text.is_empty() && style == ScalarStyle::Plain && tag.is_none();
@@ -550,6 +576,13 @@ impl Loader {
                 },
             );
         }
+        if let Some((key, text)) = annotation
+            && value.as_str() != Some(&text)
+        {
+            let value = value.clone();
+            self.annotation_texts
+                .push(AnnotationText { key, text, value });
+        }
         if is_key {
             let raw = match scalar {
                 Some(Scalar::Str(_)) => None,
@@ -570,6 +603,17 @@ impl Loader {
             self.record_empty_field();
         }
         self.deliver(value, mark)
+    }
+
+    /// The key of the annotation whose value comes next, when it comes at
+    /// `metadata.annotations.<key>` of the document (outside dropped pairs).
+    fn annotation_key(&self) -> Option<&str> {
+        let [metadata, annotations, entry] = self.stack.as_slice() else {
+            return None;
+        };
+        (pending_name(metadata)? == "metadata" && pending_name(annotations)? == "annotations")
+            .then(|| pending_name(entry))
+            .flatten()
     }
 
     /// Whether the next node is the key of a mapping entry.
@@ -765,6 +809,23 @@ impl Loader {
             }
         }
         Ok(())
+    }
+}
+
+/// The key a mapping frame waits to give a value, unless it is in a pair
+/// kyaml drops.
+fn pending_name(frame: &Frame) -> Option<&str> {
+    match frame {
+        Frame::Mapping {
+            key:
+                Some(PendingKey {
+                    key: Key::Name(name),
+                    ..
+                }),
+            discarded: false,
+            ..
+        } => Some(name),
+        _ => None,
     }
 }
 

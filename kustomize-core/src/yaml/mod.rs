@@ -38,7 +38,7 @@ use resolve::Schema;
 use serde_json::Value;
 use std::fmt;
 
-pub(crate) use load::Document;
+pub(crate) use load::{AnnotationText, Document};
 pub use load::{FieldPath, MAX_DEPTH, PathSegment};
 
 /// A YAML document that could not be parsed or converted to JSON.
