@@ -299,6 +299,10 @@ struct Scratch {
     key_marks: Vec<Option<Mark>>,
 }
 
+/// Most items, entries and key marks a thread keeps room for between
+/// documents (at most 320 KiB): ordinary documents need a few dozen at once.
+const MAX_KEPT_SCRATCH: usize = 4096;
+
 thread_local! {
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
@@ -314,7 +318,9 @@ impl Drop for Loader {
         scratch.items.clear();
         scratch.entries.clear();
         scratch.key_marks.clear();
-        if scratch.items.capacity() + scratch.entries.capacity() < 1 << 16 {
+        let room =
+            scratch.items.capacity() + scratch.entries.capacity() + scratch.key_marks.capacity();
+        if room <= MAX_KEPT_SCRATCH {
             SCRATCH.set(scratch);
         }
     }
