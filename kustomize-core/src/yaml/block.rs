@@ -1,11 +1,11 @@
 //! A fast scanner for the block-style YAML that manifests are nearly always
 //! written in: block mappings and sequences (also a sequence at its key's
 //! indentation), plain and quoted scalars over one or more lines, literal
-//! block scalars (`|`, `|-`), comments, empty `{}` and `[]`, and a leading
-//! `---`.
+//! block scalars (`|`, `|-`), comments, an empty `{}`, flow sequences of
+//! one-line scalars (`[a, "b"]`), and a leading `---`.
 //!
-//! Anything else (anchors, aliases, tags, flow collections with content,
-//! folded or kept block scalars, directives, tabs, control characters, a
+//! Anything else (anchors, aliases, tags, flow mappings with content, nested
+//! flow collections, folded or kept block scalars, directives, tabs, control characters, a
 //! missing final line break) and anything that is an error makes it stop
 //! with [`Uncovered`]: the full parser then reads the input. So the values
 //! never depend on which one read the input; a differential test holds
@@ -387,29 +387,81 @@ where
                 self.scalar(text, style)
             }
             b'|' => self.literal(at, indent),
-            open @ (b'{' | b'[') => {
-                let close = if open == b'{' { b'}' } else { b']' };
-                if b[at + 1] != close {
+            b'{' => {
+                if b[at + 1] != b'}' {
                     return Err(Uncovered);
                 }
                 self.end_of_line(at + 2)?;
-                (self.sink)(if open == b'{' {
-                    Event::MappingStart {
-                        anchor: 0,
-                        flow: true,
-                    }
-                } else {
-                    Event::SequenceStart {
-                        anchor: 0,
-                        flow: true,
-                    }
+                (self.sink)(Event::MappingStart {
+                    anchor: 0,
+                    flow: true,
                 })?;
                 (self.sink)(Event::CollectionEnd)
             }
+            b'[' => self.flow_sequence(at),
             b'-' if b[at + 1] != b' ' && b[at + 1] != b'\n' => self.plain(at, indent),
             c if is_indicator(c) => Err(Uncovered),
             _ => self.plain(at, indent),
         }
+    }
+
+    /// A flow sequence of scalars on one line (`[a, "b", 'c']`), opening at
+    /// `at`; nested collections, an empty or trailing entry, and plain
+    /// scalars holding `:` or `#` are left to the parser.
+    fn flow_sequence(&mut self, at: usize) -> Step {
+        let b = self.bytes;
+        (self.sink)(Event::SequenceStart {
+            anchor: 0,
+            flow: true,
+        })?;
+        let mut i = self.skip_spaces(at + 1);
+        while b[i] != b']' {
+            match b[i] {
+                quote @ (b'"' | b'\'') => {
+                    let (text, after) = self.quoted(i, 0, true)?;
+                    let style = if quote == b'"' {
+                        ScalarStyle::DoubleQuoted
+                    } else {
+                        ScalarStyle::SingleQuoted
+                    };
+                    self.scalar(text, style)?;
+                    i = after;
+                }
+                b'-' if !matches!(b[i + 1], b' ' | b',' | b']' | b'\n') => {
+                    i = self.flow_plain(i)?
+                }
+                c if is_indicator(c) => return Err(Uncovered),
+                _ => i = self.flow_plain(i)?,
+            }
+            i = self.skip_spaces(i);
+            match b[i] {
+                b',' => {
+                    i = self.skip_spaces(i + 1);
+                    if b[i] == b']' {
+                        return Err(Uncovered);
+                    }
+                }
+                b']' => {}
+                _ => return Err(Uncovered),
+            }
+        }
+        (self.sink)(Event::CollectionEnd)?;
+        self.end_of_line(i + 1)
+    }
+
+    /// A plain scalar inside a flow sequence, starting at `at`; where it ends.
+    fn flow_plain(&mut self, at: usize) -> Step<usize> {
+        let b = self.bytes;
+        let mut i = at;
+        while !matches!(b[i], b',' | b']') {
+            if matches!(b[i], b'\n' | b':' | b'#' | b'[' | b'{' | b'}') {
+                return Err(Uncovered);
+            }
+            i += 1;
+        }
+        let text = self.src[at..i].trim_end_matches(' ');
+        self.scalar(Cow::Borrowed(text), ScalarStyle::Plain)?;
+        Ok(i)
     }
 
     /// After a value ending at `at`: only spaces and maybe a comment may
