@@ -2,6 +2,7 @@
 //! them: the full YAML parser ([`super::parser_events`]) or the fast
 //! block-subset scanner ([`super::block`]).
 
+use super::YamlError;
 use saphyr_parser::{ScalarStyle, Tag};
 use std::borrow::Cow;
 
@@ -11,6 +12,17 @@ use std::borrow::Cow;
 pub(crate) struct Mark {
     pub(crate) line: usize,
     pub(crate) col: usize,
+}
+
+impl Mark {
+    /// An error at this place.
+    pub(crate) fn error(self, message: String) -> YamlError {
+        YamlError {
+            message,
+            line: Some(self.line),
+            column: Some(self.col + 1),
+        }
+    }
 }
 
 /// One node event of a document.

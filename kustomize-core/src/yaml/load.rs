@@ -7,7 +7,7 @@ use super::convert::{self, Key};
 use super::event::{Event, Mark};
 use super::folded::kyaml_folded_round_trip;
 use super::leniency::{MAX_REWRITES, rewrite_for};
-use super::parser_events::{self, ParserEvents, ParserFailure};
+use super::parser_events::{ParserEvents, ParserFailure, mark_of};
 use super::resolve::{Scalar, Schema};
 use saphyr_parser::{ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Value};
@@ -101,8 +101,8 @@ pub(super) fn load_full(
     loop {
         match load_with_parser(&src, schema, single) {
             Ok(docs) => return Ok(docs),
-            Err(Failure::Yaml(e)) => return Err(e),
-            Err(Failure::Scan(e)) => match rewrite_for(&src, &e) {
+            Err(ParserFailure::Yaml(e)) => return Err(e),
+            Err(ParserFailure::Scan(e)) => match rewrite_for(&src, &e) {
                 Some((range, text)) if rewrites < MAX_REWRITES => {
                     src.to_mut().replace_range(range, &text);
                     rewrites += 1;
@@ -110,18 +110,6 @@ pub(super) fn load_full(
                 _ => return Err(scan_error(e)),
             },
         }
-    }
-}
-
-enum Failure {
-    Yaml(YamlError),
-    /// The parser stopped; the input may still be one go-yaml accepts.
-    Scan(ScanError),
-}
-
-impl From<YamlError> for Failure {
-    fn from(e: YamlError) -> Self {
-        Failure::Yaml(e)
     }
 }
 
@@ -140,7 +128,11 @@ pub(super) fn load_block_subset(src: &str, schema: Schema, single: bool) -> Opti
     covered.ok().map(|()| std::mem::take(&mut loader.docs))
 }
 
-fn load_with_parser(src: &str, schema: Schema, single: bool) -> Result<Vec<Document>, Failure> {
+fn load_with_parser(
+    src: &str,
+    schema: Schema,
+    single: bool,
+) -> Result<Vec<Document>, ParserFailure> {
     let mut events = ParserEvents::new(src);
     let mut loader = Loader::new(src.len(), schema, single);
     while let Some(next) = events.next_event() {
@@ -152,8 +144,7 @@ fn load_with_parser(src: &str, schema: Schema, single: bool) -> Result<Vec<Docum
                 loader.finish_document();
                 break;
             }
-            Err(ParserFailure::Scan(e)) => return Err(Failure::Scan(e)),
-            Err(ParserFailure::Yaml(e)) => return Err(Failure::Yaml(e)),
+            Err(failure) => return Err(failure),
         };
         if loader.event(event, mark)? == Progress::Done {
             break;
@@ -163,15 +154,7 @@ fn load_with_parser(src: &str, schema: Schema, single: bool) -> Result<Vec<Docum
 }
 
 fn scan_error(e: ScanError) -> YamlError {
-    parser_events::at(e.marker(), e.info().to_string())
-}
-
-fn at(mark: Mark, message: String) -> YamlError {
-    YamlError {
-        message,
-        line: Some(mark.line),
-        column: Some(mark.col + 1),
-    }
+    mark_of(e.marker()).error(e.info().to_string())
 }
 
 /// A finished node in the key position of a mapping.
@@ -224,7 +207,7 @@ struct PendingKey {
 
 enum Frame {
     Sequence {
-        /// Where this sequence's items start in [`Loader::items`].
+        /// Where this sequence's items start in [`Scratch::items`].
         first_item: usize,
         anchor: usize,
         first_node: usize,
@@ -235,7 +218,7 @@ enum Frame {
         discarded: bool,
     },
     Mapping {
-        /// Where this mapping's entries start in [`Loader::entries`]; a
+        /// Where this mapping's entries start in [`Scratch::entries`]; a
         /// repeated key (v2) is inserted again when the map is built,
         /// replacing the value in place.
         first_entry: usize,
@@ -270,12 +253,8 @@ struct Loader {
     /// Only the first document is wanted.
     single: bool,
     stack: Vec<Frame>,
-    /// Items of the open sequences, innermost last.
-    items: Vec<Value>,
-    /// Entries of the open mappings, innermost last.
-    entries: Vec<Entry>,
-    /// Scratch space of [`build_map`].
-    key_marks: Vec<Option<Mark>>,
+    /// The children of the open collections.
+    scratch: Scratch,
     anchors: HashMap<usize, Anchored>,
     nodes: usize,
     limit: usize,
@@ -294,8 +273,11 @@ struct Loader {
 /// (a build reads thousands of small ones).
 #[derive(Default)]
 struct Scratch {
+    /// Items of the open sequences, innermost last.
     items: Vec<Value>,
+    /// Entries of the open mappings, innermost last.
     entries: Vec<Entry>,
+    /// Scratch space of [`build_map`].
     key_marks: Vec<Option<Mark>>,
 }
 
@@ -309,11 +291,7 @@ thread_local! {
 
 impl Drop for Loader {
     fn drop(&mut self) {
-        let mut scratch = Scratch {
-            items: std::mem::take(&mut self.items),
-            entries: std::mem::take(&mut self.entries),
-            key_marks: std::mem::take(&mut self.key_marks),
-        };
+        let mut scratch = std::mem::take(&mut self.scratch);
         // Left over by an error, and a bound on what a thread keeps.
         scratch.items.clear();
         scratch.entries.clear();
@@ -328,14 +306,11 @@ impl Drop for Loader {
 
 impl Loader {
     fn new(input_len: usize, schema: Schema, single: bool) -> Self {
-        let mut scratch = SCRATCH.take();
         Loader {
             schema,
             single,
             stack: Vec::new(),
-            items: std::mem::take(&mut scratch.items),
-            entries: std::mem::take(&mut scratch.entries),
-            key_marks: std::mem::take(&mut scratch.key_marks),
+            scratch: SCRATCH.take(),
             anchors: HashMap::new(),
             nodes: 0,
             limit: node_limit(input_len),
@@ -373,7 +348,7 @@ impl Loader {
     fn record_empty_field(&mut self) {
         let mut path = Vec::with_capacity(self.stack.len());
         // Each collection's children start where the next one's do.
-        let mut items_end = self.items.len();
+        let mut items_end = self.scratch.items.len();
         let mut item_counts = Vec::new();
         for frame in self.stack.iter().rev() {
             if let Frame::Sequence { first_item, .. } = frame {
@@ -424,13 +399,13 @@ impl Loader {
                 multi_line_simple,
             } => {
                 if multi_line_simple && self.expects_key() && self.in_flow() {
-                    return Err(at(mark, "did not find expected ',' or '}'".into()));
+                    return Err(mark.error("did not find expected ',' or '}'".into()));
                 }
                 self.scalar(text, style, anchor, tag.as_deref(), mark)?;
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(at(mark, "unknown anchor referenced".into()));
+                    return Err(mark.error("unknown anchor referenced".into()));
                 };
                 let (nodes, bytes) = (target.nodes, target.bytes);
                 // Counted before the copy: the limit must stop a bomb
@@ -450,7 +425,7 @@ impl Loader {
                 let flow = self.in_flow() || flow;
                 let discarded = self.discarding();
                 self.stack.push(Frame::Sequence {
-                    first_item: self.items.len(),
+                    first_item: self.scratch.items.len(),
                     anchor,
                     first_node: self.nodes - 1,
                     first_byte: self.bytes,
@@ -463,7 +438,7 @@ impl Loader {
                 let flow = self.in_flow() || flow;
                 let discarded = self.discarding();
                 self.stack.push(Frame::Mapping {
-                    first_entry: self.entries.len(),
+                    first_entry: self.scratch.entries.len(),
                     anchor,
                     first_node: self.nodes - 1,
                     first_byte: self.bytes,
@@ -491,7 +466,7 @@ impl Loader {
                 ..
             }) => {
                 // Collected at its exact size: a build holds thousands of these.
-                let items: Vec<Value> = self.items.drain(first_item..).collect();
+                let items: Vec<Value> = self.scratch.items.drain(first_item..).collect();
                 (Value::Array(items), anchor, first_node, first_byte)
             }
             Some(Frame::Mapping {
@@ -502,11 +477,11 @@ impl Loader {
                 merges,
                 ..
             }) => {
-                let entries = self.entries.drain(first_entry..);
-                let map = build_map(entries, merges, &mut self.key_marks)?;
+                let entries = self.scratch.entries.drain(first_entry..);
+                let map = build_map(entries, merges, &mut self.scratch.key_marks)?;
                 (Value::Object(map), anchor, first_node, first_byte)
             }
-            None => return Err(at(mark, "unbalanced collection end".into())),
+            None => return Err(mark.error("unbalanced collection end".into())),
         };
         if anchor > 0 {
             self.anchors.insert(
@@ -569,7 +544,7 @@ impl Loader {
             Ok(typed) => typed,
             // kyaml drops the pair before converting it: no error.
             Err(_) if self.discarding() => (Some(Scalar::Null), Value::Null),
-            Err(m) => return Err(at(mark, m)),
+            Err(m) => return Err(mark.error(m)),
         };
         if anchor > 0 {
             self.anchors.insert(
@@ -614,11 +589,12 @@ impl Loader {
     /// The key of the annotation whose value comes next, when it comes at
     /// `metadata.annotations.<key>` of the document (outside dropped pairs).
     fn annotation_key(&self) -> Option<&str> {
-        let [metadata, annotations, entry] = self.stack.as_slice() else {
+        // The document's mapping, its `metadata`, and `annotations`.
+        let [root, metadata, annotations] = self.stack.as_slice() else {
             return None;
         };
-        (pending_name(metadata)? == "metadata" && pending_name(annotations)? == "annotations")
-            .then(|| pending_name(entry))
+        (pending_name(root)? == "metadata" && pending_name(metadata)? == "annotations")
+            .then(|| pending_name(annotations))
             .flatten()
     }
 
@@ -674,38 +650,26 @@ impl Loader {
         self.nodes = self.nodes.saturating_add(nodes);
         self.bytes = self.bytes.saturating_add(bytes);
         if self.nodes > self.limit {
-            return Err(at(
-                mark,
-                format!(
-                    "document expands to more than {} nodes (too many alias expansions)",
-                    self.limit
-                ),
-            ));
+            return Err(mark.error(format!(
+                "document expands to more than {} nodes (too many alias expansions)",
+                self.limit
+            )));
         }
         if self.bytes > self.byte_limit {
-            return Err(at(
-                mark,
-                format!(
-                    "document expands to more than {} bytes of scalars (too many alias expansions)",
-                    self.byte_limit
-                ),
-            ));
+            return Err(mark.error(format!(
+                "document expands to more than {} bytes of scalars (too many alias expansions)",
+                self.byte_limit
+            )));
         }
         Ok(())
     }
 
     fn open(&mut self, mark: Mark) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(at(
-                mark,
-                format!("document nests deeper than {MAX_DEPTH} levels"),
-            ));
+            return Err(mark.error(format!("document nests deeper than {MAX_DEPTH} levels")));
         }
         if let Some(Frame::Mapping { key: None, .. }) = self.stack.last() {
-            return Err(at(
-                mark,
-                "invalid map key: a collection cannot be a key".into(),
-            ));
+            return Err(mark.error("invalid map key: a collection cannot be a key".into()));
         }
         self.count(1, 0, mark)
     }
@@ -724,7 +688,7 @@ impl Loader {
         *merge_keys += 1;
         let first = *merge_keys == 1;
         match key {
-            Key::Merge if *merged => Err(at(mark, "duplicate merge key".into())),
+            Key::Merge if *merged => Err(mark.error("duplicate merge key".into())),
             Key::Merge => {
                 *merged = true;
                 Ok(Key::Merge)
@@ -742,7 +706,7 @@ impl Loader {
         let key = match convert::key(node.scalar, node.raw.as_deref(), schema, at_root) {
             Ok(key) => key,
             Err(_) if discarded => Key::Dropped,
-            Err(m) => return Err(at(mark, m)),
+            Err(m) => return Err(mark.error(m)),
         };
         let key = match (schema, key) {
             (Schema::V3, key @ (Key::Merge | Key::Dropped)) => self.merge_key(key, mark)?,
@@ -765,7 +729,7 @@ impl Loader {
                 return Ok(());
             }
             Some(Frame::Sequence { .. }) => {
-                self.items.push(value);
+                self.scratch.items.push(value);
                 return Ok(());
             }
             Some(Frame::Mapping { key, .. }) => key.take(),
@@ -780,7 +744,7 @@ impl Loader {
         };
         match pending.key {
             Key::Dropped => {}
-            Key::Name(key) => self.entries.push(Entry {
+            Key::Name(key) => self.scratch.entries.push(Entry {
                 key,
                 value,
                 mark: pending.mark,
@@ -791,10 +755,8 @@ impl Loader {
                     if discarded {
                         return Ok(());
                     }
-                    return Err(at(
-                        mark,
-                        "map merge requires map or sequence of maps as the value".into(),
-                    ));
+                    return Err(mark
+                        .error("map merge requires map or sequence of maps as the value".into()));
                 };
                 match schema {
                     Schema::V3 => merges.extend(sources),
@@ -802,7 +764,8 @@ impl Loader {
                     // earlier sources and later keys win.
                     Schema::V2 => {
                         for source in sources.into_iter().rev() {
-                            self.entries
+                            self.scratch
+                                .entries
                                 .extend(source.into_iter().map(|(key, value)| Entry {
                                     key,
                                     value,
@@ -866,13 +829,10 @@ fn build_map(
         };
         let position = map.keys().position(|k| *k == repeated);
         if let Some(first) = position.and_then(|p| key_marks[p]) {
-            return Err(at(
-                entry.mark,
-                format!(
-                    "mapping key {repeated:?} already defined at line {}",
-                    first.line
-                ),
-            ));
+            return Err(entry.mark.error(format!(
+                "mapping key {repeated:?} already defined at line {}",
+                first.line
+            )));
         }
     }
     if merges.is_empty() {

@@ -8,12 +8,18 @@ use super::source::SourceChars;
 use saphyr_parser::{Event as ParserEvent, Marker, Parser, ScalarStyle, ScanError, Span, StrInput};
 use std::borrow::Cow;
 
-/// Why the parser's events stopped.
+/// Why reading with the parser stopped.
 pub(crate) enum ParserFailure {
     /// The parser stopped; the input may still be one go-yaml accepts.
     Scan(ScanError),
     /// The input is one go-yaml refuses.
     Yaml(YamlError),
+}
+
+impl From<YamlError> for ParserFailure {
+    fn from(e: YamlError) -> Self {
+        ParserFailure::Yaml(e)
+    }
 }
 
 /// The events of one input, read by the full parser.
@@ -44,7 +50,7 @@ impl<'a> ParserEvents<'a> {
                     if style == ScalarStyle::DoubleQuoted
                         && let Err(m) = self.source.check_escapes(&span)
                     {
-                        return Some(Err(ParserFailure::Yaml(at(&span.start, m.into()))));
+                        return Some(Err(mark.error(m.into()).into()));
                     }
                     let multi_line_simple = span.start.line() != span.end.line()
                         && !self.source.follows_question_mark(&span.start);
@@ -95,18 +101,10 @@ impl<'a> ParserEvents<'a> {
     }
 }
 
-fn mark_of(marker: &Marker) -> Mark {
+/// Where the parser's `marker` is.
+pub(crate) fn mark_of(marker: &Marker) -> Mark {
     Mark {
         line: marker.line(),
         col: marker.col(),
-    }
-}
-
-/// An error at the parser's position `marker`.
-pub(crate) fn at(marker: &Marker, message: String) -> YamlError {
-    YamlError {
-        message,
-        line: Some(marker.line()),
-        column: Some(marker.col() + 1),
     }
 }
