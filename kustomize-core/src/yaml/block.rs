@@ -84,6 +84,14 @@ struct Open {
     indent: usize,
 }
 
+/// What follows a plain scalar's text on its line.
+enum LineRest {
+    /// A comment, starting here.
+    Comment(usize),
+    /// Nothing: the line's break is here.
+    Break(usize),
+}
+
 /// One line of the input.
 #[derive(Clone, Copy)]
 struct Line {
@@ -188,14 +196,19 @@ where
             .take_while(|&&b| b == b' ')
             .count();
         let content = start + indent;
-        // Every line ends with a break (`is_plain_text`).
-        let end = content + memchr::memchr(b'\n', &self.bytes[content..]).unwrap_or(0);
+        let end = self.line_end(content);
         Line {
             start,
             indent,
             content,
             end,
         }
+    }
+
+    /// Where the line holding `at` ends (its `\n`; every line ends with one,
+    /// see `is_plain_text`).
+    fn line_end(&self, at: usize) -> usize {
+        at + memchr::memchr(b'\n', &self.bytes[at..]).unwrap_or(0)
     }
 
     /// The first line from `start` on that is neither blank nor a comment.
@@ -287,19 +300,14 @@ where
         const MAX_KEY: usize = 1000;
         let b = self.bytes;
         match b[at] {
-            quote @ (b'"' | b'\'') => {
-                let Ok((text, after_quote)) = self.quoted(at, 0, true) else {
+            b'"' | b'\'' => {
+                let Ok((text, style, after_quote)) = self.quoted(at, 0, true) else {
                     return Ok(None);
                 };
                 let colon = self.skip_spaces(after_quote);
                 if b[colon] != b':' || !matches!(b[colon + 1], b' ' | b'\n') {
                     return Ok(None);
                 }
-                let style = if quote == b'"' {
-                    ScalarStyle::DoubleQuoted
-                } else {
-                    ScalarStyle::SingleQuoted
-                };
                 if colon - at > MAX_KEY {
                     return Err(Uncovered);
                 }
@@ -338,10 +346,7 @@ where
     fn value(&mut self, after: usize, indent: usize, compact: bool) -> Step {
         let at = self.skip_spaces(after);
         match self.bytes[at] {
-            b'\n' | b'#' => {
-                let end = at + memchr::memchr(b'\n', &self.bytes[at..]).unwrap_or(0);
-                self.block_value(end + 1, indent, compact)
-            }
+            b'\n' | b'#' => self.block_value(self.line_end(at) + 1, indent, compact),
             _ => self.inline_value(at, indent),
         }
     }
@@ -377,12 +382,7 @@ where
         let b = self.bytes;
         match b[at] {
             b'"' | b'\'' => {
-                let style = if b[at] == b'"' {
-                    ScalarStyle::DoubleQuoted
-                } else {
-                    ScalarStyle::SingleQuoted
-                };
-                let (text, after) = self.quoted(at, indent, false)?;
+                let (text, style, after) = self.quoted(at, indent, false)?;
                 self.end_of_line(after)?;
                 self.scalar(text, style)
             }
@@ -417,13 +417,8 @@ where
         let mut i = self.skip_spaces(at + 1);
         while b[i] != b']' {
             match b[i] {
-                quote @ (b'"' | b'\'') => {
-                    let (text, after) = self.quoted(i, 0, true)?;
-                    let style = if quote == b'"' {
-                        ScalarStyle::DoubleQuoted
-                    } else {
-                        ScalarStyle::SingleQuoted
-                    };
+                b'"' | b'\'' => {
+                    let (text, style, after) = self.quoted(i, 0, true)?;
                     self.scalar(text, style)?;
                     i = after;
                 }
@@ -473,41 +468,40 @@ where
             b'#' if rest > at => {}
             _ => return Err(Uncovered),
         }
-        self.pos = rest + memchr::memchr(b'\n', &self.bytes[rest..]).unwrap_or(0) + 1;
+        self.pos = self.line_end(rest) + 1;
         Ok(())
     }
 
-    /// The end of a plain scalar's text on the line, from `at`: before the
-    /// trailing spaces, and before a comment. `Some` with the comment's
-    /// start when one ends the line; else the line's end.
-    fn plain_line(&self, at: usize) -> Step<(usize, Result<usize, usize>)> {
+    /// The end of a plain scalar's text on the line, from `at` (before the
+    /// trailing spaces and a comment), and what ends the line.
+    fn plain_line(&self, at: usize) -> Step<(usize, LineRest)> {
         let b = self.bytes;
         let mut i = at;
-        let (stop, comment_or_end) = loop {
+        let rest = loop {
             i = skip_to(&PLAIN_STOPS, b, i);
             match b[i] {
-                b'\n' => break (i, Err(i)),
+                b'\n' => break LineRest::Break(i),
                 b':' if matches!(b[i + 1], b' ' | b'\n') => return Err(Uncovered),
-                b'#' if b[i - 1] == b' ' => break (i, Ok(i)),
+                b'#' if b[i - 1] == b' ' => break LineRest::Comment(i),
                 _ => i += 1,
             }
         };
-        let end = stop - b[at..stop].iter().rev().take_while(|&&c| c == b' ').count();
-        Ok((end, comment_or_end))
+        let end = i - b[at..i].iter().rev().take_while(|&&c| c == b' ').count();
+        Ok((end, rest))
     }
 
     /// A plain scalar starting at `at`, continued on more-indented lines.
     fn plain(&mut self, at: usize, indent: usize) -> Step {
         let b = self.bytes;
-        let (end, comment_or_end) = self.plain_line(at)?;
+        let (end, rest) = self.plain_line(at)?;
         let first = &self.src[at..end];
-        let line_end = match comment_or_end {
-            Ok(comment) => {
-                let line_end = comment + memchr::memchr(b'\n', &b[comment..]).unwrap_or(0);
-                self.pos = line_end + 1;
+        let line_end = match rest {
+            LineRest::Comment(comment) => {
+                // A comment ends the scalar.
+                self.pos = self.line_end(comment) + 1;
                 return self.scalar(Cow::Borrowed(first), ScalarStyle::Plain);
             }
-            Err(line_end) => line_end,
+            LineRest::Break(line_end) => line_end,
         };
         self.pos = line_end + 1;
         let mut text: Option<String> = None;
@@ -529,7 +523,7 @@ where
             if is_indicator(c) {
                 return Err(Uncovered);
             }
-            let (end, Err(line_end)) = self.plain_line(content)? else {
+            let (end, LineRest::Break(line_end)) = self.plain_line(content)? else {
                 return Err(Uncovered);
             };
             let text = text.get_or_insert_with(|| first.to_string());
@@ -543,10 +537,31 @@ where
         self.scalar(text, ScalarStyle::Plain)
     }
 
-    /// A quoted scalar opening at `at`: its value and where its closing
-    /// quote ends. Continuation lines must be indented past `indent`;
-    /// `one_line` refuses line breaks.
-    fn quoted(&self, at: usize, indent: usize, one_line: bool) -> Step<(Cow<'a, str>, usize)> {
+    /// A quoted scalar opening at `at`: its value and style, and where its
+    /// closing quote ends. Continuation lines must be indented past
+    /// `indent`; `one_line` refuses line breaks.
+    fn quoted(
+        &self,
+        at: usize,
+        indent: usize,
+        one_line: bool,
+    ) -> Step<(Cow<'a, str>, ScalarStyle, usize)> {
+        let (value, end) = self.quoted_value(at, indent, one_line)?;
+        let style = if self.bytes[at] == b'"' {
+            ScalarStyle::DoubleQuoted
+        } else {
+            ScalarStyle::SingleQuoted
+        };
+        Ok((value, style, end))
+    }
+
+    /// [`Self::quoted`] without the style.
+    fn quoted_value(
+        &self,
+        at: usize,
+        indent: usize,
+        one_line: bool,
+    ) -> Step<(Cow<'a, str>, usize)> {
         let b = self.bytes;
         let double = b[at] == b'"';
         let start = at + 1;
