@@ -283,30 +283,31 @@ impl Emitter<'_> {
         if !self.whitespace {
             self.put(' ');
         }
-        if self.fits_verbatim(value, allow_breaks) {
+        let one_line = is_one_ascii_line(value);
+        if one_line && self.fits_verbatim(value, allow_breaks) {
             self.put_str(value);
         } else {
-            self.write_folding_chars(value, allow_breaks, false);
+            self.write_folding_chars(value, one_line, allow_breaks, false);
         }
         self.whitespace = false;
         self.indention = false;
     }
 
-    /// Whether `value` is written as it is, character for character: ASCII
-    /// without line breaks, with no space where a line could fold.
+    /// Whether `value`, ASCII on one line, is written as it is: it has no
+    /// space where a line could fold.
     fn fits_verbatim(&self, value: &str, allow_breaks: bool) -> bool {
-        is_one_ascii_line(value)
-            && (!allow_breaks
-                || self.column + value.len() <= BEST_WIDTH
-                || memchr::memchr(b' ', value.as_bytes()).is_none())
+        !allow_breaks
+            || self.column + value.len() <= BEST_WIDTH
+            || memchr::memchr(b' ', value.as_bytes()).is_none()
     }
 
     fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
-        if !value.contains('\'') && self.fits_verbatim(value, allow_breaks) {
+        let one_line = is_one_ascii_line(value) && !value.contains('\'');
+        if one_line && self.fits_verbatim(value, allow_breaks) {
             self.put_str(value);
         } else {
-            self.write_folding_chars(value, allow_breaks, true);
+            self.write_folding_chars(value, one_line, allow_breaks, true);
         }
         self.write_indicator("'", false, false, false);
         self.whitespace = false;
@@ -315,10 +316,16 @@ impl Emitter<'_> {
 
     /// libyaml's plain and single-quoted writers, folding at spaces past the
     /// best width; a single-quoted one doubles `'` and never folds at its
-    /// first or last character.
-    fn write_folding_chars(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
-        let one_ascii_line = is_one_ascii_line(value);
-        if one_ascii_line && !(single_quoted && value.contains('\'')) {
+    /// first or last character. `words`: the value is ASCII on one line
+    /// (without `'` when single-quoted).
+    fn write_folding_chars(
+        &mut self,
+        value: &str,
+        words: bool,
+        allow_breaks: bool,
+        single_quoted: bool,
+    ) {
+        if words {
             self.write_folding_words(value, allow_breaks, single_quoted);
         } else {
             self.write_folding_walk(value, allow_breaks, single_quoted);
