@@ -4,7 +4,7 @@
 //! kustomize 5.5 keeps them).
 
 use crate::resource::Resource;
-use crate::yaml::{AnnotationText, FieldPath};
+use crate::yaml::Document;
 use crate::{Error, yaml};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -21,13 +21,15 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
         path: path.to_path_buf(),
         source,
     })?;
-    let mut queue: VecDeque<(Value, Vec<FieldPath>, Vec<AnnotationText>)> = docs
-        .into_iter()
-        .map(|d| (d.value, d.empty_fields, d.annotation_texts))
-        .collect();
+    let mut queue = VecDeque::from(docs);
     let mut out = Vec::new();
-    while let Some((doc, empty_fields, annotation_texts)) = queue.pop_front() {
-        let mut map = match doc {
+    while let Some(Document {
+        value,
+        empty_fields,
+        annotation_texts,
+    }) = queue.pop_front()
+    {
+        let mut map = match value {
             Value::Null => continue,
             Value::Object(m) if m.is_empty() => continue,
             Value::Object(m) => m,
@@ -53,7 +55,11 @@ pub(crate) fn resources_from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Reso
                 Some(Value::Array(items)) => {
                     // kustomize re-reads list items from JSON: their
                     // empty values are plain nulls, their annotations values.
-                    queue.extend(items.into_iter().map(|item| (item, Vec::new(), Vec::new())));
+                    queue.extend(items.into_iter().map(|value| Document {
+                        value,
+                        empty_fields: Vec::new(),
+                        annotation_texts: Vec::new(),
+                    }));
                     continue;
                 }
                 Some(other) => {
