@@ -142,14 +142,13 @@ fn private_https_bases_use_git_credential_helpers() {
 /// (hashed, as `HashKnownHosts` writes it).
 #[test]
 fn ssh_bases_use_the_agent_and_the_users_known_hosts() {
-    let sshd = ssh_support::Sshd::start();
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = repository(tmp.path());
-    let ov = overlay(tmp.path(), &sshd.url(&repo));
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    let SshSetup {
+        sshd,
+        tmp,
+        ov,
+        home,
+    } = SshSetup::new();
     let known_hosts = home.join(".ssh/known_hosts");
-    std::fs::write(&known_hosts, format!("{}\n", sshd.known_hosts_line)).unwrap();
     let hashed = Command::new("ssh-keygen")
         .arg("-H")
         .arg("-f")
@@ -181,17 +180,13 @@ fn ssh_bases_use_the_agent_and_the_users_known_hosts() {
 /// Without an agent, as `ssh` does: the default identity files of `~/.ssh`.
 #[test]
 fn ssh_bases_use_the_users_key_files_without_an_agent() {
-    let sshd = ssh_support::Sshd::start();
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = repository(tmp.path());
-    let ov = overlay(tmp.path(), &sshd.url(&repo));
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(home.join(".ssh")).unwrap();
-    std::fs::write(
-        home.join(".ssh/known_hosts"),
-        format!("{}\n", sshd.known_hosts_line),
-    )
-    .unwrap();
+    // `_tmp` keeps the repository and the overlay until the end.
+    let SshSetup {
+        sshd,
+        tmp: _tmp,
+        ov,
+        home,
+    } = SshSetup::new();
     let build = || {
         Command::new(env!("CARGO_BIN_EXE_gitops"))
             .args(["build", ov.to_str().unwrap()])
@@ -206,6 +201,34 @@ fn ssh_bases_use_the_users_key_files_without_an_agent() {
     std::fs::write(&key, &sshd.user_key).unwrap();
     let expected = std::fs::read_to_string(fixture("expected.yaml")).unwrap();
     assert_eq!(stdout_of(build()), expected);
+}
+
+/// An SSH server holding the test repository, an overlay of it, and a home
+/// directory whose `~/.ssh/known_hosts` trusts the server.
+struct SshSetup {
+    sshd: ssh_support::Sshd,
+    tmp: tempfile::TempDir,
+    ov: PathBuf,
+    home: PathBuf,
+}
+
+impl SshSetup {
+    fn new() -> SshSetup {
+        let sshd = ssh_support::Sshd::start();
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repository(tmp.path());
+        let ov = overlay(tmp.path(), &sshd.url(&repo));
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".ssh")).unwrap();
+        let known_hosts = format!("{}\n", sshd.known_hosts_line);
+        std::fs::write(home.join(".ssh/known_hosts"), known_hosts).unwrap();
+        SshSetup {
+            sshd,
+            tmp,
+            ov,
+            home,
+        }
+    }
 }
 
 /// An `ssh-agent` on a socket of its own; killed on drop.
